@@ -1,0 +1,68 @@
+import path from 'node:path'
+
+/** Everything the process reads from its environment, parsed once. See .env.example. */
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** PostgreSQL + PostGIS server; undefined means the embedded PGlite database in dataDir. */
+  readonly databaseUrl: string | undefined
+  readonly dataDir: string
+  /** Load the generated demo registry (schools, premises, one user per department) on first start. */
+  readonly loadDemoData: boolean
+  readonly logLevel: string
+  readonly sessionTtlHours: number
+  /** Origins allowed to send cookie-authenticated writes besides the server's own. */
+  readonly trustedOrigins: readonly string[]
+  readonly loginRateLimitPerMinute: number
+  /** Largest request body in bytes; imports get importBodyLimitBytes. */
+  readonly bodyLimitBytes: number
+  readonly importBodyLimitBytes: number
+  readonly cookieSecure: boolean
+  /** Serve the built web app from web/dist when present. */
+  readonly serveWeb: boolean
+  readonly tiandituKey: string | undefined
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
+  }
+  return value
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false
+  throw new Error(`${name} must be true or false, got "${raw}"`)
+}
+
+/** Parses the environment into one frozen Config; throws with the variable's name on bad values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL')
+  }
+  const config: Config = {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST?.trim() || '127.0.0.1',
+    databaseUrl,
+    dataDir: path.resolve(env.DATA_DIR?.trim() || '.data'),
+    loadDemoData: flag(env, 'LOAD_DEMO_DATA', true),
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
+    trustedOrigins: (env.TRUSTED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    loginRateLimitPerMinute: integer(env, 'LOGIN_RATE_LIMIT_PER_MINUTE', 10, 1, 10000),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    importBodyLimitBytes: integer(env, 'IMPORT_BODY_LIMIT_BYTES', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    cookieSecure: flag(env, 'COOKIE_SECURE', false),
+    serveWeb: flag(env, 'SERVE_WEB', true),
+    tiandituKey: env.TIANDITU_KEY?.trim() || undefined,
+    ...overrides,
+  }
+  return Object.freeze(config)
+}

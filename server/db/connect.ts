@@ -1,0 +1,66 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import type { Database } from './types.ts'
+import { PGliteDialect } from './pglite-dialect.ts'
+
+export type DatabaseKind = 'embedded' | 'postgis'
+
+export interface DatabaseHandle {
+  db: Kysely<Database>
+  kind: DatabaseKind
+  close(): Promise<void>
+}
+
+// Both drivers hand values over in the same shapes: dates as 'YYYY-MM-DD' text (never a local-midnight
+// Date), bigint counts as numbers, timestamps as Date.
+const DATE_OID = 1082
+const INT8_OID = 20
+pg.types.setTypeParser(DATE_OID, (value: string) => value)
+pg.types.setTypeParser(INT8_OID, (value: string) => Number(value))
+
+export interface ConnectOptions {
+  databaseUrl?: string | undefined
+  dataDir?: string | undefined
+  /** A PGlite data-dir tarball to start from (tests use a migrated template). */
+  loadDataDir?: Blob | File | undefined
+  poolSize?: number
+}
+
+/** Opens the PostGIS server when a URL is given, otherwise the embedded PGlite in dataDir (memory when absent). */
+export async function connectDatabase(options: ConnectOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 })
+    // A dropped server connection must not take the process down; the next query reconnects.
+    pool.on('error', () => {})
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    return { db, kind: 'postgis', close: () => db.destroy() }
+  }
+  const pglite = await openEmbedded(options.dataDir, options.loadDataDir)
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  return { db, kind: 'embedded', close: () => db.destroy() }
+}
+
+/** Starts PGlite with the PostGIS extension; the dynamic import keeps the WASM out of server-only runs. */
+export async function openEmbedded(dataDir: string | undefined, loadDataDir?: Blob | File) {
+  const { PGlite, types } = await import('@electric-sql/pglite')
+  const { postgis } = await import('@electric-sql/pglite-postgis')
+  if (dataDir) fs.mkdirSync(path.dirname(dataDir), { recursive: true })
+  const pglite = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+    extensions: { postgis },
+    parsers: {
+      [types.DATE]: (value: string) => value,
+      [types.INT8]: (value: string) => Number(value),
+    },
+  })
+  return pglite
+}
+
+/** PostGIS version string, e.g. "3.5.2". */
+export async function postgisVersion(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ version: string }>`select postgis_lib_version() as version`.execute(db)
+  return rows[0]?.version ?? 'unknown'
+}

@@ -1,0 +1,116 @@
+import type { ColumnType, Generated } from 'kysely'
+
+/** Geometry columns are written through PostGIS helpers and read as GeoJSON; their raw value is opaque. */
+export type Geometry = ColumnType<unknown, unknown, unknown>
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
+type Json = ColumnType<unknown, string | undefined, string>
+
+export interface AppSettingsTable {
+  key: string
+  value: Json
+  updated_at: Generated<Date>
+}
+
+export interface CountiesTable {
+  code: string
+  name: string
+  geom: Geometry
+}
+
+export interface TownshipsTable {
+  code: string
+  name: string
+  county_code: string
+  geom: Geometry | null
+}
+
+export interface VillagesTable {
+  code: string
+  name: string
+  township_code: string
+  county_code: string
+}
+
+export interface UsersTable {
+  id: Generated<number>
+  username: string
+  password_hash: string
+  department: string
+  role: string
+  county_code: string | null
+  demo: Generated<boolean>
+  created_at: Generated<Date>
+  disabled_at: Date | null
+}
+
+export interface SessionsTable {
+  token_hash: string
+  user_id: number
+  created_at: Generated<Date>
+  expires_at: Timestamp
+  revoked_at: Date | null
+}
+
+export interface SchoolsTable {
+  id: Generated<number>
+  name: string
+  school_type: string
+  county_code: string
+  address: string | null
+  students: number | null
+  staff: number | null
+  boarding: Generated<boolean>
+  opened_on: string | null
+  geom: Geometry
+  gates: Geometry | null
+  source_crs: Generated<string>
+  demo: Generated<boolean>
+  version: Generated<number>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface PremisesTable {
+  id: Generated<number>
+  name: string
+  category: string
+  licence_no: string | null
+  licence_status: Generated<string>
+  licensed_on: string | null
+  expires_on: string | null
+  address: string | null
+  county_code: string
+  geom: Geometry
+  source_crs: Generated<string>
+  demo: Generated<boolean>
+  version: Generated<number>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface AuditLogTable {
+  id: Generated<number>
+  at: Generated<Date>
+  user_id: number | null
+  username: string | null
+  role: string | null
+  department: string | null
+  action: string
+  entity_type: string
+  entity_id: string | null
+  before: Json | null
+  after: Json | null
+  request_id: string | null
+}
+
+export interface Database {
+  app_settings: AppSettingsTable
+  counties: CountiesTable
+  townships: TownshipsTable
+  villages: VillagesTable
+  users: UsersTable
+  sessions: SessionsTable
+  schools: SchoolsTable
+  premises: PremisesTable
+  audit_log: AuditLogTable
+}
