@@ -21,6 +21,8 @@ export interface Config {
   /** Serve the built web app from web/dist when present. */
   readonly serveWeb: boolean
   readonly tiandituKey: string | undefined
+  /** Password of the demo users created with the demo data. */
+  readonly demoPassword: string
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -62,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     cookieSecure: flag(env, 'COOKIE_SECURE', false),
     serveWeb: flag(env, 'SERVE_WEB', true),
     tiandituKey: env.TIANDITU_KEY?.trim() || undefined,
+    demoPassword: env.DEMO_PASSWORD || 'guyuan-demo',
     ...overrides,
   }
   return Object.freeze(config)

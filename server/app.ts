@@ -1,0 +1,93 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import cookie from '@fastify/cookie'
+import rateLimit from '@fastify/rate-limit'
+import fastifyStatic from '@fastify/static'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { Config } from './config.ts'
+import { connectDatabase, type DatabaseHandle, type DatabaseKind } from './db/connect.ts'
+import { migrateToLatest } from './db/migrate.ts'
+import type { Database } from './db/types.ts'
+import { installAuth } from './plugins/auth.ts'
+import { installErrorHandler } from './plugins/error-handler.ts'
+import { installValidators } from './plugins/validation.ts'
+import healthRoutes from './modules/health/routes.ts'
+import usersRoutes from './modules/users/routes.ts'
+import registryRoutes from './modules/registry/routes.ts'
+import importRoutes from './modules/registry/import-routes.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    db: Kysely<Database>
+    databaseKind: DatabaseKind
+  }
+}
+
+export const WEB_DIST = path.resolve(import.meta.dirname, '../web/dist')
+
+export interface BuildOptions {
+  /** An open database (tests pass their own); otherwise one is opened from the config and migrated. */
+  database?: DatabaseHandle
+  logger?: boolean | object
+}
+
+/** Builds the service: plugins first, then the domain modules, in order. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: false,
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const database = options.database ?? (await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
+  if (!options.database) await migrateToLatest(database.db)
+  app.decorate('config', config)
+  app.decorate('db', database.db)
+  app.decorate('databaseKind', database.kind)
+  app.addHook('onClose', async () => {
+    if (!options.database) await database.close()
+  })
+
+  installValidators(app)
+  installErrorHandler(app)
+  await app.register(cookie)
+  await app.register(rateLimit, { global: false })
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Guyuan school safety zones',
+        description: 'Registry of schools and licensed premises, geodesic safety-zone verdicts and permit screening (固原市中小学幼儿园安全区域).',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'sid' } } },
+      security: [{ session: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  if (config.serveWeb) await registerWeb(app)
+
+  installAuth(app, config)
+  await app.register(healthRoutes)
+  await app.register(usersRoutes)
+  await app.register(registryRoutes)
+  await app.register(importRoutes)
+  return app
+}
+
+async function registerWeb(app: FastifyInstance) {
+  if (fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
+    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] })
+    return
+  }
+  app.get('/', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><title>固原市校园安全区域</title><p>The web app is not built: run <code>npm run build</code>. API documentation: <a href="/docs">/docs</a>.</p>'),
+  )
+}

@@ -1,0 +1,26 @@
+import { sql, type Expression, type RawBuilder } from 'kysely'
+
+/** Typed PostGIS fragments; every geometry the service writes or reads passes through here. */
+
+/** GeoJSON geometry (already validated, WGS84) → geometry(4326). */
+export const geomFromGeoJson = (geometry: unknown): RawBuilder<unknown> =>
+  sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326)`
+
+/** A campus polygon, stored with exterior rings counter-clockwise as RFC 7946 asks. */
+export const campusFromGeoJson = (geometry: unknown): RawBuilder<unknown> => sql`ST_ForcePolygonCCW(${geomFromGeoJson(geometry)})`
+
+/** [[lon, lat], …] → MultiPoint(4326), or NULL for no positions. */
+export const multiPointFromPositions = (positions: readonly (readonly number[])[]): RawBuilder<unknown> =>
+  positions.length === 0 ? sql`NULL` : geomFromGeoJson({ type: 'MultiPoint', coordinates: positions.map((p) => [p[0], p[1]]) })
+
+/** lon, lat → Point(4326). */
+export const pointFromLonLat = (lon: number, lat: number): RawBuilder<unknown> =>
+  sql`ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)`
+
+/** geometry → GeoJSON object; 9 decimals keep 0.1 mm, far below any distance the service reports. */
+export const asGeoJson = (geometry: Expression<unknown> | RawBuilder<unknown>): RawBuilder<{ type: string; coordinates: unknown }> =>
+  sql`ST_AsGeoJSON(${geometry}, 9)::json`
+
+/** The bbox filter: geometries whose bounding box meets the envelope (uses the GiST index). */
+export const intersectsEnvelope = (column: RawBuilder<unknown> | Expression<unknown>, bbox: readonly [number, number, number, number]): RawBuilder<boolean> =>
+  sql`${column} && ST_MakeEnvelope(${bbox[0]}::float8, ${bbox[1]}::float8, ${bbox[2]}::float8, ${bbox[3]}::float8, 4326)`

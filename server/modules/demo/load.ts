@@ -1,0 +1,66 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../../db/types.ts'
+import type { Department, Role } from '../../schemas/common.ts'
+import { appendAudit } from '../audit/repository.ts'
+import { candidatesFromGeoJson, importRecords } from '../registry/import.ts'
+import { DATA_DIR } from '../reference/load.ts'
+import { insertUser } from '../users/repository.ts'
+import { hashPassword } from '../users/service.ts'
+
+/** The demo users: one per department, plus a supervisor and a viewer to try the other roles with. */
+export const DEMO_USERS: { username: string; department: Department; role: Role; countyCode?: string }[] = [
+  { username: 'education', department: 'education', role: 'clerk' },
+  { username: 'tobacco', department: 'tobacco', role: 'clerk' },
+  { username: 'tobacco_supervisor', department: 'tobacco', role: 'supervisor' },
+  { username: 'tobacco_yuanzhou', department: 'tobacco', role: 'clerk', countyCode: '640402' },
+  { username: 'lottery_welfare', department: 'lottery_welfare', role: 'clerk' },
+  { username: 'lottery_sports', department: 'lottery_sports', role: 'clerk' },
+  { username: 'culture', department: 'culture', role: 'clerk' },
+  { username: 'emergency', department: 'emergency', role: 'clerk' },
+  { username: 'environment', department: 'environment', role: 'clerk' },
+  { username: 'market', department: 'market', role: 'clerk' },
+  { username: 'police', department: 'police', role: 'clerk' },
+  { username: 'governance', department: 'governance', role: 'supervisor' },
+  { username: 'viewer', department: 'governance', role: 'viewer' },
+  { username: 'admin', department: 'admin', role: 'admin' },
+]
+
+const SYSTEM = { user: null, requestId: 'demo-loader' }
+
+/**
+ * Loads the generated demo registry and the demo users once, in one transaction, and marks it
+ * loaded; a later start (or a crash half-way) never duplicates it.
+ */
+export async function loadDemoData(db: Kysely<Database>, password: string, log: (message: string) => void = () => {}): Promise<boolean> {
+  const loaded = await db.selectFrom('app_settings').select('key').where('key', '=', 'demo_data').executeTakeFirst()
+  if (loaded) return false
+  // The files mark each feature `demo: true`; the loader sets that flag itself, so it is dropped from the input.
+  const read = (name: string) => {
+    const collection = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'demo', name), 'utf8')) as { features: { properties: Record<string, unknown> }[] }
+    for (const feature of collection.features) delete feature.properties.demo
+    return collection
+  }
+  const schools = candidatesFromGeoJson(read('schools.geojson'), 'wgs84')
+  const premises = candidatesFromGeoJson(read('premises.geojson'), 'wgs84')
+  const passwordHash = await hashPassword(password)
+  await db.transaction().execute(async (trx) => {
+    const s = await importRecords(trx, schools, [], { kind: 'schools', crs: 'wgs84', demo: true }, SYSTEM)
+    const p = await importRecords(trx, premises, [], { kind: 'premises', crs: 'wgs84', demo: true }, SYSTEM)
+    for (const user of DEMO_USERS) {
+      const existing = await trx.selectFrom('users').select('id').where('username', '=', user.username).executeTakeFirst()
+      if (existing) continue
+      const id = await insertUser(trx, { username: user.username, passwordHash, department: user.department, role: user.role, countyCode: user.countyCode ?? null, demo: true })
+      await appendAudit(trx, SYSTEM, { action: 'create', entityType: 'user', entityId: id, after: { ...user, demo: true } })
+    }
+    await trx
+      .insertInto('app_settings')
+      .values({ key: 'demo_data', value: JSON.stringify({ schools: s.imported, premises: p.imported, loadedAt: new Date().toISOString() }) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql`excluded.value`, updated_at: sql`now()` }))
+      .execute()
+    log(`loaded demo data: ${s.imported} schools, ${p.imported} premises (generated, not real)`)
+  })
+  log(`demo users (password "${password}"): ${DEMO_USERS.map((u) => u.username).join(', ')}`)
+  return true
+}

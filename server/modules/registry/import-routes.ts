@@ -1,0 +1,37 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { actorOf, requireUser } from '../../plugins/auth.ts'
+import { errorResponses } from '../../schemas/common.ts'
+import { ImportKindSchema, ImportQuerySchema, ImportResultSchema } from '../../schemas/registry.ts'
+import { candidatesFromCsv, candidatesFromGeoJson, importRecords } from './import.ts'
+
+/** Bulk import of GeoJSON or CSV, all rows or none. */
+const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes }, (_request, body, done) => done(null, body))
+  app.addContentTypeParser('application/geo+json', { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes }, app.getDefaultJsonParser('error', 'error'))
+
+  app.post(
+    '/api/import/:kind',
+    {
+      bodyLimit: app.config.importBodyLimitBytes,
+      config: { access: { roles: ['clerk', 'supervisor'] } },
+      schema: {
+        tags: ['import'],
+        summary: 'Import schools or premises from GeoJSON (application/json, application/geo+json) or CSV (text/csv); all rows or none',
+        params: ImportKindSchema,
+        querystring: ImportQuerySchema,
+        response: { 201: ImportResultSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request)
+      const { kind } = request.params
+      const crs = request.query.crs ?? 'wgs84'
+      const parsed = typeof request.body === 'string' ? candidatesFromCsv(request.body, kind, crs) : { candidates: candidatesFromGeoJson(request.body, crs), errors: [] }
+      const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind, crs }, { ...actorOf(request), user })
+      request.log.info({ kind, imported: result.imported }, 'import stored')
+      return reply.status(201).send(result)
+    },
+  )
+}
+
+export default importRoutes

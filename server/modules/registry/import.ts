@@ -1,0 +1,188 @@
+import { parse as parseCsv } from 'csv-parse/sync'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from '../../db/types.ts'
+import { AppError, type FieldProblem } from '../../errors.ts'
+import { problemsFromAjv } from '../../plugins/validation.ts'
+import { CRS_NAMES, type CrsName } from '../../schemas/common.ts'
+import type { ImportRowError } from '../../schemas/registry.ts'
+import { appendAuditMany, type Actor } from '../audit/repository.ts'
+import { createSchemaOf, entityType, writeRefusal, type PremisesRecord, type RegistryKind, type SchoolRecord } from './kinds.ts'
+import { preparePremises, prepareSchool } from './prepare.ts'
+import * as repository from './repository.ts'
+
+const BATCH = 1000
+const MAX_LISTED_ERRORS = 5000
+const ajv = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, strict: false })
+addFormats.default(ajv)
+const validators = { schools: ajv.compile(createSchemaOf('schools')), premises: ajv.compile(createSchemaOf('premises')) }
+
+export interface ImportOptions {
+  kind: RegistryKind
+  crs: CrsName
+  demo?: boolean
+  /** Called after each stored batch with the number of rows stored so far. */
+  onProgress?: (done: number, total: number) => void
+}
+
+interface Candidate {
+  row: number
+  feature: unknown
+  crs: CrsName
+}
+
+/** GeoJSON FeatureCollection (or a bare array of Features) → candidates numbered from 1. */
+export function candidatesFromGeoJson(body: unknown, crs: CrsName): Candidate[] {
+  const features = Array.isArray(body) ? body : (body as { type?: unknown; features?: unknown })?.features
+  if ((!Array.isArray(body) && (body as { type?: unknown })?.type !== 'FeatureCollection') || !Array.isArray(features)) {
+    throw new AppError('VALIDATION_FAILED', 'body: must be a GeoJSON FeatureCollection with a features array', { problems: [{ field: 'body', message: 'must be a GeoJSON FeatureCollection' }] })
+  }
+  return features.map((feature, i) => ({ row: i + 1, feature, crs }))
+}
+
+const HEADER_ALIASES: Record<string, string> = {
+  name: 'name', schooltype: 'schoolType', type: 'schoolType', countycode: 'countyCode', county: 'countyCode', adcode: 'countyCode',
+  address: 'address', students: 'students', staff: 'staff', boarding: 'boarding', openedon: 'openedOn', gates: 'gates',
+  category: 'category', licenceno: 'licenceNo', licenseno: 'licenceNo', licencestatus: 'licenceStatus', licensestatus: 'licenceStatus',
+  licensedon: 'licensedOn', expireson: 'expiresOn', lon: 'lon', lng: 'lon', longitude: 'lon', lat: 'lat', latitude: 'lat',
+  geometry: 'geometry', crs: 'crs',
+}
+const INTEGER_FIELDS = new Set(['students', 'staff'])
+
+function csvValue(field: string, raw: string): unknown {
+  const value = raw.trim()
+  if (INTEGER_FIELDS.has(field) && /^-?\d+$/.test(value)) return Number(value)
+  if (field === 'boarding') {
+    if (/^(true|1|yes|是)$/i.test(value)) return true
+    if (/^(false|0|no|否)$/i.test(value)) return false
+  }
+  return value
+}
+
+/** Parses "lon lat; lon lat" or a JSON array of positions. */
+function parseGates(raw: string): unknown {
+  const text = raw.trim()
+  if (text.startsWith('[')) return JSON.parse(text)
+  return text.split(';').filter((s) => s.trim()).map((pair) => pair.trim().split(/[\s,]+/).map(Number))
+}
+
+/**
+ * CSV → candidates. Premises take lon/lat columns; schools take a `geometry` column holding GeoJSON and
+ * `gates` as "lon lat; lon lat". A `crs` column overrides the default per row. Rows are numbered from 1
+ * after the header line.
+ */
+export function candidatesFromCsv(text: string, kind: RegistryKind, crs: CrsName): { candidates: Candidate[]; errors: ImportRowError[] } {
+  let records: string[][]
+  try {
+    records = parseCsv(text.replace(/^\uFEFF/, ''), { relax_column_count: false, skip_empty_lines: true }) as string[][]
+  } catch (error) {
+    throw new AppError('VALIDATION_FAILED', `body: is not valid CSV: ${(error as Error).message}`, { problems: [{ field: 'body', message: 'is not valid CSV' }] })
+  }
+  const header = records.shift()
+  if (!header) throw new AppError('VALIDATION_FAILED', 'body: the CSV is empty', { problems: [{ field: 'body', message: 'is empty' }] })
+  const fields = header.map((h) => HEADER_ALIASES[h.trim().toLowerCase().replace(/[_\s-]/g, '')])
+  const unknown = header.filter((_, i) => !fields[i])
+  if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', `header: unknown column ${unknown.join(', ')}`, { problems: unknown.map((u) => ({ field: `header/${u}`, message: 'is not a known column' })) })
+  const candidates: Candidate[] = []
+  const errors: ImportRowError[] = []
+  records.forEach((cells, index) => {
+    const row = index + 1
+    const properties: Record<string, unknown> = {}
+    let lon: unknown, lat: unknown, geometry: unknown
+    let rowCrs = crs
+    try {
+      cells.forEach((cell, i) => {
+        const field = fields[i]!
+        if (cell.trim() === '') return
+        if (field === 'lon') lon = Number(cell)
+        else if (field === 'lat') lat = Number(cell)
+        else if (field === 'geometry') geometry = JSON.parse(cell)
+        else if (field === 'gates') properties.gates = parseGates(cell)
+        else if (field === 'crs') {
+          if (!(CRS_NAMES as readonly string[]).includes(cell.trim())) throw new Error(`crs: must be one of ${CRS_NAMES.join(', ')}`)
+          rowCrs = cell.trim() as CrsName
+        } else properties[field] = csvValue(field, cell)
+      })
+    } catch (error) {
+      errors.push({ row, field: 'row', message: (error as Error).message })
+      return
+    }
+    if (kind === 'premises') {
+      if (lon === undefined || lat === undefined) {
+        errors.push({ row, field: 'lon/lat', message: 'both lon and lat are required' })
+        return
+      }
+      geometry = { type: 'Point', coordinates: [lon, lat] }
+    }
+    candidates.push({ row, feature: { type: 'Feature', properties, geometry }, crs: rowCrs })
+  })
+  return { candidates, errors }
+}
+
+/**
+ * Imports all rows or none: every row is validated (schema, geometry, dates, licence numbers,
+ * the user's right to write it) before anything is written; then all are stored in one transaction.
+ */
+export async function importRecords(db: Kysely<Database> | Transaction<Database>, candidates: Candidate[], initialErrors: ImportRowError[], options: ImportOptions, actor: Actor) {
+  const { kind } = options
+  const errors: ImportRowError[] = [...initialErrors]
+  const records: (SchoolRecord | PremisesRecord)[] = []
+  const rowOf: number[] = []
+  const licenceRows = new Map<string, number>()
+  for (const { row, feature, crs } of candidates) {
+    const validate = validators[kind]
+    if (!validate(feature)) {
+      for (const p of problemsFromAjv(validate.errors ?? [], '')) errors.push({ row, field: p.field, message: p.message })
+      continue
+    }
+    const input = feature as { properties: any; geometry: unknown }
+    const prepared = kind === 'schools' ? prepareSchool(input, crs, '', options.demo) : preparePremises(input, crs, '', options.demo)
+    const problems: FieldProblem[] = [...prepared.problems]
+    if (actor.user) {
+      const refusal = writeRefusal(actor.user, kind, input.properties.countyCode, input.properties.category)
+      if (refusal) problems.push({ field: '/properties', message: refusal })
+    }
+    const licenceNo = kind === 'premises' ? (input.properties.licenceNo as string | undefined) : undefined
+    if (licenceNo) {
+      const first = licenceRows.get(licenceNo)
+      if (first !== undefined) problems.push({ field: '/properties/licenceNo', message: `${licenceNo} is also in row ${first}` })
+      else licenceRows.set(licenceNo, row)
+    }
+    if (problems.length > 0 || !prepared.record) {
+      for (const p of problems) errors.push({ row, field: p.field, message: p.message })
+      continue
+    }
+    records.push(prepared.record)
+    rowOf.push(row)
+  }
+  const numbers = [...licenceRows.keys()]
+  for (let i = 0; i < numbers.length; i += 5000) {
+    for (const taken of await repository.takenLicenceNumbers(db, numbers.slice(i, i + 5000))) {
+      errors.push({ row: licenceRows.get(taken)!, field: '/properties/licenceNo', message: `${taken} is already registered` })
+    }
+  }
+  if (errors.length > 0) {
+    errors.sort((a, b) => a.row - b.row)
+    const badRows = new Set(errors.map((e) => e.row)).size
+    throw new AppError('IMPORT_REJECTED', `${badRows} of ${candidates.length + initialErrors.length} rows are invalid; nothing was imported (first: row ${errors[0]!.row} ${errors[0]!.field}: ${errors[0]!.message})`, {
+      badRows,
+      errors: errors.slice(0, MAX_LISTED_ERRORS),
+      truncated: errors.length > MAX_LISTED_ERRORS,
+    })
+  }
+  if (records.length === 0) throw new AppError('VALIDATION_FAILED', 'body: there are no rows to import', { problems: [{ field: 'body', message: 'has no rows' }] })
+  const ids: number[] = []
+  const store = async (trx: Transaction<Database>) => {
+    for (let i = 0; i < records.length; i += BATCH) {
+      const batch = records.slice(i, i + BATCH)
+      const batchIds = kind === 'schools' ? await repository.insertSchools(trx, batch as SchoolRecord[]) : await repository.insertPremises(trx, batch as PremisesRecord[])
+      await appendAuditMany(trx, actor, batchIds.map((id, j) => ({ action: 'import', entityType: entityType(kind), entityId: id, after: { row: rowOf[i + j], ...batch[j]!.properties, geometry: batch[j]!.geometry, sourceCrs: batch[j]!.sourceCrs } })))
+      ids.push(...batchIds)
+      options.onProgress?.(ids.length, records.length)
+    }
+  }
+  if (db.isTransaction) await store(db as Transaction<Database>)
+  else await db.transaction().execute(store)
+  return { imported: ids.length, ids }
+}

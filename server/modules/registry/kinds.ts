@@ -1,0 +1,145 @@
+import type { User } from '../../schemas/auth.ts'
+import type { CrsName, Department, PremisesCategory } from '../../schemas/common.ts'
+import {
+  CreatePremisesSchema,
+  CreateSchoolSchema,
+  type Premises,
+  type PremisesPropertiesInput,
+  type School,
+  type SchoolPropertiesInput,
+} from '../../schemas/registry.ts'
+
+/** The two registers. Table names come only from here, never from a request. */
+export type RegistryKind = 'schools' | 'premises'
+export const REGISTRY_KINDS: readonly RegistryKind[] = ['schools', 'premises']
+export const entityType = (kind: RegistryKind) => (kind === 'schools' ? 'school' : 'premises')
+export const createSchemaOf = (kind: RegistryKind) => (kind === 'schools' ? CreateSchoolSchema : CreatePremisesSchema)
+
+/** Which department licenses each category (domain.md, "Who uses the product"). */
+export const LICENSING_DEPARTMENTS: Record<PremisesCategory, readonly Department[]> = {
+  internet_cafe: ['culture'],
+  entertainment_venue: ['culture'],
+  video_game_venue: ['culture'],
+  lottery_outlet: ['lottery_welfare', 'lottery_sports'],
+  tobacco_retail: ['tobacco'],
+  hazardous_chemicals: ['emergency'],
+  fireworks: ['emergency'],
+  polluting_enterprise: ['environment'],
+  food_stall_zone: ['market'],
+}
+
+/** Why a user may not write this record, or undefined when they may. */
+export function writeRefusal(user: User, kind: RegistryKind, countyCode: string, category?: string): string | undefined {
+  if (user.role === 'admin') return undefined
+  if (user.role === 'viewer') return 'viewers cannot change the registry'
+  if (kind === 'schools' && user.department !== 'education') return 'only the education department keeps the school registry'
+  if (kind === 'premises') {
+    const departments = LICENSING_DEPARTMENTS[category as PremisesCategory] ?? []
+    if (!departments.includes(user.department)) return `${category} premises are licensed by ${departments.join(' or ')}, not ${user.department}`
+  }
+  if (user.countyCode && user.countyCode !== countyCode) return `your scope is county ${user.countyCode}, this record is in ${countyCode}`
+  return undefined
+}
+
+/** A record as the repository reads it, geometry already GeoJSON. */
+export interface SchoolRow {
+  id: number
+  name: string
+  school_type: string
+  county_code: string
+  address: string | null
+  students: number | null
+  staff: number | null
+  boarding: boolean
+  opened_on: string | null
+  geometry: { type: string; coordinates: unknown[] }
+  gates: { coordinates: number[][] } | null
+  source_crs: string
+  demo: boolean
+  version: number
+  created_at: Date
+  updated_at: Date
+}
+
+export interface PremisesRow {
+  id: number
+  name: string
+  category: string
+  licence_no: string | null
+  licence_status: string
+  licensed_on: string | null
+  expires_on: string | null
+  address: string | null
+  county_code: string
+  geometry: { type: string; coordinates: unknown[] }
+  source_crs: string
+  demo: boolean
+  version: number
+  created_at: Date
+  updated_at: Date
+}
+
+const iso = (value: Date | string) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString())
+
+/** Row → API Feature. */
+export function schoolFeature(row: SchoolRow): School {
+  return {
+    type: 'Feature',
+    id: row.id,
+    properties: {
+      name: row.name,
+      schoolType: row.school_type as School['properties']['schoolType'],
+      countyCode: row.county_code.trim(),
+      address: row.address,
+      students: row.students,
+      staff: row.staff,
+      boarding: row.boarding,
+      openedOn: row.opened_on,
+      gates: row.gates?.coordinates ?? [],
+      sourceCrs: row.source_crs as CrsName,
+      demo: row.demo,
+      version: row.version,
+      createdAt: iso(row.created_at),
+      updatedAt: iso(row.updated_at),
+    },
+    geometry: row.geometry,
+  }
+}
+
+/** Row → API Feature. */
+export function premisesFeature(row: PremisesRow): Premises {
+  return {
+    type: 'Feature',
+    id: row.id,
+    properties: {
+      name: row.name,
+      category: row.category as PremisesCategory,
+      licenceNo: row.licence_no,
+      licenceStatus: row.licence_status as Premises['properties']['licenceStatus'],
+      licensedOn: row.licensed_on,
+      expiresOn: row.expires_on,
+      address: row.address,
+      countyCode: row.county_code.trim(),
+      sourceCrs: row.source_crs as CrsName,
+      demo: row.demo,
+      version: row.version,
+      createdAt: iso(row.created_at),
+      updatedAt: iso(row.updated_at),
+    },
+    geometry: row.geometry,
+  }
+}
+
+/** A validated, WGS84 record ready to store. */
+export interface SchoolRecord {
+  properties: SchoolPropertiesInput
+  geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown }
+  sourceCrs: CrsName
+  demo: boolean
+}
+export interface PremisesRecord {
+  properties: PremisesPropertiesInput
+  geometry: { type: 'Point'; coordinates: [number, number] }
+  sourceCrs: CrsName
+  demo: boolean
+}

@@ -1,0 +1,150 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import { asGeoJson, campusFromGeoJson, intersectsEnvelope, multiPointFromPositions, pointFromLonLat } from '../../db/postgis.ts'
+import type { Database } from '../../db/types.ts'
+import type { PremisesRecord, PremisesRow, SchoolRecord, SchoolRow } from './kinds.ts'
+
+type Db = Kysely<Database> | Transaction<Database>
+
+export interface ListFilter {
+  countyCode?: string | undefined
+  type?: string | undefined
+  licenceStatus?: string | undefined
+  bbox?: [number, number, number, number] | undefined
+  q?: string | undefined
+  limit: number
+  offset: number
+}
+
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+function schoolSelect(db: Db) {
+  return db
+    .selectFrom('schools')
+    .select([
+      'id', 'name', 'school_type', 'county_code', 'address', 'students', 'staff', 'boarding', 'opened_on',
+      'source_crs', 'demo', 'version', 'created_at', 'updated_at',
+      asGeoJson(sql.ref('geom')).as('geometry'),
+      asGeoJson(sql.ref('gates')).as('gates'),
+    ])
+}
+
+function premisesSelect(db: Db) {
+  return db
+    .selectFrom('premises')
+    .select([
+      'id', 'name', 'category', 'licence_no', 'licence_status', 'licensed_on', 'expires_on', 'address', 'county_code',
+      'source_crs', 'demo', 'version', 'created_at', 'updated_at',
+      asGeoJson(sql.ref('geom')).as('geometry'),
+    ])
+}
+
+/** One page of schools and the number matching the filter. */
+export async function listSchools(db: Db, filter: ListFilter) {
+  let query = db.selectFrom('schools')
+  if (filter.countyCode) query = query.where('county_code', '=', filter.countyCode)
+  if (filter.type) query = query.where('school_type', '=', filter.type)
+  if (filter.bbox) query = query.where(intersectsEnvelope(sql.ref('geom'), filter.bbox))
+  if (filter.q) query = query.where((eb) => eb.or([eb('name', 'ilike', likePattern(filter.q!)), eb('address', 'ilike', likePattern(filter.q!))]))
+  const [rows, count] = await Promise.all([
+    schoolSelect(db).where('id', 'in', query.select('id').orderBy('id').limit(filter.limit).offset(filter.offset)).orderBy('id').execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ])
+  return { rows: rows as unknown as SchoolRow[], numberMatched: Number(count.n) }
+}
+
+/** One page of premises and the number matching the filter. */
+export async function listPremises(db: Db, filter: ListFilter) {
+  let query = db.selectFrom('premises')
+  if (filter.countyCode) query = query.where('county_code', '=', filter.countyCode)
+  if (filter.type) query = query.where('category', '=', filter.type)
+  if (filter.licenceStatus) query = query.where('licence_status', '=', filter.licenceStatus)
+  if (filter.bbox) query = query.where(intersectsEnvelope(sql.ref('geom'), filter.bbox))
+  if (filter.q) query = query.where((eb) => eb.or([eb('name', 'ilike', likePattern(filter.q!)), eb('address', 'ilike', likePattern(filter.q!)), eb('licence_no', 'ilike', likePattern(filter.q!))]))
+  const [rows, count] = await Promise.all([
+    premisesSelect(db).where('id', 'in', query.select('id').orderBy('id').limit(filter.limit).offset(filter.offset)).orderBy('id').execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ])
+  return { rows: rows as unknown as PremisesRow[], numberMatched: Number(count.n) }
+}
+
+/** One school, optionally locking its row for an update. */
+export async function findSchool(db: Db, id: number, lock = false) {
+  let query = schoolSelect(db).where('id', '=', id)
+  if (lock) query = query.forUpdate()
+  return (await query.executeTakeFirst()) as SchoolRow | undefined
+}
+
+/** One premises, optionally locking its row for an update. */
+export async function findPremises(db: Db, id: number, lock = false) {
+  let query = premisesSelect(db).where('id', '=', id)
+  if (lock) query = query.forUpdate()
+  return (await query.executeTakeFirst()) as PremisesRow | undefined
+}
+
+const schoolValues = (record: SchoolRecord) => ({
+  name: record.properties.name,
+  school_type: record.properties.schoolType,
+  county_code: record.properties.countyCode,
+  address: record.properties.address ?? null,
+  students: record.properties.students ?? null,
+  staff: record.properties.staff ?? null,
+  boarding: record.properties.boarding ?? false,
+  opened_on: record.properties.openedOn ?? null,
+  geom: campusFromGeoJson(record.geometry),
+  gates: multiPointFromPositions(record.properties.gates ?? []),
+  source_crs: record.sourceCrs,
+  demo: record.demo,
+})
+
+const premisesValues = (record: PremisesRecord) => ({
+  name: record.properties.name,
+  category: record.properties.category,
+  licence_no: record.properties.licenceNo ?? null,
+  licence_status: record.properties.licenceStatus ?? 'active',
+  licensed_on: record.properties.licensedOn ?? null,
+  expires_on: record.properties.expiresOn ?? null,
+  address: record.properties.address ?? null,
+  county_code: record.properties.countyCode,
+  geom: pointFromLonLat(record.geometry.coordinates[0], record.geometry.coordinates[1]),
+  source_crs: record.sourceCrs,
+  demo: record.demo,
+})
+
+/** Inserts schools in one statement; returns their ids in input order. */
+export async function insertSchools(db: Db, records: readonly SchoolRecord[]): Promise<number[]> {
+  if (records.length === 0) return []
+  const rows = await db.insertInto('schools').values(records.map(schoolValues)).returning('id').execute()
+  return rows.map((r) => r.id)
+}
+
+/** Inserts premises in one statement; returns their ids in input order. */
+export async function insertPremises(db: Db, records: readonly PremisesRecord[]): Promise<number[]> {
+  if (records.length === 0) return []
+  const rows = await db.insertInto('premises').values(records.map(premisesValues)).returning('id').execute()
+  return rows.map((r) => r.id)
+}
+
+/** Rewrites a school and bumps its version. */
+export async function updateSchool(db: Db, id: number, record: SchoolRecord) {
+  await db.updateTable('schools').set({ ...schoolValues(record), version: sql`version + 1`, updated_at: sql`now()` }).where('id', '=', id).execute()
+}
+
+/** Rewrites a premises and bumps its version. */
+export async function updatePremises(db: Db, id: number, record: PremisesRecord) {
+  await db.updateTable('premises').set({ ...premisesValues(record), version: sql`version + 1`, updated_at: sql`now()` }).where('id', '=', id).execute()
+}
+
+/** Deletes a record; true when it existed. */
+export async function deleteRecord(db: Db, kind: 'schools' | 'premises', id: number): Promise<boolean> {
+  const result = await (kind === 'schools' ? db.deleteFrom('schools') : db.deleteFrom('premises')).where('id', '=', id).executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}
+
+/** Licence numbers among `numbers` that are already taken (optionally by a record other than `exceptId`). */
+export async function takenLicenceNumbers(db: Db, numbers: readonly string[], exceptId?: number): Promise<Set<string>> {
+  if (numbers.length === 0) return new Set()
+  let query = db.selectFrom('premises').select('licence_no').where('licence_no', 'in', numbers)
+  if (exceptId !== undefined) query = query.where('id', '<>', exceptId)
+  const rows = await query.execute()
+  return new Set(rows.map((r) => r.licence_no!))
+}

@@ -1,0 +1,198 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/types.ts'
+import { AppError, notFound, type FieldProblem } from '../../errors.ts'
+import { validateCampus, validatePoint, validatePosition } from '../../geo/validate.ts'
+import type { User } from '../../schemas/auth.ts'
+import type { CrsName } from '../../schemas/common.ts'
+import type {
+  CreatePremises,
+  CreateSchool,
+  HistoryEntry,
+  Premises,
+  PremisesQuery,
+  School,
+  SchoolQuery,
+  UpdatePremises,
+  UpdateSchool,
+} from '../../schemas/registry.ts'
+import { appendAudit, listHistory, type Actor } from '../audit/repository.ts'
+import { entityType, premisesFeature, schoolFeature, writeRefusal, type RegistryKind } from './kinds.ts'
+import { geometryToWgs84, positionsToWgs84, preparePremises, prepareSchool } from './prepare.ts'
+import * as repository from './repository.ts'
+
+const rejected = (problems: FieldProblem[]) =>
+  new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems })
+
+export function parseBbox(bbox: string | undefined): [number, number, number, number] | undefined {
+  if (!bbox) return undefined
+  const values = bbox.split(',').map(Number) as [number, number, number, number]
+  const [minLon, minLat, maxLon, maxLat] = values
+  const problem =
+    values.some((v) => !Number.isFinite(v)) ? 'must be four numbers'
+    : minLon < -180 || maxLon > 180 || minLat < -90 || maxLat > 90 ? 'is outside -180..180, -90..90'
+    : minLon > maxLon || minLat > maxLat ? 'must be minLon,minLat,maxLon,maxLat with min ≤ max'
+    : undefined
+  if (problem) throw new AppError('VALIDATION_FAILED', `querystring/bbox: ${problem}`, { problems: [{ field: 'querystring/bbox', message: problem }] })
+  return values
+}
+
+function refuseUnlessAllowed(user: User, kind: RegistryKind, countyCode: string, category?: string) {
+  const refusal = writeRefusal(user, kind, countyCode, category)
+  if (refusal) throw new AppError('FORBIDDEN', refusal)
+}
+
+/** A page of schools as a FeatureCollection. */
+export async function listSchools(db: Kysely<Database>, query: SchoolQuery) {
+  const { rows, numberMatched } = await repository.listSchools(db, {
+    countyCode: query.countyCode, type: query.schoolType, bbox: parseBbox(query.bbox), q: query.q, limit: query.limit ?? 100, offset: query.offset ?? 0,
+  })
+  return { type: 'FeatureCollection' as const, numberMatched, numberReturned: rows.length, features: rows.map(schoolFeature) }
+}
+
+/** A page of premises as a FeatureCollection. */
+export async function listPremises(db: Kysely<Database>, query: PremisesQuery) {
+  const { rows, numberMatched } = await repository.listPremises(db, {
+    countyCode: query.countyCode, type: query.category, licenceStatus: query.licenceStatus, bbox: parseBbox(query.bbox), q: query.q, limit: query.limit ?? 100, offset: query.offset ?? 0,
+  })
+  return { type: 'FeatureCollection' as const, numberMatched, numberReturned: rows.length, features: rows.map(premisesFeature) }
+}
+
+/** One school, or 404. */
+export async function getSchool(db: Kysely<Database>, id: number): Promise<School> {
+  const row = await repository.findSchool(db, id)
+  if (!row) throw notFound('school', id)
+  return schoolFeature(row)
+}
+
+/** One premises, or 404. */
+export async function getPremises(db: Kysely<Database>, id: number): Promise<Premises> {
+  const row = await repository.findPremises(db, id)
+  if (!row) throw notFound('premises', id)
+  return premisesFeature(row)
+}
+
+/** Validates, converts to WGS84 and stores a school, with its history entry, in one transaction. */
+export async function createSchool(db: Kysely<Database>, input: CreateSchool, crs: CrsName, actor: Actor & { user: User }): Promise<School> {
+  refuseUnlessAllowed(actor.user, 'schools', input.properties.countyCode)
+  const { record, problems } = prepareSchool(input, crs, 'body')
+  if (!record) throw rejected(problems)
+  return db.transaction().execute(async (trx) => {
+    const [id] = await repository.insertSchools(trx, [record])
+    const school = schoolFeature((await repository.findSchool(trx, id!))!)
+    await appendAudit(trx, actor, { action: 'create', entityType: 'school', entityId: id!, after: school })
+    return school
+  })
+}
+
+/** Validates, converts to WGS84 and stores a premises, with its history entry, in one transaction. */
+export async function createPremises(db: Kysely<Database>, input: CreatePremises, crs: CrsName, actor: Actor & { user: User }): Promise<Premises> {
+  refuseUnlessAllowed(actor.user, 'premises', input.properties.countyCode, input.properties.category)
+  const { record, problems } = preparePremises(input, crs, 'body')
+  if (!record) throw rejected(problems)
+  return db.transaction().execute(async (trx) => {
+    await assertLicenceFree(trx, record.properties.licenceNo)
+    const [id] = await repository.insertPremises(trx, [record])
+    const premises = premisesFeature((await repository.findPremises(trx, id!))!)
+    await appendAudit(trx, actor, { action: 'create', entityType: 'premises', entityId: id!, after: premises })
+    return premises
+  })
+}
+
+async function assertLicenceFree(db: Parameters<typeof repository.takenLicenceNumbers>[0], licenceNo: string | null | undefined, exceptId?: number) {
+  if (!licenceNo) return
+  const taken = await repository.takenLicenceNumbers(db, [licenceNo], exceptId)
+  if (taken.size > 0) throw new AppError('DUPLICATE', `body/properties/licenceNo: licence ${licenceNo} is already registered`)
+}
+
+function checkVersion(current: number, expected: number | undefined) {
+  if (expected !== undefined && expected !== current) {
+    throw new AppError('VERSION_CONFLICT', `version: the record is at version ${current}, not ${expected}; reload it and apply your change again`)
+  }
+}
+
+/** Applies a partial change to a school under a row lock; both old and new county must be in the user's scope. */
+export async function updateSchool(db: Kysely<Database>, id: number, patch: UpdateSchool, crs: CrsName, actor: Actor & { user: User }): Promise<School> {
+  const structural: FieldProblem[] = []
+  if (patch.geometry) structural.push(...validateCampus(patch.geometry, 'body/geometry'))
+  for (const [i, gate] of (patch.properties?.gates ?? []).entries()) structural.push(...validatePosition(gate, `body/properties/gates/${i}`))
+  if (structural.length > 0) throw rejected(structural)
+  return db.transaction().execute(async (trx) => {
+    const row = await repository.findSchool(trx, id, true)
+    if (!row) throw notFound('school', id)
+    const before = schoolFeature(row)
+    checkVersion(before.properties.version, patch.version)
+    refuseUnlessAllowed(actor.user, 'schools', before.properties.countyCode)
+    const properties = { ...before.properties, ...patch.properties }
+    if (patch.properties?.gates) properties.gates = positionsToWgs84(patch.properties.gates, crs)
+    refuseUnlessAllowed(actor.user, 'schools', properties.countyCode)
+    const geometry = patch.geometry ? geometryToWgs84(patch.geometry, crs) : before.geometry
+    const { record, problems } = prepareSchool({ properties: stripMeta(properties), geometry }, 'wgs84', 'body')
+    if (!record) throw rejected(problems)
+    record.sourceCrs = patch.geometry || patch.properties?.gates ? crs : before.properties.sourceCrs
+    record.demo = before.properties.demo
+    await repository.updateSchool(trx, id, record)
+    const after = schoolFeature((await repository.findSchool(trx, id))!)
+    await appendAudit(trx, actor, { action: 'update', entityType: 'school', entityId: id, before, after })
+    return after
+  })
+}
+
+/** Applies a partial change to a premises under a row lock. */
+export async function updatePremises(db: Kysely<Database>, id: number, patch: UpdatePremises, crs: CrsName, actor: Actor & { user: User }): Promise<Premises> {
+  if (patch.geometry) {
+    const problems = validatePoint(patch.geometry, 'body/geometry')
+    if (problems.length > 0) throw rejected(problems)
+  }
+  return db.transaction().execute(async (trx) => {
+    const row = await repository.findPremises(trx, id, true)
+    if (!row) throw notFound('premises', id)
+    const before = premisesFeature(row)
+    checkVersion(before.properties.version, patch.version)
+    refuseUnlessAllowed(actor.user, 'premises', before.properties.countyCode, before.properties.category)
+    const properties = { ...before.properties, ...patch.properties }
+    refuseUnlessAllowed(actor.user, 'premises', properties.countyCode, properties.category)
+    const geometry = patch.geometry ? geometryToWgs84(patch.geometry, crs) : before.geometry
+    const { record, problems } = preparePremises({ properties: stripMeta(properties), geometry }, 'wgs84', 'body')
+    if (!record) throw rejected(problems)
+    record.sourceCrs = patch.geometry ? crs : before.properties.sourceCrs
+    record.demo = before.properties.demo
+    await assertLicenceFree(trx, record.properties.licenceNo, id)
+    await repository.updatePremises(trx, id, record)
+    const after = premisesFeature((await repository.findPremises(trx, id))!)
+    await appendAudit(trx, actor, { action: 'update', entityType: 'premises', entityId: id, before, after })
+    return after
+  })
+}
+
+function stripMeta<T extends { sourceCrs?: unknown; demo?: unknown; version?: unknown; createdAt?: unknown; updatedAt?: unknown }>(properties: T) {
+  const { sourceCrs: _s, demo: _d, version: _v, createdAt: _c, updatedAt: _u, ...rest } = properties
+  return rest as any
+}
+
+/** Deletes a school or premises under a row lock, keeping its last state in the history. */
+export async function deleteRecord(db: Kysely<Database>, kind: RegistryKind, id: number, actor: Actor & { user: User }): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const before = kind === 'schools' ? await repository.findSchool(trx, id, true).then((r) => r && schoolFeature(r)) : await repository.findPremises(trx, id, true).then((r) => r && premisesFeature(r))
+    if (!before) throw notFound(entityType(kind), id)
+    refuseUnlessAllowed(actor.user, kind, before.properties.countyCode, 'category' in before.properties ? before.properties.category : undefined)
+    await repository.deleteRecord(trx, kind, id)
+    await appendAudit(trx, actor, { action: 'delete', entityType: entityType(kind), entityId: id, before })
+  })
+}
+
+/** The change history of a record (also after it was deleted). */
+export async function history(db: Kysely<Database>, kind: RegistryKind, id: number): Promise<{ entries: HistoryEntry[] }> {
+  const rows = await listHistory(db, entityType(kind), id)
+  if (rows.length === 0) throw notFound(entityType(kind), id)
+  return {
+    entries: rows.map((r) => ({
+      id: Number(r.id),
+      at: new Date(r.at).toISOString(),
+      action: r.action,
+      user: r.user_id === null && r.username === null ? null : { id: r.user_id, username: r.username, role: r.role, department: r.department },
+      before: r.before,
+      after: r.after,
+      requestId: r.request_id,
+    })),
+  }
+}

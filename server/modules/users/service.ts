@@ -1,0 +1,102 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { hash, verify } from '@node-rs/argon2'
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../../db/types.ts'
+import { AppError } from '../../errors.ts'
+import type { CreateUser, User } from '../../schemas/auth.ts'
+import type { Department, Role } from '../../schemas/common.ts'
+import { appendAudit, type Actor } from '../audit/repository.ts'
+import * as repository from './repository.ts'
+
+// OWASP's argon2id minimum (19 MiB, 2 passes).
+const ARGON2 = { algorithm: 2 /* Algorithm.Argon2id (a const enum) */, memoryCost: 19456, timeCost: 2, parallelism: 1 }
+// Compared against when the username is unknown, so both paths take the same time.
+let dummyHash: Promise<string> | undefined
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+
+type UserRow = { id: number; username: string; department: string; role: string; county_code: string | null; demo: boolean }
+export const toUser = (row: UserRow): User => ({
+  id: row.id,
+  username: row.username,
+  department: row.department as Department,
+  role: row.role as Role,
+  countyCode: row.county_code,
+  demo: row.demo,
+})
+
+/** Hashes a password with argon2id. */
+export const hashPassword = (password: string) => hash(password, ARGON2)
+
+/** Whether the demo registry (and so the demo users) is loaded. */
+export async function demoDataLoaded(db: Kysely<Database>): Promise<boolean> {
+  const row = await db.selectFrom('app_settings').select('key').where('key', '=', 'demo_data').executeTakeFirst()
+  return row !== undefined
+}
+
+/** Checks credentials and opens a server-side session; returns the user and the cookie token. */
+export async function login(db: Kysely<Database>, username: string, password: string, ttlHours: number, requestId: string) {
+  const row = await repository.findUserByUsername(db, username)
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'))
+  const valid = await verify(row?.password_hash ?? (await dummyHash), password).catch(() => false)
+  if (!row || !valid || row.disabled_at) {
+    await appendAudit(db, { user: null, requestId }, { action: 'login_failed', entityType: 'session', entityId: null, after: { username } })
+    throw new AppError('INVALID_CREDENTIALS', 'username or password is wrong')
+  }
+  if (row.demo && !(await demoDataLoaded(db))) {
+    throw new AppError('INVALID_CREDENTIALS', 'demo users can sign in only while the demo data is loaded')
+  }
+  const user = toUser(row)
+  const token = randomBytes(32).toString('base64url')
+  const expiresAt = new Date(Date.now() + ttlHours * 3600_000)
+  await db.transaction().execute(async (trx) => {
+    await repository.insertSession(trx, hashToken(token), user.id, expiresAt)
+    await appendAudit(trx, { user, requestId }, { action: 'login', entityType: 'session', entityId: user.id })
+  })
+  return { user, token, expiresAt }
+}
+
+/** Revokes the session behind a cookie token. */
+export async function logout(db: Kysely<Database>, token: string, actor: Actor) {
+  await db.transaction().execute(async (trx) => {
+    await repository.revokeSession(trx, hashToken(token))
+    await appendAudit(trx, actor, { action: 'logout', entityType: 'session', entityId: actor.user?.id ?? null })
+  })
+}
+
+/** The user behind a session token, if the session is live. */
+export async function userForToken(db: Kysely<Database>, token: string): Promise<User | undefined> {
+  const row = await repository.findSessionUser(db, hashToken(token))
+  return row ? toUser(row) : undefined
+}
+
+/** Creates a user (administrators, the CLI and the demo loader); the audit entry never holds the password. */
+export async function createUser(db: Kysely<Database>, input: CreateUser & { demo?: boolean }, actor: Actor): Promise<User> {
+  if (input.role === 'admin' && input.department !== 'admin') {
+    throw new AppError('VALIDATION_FAILED', 'role: admin is only for the admin department', { problems: [{ field: '/role', message: 'admin is only for the admin department' }] })
+  }
+  const passwordHash = await hashPassword(input.password)
+  return db.transaction().execute(async (trx) => {
+    const id = await repository.insertUser(trx, {
+      username: input.username,
+      passwordHash,
+      department: input.department,
+      role: input.role,
+      countyCode: input.countyCode ?? null,
+      demo: input.demo ?? false,
+    })
+    const user: User = { id, username: input.username, department: input.department, role: input.role, countyCode: input.countyCode ?? null, demo: input.demo ?? false }
+    await appendAudit(trx, actor, { action: 'create', entityType: 'user', entityId: id, after: user })
+    return user
+  })
+}
+
+/** Every user, without password hashes. */
+export async function listUsers(db: Kysely<Database>): Promise<User[]> {
+  return (await repository.listUsers(db)).map(toUser)
+}
+
+/** Drops expired sessions; run at start. */
+export async function pruneSessions(db: Kysely<Database>) {
+  await db.deleteFrom('sessions').where(sql<boolean>`expires_at < now() - interval '7 days'`).execute()
+}

@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Config } from '../config.ts'
+import { AppError } from '../errors.ts'
+import { userForToken } from '../modules/users/service.ts'
+import type { User } from '../schemas/auth.ts'
+import type { Department, Role } from '../schemas/common.ts'
+import type { Actor } from '../modules/audit/repository.ts'
+
+/** Who may call a route: anyone, any signed-in user, or users of some departments and/or roles. Admins pass every rule. */
+export type Access = 'public' | 'user' | { departments?: readonly Department[]; roles?: readonly Role[] }
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access
+  }
+  interface FastifyRequest {
+    user: User | null
+  }
+}
+
+export const SESSION_COOKIE = 'sid'
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/** The actor of a request, for audit entries. */
+export const actorOf = (request: FastifyRequest): Actor => ({ user: request.user, requestId: String(request.id) })
+
+/** The signed-in user, or 401. */
+export function requireUser(request: FastifyRequest): User {
+  if (!request.user) throw new AppError('UNAUTHENTICATED', 'sign in first (POST /api/auth/login)')
+  return request.user
+}
+
+export function allows(access: Access, user: User | null): boolean {
+  if (access === 'public') return true
+  if (!user) return false
+  if (access === 'user' || user.role === 'admin') return true
+  if (access.departments && !access.departments.includes(user.department)) return false
+  if (access.roles && !access.roles.includes(user.role)) return false
+  return true
+}
+
+function describe(access: Access): string {
+  if (typeof access === 'string') return access
+  const parts = []
+  if (access.departments) parts.push(`department ${access.departments.join(' or ')}`)
+  if (access.roles) parts.push(`role ${access.roles.join(' or ')}`)
+  return parts.join(' with ')
+}
+
+/**
+ * Sessions live server-side; the cookie holds a random token. Cookie-authenticated writes must come
+ * from the service's own origin (Origin or Referer header), which stops cross-site forgery while a
+ * script that sends the server's Origin keeps working. Every route must declare its access.
+ */
+export function installAuth(app: FastifyInstance, config: Config) {
+  app.decorateRequest('user', null)
+
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.access) throw new Error(`route ${route.method} ${route.url} does not declare who may call it (config.access)`)
+  })
+
+  app.addHook('onRequest', async (request) => {
+    const token = request.cookies[SESSION_COOKIE]
+    if (!token) return
+    if (UNSAFE.has(request.method)) checkOrigin(request, config)
+    request.user = (await userForToken(request.server.db, token)) ?? null
+  })
+
+  app.addHook('preHandler', async (request) => {
+    const access = request.routeOptions.config.access ?? 'user'
+    if (allows(access, request.user)) return
+    if (!request.user) throw new AppError('UNAUTHENTICATED', 'sign in first (POST /api/auth/login)')
+    throw new AppError('FORBIDDEN', `this needs ${describe(access)}; you are ${request.user.department} ${request.user.role}`)
+  })
+}
+
+/** Rejects a write whose Origin (or Referer) is not this service's own. */
+export function checkOrigin(request: FastifyRequest, config: Config) {
+  const own = `${request.protocol}://${request.host}`
+  const allowed = (origin: string) => origin === own || config.trustedOrigins.includes(origin)
+  const origin = request.headers.origin
+  if (typeof origin === 'string' && origin !== 'null') {
+    if (allowed(origin)) return
+    throw new AppError('CSRF_REJECTED', `origin: ${origin} may not send writes with this session; send Origin ${own}`)
+  }
+  const referer = request.headers.referer
+  if (typeof referer === 'string') {
+    try {
+      if (allowed(new URL(referer).origin)) return
+    } catch {
+      // fall through
+    }
+  }
+  throw new AppError('CSRF_REJECTED', `origin: a write with a session cookie must carry the header Origin: ${own}`)
+}

@@ -1,0 +1,39 @@
+import { Ajv, type ErrorObject } from 'ajv'
+import addFormats from 'ajv-formats'
+import type { FastifyInstance, FastifySchema } from 'fastify'
+import type { FieldProblem } from '../errors.ts'
+
+/**
+ * Bodies are validated strictly: no type coercion, unknown fields rejected (never silently dropped).
+ * Query strings and path parameters arrive as text, so they are coerced to the declared types.
+ */
+export function installValidators(app: FastifyInstance) {
+  const common = { allErrors: true, removeAdditional: false as const, useDefaults: true, strict: false }
+  const strict = new Ajv({ ...common, coerceTypes: false })
+  const coercing = new Ajv({ ...common, coerceTypes: 'array' as const })
+  for (const ajv of [strict, coercing]) addFormats.default(ajv)
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? strict : coercing
+    return ajv.compile(schema as FastifySchema & object)
+  })
+}
+
+/** Turns Ajv errors into field problems: `/properties/name must be string`, `unknown field /properties/colour`. */
+export function problemsFromAjv(errors: ErrorObject[], part: string): FieldProblem[] {
+  const problems: FieldProblem[] = []
+  for (const error of errors.slice(0, 20)) {
+    const base = `${part}${error.instancePath}`
+    if (error.keyword === 'additionalProperties') {
+      problems.push({ field: `${base}/${String(error.params.additionalProperty)}`, message: 'is not a known field' })
+    } else if (error.keyword === 'required') {
+      problems.push({ field: `${base}/${String(error.params.missingProperty)}`, message: 'is required' })
+    } else if (error.keyword === 'enum') {
+      problems.push({ field: base, message: `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}` })
+    } else if (error.keyword === 'anyOf' && problems.some((p) => p.field.startsWith(base))) {
+      continue
+    } else {
+      problems.push({ field: base, message: error.message ?? 'is invalid' })
+    }
+  }
+  return problems
+}

@@ -1,0 +1,30 @@
+import { Type, type Static } from 'typebox'
+import { CountyCodeSchema, DepartmentSchema, Nullable, RoleSchema } from './common.ts'
+
+export const LoginSchema = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+)
+export type Login = Static<typeof LoginSchema>
+
+export const UserSchema = Type.Object({
+  id: Type.Integer(),
+  username: Type.String(),
+  department: DepartmentSchema,
+  role: RoleSchema,
+  countyCode: Nullable(CountyCodeSchema),
+  demo: Type.Boolean(),
+})
+export type User = Static<typeof UserSchema>
+
+export const CreateUserSchema = Type.Object(
+  {
+    username: Type.String({ pattern: '^[A-Za-z0-9_.-]{3,64}$', description: '3–64 letters, digits, _ . -' }),
+    password: Type.String({ minLength: 10, maxLength: 256, description: 'at least 10 characters' }),
+    department: DepartmentSchema,
+    role: RoleSchema,
+    countyCode: Type.Optional(Nullable(CountyCodeSchema)),
+  },
+  { additionalProperties: false },
+)
+export type CreateUser = Static<typeof CreateUserSchema>

@@ -1,0 +1,64 @@
+import { Type, type Static, type TSchema } from 'typebox'
+
+/** A string enum rendered as JSON Schema `enum` (clear validation messages, clean OpenAPI). */
+export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
+}
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const SCHOOL_TYPES = ['kindergarten', 'primary', 'junior_middle', 'senior_high', 'complete_middle', 'nine_year', 'vocational', 'special_education'] as const
+export const PREMISES_CATEGORIES = ['internet_cafe', 'lottery_outlet', 'tobacco_retail', 'entertainment_venue', 'video_game_venue', 'hazardous_chemicals', 'fireworks', 'polluting_enterprise', 'food_stall_zone'] as const
+export const LICENCE_STATUSES = ['active', 'suspended', 'expired', 'revoked'] as const
+export const DEPARTMENTS = ['education', 'tobacco', 'lottery_welfare', 'lottery_sports', 'culture', 'emergency', 'environment', 'market', 'police', 'governance', 'admin'] as const
+export const ROLES = ['clerk', 'supervisor', 'viewer', 'admin'] as const
+export const CRS_NAMES = ['wgs84', 'cgcs2000', 'gcj02', 'bd09'] as const
+
+export type SchoolType = (typeof SCHOOL_TYPES)[number]
+export type PremisesCategory = (typeof PREMISES_CATEGORIES)[number]
+export type LicenceStatus = (typeof LICENCE_STATUSES)[number]
+export type Department = (typeof DEPARTMENTS)[number]
+export type Role = (typeof ROLES)[number]
+export type CrsName = (typeof CRS_NAMES)[number]
+
+export const SchoolTypeSchema = StringEnum(SCHOOL_TYPES, { description: 'School type' })
+export const PremisesCategorySchema = StringEnum(PREMISES_CATEGORIES, { description: 'Premises category' })
+export const LicenceStatusSchema = StringEnum(LICENCE_STATUSES)
+export const DepartmentSchema = StringEnum(DEPARTMENTS)
+export const RoleSchema = StringEnum(ROLES)
+export const CrsSchema = StringEnum(CRS_NAMES, {
+  description: 'Coordinate system of the input: wgs84 (GPS), cgcs2000 (Tianditu), gcj02 (Amap, Tencent), bd09 (Baidu)',
+})
+
+export const CountyCodeSchema = Type.String({ pattern: '^[0-9]{6}$', description: '6-digit administrative code (adcode)' })
+export const DateSchema = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', description: 'YYYY-MM-DD' })
+export const IdSchema = Type.Integer({ minimum: 1, maximum: 2147483647 })
+export const IdParamsSchema = Type.Object({ id: IdSchema }, { additionalProperties: false })
+export type IdParams = Static<typeof IdParamsSchema>
+
+export const PositionSchema = Type.Array(Type.Number(), { minItems: 2, maxItems: 3, description: '[lon, lat]' })
+/** Geometry is checked structurally by server/geo/validate.ts, which names the exact coordinate at fault. */
+export const GeometryInputSchema = Type.Object(
+  { type: Type.String(), coordinates: Type.Array(Type.Unknown()), bbox: Type.Optional(Type.Array(Type.Number())) },
+  { additionalProperties: false },
+)
+export const GeometryOutputSchema = Type.Object({ type: Type.String(), coordinates: Type.Array(Type.Unknown()) }, { additionalProperties: true })
+
+export const ErrorSchema = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  code: Type.String(),
+  message: Type.String(),
+  details: Type.Optional(Type.Unknown()),
+})
+
+export const PagingQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0 })),
+}
+export const BboxSchema = Type.String({
+  pattern: '^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$',
+  description: 'minLon,minLat,maxLon,maxLat (WGS84)',
+})
+
+export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 415: ErrorSchema, 422: ErrorSchema }

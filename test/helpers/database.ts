@@ -1,0 +1,35 @@
+import fs from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { inject } from 'vitest'
+import { connectDatabase, type DatabaseHandle } from '../../server/db/connect.ts'
+
+/** Whether this run is against a PostgreSQL/PostGIS server (TEST_DATABASE_URL) rather than the embedded database. */
+export const onServer = () => Boolean(process.env.TEST_DATABASE_URL)
+
+/**
+ * A fresh, migrated database with the reference layers for one test file: an embedded PGlite restored
+ * from the run's template, or a new server database cloned from the template database.
+ */
+export async function createTestDatabase(): Promise<DatabaseHandle> {
+  const url = process.env.TEST_DATABASE_URL
+  if (url) {
+    const name = `zones_test_${randomBytes(6).toString('hex')}`
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    await admin.query(`create database ${name} template ${inject('serverTemplate')}`)
+    const target = new URL(url)
+    target.pathname = `/${name}`
+    const handle = await connectDatabase({ databaseUrl: target.toString(), poolSize: 20 })
+    return {
+      ...handle,
+      close: async () => {
+        await handle.close()
+        await admin.query(`drop database if exists ${name} with (force)`)
+        await admin.end()
+      },
+    }
+  }
+  const template = new Blob([fs.readFileSync(inject('embeddedTemplate'))])
+  return connectDatabase({ loadDataDir: template })
+}

@@ -1,0 +1,57 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { TestProject } from 'vitest/node'
+import { connectDatabase, openEmbedded } from '../../server/db/connect.ts'
+import { migrateToLatest } from '../../server/db/migrate.ts'
+import { loadReferenceData } from '../../server/modules/reference/load.ts'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import pg from 'pg'
+import { PGliteDialect } from '../../server/db/pglite-dialect.ts'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    embeddedTemplate: string
+    serverTemplate: string
+  }
+}
+
+/**
+ * Prepares one migrated database with the reference layers, once per run: a PGlite data-dir tarball
+ * (every test file restores its own instance from it) or a template database on the server
+ * (every test file clones it). Initialising PostGIS once instead of per file saves ~10 s a file.
+ */
+export default async function setup(project: TestProject) {
+  const url = process.env.TEST_DATABASE_URL
+  if (url) {
+    const name = `zones_template_${process.pid}`
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    await admin.query(`drop database if exists ${name}`)
+    await admin.query(`create database ${name}`)
+    const target = new URL(url)
+    target.pathname = `/${name}`
+    const handle = await connectDatabase({ databaseUrl: target.toString(), poolSize: 2 })
+    await migrateToLatest(handle.db)
+    await loadReferenceData(handle.db)
+    await handle.close()
+    project.provide('serverTemplate', name)
+    project.provide('embeddedTemplate', '')
+    return async () => {
+      await admin.query(`drop database if exists ${name} with (force)`)
+      await admin.end()
+    }
+  }
+  const pglite = await openEmbedded(undefined)
+  const db = new Kysely<any>({ dialect: new PGliteDialect(pglite) })
+  await migrateToLatest(db)
+  await loadReferenceData(db)
+  const dump = await pglite.dumpDataDir('none')
+  await db.destroy()
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zones-test-')), 'template.tar')
+  fs.writeFileSync(file, Buffer.from(await dump.arrayBuffer()))
+  project.provide('embeddedTemplate', file)
+  project.provide('serverTemplate', '')
+  void sql
+  return () => fs.rmSync(path.dirname(file), { recursive: true, force: true })
+}
