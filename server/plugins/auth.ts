@@ -67,7 +67,9 @@ export function installAuth(app: FastifyInstance, config: Config) {
   })
 
   app.addHook('preHandler', async (request) => {
-    const access = request.routeOptions.config.access ?? 'user'
+    // Only routes registered before installAuth (the API docs, the web files) and the 404 handler lack
+    // an access rule: the onRoute hook refuses any later route without one. Those are public.
+    const access = request.routeOptions.config.access ?? 'public'
     if (allows(access, request.user)) return
     if (!request.user) throw new AppError('UNAUTHENTICATED', 'sign in first (POST /api/auth/login)')
     throw new AppError('FORBIDDEN', `this needs ${describe(access)}; you are ${request.user.department} ${request.user.role}`)

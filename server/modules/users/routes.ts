@@ -18,6 +18,8 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         rateLimit: {
           max: config.loginRateLimitPerMinute,
           timeWindow: '1 minute',
+          // The key reads the body, which onRequest (the plugin's default hook) has not parsed yet.
+          hook: 'preHandler',
           keyGenerator: (request) => `${request.ip}|${String((request.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase()}`,
         },
       },
