@@ -21,15 +21,25 @@
  *   as OGC allows, unless the touches form a loop that cuts the interior in two. Parts of a
  *   MultiPolygon may touch at points but not cross, overlap or share an edge.
  * - Order of checks: shape and nesting → positions, ring length and closure (stop here if anything
- *   is wrong) → self-intersection and ring crossings (segment sweep with exact orientation tests) →
- *   hole containment, overlap of holes and of parts, connected interior → area. The area limit is
- *   only checked for topologically valid geometry, where the area is meaningful.
- * - At most MAX_PROBLEMS problems are returned.
+ *   is wrong) → self-intersections and crossings between rings → rings crossing at a shared point
+ *   → connected interior → holes inside their exterior ring, holes not nested, parts not inside
+ *   each other → area. The area limit is only checked for topologically valid geometry, where the
+ *   area is meaningful. At most MAX_PROBLEMS problems are returned.
+ * - Area is turf.area (spherical, R = 6378137 m): about 0.2–0.3 % above the ellipsoidal area at
+ *   Guyuan's latitude, irrelevant for limits of 100 m² and 5 km².
  *
- * Performance: the intersection sweep sorts segments by x and compares only segments whose
- * bounding boxes overlap, so ordinary campuses are about O(n log n); a pathological input (e.g. a
- * star with thousands of long spikes) degrades towards O(n²) bounding-box tests, which at the
- * 10 000-vertex limit still runs in well under a second (see the tests for measured timings).
+ * Algorithm and cost: a Shamos–Hoey sweep (left to right, lexicographic events) keeps the edges
+ * crossed by the sweep line in order and only compares edges that become neighbours, with exact
+ * orientation predicates (floating-point filter, exact BigInt fallback). It detects any forbidden
+ * intersection in O(n log n) (plus array moves), collects the points where rings meet, and derives
+ * ring containment (which ring each ring lies in) from the edge just below each ring's leftmost
+ * vertex, so no pairwise point-in-polygon tests are needed. Only when the geometry is already
+ * known to be invalid does a bounding-box sweep (with a work budget) list further intersections
+ * for the message. Measured at 10 000 vertices (Node 20): an ordinary ring ~15 ms warm and ~100–
+ * 200 ms on a cold JIT; adversarial shapes (star of 5 000 long spikes, diagonal comb, 2 500
+ * interleaved parts) under ~300 ms cold. The verdicts were cross-checked against JSTS IsValidOp
+ * (the Java port of the JTS/GEOS validity code) on 400 000 random degenerate-heavy geometries with
+ * no disagreement (see test/unit/validate.test.ts for a smaller seeded version).
  */
 import { area } from '@turf/turf'
 import { pointToCampusDistanceM } from './geodesic.ts'
@@ -59,11 +69,19 @@ export type CampusGeometry =
 
 class Problems {
   readonly list: GeometryProblem[] = []
-  private truncated = false
 
+  constructor(private readonly path: string) {}
+
+  /** Keeps MAX_PROBLEMS - 1 problems; one more turns into a note that the list is cut short. */
   add(field: string, message: string): void {
-    if (this.list.length < MAX_PROBLEMS) this.list.push({ field, message })
-    else this.truncated = true
+    if (this.list.length < MAX_PROBLEMS - 1) {
+      this.list.push({ field, message })
+    } else if (this.list.length === MAX_PROBLEMS - 1) {
+      this.list.push({
+        field: this.path,
+        message: `more than ${MAX_PROBLEMS - 1} problems found; only the first ${MAX_PROBLEMS - 1} are listed`,
+      })
+    }
   }
 
   get full(): boolean {
@@ -74,13 +92,7 @@ class Problems {
     return this.list.length
   }
 
-  result(path: string): GeometryProblem[] {
-    if (this.truncated) {
-      this.list[MAX_PROBLEMS - 1] = {
-        field: path,
-        message: `more than ${MAX_PROBLEMS - 1} problems found; only the first ${MAX_PROBLEMS - 1} are listed`,
-      }
-    }
+  result(): GeometryProblem[] {
     return this.list
   }
 }
@@ -163,28 +175,28 @@ function checkPosition(value: unknown, field: string, out: Problems): boolean {
 
 /** A single [lon, lat] (or [lon, lat, alt]) position. */
 export function validatePosition(value: unknown, path: string): GeometryProblem[] {
-  const out = new Problems()
+  const out = new Problems(path)
   checkPosition(value, path, out)
-  return out.result(path)
+  return out.result()
 }
 
 /** A GeoJSON Point. */
 export function validatePoint(geometry: unknown, path: string): GeometryProblem[] {
-  const out = new Problems()
+  const out = new Problems(path)
   if (!isPlainObject(geometry)) {
     out.add(path, `expected a GeoJSON Point object, got ${describe(geometry)}`)
-    return out.result(path)
+    return out.result()
   }
   if (geometry.type !== 'Point') {
     out.add(`${path}/type`, `geometry type must be "Point", got ${describeType(geometry.type)}`)
-    return out.result(path)
+    return out.result()
   }
   if (!('coordinates' in geometry)) {
     out.add(`${path}/coordinates`, 'coordinates are missing')
-    return out.result(path)
+    return out.result()
   }
   checkPosition(geometry.coordinates, `${path}/coordinates`, out)
-  return out.result(path)
+  return out.result()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,15 +547,16 @@ interface Finding {
   text: string
   x: number
   y: number
-  count: number
+  points: Set<string> // distinct places (capped), for "and at N other places"
 }
 
 type FindingMap = Map<string, Finding>
 
 function addFinding(map: FindingMap, key: string, field: string, text: string, x: number, y: number): void {
+  const place = `${x},${y}`
   const f = map.get(key)
-  if (f) f.count++
-  else map.set(key, { key, field, text, x, y, count: 1 })
+  if (!f) map.set(key, { key, field, text, x, y, points: new Set([place]) })
+  else if (f.points.size < 1000) f.points.add(place)
 }
 
 function polygonField(ring: Ring): string {
@@ -1065,7 +1078,8 @@ function enumerateIntersections(rings: Ring[], seg: Segments, found: FindingMap)
 
 function emitFindings(found: FindingMap, out: Problems): void {
   for (const f of found.values()) {
-    const more = f.count > 1 ? ` (and at ${f.count - 1} other place${f.count > 2 ? 's' : ''})` : ''
+    const others = f.points.size - 1
+    const more = others > 0 ? ` (and at ${others >= 999 ? 'many' : others} other place${others > 1 ? 's' : ''})` : ''
     out.add(f.field, `${f.text} at ${fmtPoint(f.x, f.y)}${more}`)
   }
 }
@@ -1079,29 +1093,29 @@ function fmtArea(m2: number): string {
  * Returns all problems found (at most MAX_PROBLEMS); an empty array means valid.
  */
 export function validateCampus(geometry: unknown, path: string): GeometryProblem[] {
-  const out = new Problems()
+  const out = new Problems(path)
   if (!isPlainObject(geometry)) {
     out.add(path, `expected a GeoJSON Polygon or MultiPolygon object, got ${describe(geometry)}`)
-    return out.result(path)
+    return out.result()
   }
   const type = geometry.type
   if (type !== 'Polygon' && type !== 'MultiPolygon') {
     out.add(`${path}/type`, `geometry type must be "Polygon" or "MultiPolygon", got ${describeType(type)}`)
-    return out.result(path)
+    return out.result()
   }
   const base = `${path}/coordinates`
   const coords = geometry.coordinates
   if (coords === undefined) {
     out.add(base, 'coordinates are missing')
-    return out.result(path)
+    return out.result()
   }
   if (!Array.isArray(coords)) {
     out.add(base, `coordinates must be an array, got ${describe(coords)}`)
-    return out.result(path)
+    return out.result()
   }
   if (coords.length === 0) {
     out.add(base, `a ${type} needs at least one ${type === 'Polygon' ? 'linear ring' : 'polygon'}`)
-    return out.result(path)
+    return out.result()
   }
   const multi = type === 'MultiPolygon'
   const expected = multi ? 4 : 3
@@ -1110,13 +1124,13 @@ export function validateCampus(geometry: unknown, path: string): GeometryProblem
     const shape = multi ? 'polygons → rings → positions → numbers' : 'rings → positions → numbers'
     const found = depth > 8 ? 'more than 8 levels' : `${depth} level${depth === 1 ? '' : 's'}`
     out.add(base, `coordinates are nested ${found} deep; a ${type} needs exactly ${expected} (${shape})`)
-    return out.result(path)
+    return out.result()
   }
 
   const structure = walkStructure(coords, multi, base, out)
-  if (!structure) return out.result(path)
+  if (!structure) return out.result()
   const polys = buildRings(structure, multi, base, out)
-  if (!polys) return out.result(path)
+  if (!polys) return out.result()
 
   const rings = polys.flat()
   const seg = buildSegments(rings)
@@ -1127,16 +1141,16 @@ export function validateCampus(geometry: unknown, path: string): GeometryProblem
     enumerateIntersections(rings, seg, listed)
     for (const [key, f] of topo.found) if (!listed.has(key)) listed.set(key, f)
     emitFindings(listed, out)
-    return out.result(path)
+    return out.result()
   }
   checkTouchCrossings(topo.touches, rings, topo.found)
   if (topo.found.size > 0) {
     emitFindings(topo.found, out)
-    return out.result(path)
+    return out.result()
   }
   checkConnectedInteriors(topo.touches, rings, (p) => (multi ? `${base}/${p}` : base), out)
   checkContainment(rings, polys, topo.parent, out)
-  if (out.count > 0) return out.result(path)
+  if (out.count > 0) return out.result()
 
   const areaM2 = area(
     multi
@@ -1148,7 +1162,7 @@ export function validateCampus(geometry: unknown, path: string): GeometryProblem
   } else if (areaM2 > LIMITS.maxCampusAreaM2) {
     out.add(base, `the campus area is ${fmtArea(areaM2)}, above the maximum of ${LIMITS.maxCampusAreaM2 / 1_000_000} km²`)
   }
-  return out.result(path)
+  return out.result()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1165,14 +1179,14 @@ export function validateGates(
   campus: CampusGeometry | undefined,
   path: string,
 ): GeometryProblem[] {
-  const out = new Problems()
+  const out = new Problems(path)
   if (!Array.isArray(gates)) {
     out.add(path, `gates must be an array of [longitude, latitude] positions, got ${describe(gates)}`)
-    return out.result(path)
+    return out.result()
   }
   if (gates.length > LIMITS.maxGates) {
     out.add(path, `too many gates: ${gates.length}, at most ${LIMITS.maxGates} are allowed`)
-    return out.result(path)
+    return out.result()
   }
   for (let i = 0; i < gates.length && !out.full; i++) {
     const gate: unknown = gates[i]
@@ -1194,5 +1208,5 @@ export function validateGates(
       )
     }
   }
-  return out.result(path)
+  return out.result()
 }
