@@ -19,6 +19,8 @@ import healthRoutes from './modules/health/routes.ts'
 import usersRoutes from './modules/users/routes.ts'
 import registryRoutes from './modules/registry/routes.ts'
 import importRoutes from './modules/registry/import-routes.ts'
+import zonesRoutes from './modules/zones/routes.ts'
+import { failInterruptedAudits } from './modules/zones/audit-job.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,6 +50,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const database = options.database ?? (await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
   if (!options.database) await migrateToLatest(database.db)
+  await failInterruptedAudits(database.db)
   app.decorate('config', config)
   app.decorate('db', database.db)
   app.decorate('databaseKind', database.kind)
@@ -79,6 +82,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(usersRoutes)
   await app.register(registryRoutes)
   await app.register(importRoutes)
+  await app.register(zonesRoutes)
   return app
 }
 

@@ -103,6 +103,32 @@ export interface AuditLogTable {
   request_id: string | null
 }
 
+export interface RulesTable {
+  id: Generated<number>
+  category: string
+  school_type: string
+  limit_m: number
+  origin: string
+  path: string
+  band_names: ColumnType<string[], unknown, unknown>
+  band_edges: ColumnType<number[], unknown, unknown>
+  legal_basis: string
+  effective_from: string
+  effective_to: string | null
+  version: Generated<number>
+  updated_at: Generated<Date>
+  updated_by: number | null
+}
+
+export interface ConflictsTable {
+  premises_id: number
+  school_id: number
+  rule_id: number
+  rule_version: number
+  band: string
+  detected_at: Generated<Date>
+}
+
 export interface Database {
   app_settings: AppSettingsTable
   counties: CountiesTable
@@ -113,4 +139,6 @@ export interface Database {
   schools: SchoolsTable
   premises: PremisesTable
   audit_log: AuditLogTable
+  rules: RulesTable
+  conflicts: ConflictsTable
 }

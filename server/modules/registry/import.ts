@@ -11,6 +11,7 @@ import { appendAuditMany, type Actor } from '../audit/repository.ts'
 import { createSchemaOf, entityType, writeRefusal, type PremisesRecord, type RegistryKind, type SchoolRecord } from './kinds.ts'
 import { preparePremises, prepareSchool } from './prepare.ts'
 import * as repository from './repository.ts'
+import { refreshForPremises, refreshForSchools } from '../zones/maintenance.ts'
 
 const BATCH = 1000
 const MAX_LISTED_ERRORS = 5000
@@ -178,6 +179,8 @@ export async function importRecords(db: Kysely<Database> | Transaction<Database>
       const batch = records.slice(i, i + BATCH)
       const batchIds = kind === 'schools' ? await repository.insertSchools(trx, batch as SchoolRecord[]) : await repository.insertPremises(trx, batch as PremisesRecord[])
       await appendAuditMany(trx, actor, batchIds.map((id, j) => ({ action: 'import', entityType: entityType(kind), entityId: id, after: { row: rowOf[i + j], ...batch[j]!.properties, geometry: batch[j]!.geometry, sourceCrs: batch[j]!.sourceCrs } })))
+      if (kind === 'schools') await refreshForSchools(trx, batchIds)
+      else await refreshForPremises(trx, batchIds)
       ids.push(...batchIds)
       options.onProgress?.(ids.length, records.length)
     }

@@ -42,6 +42,11 @@ export function prepareSchool(
   if (problems.length > 0) return { problems }
   const geometry = { type: campus.type, coordinates: mapPositions(campus.coordinates, crs) }
   const gates = (input.properties.gates ?? []).map((g) => convert(g, crs))
+  // The GCJ-02/BD-09 inverse warps the shape slightly: a ring touching another could come out crossing it.
+  if (crs !== 'wgs84' && crs !== 'cgcs2000') {
+    const converted = validateCampus(geometry, `${path}/geometry`).map((p) => ({ ...p, message: `${p.message} (after conversion from ${crs} to WGS84)` }))
+    if (converted.length > 0) return { problems: converted }
+  }
   return { record: { properties: { ...input.properties, gates }, geometry, sourceCrs: crs, demo }, problems }
 }
 

@@ -19,6 +19,7 @@ import { appendAudit, listHistory, type Actor } from '../audit/repository.ts'
 import { entityType, premisesFeature, schoolFeature, writeRefusal, type RegistryKind } from './kinds.ts'
 import { geometryToWgs84, positionsToWgs84, preparePremises, prepareSchool } from './prepare.ts'
 import * as repository from './repository.ts'
+import { refreshForPremises, refreshForSchools } from '../zones/maintenance.ts'
 
 const rejected = (problems: FieldProblem[]) =>
   new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems })
@@ -78,6 +79,7 @@ export async function createSchool(db: Kysely<Database>, input: CreateSchool, cr
   if (!record) throw rejected(problems)
   return db.transaction().execute(async (trx) => {
     const [id] = await repository.insertSchools(trx, [record])
+    await refreshForSchools(trx, [id!])
     const school = schoolFeature((await repository.findSchool(trx, id!))!)
     await appendAudit(trx, actor, { action: 'create', entityType: 'school', entityId: id!, after: school })
     return school
@@ -92,6 +94,7 @@ export async function createPremises(db: Kysely<Database>, input: CreatePremises
   return db.transaction().execute(async (trx) => {
     await assertLicenceFree(trx, record.properties.licenceNo)
     const [id] = await repository.insertPremises(trx, [record])
+    await refreshForPremises(trx, [id!])
     const premises = premisesFeature((await repository.findPremises(trx, id!))!)
     await appendAudit(trx, actor, { action: 'create', entityType: 'premises', entityId: id!, after: premises })
     return premises
@@ -131,6 +134,7 @@ export async function updateSchool(db: Kysely<Database>, id: number, patch: Upda
     record.sourceCrs = patch.geometry || patch.properties?.gates ? crs : before.properties.sourceCrs
     record.demo = before.properties.demo
     await repository.updateSchool(trx, id, record)
+    await refreshForSchools(trx, [id])
     const after = schoolFeature((await repository.findSchool(trx, id))!)
     await appendAudit(trx, actor, { action: 'update', entityType: 'school', entityId: id, before, after })
     return after
@@ -158,6 +162,7 @@ export async function updatePremises(db: Kysely<Database>, id: number, patch: Up
     record.demo = before.properties.demo
     await assertLicenceFree(trx, record.properties.licenceNo, id)
     await repository.updatePremises(trx, id, record)
+    await refreshForPremises(trx, [id])
     const after = premisesFeature((await repository.findPremises(trx, id))!)
     await appendAudit(trx, actor, { action: 'update', entityType: 'premises', entityId: id, before, after })
     return after

@@ -1,0 +1,109 @@
+import { sql, type RawBuilder } from 'kysely'
+
+/**
+ * Finding every (premises, school) pair within the rule's limit, fast and exactly.
+ *
+ * The exact test is geodesic: ST_DWithin on geography. Running it for every candidate pair is what
+ * makes the plain join slow, so each pair is first measured in a local planar frame of its school,
+ * and the geography test runs only where that measurement cannot decide.
+ *
+ * The frame: for a school whose campus bounding box has centre latitude φ0,
+ *   x = λ · N(φ0)·cos φ0,   y = φ · M(φ0)            (λ, φ in radians; M, N the WGS84 radii of curvature)
+ * computed in SQL as ST_Scale(geom, kx, 1) with kx = N(φ0)·cos φ0 / M(φ0), distances then × M(φ0)·π/180.
+ *
+ * Why it is good to a known bound: the ellipsoid's metric is ds² = M(φ)²dφ² + N(φ)²cos²φ dλ²; the frame
+ * freezes both scales at φ0. Within a window |φ − φ0| ≤ Δ the two scales differ from the true ones by
+ * the factors M0/M(φ) = 1 + O(3e²Δ) and N0 cos φ0 / (N(φ) cos φ) = 1 + tan φ·Δ + O(e²Δ + Δ²), so every
+ * length — hence the distance between a point and a set — is off by at most δ·d with
+ *   δ = Δ·(tan φmax + 3e²) + Δ²,   3e² < 0.0201.
+ * The geography edges are great-circle arcs, while the frame joins vertices with straight lines; an arc
+ * of length ℓ leaves the chord by at most its sagitta, bounded by ℓ²·(tan φmax + 1)/(4R) (a 2× margin over
+ * the ℓ² tan φ/(8R) of a parallel), with ℓ at most the campus bounding-box diagonal.
+ * So |planar − geodesic| ≤ δ·(L + s) + sagitta, where L is the largest limit for the school type and
+ * s = 50 m of slack; we take ε = 2 × that + 5 mm. At Guyuan with a 300 m campus ε ≈ 3 cm: a pair whose
+ * planar distance is below L − ε is inside, above L + ε outside, and only the 6 cm band between is
+ * tested on geography. The same rule decides band edges (core/control).
+ * Δ is the half-height of the campus box plus (L + s)/Rmin; φmax the largest |φ| reached; Rmin = 6 335 439 m
+ * (the meridian radius at the equator, the smallest radius of curvature anywhere).
+ *
+ * The candidate search uses the geometry GiST index: the box of the campus and its gates expanded by (L + ε) converted to
+ * degrees with the smallest degree lengths in the window (a·cos φmax per degree of longitude, Rmin per
+ * degree of latitude), which can only over-cover.
+ */
+
+const A = sql.lit(6378137)
+const E2 = sql.lit(0.00669437999014)
+const R_MIN = sql.lit(6335439)
+const SLACK_M = sql.lit(50)
+
+export interface PairQuery {
+  /** Restricts the schools examined (e.g. one school, one type, an id range, near a point). */
+  schoolFilter: RawBuilder<boolean>
+  /** Restricts the premises examined (e.g. one premises, one category). */
+  premisesFilter: RawBuilder<boolean>
+  /** A relation with the columns of `rules` that are in force; defaults to the current rules. */
+  rules?: RawBuilder<unknown>
+}
+
+/** The rules in force today. */
+export const rulesInForce = sql`(select * from rules where effective_from <= current_date and (effective_to is null or effective_to > current_date))`
+
+/**
+ * SQL selecting (premises_id, school_id, rule_id, rule_version, band) for every pair within its limit.
+ * Schools filtered by `schoolFilter` (alias s), premises by `premisesFilter` (alias p).
+ */
+export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }: PairQuery): RawBuilder<{ premises_id: number; school_id: number; rule_id: number; rule_version: number; band: string }> {
+  return sql`
+    with rule_set as materialized (select * from ${rules} as r0),
+    school_set as materialized (
+      select s.id, s.school_type, s.geom, s.gates, w.*,
+        ST_Scale(s.geom, w.kx, 1) as scaled,
+        ST_Scale(s.gates, w.kx, 1) as gates_scaled,
+        ST_Expand(h.hull, (w.lmax + w.eps) / (${A}::float8 * pi() / 180 * cos(w.phimax)) * 1.001, (w.lmax + w.eps) / (${R_MIN}::float8 * pi() / 180) * 1.001) as search_box
+      from schools s
+      join lateral (select max(r.limit_m) as lmax from rule_set r where r.school_type = s.school_type) lm on lm.lmax is not null
+      cross join lateral (select case when s.gates is null then s.geom else ST_Collect(s.geom, s.gates) end as hull) h
+      cross join lateral (
+        select ST_XMin(h.hull) as x0, ST_XMax(h.hull) as x1, ST_YMin(h.hull) as y0, ST_YMax(h.hull) as y1
+      ) b
+      cross join lateral (
+        select radians((b.y0 + b.y1) / 2) as phi0,
+          radians((b.y1 - b.y0) / 2) + (lm.lmax + ${SLACK_M}) / ${R_MIN}::float8 as delta,
+          least(radians(greatest(abs(b.y0), abs(b.y1))) + (lm.lmax + ${SLACK_M}) / ${R_MIN}::float8, radians(89)) as phimax,
+          sqrt(power((b.x1 - b.x0) * ${A}::float8 * pi() / 180 * cos(radians(least(abs(b.y0), abs(b.y1)))), 2) + power((b.y1 - b.y0) * 111700, 2)) as diag
+      ) g
+      cross join lateral (
+        select lm.lmax,
+          g.phimax,
+          ${A}::float8 * (1 - ${E2}::float8) / power(1 - ${E2}::float8 * sin(g.phi0) ^ 2, 1.5) * pi() / 180 as m_per_deg,
+          cos(g.phi0) * (1 - ${E2}::float8 * sin(g.phi0) ^ 2) / (1 - ${E2}::float8) as kx,
+          2 * ((g.delta * (tan(g.phimax) + 0.0201) + g.delta ^ 2) * (lm.lmax + ${SLACK_M}) + g.diag ^ 2 * (tan(g.phimax) + 1) / (4 * ${R_MIN}::float8)) + 0.005 as eps
+      ) w
+      where ${schoolFilter}
+    )
+    select p.id as premises_id, s.id as school_id, r.id as rule_id, r.version as rule_version,
+      r.band_names[1 + (
+        select count(*) from unnest(r.band_edges) e
+        where e <= case
+          when exists (select 1 from unnest(r.band_edges) e2 where abs(e2 - a.planar) <= s.eps)
+            then ST_Distance(o.origin::geography, p.geom::geography)
+          else a.planar
+        end
+      )::int] as band
+    from school_set s
+    join premises p on p.geom && s.search_box and ${premisesFilter}
+    join rule_set r on r.category = p.category and r.school_type = s.school_type
+    cross join lateral (
+      select case when r.origin = 'gates' and s.gates is not null then s.gates_scaled else s.scaled end as origin_scaled,
+        case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin
+    ) o
+    cross join lateral (
+      select ST_Distance(o.origin_scaled, ST_SetSRID(ST_MakePoint(ST_X(p.geom) * s.kx, ST_Y(p.geom)), 4326)) * s.m_per_deg as planar
+    ) a
+    where a.planar <= r.limit_m + s.eps
+      and case
+        when a.planar < r.limit_m - s.eps then true
+        else ST_DWithin(o.origin::geography, p.geom::geography, r.limit_m)
+      end
+  `
+}

@@ -1,0 +1,247 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import type { Database } from '../../db/types.ts'
+import { rulesInForce } from './pairs.ts'
+
+type Db = Kysely<Database> | Transaction<Database>
+
+export interface RuleRow {
+  id: number
+  category: string
+  school_type: string
+  limit_m: number
+  origin: string
+  path: string
+  band_names: string[]
+  band_edges: number[]
+  legal_basis: string
+  effective_from: string
+  effective_to: string | null
+  in_force: boolean
+  version: number
+  updated_at: Date
+}
+
+const E2 = sql.lit(0.00669437999014)
+/** kx of the local frame at a latitude (see pairs.ts): x-scale relative to y, so planar closest points are right to millimetres. */
+const frameKx = (lat: RawBuilder<unknown>) => sql`(cos(radians(${lat})) * (1 - ${E2} * sin(radians(${lat})) ^ 2) / (1 - ${E2}))`
+
+const ruleColumns = sql`id, category, school_type, limit_m, origin, path, band_names, band_edges, legal_basis,
+  effective_from, effective_to, (effective_from <= current_date and (effective_to is null or effective_to > current_date)) as in_force,
+  version, updated_at`
+
+/** Rules, optionally filtered, ordered by category then school type. */
+export async function listRules(db: Db, filter: { category?: string | undefined; schoolType?: string | undefined }) {
+  const { rows } = await sql<RuleRow>`select ${ruleColumns} from rules
+    where (${filter.category ?? null}::text is null or category = ${filter.category ?? null})
+      and (${filter.schoolType ?? null}::text is null or school_type = ${filter.schoolType ?? null})
+    order by category, school_type`.execute(db)
+  return rows.map(normaliseArrays)
+}
+
+/** One rule, optionally locked for update. */
+export async function findRule(db: Db, id: number, lock = false) {
+  const { rows } = await sql<RuleRow>`select ${ruleColumns} from rules where id = ${id} ${lock ? sql`for update` : sql``}`.execute(db)
+  return rows[0] && normaliseArrays(rows[0])
+}
+
+// Array columns come back as arrays from pg and PGlite alike, but guard against the text form.
+const parseArray = (v: unknown) => (Array.isArray(v) ? v : String(v).replace(/[{}]/g, '').split(',').filter(Boolean))
+function normaliseArrays<R extends { band_names: string[]; band_edges: number[]; limit_m: number }>(row: R): R {
+  return { ...row, band_names: parseArray(row.band_names).map(String), band_edges: parseArray(row.band_edges).map(Number), limit_m: Number(row.limit_m) }
+}
+
+export const textArray = (values: readonly string[]) => sql`${`{${values.join(',')}}`}::text[]`
+export const floatArray = (values: readonly number[]) => sql`${`{${values.join(',')}}`}::float8[]`
+
+/** Writes a new version of a rule. */
+export async function updateRule(db: Db, id: number, change: { limitM: number; origin: string; path: string; bandNames: string[]; bandEdges: number[]; legalBasis: string; effectiveFrom: string; effectiveTo: string | null }, userId: number | null) {
+  await sql`update rules set limit_m = ${change.limitM}, origin = ${change.origin}, path = ${change.path},
+      band_names = ${textArray(change.bandNames)}, band_edges = ${floatArray(change.bandEdges)}, legal_basis = ${change.legalBasis},
+      effective_from = ${change.effectiveFrom}::date, effective_to = ${change.effectiveTo}::date,
+      version = version + 1, updated_at = now(), updated_by = ${userId}
+    where id = ${id}`.execute(db)
+}
+
+/** Keeps a snapshot of a rule version with who changed it and why. */
+export async function insertRuleVersion(db: Db, ruleId: number, reason: string, user: { id: number; username: string } | null) {
+  await sql`insert into rule_versions (rule_id, version, snapshot, reason, changed_by, changed_by_name)
+    select id, version, to_jsonb(rules) - 'updated_at', ${reason}, ${user?.id ?? null}, ${user?.username ?? null} from rules where id = ${ruleId}`.execute(db)
+}
+
+/** A rule's versions, oldest first. */
+export async function listRuleVersions(db: Db, ruleId: number) {
+  const { rows } = await sql<{ version: number; snapshot: unknown; reason: string; changed_by_name: string | null; changed_at: Date }>`
+    select version, snapshot, reason, changed_by_name, changed_at from rule_versions where rule_id = ${ruleId} order by version`.execute(db)
+  return rows
+}
+
+export interface MeasuredRow {
+  school_id: number
+  school_name: string
+  school_type: string
+  county_code: string
+  rule_id: number
+  rule_version: number
+  limit_m: number
+  band_names: string[]
+  band_edges: number[]
+  legal_basis: string
+  origin: 'campus' | 'gates'
+  gates_missing: boolean
+  distance_m: number
+  inside: boolean
+  nearest: { coordinates: [number, number] }
+}
+
+/**
+ * Exact measurement of a point against every school whose rule for the category could reach it:
+ * geodesic distance (geography), the within-limit test (ST_DWithin on geography) and the boundary
+ * point or gate measured to.
+ */
+export async function measurePoint(db: Db, lon: number, lat: number, category: string): Promise<MeasuredRow[]> {
+  const { rows } = await sql<MeasuredRow>`
+    with pt as (select ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) as g),
+    r as materialized (select * from ${rulesInForce} as r0 where category = ${category}),
+    k as (select ${frameKx(sql`${lat}::float8`)} as kx, (select max(limit_m) + 301 from r) as reach)
+    select s.id as school_id, s.name as school_name, s.school_type, s.county_code, r.id as rule_id, r.version as rule_version,
+      r.limit_m, r.band_names, r.band_edges, r.legal_basis,
+      case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
+      (r.origin = 'gates' and s.gates is null) as gates_missing,
+      ST_Distance(o.origin::geography, pt.g::geography) as distance_m,
+      ST_DWithin(o.origin::geography, pt.g::geography, r.limit_m) as inside,
+      ST_AsGeoJSON(n.nearest, 9)::json as nearest
+    from schools s
+    join r on r.school_type = s.school_type
+    cross join pt
+    cross join k
+    cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
+    cross join lateral (
+      select case
+        when r.origin = 'gates' and s.gates is not null
+          then (select d.geom from ST_Dump(s.gates) d order by ST_Distance(d.geom::geography, pt.g::geography) limit 1)
+        else ST_Scale(ST_ClosestPoint(ST_Scale(s.geom, k.kx, 1), ST_Scale(pt.g, k.kx, 1)), 1 / k.kx, 1)
+      end as nearest
+    ) n
+    where s.geom && ST_Expand(pt.g,
+      k.reach / (6378137 * pi() / 180 * cos(radians(least(abs(${lat}::float8) + 0.05, 89)))) * 1.001,
+      k.reach / (6335439 * pi() / 180) * 1.001)
+    order by distance_m, s.id`.execute(db)
+  return rows.map((r) => ({ ...normaliseArrays(r), distance_m: Number(r.distance_m) }))
+}
+
+/** The schools nearest to a point (by campus, geodesic), with the limit their rule for the category sets. */
+export async function nearestSchools(db: Db, lon: number, lat: number, category: string, take: number, exclude: readonly number[]) {
+  const { rows } = await sql<{ school_id: number; school_name: string; school_type: string; distance_m: number; limit_m: number | null }>`
+    with pt as (select ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) as g)
+    select s.id as school_id, s.name as school_name, s.school_type,
+      ST_Distance(s.geom::geography, pt.g::geography) as distance_m, r.limit_m
+    from (select * from schools, pt where true order by schools.geom <-> pt.g limit ${take + exclude.length + 20}) s
+    cross join pt
+    left join ${rulesInForce} r on r.category = ${category} and r.school_type = s.school_type
+    ${exclude.length > 0 ? sql`where s.id not in (${sql.join(exclude)})` : sql``}
+    order by distance_m
+    limit ${take}`.execute(db)
+  return rows.map((r) => ({ ...r, distance_m: Number(r.distance_m), limit_m: r.limit_m === null ? null : Number(r.limit_m) }))
+}
+
+export interface ConflictFilter {
+  countyCode?: string | undefined
+  category?: string | undefined
+  schoolId?: number | undefined
+  premisesId?: number | undefined
+  band?: string | undefined
+  preexisting?: boolean | undefined
+  limit: number
+  offset: number
+}
+
+function conflictWhere(filter: ConflictFilter) {
+  const parts: RawBuilder<unknown>[] = [sql`true`]
+  if (filter.countyCode) parts.push(sql`p.county_code = ${filter.countyCode}`)
+  if (filter.category) parts.push(sql`p.category = ${filter.category}`)
+  if (filter.schoolId) parts.push(sql`c.school_id = ${filter.schoolId}`)
+  if (filter.premisesId) parts.push(sql`c.premises_id = ${filter.premisesId}`)
+  if (filter.band) parts.push(sql`c.band = ${filter.band}`)
+  if (filter.preexisting !== undefined) parts.push(sql`(coalesce(p.licensed_on < s.opened_on, false)) = ${filter.preexisting}`)
+  return sql.join(parts, sql` and `)
+}
+
+export interface ConflictRow {
+  premises_id: number
+  premises_name: string
+  category: string
+  licence_no: string | null
+  licence_status: string
+  licensed_on: string | null
+  expires_on: string | null
+  premises_county_code: string
+  location: { coordinates: [number, number] }
+  school_id: number
+  school_name: string
+  school_type: string
+  county_code: string
+  rule_id: number
+  rule_version: number
+  limit_m: number
+  legal_basis: string
+  band: string
+  origin: 'campus' | 'gates'
+  gates_missing: boolean
+  distance_m: number
+  nearest: { coordinates: [number, number] }
+  preexisting: boolean
+  detected_at: Date
+}
+
+/** A page of stored conflicts, each measured exactly now (distance and the point measured to). */
+export async function listConflicts(db: Db, filter: ConflictFilter) {
+  const where = conflictWhere(filter)
+  const [page, count] = await Promise.all([
+    sql<ConflictRow>`
+      select c.premises_id, p.name as premises_name, p.category, p.licence_no, p.licence_status, p.licensed_on, p.expires_on,
+        p.county_code as premises_county_code, ST_AsGeoJSON(p.geom, 9)::json as location,
+        c.school_id, s.name as school_name, s.school_type, s.county_code,
+        c.rule_id, c.rule_version, r.limit_m, r.legal_basis, c.band,
+        case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
+        (r.origin = 'gates' and s.gates is null) as gates_missing,
+        ST_Distance(o.origin::geography, p.geom::geography) as distance_m,
+        ST_AsGeoJSON(case
+          when r.origin = 'gates' and s.gates is not null
+            then (select d.geom from ST_Dump(s.gates) d order by ST_Distance(d.geom::geography, p.geom::geography) limit 1)
+          else ST_Scale(ST_ClosestPoint(ST_Scale(s.geom, ${frameKx(sql`ST_Y(p.geom)`)}, 1), ST_Scale(p.geom, ${frameKx(sql`ST_Y(p.geom)`)}, 1)), 1 / ${frameKx(sql`ST_Y(p.geom)`)}, 1)
+        end, 9)::json as nearest,
+        coalesce(p.licensed_on < s.opened_on, false) as preexisting,
+        c.detected_at
+      from (
+        select c.* from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id
+        where ${where} order by c.school_id, c.premises_id limit ${filter.limit} offset ${filter.offset}
+      ) c
+      join premises p on p.id = c.premises_id
+      join schools s on s.id = c.school_id
+      join rules r on r.id = c.rule_id
+      cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
+      order by c.school_id, c.premises_id`.execute(db),
+    sql<{ n: number }>`select count(*)::int as n from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id where ${where}`.execute(db),
+  ])
+  return { rows: page.rows.map((r) => ({ ...r, distance_m: Number(r.distance_m), limit_m: Number(r.limit_m) })), numberMatched: Number(count.rows[0]?.n ?? 0) }
+}
+
+/** The drawn zone of one school for one distinct rule shape: outline at the limit and each band as a ring. */
+export async function zoneGeometries(db: Db, schoolId: number, origin: 'campus' | 'gates', limitM: number, edges: readonly number[]) {
+  const radii = [...edges, limitM]
+  const { rows } = await sql<{ radius: number; geometry: { type: string; coordinates: unknown[] } }>`
+    select x.radius, ST_AsGeoJSON(ST_Buffer(o.origin::geography, x.radius, 'quad_segs=64')::geometry, 9)::json as geometry
+    from schools s
+    cross join lateral (select case when ${origin} = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
+    cross join unnest(${floatArray(radii)}) as x(radius)
+    where s.id = ${schoolId}
+    order by x.radius`.execute(db)
+  return rows.map((r) => ({ radius: Number(r.radius), geometry: r.geometry }))
+}
+
+/** Ring between two drawn radii (outer minus inner), as GeoJSON. */
+export async function ringGeometry(db: Db, outer: unknown, inner: unknown) {
+  const { rows } = await sql<{ geometry: { type: string; coordinates: unknown[] } }>`
+    select ST_AsGeoJSON(ST_Difference(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(outer)}), 4326), ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(inner)}), 4326)), 9)::json as geometry`.execute(db)
+  return rows[0]!.geometry
+}

@@ -1,0 +1,88 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { actorOf, requireUser } from '../../plugins/auth.ts'
+import { errorResponses, IdParamsSchema } from '../../schemas/common.ts'
+import {
+  AuditSchema,
+  CheckResultSchema,
+  CheckSchema,
+  ConflictPageSchema,
+  ConflictQuerySchema,
+  PreviewResultSchema,
+  PreviewSchema,
+  RuleQuerySchema,
+  RuleSchema,
+  RuleVersionSchema,
+  UpdateRuleSchema,
+  ZoneQuerySchema,
+} from '../../schemas/zones.ts'
+import { getAudit, listAudits, runAudit, startAudit } from './audit-job.ts'
+import { previewRules } from './preview.ts'
+import * as service from './service.ts'
+
+const ruleEditors = { access: { departments: ['governance'] as const, roles: ['supervisor'] as const } }
+const auditors = { access: { departments: ['governance'] as const, roles: ['clerk', 'supervisor'] as const } }
+
+/** Rules, verdicts, conflicts, zones, full audits and the what-if preview. */
+const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app
+
+  app.get('/api/rules', { config: { access: 'user' }, schema: { tags: ['rules'], summary: 'Zoning rules (category × school type)', querystring: RuleQuerySchema, response: { 200: Type.Object({ rules: Type.Array(RuleSchema) }), ...errorResponses } } }, async (request) => ({
+    rules: await service.listRules(db, request.query),
+  }))
+  app.get(
+    '/api/rules/:id',
+    { config: { access: 'user' }, schema: { tags: ['rules'], summary: 'One rule with its versions', params: IdParamsSchema, response: { 200: Type.Object({ rule: RuleSchema, versions: Type.Array(RuleVersionSchema) }), ...errorResponses } } },
+    async (request) => service.getRule(db, request.params.id),
+  )
+  app.put(
+    '/api/rules/:id',
+    { config: ruleEditors, schema: { tags: ['rules'], summary: 'Change a rule (governance supervisor or admin); conflicts follow in the same transaction', params: IdParamsSchema, body: UpdateRuleSchema, response: { 200: RuleSchema, ...errorResponses } } },
+    async (request) => {
+      const rule = await service.updateRule(db, request.params.id, request.body, { ...actorOf(request), user: requireUser(request) })
+      request.log.info({ ruleId: rule.id, version: rule.version }, 'rule changed')
+      return rule
+    },
+  )
+  app.post(
+    '/api/rules/preview',
+    { config: { access: 'user' }, schema: { tags: ['rules'], summary: 'What proposed rules would change, without saving', body: PreviewSchema, response: { 200: PreviewResultSchema, ...errorResponses } } },
+    async (request) => previewRules(db, request.body),
+  )
+
+  app.post('/api/check', { config: { access: 'user' }, schema: { tags: ['check'], summary: 'Verdict for a point and a premises category', body: CheckSchema, response: { 200: CheckResultSchema, ...errorResponses } } }, async (request) =>
+    service.check(db, request.body),
+  )
+
+  app.get(
+    '/api/conflicts',
+    { config: { access: 'user' }, schema: { tags: ['conflicts'], summary: 'Premises within a school zone under the current rules', querystring: ConflictQuerySchema, response: { 200: ConflictPageSchema, ...errorResponses } } },
+    async (request) => service.listConflicts(db, request.query),
+  )
+
+  app.get(
+    '/api/schools/:id/zone',
+    {
+      config: { access: 'user' },
+      schema: { tags: ['schools'], summary: 'The school’s zone and bands as GeoJSON, for drawing', params: IdParamsSchema, querystring: ZoneQuerySchema, response: { 200: Type.Object({ type: Type.Literal('FeatureCollection'), features: Type.Array(Type.Unknown()) }), ...errorResponses } },
+    },
+    async (request) => service.zone(db, request.params.id, request.query.category),
+  )
+
+  app.post('/api/audits', { config: auditors, schema: { tags: ['audits'], summary: 'Start a full recomputation of every conflict', response: { 202: AuditSchema, ...errorResponses } } }, async (request, reply) => {
+    const audit = await startAudit(db, actorOf(request))
+    runAudit(db, audit.id).then(
+      (done) => request.log.info({ auditId: done.id, summary: done.summary }, 'audit finished'),
+      (error: unknown) => request.log.error({ err: error, auditId: audit.id }, 'audit failed'),
+    )
+    return reply.status(202).header('location', `/api/audits/${audit.id}`).send(audit)
+  })
+  app.get('/api/audits', { config: { access: 'user' }, schema: { tags: ['audits'], summary: 'Recent audits', response: { 200: Type.Object({ audits: Type.Array(AuditSchema) }), ...errorResponses } } }, async () => ({
+    audits: await listAudits(db),
+  }))
+  app.get('/api/audits/:id', { config: { access: 'user' }, schema: { tags: ['audits'], summary: 'An audit’s progress and result', params: IdParamsSchema, response: { 200: AuditSchema, ...errorResponses } } }, async (request) =>
+    getAudit(db, request.params.id),
+  )
+}
+
+export default zonesRoutes

@@ -1,0 +1,207 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/types.ts'
+import { AppError, notFound, type FieldProblem } from '../../errors.ts'
+import { toWgs84 } from '../../geo/crs.ts'
+import type { User } from '../../schemas/auth.ts'
+import type { CrsName, PremisesCategory, SchoolType } from '../../schemas/common.ts'
+import type { Band, Check, CheckResult, Conflict, ConflictDetail, ConflictQuery, Rule, RuleQuery, UpdateRule } from '../../schemas/zones.ts'
+import { appendAudit, type Actor } from '../audit/repository.ts'
+import { refreshForRule } from './maintenance.ts'
+import * as repository from './repository.ts'
+import type { RuleRow } from './repository.ts'
+
+/** Distances are reported to 0.1 m (domain.md). */
+export const round1 = (metres: number) => Math.round(metres * 10) / 10
+
+/** Bands as the API shows them, from the stored names and inner edges. */
+export function bandsOf(names: readonly string[], edges: readonly number[], limitM: number): Band[] {
+  const bounds = [0, ...edges, limitM]
+  return names.map((name, i) => ({ name, fromM: bounds[i]!, toM: bounds[i + 1]! }))
+}
+
+/** The band a distance falls in: [fromM, toM), the last band closed at the limit. */
+export function bandAt(names: readonly string[], edges: readonly number[], distanceM: number): string {
+  return names[edges.filter((edge) => edge <= distanceM).length]!
+}
+
+export function ruleOf(row: RuleRow): Rule {
+  return {
+    id: row.id,
+    category: row.category as PremisesCategory,
+    schoolType: row.school_type as SchoolType,
+    limitM: row.limit_m,
+    origin: row.origin as Rule['origin'],
+    path: row.path as Rule['path'],
+    bands: bandsOf(row.band_names, row.band_edges, row.limit_m),
+    legalBasis: row.legal_basis,
+    effectiveFrom: row.effective_from,
+    effectiveTo: row.effective_to,
+    inForce: row.in_force,
+    version: row.version,
+    updatedAt: new Date(row.updated_at).toISOString(),
+  }
+}
+
+/**
+ * Checks bands: sorted, starting at 0, each starting where the previous ended, the last ending at
+ * the limit, names unique. Returns names and inner edges, or the problems with their fields.
+ */
+export function checkBands(bands: readonly Band[], limitM: number, field = 'body/bands'): { names: string[]; edges: number[]; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = []
+  const names = bands.map((b) => b.name)
+  bands.forEach((band, i) => {
+    const expectedFrom = i === 0 ? 0 : bands[i - 1]!.toM
+    if (band.fromM !== expectedFrom) problems.push({ field: `${field}/${i}/fromM`, message: i === 0 ? 'the first band must start at 0' : `must equal the previous band's toM (${expectedFrom}); bands may not overlap or leave gaps` })
+    if (!(band.toM > band.fromM)) problems.push({ field: `${field}/${i}/toM`, message: `must be greater than fromM (${band.fromM})` })
+    if (names.indexOf(band.name) !== i) problems.push({ field: `${field}/${i}/name`, message: `${band.name} is used twice` })
+  })
+  const last = bands[bands.length - 1]
+  if (last && last.toM !== limitM) problems.push({ field: `${field}/${bands.length - 1}/toM`, message: `the last band must end at the limit (${limitM} m)` })
+  return { names, edges: bands.slice(0, -1).map((b) => b.toM), problems }
+}
+
+/** Keeps the inner band edges that still fit under a new limit. */
+export function bandsForLimit(current: Band[], limitM: number): Band[] {
+  const kept = current.filter((b) => b.fromM < limitM)
+  return kept.map((b, i) => (i === kept.length - 1 ? { ...b, toM: limitM } : b))
+}
+
+const walkingRefused = (field: string) =>
+  new AppError('UNPROCESSABLE', `${field}: walking distance needs the road network, which this service does not have yet; use straight`, { problems: [{ field, message: 'walking is not available yet' }] })
+
+/** Rules, filtered. */
+export async function listRules(db: Kysely<Database>, query: RuleQuery): Promise<Rule[]> {
+  return (await repository.listRules(db, query)).map(ruleOf)
+}
+
+/** One rule with its version history. */
+export async function getRule(db: Kysely<Database>, id: number) {
+  const row = await repository.findRule(db, id)
+  if (!row) throw notFound('rule', id)
+  const versions = await repository.listRuleVersions(db, id)
+  return {
+    rule: ruleOf(row),
+    versions: versions.map((v) => ({ version: v.version, snapshot: v.snapshot, reason: v.reason, changedBy: v.changed_by_name, changedAt: new Date(v.changed_at).toISOString() })),
+  }
+}
+
+/**
+ * Changes a rule as a new version (who, when, why) and brings the conflicts it governs up to date
+ * in the same transaction.
+ */
+export async function updateRule(db: Kysely<Database>, id: number, change: UpdateRule, actor: Actor & { user: User }): Promise<Rule> {
+  if (change.path === 'walking') throw walkingRefused('body/path')
+  return db.transaction().execute(async (trx) => {
+    const row = await repository.findRule(trx, id, true)
+    if (!row) throw notFound('rule', id)
+    const before = ruleOf(row)
+    if (change.version !== undefined && change.version !== before.version) {
+      throw new AppError('VERSION_CONFLICT', `version: the rule is at version ${before.version}, not ${change.version}; reload it and apply your change again`)
+    }
+    const limitM = change.limitM ?? before.limitM
+    const bands = change.bands ?? bandsForLimit(before.bands, limitM)
+    const { names, edges, problems } = checkBands(bands, limitM)
+    const effectiveFrom = change.effectiveFrom ?? before.effectiveFrom
+    const effectiveTo = change.effectiveTo === undefined ? before.effectiveTo : change.effectiveTo
+    if (effectiveTo !== null && effectiveTo <= effectiveFrom) problems.push({ field: 'body/effectiveTo', message: `must be after effectiveFrom (${effectiveFrom})` })
+    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems })
+    await repository.updateRule(trx, id, { limitM, origin: change.origin ?? before.origin, path: change.path ?? before.path, bandNames: names, bandEdges: edges, legalBasis: change.legalBasis ?? before.legalBasis, effectiveFrom, effectiveTo }, actor.user.id)
+    await repository.insertRuleVersion(trx, id, change.reason, actor.user)
+    await refreshForRule(trx, row.category, row.school_type)
+    const after = ruleOf((await repository.findRule(trx, id))!)
+    await appendAudit(trx, actor, { action: 'update', entityType: 'rule', entityId: id, before, after: { ...after, reason: change.reason } })
+    return after
+  })
+}
+
+/** The verdict for a point and a category, measured exactly against every school in reach. */
+export async function check(db: Kysely<Database>, input: Check): Promise<CheckResult> {
+  const crs: CrsName = input.crs ?? 'wgs84'
+  const [lon, lat] = toWgs84(input.lon, input.lat, crs)
+  const measured = await repository.measurePoint(db, lon, lat, input.category)
+  const conflicts: ConflictDetail[] = measured.filter((m) => m.inside).map((m) => detailOf(m, m.distance_m))
+  const nearest = await repository.nearestSchools(db, lon, lat, input.category, 3, conflicts.map((c) => c.schoolId))
+  return {
+    verdict: conflicts.length > 0 ? 'prohibited' : 'allowed',
+    location: { lon, lat },
+    input: { lon: input.lon, lat: input.lat, crs },
+    crs,
+    category: input.category,
+    conflicts,
+    nearestSchools: nearest.map((n) => ({ schoolId: n.school_id, schoolName: n.school_name, schoolType: n.school_type as SchoolType, distanceM: round1(n.distance_m), limitM: n.limit_m })),
+    checkedAt: new Date().toISOString(),
+  }
+}
+
+function detailOf(m: repository.MeasuredRow, distanceM: number, band?: string): ConflictDetail {
+  const [nlon, nlat] = m.nearest.coordinates
+  return {
+    schoolId: m.school_id,
+    schoolName: m.school_name,
+    schoolType: m.school_type as SchoolType,
+    countyCode: m.county_code.trim(),
+    distanceM: round1(distanceM),
+    limitM: m.limit_m,
+    band: band ?? bandAt(m.band_names, m.band_edges, distanceM),
+    origin: m.origin,
+    nearestPoint: { lon: nlon, lat: nlat },
+    ruleId: m.rule_id,
+    ruleVersion: m.rule_version,
+    legalBasis: m.legal_basis,
+    ...(m.gates_missing ? { note: 'the rule measures from the gates, but this school has none registered: measured from the campus boundary' } : {}),
+  }
+}
+
+/** A page of conflicts with premises, licence, school and the exact measurement. */
+export async function listConflicts(db: Kysely<Database>, query: ConflictQuery) {
+  const { rows, numberMatched } = await repository.listConflicts(db, { ...query, limit: query.limit ?? 100, offset: query.offset ?? 0 })
+  const conflicts: Conflict[] = rows.map((r) => ({
+    ...detailOf({ ...r, band_names: [], band_edges: [], inside: true }, r.distance_m, r.band),
+    premisesId: r.premises_id,
+    premisesName: r.premises_name,
+    category: r.category as PremisesCategory,
+    licenceNo: r.licence_no,
+    licenceStatus: r.licence_status,
+    licensedOn: r.licensed_on,
+    expiresOn: r.expires_on,
+    premisesCountyCode: r.premises_county_code.trim(),
+    location: { lon: r.location.coordinates[0], lat: r.location.coordinates[1] },
+    preexisting: r.preexisting,
+    detectedAt: new Date(r.detected_at).toISOString(),
+  }))
+  return { numberMatched, numberReturned: conflicts.length, conflicts }
+}
+
+/**
+ * The school's zone for drawing: for each distinct rule shape (limit, origin, bands) in force for its
+ * type — or the one rule of `category` — the outline at the limit and each band as a ring.
+ * Drawn with 64 segments a quarter circle, so edges lie within about 2 cm of the true limit;
+ * verdicts never use these shapes.
+ */
+export async function zone(db: Kysely<Database>, schoolId: number, category?: PremisesCategory) {
+  const school = await db.selectFrom('schools').select(['id', 'school_type', 'name']).where('id', '=', schoolId).executeTakeFirst()
+  if (!school) throw notFound('school', schoolId)
+  const rules = (await repository.listRules(db, { schoolType: school.school_type, category })).filter((r) => r.in_force)
+  const shapes = new Map<string, { rule: RuleRow; categories: string[]; ruleIds: number[] }>()
+  for (const rule of rules) {
+    const key = `${rule.limit_m}|${rule.origin}|${rule.band_names.join(',')}|${rule.band_edges.join(',')}`
+    const shape = shapes.get(key) ?? { rule, categories: [], ruleIds: [] }
+    shape.categories.push(rule.category)
+    shape.ruleIds.push(rule.id)
+    shapes.set(key, shape)
+  }
+  const features = []
+  for (const { rule, categories, ruleIds } of shapes.values()) {
+    const hasGates = rule.origin === 'gates' && (await db.selectFrom('schools').select('id').where('id', '=', schoolId).where('gates', 'is not', null).executeTakeFirst()) !== undefined
+    const origin = hasGates ? ('gates' as const) : ('campus' as const)
+    const drawn = await repository.zoneGeometries(db, schoolId, origin, rule.limit_m, rule.band_edges)
+    const common = { schoolId, limitM: rule.limit_m, origin, categories, ruleIds }
+    features.push({ type: 'Feature' as const, properties: { kind: 'zone', ...common }, geometry: drawn[drawn.length - 1]!.geometry })
+    for (let i = 0; i < drawn.length; i += 1) {
+      const fromM = i === 0 ? 0 : drawn[i - 1]!.radius
+      const geometry = i === 0 ? drawn[0]!.geometry : await repository.ringGeometry(db, drawn[i]!.geometry, drawn[i - 1]!.geometry)
+      features.push({ type: 'Feature' as const, properties: { kind: 'band', band: rule.band_names[i]!, fromM, toM: drawn[i]!.radius, ...common }, geometry })
+    }
+  }
+  return { type: 'FeatureCollection' as const, features }
+}

@@ -1,0 +1,193 @@
+import { Type, type Static } from 'typebox'
+import { CountyCodeSchema, CrsSchema, DateSchema, Nullable, PagingQuery, PremisesCategorySchema, SchoolTypeSchema, StringEnum } from './common.ts'
+
+export const ORIGINS = ['campus', 'gates'] as const
+export const PATHS = ['straight', 'walking'] as const
+export const OriginSchema = StringEnum(ORIGINS, { description: 'campus: any point of the campus boundary; gates: the school gates' })
+export const PathSchema = StringEnum(PATHS, { description: 'straight: geodesic straight line; walking: along the road network (not yet available)' })
+
+export const BandSchema = Type.Object(
+  { name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), fromM: Type.Number({ minimum: 0 }), toM: Type.Number({ exclusiveMinimum: 0 }) },
+  { additionalProperties: false },
+)
+export type Band = Static<typeof BandSchema>
+
+export const RuleSchema = Type.Object({
+  id: Type.Integer(),
+  category: PremisesCategorySchema,
+  schoolType: SchoolTypeSchema,
+  limitM: Type.Number(),
+  origin: OriginSchema,
+  path: PathSchema,
+  bands: Type.Array(BandSchema),
+  legalBasis: Type.String(),
+  effectiveFrom: Type.String(),
+  effectiveTo: Nullable(Type.String()),
+  inForce: Type.Boolean(),
+  version: Type.Integer(),
+  updatedAt: Type.String({ format: 'date-time' }),
+})
+export type Rule = Static<typeof RuleSchema>
+
+const ruleChangeFields = {
+  limitM: Type.Number({ exclusiveMinimum: 0, maximum: 5000, description: 'metres, at most 5000' }),
+  origin: OriginSchema,
+  path: PathSchema,
+  bands: Type.Array(BandSchema, { minItems: 1, maxItems: 10 }),
+  legalBasis: Type.String({ minLength: 1, maxLength: 2000 }),
+  effectiveFrom: DateSchema,
+  effectiveTo: Nullable(DateSchema),
+}
+export const UpdateRuleSchema = Type.Object(
+  {
+    limitM: Type.Optional(ruleChangeFields.limitM),
+    origin: Type.Optional(ruleChangeFields.origin),
+    path: Type.Optional(ruleChangeFields.path),
+    bands: Type.Optional(ruleChangeFields.bands),
+    legalBasis: Type.Optional(ruleChangeFields.legalBasis),
+    effectiveFrom: Type.Optional(ruleChangeFields.effectiveFrom),
+    effectiveTo: Type.Optional(ruleChangeFields.effectiveTo),
+    reason: Type.String({ minLength: 3, maxLength: 2000, description: 'why the rule changes (kept in its history)' }),
+    version: Type.Optional(Type.Integer({ minimum: 1, description: 'the version you edited; a stale one is refused' })),
+  },
+  { additionalProperties: false },
+)
+export type UpdateRule = Static<typeof UpdateRuleSchema>
+
+export const RuleVersionSchema = Type.Object({
+  version: Type.Integer(),
+  snapshot: Type.Unknown(),
+  reason: Type.String(),
+  changedBy: Nullable(Type.String()),
+  changedAt: Type.String({ format: 'date-time' }),
+})
+export const RuleQuerySchema = Type.Object({ category: Type.Optional(PremisesCategorySchema), schoolType: Type.Optional(SchoolTypeSchema) }, { additionalProperties: false })
+export type RuleQuery = Static<typeof RuleQuerySchema>
+
+export const CheckSchema = Type.Object(
+  {
+    lon: Type.Number({ minimum: -180, maximum: 180 }),
+    lat: Type.Number({ minimum: -90, maximum: 90 }),
+    crs: Type.Optional(CrsSchema),
+    category: PremisesCategorySchema,
+  },
+  { additionalProperties: false },
+)
+export type Check = Static<typeof CheckSchema>
+
+const LonLat = Type.Object({ lon: Type.Number(), lat: Type.Number() })
+export const ConflictDetailSchema = Type.Object({
+  schoolId: Type.Integer(),
+  schoolName: Type.String(),
+  schoolType: SchoolTypeSchema,
+  countyCode: Type.String(),
+  distanceM: Type.Number({ description: 'geodesic distance on the WGS84 ellipsoid, 0.1 m' }),
+  limitM: Type.Number(),
+  band: Type.String(),
+  origin: OriginSchema,
+  nearestPoint: LonLat,
+  ruleId: Type.Integer(),
+  ruleVersion: Type.Integer(),
+  legalBasis: Type.String(),
+  note: Type.Optional(Type.String()),
+})
+export type ConflictDetail = Static<typeof ConflictDetailSchema>
+
+export const NearestSchoolSchema = Type.Object({
+  schoolId: Type.Integer(),
+  schoolName: Type.String(),
+  schoolType: SchoolTypeSchema,
+  distanceM: Type.Number(),
+  limitM: Nullable(Type.Number()),
+})
+
+export const CheckResultSchema = Type.Object({
+  verdict: StringEnum(['prohibited', 'allowed'] as const),
+  location: LonLat,
+  input: Type.Object({ lon: Type.Number(), lat: Type.Number(), crs: CrsSchema }),
+  crs: CrsSchema,
+  category: PremisesCategorySchema,
+  conflicts: Type.Array(ConflictDetailSchema),
+  nearestSchools: Type.Array(NearestSchoolSchema),
+  checkedAt: Type.String({ format: 'date-time' }),
+})
+export type CheckResult = Static<typeof CheckResultSchema>
+
+export const ConflictSchema = Type.Object({
+  ...ConflictDetailSchema.properties,
+  premisesId: Type.Integer(),
+  premisesName: Type.String(),
+  category: PremisesCategorySchema,
+  licenceNo: Nullable(Type.String()),
+  licenceStatus: Type.String(),
+  licensedOn: Nullable(Type.String()),
+  expiresOn: Nullable(Type.String()),
+  premisesCountyCode: Type.String(),
+  location: LonLat,
+  preexisting: Type.Boolean({ description: 'licensed before the school opened: flag for rectification at licence expiry' }),
+  detectedAt: Type.String({ format: 'date-time' }),
+})
+export type Conflict = Static<typeof ConflictSchema>
+
+export const ConflictQuerySchema = Type.Object(
+  {
+    countyCode: Type.Optional(CountyCodeSchema),
+    category: Type.Optional(PremisesCategorySchema),
+    schoolId: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
+    premisesId: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
+    band: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' })),
+    preexisting: Type.Optional(Type.Boolean()),
+    ...PagingQuery,
+  },
+  { additionalProperties: false },
+)
+export type ConflictQuery = Static<typeof ConflictQuerySchema>
+export const ConflictPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), conflicts: Type.Array(ConflictSchema) })
+
+export const AuditSchema = Type.Object({
+  id: Type.Integer(),
+  status: StringEnum(['running', 'done', 'failed'] as const),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  startedBy: Nullable(Type.String()),
+  progress: Type.Number({ minimum: 0, maximum: 1 }),
+  schoolsDone: Type.Integer(),
+  schoolsTotal: Type.Integer(),
+  summary: Nullable(
+    Type.Object({
+      conflicts: Type.Integer(),
+      added: Type.Integer(),
+      removed: Type.Integer(),
+      changed: Type.Integer(),
+      seconds: Type.Number(),
+    }),
+  ),
+  error: Nullable(Type.String()),
+})
+export type Audit = Static<typeof AuditSchema>
+
+export const ProposedRuleSchema = Type.Object(
+  {
+    category: PremisesCategorySchema,
+    schoolType: Type.Optional(SchoolTypeSchema),
+    limitM: Type.Optional(ruleChangeFields.limitM),
+    origin: Type.Optional(OriginSchema),
+    path: Type.Optional(PathSchema),
+    bands: Type.Optional(ruleChangeFields.bands),
+  },
+  { additionalProperties: false },
+)
+export const PreviewSchema = Type.Object({ rules: Type.Array(ProposedRuleSchema, { minItems: 1, maxItems: 72 }) }, { additionalProperties: false })
+export type Preview = Static<typeof PreviewSchema>
+
+const Tally = Type.Object({ total: Type.Integer(), byCategory: Type.Record(Type.String(), Type.Integer()), byCounty: Type.Record(Type.String(), Type.Integer()), byBand: Type.Record(Type.String(), Type.Integer()) })
+export const PreviewResultSchema = Type.Object({
+  newlyConflicting: Tally,
+  cleared: Tally,
+  bandChanged: Type.Integer(),
+  unchanged: Type.Integer(),
+  schools: Type.Array(Type.Object({ schoolId: Type.Integer(), schoolName: Type.String(), newlyConflicting: Type.Integer(), cleared: Type.Integer() })),
+})
+export type PreviewResult = Static<typeof PreviewResultSchema>
+
+export const ZoneQuerySchema = Type.Object({ category: Type.Optional(PremisesCategorySchema) }, { additionalProperties: false })
