@@ -32,7 +32,7 @@ export function isCrs(value: unknown): value is Crs {
 
 // GCJ-02 constants of the open algorithm (Krasovsky 1940 ellipsoid).
 const GCJ_A = 6378245.0
-const GCJ_EE = 0.00669342162296594323
+const GCJ_EE = 0.006693421622965943 // 0.00669342162296594323 as published, to double precision
 // BD-09 constant.
 const X_PI = (Math.PI * 3000.0) / 180.0
 

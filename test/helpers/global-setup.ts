@@ -5,7 +5,7 @@ import type { TestProject } from 'vitest/node'
 import { connectDatabase, openEmbedded } from '../../server/db/connect.ts'
 import { migrateToLatest } from '../../server/db/migrate.ts'
 import { loadReferenceData } from '../../server/modules/reference/load.ts'
-import { Kysely, PostgresDialect, sql } from 'kysely'
+import { Kysely } from 'kysely'
 import pg from 'pg'
 import { PGliteDialect } from '../../server/db/pglite-dialect.ts'
 
@@ -52,6 +52,5 @@ export default async function setup(project: TestProject) {
   fs.writeFileSync(file, Buffer.from(await dump.arrayBuffer()))
   project.provide('embeddedTemplate', file)
   project.provide('serverTemplate', '')
-  void sql
   return () => fs.rmSync(path.dirname(file), { recursive: true, force: true })
 }

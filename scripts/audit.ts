@@ -1,0 +1,20 @@
+import cliProgress from 'cli-progress'
+import { runAudit, startAudit } from '../server/modules/zones/audit-job.ts'
+import { openConfiguredDatabase, run } from './cli.ts'
+
+// npm run audit: recompute every conflict, with a progress bar, and print what changed.
+run(async () => {
+  const handle = await openConfiguredDatabase()
+  const bar = new cliProgress.SingleBar({ format: 'auditing {bar} {percentage}% | {value}/{total} schools | {duration}s', hideCursor: true }, cliProgress.Presets.shades_classic)
+  try {
+    const audit = await startAudit(handle.db, { user: null, requestId: 'cli' })
+    bar.start(audit.schoolsTotal, 0)
+    const done = await runAudit(handle.db, audit.id, (value, total) => bar.update(value, { total }))
+    bar.stop()
+    const s = done.summary!
+    console.log(`audit ${done.id}: ${s.conflicts} conflicts; ${s.added} added, ${s.removed} removed, ${s.changed} changed (${s.seconds} s)`)
+  } finally {
+    bar.stop()
+    await handle.close()
+  }
+})
