@@ -43,6 +43,10 @@ export function installErrorHandler(app: FastifyInstance) {
       return reply.status(400).send(body(400, 'VALIDATION_FAILED', message, { problems }))
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined
+    if (known?.status === 415) {
+      const message = `content-type: ${String(request.headers['content-type'] ?? 'none').split(';')[0]} is not accepted here; send application/json (imports also take text/csv)`
+      return reply.status(415).send(body(415, known.code, message))
+    }
     if (known) return reply.status(known.status).send(body(known.status, known.code, known.message ?? error.message))
     const database = fromDatabaseError(error)
     if (database) return reply.status(database.statusCode).send(body(database.statusCode, database.code, database.message))

@@ -22,7 +22,8 @@ export function installValidators(app: FastifyInstance) {
 export function problemsFromAjv(errors: ErrorObject[], part: string): FieldProblem[] {
   const problems: FieldProblem[] = []
   for (const error of errors.slice(0, 20)) {
-    const base = `${part}${error.instancePath}`
+    // The root of a part with no name (an import row) is called '/', never the empty string.
+    const base = `${part}${error.instancePath}` || '/'
     if (error.keyword === 'additionalProperties') {
       problems.push({ field: `${base}/${String(error.params.additionalProperty)}`, message: 'is not a known field' })
     } else if (error.keyword === 'required') {

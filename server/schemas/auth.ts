@@ -2,7 +2,8 @@ import { Type, type Static } from 'typebox'
 import { CountyCodeSchema, DepartmentSchema, Nullable, RoleSchema } from './common.ts'
 
 export const LoginSchema = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  // PostgreSQL text cannot hold U+0000, so a username with one is refused before it reaches a query.
+  { username: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000]*$' }), password: Type.String({ minLength: 1, maxLength: 256 }) },
   { additionalProperties: false },
 )
 export type Login = Static<typeof LoginSchema>

@@ -14,8 +14,10 @@ import {
   SchoolTypeSchema,
 } from './common.ts'
 
-const Name = Type.String({ minLength: 1, maxLength: 200 })
-const Address = Type.String({ maxLength: 500 })
+// PostgreSQL text cannot hold U+0000: refused here, naming the field, instead of failing in the database.
+const NO_NUL = '^[^\\u0000]*$'
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL })
+const Address = Type.String({ maxLength: 500, pattern: NO_NUL })
 const Count = Type.Integer({ minimum: 0, maximum: 1_000_000 })
 
 const schoolFields = {
@@ -32,7 +34,7 @@ const schoolFields = {
 const premisesFields = {
   name: Name,
   category: PremisesCategorySchema,
-  licenceNo: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
+  licenceNo: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, pattern: NO_NUL }))),
   licenceStatus: Type.Optional(LicenceStatusSchema),
   licensedOn: Type.Optional(Nullable(DateSchema)),
   expiresOn: Type.Optional(Nullable(DateSchema)),
@@ -62,12 +64,13 @@ export const CreatePremisesSchema = featureInput(PremisesPropertiesInputSchema)
 export type CreateSchool = Static<typeof CreateSchoolSchema>
 export type CreatePremises = Static<typeof CreatePremisesSchema>
 
+// Type.Partial drops additionalProperties, so it is set again: an unknown field in a change is refused, not ignored.
 export const UpdateSchoolSchema = Type.Object(
-  { properties: Type.Optional(Type.Partial(SchoolPropertiesInputSchema)), geometry: Type.Optional(GeometryInputSchema), version: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { properties: Type.Optional(Type.Partial(SchoolPropertiesInputSchema, { additionalProperties: false })), geometry: Type.Optional(GeometryInputSchema), version: Type.Optional(Type.Integer({ minimum: 1 })) },
   { additionalProperties: false, minProperties: 1 },
 )
 export const UpdatePremisesSchema = Type.Object(
-  { properties: Type.Optional(Type.Partial(PremisesPropertiesInputSchema)), geometry: Type.Optional(GeometryInputSchema), version: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { properties: Type.Optional(Type.Partial(PremisesPropertiesInputSchema, { additionalProperties: false })), geometry: Type.Optional(GeometryInputSchema), version: Type.Optional(Type.Integer({ minimum: 1 })) },
   { additionalProperties: false, minProperties: 1 },
 )
 export type UpdateSchool = Static<typeof UpdateSchoolSchema>
@@ -134,7 +137,7 @@ export const PremisesCollectionSchema = collectionOf(PremisesSchema)
 const listQuery = {
   countyCode: Type.Optional(CountyCodeSchema),
   bbox: Type.Optional(BboxSchema),
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'part of the name or address' })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: NO_NUL, description: 'part of the name or address' })),
   ...PagingQuery,
 }
 export const SchoolQuerySchema = Type.Object({ ...listQuery, schoolType: Type.Optional(SchoolTypeSchema) }, { additionalProperties: false })
