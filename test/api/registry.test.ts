@@ -49,7 +49,7 @@ describe('schools', () => {
     expect(read.body.properties).toMatchObject({ name: '读取测试中学', schoolType: 'junior_middle', countyCode: '640402', students: 800, staff: 60, boarding: false, openedOn: '2001-09-01' })
     expect(read.body.properties.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/)
     expectSamePositions(read.body.properties.gates, input.properties.gates)
-    expectSamePositions(read.body.geometry.coordinates[0], input.geometry.coordinates[0] as number[][])
+    expectSamePositions(read.body.geometry.coordinates[0], (input.geometry as { coordinates: number[][][] }).coordinates[0]!)
   })
 
   it('stores a clockwise campus with its exterior ring counter-clockwise (RFC 7946), same corners', async () => {
@@ -256,7 +256,7 @@ describe('coordinate systems', () => {
     const input = schoolFeature({ center: offset(CENTER, 6000, 1000) })
     const response = await education.post('/api/schools').query({ crs: 'bd09' }).send(input).expect(201)
     expect(response.body.properties.sourceCrs).toBe('bd09')
-    const ring = input.geometry.coordinates[0] as number[][]
+    const ring = (input.geometry as { coordinates: number[][][] }).coordinates[0]!
     expectSamePositions(response.body.geometry.coordinates[0], ring.map(([x, y]) => toWgs84(x!, y!, 'bd09')))
     expectSamePositions(response.body.properties.gates, input.properties.gates.map(([x, y]) => toWgs84(x!, y!, 'bd09')))
   })
