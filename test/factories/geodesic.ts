@@ -147,12 +147,17 @@ export function distanceToCampus(p: readonly number[], campus: Campus): { distan
   let best: { distance: number; nearest: LonLat } = { distance: Infinity, nearest: [NaN, NaN] }
   for (const polygon of polygonsOf(campus)) {
     if (insidePolygon(p, polygon)) return { distance: 0, nearest: [p[0]!, p[1]!] }
-    for (const ring of polygon) {
-      for (let i = 0; i < ring.length - 1; i += 1) {
-        const found = distanceToSegment(p, ring[i]!, ring[i + 1]!)
-        if (found.distance < best.distance) best = found
-      }
-    }
+  }
+  // Every point of an edge is within half its length of one of its ends, so an edge whose nearer end is
+  // further than the best distance so far plus half its length cannot hold a nearer point.
+  const edges = polygonsOf(campus).flatMap((polygon) => polygon.flatMap((ring) => ring.slice(0, -1).map((a, i) => [a, ring[i + 1]!] as const)))
+  const bounded = edges
+    .map(([a, b]) => ({ a, b, lower: Math.min(distance(p, a), distance(p, b)) - distance(a, b) / 2 }))
+    .sort((x, y) => x.lower - y.lower)
+  for (const { a, b, lower } of bounded) {
+    if (lower > best.distance) break
+    const found = distanceToSegment(p, a, b)
+    if (found.distance < best.distance) best = found
   }
   return best
 }

@@ -175,7 +175,8 @@ export async function listConflicts(db: Kysely<Database>, query: ConflictQuery) 
 /**
  * The school's zone for drawing: for each distinct rule shape (limit, origin, bands) in force for its
  * type — or the one rule of `category` — the outline at the limit and each band as a ring.
- * Drawn with 64 segments a quarter circle, so edges lie within about 2 cm of the true limit;
+ * Drawn with 64 segments a quarter circle in a projection centred on the school (repository.zoneGeometries),
+ * so edges lie within about 2 cm of the true limit;
  * verdicts never use these shapes.
  */
 export async function zone(db: Kysely<Database>, schoolId: number, category?: PremisesCategory) {
