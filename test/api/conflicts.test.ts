@@ -191,7 +191,7 @@ describe('creating, moving and deleting schools and premises', () => {
   const ring = hexagon(centre)
   const campus: Campus = { type: 'Polygon', coordinates: [ring] }
   let schoolId: number
-  const ids: Record<string, number> = {}
+  const ids = {} as Record<'core' | 'control' | 'edge' | 'outside' | 'far' | 'cafe' | 'fireworks', number>
 
   it('finds the premises already there when a school is created, with every field of the conflict', async () => {
     ids.core = await createPremises(offEdge(ring[0]!, ring[1]!, 0.5, 30).point)
@@ -333,7 +333,7 @@ describe('preexisting premises and filters', () => {
   const centre = direct(CENTRE, 180, 8000)
   const ring = hexagon(centre)
   let schoolId: number
-  const ids: Record<string, number> = {}
+  const ids = {} as Record<'old' | 'recent' | 'cafe' | 'fireworks', number>
   beforeAll(async () => {
     schoolId = await createSchool({ type: 'Polygon', coordinates: [ring] }, 'primary', { openedOn: '2010-09-01', name: '筛选小学' })
     ids.old = await createPremises(offEdge(ring[0]!, ring[1]!, 0.5, 80).point, 'tobacco_retail', { licensedOn: '2005-03-01' })
@@ -345,14 +345,14 @@ describe('preexisting premises and filters', () => {
   it('flags premises licensed before the school opened as preexisting, and only those', async () => {
     const page = await listConflicts({ schoolId })
     const flags = Object.fromEntries(page.conflicts.map((c) => [c.premisesId, c.preexisting]))
-    expect(flags).toEqual({ [ids.old!]: true, [ids.recent!]: false, [ids.cafe!]: false, [ids.fireworks!]: true })
+    expect(flags).toEqual({ [ids.old]: true, [ids.recent]: false, [ids.cafe]: false, [ids.fireworks]: true })
     const preexisting = await listConflicts({ schoolId, preexisting: true })
-    expect(preexisting.conflicts.map((c) => c.premisesId).sort((a, b) => a - b)).toEqual([ids.old, ids.fireworks].sort((a, b) => a! - b!))
+    expect(preexisting.conflicts.map((c) => c.premisesId).sort((a, b) => a - b)).toEqual([ids.old, ids.fireworks].sort((a, b) => a - b))
   })
 
   it('filters by county, category, school and band, and pages with numberMatched', async () => {
     const county = await listConflicts({ countyCode: '640423' })
-    expect(county.conflicts.map((c) => c.premisesId).sort((a, b) => a - b)).toEqual([ids.cafe, ids.fireworks].sort((a, b) => a! - b!))
+    expect(county.conflicts.map((c) => c.premisesId).sort((a, b) => a - b)).toEqual([ids.cafe, ids.fireworks].sort((a, b) => a - b))
     expect(county.conflicts.every((c) => c.premisesCountyCode === '640423')).toBe(true)
     const cafes = await listConflicts({ schoolId, category: 'internet_cafe' })
     expect(cafes.conflicts.map((c) => c.premisesId)).toEqual([ids.cafe])
