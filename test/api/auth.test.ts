@@ -93,6 +93,21 @@ describe('sign-in', () => {
     expect(row.revoked_at).not.toBeNull()
   })
 
+  it('refuses a session past its expiry time', async () => {
+    const username = await makeUser()
+    const { token } = await logIn(username)
+    await t.app.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).where('token_hash', '=', createHash('sha256').update(token).digest('hex')).execute()
+    expectErrorBody(await t.request().get('/api/auth/me').set('Cookie', `sid=${token}`), 401, 'UNAUTHENTICATED')
+  })
+
+  it('ends the sessions of a disabled user and refuses their sign-in', async () => {
+    const username = await makeUser()
+    const { token } = await logIn(username)
+    await t.app.db.updateTable('users').set({ disabled_at: new Date() }).where('username', '=', username).execute()
+    expectErrorBody(await t.request().get('/api/auth/me').set('Cookie', `sid=${token}`), 401, 'UNAUTHENTICATED')
+    expectErrorBody(await t.request().post('/api/auth/login').send({ username, password: TEST_PASSWORD }), 401, 'INVALID_CREDENTIALS')
+  })
+
   it('records sign-ins and failed sign-ins in the audit log without the password', async () => {
     const username = await makeUser()
     await logIn(username)

@@ -96,7 +96,7 @@ describe('CSV import', () => {
   })
 
   it('understands header aliases, case and a byte-order mark (Longitude, LAT, License_No, adcode)', async () => {
-    const response = await sendCsv(tobacco, 'premises', '\uFEFF' + csv([
+    const response = await tobacco.post('/api/import/premises').set('Content-Type', 'text/csv; charset=utf-8').send('\uFEFF' + csv([
       'Name,Category,License_No,adcode,Longitude,LAT,Licensed On,expires_on,Address',
       '别名烟店,tobacco_retail,ALIAS-1,640422,105.73,35.97,2022-03-01,2027-02-28,西吉县别名街',
     ])).expect(201)

@@ -95,6 +95,19 @@ describe('schools', () => {
     expect((await education.get(`/api/schools/${created.body.id}`)).body.properties).toMatchObject({ staff: 61, version: 2 })
   })
 
+  it('lets only one of two simultaneous changes from the same version through', async () => {
+    const created = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 4200, 1000) })).expect(201)
+    const [a, b] = await Promise.all([
+      education.patch(`/api/schools/${created.body.id}`).send({ version: 1, properties: { staff: 70 } }),
+      education.patch(`/api/schools/${created.body.id}`).send({ version: 1, properties: { staff: 80 } }),
+    ])
+    expect([a!.status, b!.status].sort()).toEqual([200, 409])
+    const winner = a!.status === 200 ? 70 : 80
+    expect((await education.get(`/api/schools/${created.body.id}`)).body.properties).toMatchObject({ staff: winner, version: 2 })
+    const history = await education.get(`/api/schools/${created.body.id}/history`).expect(200)
+    expect(history.body.entries.map((e: { action: string }) => e.action)).toEqual(['create', 'update'])
+  })
+
   it('deletes a school: 204, then 404 with the error body', async () => {
     const created = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 4500, 1000) })).expect(201)
     await education.delete(`/api/schools/${created.body.id}`).expect(204)
