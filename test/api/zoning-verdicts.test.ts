@@ -57,6 +57,8 @@ interface SiteFixtures {
   lShape: { id: number; ring: LonLat[]; campus: Campus }
   multi: { id: number; a: LonLat[]; b: LonLat[]; campus: Campus }
   gated: { id: number; campus: Campus; gates: LonLat[] }
+  /** Two gates nearly equidistant from `tiePoint`: 199.9 m due north of the first, 200.15 m due west of the second. */
+  tie: { id: number; campus: Campus; gates: LonLat[]; point: LonLat }
 }
 const fixtures = new Map<string, SiteFixtures>()
 const rules = new Map<string, { id: number; version: number; legalBasis: string }>()
@@ -105,7 +107,13 @@ beforeAll(async () => {
     const gatedCentre = direct(site.at, 270, 3000)
     const gatedCampus: Campus = { type: 'Polygon', coordinates: [square(gatedCentre, 100)] }
     const gates = [direct(gatedCentre, 180, 90), direct(gatedCentre, 0, 75)]
+    const tieCentre = direct(site.at, 45, 4000)
+    const tieCampus: Campus = { type: 'Polygon', coordinates: [square(tieCentre, 100)] }
+    const northGate = direct(tieCentre, 0, 75)
+    const tiePoint = direct(northGate, 0, 199.9)
+    const tieGates = [northGate, direct(tiePoint, 90, 200.15)]
     fixtures.set(site.name, {
+      tie: { id: await createSchool(site, `${site.name} 两门高中`, 'senior_high', tieCampus, tieGates), campus: tieCampus, gates: tieGates, point: tiePoint },
       convex: { id: await createSchool(site, `${site.name} 凸校园小学`, 'primary', convexCampus), ring: convexRing, campus: convexCampus },
       lShape: { id: await createSchool(site, `${site.name} L形小学`, 'primary', lCampus), ring: lRing, campus: lCampus },
       multi: { id: await createSchool(site, `${site.name} 两校区小学`, 'primary', multiCampus), a, b, campus: multiCampus },
@@ -235,6 +243,33 @@ function casesAt(site: Site): Case[] {
       measure: (p) => distanceToPoints(p, f.gated.gates),
     })
   }
+  // Near-ties: two edges of the L notch (or two gates) almost equally far, one just inside the limit and
+  // one just outside. On a sphere the north–south distance looks 0.2 % longer and the east–west one 0.2 %
+  // shorter than on the ellipsoid, so a sphere-first search picks the wrong one; the verdict must not.
+  {
+    const [r, n] = [f.lShape.ring[3]!, f.lShape.ring[4]!]
+    for (const [northSouth, eastWest] of [[199.9, 200.1], [200.1, 199.9], [199.95, 200.4], [200.4, 199.99], [200.05, 200.3]] as const) {
+      // eastWest m east of the R→N edge, northSouth m north of the E→R edge.
+      const { point } = offEdge(r, n, northSouth / inverse(r, n).distance, eastWest)
+      const measured = distanceToCampus(point, f.lShape.campus)
+      // The feet are only roughly on the axes, so the oracle's distance is the truth here (a few mm off the nominal).
+      const built = measured.distance
+      expect(Math.abs(built - Math.min(northSouth, eastWest))).toBeLessThan(0.02)
+      expect(Math.abs(built - LIMIT)).toBeGreaterThan(0.0099)
+      cases.push(campusCase(f.lShape, `in the notch, ${northSouth} m from the E→R edge and ${eastWest} m from the R→N edge`, point, built, measured.nearest))
+    }
+  }
+  cases.push({
+    label: `${site.name}, 199.9 m north of one gate and 200.15 m west of another`,
+    point: f.tie.point,
+    built: 199.9,
+    nearest: f.tie.gates[0]!,
+    schoolId: f.tie.id,
+    category: 'lottery_outlet',
+    schoolType: 'senior_high',
+    origin: 'gates',
+    measure: (p) => distanceToPoints(p, f.tie.gates),
+  })
   return cases
 }
 
@@ -277,6 +312,10 @@ describe.each(SITES)('verdicts at $name', (site) => {
     const lotteryCheck = await tobacco.post('/api/check').send({ lon: point[0], lat: point[1], category: 'lottery_outlet' }).expect(200)
     expect(lotteryCheck.body.verdict).toBe('allowed')
     expect(lotteryCheck.body.conflicts).toEqual([])
+    // Outside its limit as the rule measures it: the nearest school is listed at its distance from the gates.
+    const listed = lotteryCheck.body.nearestSchools.find((n: { schoolId: number }) => n.schoolId === f.gated.id)
+    expect(listed).toMatchObject({ limitM: LIMIT })
+    expectReportedDistance(listed.distanceM, fromGates.distance, 'nearest school measured from its gates')
   })
 })
 

@@ -1,9 +1,11 @@
 import { sql, type RawBuilder } from 'kysely'
+import { geodesicDistance, geodesicWithin } from './geodesic-sql.ts'
 
 /**
  * Finding every (premises, school) pair within the rule's limit, fast and exactly.
  *
- * The exact test is geodesic: ST_DWithin on geography. Running it for every candidate pair is what
+ * The exact test is geodesic: ST_DWithin on geography, part by part (geodesic-sql.ts: a whole geography
+ * can pick the wrong one of two nearly equidistant edges or gates). Running it for every candidate pair is what
  * makes the plain join slow, so each pair is first measured in a local planar frame of its school,
  * and the geography test runs only where that measurement cannot decide.
  *
@@ -86,7 +88,7 @@ export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }:
         select count(*) from unnest(r.band_edges) e
         where e <= case
           when exists (select 1 from unnest(r.band_edges) e2 where abs(e2 - a.planar) <= s.eps)
-            then ST_Distance(o.origin::geography, p.geom::geography)
+            then ${geodesicDistance(sql`o.origin`, sql`p.geom`)}
           else a.planar
         end
       )::int] as band
@@ -103,7 +105,7 @@ export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }:
     where a.planar <= r.limit_m + s.eps
       and case
         when a.planar < r.limit_m - s.eps then true
-        else ST_DWithin(o.origin::geography, p.geom::geography, r.limit_m)
+        else ${geodesicWithin(sql`o.origin`, sql`p.geom`, sql`r.limit_m`)}
       end
   `
 }

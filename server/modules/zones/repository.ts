@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
+import { geodesicDistance, geodesicWithin } from './geodesic-sql.ts'
 import { rulesInForce } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -95,8 +96,8 @@ export interface MeasuredRow {
 
 /**
  * Exact measurement of a point against every school whose rule for the category could reach it:
- * geodesic distance (geography), the within-limit test (ST_DWithin on geography) and the boundary
- * point or gate measured to.
+ * geodesic distance and the within-limit test (ST_Distance / ST_DWithin on geography, part by part:
+ * geodesic-sql.ts) and the boundary point or gate measured to.
  */
 export async function measurePoint(db: Db, lon: number, lat: number, category: string): Promise<MeasuredRow[]> {
   const { rows } = await sql<MeasuredRow>`
@@ -107,8 +108,8 @@ export async function measurePoint(db: Db, lon: number, lat: number, category: s
       r.limit_m, r.band_names, r.band_edges, r.legal_basis,
       case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
       (r.origin = 'gates' and s.gates is null) as gates_missing,
-      ST_Distance(o.origin::geography, pt.g::geography) as distance_m,
-      ST_DWithin(o.origin::geography, pt.g::geography, r.limit_m) as inside,
+      ${geodesicDistance(sql`o.origin`, sql`pt.g`)} as distance_m,
+      ${geodesicWithin(sql`o.origin`, sql`pt.g`, sql`r.limit_m`)} as inside,
       ST_AsGeoJSON(n.nearest, 9)::json as nearest
     from schools s
     join r on r.school_type = s.school_type
@@ -129,12 +130,15 @@ export async function measurePoint(db: Db, lon: number, lat: number, category: s
   return rows.map((r) => ({ ...normaliseArrays(r), distance_m: Number(r.distance_m) }))
 }
 
-/** The schools nearest to a point (by campus, geodesic), with the limit their rule for the category sets. */
+/**
+ * The schools nearest to a point (geodesic, measured as their rule for the category measures: from the
+ * gates when it says so and the school has some, else from the campus), with the limit that rule sets.
+ */
 export async function nearestSchools(db: Db, lon: number, lat: number, category: string, take: number, exclude: readonly number[]) {
   const { rows } = await sql<{ school_id: number; school_name: string; school_type: string; distance_m: number; limit_m: number | null }>`
     with pt as (select ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) as g)
     select s.id as school_id, s.name as school_name, s.school_type,
-      ST_Distance(s.geom::geography, pt.g::geography) as distance_m, r.limit_m
+      ${geodesicDistance(sql`(case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end)`, sql`pt.g`)} as distance_m, r.limit_m
     from (select * from schools, pt where true order by schools.geom <-> pt.g limit ${take + exclude.length + 20}) s
     cross join pt
     left join ${rulesInForce} r on r.category = ${category} and r.school_type = s.school_type
@@ -204,7 +208,7 @@ export async function listConflicts(db: Db, filter: ConflictFilter) {
         c.rule_id, c.rule_version, r.limit_m, r.legal_basis, c.band,
         case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
         (r.origin = 'gates' and s.gates is null) as gates_missing,
-        ST_Distance(o.origin::geography, p.geom::geography) as distance_m,
+        ${geodesicDistance(sql`o.origin`, sql`p.geom`)} as distance_m,
         ST_AsGeoJSON(case
           when r.origin = 'gates' and s.gates is not null
             then (select d.geom from ST_Dump(s.gates) d order by ST_Distance(d.geom::geography, p.geom::geography) limit 1)
