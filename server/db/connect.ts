@@ -31,7 +31,8 @@ export interface ConnectOptions {
 /** Opens the PostGIS server when a URL is given, otherwise the embedded PGlite in dataDir (memory when absent). */
 export async function connectDatabase(options: ConnectOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 })
+    // JIT compilation costs seconds on the zoning queries (their cost estimates are huge, their runs short).
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, options: '-c jit=off' })
     // A dropped server connection must not take the process down; the next query reconnects.
     pool.on('error', () => {})
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })

@@ -61,12 +61,13 @@ export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }:
       select s.id, s.school_type, s.geom, s.gates, w.*,
         ST_Scale(s.geom, w.kx, 1) as scaled,
         ST_Scale(s.gates, w.kx, 1) as gates_scaled,
-        ST_Expand(h.hull, (w.lmax + w.eps) / (${A}::float8 * pi() / 180 * cos(w.phimax)) * 1.001, (w.lmax + w.eps) / (${R_MIN}::float8 * pi() / 180) * 1.001) as search_box
+        ST_Expand(ST_MakeEnvelope(b.x0, b.y0, b.x1, b.y1, 4326), (w.lmax + w.eps) / (${A}::float8 * pi() / 180 * cos(w.phimax)) * 1.001, (w.lmax + w.eps) / (${R_MIN}::float8 * pi() / 180) * 1.001) as search_box
       from schools s
       join lateral (select max(r.limit_m) as lmax from rule_set r where r.school_type = s.school_type) lm on lm.lmax is not null
-      cross join lateral (select case when s.gates is null then s.geom else ST_Collect(s.geom, s.gates) end as hull) h
+      cross join lateral (select s.geom::box2d as campus_box, s.gates::box2d as gates_box) h
       cross join lateral (
-        select ST_XMin(h.hull) as x0, ST_XMax(h.hull) as x1, ST_YMin(h.hull) as y0, ST_YMax(h.hull) as y1
+        select least(ST_XMin(h.campus_box), coalesce(ST_XMin(h.gates_box), 180)) as x0, greatest(ST_XMax(h.campus_box), coalesce(ST_XMax(h.gates_box), -180)) as x1,
+          least(ST_YMin(h.campus_box), coalesce(ST_YMin(h.gates_box), 90)) as y0, greatest(ST_YMax(h.campus_box), coalesce(ST_YMax(h.gates_box), -90)) as y1
       ) b
       cross join lateral (
         select radians((b.y0 + b.y1) / 2) as phi0,
@@ -83,29 +84,32 @@ export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }:
       ) w
       where ${schoolFilter}
     )
-    select p.id as premises_id, s.id as school_id, r.id as rule_id, r.version as rule_version,
-      r.band_names[1 + (
-        select count(*) from unnest(r.band_edges) e
-        where e <= case
-          when exists (select 1 from unnest(r.band_edges) e2 where abs(e2 - a.planar) <= s.eps)
-            then ${geodesicDistance(sql`o.origin`, sql`p.geom`)}
+    select c.premises_id, c.id as school_id, r.id as rule_id, r.version as rule_version,
+      r.band_names[1 + width_bucket(
+        case
+          -- Near a band edge the planar figure cannot decide: measure on geography.
+          when width_bucket(a.planar - c.eps, r.band_edges) <> width_bucket(a.planar + c.eps, r.band_edges)
+            then ${geodesicDistance(sql`(case when r.origin = 'gates' and c.gates is not null then c.gates else c.geom end)`, sql`c.premises_geom`)}
           else a.planar
-        end
-      )::int] as band
-    from school_set s
-    join premises p on p.geom && s.search_box and ${premisesFilter}
-    join rule_set r on r.category = p.category and r.school_type = s.school_type
+        end,
+        r.band_edges)] as band
+    from (
+      -- offset 0 keeps the join order: each school's box finds its candidates through the index, once.
+      select s.*, p.id as premises_id, p.category, p.geom as premises_geom
+      from school_set s
+      join premises p on p.geom && s.search_box and ${premisesFilter}
+      offset 0
+    ) c
+    join rule_set r on r.category = c.category and r.school_type = c.school_type
     cross join lateral (
-      select case when r.origin = 'gates' and s.gates is not null then s.gates_scaled else s.scaled end as origin_scaled,
-        case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin
-    ) o
-    cross join lateral (
-      select ST_Distance(o.origin_scaled, ST_SetSRID(ST_MakePoint(ST_X(p.geom) * s.kx, ST_Y(p.geom)), 4326)) * s.m_per_deg as planar
+      select ST_Distance(
+        case when r.origin = 'gates' and c.gates is not null then c.gates_scaled else c.scaled end,
+        ST_SetSRID(ST_MakePoint(ST_X(c.premises_geom) * c.kx, ST_Y(c.premises_geom)), 4326)) * c.m_per_deg as planar
     ) a
-    where a.planar <= r.limit_m + s.eps
+    where a.planar <= r.limit_m + c.eps
       and case
-        when a.planar < r.limit_m - s.eps then true
-        else ${geodesicWithin(sql`o.origin`, sql`p.geom`, sql`r.limit_m`)}
+        when a.planar < r.limit_m - c.eps then true
+        else ${geodesicWithin(sql`(case when r.origin = 'gates' and c.gates is not null then c.gates else c.geom end)`, sql`c.premises_geom`, sql`r.limit_m`)}
       end
   `
 }

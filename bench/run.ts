@@ -1,0 +1,16 @@
+import { parseFlags } from '../scripts/cli.ts'
+import { benchAudit } from './audit.ts'
+import { benchCheck } from './check.ts'
+import { benchImport } from './import.ts'
+import { benchStartup } from './startup.ts'
+
+// npm run bench -- <startup|import|audit|check> [--flag value …]
+const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck }
+const [name, ...rest] = process.argv.slice(2)
+const bench = name ? benches[name] : undefined
+if (!bench) {
+  console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--schools N --premises M --bbox … --requests N]`)
+  process.exit(2)
+}
+await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests']))
+process.exit(process.exitCode ?? 0)

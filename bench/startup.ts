@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { figure } from './support.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+
+/** Starts the server as `npm start` does (after its build step) and returns seconds until /health answers 200. */
+async function timeStart(dataDir: string, port: number): Promise<number> {
+  const started = performance.now()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  child.stderr.on('data', (chunk) => (output += chunk))
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`server exited: ${output}`)
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)
+      if (ok) return (performance.now() - started) / 1000
+      if (performance.now() - started > 180_000) throw new Error(`no answer after 180 s: ${output}`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  } finally {
+    child.kill('SIGTERM')
+    await new Promise((resolve) => child.once('exit', resolve))
+  }
+}
+
+/** Embedded first start (PostGIS initialisation, migrations, demo data) and a later start. */
+export async function benchStartup() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zones-start-'))
+  const port = 39000 + (process.pid % 1000)
+  try {
+    const first = await timeStart(path.join(dir, 'data'), port)
+    figure('embedded first start, to /health 200', first, 's', 'goal ≤ 30 s (creates the database, PostGIS, demo data)')
+    const later = [await timeStart(path.join(dir, 'data'), port), await timeStart(path.join(dir, 'data'), port)]
+    figure('embedded later start, to /health 200', Math.max(...later), 's', `goal ≤ 5 s (worst of two: ${later.map((s) => s.toFixed(2)).join(', ')})`)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { connectDatabase, type DatabaseHandle } from '../server/db/connect.ts'
+import { migrateToLatest } from '../server/db/migrate.ts'
+import { createRegistryGenerator, loadReferenceData as loadGeneratorReference, type GenerateOptions } from '../server/demo/generate.ts'
+import type { PremisesRecord, SchoolRecord } from '../server/modules/registry/kinds.ts'
+import { insertPremises, insertSchools } from '../server/modules/registry/repository.ts'
+import { DATA_DIR, loadReferenceData } from '../server/modules/reference/load.ts'
+
+/** Prints one figure line: name, value, unit, and what it is compared with. */
+export function figure(name: string, value: number, unit: string, note = '') {
+  console.log(`${name.padEnd(44)} ${value.toFixed(unit === 's' ? 2 : 1).padStart(10)} ${unit.padEnd(4)} ${note}`)
+}
+
+export const seconds = (since: number) => (performance.now() - since) / 1000
+
+/**
+ * A fresh, migrated database for a benchmark: a new database on the server named by BENCH_DATABASE_URL
+ * (dropped at the end), otherwise an embedded PGlite in a temporary folder.
+ */
+export async function openBenchDatabase(label: string): Promise<DatabaseHandle & { where: string }> {
+  const url = process.env.BENCH_DATABASE_URL
+  if (url) {
+    const name = `zones_bench_${label}_${process.pid}`
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    await admin.query(`drop database if exists ${name}`)
+    await admin.query(`create database ${name}`)
+    const target = new URL(url)
+    target.pathname = `/${name}`
+    const handle = await connectDatabase({ databaseUrl: target.toString(), poolSize: 8 })
+    await migrateToLatest(handle.db)
+    await loadReferenceData(handle.db)
+    return {
+      ...handle,
+      where: 'PostgreSQL server',
+      close: async () => {
+        await handle.close()
+        await admin.query(`drop database if exists ${name} with (force)`)
+        await admin.end()
+      },
+    }
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `zones-bench-${label}-`))
+  const handle = await connectDatabase({ dataDir: dir })
+  await migrateToLatest(handle.db)
+  await loadReferenceData(handle.db)
+  return {
+    ...handle,
+    where: 'embedded PGlite',
+    close: async () => {
+      await handle.close()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The project's generator over the shipped reference data. */
+export function generator(options: GenerateOptions) {
+  return createRegistryGenerator(options, loadGeneratorReference(DATA_DIR))
+}
+
+/**
+ * Loads generated schools and premises straight into the tables in 1,000-row statements, without
+ * computing conflicts (benchmarks time that separately).
+ */
+export async function bulkLoad(handle: DatabaseHandle, options: GenerateOptions, log = (_: string) => {}) {
+  const gen = generator(options)
+  const started = performance.now()
+  let batch: (SchoolRecord | PremisesRecord)[] = []
+  let count = 0
+  const flush = async (kind: 'schools' | 'premises') => {
+    if (batch.length === 0) return
+    if (kind === 'schools') await insertSchools(handle.db, batch as SchoolRecord[])
+    else await insertPremises(handle.db, batch as PremisesRecord[])
+    count += batch.length
+    batch = []
+    if (count % 50_000 < 1000) log(`  loaded ${count} ${kind} (${seconds(started).toFixed(0)} s)`)
+  }
+  for (const school of gen.schools()) {
+    const { demo: _demo, ...properties } = school.properties
+    batch.push({ properties: properties as SchoolRecord['properties'], geometry: school.geometry as SchoolRecord['geometry'], sourceCrs: 'wgs84', demo: true })
+    if (batch.length === 1000) await flush('schools')
+  }
+  await flush('schools')
+  count = 0
+  for (const premises of gen.premises()) {
+    const { demo: _demo, ...properties } = premises.properties
+    batch.push({ properties: properties as PremisesRecord['properties'], geometry: premises.geometry as PremisesRecord['geometry'], sourceCrs: 'wgs84', demo: true })
+    if (batch.length === 1000) await flush('premises')
+  }
+  await flush('premises')
+  return gen
+}
