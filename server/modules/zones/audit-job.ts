@@ -91,17 +91,16 @@ export async function runAudit(db: Kysely<Database>, auditId: number, onProgress
     await db.transaction().execute(async (trx) => {
       await sql`lock table conflicts in exclusive mode`.execute(trx)
       const pair = sql`a.premises_id = c.premises_id and a.school_id = c.school_id`
-      const count = async (query: ReturnType<typeof sql>) => Number(((await query.execute(trx)).rows[0] as { n: number }).n)
-      const added = await count(sql`select count(*)::int as n from audit_pairs a where a.audit_id = ${auditId} and not exists (select 1 from conflicts c where ${pair})`)
-      const removed = await count(sql`select count(*)::int as n from conflicts c where not exists (select 1 from audit_pairs a where a.audit_id = ${auditId} and ${pair})`)
-      const changed = await count(sql`select count(*)::int as n from conflicts c join audit_pairs a on a.audit_id = ${auditId} and ${pair}
-        where (a.band, a.rule_id, a.rule_version) is distinct from (c.band, c.rule_id, c.rule_version)`)
-      await sql`delete from conflicts c where not exists (select 1 from audit_pairs a where a.audit_id = ${auditId} and ${pair})`.execute(trx)
-      await sql`update conflicts c set band = a.band, rule_id = a.rule_id, rule_version = a.rule_version
-        from audit_pairs a where a.audit_id = ${auditId} and ${pair} and (a.band, a.rule_id, a.rule_version) is distinct from (c.band, c.rule_id, c.rule_version)`.execute(trx)
-      await sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band)
-        select a.premises_id, a.school_id, a.rule_id, a.rule_version, a.band from audit_pairs a
-        where a.audit_id = ${auditId} and not exists (select 1 from conflicts c where ${pair})`.execute(trx)
+      const affected = async (query: ReturnType<typeof sql>) => Number((await query.execute(trx)).numAffectedRows ?? 0)
+      // Gone, then changed, then the pairs already stored are dropped from the staging set so that what
+      // remains is inserted without reading the table being written (an anti-join over conflicts while
+      // inserting into it crawls: each new index entry needs a heap visit).
+      const removed = await affected(sql`delete from conflicts c where not exists (select 1 from audit_pairs a where a.audit_id = ${auditId} and ${pair})`)
+      const changed = await affected(sql`update conflicts c set band = a.band, rule_id = a.rule_id, rule_version = a.rule_version
+        from audit_pairs a where a.audit_id = ${auditId} and ${pair} and (a.band, a.rule_id, a.rule_version) is distinct from (c.band, c.rule_id, c.rule_version)`)
+      await sql`delete from audit_pairs a using conflicts c where a.audit_id = ${auditId} and ${pair}`.execute(trx)
+      const added = await affected(sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band)
+        select a.premises_id, a.school_id, a.rule_id, a.rule_version, a.band from audit_pairs a where a.audit_id = ${auditId}`)
       await sql`delete from audit_pairs where audit_id = ${auditId}`.execute(trx)
       // What changed while the chunks ran: apply it again on top of the recomputed set.
       const { rows: touched } = await sql<{ entity_type: string; entity_id: string }>`
@@ -115,7 +114,8 @@ export async function runAudit(db: Kysely<Database>, auditId: number, onProgress
         const row = await trx.selectFrom('rules').select(['category', 'school_type']).where('id', '=', Number(rule.entity_id)).executeTakeFirst()
         if (row) await refreshForRule(trx, row.category, row.school_type)
       }
-      const total = await count(sql`select count(*)::int as n from conflicts`)
+      const { rows: counted } = await sql<{ n: number }>`select count(*)::int as n from conflicts`.execute(trx)
+      const total = Number(counted[0]!.n)
       const result = { conflicts: total, added, removed, changed, seconds: Math.round((Date.now() - started) / 100) / 10 }
       await sql`update audits set status = 'done', finished_at = now(), summary = ${JSON.stringify(result)}::jsonb, schools_done = schools_total where id = ${auditId}`.execute(trx)
     })
