@@ -61,10 +61,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // A premises within a school's limit under the rule in force. Distances are not stored: they are
   // measured exactly (geography) whenever a conflict is shown, so they can never go stale.
+  // Derived data without foreign keys: a full audit rewrites hundreds of thousands of rows, and three
+  // key checks a row tripled its cost; the registry deletes a record's conflicts in the same transaction.
   await sql`create table conflicts (
-    premises_id integer not null references premises (id) on delete cascade,
-    school_id integer not null references schools (id) on delete cascade,
-    rule_id integer not null references rules (id) on delete cascade,
+    premises_id integer not null,
+    school_id integer not null,
+    rule_id integer not null,
     rule_version integer not null,
     band text not null,
     detected_at timestamptz not null default now(),
@@ -89,7 +91,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // Pairs found by a running full audit before they replace the conflicts.
   await sql`create table audit_pairs (
-    audit_id integer not null references audits (id) on delete cascade,
+    audit_id integer not null,
     premises_id integer not null,
     school_id integer not null,
     rule_id integer not null,

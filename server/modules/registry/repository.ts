@@ -134,8 +134,9 @@ export async function updatePremises(db: Db, id: number, record: PremisesRecord)
   await db.updateTable('premises').set({ ...premisesValues(record), version: sql`version + 1`, updated_at: sql`now()` }).where('id', '=', id).execute()
 }
 
-/** Deletes a record; true when it existed. */
+/** Deletes a record and its conflicts; true when it existed. */
 export async function deleteRecord(db: Db, kind: 'schools' | 'premises', id: number): Promise<boolean> {
+  await db.deleteFrom('conflicts').where(kind === 'schools' ? 'school_id' : 'premises_id', '=', id).execute()
   const result = await (kind === 'schools' ? db.deleteFrom('schools') : db.deleteFrom('premises')).where('id', '=', id).executeTakeFirst()
   return Number(result.numDeletedRows) > 0
 }
