@@ -244,11 +244,14 @@ describe('creating, moving and deleting schools and premises', () => {
   })
 
   it('drops a premises moved out of the zone and brings it back, in the right band, when moved in', async () => {
+    const before = await allConflicts()
     const out = offEdge(ring[2]!, ring[3]!, 0.4, 230).point
     await admin.patch(`/api/premises/${ids.edge}`).send({ geometry: { type: 'Point', coordinates: out } }).expect(200)
     premises.get(ids.edge)!.at = out
     expect((await listConflicts({ premisesId: ids.edge })).numberMatched).toBe(0)
-    await expectConflictsCurrent('after moving a premises out')
+    const after = await expectConflictsCurrent('after moving a premises out')
+    // Only the moved premises' pairs were recomputed: the others keep their detection time.
+    for (const [k, c] of before) if (c.premisesId !== ids.edge) expect(after.get(k)?.detectedAt, k).toBe(c.detectedAt)
 
     const inCore = offEdge(ring[2]!, ring[3]!, 0.4, 40).point
     await admin.patch(`/api/premises/${ids.edge}`).send({ geometry: { type: 'Point', coordinates: inCore } }).expect(200)
