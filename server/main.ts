@@ -1,16 +1,25 @@
-import { buildApp } from './app.ts'
 import { loadConfig } from './config.ts'
-import { loadDemoData } from './modules/demo/load.ts'
-import { loadReferenceData } from './modules/reference/load.ts'
-import { pruneSessions } from './modules/users/service.ts'
+import { connectDatabase } from './db/connect.ts'
+import { migrateToLatest } from './db/migrate.ts'
 
 const started = Date.now()
 const config = loadConfig()
 const say = (message: string) => console.log(`[start ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`)
 
 say(config.databaseUrl ? 'connecting to the PostGIS server (DATABASE_URL)' : `opening the embedded database in ${config.dataDir} (the first start initialises PostGIS, about 15 s)`)
-const app = await buildApp(config)
+// The embedded database takes seconds to start; the service's modules load meanwhile.
+const opening = connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+const [{ buildApp }, { loadDemoData }, { loadReferenceData }, { pruneSessions }] = await Promise.all([
+  import('./app.ts'),
+  import('./modules/demo/load.ts'),
+  import('./modules/reference/load.ts'),
+  import('./modules/users/service.ts'),
+])
+const database = await opening
+await migrateToLatest(database.db)
 say('database ready and migrated')
+const app = await buildApp(config, { database })
+app.addHook('onClose', () => database.close())
 await loadReferenceData(app.db, say)
 if (config.loadDemoData) await loadDemoData(app.db, config.demoPassword, say)
 await pruneSessions(app.db)

@@ -11,7 +11,7 @@
  * (checked in the tests), far better than a spherical haversine (±0.2–0.5 %). Not meant for
  * distances of hundreds of kilometres or near the poles, where it is only a rough estimate.
  */
-import { booleanPointInPolygon } from '@turf/turf'
+import { booleanPointInPolygon } from '@turf/boolean-point-in-polygon'
 
 const WGS84_A = 6378137
 const WGS84_F = 1 / 298.257223563

@@ -41,7 +41,7 @@
  * (the Java port of the JTS/GEOS validity code) on 400 000 random degenerate-heavy geometries with
  * no disagreement (see test/unit/validate.test.ts for a smaller seeded version).
  */
-import { area } from '@turf/turf'
+import { area } from '@turf/area'
 import { pointToCampusDistanceM } from './geodesic.ts'
 
 export interface GeometryProblem {
