@@ -139,7 +139,8 @@ export async function nearestSchools(db: Db, lon: number, lat: number, category:
     with pt as (select ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) as g)
     select s.id as school_id, s.name as school_name, s.school_type,
       ${geodesicDistance(sql`(case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end)`, sql`pt.g`)} as distance_m, r.limit_m
-    from (select * from schools, pt where true order by schools.geom <-> pt.g limit ${take + exclude.length + 20}) s
+    -- The point is written out (not taken from pt) so the KNN operator can walk the GiST index.
+    from (select schools.* from schools order by schools.geom <-> ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) limit ${take + exclude.length + 20}) s
     cross join pt
     left join ${rulesInForce} r on r.category = ${category} and r.school_type = s.school_type
     ${exclude.length > 0 ? sql`where s.id not in (${sql.join(exclude)})` : sql``}

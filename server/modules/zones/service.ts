@@ -118,9 +118,15 @@ export async function updateRule(db: Kysely<Database>, id: number, change: Updat
 export async function check(db: Kysely<Database>, input: Check): Promise<CheckResult> {
   const crs: CrsName = input.crs ?? 'wgs84'
   const [lon, lat] = toWgs84(input.lon, input.lat, crs)
-  const measured = await repository.measurePoint(db, lon, lat, input.category)
+  // Both queries at once on a server pool; the nearest list drops the conflicting schools afterwards.
+  const [measured, near] = await Promise.all([
+    repository.measurePoint(db, lon, lat, input.category),
+    repository.nearestSchools(db, lon, lat, input.category, 13, []),
+  ])
   const conflicts: ConflictDetail[] = measured.filter((m) => m.inside).map((m) => detailOf(m, m.distance_m))
-  const nearest = await repository.nearestSchools(db, lon, lat, input.category, 3, conflicts.map((c) => c.schoolId))
+  const conflicting = new Set(conflicts.map((c) => c.schoolId))
+  let nearest = near.filter((n) => !conflicting.has(n.school_id)).slice(0, 3)
+  if (nearest.length < 3 && near.length === 13) nearest = await repository.nearestSchools(db, lon, lat, input.category, 3, [...conflicting])
   return {
     verdict: conflicts.length > 0 ? 'prohibited' : 'allowed',
     location: { lon, lat },
