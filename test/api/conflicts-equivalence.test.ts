@@ -80,10 +80,11 @@ interface PairRow {
 const pairKey = (r: { premises_id: number; school_id: number }) => `${r.premises_id}|${r.school_id}`
 
 /**
- * A safe box prefilter for the brute-force joins: 0.02° is over 1.3 km even at 53°N, while a pair can be
- * at most 200 m (plus the 300 m a gate may stand off its campus) apart. It only saves time.
+ * A safe box prefilter for the brute-force joins: ±0.01° of longitude is over 660 m even at 53.1°N and
+ * ±0.006° of latitude over 660 m, while the campus of a pair is at most 200 m away (500 m when measured
+ * from a gate, which may stand 300 m off its campus). It only saves time.
  */
-const NEAR = sql`s.geom && ST_Expand(p.geom, 0.02)`
+const NEAR = sql`s.geom && ST_Expand(p.geom, 0.01, 0.006)`
 const originOf = (gatesCategory: string | null) => sql`(case when p.category = ${gatesCategory} and s.gates is not null then s.gates else s.geom end)`
 
 /**
