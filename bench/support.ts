@@ -1,9 +1,9 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import { connectDatabase, type DatabaseHandle } from '../server/db/connect.ts'
 import { migrateToLatest } from '../server/db/migrate.ts'
+import { createScratchDatabase } from '../server/db/scratch-database.ts'
 import { createRegistryGenerator, loadReferenceData as loadGeneratorReference, type GenerateOptions } from '../server/demo/generate.ts'
 import type { PremisesRecord, SchoolRecord } from '../server/modules/registry/kinds.ts'
 import { insertPremises, insertSchools } from '../server/modules/registry/repository.ts'
@@ -23,14 +23,8 @@ export const seconds = (since: number) => (performance.now() - since) / 1000
 export async function openBenchDatabase(label: string): Promise<DatabaseHandle & { where: string }> {
   const url = process.env.BENCH_DATABASE_URL
   if (url) {
-    const name = `zones_bench_${label}_${process.pid}`
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query(`drop database if exists ${name}`)
-    await admin.query(`create database ${name}`)
-    const target = new URL(url)
-    target.pathname = `/${name}`
-    const handle = await connectDatabase({ databaseUrl: target.toString(), poolSize: 8 })
+    const scratch = await createScratchDatabase(url, `zones_bench_${label}_${process.pid}`)
+    const handle = await connectDatabase({ databaseUrl: scratch.url, poolSize: 8 })
     await migrateToLatest(handle.db)
     await loadReferenceData(handle.db)
     return {
@@ -38,8 +32,7 @@ export async function openBenchDatabase(label: string): Promise<DatabaseHandle &
       where: 'PostgreSQL server',
       close: async () => {
         await handle.close()
-        await admin.query(`drop database if exists ${name} with (force)`)
-        await admin.end()
+        await scratch.drop()
       },
     }
   }

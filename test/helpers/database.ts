@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
+import { createScratchDatabase } from '../../server/db/scratch-database.ts'
 import { inject } from 'vitest'
 import { connectDatabase, type DatabaseHandle } from '../../server/db/connect.ts'
 
@@ -14,19 +14,13 @@ export const onServer = () => Boolean(process.env.TEST_DATABASE_URL)
 export async function createTestDatabase(): Promise<DatabaseHandle> {
   const url = process.env.TEST_DATABASE_URL
   if (url) {
-    const name = `zones_test_${randomBytes(6).toString('hex')}`
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query(`create database ${name} template ${inject('serverTemplate')}`)
-    const target = new URL(url)
-    target.pathname = `/${name}`
-    const handle = await connectDatabase({ databaseUrl: target.toString(), poolSize: 20 })
+    const scratch = await createScratchDatabase(url, `zones_test_${randomBytes(6).toString('hex')}`, inject('serverTemplate'))
+    const handle = await connectDatabase({ databaseUrl: scratch.url, poolSize: 20 })
     return {
       ...handle,
       close: async () => {
         await handle.close()
-        await admin.query(`drop database if exists ${name} with (force)`)
-        await admin.end()
+        await scratch.drop()
       },
     }
   }

@@ -6,7 +6,7 @@ import { connectDatabase, openEmbedded } from '../../server/db/connect.ts'
 import { migrateToLatest } from '../../server/db/migrate.ts'
 import { loadReferenceData } from '../../server/modules/reference/load.ts'
 import { Kysely } from 'kysely'
-import pg from 'pg'
+import { createScratchDatabase } from '../../server/db/scratch-database.ts'
 import { PGliteDialect } from '../../server/db/pglite-dialect.ts'
 
 declare module 'vitest' {
@@ -25,22 +25,14 @@ export default async function setup(project: TestProject) {
   const url = process.env.TEST_DATABASE_URL
   if (url) {
     const name = `zones_template_${process.pid}`
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query(`drop database if exists ${name}`)
-    await admin.query(`create database ${name}`)
-    const target = new URL(url)
-    target.pathname = `/${name}`
-    const handle = await connectDatabase({ databaseUrl: target.toString(), poolSize: 2 })
+    const scratch = await createScratchDatabase(url, name)
+    const handle = await connectDatabase({ databaseUrl: scratch.url, poolSize: 2 })
     await migrateToLatest(handle.db)
     await loadReferenceData(handle.db)
     await handle.close()
     project.provide('serverTemplate', name)
     project.provide('embeddedTemplate', '')
-    return async () => {
-      await admin.query(`drop database if exists ${name} with (force)`)
-      await admin.end()
-    }
+    return scratch.drop
   }
   const pglite = await openEmbedded(undefined)
   const db = new Kysely<any>({ dialect: new PGliteDialect(pglite) })
