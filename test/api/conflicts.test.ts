@@ -476,16 +476,21 @@ describe('changing a rule', () => {
 
 describe('what-if preview', () => {
   type Tally = { total: number; byCategory: Record<string, number>; byCounty: Record<string, number>; byBand: Record<string, number> }
-  /** The preview's counts by the oracle: pairs that appear or disappear, tallied by premises (category, county) and by pair (band). */
+  /** The preview's counts by the oracle: premises that would conflict with a first school or with none any more (category, county), the bands of their pairs, and pairs per school. */
   function expectedPreview(proposed: (category: string, schoolType: string) => RuleModel) {
     const now = oraclePairs()
     const next = oraclePairs(proposed)
-    const tally = (pairs: [string, Pair][]): Tally => {
+    const premisesIn = (pairs: Map<string, Pair>) => new Set([...pairs.keys()].map((k) => Number(k.split('|')[0])))
+    const conflictingNow = premisesIn(now)
+    const conflictingNext = premisesIn(next)
+    // Premises-level: newly conflicting = no school today; cleared = no school under the proposal.
+    const tally = (pairs: [string, Pair][], counts: (premisesId: number) => boolean): Tally => {
       const seen = new Set<number>()
       const t: Tally = { total: 0, byCategory: {}, byCounty: {}, byBand: {} }
       for (const [k, pair] of pairs) {
-        t.byBand[pair.band] = (t.byBand[pair.band] ?? 0) + 1
         const premisesId = Number(k.split('|')[0])
+        if (!counts(premisesId)) continue
+        t.byBand[pair.band] = (t.byBand[pair.band] ?? 0) + 1
         if (seen.has(premisesId)) continue
         seen.add(premisesId)
         const p = premises.get(premisesId)!
@@ -513,7 +518,7 @@ describe('what-if preview', () => {
       return proposed(premises.get(p!)!.category, schools.get(s!)!.schoolType) !== ruleOf(premises.get(p!)!.category, schools.get(s!)!.schoolType)
     }
     const unchanged = [...next].filter(([k, p]) => governed(k) && now.has(k) && now.get(k)!.band === p.band).length
-    return { newlyConflicting: tally(added), cleared: tally(cleared), bandChanged, unchanged, perSchool }
+    return { newlyConflicting: tally(added, (id) => !conflictingNow.has(id)), cleared: tally(cleared, (id) => !conflictingNext.has(id)), bandChanged, unchanged, perSchool }
   }
 
   const override = (category: string, schoolType: string | undefined, rule: RuleModel) => (c: string, s: string) => (c === category && (!schoolType || s === schoolType) ? rule : ruleOf(c, s))

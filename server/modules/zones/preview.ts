@@ -17,7 +17,8 @@ interface Override {
 
 /**
  * What a set of proposed rules would do, without saving anything: premises that would newly conflict
- * or be cleared (by category, county and band), band changes, and the schools involved. Each proposal
+ * (with no school today) or be cleared (of every school), by category, county and the bands of their
+ * pairs; band changes; and per school, the pairs that would appear or go. Each proposal
  * names a category and optionally a school type (all types when absent); unspecified fields keep the
  * current rule's values.
  */
@@ -77,20 +78,36 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
   const premisesIds = [...new Set([...added, ...cleared].map((r) => r.premises_id))]
   const schoolIds = [...new Set([...added, ...cleared].map((r) => r.school_id))]
   const premises = new Map<number, { category: string; county_code: string }>()
+  // A premises is newly conflicting only if it conflicts with no school today, and cleared only if it
+  // will conflict with none: its pairs under rules the proposal leaves alone count too.
+  const conflictsToday = new Map<number, number>()
   for (let i = 0; i < premisesIds.length; i += 5000) {
     const chunk = premisesIds.slice(i, i + 5000)
     for (const p of await db.selectFrom('premises').select(['id', 'category', 'county_code']).where('id', 'in', chunk).execute()) premises.set(p.id, p)
+    for (const c of await db.selectFrom('conflicts').select(['premises_id']).where('premises_id', 'in', chunk).execute()) {
+      conflictsToday.set(c.premises_id, (conflictsToday.get(c.premises_id) ?? 0) + 1)
+    }
   }
   const schools = new Map<number, string>()
   for (let i = 0; i < schoolIds.length; i += 5000) {
     for (const s of await db.selectFrom('schools').select(['id', 'name']).where('id', 'in', schoolIds.slice(i, i + 5000)).execute()) schools.set(s.id, s.name)
   }
-  const tally = (pairs: { premises_id: number; band: string }[]) => {
+  const count = (pairs: { premises_id: number }[]) => {
+    const n = new Map<number, number>()
+    for (const pair of pairs) n.set(pair.premises_id, (n.get(pair.premises_id) ?? 0) + 1)
+    return n
+  }
+  const addedBy = count(added)
+  const clearedBy = count(cleared)
+  const today = (id: number) => conflictsToday.get(id) ?? 0
+  const tomorrow = (id: number) => today(id) - (clearedBy.get(id) ?? 0) + (addedBy.get(id) ?? 0)
+  const tally = (pairs: { premises_id: number; band: string }[], counts: (id: number) => boolean) => {
     const byCategory: Record<string, number> = {}
     const byCounty: Record<string, number> = {}
     const byBand: Record<string, number> = {}
     const seen = new Set<number>()
     for (const pair of pairs) {
+      if (!counts(pair.premises_id)) continue
       byBand[pair.band] = (byBand[pair.band] ?? 0) + 1
       if (seen.has(pair.premises_id)) continue
       seen.add(pair.premises_id)
@@ -104,8 +121,8 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
   for (const r of added) perSchool.set(r.school_id, { ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }), newlyConflicting: (perSchool.get(r.school_id)?.newlyConflicting ?? 0) + 1 })
   for (const r of cleared) perSchool.set(r.school_id, { ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }), cleared: (perSchool.get(r.school_id)?.cleared ?? 0) + 1 })
   return {
-    newlyConflicting: tally(added),
-    cleared: tally(cleared),
+    newlyConflicting: tally(added, (id) => today(id) === 0),
+    cleared: tally(cleared, (id) => tomorrow(id) === 0),
     bandChanged,
     unchanged: proposed.length - added.length - bandChanged,
     schools: [...perSchool.entries()]
