@@ -76,7 +76,8 @@ export async function listRuleVersions(db: Db, ruleId: number) {
   return rows
 }
 
-export interface MeasuredRow {
+/** A school measured against a point under the rule of one category. */
+interface SchoolMeasure {
   school_id: number
   school_name: string
   school_type: string
@@ -84,14 +85,17 @@ export interface MeasuredRow {
   rule_id: number
   rule_version: number
   limit_m: number
-  band_names: string[]
-  band_edges: number[]
   legal_basis: string
   origin: 'campus' | 'gates'
   gates_missing: boolean
   distance_m: number
-  inside: boolean
   nearest: { coordinates: [number, number] }
+}
+
+export interface MeasuredRow extends SchoolMeasure {
+  band_names: string[]
+  band_edges: number[]
+  inside: boolean
 }
 
 /**
@@ -171,7 +175,7 @@ function conflictWhere(filter: ConflictFilter) {
   return sql.join(parts, sql` and `)
 }
 
-export interface ConflictRow {
+export interface ConflictRow extends SchoolMeasure {
   premises_id: number
   premises_name: string
   category: string
@@ -181,19 +185,7 @@ export interface ConflictRow {
   expires_on: string | null
   premises_county_code: string
   location: { coordinates: [number, number] }
-  school_id: number
-  school_name: string
-  school_type: string
-  county_code: string
-  rule_id: number
-  rule_version: number
-  limit_m: number
-  legal_basis: string
   band: string
-  origin: 'campus' | 'gates'
-  gates_missing: boolean
-  distance_m: number
-  nearest: { coordinates: [number, number] }
   preexisting: boolean
   detected_at: Date
 }
