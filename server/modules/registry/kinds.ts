@@ -81,6 +81,15 @@ export interface PremisesRow {
 
 const iso = (value: Date | string) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString())
 
+/** The bookkeeping both registers carry. */
+const metaOf = (row: { source_crs: string; demo: boolean; version: number; created_at: Date; updated_at: Date }) => ({
+  sourceCrs: row.source_crs as CrsName,
+  demo: row.demo,
+  version: row.version,
+  createdAt: iso(row.created_at),
+  updatedAt: iso(row.updated_at),
+})
+
 /** Row → API Feature. */
 export function schoolFeature(row: SchoolRow): School {
   return {
@@ -96,11 +105,7 @@ export function schoolFeature(row: SchoolRow): School {
       boarding: row.boarding,
       openedOn: row.opened_on,
       gates: row.gates?.coordinates ?? [],
-      sourceCrs: row.source_crs as CrsName,
-      demo: row.demo,
-      version: row.version,
-      createdAt: iso(row.created_at),
-      updatedAt: iso(row.updated_at),
+      ...metaOf(row),
     },
     geometry: row.geometry,
   }
@@ -120,11 +125,7 @@ export function premisesFeature(row: PremisesRow): Premises {
       expiresOn: row.expires_on,
       address: row.address,
       countyCode: row.county_code.trim(),
-      sourceCrs: row.source_crs as CrsName,
-      demo: row.demo,
-      version: row.version,
-      createdAt: iso(row.created_at),
-      updatedAt: iso(row.updated_at),
+      ...metaOf(row),
     },
     geometry: row.geometry,
   }
