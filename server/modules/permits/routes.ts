@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { actorOf, requireUser } from '../../plugins/auth.ts'
 import { errorResponses, IdParamsSchema } from '../../schemas/common.ts'
 import { CreateDecisionSchema, CreatePermitSchema, PermitDetailSchema, PermitPageSchema, PermitQuerySchema, PermitSchema } from '../../schemas/permits.ts'
@@ -32,6 +33,14 @@ const permitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/permits/:id',
     { config: read, schema: { tags: ['permits'], summary: 'One application with its screening, decision and history', params: IdParamsSchema, response: { 200: PermitDetailSchema, ...errorResponses } } },
     async (request) => service.get(db, request.params.id, requireUser(request)),
+  )
+  app.get(
+    '/api/permits/:id/certificate.pdf',
+    { config: read, schema: { tags: ['permits'], summary: 'One-page certificate (PDF, Chinese): point, verdict, schools in reach with rules, a drawing, decision, time and operator', params: IdParamsSchema, response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/pdf' }), ...errorResponses } } },
+    async (request, reply) => {
+      const pdf = await service.certificate(db, request.params.id, requireUser(request))
+      return reply.type('application/pdf').header('content-disposition', `inline; filename="permit-${request.params.id}.pdf"`).send(pdf)
+    },
   )
   app.post(
     '/api/permits/:id/decision',

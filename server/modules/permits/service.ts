@@ -9,7 +9,9 @@ import { appendAudit, listHistory, type Actor } from '../audit/repository.ts'
 import { LICENSING_DEPARTMENTS, premisesFeature, type PremisesRecord } from '../registry/kinds.ts'
 import * as registry from '../registry/repository.ts'
 import { refreshForPremises } from '../zones/maintenance.ts'
-import { check } from '../zones/service.ts'
+import { check, zone } from '../zones/service.ts'
+import { getSchool } from '../registry/service.ts'
+import { polygonsOf, renderCertificate, type DrawnSchool } from './certificate.ts'
 import * as repository from './repository.ts'
 import type { PermitRow, Scope } from './repository.ts'
 
@@ -281,4 +283,26 @@ export async function decide(db: Kysely<Database>, id: number, input: CreateDeci
     )
   }
   return outcome.permit
+}
+
+/** The permit's certificate as a PDF: the schools in conflict (or the nearest one) are drawn with their zones. */
+export async function certificate(db: Kysely<Database>, id: number, user: User): Promise<Buffer> {
+  const permit = await get(db, id, user)
+  const ids = permit.screening.conflicts.length > 0 ? permit.screening.conflicts.map((c) => c.schoolId) : permit.screening.nearestSchools.slice(0, 1).map((n) => n.schoolId)
+  const schools: DrawnSchool[] = []
+  for (const schoolId of [...new Set(ids)].slice(0, 4)) {
+    // A school deleted since the screening is listed in the text but cannot be drawn.
+    const school = await getSchool(db, schoolId).catch(() => undefined)
+    if (!school) continue
+    const zones = await zone(db, schoolId, permit.category)
+    const outline = zones.features.find((f) => f.properties.kind === 'zone')
+    schools.push({
+      schoolId,
+      name: school.properties.name,
+      campus: polygonsOf(school.geometry),
+      gates: school.properties.gates,
+      zone: outline ? polygonsOf(outline.geometry as { type: string; coordinates: unknown }) : [],
+    })
+  }
+  return renderCertificate(permit, schools, user.username, new Date())
 }
