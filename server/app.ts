@@ -20,6 +20,8 @@ import usersRoutes from './modules/users/routes.ts'
 import registryRoutes from './modules/registry/routes.ts'
 import importRoutes from './modules/registry/import-routes.ts'
 import zonesRoutes from './modules/zones/routes.ts'
+import permitsRoutes from './modules/permits/routes.ts'
+import auditRoutes from './modules/audit/routes.ts'
 import { failInterruptedAudits } from './modules/zones/audit-job.ts'
 
 declare module 'fastify' {
@@ -83,6 +85,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(registryRoutes)
   await app.register(importRoutes)
   await app.register(zonesRoutes)
+  await app.register(permitsRoutes)
+  await app.register(auditRoutes)
   return app
 }
 

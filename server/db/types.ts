@@ -129,6 +129,38 @@ export interface ConflictsTable {
   detected_at: Generated<Date>
 }
 
+export interface PermitsTable {
+  id: Generated<number>
+  applicant_name: string
+  applicant_id_number: string
+  business_name: string
+  category: string
+  kind: string
+  address: string
+  county_code: string
+  geom: Geometry
+  input_lon: number
+  input_lat: number
+  source_crs: string
+  status: Generated<string>
+  screening: Json
+  screened_at: Timestamp
+  flagged_override: Generated<boolean>
+  decision_reason: string | null
+  override_justification: string | null
+  decided_by: number | null
+  decided_by_name: string | null
+  decided_role: string | null
+  decided_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  premises_id: number | null
+  licence_no: string | null
+  submitted_by: number
+  submitted_by_name: string
+  submitted_at: Generated<Date>
+  updated_at: Generated<Date>
+  version: Generated<number>
+}
+
 export interface Database {
   app_settings: AppSettingsTable
   counties: CountiesTable
@@ -141,4 +173,5 @@ export interface Database {
   audit_log: AuditLogTable
   rules: RulesTable
   conflicts: ConflictsTable
+  permits: PermitsTable
 }

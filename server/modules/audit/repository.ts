@@ -53,3 +53,35 @@ export async function listHistory(db: Kysely<Database>, entityType: string, enti
     .orderBy('id')
     .execute()
 }
+
+export interface AuditFilter {
+  entityType?: string | undefined
+  entityId?: string | undefined
+  username?: string | undefined
+  action?: string | undefined
+  from?: string | undefined
+  to?: string | undefined
+  limit: number
+  offset: number
+}
+
+/** One page of audit entries, newest first, and the number matching the filter. */
+export async function listAudit(db: Kysely<Database>, filter: AuditFilter) {
+  let query = db.selectFrom('audit_log')
+  if (filter.entityType) query = query.where('entity_type', '=', filter.entityType)
+  if (filter.entityId) query = query.where('entity_id', '=', filter.entityId)
+  if (filter.username) query = query.where('username', '=', filter.username)
+  if (filter.action) query = query.where('action', '=', filter.action)
+  if (filter.from) query = query.where('at', '>=', new Date(filter.from))
+  if (filter.to) query = query.where('at', '<', new Date(filter.to))
+  const [rows, count] = await Promise.all([
+    query
+      .select(['id', 'at', 'user_id', 'username', 'role', 'department', 'action', 'entity_type', 'entity_id', 'before', 'after', 'request_id'])
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ])
+  return { rows, numberMatched: Number(count.n) }
+}

@@ -1,0 +1,199 @@
+import fs from 'node:fs'
+import PDFDocument from 'pdfkit'
+import { AppError } from '../../errors.ts'
+import type { PermitDetail } from '../../schemas/permits.ts'
+
+/** CJK fonts from Debian packages, first found wins (fonts-wqy-microhei, fonts-noto-cjk). */
+const FONT_CANDIDATES: readonly { path: string; family?: string }[] = [
+  { path: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', family: 'WenQuanYiMicroHei' },
+  { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', family: 'NotoSansCJKsc-Regular' },
+  { path: '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc', family: 'WenQuanYiZenHei' },
+]
+
+/** The CJK font used for certificates, or undefined when none is installed. */
+export function certificateFont() {
+  return FONT_CANDIDATES.find((f) => fs.existsSync(f.path))
+}
+
+const CATEGORY_NAMES: Record<string, string> = {
+  tobacco_retail: '烟草制品零售',
+  lottery_outlet: '彩票专营场所',
+  internet_cafe: '互联网上网服务营业场所',
+  entertainment_venue: '营业性歌舞娱乐场所',
+  video_game_venue: '营业性电子游戏场所',
+  hazardous_chemicals: '危险化学品生产、储存、销售',
+  fireworks: '烟花爆竹销售点',
+  polluting_enterprise: '污染企业或设施',
+  food_stall_zone: '食品摊贩经营区域',
+}
+const SCHOOL_TYPE_NAMES: Record<string, string> = {
+  kindergarten: '幼儿园', primary: '小学', junior_middle: '初中', senior_high: '高中', complete_middle: '完全中学',
+  nine_year: '九年一贯制学校', vocational: '中等职业学校', special_education: '特殊教育学校',
+}
+const KIND_NAMES: Record<string, string> = { new: '新办', renewal: '延续', relocation: '迁址', change: '变更' }
+const STATUS_NAMES: Record<string, string> = { pending: '待审', approved: '已批准', rejected: '不予批准' }
+const CRS_NAMES: Record<string, string> = { wgs84: 'WGS84 (GPS)', cgcs2000: 'CGCS2000 (天地图)', gcj02: 'GCJ-02 (高德/腾讯)', bd09: 'BD-09 (百度)' }
+
+type Ring = number[][]
+/** What the drawing shows of one school: campus parts, gates and the zone outline at the limit. */
+export interface DrawnSchool {
+  schoolId: number
+  name: string
+  campus: Ring[][]
+  gates: number[][]
+  zone: Ring[][]
+}
+
+const beijingTime = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19) + ' (北京时间)'
+const maskId = (id: string) => `${id.slice(0, 6)}********${id.slice(14)}`
+
+const polygonsOf = (geometry: { type: string; coordinates: unknown }): Ring[][] =>
+  geometry.type === 'Polygon' ? [geometry.coordinates as Ring[]] : geometry.type === 'MultiPolygon' ? (geometry.coordinates as Ring[][]) : []
+export { polygonsOf }
+
+/**
+ * A one-page A4 certificate in Chinese: the point (WGS84 and as entered), the verdict, each school in
+ * reach with distance, band, rule and legal basis, a vector drawing of campus, zone, gates, point and
+ * measured lines, the decision, the time and the operator.
+ */
+export async function renderCertificate(permit: PermitDetail, schools: readonly DrawnSchool[], operator: string, printedAt: Date): Promise<Buffer> {
+  const font = certificateFont()
+  if (!font) throw new AppError('UNAVAILABLE', 'certificate: no CJK font is installed on the server (Debian package fonts-wqy-microhei or fonts-noto-cjk)')
+  const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: `许可审查证明 ${permit.id}`, Author: '固原市校园安全区域系统' } })
+  const chunks: Buffer[] = []
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk))
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)))
+    doc.on('error', reject)
+  })
+  doc.registerFont('cjk', font.path, font.family)
+  doc.font('cjk')
+
+  const s = permit.screening
+  doc.fontSize(16).text('固原市中小学幼儿园安全区域 · 经营许可选址审查证明', { align: 'center' })
+  doc.fontSize(8).fillColor('#555').text(`Guyuan school safety zones · permit screening certificate · 申请编号 No. ${permit.id} · 版本 ${permit.version}`, { align: 'center' })
+  doc.moveDown(0.6).fillColor('black').fontSize(9)
+  const line = (label: string, value: string) => doc.text(`${label}：${value}`)
+  line('申请人', `${permit.applicant.name}（身份证号 ${maskId(permit.applicant.idNumber)}）`)
+  line('经营者名称', permit.businessName)
+  line('经营类别 / 申请类型', `${CATEGORY_NAMES[permit.category] ?? permit.category} / ${KIND_NAMES[permit.kind] ?? permit.kind}`)
+  line('经营地址', `${permit.address}（区县代码 ${permit.countyCode}）`)
+  line('位置（WGS84/CGCS2000，用于测量）', `东经 ${permit.location.lon.toFixed(6)}°，北纬 ${permit.location.lat.toFixed(6)}°`)
+  line('位置（申请时输入）', `${permit.input.lon}, ${permit.input.lat}，坐标系 ${CRS_NAMES[permit.input.crs] ?? permit.input.crs}`)
+  doc.moveDown(0.4)
+  const prohibited = s.verdict === 'prohibited'
+  doc.fontSize(12).fillColor(prohibited ? '#b00020' : '#0a6b2d').text(`审查结论：${prohibited ? `禁止 —— 位于 ${s.conflicts.length} 所学校的安全区域内` : '允许 —— 不在任何学校的安全区域内'}`)
+  doc.fillColor('black').fontSize(8).text(`测量方法：WGS84 椭球面测地线距离（PostGIS geography），精确到 0.1 米；审查时间 ${beijingTime(s.checkedAt)}`)
+  doc.moveDown(0.4).fontSize(9)
+
+  if (s.conflicts.length > 0) {
+    doc.text('区域内学校（逐校说明测量点与适用规则）：')
+    for (const c of s.conflicts) {
+      doc.fontSize(8.5).text(
+        `· ${c.schoolName}（${SCHOOL_TYPE_NAMES[c.schoolType] ?? c.schoolType}）：距离 ${c.distanceM.toFixed(1)} 米，限值 ${c.limitM} 米，分带 ${c.band}；` +
+          `测量起点 ${c.origin === 'gates' ? '校门' : '校园边界'}最近点（${c.nearestPoint.lon.toFixed(6)}, ${c.nearestPoint.lat.toFixed(6)}）；规则 #${c.ruleId} 第 ${c.ruleVersion} 版；依据：${c.legalBasis}`,
+        { indent: 8 },
+      )
+    }
+  } else if (s.nearestSchools.length > 0) {
+    doc.text('最近的学校：')
+    for (const n of s.nearestSchools) {
+      doc.fontSize(8.5).text(`· ${n.schoolName}（${SCHOOL_TYPE_NAMES[n.schoolType] ?? n.schoolType}）：距离 ${n.distanceM.toFixed(1)} 米${n.limitM === null ? '' : `，限值 ${n.limitM} 米`}`, { indent: 8 })
+    }
+  } else {
+    doc.text('附近没有登记的学校。')
+  }
+  if (s.rectification) doc.moveDown(0.3).fontSize(8.5).fillColor('#8a4b00').text(`整改提示：${s.rectification.split(' The premises')[0]}`).fillColor('black')
+
+  drawMap(doc, permit, schools)
+
+  doc.fontSize(9).fillColor('black')
+  line('办理状态', STATUS_NAMES[permit.status] ?? permit.status)
+  if (permit.decision) {
+    line('决定', `${permit.decision.decision === 'approve' ? '批准' : '不予批准'}，理由：${permit.decision.reason}`)
+    if (permit.decision.overrideJustification) line('越权批准理由（已报综治办）', permit.decision.overrideJustification)
+    line('决定人 / 时间', `${permit.decision.decidedBy.username}（${permit.decision.decidedBy.role}） / ${beijingTime(permit.decision.decidedAt)}`)
+  }
+  if (permit.licenceNo) line('许可证号', permit.licenceNo)
+  line('提交人 / 时间', `${permit.submittedBy} / ${beijingTime(permit.submittedAt)}`)
+  line('打印人 / 时间', `${operator} / ${beijingTime(printedAt.toISOString())}`)
+  doc.end()
+  return done
+}
+
+/** The radius map: a local metric frame centred on the point, north up, with a scale bar. */
+function drawMap(doc: PDFKit.PDFDocument, permit: PermitDetail, schools: readonly DrawnSchool[]) {
+  const box = { x: 40, y: doc.y + 8, w: 515, h: 300 }
+  if (box.y + box.h > 640) box.h = Math.max(160, 640 - box.y)
+  const lon0 = permit.location.lon
+  const lat0 = permit.location.lat
+  const kx = 111_320 * Math.cos((lat0 * Math.PI) / 180)
+  const ky = 110_950
+  const local = ([lon, lat]: number[]) => [(lon! - lon0) * kx, (lat! - lat0) * ky] as const
+  const points: (readonly [number, number])[] = [[0, 0]]
+  for (const school of schools) for (const ring of [...school.zone.flat(), ...school.campus.flat()]) for (const p of ring) points.push(local(p))
+  for (const c of permit.screening.conflicts) points.push(local([c.nearestPoint.lon, c.nearestPoint.lat]))
+  const extent = Math.max(100, ...points.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))) * 1.1
+  const scale = Math.min(box.w, box.h) / (2 * extent)
+  const cx = box.x + box.w / 2
+  const cy = box.y + box.h / 2
+  const toPage = (p: number[]) => {
+    const [x, y] = local(p)
+    return [cx + x * scale, cy - y * scale] as const
+  }
+  const path = (ring: Ring) => {
+    ring.forEach((p, i) => {
+      const [x, y] = toPage(p)
+      if (i === 0) doc.moveTo(x, y)
+      else doc.lineTo(x, y)
+    })
+    doc.closePath()
+  }
+
+  doc.save()
+  doc.rect(box.x, box.y, box.w, box.h).lineWidth(0.5).strokeColor('#999').stroke()
+  doc.rect(box.x, box.y, box.w, box.h).clip()
+  for (const school of schools) {
+    for (const polygon of school.zone) {
+      for (const ring of polygon) path(ring)
+      doc.fillOpacity(0.12).fillColor('#d32f2f').lineWidth(1).strokeColor('#d32f2f').dash(4, { space: 3 }).fillAndStroke('#d32f2f', '#d32f2f')
+      doc.undash().fillOpacity(1)
+    }
+    for (const polygon of school.campus) {
+      for (const ring of polygon) path(ring)
+      doc.fillOpacity(0.35).lineWidth(1).fillAndStroke('#1565c0', '#0d47a1')
+      doc.fillOpacity(1)
+    }
+    for (const gate of school.gates) {
+      const [x, y] = toPage(gate)
+      doc.rect(x - 2.5, y - 2.5, 5, 5).fill('#ff8f00')
+    }
+    const first = school.campus[0]?.[0]?.[0]
+    if (first) {
+      const [x, y] = toPage(first)
+      doc.fillColor('#0d47a1').fontSize(7.5).text(school.name, x + 3, y + 2, { lineBreak: false })
+    }
+  }
+  for (const c of permit.screening.conflicts) {
+    const [x1, y1] = toPage([permit.location.lon, permit.location.lat])
+    const [x2, y2] = toPage([c.nearestPoint.lon, c.nearestPoint.lat])
+    doc.moveTo(x1, y1).lineTo(x2, y2).lineWidth(1.2).strokeColor('black').stroke()
+    doc.fillColor('black').fontSize(7.5).text(`${c.distanceM.toFixed(1)} m`, (x1 + x2) / 2 + 3, (y1 + y2) / 2 - 9, { lineBreak: false })
+  }
+  doc.circle(cx, cy, 3.5).fill('black')
+  doc.fillColor('black').fontSize(7.5).text('申请位置', cx + 5, cy + 3, { lineBreak: false })
+  doc.restore()
+
+  // Scale bar (a round number of metres) and north arrow.
+  const target = (box.w / 5) / scale
+  const bar = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000].reduce((best, m) => (m <= target ? m : best), 10)
+  const bx = box.x + 10
+  const by = box.y + box.h - 12
+  doc.moveTo(bx, by).lineTo(bx + bar * scale, by).lineWidth(2).strokeColor('black').stroke()
+  doc.fontSize(7).fillColor('black').text(`${bar} 米`, bx, by - 10, { lineBreak: false })
+  doc.fontSize(8).text('北 N ↑', box.x + box.w - 40, box.y + 6, { lineBreak: false })
+  doc.fontSize(7).fillColor('#555').text('图例：蓝色 校园边界 · 橙色 校门 · 红色虚线 安全区域（限值处外缘，仅供示意，结论以测地线距离为准） · 黑线 测量线', box.x, box.y + box.h + 3, { width: box.w })
+  doc.fillColor('black')
+  doc.x = 40
+  doc.y = box.y + box.h + 18
+}

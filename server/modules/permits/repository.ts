@@ -1,0 +1,208 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import { asGeoJson, pointFromLonLat } from '../../db/postgis.ts'
+import type { Database } from '../../db/types.ts'
+
+type Db = Kysely<Database> | Transaction<Database>
+
+/** What a caller may see: categories of their department (undefined = all) and their county (undefined = all). */
+export interface Scope {
+  categories?: readonly string[] | undefined
+  countyCode?: string | undefined
+}
+
+export interface PermitRow {
+  id: number
+  applicant_name: string
+  applicant_id_number: string
+  business_name: string
+  category: string
+  kind: string
+  address: string
+  county_code: string
+  location: { coordinates: [number, number] }
+  input_lon: number
+  input_lat: number
+  source_crs: string
+  status: string
+  screening: unknown
+  screened_at: Date
+  flagged_override: boolean
+  decision_reason: string | null
+  override_justification: string | null
+  decided_by: number | null
+  decided_by_name: string | null
+  decided_role: string | null
+  decided_at: Date | null
+  premises_id: number | null
+  licence_no: string | null
+  submitted_by_name: string
+  submitted_at: Date
+  updated_at: Date
+  version: number
+}
+
+export interface PermitFilter {
+  status?: string | undefined
+  category?: string | undefined
+  countyCode?: string | undefined
+  from?: string | undefined
+  to?: string | undefined
+  q?: string | undefined
+  flagged?: boolean | undefined
+  limit: number
+  offset: number
+}
+
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+function scoped(db: Db, scope: Scope) {
+  let query = db.selectFrom('permits')
+  // The scope is part of every query's WHERE: a permit outside it does not exist for the caller.
+  if (scope.categories) query = scope.categories.length === 0 ? query.where(sql<boolean>`false`) : query.where('category', 'in', scope.categories)
+  if (scope.countyCode) query = query.where('county_code', '=', scope.countyCode)
+  return query
+}
+
+const columns = [
+  'id', 'applicant_name', 'applicant_id_number', 'business_name', 'category', 'kind', 'address', 'county_code', 'input_lon', 'input_lat',
+  'source_crs', 'status', 'screening', 'screened_at', 'flagged_override', 'decision_reason', 'override_justification', 'decided_by',
+  'decided_by_name', 'decided_role', 'decided_at', 'premises_id', 'licence_no', 'submitted_by_name', 'submitted_at', 'updated_at', 'version',
+] as const
+
+/** One page of permits within the scope, newest first, and the number matching. */
+export async function listPermits(db: Db, scope: Scope, filter: PermitFilter) {
+  let query = scoped(db, scope)
+  if (filter.status) query = query.where('status', '=', filter.status)
+  if (filter.category) query = query.where('category', '=', filter.category)
+  if (filter.countyCode) query = query.where('county_code', '=', filter.countyCode)
+  if (filter.flagged) query = query.where('flagged_override', '=', true)
+  // Dates are days in China Standard Time, where the desks are.
+  if (filter.from) query = query.where('submitted_at', '>=', sql<Date>`(${filter.from}::date)::timestamp at time zone 'Asia/Shanghai'`)
+  if (filter.to) query = query.where('submitted_at', '<', sql<Date>`(${filter.to}::date + 1)::timestamp at time zone 'Asia/Shanghai'`)
+  if (filter.q) {
+    const pattern = likePattern(filter.q)
+    query = query.where((eb) => eb.or([eb('business_name', 'ilike', pattern), eb('applicant_name', 'ilike', pattern), eb('address', 'ilike', pattern), eb('licence_no', 'ilike', pattern)]))
+  }
+  const [rows, count] = await Promise.all([
+    query.select([...columns, asGeoJson(sql.ref('geom')).as('location')]).orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ])
+  return { rows: rows as unknown as PermitRow[], numberMatched: Number(count.n) }
+}
+
+/** One permit within the scope, optionally locking its row. */
+export async function findPermit(db: Db, scope: Scope, id: number, lock = false) {
+  let query = scoped(db, scope).select([...columns, asGeoJson(sql.ref('geom')).as('location')]).where('id', '=', id)
+  if (lock) query = query.forUpdate()
+  return (await query.executeTakeFirst()) as unknown as PermitRow | undefined
+}
+
+/** The county whose outline covers a WGS84 point, if any. */
+export async function countyAt(db: Db, lon: number, lat: number): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('counties')
+    .select('code')
+    .where(sql<boolean>`ST_Covers(geom, ${pointFromLonLat(lon, lat)})`)
+    .orderBy('code')
+    .executeTakeFirst()
+  return row?.code.trim()
+}
+
+export interface NewPermit {
+  applicantName: string
+  applicantIdNumber: string
+  businessName: string
+  category: string
+  kind: string
+  address: string
+  countyCode: string
+  lon: number
+  lat: number
+  inputLon: number
+  inputLat: number
+  sourceCrs: string
+  screening: unknown
+  screenedAt: string
+  submittedBy: { id: number; username: string }
+}
+
+/** Inserts an application; returns its id. */
+export async function insertPermit(db: Db, permit: NewPermit): Promise<number> {
+  const row = await db
+    .insertInto('permits')
+    .values({
+      applicant_name: permit.applicantName,
+      applicant_id_number: permit.applicantIdNumber,
+      business_name: permit.businessName,
+      category: permit.category,
+      kind: permit.kind,
+      address: permit.address,
+      county_code: permit.countyCode,
+      geom: pointFromLonLat(permit.lon, permit.lat),
+      input_lon: permit.inputLon,
+      input_lat: permit.inputLat,
+      source_crs: permit.sourceCrs,
+      screening: JSON.stringify(permit.screening),
+      screened_at: permit.screenedAt,
+      submitted_by: permit.submittedBy.id,
+      submitted_by_name: permit.submittedBy.username,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+/** Replaces the stored screening with a newer one and bumps the version. */
+export async function replaceScreening(db: Db, id: number, screening: unknown, screenedAt: string) {
+  await db
+    .updateTable('permits')
+    .set({ screening: JSON.stringify(screening), screened_at: screenedAt, version: sql`version + 1`, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute()
+}
+
+export interface DecisionRecord {
+  status: 'approved' | 'rejected'
+  reason: string
+  overrideJustification: string | null
+  flagged: boolean
+  decidedBy: { id: number; username: string; role: string }
+  premisesId: number | null
+  licenceNo: string | null
+}
+
+/** Records the decision on a pending permit and bumps the version; false when it was no longer pending. */
+export async function recordDecision(db: Db, id: number, decision: DecisionRecord): Promise<boolean> {
+  const result = await db
+    .updateTable('permits')
+    .set({
+      status: decision.status,
+      decision_reason: decision.reason,
+      override_justification: decision.overrideJustification,
+      flagged_override: decision.flagged,
+      decided_by: decision.decidedBy.id,
+      decided_by_name: decision.decidedBy.username,
+      decided_role: decision.decidedBy.role,
+      decided_at: sql`now()`,
+      premises_id: decision.premisesId,
+      licence_no: decision.licenceNo,
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** The next serial for licence numbers (never reused, gaps allowed). */
+export async function nextLicenceSerial(db: Db): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select nextval('licence_serial_seq') as n`.execute(db)
+  return Number(rows[0]!.n)
+}
+
+/** Today's date in China Standard Time, from the database clock. */
+export async function today(db: Db): Promise<string> {
+  const { rows } = await sql<{ d: string }>`select to_char(now() at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as d`.execute(db)
+  return rows[0]!.d
+}

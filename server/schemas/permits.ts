@@ -1,0 +1,147 @@
+import { Type, type Static } from 'typebox'
+import { CheckResultSchema } from './zones.ts'
+import { CountyCodeSchema, CrsSchema, DateSchema, Nullable, PagingQuery, PremisesCategorySchema, StringEnum } from './common.ts'
+
+export const PERMIT_KINDS = ['new', 'renewal', 'relocation', 'change'] as const
+export const PERMIT_STATUSES = ['pending', 'approved', 'rejected'] as const
+export type PermitKind = (typeof PERMIT_KINDS)[number]
+export type PermitStatus = (typeof PERMIT_STATUSES)[number]
+
+// PostgreSQL text cannot hold U+0000: refuse it at the edge rather than as a database error.
+const Text = (maxLength: number, description?: string) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$', ...(description ? { description } : {}) })
+
+export const CreatePermitSchema = Type.Object(
+  {
+    applicant: Type.Object(
+      {
+        name: Text(100),
+        idNumber: Type.String({ minLength: 18, maxLength: 18, description: '18-character resident identity number (GB 11643), checksum verified' }),
+      },
+      { additionalProperties: false },
+    ),
+    businessName: Text(200),
+    category: PremisesCategorySchema,
+    address: Text(300),
+    location: Type.Object(
+      {
+        lon: Type.Number({ minimum: -180, maximum: 180 }),
+        lat: Type.Number({ minimum: -90, maximum: 90 }),
+        crs: Type.Optional(CrsSchema),
+      },
+      { additionalProperties: false },
+    ),
+    kind: StringEnum(PERMIT_KINDS),
+  },
+  { additionalProperties: false },
+)
+export type CreatePermit = Static<typeof CreatePermitSchema>
+
+/** The stored screening: the zoning verdict at one moment, plus rectification guidance where policy asks for it. */
+export const ScreeningSchema = Type.Object({
+  ...CheckResultSchema.properties,
+  rectification: Type.Optional(Type.String()),
+})
+export type Screening = Static<typeof ScreeningSchema>
+
+export const DecisionSchema = Type.Object({
+  decision: StringEnum(['approve', 'reject'] as const),
+  reason: Type.String(),
+  overrideJustification: Nullable(Type.String()),
+  decidedBy: Type.Object({ id: Type.Integer(), username: Type.String(), role: Type.String() }),
+  decidedAt: Type.String({ format: 'date-time' }),
+})
+
+export const PermitHistoryEntrySchema = Type.Object({
+  at: Type.String({ format: 'date-time' }),
+  action: Type.String(),
+  username: Nullable(Type.String()),
+  role: Nullable(Type.String()),
+  details: Type.Unknown(),
+})
+
+export const PermitSchema = Type.Object({
+  id: Type.Integer(),
+  status: StringEnum(PERMIT_STATUSES),
+  version: Type.Integer(),
+  applicant: Type.Object({ name: Type.String(), idNumber: Type.String() }),
+  businessName: Type.String(),
+  category: PremisesCategorySchema,
+  kind: StringEnum(PERMIT_KINDS),
+  address: Type.String(),
+  countyCode: Type.String(),
+  location: Type.Object({ lon: Type.Number(), lat: Type.Number() }),
+  input: Type.Object({ lon: Type.Number(), lat: Type.Number(), crs: CrsSchema }),
+  screening: ScreeningSchema,
+  flaggedOverride: Type.Boolean(),
+  decision: Nullable(DecisionSchema),
+  premisesId: Nullable(Type.Integer()),
+  licenceNo: Nullable(Type.String()),
+  submittedBy: Type.String(),
+  submittedAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+})
+export type Permit = Static<typeof PermitSchema>
+
+export const PermitDetailSchema = Type.Object({
+  ...PermitSchema.properties,
+  history: Type.Array(PermitHistoryEntrySchema),
+})
+export type PermitDetail = Static<typeof PermitDetailSchema>
+
+export const PermitQuerySchema = Type.Object(
+  {
+    status: Type.Optional(StringEnum(PERMIT_STATUSES)),
+    category: Type.Optional(PremisesCategorySchema),
+    countyCode: Type.Optional(CountyCodeSchema),
+    from: Type.Optional(DateSchema),
+    to: Type.Optional(DateSchema),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000]*$' })),
+    flag: Type.Optional(StringEnum(['override'] as const)),
+    ...PagingQuery,
+  },
+  { additionalProperties: false },
+)
+export type PermitQuery = Static<typeof PermitQuerySchema>
+
+export const PermitPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), permits: Type.Array(PermitSchema) })
+
+export const CreateDecisionSchema = Type.Object(
+  {
+    decision: StringEnum(['approve', 'reject'] as const),
+    reason: Text(2000),
+    version: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+    overrideJustification: Type.Optional(Text(2000)),
+  },
+  { additionalProperties: false },
+)
+export type CreateDecision = Static<typeof CreateDecisionSchema>
+
+export const AuditQuerySchema = Type.Object(
+  {
+    entityType: Type.Optional(Type.String({ pattern: '^[a-z_]{1,40}$' })),
+    entityId: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z_-]{1,64}$' })),
+    username: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
+    action: Type.Optional(Type.String({ pattern: '^[a-z_]{1,40}$' })),
+    from: Type.Optional(Type.String({ format: 'date-time' })),
+    to: Type.Optional(Type.String({ format: 'date-time' })),
+    ...PagingQuery,
+  },
+  { additionalProperties: false },
+)
+export type AuditQuery = Static<typeof AuditQuerySchema>
+
+export const AuditEntrySchema = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  userId: Nullable(Type.Integer()),
+  username: Nullable(Type.String()),
+  role: Nullable(Type.String()),
+  department: Nullable(Type.String()),
+  action: Type.String(),
+  entityType: Type.String(),
+  entityId: Nullable(Type.String()),
+  before: Type.Unknown(),
+  after: Type.Unknown(),
+  requestId: Nullable(Type.String()),
+})
+export const AuditPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), entries: Type.Array(AuditEntrySchema) })
