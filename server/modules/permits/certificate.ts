@@ -1,10 +1,15 @@
 import fs from 'node:fs'
+import path from 'node:path'
 import PDFDocument from 'pdfkit'
 import { AppError } from '../../errors.ts'
 import type { PermitDetail } from '../../schemas/permits.ts'
 
-/** CJK fonts from Debian packages, first found wins (fonts-wqy-microhei, fonts-noto-cjk). */
+/**
+ * CJK fonts, first found wins: the copy shipped in data/fonts (so a fresh install renders Chinese with
+ * no system fonts), then Debian's fonts-wqy-microhei / fonts-noto-cjk.
+ */
 const FONT_CANDIDATES: readonly { path: string; family?: string }[] = [
+  { path: path.resolve(import.meta.dirname, '../../../data/fonts/wqy-microhei.ttc'), family: 'WenQuanYiMicroHei' },
   { path: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', family: 'WenQuanYiMicroHei' },
   { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', family: 'NotoSansCJKsc-Regular' },
   { path: '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc', family: 'WenQuanYiZenHei' },
