@@ -41,7 +41,7 @@ interface Vector {
   note?: string
   check_wgs2gcj_m?: number
 }
-// The project's own copy of /work/shared/data/crs_test_vectors.json (see its `sources`).
+// The project's own copy of the shared reference file data/crs_test_vectors.json (see its `sources`).
 const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/crs_test_vectors.json', import.meta.url), 'utf8'),
 ) as { vectors: Vector[]; observations: string[]; note_on_precision: string }
