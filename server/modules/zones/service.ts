@@ -186,7 +186,11 @@ export async function listConflicts(db: Kysely<Database>, query: ConflictQuery) 
  * verdicts never use these shapes.
  */
 export async function zone(db: Kysely<Database>, schoolId: number, category?: PremisesCategory) {
-  const school = await db.selectFrom('schools').select(['id', 'school_type', 'name']).where('id', '=', schoolId).executeTakeFirst()
+  const school = await db
+    .selectFrom('schools')
+    .select((eb) => ['id', 'school_type', 'name', eb('gates', 'is not', null).as('has_gates')])
+    .where('id', '=', schoolId)
+    .executeTakeFirst()
   if (!school) throw notFound('school', schoolId)
   const rules = (await repository.listRules(db, { schoolType: school.school_type, category })).filter((r) => r.in_force)
   const shapes = new Map<string, { rule: RuleRow; categories: string[]; ruleIds: number[] }>()
@@ -199,8 +203,7 @@ export async function zone(db: Kysely<Database>, schoolId: number, category?: Pr
   }
   const features = []
   for (const { rule, categories, ruleIds } of shapes.values()) {
-    const hasGates = rule.origin === 'gates' && (await db.selectFrom('schools').select('id').where('id', '=', schoolId).where('gates', 'is not', null).executeTakeFirst()) !== undefined
-    const origin = hasGates ? ('gates' as const) : ('campus' as const)
+    const origin = rule.origin === 'gates' && school.has_gates ? ('gates' as const) : ('campus' as const)
     const drawn = await repository.zoneGeometries(db, schoolId, origin, rule.limit_m, rule.band_edges)
     const common = { schoolId, limitM: rule.limit_m, origin, categories, ruleIds }
     features.push({ type: 'Feature' as const, properties: { kind: 'zone', ...common }, geometry: drawn[drawn.length - 1]!.geometry })
