@@ -20,7 +20,12 @@ export interface Config {
   readonly cookieSecure: boolean
   /** Serve the built web app from web/dist when present. */
   readonly serveWeb: boolean
+  /** Tianditu (天地图) browser key; with it the map desk lays Tianditu's Web-Mercator tiles beneath the project's layers. */
   readonly tiandituKey: string | undefined
+  /** Which Tianditu tiles: vector map (vec_w + cva_w) or imagery (img_w + cia_w). */
+  readonly tiandituStyle: 'vector' | 'imagery'
+  /** The map approval number (审图号) shown with the Tianditu basemap, as Tianditu publishes it. */
+  readonly mapApprovalNumber: string | undefined
   /** Password of the demo users created with the demo data. */
   readonly demoPassword: string
 }
@@ -43,6 +48,21 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`${name} must be true or false, got "${raw}"`)
 }
 
+function choice<const T extends readonly string[]>(env: NodeJS.ProcessEnv, name: string, values: T, fallback: T[number]): T[number] {
+  const raw = env[name]?.trim()
+  if (!raw) return fallback
+  if (!values.includes(raw)) throw new Error(`${name} must be one of ${values.join(', ')}, got "${raw}"`)
+  return raw
+}
+
+// The key is put into tile URLs in the browser: only the characters Tianditu keys use are accepted.
+function tiandituKey(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.TIANDITU_KEY?.trim()
+  if (!raw) return undefined
+  if (!/^[A-Za-z0-9]{8,64}$/.test(raw)) throw new Error('TIANDITU_KEY must be 8–64 letters and digits')
+  return raw
+}
+
 /** Parses the environment into one frozen Config; throws with the variable's name on bad values. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || undefined
@@ -63,7 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     importBodyLimitBytes: integer(env, 'IMPORT_BODY_LIMIT_BYTES', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     cookieSecure: flag(env, 'COOKIE_SECURE', false),
     serveWeb: flag(env, 'SERVE_WEB', true),
-    tiandituKey: env.TIANDITU_KEY?.trim() || undefined,
+    tiandituKey: tiandituKey(env),
+    tiandituStyle: choice(env, 'TIANDITU_STYLE', ['vector', 'imagery'] as const, 'vector'),
+    mapApprovalNumber: env.MAP_APPROVAL_NUMBER?.trim() || undefined,
     demoPassword: env.DEMO_PASSWORD || 'guyuan-demo',
     ...overrides,
   }

@@ -1,23 +1,122 @@
-interface Health {
-  status: string
-  database: 'embedded' | 'postgis'
-  postgis: string
+import { api, onUnauthorised, type MapConfig, type User } from './api/client.ts'
+import { currentLanguage, departmentName, onLanguageChange, roleName, setLanguage, t, countyName } from './i18n.ts'
+import { createMapView, type MapView } from './map/map-view.ts'
+import { parseMapPosition, readRoute, routeHref, SCREENS, updateParams, type Screen } from './router.ts'
+import { mountCheck } from './ui/check.ts'
+import { h, fill, toast } from './ui/dom.ts'
+import { mountLogin } from './ui/login.ts'
+import { mountMapScreen } from './ui/perimeter.ts'
+import { mountPermits } from './ui/permits.ts'
+import './style.css'
+
+/** What every screen gets: the user, the shared map, and the panel to draw into. */
+export interface ScreenContext {
+  user: User
+  view: MapView
+  panel: HTMLElement
+  config: MapConfig
 }
+export type ScreenMount = (context: ScreenContext) => () => void
 
-const status = document.querySelector<HTMLParagraphElement>('#status')!
+const MOUNTS: Record<Screen, ScreenMount> = { check: mountCheck, permits: mountPermits, map: mountMapScreen }
+const root = document.querySelector<HTMLDivElement>('#app')!
 
-async function showHealth() {
+let session: { user: User; view: MapView; config: MapConfig; unmount: () => void; screen: Screen | null } | null = null
+
+async function start() {
+  document.documentElement.lang = currentLanguage() === 'zh' ? 'zh-CN' : 'en'
+  onUnauthorised(() => {
+    if (!session) return
+    toast(t('sessionExpired'), 'error')
+    signedOut()
+  })
+  fill(root, h('p', { class: 'boot', role: 'status' }, t('loading')))
   try {
-    const response = await fetch('/health')
-    if (!response.ok) throw new Error(`HTTP ${response.status}`)
-    const health = (await response.json()) as Health
-    const database = health.database === 'embedded' ? '内置数据库 embedded PGlite' : 'PostGIS 服务器 server'
-    status.textContent = `服务正常 · Service up — ${database}, PostGIS ${health.postgis}`
-    status.className = 'ok'
-  } catch (error) {
-    status.textContent = `服务不可用 · Service unavailable (${(error as Error).message})`
-    status.className = 'error'
+    const user = await api.me()
+    await signedIn(user)
+  } catch {
+    signedOut()
   }
 }
 
-void showHealth()
+function signedOut() {
+  session?.unmount()
+  session?.view.map.remove()
+  session = null
+  document.title = t('appTitle')
+  mountLogin(root, (user) => void signedIn(user))
+}
+
+async function signedIn(user: User) {
+  const config = await api.mapConfig()
+  const header = h('header', { class: 'bar' })
+  const panel = h('aside', { class: 'panel', id: 'panel', 'aria-live': 'polite' })
+  const mapHost = h('div', { class: 'map', id: 'map' })
+  fill(root, header, h('div', { class: 'body' }, panel, mapHost), h('div', { id: 'toasts', class: 'toasts' }))
+  const position = parseMapPosition(readRoute().params.get('at'))
+  const [w, s, e, n] = config.bounds as [number, number, number, number]
+  const view = createMapView(mapHost, config, position ?? { center: [(w + e) / 2, (s + n) / 2], zoom: 8.6 })
+  view.map.on('moveend', () => {
+    const c = view.map.getCenter()
+    updateParams({ at: `${view.map.getZoom().toFixed(2)}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}` })
+  })
+  session = { user, view, config, unmount: () => {}, screen: null }
+  drawHeader(header)
+  onLanguageChange(() => {
+    drawHeader(header)
+    if (session) showScreen(true)
+  })
+  showScreen()
+}
+
+function drawHeader(header: HTMLElement) {
+  if (!session) return
+  const { user } = session
+  const current = readRoute().screen
+  fill(
+    header,
+    h('h1', {}, t('appTitle')),
+    h(
+      'nav',
+      { 'aria-label': 'screens' },
+      SCREENS.map((screen) =>
+        h('a', { href: routeHref(screen), class: screen === current ? 'active' : '', 'aria-current': screen === current ? 'page' : null }, t(screen === 'check' ? 'navCheck' : screen === 'permits' ? 'navPermits' : 'navMap')),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'who' },
+      h('span', { class: 'user', title: user.username }, `${user.username} · ${departmentName(user.department)} · ${roleName(user.role)}${user.countyCode ? ` · ${countyName(user.countyCode)}` : ''}`),
+      h('button', { type: 'button', class: 'link', onclick: () => setLanguage(currentLanguage() === 'zh' ? 'en' : 'zh') }, t('switchLanguage')),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          onclick: async () => {
+            await api.logout().catch(() => undefined)
+            signedOut()
+          },
+        },
+        t('signOut'),
+      ),
+    ),
+  )
+}
+
+function showScreen(force = false) {
+  if (!session) return
+  const route = readRoute()
+  if (!force && session.screen === route.screen) return
+  session.unmount()
+  session.view.clearOverlays()
+  session.screen = route.screen
+  const panel = document.querySelector<HTMLElement>('#panel')!
+  panel.replaceChildren()
+  document.title = `${t(route.screen === 'check' ? 'navCheck' : route.screen === 'permits' ? 'navPermits' : 'navMap')} · ${t('appShort')}`
+  session.unmount = MOUNTS[route.screen]({ user: session.user, view: session.view, panel, config: session.config })
+  drawHeader(document.querySelector('header.bar')!)
+}
+
+window.addEventListener('hashchange', () => showScreen())
+void start()

@@ -1,5 +1,6 @@
 import type { User } from '../../schemas/auth.ts'
-import type { CrsName, Department, PremisesCategory } from '../../schemas/common.ts'
+import type { CrsName, PremisesCategory } from '../../schemas/common.ts'
+import { LICENSING_DEPARTMENTS } from '../../schemas/licensing.ts'
 import {
   CreatePremisesSchema,
   CreateSchoolSchema,
@@ -15,18 +16,7 @@ export const REGISTRY_KINDS: readonly RegistryKind[] = ['schools', 'premises']
 export const entityType = (kind: RegistryKind) => (kind === 'schools' ? 'school' : 'premises')
 export const createSchemaOf = (kind: RegistryKind) => (kind === 'schools' ? CreateSchoolSchema : CreatePremisesSchema)
 
-/** Which department licenses each category (domain.md, "Who uses the product"). */
-export const LICENSING_DEPARTMENTS: Record<PremisesCategory, readonly Department[]> = {
-  internet_cafe: ['culture'],
-  entertainment_venue: ['culture'],
-  video_game_venue: ['culture'],
-  lottery_outlet: ['lottery_welfare', 'lottery_sports'],
-  tobacco_retail: ['tobacco'],
-  hazardous_chemicals: ['emergency'],
-  fireworks: ['emergency'],
-  polluting_enterprise: ['environment'],
-  food_stall_zone: ['market'],
-}
+export { LICENSING_DEPARTMENTS } from '../../schemas/licensing.ts'
 
 /** Why a user may not write this record, or undefined when they may. */
 export function writeRefusal(user: User, kind: RegistryKind, countyCode: string, category?: string): string | undefined {

@@ -1,0 +1,131 @@
+/**
+ * Typed client for the service's HTTP API. Types come from the server's TypeBox schemas (type-only imports,
+ * erased at build), so a change in the contract breaks the web build instead of the clerk's afternoon.
+ */
+import type { User } from '../../../server/schemas/auth.ts'
+import type { CrsName, PremisesCategory } from '../../../server/schemas/common.ts'
+import type { MapConfig } from '../../../server/schemas/map.ts'
+import type { CreateDecision, CreatePermit, Permit, PermitDetail, PermitQuery } from '../../../server/schemas/permits.ts'
+import type { Premises, School } from '../../../server/schemas/registry.ts'
+import type { CheckResult, Conflict } from '../../../server/schemas/zones.ts'
+
+export type { CheckResult, Conflict, CrsName, MapConfig, Permit, PermitDetail, PremisesCategory, Premises, School, User }
+
+/** One problem the server found with a field, as its error handler lists them. */
+export interface FieldProblem {
+  field?: string
+  path?: string
+  message: string
+}
+
+/** An error answered by the server (or the network), in the one shape the error handler produces. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message)
+  }
+
+  /** The field problems listed in details.problems, if any. */
+  get problems(): FieldProblem[] {
+    const problems = (this.details as { problems?: unknown } | undefined)?.problems
+    return Array.isArray(problems) ? (problems as FieldProblem[]) : []
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+  const text = params.toString()
+  return text ? `${path}?${text}` : path
+}
+
+/** Listeners told when any request answers 401, so the app can return to the sign-in screen. */
+const unauthorisedListeners = new Set<() => void>()
+export function onUnauthorised(listener: () => void): void {
+  unauthorisedListeners.add(listener)
+}
+
+async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  let response: Response
+  try {
+    response = await fetch(withQuery(path, options.query), {
+      method,
+      credentials: 'same-origin',
+      headers: options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    })
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error
+    throw new ApiError(0, 'NETWORK', (error as Error).message)
+  }
+  if (response.status === 204) return undefined as T
+  const text = await response.text()
+  let payload: unknown = undefined
+  try {
+    payload = text ? JSON.parse(text) : undefined
+  } catch {
+    payload = undefined
+  }
+  if (!response.ok) {
+    const error = (payload ?? {}) as { code?: string; message?: string; details?: unknown }
+    if (response.status === 401 && path !== '/api/auth/login') for (const listener of unauthorisedListeners) listener()
+    throw new ApiError(response.status, error.code ?? `HTTP_${response.status}`, error.message ?? response.statusText, error.details)
+  }
+  return payload as T
+}
+
+export interface SearchItem {
+  kind: 'school' | 'premises' | 'township' | 'village' | 'address'
+  id: string
+  name: string
+  detail: string
+  lon: number | null
+  lat: number | null
+  score: number
+}
+
+export interface Page<T> {
+  numberMatched: number
+  numberReturned: number
+  items: T[]
+}
+
+export const api = {
+  mapConfig: () => request<MapConfig>('GET', '/api/map-config'),
+  me: () => request<{ user: User }>('GET', '/api/auth/me').then((r) => r.user),
+  login: (username: string, password: string) => request<{ user: User }>('POST', '/api/auth/login', { body: { username, password } }).then((r) => r.user),
+  logout: () => request<void>('POST', '/api/auth/logout'),
+  check: (body: { lon: number; lat: number; crs: CrsName; category: PremisesCategory }, signal?: AbortSignal) =>
+    request<CheckResult>('POST', '/api/check', { body, signal }),
+  search: (q: string, near?: [number, number], signal?: AbortSignal) =>
+    request<{ items: SearchItem[] }>('GET', '/api/search', { query: { q, limit: 8, near: near ? near.map((n) => n.toFixed(5)).join(',') : undefined }, signal }).then((r) => r.items),
+  permits: (query: PermitQuery, signal?: AbortSignal) =>
+    request<{ numberMatched: number; numberReturned: number; permits: Permit[] }>('GET', '/api/permits', { query: query as Query, signal }),
+  permit: (id: number) => request<PermitDetail>('GET', `/api/permits/${id}`),
+  createPermit: (body: CreatePermit) => request<Permit>('POST', '/api/permits', { body }),
+  decide: (id: number, body: CreateDecision) => request<Permit>('POST', `/api/permits/${id}/decision`, { body }),
+  school: (id: number) => request<School>('GET', `/api/schools/${id}`),
+  premises: (id: number) => request<Premises>('GET', `/api/premises/${id}`),
+  schoolZone: (id: number, category?: PremisesCategory) =>
+    request<GeoJSON.FeatureCollection>('GET', `/api/schools/${id}/zone`, { query: { category } }),
+  conflicts: (query: { schoolId?: number; premisesId?: number; limit?: number }) =>
+    request<{ numberMatched: number; numberReturned: number; conflicts: Conflict[] }>('GET', '/api/conflicts', { query }),
+  updateSchoolGeometry: (id: number, geometry: GeoJSON.Polygon | GeoJSON.MultiPolygon, version: number) =>
+    request<School>('PATCH', `/api/schools/${id}`, { body: { geometry, version } }),
+}
+
+/** URL of the one-page PDF certificate for a point (opened in a new tab, so it is a plain link). */
+export function checkCertificateUrl(input: { lon: number; lat: number; crs: CrsName; category: PremisesCategory }): string {
+  return withQuery('/api/check/certificate.pdf', input)
+}
+export function permitCertificateUrl(id: number): string {
+  return `/api/permits/${id}/certificate.pdf`
+}

@@ -1,0 +1,268 @@
+/**
+ * Chinese first, English on request. Every string the desk shows lives here, as [中文, English], so a
+ * missing translation is a type error rather than a blank label.
+ */
+import type { Department, LicenceStatus, PremisesCategory, Role, SchoolType } from '../../server/schemas/common.ts'
+
+export type Language = 'zh' | 'en'
+const STORAGE_KEY = 'zones.language'
+
+const text = {
+  appTitle: ['固原市中小学幼儿园安全区域管理', 'Guyuan school safety zones'],
+  appShort: ['校园安全区域', 'School zones'],
+  navCheck: ['选址核查', 'Check a place'],
+  navPermits: ['许可审批', 'Permits'],
+  navMap: ['区域图', 'Perimeter map'],
+  switchLanguage: ['English', '中文'],
+  signIn: ['登录', 'Sign in'],
+  signOut: ['退出', 'Sign out'],
+  username: ['用户名', 'Username'],
+  password: ['密码', 'Password'],
+  signingIn: ['正在登录…', 'Signing in…'],
+  signInFailed: ['用户名或密码不正确。', 'Wrong username or password.'],
+  demoHint: ['演示账号（密码 guyuan-demo）：tobacco（烟草经办）、tobacco_supervisor（烟草审核）、education（教育局）、police（公安）、governance（综治办）、viewer（只读）。', 'Demo accounts (password guyuan-demo): tobacco (tobacco clerk), tobacco_supervisor, education, police, governance, viewer (read only).'],
+  loading: ['加载中…', 'Loading…'],
+  retry: ['重试', 'Retry'],
+  close: ['关闭', 'Close'],
+  cancel: ['取消', 'Cancel'],
+  empty: ['没有记录。', 'Nothing here.'],
+  networkError: ['无法连接服务器，请检查网络后重试。', 'The server cannot be reached. Check the network and try again.'],
+  forbidden: ['您的账号没有此项权限（按部门和县区划分）。', 'Your account is not allowed to do this (rights follow department and county).'],
+  notFound: ['记录不存在，或不在您的管辖范围内。', 'Not found, or outside your department’s scope.'],
+  sessionExpired: ['登录已过期，请重新登录。', 'Your session has ended. Please sign in again.'],
+  // Check
+  checkTitle: ['选址核查', 'Check a place'],
+  checkIntro: ['输入地址或名称、粘贴坐标，或在地图上点击。', 'Type an address or a name, paste coordinates, or click the map.'],
+  searchLabel: ['地址或名称', 'Address or name'],
+  searchPlaceholder: ['如：原州区第三小学、文化街', 'e.g. 原州区第三小学, 文化街'],
+  searchNoResult: ['没有找到匹配的地点。', 'No matching place.'],
+  searchNoPoint: ['（无坐标）', '(no position)'],
+  coordinatesLabel: ['坐标（经度,纬度）', 'Coordinates (lon, lat)'],
+  coordinatesPlaceholder: ['106.2410, 36.0150', '106.2410, 36.0150'],
+  crsLabel: ['坐标系', 'Coordinate system'],
+  crsWgs84: ['WGS84 / GPS', 'WGS84 / GPS'],
+  crsCgcs2000: ['CGCS2000 / 天地图', 'CGCS2000 / Tianditu'],
+  crsGcj02: ['GCJ-02 / 高德、腾讯', 'GCJ-02 / Amap, Tencent'],
+  crsBd09: ['BD-09 / 百度', 'BD-09 / Baidu'],
+  categoryLabel: ['经营类别', 'Category'],
+  checkButton: ['核查', 'Check'],
+  checking: ['正在核查…', 'Checking…'],
+  coordinatesInvalid: ['请输入两个数字：经度, 纬度（例如 106.2410, 36.0150）。', 'Enter two numbers: longitude, latitude (e.g. 106.2410, 36.0150).'],
+  coordinatesSwapped: ['已按经度在前理解（经度大于纬度）。', 'Read with longitude first (it is the larger number).'],
+  clickMapHint: ['提示：在地图上单击任意位置即可核查该点。', 'Tip: click anywhere on the map to check that point.'],
+  verdictProhibited: ['禁止', 'Prohibited'],
+  verdictAllowed: ['允许', 'Allowed'],
+  verdictProhibitedLong: ['该位置处于学校安全区域内，不得设立此类经营场所。', 'This place lies inside a school safety zone: this category may not be licensed here.'],
+  verdictAllowedLong: ['该位置不在任何学校的此类安全区域内。', 'This place lies outside every school zone for this category.'],
+  schoolsInReach: ['范围内的学校', 'Schools within reach'],
+  nearestOutside: ['最近的学校（区域外）', 'Nearest schools (outside their zones)'],
+  distance: ['距离', 'Distance'],
+  band: ['区域', 'Band'],
+  rule: ['规则', 'Rule'],
+  legalBasis: ['依据', 'Legal basis'],
+  measuredFrom: ['量自', 'Measured from'],
+  originCampus: ['校园边界', 'campus boundary'],
+  originGates: ['校门', 'school gate'],
+  enteredAs: ['输入', 'Entered'],
+  wgs84Position: ['WGS84 位置', 'WGS84 position'],
+  certificate: ['下载核查证明（PDF）', 'Download certificate (PDF)'],
+  checkedAt: ['核查时间', 'Checked at'],
+  limit: ['限距', 'limit'],
+  // Permits
+  permitsTitle: ['许可申请', 'Permit applications'],
+  filterStatus: ['状态', 'Status'],
+  filterAll: ['全部', 'All'],
+  filterText: ['申请人、名称或地址', 'Applicant, name or address'],
+  filterOverride: ['仅越权批准', 'Overrides only'],
+  statusPending: ['待审批', 'Pending'],
+  statusApproved: ['已批准', 'Approved'],
+  statusRejected: ['已驳回', 'Rejected'],
+  kindNew: ['新办', 'New'],
+  kindRenewal: ['延续', 'Renewal'],
+  kindRelocation: ['迁址', 'Relocation'],
+  kindChange: ['变更', 'Change'],
+  newApplication: ['登记新申请', 'New application'],
+  applicantName: ['申请人姓名', 'Applicant name'],
+  idNumber: ['身份证号', 'ID number'],
+  businessName: ['经营场所名称', 'Business name'],
+  address: ['地址', 'Address'],
+  kind: ['申请类型', 'Kind'],
+  location: ['位置', 'Location'],
+  pickOnMap: ['在地图上选点', 'Pick on the map'],
+  pickOnMapHint: ['请在地图上单击场所位置。', 'Click the premises’ position on the map.'],
+  submit: ['提交', 'Submit'],
+  submitted: ['申请已登记并完成筛查。', 'Application registered and screened.'],
+  screening: ['区域筛查', 'Zone screening'],
+  screenedAt: ['筛查时间', 'Screened at'],
+  decision: ['审批决定', 'Decision'],
+  approve: ['批准', 'Approve'],
+  reject: ['驳回', 'Reject'],
+  reason: ['理由', 'Reason'],
+  reasonRequired: ['请填写理由。', 'A reason is required.'],
+  overrideJustification: ['越权批准说明（将报综治办）', 'Override justification (reported to the governance office)'],
+  overrideNeeded: ['筛查发现冲突：只有审核负责人可以批准，并须说明理由；该批准将报综治办。', 'The screening found a conflict: only a supervisor may approve, with a justification; the approval is reported to the governance office.'],
+  overrideNotAllowed: ['筛查发现冲突：经办人不能批准，请驳回或提交负责人。', 'The screening found a conflict: a clerk cannot approve it. Reject it or pass it to a supervisor.'],
+  decide: ['确认', 'Confirm'],
+  decided: ['已记录审批决定。', 'Decision recorded.'],
+  staleVersion: ['该申请已被他人修改，已重新载入最新内容，请核对后再决定。', 'Someone else changed this application. It has been reloaded: check it and decide again.'],
+  screeningChanged: ['区域或规则已变化，重新筛查的结果与原结果不同。请查看新结果后再决定。', 'Zones or rules changed: the new screening differs from the stored one. Review it, then decide again.'],
+  decidedBy: ['审批人', 'Decided by'],
+  readOnly: ['只读账号：可以查看，不能审批。', 'Read-only account: you can look, not decide.'],
+  history: ['记录', 'History'],
+  licenceNo: ['许可证号', 'Licence no.'],
+  rectification: ['整改要求', 'Rectification'],
+  flaggedOverride: ['越权批准', 'Override'],
+  resultsCount: ['共 {n} 条', '{n} in all'],
+  previous: ['上一页', 'Previous'],
+  next: ['下一页', 'Next'],
+  openOnMap: ['在地图上查看', 'Show on the map'],
+  // Perimeter map
+  layers: ['图层', 'Layers'],
+  legend: ['图例', 'Legend'],
+  layerCounties: ['县区界', 'County outlines'],
+  layerTownships: ['乡镇驻地', 'Township seats'],
+  layerSchools: ['学校', 'Schools'],
+  layerZoneCore: ['核心区', 'Core band'],
+  layerZoneControl: ['管控区', 'Control band'],
+  layerPremises: ['经营场所', 'Premises'],
+  onlyConflicts: ['仅显示区域内场所', 'Only premises in a zone'],
+  statusFilter: ['许可状态', 'Licence status'],
+  conflictMarked: ['红圈：处于安全区域内', 'Red ring: inside a safety zone'],
+  measure: ['量距', 'Measure'],
+  measureHint: ['单击添加测量点，双击或按 Enter 结束，Esc 清除。', 'Click to add points; double-click or Enter to finish; Esc clears.'],
+  drawCampus: ['绘制校园', 'Draw campus'],
+  drawHint: ['单击添加顶点，双击或按 Enter 闭合，Backspace 撤销，Esc 取消。', 'Click to add corners; double-click or Enter closes; Backspace undoes; Esc cancels.'],
+  drawPickSchool: ['先在地图上单击要编辑的学校。', 'First click the school to edit on the map.'],
+  drawInvalid: ['校园轮廓不合格', 'The campus outline is not valid'],
+  drawSaved: ['校园轮廓已保存，安全区域和冲突已重新计算。', 'Campus saved; its zones and conflicts were recomputed.'],
+  save: ['保存', 'Save'],
+  totalDistance: ['总长', 'Total'],
+  area: ['面积', 'Area'],
+  details: ['详情', 'Details'],
+  conflictsOf: ['区域内场所', 'Premises in its zones'],
+  inZoneOf: ['处于以下学校安全区域内', 'Inside the zones of'],
+  noConflicts: ['无冲突。', 'No conflicts.'],
+  students: ['在校生', 'Students'],
+  opened: ['建校日期', 'Opened'],
+  licensedOn: ['发证日期', 'Licensed on'],
+  expiresOn: ['有效期至', 'Expires on'],
+  county: ['县区', 'County'],
+  offlineBasemap: ['离线底图：县区界与乡镇驻地（本系统数据）', 'Offline basemap: county outlines and township seats (own data)'],
+  approvalNumber: ['审图号', 'Map approval no.'],
+} as const satisfies Record<string, readonly [string, string]>
+
+export type TextKey = keyof typeof text
+
+const categories: Record<PremisesCategory, readonly [string, string]> = {
+  internet_cafe: ['网吧', 'Internet café'],
+  lottery_outlet: ['彩票销售点', 'Lottery outlet'],
+  tobacco_retail: ['烟草零售点', 'Tobacco retailer'],
+  entertainment_venue: ['歌舞娱乐场所', 'Karaoke / dance venue'],
+  video_game_venue: ['电子游戏场所', 'Video-game venue'],
+  hazardous_chemicals: ['危险化学品经营点', 'Hazardous chemicals'],
+  fireworks: ['烟花爆竹经营点', 'Fireworks seller'],
+  polluting_enterprise: ['污染企业', 'Polluting business'],
+  food_stall_zone: ['食品摊点区', 'Food-stall zone'],
+}
+const schoolTypes: Record<SchoolType, readonly [string, string]> = {
+  kindergarten: ['幼儿园', 'Kindergarten'],
+  primary: ['小学', 'Primary school'],
+  junior_middle: ['初级中学', 'Junior middle school'],
+  senior_high: ['高级中学', 'Senior high school'],
+  complete_middle: ['完全中学', 'Complete middle school'],
+  nine_year: ['九年一贯制学校', 'Nine-year school'],
+  vocational: ['职业学校', 'Vocational school'],
+  special_education: ['特殊教育学校', 'Special-education school'],
+}
+const statuses: Record<LicenceStatus, readonly [string, string]> = {
+  active: ['有效', 'Active'],
+  suspended: ['暂停', 'Suspended'],
+  expired: ['过期', 'Expired'],
+  revoked: ['吊销', 'Revoked'],
+}
+const departments: Record<Department, readonly [string, string]> = {
+  education: ['教育局', 'Education'],
+  tobacco: ['烟草专卖局', 'Tobacco monopoly'],
+  lottery_welfare: ['福利彩票中心', 'Welfare lottery'],
+  lottery_sports: ['体育彩票中心', 'Sports lottery'],
+  culture: ['文化旅游广电局', 'Culture and tourism'],
+  emergency: ['应急管理局', 'Emergency management'],
+  environment: ['生态环境局', 'Ecology and environment'],
+  market: ['市场监督管理局', 'Market regulation'],
+  police: ['公安局', 'Police'],
+  governance: ['综治办', 'Governance office'],
+  admin: ['系统管理', 'Administration'],
+}
+const roles: Record<Role, readonly [string, string]> = {
+  clerk: ['经办人', 'Clerk'],
+  supervisor: ['审核负责人', 'Supervisor'],
+  viewer: ['只读', 'Viewer'],
+  admin: ['管理员', 'Administrator'],
+}
+const bands: Record<string, readonly [string, string]> = { core: ['核心区', 'core'], control: ['管控区', 'control'] }
+export const COUNTIES: Record<string, readonly [string, string]> = {
+  '640402': ['原州区', 'Yuanzhou'],
+  '640422': ['西吉县', 'Xiji'],
+  '640423': ['隆德县', 'Longde'],
+  '640424': ['泾源县', 'Jingyuan'],
+  '640425': ['彭阳县', 'Pengyang'],
+}
+
+let language: Language = readLanguage()
+const listeners = new Set<() => void>()
+
+function readLanguage(): Language {
+  try {
+    const stored = localStorage.getItem(STORAGE_KEY)
+    if (stored === 'zh' || stored === 'en') return stored
+  } catch {
+    // Storage may be disabled; Chinese is the default.
+  }
+  return 'zh'
+}
+
+export function currentLanguage(): Language {
+  return language
+}
+
+/** Switches the language, remembers it, and tells every screen to redraw its words. */
+export function setLanguage(next: Language): void {
+  language = next
+  try {
+    localStorage.setItem(STORAGE_KEY, next)
+  } catch {
+    // Not remembered; still switched.
+  }
+  document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en'
+  for (const listener of listeners) listener()
+}
+
+export function onLanguageChange(listener: () => void): () => void {
+  listeners.add(listener)
+  return () => listeners.delete(listener)
+}
+
+const pick = (pair: readonly [string, string] | undefined, fallback: string) => (pair ? pair[language === 'zh' ? 0 : 1] : fallback)
+
+/** The text for a key, with {name} placeholders filled. */
+export function t(key: TextKey, values: Record<string, string | number> = {}): string {
+  return pick(text[key], key).replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''))
+}
+export const categoryName = (value: string) => pick(categories[value as PremisesCategory], value)
+export const schoolTypeName = (value: string) => pick(schoolTypes[value as SchoolType], value)
+export const statusName = (value: string) => pick(statuses[value as LicenceStatus], value)
+export const departmentName = (value: string) => pick(departments[value as Department], value)
+export const roleName = (value: string) => pick(roles[value as Role], value)
+export const bandName = (value: string) => pick(bands[value], value)
+export const countyName = (code: string) => pick(COUNTIES[code], code)
+export const CATEGORY_VALUES = Object.keys(categories) as PremisesCategory[]
+
+/** Metres with one decimal, the precision the service measures to. */
+export function metres(value: number): string {
+  return `${value.toLocaleString(language === 'zh' ? 'zh-CN' : 'en', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} m`
+}
+
+export function dateTime(iso: string): string {
+  const date = new Date(iso)
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false })
+}

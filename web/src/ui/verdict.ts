@@ -1,0 +1,93 @@
+import { api, type CheckResult } from '../api/client.ts'
+import { bandName, categoryName, dateTime, metres, schoolTypeName, t } from '../i18n.ts'
+import type { MapView } from '../map/map-view.ts'
+import { h } from './dom.ts'
+
+const crsLabel = (crs: string) => t(crs === 'wgs84' ? 'crsWgs84' : crs === 'cgcs2000' ? 'crsCgcs2000' : crs === 'gcj02' ? 'crsGcj02' : 'crsBd09')
+const position = (lon: number, lat: number) => `${lon.toFixed(6)}, ${lat.toFixed(6)}`
+
+/** The verdict card: 禁止/允许, then each school within reach with distance, band, rule and legal basis. */
+export function verdictCard(result: CheckResult, extra: { rectification?: string; footer?: Node[] } = {}): HTMLElement {
+  const prohibited = result.verdict === 'prohibited'
+  return h(
+    'section',
+    { class: `verdict ${prohibited ? 'prohibited' : 'allowed'}`, 'data-verdict': result.verdict, 'aria-label': t('screening') },
+    h('div', { class: 'verdict-head' }, h('strong', { class: 'verdict-word' }, t(prohibited ? 'verdictProhibited' : 'verdictAllowed')), h('span', {}, categoryName(result.category))),
+    h('p', {}, t(prohibited ? 'verdictProhibitedLong' : 'verdictAllowedLong')),
+    extra.rectification ? h('p', { class: 'rectification' }, h('strong', {}, `${t('rectification')}：`), extra.rectification) : null,
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, t('wgs84Position')),
+      h('dd', {}, position(result.location.lon, result.location.lat)),
+      result.input.crs !== 'wgs84' ? [h('dt', {}, `${t('enteredAs')}（${crsLabel(result.input.crs)}）`), h('dd', {}, position(result.input.lon, result.input.lat))] : null,
+      h('dt', {}, t('checkedAt')),
+      h('dd', {}, dateTime(result.checkedAt)),
+    ),
+    result.conflicts.length > 0
+      ? [
+          h('h3', {}, t('schoolsInReach')),
+          h(
+            'ol',
+            { class: 'schools' },
+            result.conflicts.map((conflict) =>
+              h(
+                'li',
+                { class: 'school', 'data-school-id': conflict.schoolId },
+                h('div', { class: 'school-name' }, h('strong', {}, conflict.schoolName), h('span', { class: 'muted' }, ` ${schoolTypeName(conflict.schoolType)}`)),
+                h(
+                  'div',
+                  { class: 'measure' },
+                  h('span', { class: 'distance' }, metres(conflict.distanceM)),
+                  h('span', { class: `band band-${conflict.band}` }, bandName(conflict.band)),
+                  h('span', { class: 'muted' }, `${t('limit')} ${metres(conflict.limitM)} · ${t('measuredFrom')}${t(conflict.origin === 'gates' ? 'originGates' : 'originCampus')}`),
+                ),
+                h('div', { class: 'muted small' }, `${t('rule')} #${conflict.ruleId} v${conflict.ruleVersion} · ${t('legalBasis')}：${conflict.legalBasis}`),
+              ),
+            ),
+          ),
+        ]
+      : null,
+    result.nearestSchools.length > 0
+      ? [
+          h('h3', {}, t('nearestOutside')),
+          h(
+            'ul',
+            { class: 'nearest' },
+            result.nearestSchools.map((school) => h('li', {}, `${school.schoolName}（${schoolTypeName(school.schoolType)}）`, h('span', { class: 'distance' }, ` ${metres(school.distanceM)}`))),
+          ),
+        ]
+      : null,
+    ...(extra.footer ?? []),
+  )
+}
+
+/** A measured line and its label, placed at the middle of the line so that even a short line shows its metres. */
+export function measuredLine(from: GeoJSON.Position, to: GeoJSON.Position, label: string): GeoJSON.Feature[] {
+  const middle = [(from[0]! + to[0]!) / 2, (from[1]! + to[1]!) / 2]
+  return [
+    { type: 'Feature', properties: { inside: true }, geometry: { type: 'LineString', coordinates: [from, to] } },
+    { type: 'Feature', properties: { inside: true, label }, geometry: { type: 'Point', coordinates: middle } },
+  ]
+}
+
+/** Draws a result: the point, a line to each measured boundary point or gate labelled in metres, and the zones. */
+export async function drawResult(view: MapView, result: CheckResult, options: { fit?: boolean } = {}): Promise<void> {
+  const subject: GeoJSON.Position = [result.location.lon, result.location.lat]
+  const inside = result.verdict === 'prohibited'
+  const lines = result.conflicts.flatMap((conflict) => measuredLine(subject, [conflict.nearestPoint.lon, conflict.nearestPoint.lat], metres(conflict.distanceM)))
+  const points: GeoJSON.Feature[] = [
+    { type: 'Feature', properties: { role: 'subject', inside }, geometry: { type: 'Point', coordinates: subject } },
+    ...result.conflicts.map((conflict): GeoJSON.Feature => ({ type: 'Feature', properties: { role: 'measured', inside: true }, geometry: { type: 'Point', coordinates: [conflict.nearestPoint.lon, conflict.nearestPoint.lat] } })),
+  ]
+  view.setOverlay('overlay-lines', { type: 'FeatureCollection', features: lines })
+  view.setOverlay('overlay-points', { type: 'FeatureCollection', features: points })
+  const schoolIds = [...new Set(result.conflicts.map((c) => c.schoolId))]
+  if (schoolIds.length === 0 && result.nearestSchools[0]) schoolIds.push(result.nearestSchools[0].schoolId)
+  const zones = (await Promise.all(schoolIds.slice(0, 6).map((id) => api.schoolZone(id, result.category).catch(() => null)))).flatMap((collection) => collection?.features ?? [])
+  view.setOverlay('overlay-zone', { type: 'FeatureCollection', features: zones })
+  if (options.fit) {
+    const outline = zones.filter((f) => f.properties?.kind === 'zone')
+    view.fit([...points, ...outline], 17)
+  }
+}
