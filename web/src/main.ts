@@ -9,6 +9,12 @@ import { mountMapScreen } from './ui/perimeter.ts'
 import { mountPermits } from './ui/permits.ts'
 import './style.css'
 
+declare global {
+  interface Window {
+    zonesDesk?: { map: import('maplibre-gl').Map }
+  }
+}
+
 /** What every screen gets: the user, the shared map, and the panel to draw into. */
 export interface ScreenContext {
   user: User
@@ -60,6 +66,8 @@ async function signedIn(user: User) {
     const c = view.map.getCenter()
     updateParams({ at: `${view.map.getZoom().toFixed(2)}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}` })
   })
+  // A handle for browser tests and for support staff at the console: the live map, nothing more.
+  window.zonesDesk = { map: view.map }
   session = { user, view, config, unmount: () => {}, screen: null }
   drawHeader(header)
   onLanguageChange(() => {

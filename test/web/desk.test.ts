@@ -1,0 +1,210 @@
+/**
+ * The map desk in a real browser: Debian's Chromium, headless, against the real service with the demo data, on
+ * whichever database the suite runs on. Every request that tries to leave the test server is blocked and recorded.
+ * Screenshots of each screen land in test-artifacts/.
+ */
+import type { Page } from 'playwright-core'
+import { build } from 'vite'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import path from 'node:path'
+import { fromWgs84 } from '../../server/geo/crs.ts'
+import { loadDemoData } from '../../server/modules/demo/load.ts'
+import { loadReferenceData } from '../../server/modules/reference/load.ts'
+import { openBrowser, screenshot, type BrowserSession } from '../helpers/browser.ts'
+import { startTestApp, type TestApp } from '../helpers/app.ts'
+
+const PASSWORD = 'guyuan-demo'
+let service: TestApp
+let browser: BrowserSession
+let page: Page
+/** A demo tobacco retailer inside a school's zone, and that school. */
+let conflict: { lon: number; lat: number; schoolName: string; distanceM: number }
+
+async function signIn(username: string) {
+  await page.goto('/')
+  await page.waitForSelector('#username')
+  await page.fill('#username', username)
+  await page.fill('#password', PASSWORD)
+  await page.click('form.login button[type=submit]')
+  await page.waitForSelector('header.bar .user')
+}
+
+async function signOut() {
+  await page.click('header.bar button:has-text("退出"), header.bar button:has-text("Sign out")')
+  await page.waitForSelector('#username')
+}
+
+async function apiAs(username: string) {
+  const agent = service.request().set('Origin', service.url)
+  const response = await agent.post('/api/auth/login').send({ username, password: PASSWORD })
+  expect(response.status).toBe(200)
+  return agent
+}
+
+beforeAll(async () => {
+  await build({ configFile: path.resolve(import.meta.dirname, '../../web/vite.config.ts'), logLevel: 'warn' })
+  service = await startTestApp({ serveWeb: true, demoPassword: PASSWORD })
+  await loadReferenceData(service.app.db)
+  await loadDemoData(service.app.db, PASSWORD)
+  const tobacco = await apiAs('tobacco')
+  const found = await tobacco.get('/api/conflicts').query({ category: 'tobacco_retail', band: 'control', limit: 1 })
+  expect(found.status).toBe(200)
+  const first = found.body.conflicts[0]
+  conflict = { lon: first.location.lon, lat: first.location.lat, schoolName: first.schoolName, distanceM: first.distanceM }
+  browser = await openBrowser(service.url)
+  page = browser.page
+}, 240_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await service?.close()
+})
+
+describe('map desk in Chromium', () => {
+  test('sign-in refuses a wrong password in words, then lets the clerk in', async () => {
+    await page.goto('/')
+    await page.waitForSelector('#username')
+    await screenshot(page, 'login')
+    await page.fill('#username', 'tobacco')
+    await page.fill('#password', 'wrong password')
+    await page.click('form.login button[type=submit]')
+    await expect.poll(() => page.textContent('#login-error')).toContain('不正确')
+    await page.fill('#password', PASSWORD)
+    await page.click('form.login button[type=submit]')
+    await page.waitForSelector('header.bar .user')
+    expect(await page.textContent('header.bar .user')).toContain('tobacco')
+  })
+
+  test('a check at a demo point inside a zone says 禁止 and names the school', async () => {
+    await page.goto('/#/check')
+    await page.waitForSelector('#coordinates')
+    await page.fill('#coordinates', `${conflict.lon}, ${conflict.lat}`)
+    await page.selectOption('#crs', 'wgs84')
+    await page.selectOption('#category', 'tobacco_retail')
+    await page.click('.check-form button[type=submit]')
+    const verdict = await page.waitForSelector('.verdict')
+    expect(await verdict.getAttribute('data-verdict')).toBe('prohibited')
+    expect(await page.textContent('.verdict-word')).toBe('禁止')
+    expect(await page.textContent('.verdict .schools')).toContain(conflict.schoolName)
+    expect(await page.textContent('.verdict .schools')).toContain(`${conflict.distanceM.toFixed(1)} m`)
+    // The certificate link carries the same point and category.
+    const href = await page.getAttribute('#certificate', 'href')
+    expect(href).toContain('/api/check/certificate.pdf?')
+    expect(href).toContain('category=tobacco_retail')
+    await page.waitForTimeout(800)
+    await screenshot(page, 'check')
+  })
+
+  test('the same place pasted as GCJ-02 (Amap) gives the same verdict and distance', async () => {
+    const [lon, lat] = fromWgs84(conflict.lon, conflict.lat, 'gcj02')
+    await page.fill('#coordinates', `${lon.toFixed(8)},${lat.toFixed(8)}`)
+    await page.selectOption('#crs', 'gcj02')
+    await page.click('.check-form button[type=submit]')
+    await expect.poll(() => page.textContent('.verdict .facts')).toContain('GCJ-02')
+    expect(await page.getAttribute('.verdict', 'data-verdict')).toBe('prohibited')
+    expect(await page.textContent('.verdict .schools')).toContain(conflict.schoolName)
+    expect(await page.textContent('.verdict .schools')).toContain(`${conflict.distanceM.toFixed(1)} m`)
+    // The URL keeps the check: a reload restores it.
+    await page.reload()
+    await page.waitForSelector('.verdict')
+    expect(await page.getAttribute('.verdict', 'data-verdict')).toBe('prohibited')
+    expect(await page.inputValue('#crs')).toBe('gcj02')
+  })
+
+  test('a clerk approves one application and rejects another, and the queue follows', async () => {
+    const tobacco = await apiAs('tobacco')
+    // A place in the countryside far from every school: the screening allows it, so a clerk may approve.
+    let place: { lon: number; lat: number } | undefined
+    for (const candidate of [
+      { lon: 106.45, lat: 35.75 },
+      { lon: 106.05, lat: 35.95 },
+      { lon: 105.75, lat: 35.85 },
+      { lon: 106.3, lat: 36.3 },
+    ]) {
+      const checked = await tobacco.post('/api/check').send({ ...candidate, category: 'tobacco_retail' })
+      if (checked.body.verdict === 'allowed') {
+        place = candidate
+        break
+      }
+    }
+    expect(place).toBeDefined()
+    const application = (businessName: string) => ({
+      applicant: { name: '张三', idNumber: '11010519491231002X' },
+      businessName,
+      category: 'tobacco_retail',
+      address: '固原市测试街1号',
+      location: place!,
+      kind: 'new',
+    })
+    const first = await tobacco.post('/api/permits').send(application('浏览器测试烟酒店甲'))
+    const second = await tobacco.post('/api/permits').send(application('浏览器测试烟酒店乙'))
+    expect([first.status, second.status]).toEqual([201, 201])
+
+    await page.goto('/#/permits?status=pending&q=浏览器测试')
+    await page.waitForSelector(`[data-permit-id="${first.body.id}"]`)
+    expect(await page.locator('button.permit-item').count()).toBe(2)
+    await screenshot(page, 'permits')
+
+    await page.click(`[data-permit-id="${first.body.id}"]`)
+    await page.waitForSelector('form.decision')
+    await page.check('#decision-approve')
+    await page.fill('#reason', '距离学校均超过 200 米，材料齐全。')
+    await page.click('#decide')
+    await expect.poll(() => page.textContent('#permit-status')).toBe('已批准')
+    expect(await page.locator('form.decision').count()).toBe(0)
+    await screenshot(page, 'permit-decided')
+
+    await page.click('button.back')
+    await page.waitForSelector(`[data-permit-id="${second.body.id}"]`)
+    expect(await page.locator(`[data-permit-id="${first.body.id}"]`).count()).toBe(0)
+    // Keyboard: the list is reachable and opens with Enter.
+    await page.focus(`[data-permit-id="${second.body.id}"]`)
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('form.decision')
+    await page.check('#decision-reject')
+    await page.fill('#reason', '申请材料不全。')
+    await page.click('#decide')
+    await expect.poll(() => page.textContent('#permit-status')).toBe('已驳回')
+    await page.click('button.back')
+    await expect.poll(() => page.locator('.permit-list .empty').count()).toBe(1)
+    const registry = await tobacco.get(`/api/permits/${first.body.id}`)
+    expect(registry.body.status).toBe('approved')
+    expect(registry.body.premisesId).toBeGreaterThan(0)
+  })
+
+  test('a viewer can open an application but sees no decision buttons', async () => {
+    const tobacco = await apiAs('tobacco')
+    const created = await tobacco.post('/api/permits').send({
+      applicant: { name: '李四', idNumber: '11010519491231002X' },
+      businessName: '只读测试商店',
+      category: 'tobacco_retail',
+      address: '原州区测试路2号',
+      location: { lon: conflict.lon, lat: conflict.lat },
+      kind: 'new',
+    })
+    expect(created.status).toBe(201)
+    await signOut()
+    await signIn('viewer')
+    await page.goto(`/#/permits?id=${created.body.id}`)
+    await page.waitForSelector('#permit-title')
+    expect(await page.textContent('#permit-title')).toBe('只读测试商店')
+    expect(await page.locator('#decide').count()).toBe(0)
+    expect(await page.locator('#decision-approve').count()).toBe(0)
+    expect(await page.locator('#new-permit').count()).toBe(0)
+    await page.goto('/#/permits')
+    await page.waitForSelector('.permit-list')
+    expect(await page.locator('#new-permit').count()).toBe(0)
+  })
+
+  test('English on request', async () => {
+    await page.click('header.bar button:has-text("English")')
+    await expect.poll(() => page.textContent('header.bar nav')).toContain('Check a place')
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
+    await page.click('header.bar button:has-text("中文")')
+    await expect.poll(() => page.textContent('header.bar nav')).toContain('选址核查')
+  })
+
+  test('no request left the test server', () => {
+    expect(browser.outside).toEqual([])
+  })
+})
