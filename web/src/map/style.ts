@@ -40,7 +40,7 @@ export const LAYER_GROUPS = {
 export type LayerGroup = keyof typeof LAYER_GROUPS
 
 /** Layers a click can open details for. */
-export const CLICKABLE_LAYERS = ['premises-point', 'premises-conflict-ring', 'gate', 'campus-fill'] as const
+export const CLICKABLE_LAYERS = ['premises-point', 'premises-conflict-ring', 'gate', 'campus-fill', 'zone-core-fill', 'zone-control-fill'] as const
 
 function vector(layer: string): SourceSpecification {
   return { type: 'vector', url: `/tiles/${layer}.json` }

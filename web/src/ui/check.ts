@@ -84,7 +84,11 @@ export function mountCheck({ user, view, panel }: ScreenContext): () => void {
       return [c.lng, c.lat]
     },
     onPick: (item) => {
-      if (item.lon === null || item.lat === null) return
+      if (item.lon === null || item.lat === null) {
+        note.className = 'notice small'
+        note.textContent = `${item.name}${t('searchNoPoint')}：${t('clickMapHint')}`
+        return
+      }
       coordinates.value = `${item.lon.toFixed(7)}, ${item.lat.toFixed(7)}`
       crs.value = 'wgs84'
       void run(item.lon, item.lat, 'wgs84', true)

@@ -214,13 +214,14 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
 
   const off = view.onClick((_event, features) => {
     if (tool) return
-    const feature = features[0]
+    // Premises and campuses sit on top of the zones: prefer them when a click hits several.
+    const feature = features.find((f) => f.sourceLayer !== 'zones') ?? features[0]
     if (!feature) return
     view.clearOverlays()
     const props = feature.properties ?? {}
     if (feature.sourceLayer === 'premises') void showPremises(Number(props.id))
     else if (feature.sourceLayer === 'campuses') void showSchool(Number(props.id))
-    else if (feature.sourceLayer === 'gates') void showSchool(Number(props.schoolId))
+    else if (feature.sourceLayer === 'gates' || feature.sourceLayer === 'zones') void showSchool(Number(props.schoolId))
   })
 
   fill(
