@@ -22,6 +22,7 @@ import importRoutes from './modules/registry/import-routes.ts'
 import zonesRoutes from './modules/zones/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
 import auditRoutes from './modules/audit/routes.ts'
+import tilesRoutes from './modules/tiles/routes.ts'
 import { failInterruptedAudits } from './modules/zones/audit-job.ts'
 
 declare module 'fastify' {
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(zonesRoutes)
   await app.register(permitsRoutes)
   await app.register(auditRoutes)
+  await app.register(tilesRoutes)
   return app
 }
 
