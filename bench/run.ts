@@ -3,9 +3,10 @@ import { benchAudit } from './audit.ts'
 import { benchCheck } from './check.ts'
 import { benchImport } from './import.ts'
 import { benchStartup } from './startup.ts'
+import { benchTiles } from './tiles.ts'
 
-// npm run bench -- <startup|import|audit|check> [--flag value …]
-const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck }
+// npm run bench -- <startup|import|audit|check|tiles> [--flag value …]
+const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck, tiles: benchTiles }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
 if (!bench) {

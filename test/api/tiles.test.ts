@@ -304,8 +304,8 @@ describe.skipIf(!onServer())('the two encoders', () => {
   const compare = async (layer: keyof typeof LAYERS, tile: { z: number; x: number; y: number }) => {
     const ids = LAYERS[layer].sourceLayers.filter((s) => tile.z >= s.minzoom).map((s) => s.id as SourceLayerId)
     const box = tileBox(tile.z, tile.x, tile.y)
-    const database = decode(await renderTileInDatabase(t.app.db, box, ids))
-    const node = decode(encodeTile(await tileFeatures(t.app.db, box, ids)))
+    const database = decode((await renderTileInDatabase(t.app.db, box, ids)).tile)
+    const node = decode(encodeTile((await tileFeatures(t.app.db, box, ids)).layers))
     for (const id of ids) {
       const summary = (tile: VectorTile) =>
         featuresOf(tile, id)

@@ -108,12 +108,16 @@ const SOURCES: Record<SourceLayerId, Source> = {
 const envelope = (b: TileBox['lonLat']) => sql`ST_MakeEnvelope(${b[0]}::float8, ${b[1]}::float8, ${b[2]}::float8, ${b[3]}::float8, 4326)`
 const columnList = (source: Source) => sql.join(source.columns.map((c) => sql.ref(`f.${c}`)))
 
+/** The layer's data version as one SQL value, read in the same statement (and so the same snapshot) as the tile's data. */
+const versionColumn = (layer: TileLayer | undefined) =>
+  layer ? sql`(select epoch || '-' || version from tile_versions where layer = ${layer})` : sql`null::text`
+
 /**
  * One tile encoded by the database (ST_AsMVT / ST_AsMVTGeom on ST_TileEnvelope), every source-layer in
- * one statement; an empty Buffer when no layer has a feature.
+ * one statement (an empty Buffer when no layer has a feature), with the data version of `versionOf`
+ * read in the same snapshot.
  */
-export async function renderTileInDatabase(db: Db, box: TileBox, sourceLayers: readonly SourceLayerId[]): Promise<Buffer> {
-  if (sourceLayers.length === 0) return Buffer.alloc(0)
+export async function renderTileInDatabase(db: Db, box: TileBox, sourceLayers: readonly SourceLayerId[], versionOf?: TileLayer): Promise<{ tile: Buffer; version: string | null }> {
   const bbox = envelope(box.lonLat)
   const parts = sourceLayers.map((id) => {
     const source = SOURCES[id]
@@ -122,8 +126,9 @@ export async function renderTileInDatabase(db: Db, box: TileBox, sourceLayers: r
       from (${source.rows(bbox)}) f
     ) t where t.geom is not null), ''::bytea)`
   })
-  const { rows } = await sql<{ tile: Buffer }>`select ${sql.join(parts, sql` || `)} as tile`.execute(db)
-  return Buffer.from(rows[0]?.tile ?? Buffer.alloc(0))
+  const tile = parts.length > 0 ? sql.join(parts, sql` || `) : sql`''::bytea`
+  const { rows } = await sql<{ tile: Buffer; version: string | null }>`select ${tile} as tile, ${versionColumn(versionOf)} as version`.execute(db)
+  return { tile: Buffer.from(rows[0]?.tile ?? Buffer.alloc(0)), version: rows[0]?.version ?? null }
 }
 
 /** A feature of one source-layer in tile coordinates (GeoJSON geometry with integer coordinates, y down). */
@@ -137,10 +142,10 @@ export interface TileFeatureRow {
  * PostGIS is built without protobuf-c, so ST_AsMVT does not exist there). Does what ST_AsMVTGeom does:
  * drops points closer than half a unit and simplifies by half a unit, transforms to tile units with y
  * flipped, clips polygons to the buffered tile, snaps to the integer grid, drops what collapsed, and
- * orients exterior rings as the vector tile specification wants.
+ * orients exterior rings as the vector tile specification wants. The data version of `versionOf` comes
+ * from the same statement.
  */
-export async function tileFeatures(db: Db, box: TileBox, sourceLayers: readonly SourceLayerId[]): Promise<Record<string, TileFeatureRow[]>> {
-  if (sourceLayers.length === 0) return {}
+export async function tileFeatures(db: Db, box: TileBox, sourceLayers: readonly SourceLayerId[], versionOf?: TileLayer): Promise<{ layers: Record<string, TileFeatureRow[]>; version: string | null }> {
   const bbox = envelope(box.lonLat)
   const fx = TILE_EXTENT / (box.maxX - box.minX)
   const fy = -TILE_EXTENT / (box.maxY - box.minY)
@@ -167,14 +172,14 @@ export async function tileFeatures(db: Db, box: TileBox, sourceLayers: readonly 
       from (${source.rows(bbox)}) f
     ) t where t.geom is not null and ${kept}), '[]'::json) as ${sql.ref(id)}`
   })
-  const { rows } = await sql<Record<string, TileFeatureRow[] | string>>`select ${sql.join(parts)}`.execute(db)
+  const { rows } = await sql<Record<string, TileFeatureRow[] | string | null>>`select ${sql.join([...parts, sql`${versionColumn(versionOf)} as version`])}`.execute(db)
   const row = rows[0] ?? {}
-  const result: Record<string, TileFeatureRow[]> = {}
+  const layers: Record<string, TileFeatureRow[]> = {}
   for (const id of sourceLayers) {
     const value = row[id]
-    result[id] = typeof value === 'string' ? (JSON.parse(value) as TileFeatureRow[]) : (value ?? [])
+    layers[id] = typeof value === 'string' ? (JSON.parse(value) as TileFeatureRow[]) : (value ?? [])
   }
-  return result
+  return { layers, version: typeof row.version === 'string' ? row.version : null }
 }
 
 /** Each layer's data version: a counter bumped at the commit of any write to its sources, and the database's epoch. */

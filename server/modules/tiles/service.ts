@@ -4,7 +4,7 @@ import type { Database } from '../../db/types.ts'
 import { invalid } from '../../errors.ts'
 import type { TileJson, TileLayer, TileParams, TileQuery } from '../../schemas/tiles.ts'
 import { encodeTile } from './encode.ts'
-import { LAYERS } from './layers.ts'
+import { LAYERS, type SourceLayerId } from './layers.ts'
 import * as repository from './repository.ts'
 
 /** Guyuan's extent and city centre: the TileJSON answer while a layer holds no data. */
@@ -36,9 +36,9 @@ export async function dataVersion(db: Kysely<Database>, layer: TileLayer): Promi
 }
 
 /**
- * One vector tile, or 304 when the client's copy is current, or 204 when the tile is empty. The ETag
- * is read before the tile is drawn: a write committing in between yields newer data under the older
- * tag, which the next request replaces, never the reverse (the counter moves only at commit).
+ * One vector tile, or 304 when the client's copy is current, or 204 when the tile is empty. The tile is
+ * drawn and its data version read in one statement, so the ETag always names the data sent; only a
+ * conditional request reads the version first (a 304 then costs that one small read).
  */
 export async function tile(db: Kysely<Database>, kind: DatabaseKind, layer: TileLayer, params: TileParams, query: TileQuery, ifNoneMatch: string | undefined): Promise<TileAnswer> {
   const { z, x, y } = params
@@ -46,19 +46,33 @@ export async function tile(db: Kysely<Database>, kind: DatabaseKind, layer: Tile
   if (x >= size) throw invalid('params/x', `must be less than 2^z = ${size} at zoom ${z}`)
   if (y >= size) throw invalid('params/y', `must be less than 2^z = ${size} at zoom ${z}`)
   const definition = LAYERS[layer]
-  const version = await dataVersion(db, layer)
-  const etag = `"${layer}-${z}-${x}-${y}-${version}"`
+  const etagOf = (version: string) => `"${layer}-${z}-${x}-${y}-${version}"`
   // Registry data changes at any time, so a tile is revalidated on every use (a 304 costs one
   // counter read) — unless its URL carries the current data version: then the URL names this very
   // content and may be kept for a year; the TileJSON (never cached) hands out the new version after
   // a write. Layers that need a login are private: no shared cache may keep them.
   const scope = definition.access === 'public' ? 'public' : 'private'
-  const cacheControl = query.v === version ? `${scope}, max-age=31536000, immutable` : `${scope}, no-cache`
-  if (matchesEntityTag(ifNoneMatch, etag)) return { status: 304, body: null, etag, cacheControl }
+  const cacheControlOf = (version: string) => (query.v === version ? `${scope}, max-age=31536000, immutable` : `${scope}, no-cache`)
+  if (ifNoneMatch) {
+    const version = await dataVersion(db, layer)
+    if (matchesEntityTag(ifNoneMatch, etagOf(version))) return { status: 304, body: null, etag: etagOf(version), cacheControl: cacheControlOf(version) }
+  }
   const sourceLayers = definition.sourceLayers.filter((s) => z >= s.minzoom).map((s) => s.id)
   const box = repository.tileBox(z, x, y)
-  const body = kind === 'postgis' ? await repository.renderTileInDatabase(db, box, sourceLayers) : encodeTile(await repository.tileFeatures(db, box, sourceLayers))
-  return { status: body.length > 0 ? 200 : 204, body: body.length > 0 ? body : null, etag, cacheControl }
+  const { tile: body, version } = await renderTile(db, kind, box, sourceLayers, layer)
+  if (!version) throw new Error(`tile layer ${layer} has no version row (migration 0004 not applied?)`)
+  return { status: body.length > 0 ? 200 : 204, body: body.length > 0 ? body : null, etag: etagOf(version), cacheControl: cacheControlOf(version) }
+}
+
+/**
+ * Encodes one tile: ST_AsMVT in the database on a PostGIS server, the same clipping and quantising in
+ * SQL with the protobuf written in Node on the embedded database (built without protobuf-c). With
+ * `versionOf`, that layer's data version is read in the same statement.
+ */
+export async function renderTile(db: Kysely<Database>, kind: DatabaseKind, box: repository.TileBox, sourceLayers: readonly SourceLayerId[], versionOf?: TileLayer) {
+  if (kind === 'postgis') return repository.renderTileInDatabase(db, box, sourceLayers, versionOf)
+  const { layers, version } = await repository.tileFeatures(db, box, sourceLayers, versionOf)
+  return { tile: encodeTile(layers), version }
 }
 
 const extents = new Map<string, [number, number, number, number] | null>()
