@@ -23,6 +23,7 @@ import zonesRoutes from './modules/zones/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
 import auditRoutes from './modules/audit/routes.ts'
 import mapRoutes from './modules/map/routes.ts'
+import tilesRoutes from './modules/tiles/routes.ts'
 import { failInterruptedAudits } from './modules/zones/audit-job.ts'
 
 declare module 'fastify' {
@@ -89,6 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(permitsRoutes)
   await app.register(auditRoutes)
   await app.register(mapRoutes)
+  await app.register(tilesRoutes)
   return app
 }
 

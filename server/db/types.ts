@@ -161,6 +161,24 @@ export interface PermitsTable {
   version: Generated<number>
 }
 
+export interface SchoolZonesTable {
+  school_id: number
+  limit_m: number
+  origin: string
+  band_index: number
+  band: string
+  inner_m: number
+  outer_m: number
+  geom: Geometry
+}
+
+export interface TileVersionsTable {
+  layer: string
+  version: ColumnType<number, number | undefined, number>
+  epoch: Generated<string>
+  updated_at: Generated<Date>
+}
+
 export interface Database {
   app_settings: AppSettingsTable
   counties: CountiesTable
@@ -174,4 +192,6 @@ export interface Database {
   rules: RulesTable
   conflicts: ConflictsTable
   permits: PermitsTable
+  school_zones: SchoolZonesTable
+  tile_versions: TileVersionsTable
 }

@@ -34,6 +34,27 @@ async function signOut() {
   await page.waitForSelector('#username')
 }
 
+async function renderedFeatures(layers: string[]) {
+  return page.evaluate((ids) => {
+    const map = window.zonesDesk!.map
+    return map.queryRenderedFeatures({ layers: ids.filter((id) => map.getLayer(id)) }).map((f) => ({ properties: f.properties as Record<string, unknown> }))
+  }, layers)
+}
+const renderedCount = async (layers: string[]) => (await renderedFeatures(layers)).length
+
+/** Waits until the map has drawn features of these layers (tiles loaded, map idle) and returns them. */
+async function waitForRendered(layers: string[]) {
+  await page.waitForFunction(
+    (ids) => {
+      const map = window.zonesDesk?.map
+      return Boolean(map && map.loaded() && map.areTilesLoaded() && map.queryRenderedFeatures({ layers: ids }).length > 0)
+    },
+    layers,
+    { timeout: 30_000, polling: 200 },
+  )
+  return renderedFeatures(layers)
+}
+
 async function apiAs(username: string) {
   const agent = service.request().set('Origin', service.url)
   const response = await agent.post('/api/auth/login').send({ username, password: PASSWORD })
@@ -194,6 +215,89 @@ describe('map desk in Chromium', () => {
     await page.goto('/#/permits')
     await page.waitForSelector('.permit-list')
     expect(await page.locator('#new-permit').count()).toBe(0)
+  })
+
+  test('the perimeter map draws tiles with no network: county outlines, Chinese labels, campuses, zones, premises', async () => {
+    await signOut()
+    await signIn('education')
+    await page.goto('/#/map?at=9.00/36.00000/106.20000')
+    await page.waitForSelector('#layer-premises')
+    await waitForRendered(['county-line'])
+    const labels = await waitForRendered(['county-label'])
+    expect(labels.map((f) => f.properties.name)).toContain('原州区')
+    await screenshot(page, 'map-counties')
+    await page.evaluate(([lon, lat]) => window.zonesDesk!.map.jumpTo({ center: [lon!, lat!], zoom: 15.5 }), [conflict.lon, conflict.lat])
+    expect((await waitForRendered(['campus-fill'])).length).toBeGreaterThan(0)
+    expect((await waitForRendered(['zone-control-fill'])).length).toBeGreaterThan(0)
+    const premises = await waitForRendered(['premises-point'])
+    expect(premises.length).toBeGreaterThan(0)
+    expect((await waitForRendered(['premises-conflict-ring'])).length).toBeGreaterThan(0)
+    await screenshot(page, 'map')
+    // Turning a layer off hides it.
+    await page.uncheck('#layer-premises')
+    await expect.poll(() => renderedCount(['premises-point'])).toBe(0)
+    await page.check('#layer-premises')
+    await expect.poll(() => renderedCount(['premises-point'])).toBeGreaterThan(0)
+  })
+
+  test('clicking a premises opens its details and the schools whose zones it is in', async () => {
+    const point = await page.evaluate(([lon, lat]) => {
+      const p = window.zonesDesk!.map.project([lon!, lat!])
+      return { x: p.x, y: p.y }
+    }, [conflict.lon, conflict.lat])
+    const box = (await page.locator('#map canvas').boundingBox())!
+    await page.mouse.click(box.x + point.x, box.y + point.y)
+    await expect.poll(() => page.textContent('#details')).toContain(conflict.schoolName)
+    expect(await page.textContent('#details')).toContain(`${conflict.distanceM.toFixed(1)} m`)
+  })
+
+  test('the measuring tool gives geodesic distances', async () => {
+    await page.click('#tool-measure')
+    const box = (await page.locator('#map canvas').boundingBox())!
+    const a = await page.evaluate(([lon, lat]) => window.zonesDesk!.map.project([lon!, lat!]), [conflict.lon, conflict.lat])
+    const b = await page.evaluate(([lon, lat]) => window.zonesDesk!.map.project([lon! + 0.001, lat!]), [conflict.lon, conflict.lat])
+    await page.mouse.click(box.x + a.x, box.y + a.y)
+    await page.mouse.click(box.x + b.x, box.y + b.y)
+    // 0.001° of longitude at this latitude, on the WGS84 ellipsoid: about 90 m; the clicks land within a pixel.
+    const total = Number((await page.textContent('#measure-total'))!.replace(/[^0-9.]/g, ''))
+    const expected = (Math.PI / 180) * 0.001 * 6378137 * Math.cos((conflict.lat * Math.PI) / 180) / Math.sqrt(1 - 0.00669438 * Math.sin((conflict.lat * Math.PI) / 180) ** 2)
+    expect(Math.abs(total - expected)).toBeLessThan(2)
+    await page.click('#tool-measure')
+  })
+
+  test('the education department redraws a campus, validated as the API validates', async () => {
+    const education = await apiAs('education')
+    const school = (await education.get('/api/schools').query({ q: conflict.schoolName, limit: 1 })).body.features[0]
+    const [lon, lat] = school.geometry.type === 'Polygon' ? school.geometry.coordinates[0][0] : school.geometry.coordinates[0][0][0]
+    await page.goto(`/#/map?sel=school:${school.id}&at=17.00/${lat.toFixed(5)}/${lon.toFixed(5)}`)
+    await expect.poll(() => page.textContent('#details')).toContain(school.properties.name)
+    await page.click('#tool-draw')
+    await page.waitForSelector('#draw-save')
+    await page.click('.tool-box button:has-text("↺")')
+    const box = (await page.locator('#map canvas').boundingBox())!
+    const click = async (dx: number, dy: number) => {
+      const p = await page.evaluate(([x, y]) => window.zonesDesk!.map.project([x!, y!]), [lon + dx, lat + dy])
+      await page.mouse.click(box.x + p.x, box.y + p.y)
+      await page.waitForTimeout(350)
+    }
+    // A bow tie crosses itself: refused before anything is sent.
+    await click(0, 0)
+    await click(0.0008, 0.0006)
+    await click(0.0008, 0)
+    await click(0, 0.0006)
+    await expect.poll(() => page.textContent('#draw-problems')).toMatch(/intersect|cross/i)
+    expect(await page.isDisabled('#draw-save')).toBe(true)
+    await page.click('.tool-box button:has-text("↺")')
+    await click(0, 0)
+    await click(0.0008, 0)
+    await click(0.0008, 0.0006)
+    await click(0, 0.0006)
+    await expect.poll(() => page.isDisabled('#draw-save')).toBe(false)
+    await page.click('#draw-save')
+    await expect.poll(() => page.textContent('#toasts')).toContain('已保存')
+    const saved = (await education.get(`/api/schools/${school.id}`)).body
+    expect(saved.properties.version).toBe(school.properties.version + 1)
+    expect(saved.geometry.coordinates[0]).toHaveLength(5)
   })
 
   test('English on request', async () => {

@@ -4,7 +4,7 @@ import { AppError, notFound } from '../../errors.ts'
 import type { Audit } from '../../schemas/zones.ts'
 import type { Actor } from '../audit/repository.ts'
 import { appendAudit } from '../audit/repository.ts'
-import { refreshForPremises, refreshForRule, refreshForSchools } from './maintenance.ts'
+import { redrawZones, refreshForPremises, refreshForRule, refreshForSchools } from './maintenance.ts'
 import { pairsSql } from './pairs.ts'
 
 const CHUNK_SCHOOLS = 2000
@@ -69,7 +69,7 @@ export async function startAudit(db: Kysely<Database>, actor: Actor): Promise<Au
 }
 
 /**
- * Recomputes every conflict from scratch, school by school in chunks (progress is stored after each),
+ * Recomputes every conflict and redraws every stored zone from scratch, school by school in chunks (progress is stored after each),
  * then replaces the conflicts in one transaction and reports what changed. Changes made to the registry
  * or the rules while it ran are re-applied on top, so nothing done meanwhile is lost.
  */
@@ -84,6 +84,12 @@ export async function runAudit(db: Kysely<Database>, auditId: number, onProgress
       await sql`insert into audit_pairs (audit_id, premises_id, school_id, rule_id, rule_version, band)
         select ${auditId}, premises_id, school_id, rule_id, rule_version, band
         from (${pairsSql({ schoolFilter: sql<boolean>`s.id between ${first} and ${last}`, premisesFilter: sql<boolean>`true` })}) found`.execute(db)
+      // The stored zone drawings are redrawn chunk by chunk, each chunk under its schools' row locks so
+      // that an edit of one of them waits and then redraws on top, never beside.
+      await db.transaction().execute(async (trx) => {
+        await sql`select id from schools where id between ${first} and ${last} order by id for update`.execute(trx)
+        await redrawZones(trx, sql<boolean>`s.id between ${first} and ${last}`)
+      })
       const done = Math.min(i + CHUNK_SCHOOLS, ids.length)
       await sql`update audits set schools_done = ${done}, schools_total = ${ids.length} where id = ${auditId}`.execute(db)
       onProgress?.(done, ids.length)

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import { aeqdProjection, drawnBuffer } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
-import { pairsSql } from './pairs.ts'
+import { pairsSql, rulesInForce } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -32,11 +33,38 @@ async function insertPairs(db: Db, schoolFilter: RawBuilder<boolean>, premisesFi
     select premises_id, school_id, rule_id, rule_version, band from (${pairsSql({ schoolFilter, premisesFilter })}) found`.execute(db)
 }
 
-/** Recomputes the conflicts of these schools (after they were created or changed), in the caller's transaction. */
+/**
+ * Redraws the stored zone bands (school_zones, read by the map tiles) of the schools matching the
+ * filter (alias s): one set of bands per distinct rule shape in force for the school's type, drawn as
+ * GET /api/schools/{id}/zone draws them (zones/repository.ts zoneGeometries).
+ */
+export async function redrawZones(db: Db, schoolFilter: RawBuilder<boolean>): Promise<void> {
+  await sql`delete from school_zones z using schools s where z.school_id = s.id and ${schoolFilter}`.execute(db)
+  await sql`insert into school_zones (school_id, limit_m, origin, band_index, band, inner_m, outer_m, geom)
+    select s.id, sh.limit_m, sh.kind, b.i, sh.band_names[b.i], b.inner_m, b.outer_m,
+      ST_Multi(ST_Transform(case when b.inner_m = 0 then ${drawnBuffer(sql`p.projected`, sql`b.outer_m`)}
+        else ST_Difference(${drawnBuffer(sql`p.projected`, sql`b.outer_m`)}, ${drawnBuffer(sql`p.projected`, sql`b.inner_m`)}) end, f.proj, 4326))
+    from schools s
+    join lateral (
+      select distinct r.limit_m, case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as kind, r.band_names, r.band_edges
+      from ${rulesInForce} r where r.school_type = s.school_type
+    ) sh on true
+    cross join lateral (select case when sh.kind = 'gates' then s.gates else s.geom end as geom) o
+    cross join lateral (select ${aeqdProjection(sql`o.geom`)} as proj) f
+    cross join lateral (select ST_Transform(o.geom, f.proj) as projected) p
+    cross join lateral (
+      select i, case when i = 1 then 0 else (sh.band_edges || sh.limit_m)[i - 1] end as inner_m, (sh.band_edges || sh.limit_m)[i] as outer_m
+      from generate_series(1, cardinality(sh.band_edges) + 1) as i
+    ) b
+    where ${schoolFilter}`.execute(db)
+}
+
+/** Recomputes the conflicts and redraws the zones of these schools (after they were created or changed), in the caller's transaction. */
 export async function refreshForSchools(db: Db, schoolIds: readonly number[]): Promise<void> {
   if (schoolIds.length === 0) return
   await sql`delete from conflicts where school_id in (${idList(schoolIds)})`.execute(db)
   await insertPairs(db, sql<boolean>`s.id in (${idList(schoolIds)})`, sql<boolean>`true`)
+  await redrawZones(db, sql<boolean>`s.id in (${idList(schoolIds)})`)
 }
 
 /** Recomputes the conflicts of these premises (after they were created or moved), in the caller's transaction. */
@@ -47,9 +75,10 @@ export async function refreshForPremises(db: Db, premisesIds: readonly number[])
   await insertPairs(db, schoolsNearPremises(inBatch), inBatch)
 }
 
-/** Recomputes the conflicts governed by one rule (one category × one school type). */
+/** Recomputes the conflicts governed by one rule (one category × one school type) and redraws that type's zones. */
 export async function refreshForRule(db: Db, category: string, schoolType: string): Promise<void> {
   await sql`delete from conflicts c using premises p, schools s
     where c.premises_id = p.id and c.school_id = s.id and p.category = ${category} and s.school_type = ${schoolType}`.execute(db)
   await insertPairs(db, sql<boolean>`s.school_type = ${schoolType}`, sql<boolean>`p.category = ${category}`)
+  await redrawZones(db, sql<boolean>`s.school_type = ${schoolType}`)
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import { aeqdProjection, drawnBuffer } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import { geodesicDistance, geodesicWithin } from './geodesic-sql.ts'
 import { rulesInForce } from './pairs.ts'
@@ -233,13 +234,10 @@ export async function listConflicts(db: Db, filter: ConflictFilter) {
 export async function zoneGeometries(db: Db, schoolId: number, origin: 'campus' | 'gates', limitM: number, edges: readonly number[]) {
   const radii = [...edges, limitM]
   const { rows } = await sql<{ radius: number; geometry: { type: string; coordinates: unknown[] } }>`
-    select x.radius, ST_AsGeoJSON(ST_Transform(ST_Buffer(ST_Transform(o.origin, f.proj), x.radius, 'quad_segs=64'), f.proj, 4326), 9)::json as geometry
+    select x.radius, ST_AsGeoJSON(ST_Transform(${drawnBuffer(sql`ST_Transform(o.origin, f.proj)`, sql`x.radius`)}, f.proj, 4326), 9)::json as geometry
     from schools s
     cross join lateral (select case when ${origin} = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
-    cross join lateral (
-      select format('+proj=aeqd +lat_0=%s +lon_0=%s +ellps=WGS84 +units=m +no_defs',
-        (ST_YMin(o.origin) + ST_YMax(o.origin)) / 2, (ST_XMin(o.origin) + ST_XMax(o.origin)) / 2) as proj
-    ) f
+    cross join lateral (select ${aeqdProjection(sql`o.origin`)} as proj) f
     cross join unnest(${floatArray(radii)}) as x(radius)
     where s.id = ${schoolId}
     order by x.radius`.execute(db)

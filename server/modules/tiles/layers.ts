@@ -1,0 +1,96 @@
+import type { TileLayer, VectorLayer } from '../../schemas/tiles.ts'
+
+/** The vector tile layers: what each serves, at which zooms, with which fields (the TileJSON is built from this). */
+
+export const TILE_EXTENT = 4096
+export const TILE_BUFFER = 64
+
+export type SourceLayerId = 'campuses' | 'gates' | 'school_labels' | 'zones' | 'premises' | 'counties' | 'county_labels' | 'townships'
+
+export interface SourceLayer extends VectorLayer {
+  id: SourceLayerId
+  geometry: 'point' | 'polygon'
+}
+
+export interface LayerDefinition {
+  name: string
+  description: string
+  attribution: string
+  access: 'public' | 'user'
+  minzoom: number
+  maxzoom: number
+  /** Zoom the TileJSON centre suggests. */
+  centerZoom: number
+  sourceLayers: SourceLayer[]
+}
+
+const REGISTRY = '固原市校园安全区域 registry'
+
+// Tiles above maxzoom are drawn by the client from the maxzoom tile (overzoom): at z16 one tile unit
+// is under 0.12 m at Guyuan's latitude, far finer than any drawing needs.
+export const LAYERS: Record<TileLayer, LayerDefinition> = {
+  schools: {
+    name: '学校 schools',
+    description: 'Registered schools: campus outlines (campuses), gates (gates) and a label point inside each campus (school_labels).',
+    attribution: REGISTRY,
+    access: 'user',
+    minzoom: 10,
+    maxzoom: 16,
+    centerZoom: 13,
+    sourceLayers: [
+      { id: 'campuses', geometry: 'polygon', description: 'Campus boundary (Polygon or MultiPolygon)', minzoom: 10, maxzoom: 16, fields: { id: 'Number', name: 'String', schoolType: 'String', countyCode: 'String', gateCount: 'Number' } },
+      { id: 'gates', geometry: 'point', description: 'Registered gates; gates carry no names in the registry, so name is never set', minzoom: 14, maxzoom: 16, fields: { schoolId: 'Number', name: 'String' } },
+      { id: 'school_labels', geometry: 'point', description: 'A label point inside each campus (ST_PointOnSurface)', minzoom: 10, maxzoom: 16, fields: { id: 'Number', name: 'String', schoolType: 'String' } },
+    ],
+  },
+  zones: {
+    name: '安全区域 safety zones',
+    description:
+      'Safety-zone bands of each school for every distinct rule shape in force for its type (default core 0–50 m, control 50–200 m from the campus boundary), drawn geodesically (azimuthal equidistant projection centred on the school). For drawing only: verdicts are always measured.',
+    attribution: REGISTRY,
+    access: 'user',
+    minzoom: 11,
+    maxzoom: 16,
+    centerZoom: 14,
+    sourceLayers: [
+      { id: 'zones', geometry: 'polygon', description: 'One band ring: innerM–outerM metres from the campus (or gates), of a rule whose limit is limitM', minzoom: 11, maxzoom: 16, fields: { schoolId: 'Number', schoolName: 'String', band: 'String', innerM: 'Number', outerM: 'Number', limitM: 'Number' } },
+    ],
+  },
+  premises: {
+    name: '场所 licensed premises',
+    description:
+      'Licensed premises from zoom 12 (below that a tile would hold thousands of points). conflict is true when the premises lies within a school zone; band and nearestSchoolId are those of the nearest school it conflicts with (absent when there is no conflict).',
+    attribution: REGISTRY,
+    access: 'user',
+    minzoom: 12,
+    maxzoom: 16,
+    centerZoom: 14,
+    sourceLayers: [
+      { id: 'premises', geometry: 'point', description: 'Premises location', minzoom: 12, maxzoom: 16, fields: { id: 'Number', name: 'String', category: 'String', licenceStatus: 'String', conflict: 'Boolean', band: 'String', nearestSchoolId: 'Number' } },
+    ],
+  },
+  counties: {
+    name: '区县 counties',
+    description: 'County outlines of Guyuan (county_labels: a label point inside each).',
+    attribution: '县界 County outlines: DataV.GeoAtlas (2019), converted to WGS84',
+    access: 'public',
+    minzoom: 0,
+    maxzoom: 14,
+    centerZoom: 8,
+    sourceLayers: [
+      { id: 'counties', geometry: 'polygon', description: 'County boundary (MultiPolygon)', minzoom: 0, maxzoom: 14, fields: { code: 'String', name: 'String' } },
+      { id: 'county_labels', geometry: 'point', description: 'A label point inside each county', minzoom: 0, maxzoom: 14, fields: { code: 'String', name: 'String' } },
+    ],
+  },
+  townships: {
+    name: '乡镇 townships',
+    description: 'Township seats as points. No township boundaries exist in the data the project has, so townships are points only; townships whose seat is unknown are left out.',
+    attribution: '乡镇驻地 Township seats: GeoNames (https://www.geonames.org), CC BY 4.0; names and codes: 国家统计局 2023',
+    access: 'public',
+    minzoom: 7,
+    maxzoom: 14,
+    centerZoom: 9,
+    sourceLayers: [{ id: 'townships', geometry: 'point', description: 'Township seat', minzoom: 7, maxzoom: 14, fields: { code: 'String', name: 'String', countyCode: 'String' } }],
+  },
+}
+
