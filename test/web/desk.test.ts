@@ -29,6 +29,17 @@ async function signIn(username: string) {
   await page.waitForSelector('header.bar .user')
 }
 
+/** Makes sure the browser is signed in as this user, whoever was signed in before (tests can run alone with -t). */
+async function as(username: string) {
+  await page.goto('/')
+  const who = await page.waitForSelector('header.bar .user, #username')
+  if ((await who.getAttribute('id')) !== 'username') {
+    if ((await who.getAttribute('title')) === username) return
+    await signOut()
+  }
+  await signIn(username)
+}
+
 async function signOut() {
   await page.click('header.bar button:has-text("退出"), header.bar button:has-text("Sign out")')
   await page.waitForSelector('#username')
@@ -97,6 +108,7 @@ describe('map desk in Chromium', () => {
   })
 
   test('a check at a demo point inside a zone says 禁止 and names the school', async () => {
+    await as('tobacco')
     await page.goto('/#/check')
     await page.waitForSelector('#coordinates')
     await page.fill('#coordinates', `${conflict.lon}, ${conflict.lat}`)
@@ -117,6 +129,8 @@ describe('map desk in Chromium', () => {
   })
 
   test('the same place pasted as GCJ-02 (Amap) gives the same verdict and distance', async () => {
+    await as('tobacco')
+    await page.goto('/#/check')
     const [lon, lat] = fromWgs84(conflict.lon, conflict.lat, 'gcj02')
     await page.fill('#coordinates', `${lon.toFixed(8)},${lat.toFixed(8)}`)
     await page.selectOption('#crs', 'gcj02')
@@ -161,6 +175,7 @@ describe('map desk in Chromium', () => {
     const second = await tobacco.post('/api/permits').send(application('浏览器测试烟酒店乙'))
     expect([first.status, second.status]).toEqual([201, 201])
 
+    await as('tobacco')
     await page.goto('/#/permits?status=pending&q=浏览器测试')
     await page.waitForSelector(`[data-permit-id="${first.body.id}"]`)
     expect(await page.locator('button.permit-item').count()).toBe(2)
@@ -204,8 +219,7 @@ describe('map desk in Chromium', () => {
       kind: 'new',
     })
     expect(created.status).toBe(201)
-    await signOut()
-    await signIn('viewer')
+    await as('viewer')
     await page.goto(`/#/permits?id=${created.body.id}`)
     await page.waitForSelector('#permit-title')
     expect(await page.textContent('#permit-title')).toBe('只读测试商店')
@@ -218,8 +232,7 @@ describe('map desk in Chromium', () => {
   })
 
   test('the perimeter map draws tiles with no network: county outlines, Chinese labels, campuses, zones, premises', async () => {
-    await signOut()
-    await signIn('education')
+    await as('education')
     await page.goto('/#/map?at=9.00/36.00000/106.20000')
     await page.waitForSelector('#layer-premises')
     await waitForRendered(['county-line'])
@@ -241,6 +254,9 @@ describe('map desk in Chromium', () => {
   })
 
   test('clicking a premises opens its details and the schools whose zones it is in', async () => {
+    await as('education')
+    await page.goto(`/#/map?at=16.00/${conflict.lat.toFixed(6)}/${conflict.lon.toFixed(6)}`)
+    await waitForRendered(['premises-point'])
     const point = await page.evaluate(([lon, lat]) => {
       const p = window.zonesDesk!.map.project([lon!, lat!])
       return { x: p.x, y: p.y }
@@ -252,6 +268,9 @@ describe('map desk in Chromium', () => {
   })
 
   test('the measuring tool gives geodesic distances', async () => {
+    await as('education')
+    await page.goto(`/#/map?at=16.00/${conflict.lat.toFixed(6)}/${conflict.lon.toFixed(6)}`)
+    await page.waitForSelector('#tool-measure')
     await page.click('#tool-measure')
     const box = (await page.locator('#map canvas').boundingBox())!
     const a = await page.evaluate(([lon, lat]) => window.zonesDesk!.map.project([lon!, lat!]), [conflict.lon, conflict.lat])
@@ -266,12 +285,13 @@ describe('map desk in Chromium', () => {
   })
 
   test('the education department redraws a campus, validated as the API validates', async () => {
+    await as('education')
     const education = await apiAs('education')
     const school = (await education.get('/api/schools').query({ q: conflict.schoolName, limit: 1 })).body.features[0]
     const [lon, lat] = school.geometry.type === 'Polygon' ? school.geometry.coordinates[0][0] : school.geometry.coordinates[0][0][0]
     await page.goto(`/#/map?sel=school:${school.id}&at=17.00/${lat.toFixed(5)}/${lon.toFixed(5)}`)
     await expect.poll(() => page.textContent('#details')).toContain(school.properties.name)
-    await page.click('#tool-draw')
+    await page.click('#tool-draw:not([disabled])')
     await page.waitForSelector('#draw-save')
     await page.click('.tool-box button:has-text("↺")')
     const box = (await page.locator('#map canvas').boundingBox())!
@@ -294,13 +314,14 @@ describe('map desk in Chromium', () => {
     await click(0, 0.0006)
     await expect.poll(() => page.isDisabled('#draw-save')).toBe(false)
     await page.click('#draw-save')
-    await expect.poll(() => page.textContent('#toasts')).toContain('已保存')
+    await expect.poll(async () => `${await page.textContent('#toasts')} ${await page.textContent('.tool-box')}`).toContain('已保存')
     const saved = (await education.get(`/api/schools/${school.id}`)).body
     expect(saved.properties.version).toBe(school.properties.version + 1)
     expect(saved.geometry.coordinates[0]).toHaveLength(5)
   })
 
   test('English on request', async () => {
+    await as('education')
     await page.click('header.bar button:has-text("English")')
     await expect.poll(() => page.textContent('header.bar nav')).toContain('Check a place')
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')

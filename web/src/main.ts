@@ -126,5 +126,11 @@ function showScreen(force = false) {
   drawHeader(document.querySelector('header.bar')!)
 }
 
-window.addEventListener('hashchange', () => showScreen())
+// The desk itself changes the URL with history.replaceState/pushState, which fire no hashchange: a hashchange is a
+// link, the address bar or a bookmark, so the screen is drawn afresh from the URL.
+window.addEventListener('hashchange', () => {
+  const position = parseMapPosition(readRoute().params.get('at'))
+  if (session && position) session.view.map.jumpTo(position)
+  showScreen(true)
+})
 void start()

@@ -36,7 +36,8 @@ export function createMapView(container: HTMLElement, config: MapConfig, initial
     center: initial.center,
     zoom: initial.zoom,
     maxZoom: 20,
-    attributionControl: { compact: false, customAttribution: config.tianditu ? undefined : '固原市校园安全区域 · 行政区划 DataV.GeoAtlas' },
+    // Each TileJSON names its sources; Tianditu's attribution and approval number come with its raster source.
+    attributionControl: { compact: true },
     // Tiles and TileJSON are same-origin paths; workers need them absolute.
     transformRequest: (url) => (url.startsWith('/') ? { url: `${location.origin}${url}`, credentials: 'same-origin' } : { url }),
     localIdeographFontFamily: LABEL_FONT.join(', '),

@@ -102,7 +102,8 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
   })
 
   let selectedSchool: School | null = null
-  const drawButton = canEditCampus(user) ? h('button', { type: 'button', id: 'tool-draw', 'aria-pressed': 'false' }, t('drawCampus')) : null
+  // Enabled once a school is open: the tool edits that school's campus.
+  const drawButton = canEditCampus(user) ? h('button', { type: 'button', id: 'tool-draw', 'aria-pressed': 'false', disabled: true, title: t('drawPickSchool') }, t('drawCampus')) : null
   drawButton?.addEventListener('click', () => {
     const active = drawButton.getAttribute('aria-pressed') === 'true'
     stopTool()
@@ -152,6 +153,7 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
       const [school, conflicts, zone] = await Promise.all([api.school(id), api.conflicts({ schoolId: id, limit: 50 }), api.schoolZone(id)])
       if (disposed) return
       selectedSchool = school
+      if (drawButton) drawButton.disabled = false
       const p = school.properties
       fill(
         details,
@@ -177,6 +179,7 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
   const showPremises = async (id: number) => {
     updateParams({ sel: `premises:${id}` })
     selectedSchool = null
+    if (drawButton) drawButton.disabled = true
     fill(details, h('p', { class: 'loading' }, t('loading')))
     try {
       const [premises, conflicts] = await Promise.all([api.premises(id), api.conflicts({ premisesId: id, limit: 50 })])
