@@ -24,3 +24,7 @@ export const asGeoJson = (geometry: Expression<unknown> | RawBuilder<unknown>): 
 /** The bbox filter: geometries whose bounding box meets the envelope (uses the GiST index). */
 export const intersectsEnvelope = (column: RawBuilder<unknown> | Expression<unknown>, bbox: readonly [number, number, number, number]): RawBuilder<boolean> =>
   sql`${column} && ST_MakeEnvelope(${bbox[0]}::float8, ${bbox[1]}::float8, ${bbox[2]}::float8, ${bbox[3]}::float8, 4326)`
+
+/** Geodesic distance in metres on the WGS84 ellipsoid between two geometries(4326). */
+export const geodesicDistance = (a: Expression<unknown> | RawBuilder<unknown>, b: Expression<unknown> | RawBuilder<unknown>): RawBuilder<number> =>
+  sql`ST_Distance(${a}::geography, ${b}::geography)`
