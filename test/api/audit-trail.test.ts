@@ -220,7 +220,7 @@ beforeAll(async () => {
   education = signed.education.agent
   tobacco = signed.tobacco.agent
   governance = signed.governance.agent
-  people = Object.fromEntries(Object.entries(signed).map(([key, { user }]) => [key, user])) as typeof people
+  people = { admin: signed.admin.user, education: signed.education.user, tobacco: signed.tobacco.user, governance: signed.governance.user }
   const rule = (await governance.get('/api/rules').query({ category: 'internet_cafe', schoolType: 'primary' }).expect(200)).body.rules[0]
   ruleId = rule.id
   ruleVersion = rule.version
