@@ -1,11 +1,12 @@
 import { parseFlags } from '../scripts/cli.ts'
 import { benchAudit } from './audit.ts'
+import { benchCertificate } from './certificate.ts'
 import { benchCheck } from './check.ts'
 import { benchImport } from './import.ts'
 import { benchStartup } from './startup.ts'
 
-// npm run bench -- <startup|import|audit|check> [--flag value …]
-const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck }
+// npm run bench -- <startup|import|audit|check|certificate> [--flag value …]
+const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck, certificate: benchCertificate }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
 if (!bench) {

@@ -314,7 +314,8 @@ describe('naming the earlier premises: bad references are refused naming premise
   it('a second pending application for the same premises', async () => {
     await submit(tobaccoClerk, application('renewal', tobaccoId, offset(CENTRE, 1200, 0)))
     const response = await tobaccoClerk.post('/api/permits').send(application('change', tobaccoId, offset(CENTRE, 1200, 0)))
-    expectErrorBody(response, 409)
+    expectErrorBody(response, 409, 'CONFLICT')
+    expect(response.body.message).toMatch(/^body\/premisesId: application \d+ for premises \d+ is still pending/)
   })
 
   it('premisesId of the wrong type', async () => {

@@ -257,3 +257,9 @@ export async function distanceFromPremises(db: Db, premisesId: number, lon: numb
     select ${geodesicDistance(sql.ref('geom'), pointFromLonLat(lon, lat))} as d from premises where id = ${premisesId}`.execute(db)
   return rows[0] === undefined ? undefined : Number(rows[0].d)
 }
+
+/** The pending application that names a premises, if any. */
+export async function pendingFor(db: Db, premisesId: number): Promise<number | undefined> {
+  const row = await db.selectFrom('permits').select('id').where('premises_id', '=', premisesId).where('status', '=', 'pending').executeTakeFirst()
+  return row?.id
+}

@@ -257,6 +257,9 @@ async function earlierPremises(db: Kysely<Database>, input: CreatePermit, user: 
   if (category !== input.category) throw unprocessable('body/premisesId', `premises ${row.id} are ${category}, not ${input.category}`)
   const refusal = writeRefusal(user, 'premises', countyCode, category)
   if (refusal) throw new AppError('FORBIDDEN', `body/premisesId: ${refusal}`)
+  // The unique index permits_pending_premises_idx settles a race; this names the field for the common case.
+  const pending = await repository.pendingFor(db, row.id)
+  if (pending !== undefined) throw new AppError('CONFLICT', `body/premisesId: application ${pending} for premises ${row.id} is still pending; decide it first`)
   if (licenceStatus === 'revoked') throw unprocessable('body/premisesId', `the licence of premises ${row.id} was revoked; apply for a new licence`)
   if (input.kind !== 'renewal' && expiresOn !== null && expiresOn < (await repository.today(db))) {
     throw unprocessable('body/premisesId', `the licence of premises ${row.id} expired on ${expiresOn}; apply for a renewal first`)
