@@ -306,7 +306,7 @@ type Outcome = { kind: 'decided'; permit: Permit } | { kind: 'rescreened'; scree
 /**
  * Decides a pending permit under a row lock: re-screens against the current zones and rules (a changed
  * result is stored and answered with 409), checks the version and the override rule, and on approval
- * writes the licensed premises into the registry in the same transaction.
+ * registers the premises (new) or rewrites the earlier record (renewal, relocation, change) in the same transaction.
  */
 export async function decide(db: Kysely<Database>, id: number, input: CreateDecision, actor: SignedIn): Promise<Permit> {
   const { user } = actor
