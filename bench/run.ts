@@ -1,13 +1,14 @@
 import { parseFlags } from '../scripts/cli.ts'
 import { benchAudit } from './audit.ts'
+import { benchCertificate } from './certificate.ts'
 import { benchCheck } from './check.ts'
 import { benchImport } from './import.ts'
 import { benchStartup } from './startup.ts'
 import { benchTiles } from './tiles.ts'
 import { benchWeb } from './web.ts'
 
-// npm run bench -- <startup|import|audit|check|tiles|web> [--flag value …]
-const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck, tiles: benchTiles, web: benchWeb }
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web> [--flag value …]
+const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck, certificate: benchCertificate, tiles: benchTiles, web: benchWeb }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
 if (!bench) {

@@ -12,7 +12,7 @@ import type { Config } from './config.ts'
 import { connectDatabase, type DatabaseHandle, type DatabaseKind } from './db/connect.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import type { Database } from './db/types.ts'
-import { installAuth } from './plugins/auth.ts'
+import { installAuth, type Access } from './plugins/auth.ts'
 import { installErrorHandler } from './plugins/error-handler.ts'
 import { installValidators } from './plugins/validation.ts'
 import healthRoutes from './modules/health/routes.ts'
@@ -31,7 +31,15 @@ declare module 'fastify' {
     config: Config
     db: Kysely<Database>
     databaseKind: DatabaseKind
+    /** Every route as registered, with its access rule: what the audit-trail test walks. */
+    routeInventory: readonly RouteInventoryEntry[]
   }
+}
+
+export interface RouteInventoryEntry {
+  method: string
+  url: string
+  access: Access | undefined
 }
 
 export const WEB_DIST = path.resolve(import.meta.dirname, '../web/dist')
@@ -51,6 +59,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // Recorded before anything registers, so no route escapes the inventory.
+  const routeInventory: RouteInventoryEntry[] = []
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeInventory.push({ method, url: route.url, access: route.config?.access })
+  })
+  app.decorate('routeInventory', routeInventory)
+  // The request id is in every audit entry and log line; answering it lets a user quote it.
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
 
   const database = options.database ?? (await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
   if (!options.database) await migrateToLatest(database.db)

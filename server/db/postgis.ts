@@ -38,3 +38,7 @@ export const aeqdProjection = (geometry: RawBuilder<unknown>): RawBuilder<string
 /** A buffer of `radius` metres around a geometry already in `projection` metres (64 segments a quarter circle: 1.5 cm chord cut-in at 200 m). */
 export const drawnBuffer = (projected: RawBuilder<unknown>, radius: RawBuilder<unknown>): RawBuilder<unknown> =>
   sql`ST_Buffer(${projected}, ${radius}, 'quad_segs=64')`
+
+/** Geodesic distance in metres on the WGS84 ellipsoid between two geometries(4326). */
+export const geodesicDistance = (a: Expression<unknown> | RawBuilder<unknown>, b: Expression<unknown> | RawBuilder<unknown>): RawBuilder<number> =>
+  sql`ST_Distance(${a}::geography, ${b}::geography)`

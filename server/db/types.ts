@@ -154,6 +154,7 @@ export interface PermitsTable {
   decided_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   premises_id: number | null
   licence_no: string | null
+  rectification: Json | null
   submitted_by: number
   submitted_by_name: string
   submitted_at: Generated<Date>

@@ -3,6 +3,9 @@ import addFormats from 'ajv-formats'
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import type { FieldProblem } from '../errors.ts'
 
+/** Schema keyword marking a body that may be left out entirely (see NoBodySchema). */
+export const OPTIONAL_BODY = 'x-optional-body'
+
 /**
  * Bodies are validated strictly: no type coercion, unknown fields rejected (never silently dropped).
  * Query strings and path parameters arrive as text, so they are coerced to the declared types.
@@ -14,7 +17,16 @@ export function installValidators(app: FastifyInstance) {
   for (const ajv of [strict, coercing]) addFormats.default(ajv)
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : coercing
-    return ajv.compile(schema as FastifySchema & object)
+    const validate = ajv.compile(schema as FastifySchema & object)
+    if (httpPart !== 'body' || (schema as Record<string, unknown>)[OPTIONAL_BODY] !== true) return validate
+    // JSON Schema cannot say "absent": a request without a body reaches the validator as null (JSON null too).
+    const optional = (data: unknown) => {
+      const valid = data === undefined || data === null || validate(data)
+      optional.errors = valid ? null : validate.errors
+      return valid
+    }
+    optional.errors = null as typeof validate.errors
+    return optional
   })
 }
 

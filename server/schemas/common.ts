@@ -36,6 +36,12 @@ export const IdSchema = Type.Integer({ minimum: 1, maximum: 2147483647 })
 export const IdParamsSchema = Type.Object({ id: IdSchema }, { additionalProperties: false })
 export type IdParams = Static<typeof IdParamsSchema>
 
+/**
+ * For writes that take no input (sign-out, starting an audit): no body, or `{}`. Any field is refused
+ * like everywhere else rather than silently ignored. The keyword is read by server/plugins/validation.ts.
+ */
+export const NoBodySchema = Type.Object({}, { additionalProperties: false, description: 'no body, or an empty object', 'x-optional-body': true })
+
 export const PositionSchema = Type.Array(Type.Number(), { minItems: 2, maxItems: 3, description: '[lon, lat]' })
 /** Geometry is checked structurally by server/geo/validate.ts, which names the exact coordinate at fault. */
 export const GeometryInputSchema = Type.Object(

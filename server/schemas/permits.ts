@@ -31,15 +31,42 @@ export const CreatePermitSchema = Type.Object(
       { additionalProperties: false },
     ),
     kind: StringEnum(PERMIT_KINDS),
+    premisesId: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the registered premises a renewal, relocation or change is for (required for those kinds, refused for new)' }),
+    ),
   },
   { additionalProperties: false },
 )
 export type CreatePermit = Static<typeof CreatePermitSchema>
 
+export const RECTIFICATION_MEASURES = ['relocate', 'close'] as const
+
+/**
+ * Guidance for a renewal of premises that were there before a school whose zone they lie in
+ * (domain.md: flagged for rectification, not silently renewed).
+ */
+export const RectificationSchema = Type.Object({
+  guidance: Type.String({ description: 'what the policy asks, in Chinese (printed on the certificate)' }),
+  guidanceEn: Type.String(),
+  premisesId: Type.Integer(),
+  predates: Type.Array(
+    Type.Object({
+      schoolId: Type.Integer(),
+      schoolName: Type.String(),
+      schoolSince: Type.String({ description: 'the school opening date, or its registry creation day when either date is missing' }),
+      premisesSince: Type.String({ description: 'the premises licence date, or its registry creation day' }),
+      basis: StringEnum(['licence_and_opening_dates', 'registry_creation'] as const),
+    }),
+  ),
+  deadlineAtMost: Nullable(Type.String({ description: 'the latest rectification deadline an approval may set (the end of a normal term); null when none may be granted' })),
+  grantedUntil: Nullable(Type.String({ description: 'a rectification period already granted to these premises ends on this day: no renewal beyond it' })),
+})
+export type Rectification = Static<typeof RectificationSchema>
+
 /** The stored screening: the zoning verdict at one moment, plus rectification guidance where policy asks for it. */
 export const ScreeningSchema = Type.Object({
   ...CheckResultSchema.properties,
-  rectification: Type.Optional(Type.String()),
+  rectification: Type.Optional(RectificationSchema),
 })
 export type Screening = Static<typeof ScreeningSchema>
 
@@ -47,6 +74,7 @@ export const DecisionSchema = Type.Object({
   decision: StringEnum(['approve', 'reject'] as const),
   reason: Type.String(),
   overrideJustification: Nullable(Type.String()),
+  rectification: Nullable(Type.Object({ measure: StringEnum(RECTIFICATION_MEASURES), deadline: Type.String() })),
   decidedBy: Type.Object({ id: Type.Integer(), username: Type.String(), role: Type.String() }),
   decidedAt: Type.String({ format: 'date-time' }),
 })
@@ -111,6 +139,15 @@ export const CreateDecisionSchema = Type.Object(
     reason: Text(2000),
     version: Type.Integer({ minimum: 1, maximum: 2147483647 }),
     overrideJustification: Type.Optional(Text(2000)),
+    rectification: Type.Optional(
+      Type.Object(
+        {
+          measure: StringEnum(RECTIFICATION_MEASURES, { description: 'relocate out of the zone, or close' }),
+          deadline: DateSchema,
+        },
+        { additionalProperties: false, description: 'required to approve a renewal whose screening carries rectification guidance' },
+      ),
+    ),
   },
   { additionalProperties: false },
 )

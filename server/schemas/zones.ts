@@ -74,6 +74,8 @@ export const CheckSchema = Type.Object(
   { additionalProperties: false },
 )
 export type Check = Static<typeof CheckSchema>
+/** The same fields as a query string (GET /api/check/certificate.pdf). */
+export const CheckQuerySchema = Type.Object({ ...CheckSchema.properties }, { additionalProperties: false })
 
 const LonLat = Type.Object({ lon: Type.Number(), lat: Type.Number() })
 export const ConflictDetailSchema = Type.Object({

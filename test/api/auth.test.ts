@@ -81,6 +81,18 @@ describe('sign-in', () => {
     expectErrorBody(response, 401, 'UNAUTHENTICATED')
   })
 
+  it('logout takes no body or {}; an unknown field is refused and the session stays open', async () => {
+    const username = await makeUser()
+    const { token } = await logIn(username)
+    const cookie = `sid=${token}`
+    const refused = await t.request().post('/api/auth/logout').set('Cookie', cookie).set('Origin', t.url).send({ allSessions: true })
+    expectErrorBody(refused, 400, 'VALIDATION_FAILED')
+    expect(refused.body.message).toContain('body/allSessions')
+    await t.request().get('/api/auth/me').set('Cookie', cookie).expect(200)
+    await t.request().post('/api/auth/logout').set('Cookie', cookie).set('Origin', t.url).send({}).expect(204)
+    expectErrorBody(await t.request().get('/api/auth/me').set('Cookie', cookie), 401, 'UNAUTHENTICATED')
+  })
+
   it('logout revokes the session: the old cookie gets 401 afterwards', async () => {
     const username = await makeUser()
     const { token } = await logIn(username)

@@ -295,6 +295,18 @@ function logoutCases(): Case[] {
     c('a body over the limit', { raw: big(1024 * 1024 + 1024), contentType: 'application/json', names: /^body: /, status: 413 }),
     c('multipart/form-data', { raw: '--b\r\n\r\n--b--\r\n', contentType: 'multipart/form-data; boundary=b', names: /content-type|multipart/i, status: 415 }),
     c('no session', { agent: () => t.request(), names: /sign in/, status: 401 }),
+    c('an unknown field', { body: { everywhere: true }, names: /body\/everywhere: is not a known field/ }),
+    c('an array body', { body: [1], names: /^body: must be object/ }),
+    c('a JSON string', { raw: '"bye"', contentType: 'application/json', names: /^body: must be object/ }),
+  ]
+}
+
+function auditStartCases(): Case[] {
+  const route = () => '/api/audits'
+  const c = (label: string, rest: Omit<Case, 'label' | 'method' | 'path'>): Case => ({ label, method: 'post', path: route, ...rest })
+  return [
+    c('an unknown field', { body: { schools: [1] }, names: /body\/schools: is not a known field/ }),
+    c('malformed JSON', { raw: '{', contentType: 'application/json', names: /^body: / }),
   ]
 }
 
@@ -310,6 +322,7 @@ const corpus: [string, Case[]][] = [
   ['POST /api/users', userCases()],
   ['POST /api/auth/login', loginCases()],
   ['POST /api/auth/logout', logoutCases()],
+  ['POST /api/audits', auditStartCases()],
 ]
 
 async function send(testCase: Case & { query?: string }) {

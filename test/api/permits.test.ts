@@ -105,14 +105,6 @@ describe('submission', () => {
     expect(read.body.input.crs).toBe('gcj02')
     expect(Math.abs(read.body.location.lon - read.body.input.lon)).toBeGreaterThan(0.003)
   })
-
-  it('a renewal inside a zone carries the rectification guidance', async () => {
-    const permit = await submit(tobaccoClerk, application({ at: INSIDE, kind: 'renewal' }))
-    expect(permit.screening.verdict).toBe('prohibited')
-    expect(permit.screening.rectification).toMatch(/rectification/)
-    const clear = await submit(tobaccoClerk, application({ at: OUTSIDE, kind: 'renewal' }))
-    expect(clear.screening.rectification).toBeUndefined()
-  })
 })
 
 describe('queue', () => {

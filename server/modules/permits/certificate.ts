@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import PDFDocument from 'pdfkit'
 import { AppError } from '../../errors.ts'
-import type { PermitDetail } from '../../schemas/permits.ts'
+import type { PermitDetail, Rectification } from '../../schemas/permits.ts'
+import type { CheckResult } from '../../schemas/zones.ts'
 
 /**
  * CJK fonts, first found wins: the copy shipped in data/fonts (so a fresh install renders Chinese with
@@ -56,15 +57,33 @@ const polygonsOf = (geometry: { type: string; coordinates: unknown }): Ring[][] 
   geometry.type === 'Polygon' ? [geometry.coordinates as Ring[]] : geometry.type === 'MultiPolygon' ? (geometry.coordinates as Ring[][]) : []
 export { polygonsOf }
 
+/** What a certificate shows beyond the screening: the heading, lines before and after it, and who printed it when. */
+export interface CertificateContent {
+  /** PDF metadata title. */
+  documentTitle: string
+  heading: string
+  subheading: string
+  /** Label and value lines above the location (applicant, business …). */
+  lead: readonly (readonly [string, string])[]
+  screening: CheckResult & { rectification?: Rectification | undefined }
+  /** What the point is called on the drawing. */
+  pointLabel: string
+  schools: readonly DrawnSchool[]
+  /** Label and value lines below the drawing (status, decision …). */
+  tail: readonly (readonly [string, string])[]
+  operator: string
+  printedAt: Date
+}
+
 /**
  * A one-page A4 certificate in Chinese: the point (WGS84 and as entered), the verdict, each school in
  * reach with distance, band, rule and legal basis, a vector drawing of campus, zone, gates, point and
- * measured lines, the decision, the time and the operator.
+ * measured lines, then the caller's lines, the time and the operator. Permits and point checks share it.
  */
-export async function renderCertificate(permit: PermitDetail, schools: readonly DrawnSchool[], operator: string, printedAt: Date): Promise<Buffer> {
+export async function renderCertificate(content: CertificateContent): Promise<Buffer> {
   const font = certificateFont()
   if (!font) throw new AppError('UNAVAILABLE', 'certificate: no CJK font is installed on the server (Debian package fonts-wqy-microhei or fonts-noto-cjk)')
-  const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: `许可审查证明 ${permit.id}`, Author: '固原市校园安全区域系统' } })
+  const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: content.documentTitle, Author: '固原市校园安全区域系统' } })
   const chunks: Buffer[] = []
   doc.on('data', (chunk: Buffer) => chunks.push(chunk))
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -74,21 +93,18 @@ export async function renderCertificate(permit: PermitDetail, schools: readonly 
   doc.registerFont('cjk', font.path, font.family)
   doc.font('cjk')
 
-  const s = permit.screening
-  doc.fontSize(16).text('固原市中小学幼儿园安全区域 · 经营许可选址审查证明', { align: 'center' })
-  doc.fontSize(8).fillColor('#555').text(`Guyuan school safety zones · permit screening certificate · 申请编号 No. ${permit.id} · 版本 ${permit.version}`, { align: 'center' })
+  const s = content.screening
+  doc.fontSize(16).text(content.heading, { align: 'center' })
+  doc.fontSize(8).fillColor('#555').text(content.subheading, { align: 'center' })
   doc.moveDown(0.6).fillColor('black').fontSize(9)
   const line = (label: string, value: string) => doc.text(`${label}：${value}`)
-  line('申请人', `${permit.applicant.name}（身份证号 ${maskId(permit.applicant.idNumber)}）`)
-  line('经营者名称', permit.businessName)
-  line('经营类别 / 申请类型', `${CATEGORY_NAMES[permit.category] ?? permit.category} / ${KIND_NAMES[permit.kind] ?? permit.kind}`)
-  line('经营地址', `${permit.address}（区县代码 ${permit.countyCode}）`)
-  line('位置（WGS84/CGCS2000，用于测量）', `东经 ${permit.location.lon.toFixed(6)}°，北纬 ${permit.location.lat.toFixed(6)}°`)
-  line('位置（申请时输入）', `${permit.input.lon}, ${permit.input.lat}，坐标系 ${CRS_NAMES[permit.input.crs] ?? permit.input.crs}`)
+  for (const [label, value] of content.lead) line(label, value)
+  line('位置（WGS84/CGCS2000，用于测量）', `东经 ${s.location.lon.toFixed(6)}°，北纬 ${s.location.lat.toFixed(6)}°`)
+  line('位置（输入）', `${s.input.lon}, ${s.input.lat}，坐标系 ${CRS_NAMES[s.input.crs] ?? s.input.crs}`)
   doc.moveDown(0.4)
   const prohibited = s.verdict === 'prohibited'
   doc.fontSize(12).fillColor(prohibited ? '#b00020' : '#0a6b2d').text(`审查结论：${prohibited ? `禁止 —— 位于 ${s.conflicts.length} 所学校的安全区域内` : '允许 —— 不在任何学校的安全区域内'}`)
-  doc.fillColor('black').fontSize(8).text(`测量方法：WGS84 椭球面测地线距离（PostGIS geography），精确到 0.1 米；审查时间 ${beijingTime(s.checkedAt)}`)
+  doc.fillColor('black').fontSize(8).text(`经营类别：${CATEGORY_NAMES[s.category] ?? s.category}；测量方法：WGS84 椭球面测地线距离（PostGIS geography），精确到 0.1 米；审查时间 ${beijingTime(s.checkedAt)}`)
   doc.moveDown(0.4).fontSize(9)
 
   if (s.conflicts.length > 0) {
@@ -108,36 +124,80 @@ export async function renderCertificate(permit: PermitDetail, schools: readonly 
   } else {
     doc.text('附近没有登记的学校。')
   }
-  if (s.rectification) doc.moveDown(0.3).fontSize(8.5).fillColor('#8a4b00').text(`整改提示：${s.rectification.split(' The premises')[0]}`).fillColor('black')
+  if (s.rectification) doc.moveDown(0.3).fontSize(8.5).fillColor('#8a4b00').text(`整改提示：${s.rectification.guidance}`).fillColor('black')
 
-  drawMap(doc, permit, schools)
+  drawMap(doc, s, content.schools, content.pointLabel)
 
   doc.fontSize(9).fillColor('black')
-  line('办理状态', STATUS_NAMES[permit.status] ?? permit.status)
-  if (permit.decision) {
-    line('决定', `${permit.decision.decision === 'approve' ? '批准' : '不予批准'}，理由：${permit.decision.reason}`)
-    if (permit.decision.overrideJustification) line('越权批准理由（已报综治办）', permit.decision.overrideJustification)
-    line('决定人 / 时间', `${permit.decision.decidedBy.username}（${permit.decision.decidedBy.role}） / ${beijingTime(permit.decision.decidedAt)}`)
-  }
-  if (permit.licenceNo) line('许可证号', permit.licenceNo)
-  line('提交人 / 时间', `${permit.submittedBy} / ${beijingTime(permit.submittedAt)}`)
-  line('打印人 / 时间', `${operator} / ${beijingTime(printedAt.toISOString())}`)
+  for (const [label, value] of content.tail) line(label, value)
+  line('打印人 / 时间', `${content.operator} / ${beijingTime(content.printedAt.toISOString())}`)
   doc.end()
   return done
 }
 
+/** The permit certificate's lines: applicant, business, kind, address, then status, decision, licence and submission. */
+export function permitCertificate(permit: PermitDetail, schools: readonly DrawnSchool[], operator: string, printedAt: Date): CertificateContent {
+  const tail: [string, string][] = [['办理状态', STATUS_NAMES[permit.status] ?? permit.status]]
+  if (permit.decision) {
+    tail.push(['决定', `${permit.decision.decision === 'approve' ? '批准' : '不予批准'}，理由：${permit.decision.reason}`])
+    if (permit.decision.overrideJustification) tail.push(['越权批准理由（已报综治办）', permit.decision.overrideJustification])
+    if (permit.decision.rectification) {
+      tail.push(['限期整改', `${permit.decision.rectification.measure === 'relocate' ? '迁出安全区域' : '停业关闭'}，期限至 ${permit.decision.rectification.deadline}，期满不再续期`])
+    }
+    tail.push(['决定人 / 时间', `${permit.decision.decidedBy.username}（${permit.decision.decidedBy.role}） / ${beijingTime(permit.decision.decidedAt)}`])
+  }
+  if (permit.licenceNo) tail.push(['许可证号', permit.licenceNo])
+  tail.push(['提交人 / 时间', `${permit.submittedBy} / ${beijingTime(permit.submittedAt)}`])
+  return {
+    documentTitle: `许可审查证明 ${permit.id}`,
+    heading: '固原市中小学幼儿园安全区域 · 经营许可选址审查证明',
+    subheading: `Guyuan school safety zones · permit screening certificate · 申请编号 No. ${permit.id} · 版本 ${permit.version}`,
+    lead: [
+      ['申请人', `${permit.applicant.name}（身份证号 ${maskId(permit.applicant.idNumber)}）`],
+      ['经营者名称', permit.businessName],
+      ['经营类别 / 申请类型', `${CATEGORY_NAMES[permit.category] ?? permit.category} / ${KIND_NAMES[permit.kind] ?? permit.kind}${permit.premisesId !== null && permit.kind !== 'new' ? `（原登记场所 #${permit.premisesId}）` : ''}`],
+      ['经营地址', `${permit.address}（区县代码 ${permit.countyCode}）`],
+    ],
+    screening: permit.screening,
+    pointLabel: '申请位置',
+    schools,
+    tail,
+    operator,
+    printedAt,
+  }
+}
+
+/** The point check certificate's lines: what was asked, for which county, by whom. */
+export function checkCertificate(result: CheckResult, countyCode: string, schools: readonly DrawnSchool[], operator: string, printedAt: Date): CertificateContent {
+  return {
+    documentTitle: `选址测量证明 ${result.location.lon.toFixed(6)},${result.location.lat.toFixed(6)}`,
+    heading: '固原市中小学幼儿园安全区域 · 选址距离测量证明',
+    subheading: 'Guyuan school safety zones · point check certificate (not a licence decision / 非许可决定)',
+    lead: [
+      ['查询经营类别', CATEGORY_NAMES[result.category] ?? result.category],
+      ['所在区县代码', countyCode],
+    ],
+    screening: result,
+    pointLabel: '查询位置',
+    schools,
+    tail: [],
+    operator,
+    printedAt,
+  }
+}
+
 /** The radius map: a local metric frame centred on the point, north up, with a scale bar. */
-function drawMap(doc: PDFKit.PDFDocument, permit: PermitDetail, schools: readonly DrawnSchool[]) {
+function drawMap(doc: PDFKit.PDFDocument, screening: CheckResult, schools: readonly DrawnSchool[], pointLabel: string) {
   const box = { x: 40, y: doc.y + 8, w: 515, h: 300 }
   if (box.y + box.h > 640) box.h = Math.max(160, 640 - box.y)
-  const lon0 = permit.location.lon
-  const lat0 = permit.location.lat
+  const lon0 = screening.location.lon
+  const lat0 = screening.location.lat
   const kx = 111_320 * Math.cos((lat0 * Math.PI) / 180)
   const ky = 110_950
   const local = ([lon, lat]: number[]) => [(lon! - lon0) * kx, (lat! - lat0) * ky] as const
   const points: (readonly [number, number])[] = [[0, 0]]
   for (const school of schools) for (const ring of [...school.zone.flat(), ...school.campus.flat()]) for (const p of ring) points.push(local(p))
-  for (const c of permit.screening.conflicts) points.push(local([c.nearestPoint.lon, c.nearestPoint.lat]))
+  for (const c of screening.conflicts) points.push(local([c.nearestPoint.lon, c.nearestPoint.lat]))
   const extent = Math.max(100, ...points.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))) * 1.1
   const scale = Math.min(box.w, box.h) / (2 * extent)
   const cx = box.x + box.w / 2
@@ -179,14 +239,14 @@ function drawMap(doc: PDFKit.PDFDocument, permit: PermitDetail, schools: readonl
       doc.fillColor('#0d47a1').fontSize(7.5).text(school.name, x + 3, y + 2, { lineBreak: false })
     }
   }
-  for (const c of permit.screening.conflicts) {
-    const [x1, y1] = toPage([permit.location.lon, permit.location.lat])
+  for (const c of screening.conflicts) {
+    const [x1, y1] = toPage([lon0, lat0])
     const [x2, y2] = toPage([c.nearestPoint.lon, c.nearestPoint.lat])
     doc.moveTo(x1, y1).lineTo(x2, y2).lineWidth(1.2).strokeColor('black').stroke()
     doc.fillColor('black').fontSize(7.5).text(`${c.distanceM.toFixed(1)} m`, (x1 + x2) / 2 + 3, (y1 + y2) / 2 - 9, { lineBreak: false })
   }
   doc.circle(cx, cy, 3.5).fill('black')
-  doc.fillColor('black').fontSize(7.5).text('申请位置', cx + 5, cy + 3, { lineBreak: false })
+  doc.fillColor('black').fontSize(7.5).text(pointLabel, cx + 5, cy + 3, { lineBreak: false })
   doc.restore()
 
   // Scale bar (a round number of metres) and north arrow.

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { asGeoJson, pointFromLonLat } from '../../db/postgis.ts'
+import { asGeoJson, geodesicDistance, pointFromLonLat } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -35,6 +35,7 @@ export interface PermitRow {
   decided_at: Date | null
   premises_id: number | null
   licence_no: string | null
+  rectification: unknown
   submitted_by_name: string
   submitted_at: Date
   updated_at: Date
@@ -66,7 +67,7 @@ function scoped(db: Db, scope: Scope) {
 const columns = [
   'id', 'applicant_name', 'applicant_id_number', 'business_name', 'category', 'kind', 'address', 'county_code', 'input_lon', 'input_lat',
   'source_crs', 'status', 'screening', 'screened_at', 'flagged_override', 'decision_reason', 'override_justification', 'decided_by',
-  'decided_by_name', 'decided_role', 'decided_at', 'premises_id', 'licence_no', 'submitted_by_name', 'submitted_at', 'updated_at', 'version',
+  'decided_by_name', 'decided_role', 'decided_at', 'premises_id', 'licence_no', 'rectification', 'submitted_by_name', 'submitted_at', 'updated_at', 'version',
 ] as const
 
 /** One page of permits within the scope, newest first, and the number matching. */
@@ -123,6 +124,8 @@ export interface NewPermit {
   sourceCrs: string
   screening: unknown
   screenedAt: string
+  /** The earlier premises a renewal, relocation or change is for. */
+  premisesId: number | null
   submittedBy: { id: number; username: string }
 }
 
@@ -144,6 +147,7 @@ export async function insertPermit(db: Db, permit: NewPermit): Promise<number> {
       source_crs: permit.sourceCrs,
       screening: JSON.stringify(permit.screening),
       screened_at: permit.screenedAt,
+      premises_id: permit.premisesId,
       submitted_by: permit.submittedBy.id,
       submitted_by_name: permit.submittedBy.username,
     })
@@ -169,6 +173,7 @@ export interface DecisionRecord {
   decidedBy: { id: number; username: string; role: string }
   premisesId: number | null
   licenceNo: string | null
+  rectification: { measure: string; deadline: string } | null
 }
 
 /** Records the decision on a pending permit and bumps the version; false when it was no longer pending. */
@@ -186,6 +191,7 @@ export async function recordDecision(db: Db, id: number, decision: DecisionRecor
       decided_at: sql`now()`,
       premises_id: decision.premisesId,
       licence_no: decision.licenceNo,
+      rectification: decision.rectification === null ? null : JSON.stringify(decision.rectification),
       version: sql`version + 1`,
       updated_at: sql`now()`,
     })
@@ -205,4 +211,55 @@ export async function nextLicenceSerial(db: Db): Promise<number> {
 export async function today(db: Db): Promise<string> {
   const { rows } = await sql<{ d: string }>`select to_char(now() at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as d`.execute(db)
   return rows[0]!.d
+}
+
+export interface PredatingRow {
+  school_id: number
+  school_name: string
+  predates: boolean
+  by_dates: boolean
+  school_since: string
+  premises_since: string
+}
+
+/**
+ * For each school, whether the premises were there first: licence date before opening date when both
+ * are known, otherwise the registry creation times of the two records.
+ */
+export async function predating(db: Db, premisesId: number, schoolIds: readonly number[]): Promise<PredatingRow[]> {
+  if (schoolIds.length === 0) return []
+  const { rows } = await sql<PredatingRow>`
+    select s.id as school_id, s.name as school_name,
+      (p.licensed_on is not null and s.opened_on is not null) as by_dates,
+      case when p.licensed_on is not null and s.opened_on is not null then p.licensed_on < s.opened_on else p.created_at < s.created_at end as predates,
+      case when p.licensed_on is not null and s.opened_on is not null then to_char(s.opened_on, 'YYYY-MM-DD')
+        else to_char(s.created_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') end as school_since,
+      case when p.licensed_on is not null and s.opened_on is not null then to_char(p.licensed_on, 'YYYY-MM-DD')
+        else to_char(p.created_at at time zone 'Asia/Shanghai', 'YYYY-MM-DD') end as premises_since
+    from premises p join schools s on s.id in (${sql.join(schoolIds.map((id) => sql`${id}::int`))})
+    where p.id = ${premisesId}
+    order by s.id`.execute(db)
+  return rows
+}
+
+/** The deadline of the latest rectification period granted to a premises by an approved renewal, if any. */
+export async function grantedRectification(db: Db, premisesId: number): Promise<string | undefined> {
+  const { rows } = await sql<{ deadline: string }>`
+    select rectification->>'deadline' as deadline from permits
+    where premises_id = ${premisesId} and status = 'approved' and rectification is not null
+    order by decided_at desc limit 1`.execute(db)
+  return rows[0]?.deadline
+}
+
+/** Geodesic distance in metres from a premises' registered point to a WGS84 point. */
+export async function distanceFromPremises(db: Db, premisesId: number, lon: number, lat: number): Promise<number | undefined> {
+  const { rows } = await sql<{ d: number }>`
+    select ${geodesicDistance(sql.ref('geom'), pointFromLonLat(lon, lat))} as d from premises where id = ${premisesId}`.execute(db)
+  return rows[0] === undefined ? undefined : Number(rows[0].d)
+}
+
+/** The pending application that names a premises, if any. */
+export async function pendingFor(db: Db, premisesId: number): Promise<number | undefined> {
+  const row = await db.selectFrom('permits').select('id').where('premises_id', '=', premisesId).where('status', '=', 'pending').executeTakeFirst()
+  return row?.id
 }

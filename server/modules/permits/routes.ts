@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { actorOf, requireUser } from '../../plugins/auth.ts'
 import { errorResponses, IdParamsSchema } from '../../schemas/common.ts'
+import { CheckQuerySchema } from '../../schemas/zones.ts'
 import { CreateDecisionSchema, CreatePermitSchema, PermitDetailSchema, PermitPageSchema, PermitQuerySchema, PermitSchema } from '../../schemas/permits.ts'
 import * as service from './service.ts'
 
@@ -10,7 +11,7 @@ import * as service from './service.ts'
 const read = { access: 'user' as const }
 const write = { access: { roles: ['clerk', 'supervisor'] as const } }
 
-/** The permit desk: applications, their screening and decisions. */
+/** The permit desk: applications, their screening and decisions, and the certificates of permits and of point checks. */
 const permitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
   const actor = (request: Parameters<typeof actorOf>[0]) => ({ ...actorOf(request), user: requireUser(request) })
@@ -40,6 +41,22 @@ const permitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const pdf = await service.certificate(db, request.params.id, requireUser(request))
       return reply.type('application/pdf').header('content-disposition', `inline; filename="permit-${request.params.id}.pdf"`).send(pdf)
+    },
+  )
+  app.get(
+    '/api/check/certificate.pdf',
+    {
+      config: read,
+      schema: {
+        tags: ['check'],
+        summary: 'One-page certificate (PDF, Chinese) for any point of Guyuan and a category: point, verdict, schools in reach with rules, a drawing, time and operator',
+        querystring: CheckQuerySchema,
+        response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/pdf' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const pdf = await service.pointCertificate(db, request.query, requireUser(request))
+      return reply.type('application/pdf').header('content-disposition', 'inline; filename="check.pdf"').send(pdf)
     },
   )
   app.post(

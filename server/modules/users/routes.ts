@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { actorOf, checkOrigin, requireUser, SESSION_COOKIE } from '../../plugins/auth.ts'
 import { CreateUserSchema, LoginSchema, UserSchema } from '../../schemas/auth.ts'
-import { errorResponses } from '../../schemas/common.ts'
+import { errorResponses, NoBodySchema } from '../../schemas/common.ts'
 import * as service from './service.ts'
 
 /** Sign-in, sign-out, the current user, and user administration. */
@@ -36,7 +36,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/auth/logout',
-    { config: { access: 'user' }, schema: { tags: ['auth'], summary: 'Sign out; revokes the session', response: { 204: Type.Null(), ...errorResponses } } },
+    { config: { access: 'user' }, schema: { tags: ['auth'], summary: 'Sign out; revokes the session', body: NoBodySchema, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE]
       if (token) await service.logout(app.db, token, actorOf(request))

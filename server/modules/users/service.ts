@@ -44,6 +44,7 @@ export async function login(db: Kysely<Database>, username: string, password: st
     throw new AppError('INVALID_CREDENTIALS', 'username or password is wrong')
   }
   if (row.demo && !(await demoDataLoaded(db))) {
+    await appendAudit(db, { user: null, requestId }, { action: 'login_failed', entityType: 'session', entityId: null, after: { username, reason: 'demo data not loaded' } })
     throw new AppError('INVALID_CREDENTIALS', 'demo users can sign in only while the demo data is loaded')
   }
   const user = toUser(row)

@@ -63,8 +63,9 @@ export async function startAudit(db: Kysely<Database>, actor: Actor): Promise<Au
     const { rows } = await sql<AuditRow>`insert into audits (status, started_by, started_by_name, schools_total, first_log_id)
       values ('running', ${actor.user?.id ?? null}, ${actor.user?.username ?? null}, (select count(*) from schools), (select coalesce(max(id), 0) from audit_log))
       returning *`.execute(trx)
-    await appendAudit(trx, actor, { action: 'start', entityType: 'audit', entityId: rows[0]!.id })
-    return auditOf(rows[0]!)
+    const audit = auditOf(rows[0]!)
+    await appendAudit(trx, actor, { action: 'start', entityType: 'audit', entityId: audit.id, after: audit })
+    return audit
   })
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { actorOf, requireUser } from '../../plugins/auth.ts'
-import { errorResponses, IdParamsSchema } from '../../schemas/common.ts'
+import { errorResponses, IdParamsSchema, NoBodySchema } from '../../schemas/common.ts'
 import {
   AuditSchema,
   CheckResultSchema,
@@ -69,7 +69,7 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => service.zone(db, request.params.id, request.query.category),
   )
 
-  app.post('/api/audits', { config: auditors, schema: { tags: ['audits'], summary: 'Start a full recomputation of every conflict', response: { 202: AuditSchema, ...errorResponses } } }, async (request, reply) => {
+  app.post('/api/audits', { config: auditors, schema: { tags: ['audits'], summary: 'Start a full recomputation of every conflict', body: NoBodySchema, response: { 202: AuditSchema, ...errorResponses } } }, async (request, reply) => {
     const audit = await startAudit(db, actorOf(request))
     runAudit(db, audit.id).then(
       (done) => request.log.info({ auditId: done.id, summary: done.summary }, 'audit finished'),

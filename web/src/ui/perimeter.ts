@@ -191,6 +191,8 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
         h(
           'dl',
           { class: 'facts' },
+          h('dt', {}, t('premisesNo')),
+          h('dd', {}, `#${premises.id}`),
           h('dt', {}, t('categoryLabel')),
           h('dd', {}, categoryName(p.category)),
           h('dt', {}, t('statusFilter')),

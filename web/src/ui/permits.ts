@@ -154,11 +154,18 @@ export function mountPermits(context: ScreenContext): () => void {
         h('dd', {}, `${categoryName(permit.category)} · ${t(KIND_TEXT[permit.kind])}`),
         h('dt', {}, t('address')),
         h('dd', {}, `${permit.address} · ${countyName(permit.countyCode)}`),
+        permit.premisesId ? [h('dt', {}, t('premisesNo')), h('dd', {}, h('a', { href: `#/map?sel=premises:${permit.premisesId}` }, `#${permit.premisesId}`))] : null,
         permit.licenceNo ? [h('dt', {}, t('licenceNo')), h('dd', {}, permit.licenceNo)] : null,
         permit.decision
           ? [
               h('dt', {}, t('decision')),
-              h('dd', {}, `${t(permit.decision.decision === 'approve' ? 'approve' : 'reject')} · ${permit.decision.reason}${permit.decision.overrideJustification ? ` · ${t('overrideJustification')}：${permit.decision.overrideJustification}` : ''}`),
+              h(
+                'dd',
+                {},
+                `${t(permit.decision.decision === 'approve' ? 'approve' : 'reject')} · ${permit.decision.reason}`,
+                permit.decision.overrideJustification ? ` · ${t('overrideJustification')}：${permit.decision.overrideJustification}` : '',
+                permit.decision.rectification ? ` · ${t(permit.decision.rectification.measure === 'close' ? 'measureClose' : 'measureRelocate')} ${permit.decision.rectification.deadline}` : '',
+              ),
               h('dt', {}, t('decidedBy')),
               h('dd', {}, `${permit.decision.decidedBy.username}（${roleName(permit.decision.decidedBy.role)}）· ${dateTime(permit.decision.decidedAt)}`),
             ]
@@ -181,10 +188,20 @@ export function mountPermits(context: ScreenContext): () => void {
     const reason = h('textarea', { id: 'reason', name: 'reason', rows: 3, required: true, maxlength: 2000 })
     const justification = h('textarea', { id: 'override-justification', name: 'overrideJustification', rows: 3, maxlength: 2000 })
     const justificationRow = h('div', { class: 'row', hidden: true }, h('label', { for: 'override-justification' }, t('overrideJustification')), justification)
+    const guidance = permit.screening.rectification
+    const measure = h('select', { id: 'rectification-measure' }, h('option', { value: 'relocate' }, t('measureRelocate')), h('option', { value: 'close' }, t('measureClose')))
+    const deadline = h('input', { id: 'rectification-deadline', type: 'date', max: guidance?.deadlineAtMost ?? undefined })
+    const rectificationRow = h(
+      'div',
+      { class: 'row two', hidden: true },
+      h('div', {}, h('label', { for: 'rectification-measure' }, t('rectificationMeasure')), measure),
+      h('div', {}, h('label', { for: 'rectification-deadline' }, t('rectificationDeadline')), deadline),
+    )
     const error = h('p', { class: 'error', role: 'alert' })
     const submit = h('button', { type: 'submit', class: 'primary', id: 'decide' }, t('decide'))
     const sync = () => {
       justificationRow.hidden = !(conflicted && approve.checked)
+      rectificationRow.hidden = !(guidance && approve.checked)
     }
     approve.addEventListener('change', sync)
     reject.addEventListener('change', sync)
@@ -213,6 +230,7 @@ export function mountPermits(context: ScreenContext): () => void {
               reason: reason.value.trim(),
               version: permit.version,
               ...(decision === 'approve' && conflicted ? { overrideJustification: justification.value.trim() } : {}),
+              ...(decision === 'approve' && guidance ? { rectification: { measure: measure.value as 'relocate' | 'close', deadline: deadline.value } } : {}),
             })
             toast(t('decided'), 'ok')
             view.refreshTiles()
@@ -233,6 +251,7 @@ export function mountPermits(context: ScreenContext): () => void {
       h('div', { class: 'choices', role: 'radiogroup' }, h('label', {}, approve, t('approve')), h('label', {}, reject, t('reject'))),
       h('div', { class: 'row' }, h('label', { for: 'reason' }, t('reason')), reason),
       justificationRow,
+      rectificationRow,
       error,
       submit,
     )
@@ -249,6 +268,12 @@ export function mountPermits(context: ScreenContext): () => void {
     const address = h('input', { id: 'application-address', required: true, maxlength: 300 })
     const kind = h('select', { id: 'application-kind' }, (['new', 'renewal', 'relocation', 'change'] as const).map((k) => h('option', { value: k }, t(KIND_TEXT[k]))))
     const position = h('input', { id: 'application-location', required: true, placeholder: t('coordinatesPlaceholder') })
+    const earlier = h('input', { id: 'application-premises', inputmode: 'numeric', pattern: '[0-9]{1,10}', 'aria-describedby': 'application-premises-hint' })
+    const earlierRow = h('div', { class: 'row', hidden: true }, h('label', { for: 'application-premises' }, t('earlierPremises')), earlier, h('p', { class: 'muted small', id: 'application-premises-hint' }, t('earlierPremisesHint')))
+    kind.addEventListener('change', () => {
+      earlierRow.hidden = kind.value === 'new'
+      earlier.required = kind.value !== 'new'
+    })
     const crs = h('select', { id: 'application-crs' }, (['wgs84', 'cgcs2000', 'gcj02', 'bd09'] as const).map((c) => h('option', { value: c }, t(c === 'wgs84' ? 'crsWgs84' : c === 'cgcs2000' ? 'crsCgcs2000' : c === 'gcj02' ? 'crsGcj02' : 'crsBd09'))))
     const error = h('p', { class: 'error', role: 'alert' })
     const pickHint = h('p', { class: 'muted small', role: 'status' })
@@ -285,6 +310,7 @@ export function mountPermits(context: ScreenContext): () => void {
                 address: address.value.trim(),
                 location: { lon: parsed.lon, lat: parsed.lat, crs: crs.value as CrsName },
                 kind: kind.value as Permit['kind'],
+                ...(kind.value !== 'new' && earlier.value.trim() ? { premisesId: Number(earlier.value.trim()) } : {}),
               })
               off()
               toast(t('submitted'), 'ok')
@@ -299,6 +325,7 @@ export function mountPermits(context: ScreenContext): () => void {
         field('id-number', t('idNumber'), idNumber),
         field('business-name', t('businessName'), business),
         h('div', { class: 'row two' }, field('application-category', t('categoryLabel'), category), field('application-kind', t('kind'), kind)),
+        earlierRow,
         field('application-address', t('address'), address),
         h('div', { class: 'row two' }, field('application-location', t('location'), position), field('application-crs', t('crsLabel'), crs)),
         h('button', { type: 'button', onclick: () => (pickHint.textContent = t('pickOnMapHint')) }, t('pickOnMap')),

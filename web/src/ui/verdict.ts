@@ -1,5 +1,6 @@
 import { api, type CheckResult } from '../api/client.ts'
-import { bandName, categoryName, dateTime, metres, schoolTypeName, t } from '../i18n.ts'
+import type { Rectification } from '../../../server/schemas/permits.ts'
+import { bandName, categoryName, currentLanguage, dateTime, metres, schoolTypeName, t } from '../i18n.ts'
 import type { MapView } from '../map/map-view.ts'
 import { h } from './dom.ts'
 
@@ -7,14 +8,14 @@ const crsLabel = (crs: string) => t(crs === 'wgs84' ? 'crsWgs84' : crs === 'cgcs
 const position = (lon: number, lat: number) => `${lon.toFixed(6)}, ${lat.toFixed(6)}`
 
 /** The verdict card: 禁止/允许, then each school within reach with distance, band, rule and legal basis. */
-export function verdictCard(result: CheckResult, extra: { rectification?: string; footer?: Node[] } = {}): HTMLElement {
+export function verdictCard(result: CheckResult, extra: { rectification?: Rectification; footer?: Node[] } = {}): HTMLElement {
   const prohibited = result.verdict === 'prohibited'
   return h(
     'section',
     { class: `verdict ${prohibited ? 'prohibited' : 'allowed'}`, 'data-verdict': result.verdict, 'aria-label': t('screening') },
     h('div', { class: 'verdict-head' }, h('strong', { class: 'verdict-word' }, t(prohibited ? 'verdictProhibited' : 'verdictAllowed')), h('span', {}, categoryName(result.category))),
     h('p', {}, t(prohibited ? 'verdictProhibitedLong' : 'verdictAllowedLong')),
-    extra.rectification ? h('p', { class: 'rectification' }, h('strong', {}, `${t('rectification')}：`), extra.rectification) : null,
+    extra.rectification ? rectificationNote(extra.rectification) : null,
     h(
       'dl',
       { class: 'facts' },
@@ -59,6 +60,22 @@ export function verdictCard(result: CheckResult, extra: { rectification?: string
         ]
       : null,
     ...(extra.footer ?? []),
+  )
+}
+
+/** Premises older than the school: what the policy asks, which schools came later, and how long a period may run. */
+function rectificationNote(rectification: Rectification): HTMLElement {
+  return h(
+    'div',
+    { class: 'rectification', id: 'rectification' },
+    h('p', {}, h('strong', {}, `${t('rectification')}：`), currentLanguage() === 'zh' ? rectification.guidance : rectification.guidanceEn),
+    h(
+      'ul',
+      { class: 'small' },
+      rectification.predates.map((p) => h('li', {}, `${p.schoolName}：${t('schoolSince')} ${p.schoolSince} · ${t('premisesSince')} ${p.premisesSince}`)),
+    ),
+    rectification.grantedUntil ? h('p', { class: 'error small' }, `${t('rectificationGranted')} ${rectification.grantedUntil}`) : null,
+    rectification.deadlineAtMost ? h('p', { class: 'small' }, `${t('deadlineAtMost')} ${rectification.deadlineAtMost}`) : null,
   )
 }
 

@@ -1,0 +1,62 @@
+import { buildApp } from '../server/app.ts'
+import { loadConfig } from '../server/config.ts'
+import { createUser } from '../server/modules/users/service.ts'
+import { bulkLoad, figure, openBenchDatabase } from './support.ts'
+
+const GUYUAN: [number, number, number, number] = [105.32, 35.24, 106.95, 36.52]
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+/**
+ * Point certificates (GET /api/check/certificate.pdf) one at a time through HTTP at premises points of
+ * a generated registry over Guyuan: p50/p99 and the PDF size. Rendering embeds a subset of the CJK font.
+ *   npm run bench -- certificate [--schools 2000] [--premises 20000] [--requests 100]
+ */
+export async function benchCertificate(args: Record<string, string>) {
+  const schools = Number(args.schools ?? 2000)
+  const premises = Number(args.premises ?? 20_000)
+  const requests = Number(args.requests ?? 100)
+  const handle = await openBenchDatabase('certificate')
+  console.log(`certificate benchmark on ${handle.where}: ${schools} schools, ${premises} premises over Guyuan; ${requests} certificates`)
+  try {
+    const gen = await bulkLoad(handle, { schools, premises, bbox: GUYUAN })
+    const points: [number, number][] = []
+    for (const p of gen.premises()) {
+      points.push(p.geometry.coordinates as [number, number])
+      if (points.length >= requests) break
+    }
+    const app = await buildApp(loadConfig({}, { port: 0, logLevel: 'silent', serveWeb: false, loadDemoData: false, loginRateLimitPerMinute: 1000 }), { database: handle, logger: false })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+    await createUser(app.db, { username: 'bench', password: 'bench-password-1', department: 'tobacco', role: 'clerk' }, { user: null, requestId: 'bench' })
+    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }) })
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+
+    const took: number[] = []
+    const sizes: number[] = []
+    let refused = 0
+    // The first 10 warm up (font parsing, query plans) and are not counted.
+    for (let i = 0; i < points.length + 10; i += 1) {
+      const [lon, lat] = points[i % points.length]!
+      const t = performance.now()
+      const response = await fetch(`${url}/api/check/certificate.pdf?lon=${lon}&lat=${lat}&category=tobacco_retail`, { headers: { cookie } })
+      const body = Buffer.from(await response.arrayBuffer())
+      if (i < 10) continue
+      if (response.status !== 200) {
+        refused += 1 // generated points can fall just outside the county outlines
+        continue
+      }
+      took.push(performance.now() - t)
+      sizes.push(body.length)
+    }
+    await app.close()
+    took.sort((a, b) => a - b)
+    sizes.sort((a, b) => a - b)
+    figure('point certificate through HTTP p50', percentile(took, 50), 'ms')
+    figure('point certificate through HTTP p99', percentile(took, 99), 'ms')
+    figure('certificate size p50', percentile(sizes, 50) / 1024, 'KiB')
+    console.log(`${took.length} certificates measured, ${refused} points refused (outside the counties)`)
+  } finally {
+    await handle.close()
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * Every state-changing route of the whole service writes an audit entry: who (user id, username),
+ * role, department, when, what (action, entity), before and after where they apply, and the request
+ * id the response carries. The routes come from the app's own inventory, so a new POST/PUT/PATCH/DELETE
+ * route without an entry in the table below fails this test until it is exercised here.
+ */
+import type { Response } from 'supertest'
+import type TestAgent from 'supertest/lib/agent.js'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { GUYUAN, offset, premisesFeature, schoolFeature } from '../factories/registry.ts'
+import { startTestApp, TEST_PASSWORD, type TestApp } from '../helpers/app.ts'
+
+let t: TestApp
+let admin: TestAgent
+let education: TestAgent
+let tobacco: TestAgent
+let governance: TestAgent
+let people: Record<'admin' | 'education' | 'tobacco' | 'governance', { id: number; username: string; role: string; department: string }>
+
+const CENTRE = [GUYUAN.lon, GUYUAN.lat] as const
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+interface Expected {
+  action: string
+  entityType: string
+  /** Who is recorded: a signed-in user, or nobody (a failed sign-in, where `after.username` says who tried). */
+  by: keyof typeof people | 'nobody'
+  before?: boolean
+  after?: boolean
+}
+interface Exercise {
+  name: string
+  run: () => Promise<Response>
+  status: number
+  expected: Expected[]
+}
+/** Routes that change nothing although they are POSTs: they must write no entry. */
+interface ReadOnly {
+  readOnly: string
+  run: () => Promise<Response>
+}
+
+function idNumber(serial: number): string {
+  const body = `64040219900101${String(serial).padStart(3, '0')}`
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+  return body + '10X98765432'[weights.reduce((total, w, i) => total + w * Number(body[i]), 0) % 11]!
+}
+const permitBody = (serial: number, at: readonly number[], extra: object = {}) => ({
+  applicant: { name: '赵六', idNumber: idNumber(serial) },
+  businessName: `审计测试店${serial}`,
+  category: 'tobacco_retail',
+  address: '原州区审计街1号',
+  location: { lon: at[0], lat: at[1] },
+  kind: 'new',
+  ...extra,
+})
+
+let schoolId: number
+let premisesId: number
+let ruleId: number
+let ruleVersion: number
+
+/** How to exercise each state-changing route, keyed `METHOD url` as the app registers it. */
+const table: Record<string, (Exercise | ReadOnly)[]> = {
+  'POST /api/auth/login': [
+    {
+      name: 'sign-in',
+      run: () => t.request().post('/api/auth/login').send({ username: people.tobacco.username, password: TEST_PASSWORD }),
+      status: 200,
+      expected: [{ action: 'login', entityType: 'session', by: 'tobacco' }],
+    },
+    {
+      name: 'failed sign-in',
+      run: () => t.request().post('/api/auth/login').send({ username: people.tobacco.username, password: 'wrong password' }),
+      status: 401,
+      expected: [{ action: 'login_failed', entityType: 'session', by: 'nobody', after: true }],
+    },
+  ],
+  'POST /api/auth/logout': [
+    {
+      name: 'sign-out',
+      run: async () => {
+        const agent = t.request().set('Origin', t.url)
+        await agent.post('/api/auth/login').send({ username: people.governance.username, password: TEST_PASSWORD }).expect(200)
+        return agent.post('/api/auth/logout')
+      },
+      status: 204,
+      expected: [{ action: 'logout', entityType: 'session', by: 'governance' }],
+    },
+  ],
+  'POST /api/users': [
+    {
+      name: 'create a user',
+      run: () => admin.post('/api/users').send({ username: 'audited_user', password: 'a long enough password', department: 'market', role: 'clerk' }),
+      status: 201,
+      expected: [{ action: 'create', entityType: 'user', by: 'admin', after: true }],
+    },
+  ],
+  'POST /api/schools': [
+    {
+      name: 'register a school',
+      run: async () => {
+        const response = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTRE, 0, 3000), name: '审计小学' }))
+        schoolId = response.body.id
+        return response
+      },
+      status: 201,
+      expected: [{ action: 'create', entityType: 'school', by: 'education', after: true }],
+    },
+  ],
+  'PATCH /api/schools/:id': [
+    {
+      name: 'change a school',
+      run: () => education.patch(`/api/schools/${schoolId}`).send({ properties: { students: 901 } }),
+      status: 200,
+      expected: [{ action: 'update', entityType: 'school', by: 'education', before: true, after: true }],
+    },
+  ],
+  'DELETE /api/schools/:id': [
+    {
+      name: 'remove a school',
+      run: () => education.delete(`/api/schools/${schoolId}`),
+      status: 204,
+      expected: [{ action: 'delete', entityType: 'school', by: 'education', before: true }],
+    },
+  ],
+  'POST /api/premises': [
+    {
+      name: 'register premises',
+      run: async () => {
+        const response = await tobacco.post('/api/premises').send(premisesFeature({ at: offset(CENTRE, 0, 5000), licenceNo: 'AUDIT-1' }))
+        premisesId = response.body.id
+        return response
+      },
+      status: 201,
+      expected: [{ action: 'create', entityType: 'premises', by: 'tobacco', after: true }],
+    },
+  ],
+  'PATCH /api/premises/:id': [
+    {
+      name: 'change premises',
+      run: () => tobacco.patch(`/api/premises/${premisesId}`).send({ properties: { name: '改名烟店' } }),
+      status: 200,
+      expected: [{ action: 'update', entityType: 'premises', by: 'tobacco', before: true, after: true }],
+    },
+  ],
+  'DELETE /api/premises/:id': [
+    {
+      name: 'remove premises',
+      run: () => tobacco.delete(`/api/premises/${premisesId}`),
+      status: 204,
+      expected: [{ action: 'delete', entityType: 'premises', by: 'tobacco', before: true }],
+    },
+  ],
+  'POST /api/import/:kind': [
+    {
+      name: 'import schools',
+      run: () => education.post('/api/import/schools').send({ type: 'FeatureCollection', features: [schoolFeature({ center: offset(CENTRE, 0, 7000), name: '导入小学' })] }),
+      status: 201,
+      expected: [{ action: 'import', entityType: 'school', by: 'education', after: true }],
+    },
+    {
+      name: 'import premises (CSV)',
+      run: () => tobacco.post('/api/import/premises').set('Content-Type', 'text/csv').send(`name,category,countyCode,lon,lat\n导入烟店,tobacco_retail,640402,${CENTRE[0]},${CENTRE[1] + 0.08}\n`),
+      status: 201,
+      expected: [{ action: 'import', entityType: 'premises', by: 'tobacco', after: true }],
+    },
+  ],
+  'PUT /api/rules/:id': [
+    {
+      name: 'change a rule',
+      run: () => governance.put(`/api/rules/${ruleId}`).send({ legalBasis: '审计测试依据', reason: '审计测试', version: ruleVersion }),
+      status: 200,
+      expected: [{ action: 'update', entityType: 'rule', by: 'governance', before: true, after: true }],
+    },
+  ],
+  'POST /api/rules/preview': [{ readOnly: 'a what-if computation that saves nothing', run: () => governance.post('/api/rules/preview').send({ rules: [{ category: 'lottery_outlet', limitM: 150 }] }) }],
+  'POST /api/check': [{ readOnly: 'a verdict for a point, saved nowhere', run: () => tobacco.post('/api/check').send({ lon: CENTRE[0], lat: CENTRE[1], category: 'tobacco_retail' }) }],
+  'POST /api/audits': [
+    {
+      name: 'start a full audit',
+      run: () => governance.post('/api/audits'),
+      status: 202,
+      expected: [{ action: 'start', entityType: 'audit', by: 'governance', after: true }],
+    },
+  ],
+  'POST /api/permits': [
+    {
+      name: 'submit an application',
+      run: () => tobacco.post('/api/permits').send(permitBody(1, offset(CENTRE, 0, 6000))),
+      status: 201,
+      expected: [{ action: 'submit', entityType: 'permit', by: 'tobacco', after: true }],
+    },
+  ],
+  'POST /api/permits/:id/decision': [
+    {
+      name: 'approve an application',
+      run: async () => {
+        const permit = await tobacco.post('/api/permits').send(permitBody(2, offset(CENTRE, 0, 6500))).expect(201)
+        return tobacco.post(`/api/permits/${permit.body.id}/decision`).send({ decision: 'approve', reason: '审计', version: 1 })
+      },
+      status: 200,
+      expected: [
+        { action: 'create', entityType: 'premises', by: 'tobacco', after: true },
+        { action: 'decide', entityType: 'permit', by: 'tobacco', before: true, after: true },
+      ],
+    },
+  ],
+}
+
+beforeAll(async () => {
+  t = await startTestApp()
+  const signed = {
+    admin: await t.signIn({ department: 'admin', role: 'admin' }),
+    education: await t.signIn({ department: 'education', role: 'clerk', countyCode: '640402' }),
+    tobacco: await t.signIn({ department: 'tobacco', role: 'supervisor', countyCode: '640402' }),
+    governance: await t.signIn({ department: 'governance', role: 'supervisor' }),
+  }
+  admin = signed.admin.agent
+  education = signed.education.agent
+  tobacco = signed.tobacco.agent
+  governance = signed.governance.agent
+  people = { admin: signed.admin.user, education: signed.education.user, tobacco: signed.tobacco.user, governance: signed.governance.user }
+  const rule = (await governance.get('/api/rules').query({ category: 'internet_cafe', schoolType: 'primary' }).expect(200)).body.rules[0]
+  ruleId = rule.id
+  ruleVersion = rule.version
+})
+
+afterAll(async () => {
+  // The audit started above runs in the background: let it finish before the database closes.
+  for (let i = 0; i < 200; i += 1) {
+    const audits = (await governance.get('/api/audits')).body.audits as { status: string }[]
+    if (audits.every((a) => a.status !== 'running')) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  await t?.close()
+})
+
+const key = (method: string, url: string) => `${method} ${url}`
+
+it('the inventory lists the service’s state-changing routes, and every one is in the table', () => {
+  const unsafe = [...new Set(t.app.routeInventory.filter((r) => UNSAFE.has(r.method)).map((r) => key(r.method, r.url)))]
+  expect(unsafe.length).toBeGreaterThanOrEqual(15)
+  const missing = unsafe.filter((route) => !(route in table))
+  expect(missing, `state-changing routes with no audit exercise in test/api/audit-trail.test.ts: ${missing.join(', ')}`).toEqual([])
+  const stale = Object.keys(table).filter((route) => !unsafe.includes(route))
+  expect(stale, `table entries for routes the app no longer has: ${stale.join(', ')}`).toEqual([])
+})
+
+it('every exercise of every state-changing route writes its audit entries, with who, role, department, when, what, before/after and the request id', async () => {
+  const routes = [...new Set(t.app.routeInventory.filter((r) => UNSAFE.has(r.method)).map((r) => key(r.method, r.url)))]
+  const unexercised: string[] = []
+  for (const route of routes) {
+    const exercises = table[route] ?? []
+    if (exercises.length === 0) unexercised.push(route)
+    for (const exercise of exercises) {
+      const startedAt = Date.now()
+      const response = await exercise.run()
+      const requestId = response.headers['x-request-id']
+      expect(requestId, route).toMatch(/^[0-9a-f-]{36}$/)
+      const entries = await t.app.db.selectFrom('audit_log').selectAll().where('request_id', '=', requestId!).orderBy('id').execute()
+      if ('readOnly' in exercise) {
+        expect(response.status, `${route}: ${JSON.stringify(response.body)}`).toBe(200)
+        expect(entries, `${route} is read-only (${exercise.readOnly}) yet wrote audit entries`).toEqual([])
+        continue
+      }
+      const label = `${route} (${exercise.name})`
+      expect(response.status, `${label}: ${JSON.stringify(response.body)}`).toBe(exercise.status)
+      expect(entries.map((e) => `${e.action} ${e.entity_type}`), label).toEqual(exercise.expected.map((e) => `${e.action} ${e.entityType}`))
+      exercise.expected.forEach((expected, i) => {
+        const entry = entries[i]!
+        if (expected.by === 'nobody') {
+          expect({ userId: entry.user_id, role: entry.role, department: entry.department }, label).toEqual({ userId: null, role: null, department: null })
+        } else {
+          const user = people[expected.by]
+          expect({ userId: entry.user_id, username: entry.username, role: entry.role, department: entry.department }, label).toEqual({
+            userId: user.id,
+            username: user.username,
+            role: user.role,
+            department: user.department,
+          })
+        }
+        const at = new Date(entry.at).getTime()
+        expect(at, `${label}: when`).toBeGreaterThanOrEqual(startedAt - 5_000)
+        expect(at, `${label}: when`).toBeLessThanOrEqual(Date.now() + 5_000)
+        expect(entry.request_id, label).toBe(requestId)
+        if (expected.before) expect(entry.before, `${label}: before`).not.toBeNull()
+        if (expected.after) expect(entry.after, `${label}: after`).not.toBeNull()
+        if (expected.action === 'login_failed') expect(entry.after, label).toMatchObject({ username: people.tobacco.username })
+        if (!['login', 'login_failed', 'logout'].includes(expected.action)) expect(entry.entity_id, `${label}: which record`).not.toBeNull()
+      })
+    }
+  }
+  expect(unexercised, 'state-changing routes no exercise walked').toEqual([])
+})
