@@ -288,8 +288,13 @@ describe('map desk in Chromium', () => {
     await as('education')
     const education = await apiAs('education')
     const school = (await education.get('/api/schools').query({ q: conflict.schoolName, limit: 1 })).body.features[0]
-    const [lon, lat] = school.geometry.type === 'Polygon' ? school.geometry.coordinates[0][0] : school.geometry.coordinates[0][0][0]
-    await page.goto(`/#/map?sel=school:${school.id}&at=17.00/${lat.toFixed(5)}/${lon.toFixed(5)}`)
+    // The new outline is the campus's bounding box, so its gates stay within reach.
+    const ring: number[][] = school.geometry.type === 'Polygon' ? school.geometry.coordinates[0] : school.geometry.coordinates[0][0]
+    const lon = Math.min(...ring.map((p) => p[0]!))
+    const lat = Math.min(...ring.map((p) => p[1]!))
+    const width = Math.max(...ring.map((p) => p[0]!)) - lon
+    const height = Math.max(...ring.map((p) => p[1]!)) - lat
+    await page.goto(`/#/map?sel=school:${school.id}&at=16.00/${(lat + height / 2).toFixed(6)}/${(lon + width / 2).toFixed(6)}`)
     await expect.poll(() => page.textContent('#details')).toContain(school.properties.name)
     await page.click('#tool-draw:not([disabled])')
     await page.waitForSelector('#draw-save')
@@ -302,16 +307,16 @@ describe('map desk in Chromium', () => {
     }
     // A bow tie crosses itself: refused before anything is sent.
     await click(0, 0)
-    await click(0.0008, 0.0006)
-    await click(0.0008, 0)
-    await click(0, 0.0006)
+    await click(width, height)
+    await click(width, 0)
+    await click(0, height)
     await expect.poll(() => page.textContent('#draw-problems')).toMatch(/intersect|cross/i)
     expect(await page.isDisabled('#draw-save')).toBe(true)
     await page.click('.tool-box button:has-text("↺")')
     await click(0, 0)
-    await click(0.0008, 0)
-    await click(0.0008, 0.0006)
-    await click(0, 0.0006)
+    await click(width, 0)
+    await click(width, height)
+    await click(0, height)
     await expect.poll(() => page.isDisabled('#draw-save')).toBe(false)
     await page.click('#draw-save')
     await expect.poll(async () => `${await page.textContent('#toasts')} ${await page.textContent('.tool-box')}`).toContain('已保存')

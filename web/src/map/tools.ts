@@ -5,7 +5,7 @@
  */
 import geodesic from 'geographiclib-geodesic'
 import type { MapMouseEvent } from 'maplibre-gl'
-import { validateCampus, type GeometryProblem } from '../../../server/geo/validate.ts'
+import { validateCampus, validateGates, type CampusGeometry, type GeometryProblem } from '../../../server/geo/validate.ts'
 import type { MapView } from './map-view.ts'
 
 const WGS84 = geodesic.Geodesic.WGS84
@@ -81,7 +81,12 @@ export interface CampusEdit extends Tool {
  * last; Backspace removes the last; "redraw" starts from nothing. Other parts and holes are kept as they are.
  * Every change is validated and reported through onChange.
  */
-export function startCampusEdit(view: MapView, initial: GeoJSON.Polygon | GeoJSON.MultiPolygon | null, onChange: (problems: GeometryProblem[], areaM2: number | null) => void): CampusEdit & { redraw(): void } {
+export function startCampusEdit(
+  view: MapView,
+  initial: GeoJSON.Polygon | GeoJSON.MultiPolygon | null,
+  gates: readonly (readonly number[])[],
+  onChange: (problems: GeometryProblem[], areaM2: number | null) => void,
+): CampusEdit & { redraw(): void } {
   const polygons: GeoJSON.Position[][][] = initial ? (initial.type === 'Polygon' ? [initial.coordinates] : initial.coordinates).map((p) => p.map((r) => r.map((c) => [c[0]!, c[1]!]))) : [[[]]]
   const first = polygons[0]!
   let ring: GeoJSON.Position[] = (first[0] ?? []).slice(0, -1)
@@ -101,20 +106,25 @@ export function startCampusEdit(view: MapView, initial: GeoJSON.Polygon | GeoJSO
     view.setOverlay('tool', { type: 'FeatureCollection', features })
     if (!geometry) onChange([{ field: 'geometry', message: 'needs at least 3 corners' }], null)
     else {
-      const problems = validateCampus(geometry, 'geometry')
+      // The school keeps its gates, so they must still lie within reach of the new outline, as the API checks.
+      let problems = validateCampus(geometry, 'geometry')
+      if (problems.length === 0) problems = validateGates(gates, geometry as CampusGeometry, 'properties/gates')
       onChange(problems, problems.length === 0 ? geodesicAreaM2([...ring, ring[0]!]) : null)
     }
   }
+  // Hit-test against the corners as they are now, not as last drawn: a redraw reaches the screen a frame later.
   const vertexAt = (event: MapMouseEvent): number => {
-    const hits = view.map.queryRenderedFeatures(
-      [
-        [event.point.x - 6, event.point.y - 6],
-        [event.point.x + 6, event.point.y + 6],
-      ],
-      { layers: ['tool-vertex'] },
-    )
-    const index = hits[0]?.properties?.index
-    return typeof index === 'number' ? index : -1
+    let best = -1
+    let bestDistance = 8
+    ring.forEach((corner, index) => {
+      const p = view.map.project(corner as [number, number])
+      const distance = Math.hypot(p.x - event.point.x, p.y - event.point.y)
+      if (distance <= bestDistance) {
+        best = index
+        bestDistance = distance
+      }
+    })
+    return best
   }
   const down = (event: MapMouseEvent) => {
     const index = vertexAt(event)

@@ -117,7 +117,7 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
     const problems = h('ul', { class: 'problems', id: 'draw-problems' })
     const area = h('p', { class: 'muted small' })
     const save = h('button', { type: 'button', class: 'primary', id: 'draw-save', disabled: true }, t('save'))
-    const edit = startCampusEdit(view, school.geometry as GeoJSON.Polygon | GeoJSON.MultiPolygon, (found: GeometryProblem[], areaM2) => {
+    const edit = startCampusEdit(view, school.geometry as GeoJSON.Polygon | GeoJSON.MultiPolygon, school.properties.gates, (found: GeometryProblem[], areaM2) => {
       problems.replaceChildren(...found.map((p) => h('li', { class: 'error small' }, `${p.field}: ${p.message}`)))
       area.textContent = areaM2 === null ? '' : `${t('area')}：${Math.round(areaM2).toLocaleString()} m²`
       save.disabled = found.length > 0
