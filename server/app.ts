@@ -22,6 +22,8 @@ import importRoutes from './modules/registry/import-routes.ts'
 import zonesRoutes from './modules/zones/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
 import auditRoutes from './modules/audit/routes.ts'
+import searchRoutes from './modules/search/routes.ts'
+import { fillMissingPinyin } from './modules/search/repository.ts'
 import { failInterruptedAudits } from './modules/zones/audit-job.ts'
 
 declare module 'fastify' {
@@ -53,6 +55,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const database = options.database ?? (await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
   if (!options.database) await migrateToLatest(database.db)
   await failInterruptedAudits(database.db)
+  await fillMissingPinyin(database.db)
   app.decorate('config', config)
   app.decorate('db', database.db)
   app.decorate('databaseKind', database.kind)
@@ -87,6 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(zonesRoutes)
   await app.register(permitsRoutes)
   await app.register(auditRoutes)
+  await app.register(searchRoutes)
   return app
 }
 
