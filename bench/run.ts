@@ -2,10 +2,11 @@ import { parseFlags } from '../scripts/cli.ts'
 import { benchAudit } from './audit.ts'
 import { benchCheck } from './check.ts'
 import { benchImport } from './import.ts'
+import { benchSearch } from './search.ts'
 import { benchStartup } from './startup.ts'
 
-// npm run bench -- <startup|import|audit|check> [--flag value …]
-const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck }
+// npm run bench -- <startup|import|audit|check|search> [--flag value …]
+const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck, search: benchSearch }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
 if (!bench) {

@@ -16,6 +16,8 @@ const list = (values: string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '
 //                matching), and LIKE on search_key confirms the few candidates.
 // Chinese names are short (8–20 characters), so a row holds about 30 grams: the index stays a few times
 // the size of the names, and a query touches posting lists, never the table, whatever its size.
+// The GIN indexes do without a pending list (fastupdate off): only autovacuum merges that list, the
+// embedded database has none, and every search would read the whole list until it reached 4 MB.
 // Pinyin (search_pinyin, search_initials) needs a dictionary the database does not have: the service
 // writes those two columns and fills any that are missing when it starts.
 const TABLES = ['schools', 'premises', 'townships', 'villages', 'address_points']
@@ -53,7 +55,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql`alter table ${t} add column search_pinyin text`.execute(db)
     await sql`alter table ${t} add column search_initials text`.execute(db)
     await sql`create index ${sql.raw(`${table}_search_key_idx`)} on ${t} (search_key text_pattern_ops)`.execute(db)
-    await sql`create index ${sql.raw(`${table}_search_grams_idx`)} on ${t} using gin (search_grams)`.execute(db)
+    await sql`create index ${sql.raw(`${table}_search_grams_idx`)} on ${t} using gin (search_grams) with (fastupdate = off)`.execute(db)
     await sql`create index ${sql.raw(`${table}_search_pinyin_idx`)} on ${t} (search_pinyin text_pattern_ops)`.execute(db)
     await sql`create index ${sql.raw(`${table}_search_initials_idx`)} on ${t} (search_initials text_pattern_ops)`.execute(db)
   }

@@ -7,71 +7,66 @@ import { pinyinColumns } from './pinyin.ts'
 type Db = Kysely<Database> | Transaction<Database>
 
 /**
- * How each kind is searched. Table and column names come only from here. `point` is what a result shows
- * (a school's point on its campus surface), `geom` what "near" measures to (the campus itself; a village,
- * which has no position, by its township's seat, so it cannot walk a spatial index).
+ * How each kind is searched. Table and column names come only from here. `geom` is what "near" measures
+ * to (a campus itself; a village, which has no position, by its township's seat, so it cannot walk a
+ * spatial index); `point` what a result shows, from the ranked row `c` (a school's point on its campus).
  */
 interface KindSource {
   from: RawBuilder<unknown>
-  id: RawBuilder<unknown>
-  point: RawBuilder<unknown>
+  columns: RawBuilder<unknown>
   geom: RawBuilder<unknown>
+  point: RawBuilder<unknown>
   indexedGeom: boolean
-  extra: RawBuilder<unknown>
 }
 
 const SOURCES: Record<SearchKind, KindSource> = {
   school: {
     from: sql`schools t`,
-    id: sql`t.id::text`,
-    point: sql`ST_PointOnSurface(t.geom)`,
+    columns: sql`t.id::text as id, t.name, t.school_type as type, t.address, null::text as township_name`,
     geom: sql`t.geom`,
+    point: sql`ST_PointOnSurface(c.geom)`,
     indexedGeom: true,
-    extra: sql`t.name, t.school_type as type, t.address, null::text as township_name`,
   },
   premises: {
     from: sql`premises t`,
-    id: sql`t.id::text`,
-    point: sql`t.geom`,
+    columns: sql`t.id::text as id, t.name, t.category as type, t.address, null::text as township_name`,
     geom: sql`t.geom`,
+    point: sql`c.geom`,
     indexedGeom: true,
-    extra: sql`t.name, t.category as type, t.address, null::text as township_name`,
   },
   township: {
     from: sql`townships t`,
-    id: sql`t.code::text`,
-    point: sql`t.geom`,
+    columns: sql`t.code::text as id, t.name, null::text as type, null::text as address, null::text as township_name`,
     geom: sql`t.geom`,
+    point: sql`c.geom`,
     indexedGeom: true,
-    extra: sql`t.name, null::text as type, null::text as address, null::text as township_name`,
   },
   village: {
     from: sql`villages t left join townships w on w.code = t.township_code`,
-    id: sql`t.code::text`,
-    point: sql`null::geometry`,
+    columns: sql`t.code::text as id, t.name, null::text as type, null::text as address, w.name as township_name`,
     geom: sql`w.geom`,
+    point: sql`null::geometry`,
     indexedGeom: false,
-    extra: sql`t.name, null::text as type, null::text as address, w.name as township_name`,
   },
   address: {
     from: sql`address_points t`,
-    id: sql`t.id::text`,
-    point: sql`t.geom`,
+    columns: sql`t.id::text as id, t.address as name, null::text as type, null::text as address, null::text as township_name`,
     geom: sql`t.geom`,
+    point: sql`c.geom`,
     indexedGeom: true,
-    extra: sql`t.address as name, null::text as type, null::text as address, null::text as township_name`,
   },
 }
 
 /** One way a name can match, best first; `score` is what the API reports. */
 export type MatchTier = 'exact' | 'prefix' | 'substring' | 'ordered' | 'pinyin'
 
-/** A tier's test as SQL over the row alias `t`: `indexed` lets an index find candidates, `plain` the same test hidden from indexes. */
+/** A tier's test as SQL over the row alias `t`, written so that the key's indexes find the candidates. */
 export interface TierCondition {
   tier: MatchTier
   indexed: RawBuilder<boolean>
-  plain: RawBuilder<boolean>
-  /** Candidates come from the key's b-tree in key order (exact and prefix), so the shortest keys come first. */
+  /** The prefix tier also holds the exact matches: rows whose key is this one are ranked first, as 'exact'. */
+  exactKey?: string
+  /** Candidates come from the key's b-tree in key order (exact and prefix): the exact match comes first. */
   keyOrder: boolean
 }
 
@@ -83,7 +78,6 @@ export interface SearchRow {
   type: string | null
   address: string | null
   township_name: string | null
-  county_name: string | null
   county_code: string
   key_length: number
   lon: number | null
@@ -108,52 +102,65 @@ export async function searchKeyOf(db: Db, q: string): Promise<string> {
   return rows[0]?.key ?? ''
 }
 
-const output = (source: KindSource, near: ChildQuery['near']) => sql`
-  ${source.id} as id, ${source.extra}, t.county_code::text as county_code, length(t.search_key) as key_length,
-  ST_X(${source.point}) as lon, ST_Y(${source.point}) as lat,
-  ${near ? sql`ST_Distance(${source.geom}::geography, ${pointFromLonLat(near[0], near[1])}::geography)` : sql`null::float8`} as distance_m`
-
 const countyFilter = (countyCode: string | undefined) => (countyCode ? sql`and t.county_code = ${countyCode}` : sql``)
+
+/** A candidate row: cheap columns only; positions and distances are computed for the few rows kept. */
+const candidate = (source: KindSource, child: ChildQuery) => sql`
+  ${source.columns}, t.county_code::text as county_code, length(t.search_key) as key_length, ${source.geom} as geom,
+  ${child.condition.exactKey === undefined ? sql`false` : sql`t.search_key = ${child.condition.exactKey}`} as exact,
+  ${child.near ? sql`${source.geom} <-> ${pointFromLonLat(child.near[0], child.near[1])}` : sql`null::float8`} as planar_distance`
+
+/** The row as the service reads it, from a ranked candidate `c`. */
+const shown = (source: KindSource, child: ChildQuery, candidates: RawBuilder<unknown>) => sql`
+  ${child.kind}::text as kind, case when c.exact then 'exact' else ${child.condition.tier}::text end as tier,
+  c.id, c.name, c.type, c.address, c.township_name, c.county_code, c.key_length,
+  ST_X(${source.point}) as lon, ST_Y(${source.point}) as lat,
+  ${child.near ? sql`ST_Distance(c.geom::geography, ${pointFromLonLat(child.near[0], child.near[1])}::geography)` : sql`null::float8`} as distance_m,
+  ${candidates} as candidates`
 
 /**
  * One (tier, kind) part of a search: at most `cap + 1` candidates straight from the key's indexes, ranked
- * (nearest first with `near`, else shortest name first) and cut to `limit`. Every row also says how many
- * candidates there were, so the caller knows when the cap was reached.
+ * (exact first; then nearest first with `near`, else shortest name first) and cut to `limit`. Every row
+ * also says how many candidates there were, so the caller knows when the cap was reached.
  */
 function rankedChild(child: ChildQuery): RawBuilder<SearchRow> {
   const source = SOURCES[child.kind]
-  const { condition, near } = child
-  const order = near
-    ? sql`c.planar_distance nulls last, c.key_length, c.id`
-    : sql`c.key_length, c.id`
-  return sql<SearchRow>`(select ${child.kind}::text as kind, ${condition.tier}::text as tier, c.*, count(*) over () as candidates,
-      (select name from counties where code = c.county_code) as county_name
+  const order = child.near ? sql`m.exact desc, m.planar_distance nulls last, m.key_length, m.id` : sql`m.exact desc, m.key_length, m.id`
+  return sql<SearchRow>`(select ${shown(source, child, sql`c.candidates`)}
     from (
-      select ${output(source, near)}, ${near ? sql`${source.geom} <-> ${pointFromLonLat(near[0], near[1])}` : sql`null::float8`} as planar_distance
-      from ${source.from}
-      where ${condition.indexed} ${countyFilter(child.countyCode)}
-      ${condition.keyOrder ? sql`order by t.search_key` : sql``}
-      limit ${child.cap + 1}
-    ) c
-    order by ${order}
-    limit ${child.limit})`
+      select m.*, count(*) over () as candidates
+      from (
+        select ${candidate(source, child)}
+        from ${source.from}
+        where ${child.condition.indexed} ${countyFilter(child.countyCode)}
+        ${child.condition.keyOrder ? sql`order by t.search_key` : sql``}
+        limit ${child.cap + 1}
+      ) m
+      order by ${order}
+      limit ${child.limit}
+    ) c)`
 }
 
 /**
  * The same part when it has more candidates than the cap and `near` is given: the spatial index walks
- * outward from the point and the (index-hidden) match test filters, so a common word costs the few rows
- * nearest the point instead of every row that contains it.
+ * outward from the point over at most `budget` rows and the match test filters them, so a common word
+ * costs the rows nearest the point instead of every row that contains it. Bounded, because a word common
+ * far away but rare near the point would otherwise walk most of the table.
  */
-function nearestChild(child: ChildQuery & { near: readonly [number, number] }): RawBuilder<SearchRow> {
+function nearestChild(child: ChildQuery & { near: readonly [number, number] }, budget: number): RawBuilder<SearchRow> {
   const source = SOURCES[child.kind]
   const point = pointFromLonLat(child.near[0], child.near[1])
-  return sql<SearchRow>`(select ${child.kind}::text as kind, ${child.condition.tier}::text as tier, c.*, 0 as candidates,
-      (select name from counties where code = c.county_code) as county_name
+  return sql<SearchRow>`(select ${shown(source, child, sql`0`)}
     from (
-      select ${output(source, child.near)}
-      from ${source.from}
-      where ${child.condition.plain} ${countyFilter(child.countyCode)}
-      order by ${source.geom} <-> ${point}
+      select * from (
+        select ${candidate(source, child)}, ${child.condition.indexed} as matches
+        from ${source.from}
+        where true ${countyFilter(child.countyCode)}
+        order by ${source.geom} <-> ${point}
+        limit ${budget}
+      ) w
+      where w.matches and not w.exact
+      order by w.planar_distance
       limit ${child.limit}
     ) c)`
 }
@@ -161,19 +168,35 @@ function nearestChild(child: ChildQuery & { near: readonly [number, number] }): 
 /** Runs several (tier, kind) parts in one statement; rows come back grouped by part, each part ranked. */
 export async function searchParts(db: Db, children: readonly ChildQuery[]): Promise<SearchRow[]> {
   if (children.length === 0) return []
-  const parts = children.map((child) => rankedChild(child))
-  const { rows } = await sql<SearchRow>`${sql.join(parts, sql` union all `)}`.execute(db)
+  const query = sql<SearchRow>`${sql.join(children.map(rankedChild), sql` union all `)}`
+  ;(globalThis as { searchStatements?: unknown[] }).searchStatements?.push(query.compile(db))
+  const { rows } = await query.execute(db)
   return rows.map(numeric)
 }
 
-/** A part's nearest-first walk (see nearestChild); only for kinds whose position has a spatial index. */
-export async function searchNearest(db: Db, child: ChildQuery & { near: readonly [number, number] }): Promise<SearchRow[]> {
-  const { rows } = await sql<SearchRow>`${nearestChild(child)}`.execute(db)
-  return rows.map(numeric)
+/**
+ * A part's nearest-first walk (see nearestChild); only for kinds whose position has a spatial index. The
+ * planner, which cannot know how far the walk goes, could prefer reading the whole table and sorting it:
+ * within this transaction it may not.
+ */
+export async function searchNearest(db: Kysely<Database>, child: ChildQuery & { near: readonly [number, number] }, budget: number): Promise<SearchRow[]> {
+  const query = sql<SearchRow>`${nearestChild(child, budget)}`
+  ;(globalThis as { searchStatements?: unknown[] }).searchStatements?.push(query.compile(db))
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`.execute(trx)
+    const { rows } = await query.execute(trx)
+    return rows.map(numeric)
+  })
 }
 
 /** Whether a kind's "near" distance can walk a spatial index. */
 export const hasSpatialIndex = (kind: SearchKind) => SOURCES[kind].indexedGeom
+
+/** County names by code, for the result's detail. */
+export async function countyNames(db: Db): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('counties').select(['code', 'name']).execute()
+  return new Map(rows.map((r) => [r.code.trim(), r.name]))
+}
 
 const numeric = (row: SearchRow): SearchRow => ({
   ...row,

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { invalid } from '../../errors.ts'
 import { SEARCH_KINDS, type SearchItem, type SearchKind, type SearchQuery, type SearchResult } from '../../schemas/search.ts'
@@ -18,9 +18,11 @@ const KIND_RANK: Record<SearchKind, number> = { school: 0, premises: 1, township
  * walks the spatial index outward instead, which stays exact.
  */
 const CANDIDATE_CAP = 300
+/** Rows the nearest-first walk may visit. */
+const NEAREST_BUDGET = 5000
 
 // Whole tiers are asked for in stages, and later stages only when the earlier ones have not filled the page.
-const STAGES: readonly (readonly MatchTier[])[] = [['exact', 'prefix'], ['substring'], ['ordered'], ['pinyin']]
+const STAGES: readonly (readonly MatchTier[])[] = [['prefix'], ['substring'], ['ordered'], ['pinyin']]
 
 /** `\`, `%` and `_` are literal in a search: escaped for LIKE (whose escape character is `\`). */
 const literal = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
@@ -64,9 +66,6 @@ export function parseSearch(query: SearchQuery): ParsedSearch {
   return { q, kinds, limit: query.limit ?? 10, near, countyCode: query.countyCode }
 }
 
-/** Hides a column from indexes (so that the planner walks the spatial index instead), keeping its value. */
-const hidden = (column: string, empty: string) => sql.raw(`(t.${column} || ${empty})`)
-
 /** The match tests for one normalised key; later tiers exclude what earlier tiers matched. */
 function conditions(key: string, q: string): Map<MatchTier, TierCondition> {
   const characters = Array.from(key)
@@ -75,24 +74,20 @@ function conditions(key: string, q: string): Map<MatchTier, TierCondition> {
   const prefix = `${literal(key)}%`
   const contains = `%${literal(key)}%`
   const ordered = `%${characters.map(literal).join('%')}%`
-  const both = (build: (key: RawBuilder<unknown>, grams: RawBuilder<unknown>) => RawBuilder<boolean>) => ({
-    indexed: build(sql.raw('t.search_key'), sql.raw('t.search_grams')),
-    plain: build(hidden('search_key', `''`), hidden('search_grams', `'{}'::text[]`)),
-  })
   const result = new Map<MatchTier, TierCondition>()
-  result.set('exact', { tier: 'exact', keyOrder: true, ...both((k) => sql<boolean>`${k} = ${key}`) })
-  result.set('prefix', { tier: 'prefix', keyOrder: true, ...both((k) => sql<boolean>`${k} like ${prefix} and ${k} <> ${key}`) })
+  // Exact matches are the first prefix matches in key order: one part finds both.
+  result.set('prefix', { tier: 'prefix', keyOrder: true, exactKey: key, indexed: sql<boolean>`t.search_key like ${prefix}` })
   const grams = characters.length === 1 ? unigrams : bigrams
   result.set('substring', {
     tier: 'substring',
     keyOrder: false,
-    ...both((k, g) => sql<boolean>`${g} @> ${grams}::text[] and ${k} like ${contains} and ${k} not like ${prefix}`),
+    indexed: sql<boolean>`t.search_grams @> ${grams}::text[] and t.search_key like ${contains} and t.search_key not like ${prefix}`,
   })
   if (characters.length >= 2) {
     result.set('ordered', {
       tier: 'ordered',
       keyOrder: false,
-      ...both((k, g) => sql<boolean>`${g} @> ${unigrams}::text[] and ${k} like ${ordered} and ${k} not like ${contains}`),
+      indexed: sql<boolean>`t.search_grams @> ${unigrams}::text[] and t.search_key like ${ordered} and t.search_key not like ${contains}`,
     })
   }
   const pinyin = pinyinQuery(q)
@@ -101,7 +96,6 @@ function conditions(key: string, q: string): Map<MatchTier, TierCondition> {
       tier: 'pinyin',
       keyOrder: false,
       indexed: sql<boolean>`(t.search_initials like ${`${pinyin}%`} or t.search_pinyin like ${`${pinyin}%`})`,
-      plain: sql<boolean>`(${hidden('search_initials', `''`)} like ${`${pinyin}%`} or ${hidden('search_pinyin', `''`)} like ${`${pinyin}%`})`,
     })
   }
   return result
@@ -116,8 +110,8 @@ function compareRows(near: boolean) {
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }
 
-function detailOf(row: SearchRow): string {
-  const county = row.county_name ?? row.county_code
+function detailOf(row: SearchRow, counties: Map<string, string>): string {
+  const county = counties.get(row.county_code.trim()) ?? row.county_code
   const parts =
     row.kind === 'school' ? [county, SCHOOL_TYPE_NAMES[row.type ?? ''], row.address]
     : row.kind === 'premises' ? [county, CATEGORY_NAMES[row.type ?? ''], row.address]
@@ -127,11 +121,11 @@ function detailOf(row: SearchRow): string {
   return parts.filter((p): p is string => Boolean(p)).join(' · ')
 }
 
-const itemOf = (row: SearchRow): SearchItem => ({
+const itemOf = (row: SearchRow, counties: Map<string, string>): SearchItem => ({
   kind: row.kind,
   id: row.id,
   name: row.name,
-  detail: detailOf(row),
+  detail: detailOf(row, counties),
   lon: row.lon,
   lat: row.lat,
   score: SCORES[row.tier],
@@ -162,10 +156,10 @@ export async function search(db: Kysely<Database>, parsed: ParsedSearch): Promis
     const near = parsed.near
     if (near) {
       for (const child of children) {
-        const part = rows.filter((r) => r.kind === child.kind && r.tier === child.condition.tier)
-        if ((part[0]?.candidates ?? 0) <= CANDIDATE_CAP || !repository.hasSpatialIndex(child.kind)) continue
-        const nearest = await repository.searchNearest(db, { ...child, near })
-        rows = rows.filter((r) => !part.includes(r)).concat(nearest)
+        const first = rows.find((r) => r.kind === child.kind && (r.tier === child.condition.tier || r.tier === 'exact'))
+        if ((first?.candidates ?? 0) <= CANDIDATE_CAP || !repository.hasSpatialIndex(child.kind)) continue
+        // The walk's rows are the truly nearest within its reach; past it the ranked candidates fill in.
+        rows = rows.concat(await repository.searchNearest(db, { ...child, near }, NEAREST_BUDGET))
       }
     }
     rows.sort(compareRows(near !== undefined))
@@ -177,5 +171,15 @@ export async function search(db: Kysely<Database>, parsed: ParsedSearch): Promis
     }
     if (found.length >= parsed.limit) break
   }
-  return { items: found.slice(0, parsed.limit).map(itemOf) }
+  const items = found.slice(0, parsed.limit)
+  let cached = countyCache.get(db)
+  if (!cached || (items.some((i) => !cached!.names.has(i.county_code.trim())) && Date.now() - cached.at > 60_000)) {
+    cached = { names: await repository.countyNames(db), at: Date.now() }
+    countyCache.set(db, cached)
+  }
+  const names = cached.names
+  return { items: items.map((row) => itemOf(row, names)) }
 }
+
+// County names change only with the reference data: a code missing from the cache reloads it, once a minute at most.
+const countyCache = new WeakMap<Kysely<Database>, { names: Map<string, string>; at: number }>()
