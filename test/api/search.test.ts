@@ -132,6 +132,21 @@ describe('ranking', () => {
     expect(nearFar.map((i) => i.id)).toEqual([...nearNear.map((i) => i.id)].reverse())
   })
 
+  it('a common word (more candidates than are ranked) with near: the nearest come first, in order', async () => {
+    const chain = Array.from({ length: 320 }, (_, i) => premisesFeature({ name: `连锁便利店${i}号`, at: offset(CENTER, -20_000 + i * 50, 12_000), licenceNo: `CHAIN-${i}` }))
+    await tobacco.post('/api/import/premises').send(collection(chain)).expect(201)
+    // Ranked parts take candidates in key order, where 连锁便利店95号 comes after the first 300: only the walk finds it.
+    const at = offset(CENTER, -20_000 + 95 * 50 + 10, 12_000)
+    const items = await search({ q: '连锁便利店', near: `${at[0]},${at[1]}`, kinds: 'premises' })
+    expect(names(items).slice(0, 3)).toEqual(['连锁便利店95号', '连锁便利店96号', '连锁便利店94号'])
+    const distances = items.map((i) => Math.abs(i.lon! - at[0]!))
+    expect(distances).toEqual([...distances].sort((a, b) => a - b))
+    expect(items).toHaveLength(10)
+    const anywhere = await search({ q: '连锁便利店', kinds: 'premises' })
+    expect(anywhere).toHaveLength(10)
+    expect(anywhere.every((i) => i.score === 0.8)).toBe(true)
+  })
+
   it('match quality outranks kind, and kind outranks distance', async () => {
     // 三营镇 is an exact township match; schools named with 三营 would only be substrings.
     const items = await search({ q: '三营', limit: 50 })

@@ -169,7 +169,6 @@ function nearestChild(child: ChildQuery & { near: readonly [number, number] }, b
 export async function searchParts(db: Db, children: readonly ChildQuery[]): Promise<SearchRow[]> {
   if (children.length === 0) return []
   const query = sql<SearchRow>`${sql.join(children.map(rankedChild), sql` union all `)}`
-  ;(globalThis as { searchStatements?: unknown[] }).searchStatements?.push(query.compile(db))
   const { rows } = await query.execute(db)
   return rows.map(numeric)
 }
@@ -181,7 +180,6 @@ export async function searchParts(db: Db, children: readonly ChildQuery[]): Prom
  */
 export async function searchNearest(db: Kysely<Database>, child: ChildQuery & { near: readonly [number, number] }, budget: number): Promise<SearchRow[]> {
   const query = sql<SearchRow>`${nearestChild(child, budget)}`
-  ;(globalThis as { searchStatements?: unknown[] }).searchStatements?.push(query.compile(db))
   return db.transaction().execute(async (trx) => {
     await sql`select set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`.execute(trx)
     const { rows } = await query.execute(trx)
