@@ -1,6 +1,7 @@
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toWgs84 } from '../../server/geo/crs.ts'
+import { fillMissingPinyin } from '../../server/modules/search/repository.ts'
 import { GUYUAN, offset, premisesFeature, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { expectErrorBody } from './expect.ts'
@@ -173,6 +174,13 @@ describe('Chinese input tolerance', () => {
     await tobacco.post('/api/premises').send(premisesFeature({ name: '晨光商店(东门)', at: offset(CENTER, 1500, -8000), licenceNo: 'SEARCH-PAREN' })).expect(201)
     const items = await search({ q: '晨光商店（东门）' })
     expect(items[0]).toMatchObject({ name: '晨光商店(东门)', score: 1 })
+  })
+
+  it('rows written without pinyin (before the search existed, or by hand) get it when the service starts', async () => {
+    await t.app.db.updateTable('schools').set({ search_pinyin: null, search_initials: null }).where('name', '=', '青山石头小学').execute()
+    expect(await search({ q: 'qsst', kinds: 'school' })).toEqual([])
+    expect(await fillMissingPinyin(t.app.db)).toBe(1)
+    expect(names(await search({ q: 'qsst', kinds: 'school' }))).toEqual(['青山石头小学'])
   })
 
   it('pinyin initials and full pinyin find a name', async () => {
