@@ -3,12 +3,13 @@ import { benchAudit } from './audit.ts'
 import { benchCertificate } from './certificate.ts'
 import { benchCheck } from './check.ts'
 import { benchImport } from './import.ts'
+import { benchSearch } from './search.ts'
 import { benchStartup } from './startup.ts'
 import { benchTiles } from './tiles.ts'
 import { benchWeb } from './web.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web> [--flag value …]
-const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck, certificate: benchCertificate, tiles: benchTiles, web: benchWeb }
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search> [--flag value …]
+const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck, certificate: benchCertificate, tiles: benchTiles, web: benchWeb, search: benchSearch }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
 if (!bench) {

@@ -28,6 +28,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const USAGE = `Usage: npx tsx scripts/generate.ts [options]
   --schools N        number of schools (default 600)
   --premises M       number of licensed premises (default 4000)
+  --addresses A      number of street address points in the city and county seats (default 400)
   --seed S           PRNG seed, integer 0..4294967295 (default ${DEFAULT_SEED})
   --out DIR          output directory (default data/demo)
   --bbox a,b,c,d     minLon,minLat,maxLon,maxLat: place everything anywhere in this box (benchmarks);
@@ -36,7 +37,7 @@ const USAGE = `Usage: npx tsx scripts/generate.ts [options]
   --format F         geojson (FeatureCollection, one feature per line; default) or ndjson (one feature per line)
   --data DIR         reference data directory (default data)
   -h, --help         show this help
-Writes schools.<ext> and premises.<ext>. The output is GENERATED DEMO DATA, not real schools or premises.`
+Writes schools.<ext>, premises.<ext> and addresses.<ext>. The output is GENERATED DEMO DATA, not real schools, premises or addresses.`
 
 function fail(message: string): never {
   process.stderr.write(`error: ${message}\n\n${USAGE}\n`)
@@ -138,6 +139,7 @@ function main(): void {
       options: {
         schools: { type: 'string' },
         premises: { type: 'string' },
+        addresses: { type: 'string' },
         seed: { type: 'string' },
         out: { type: 'string' },
         bbox: { type: 'string' },
@@ -169,6 +171,7 @@ function main(): void {
   } catch (error) {
     fail((error as Error).message.replace(/^(schools|premises|seed|bbox)/, '--$1'))
   }
+  const addressCount = integerArg('addresses', values.addresses, 400)
   const outDir = path.resolve(values.out ?? path.join(root, 'data', 'demo'))
   const dataDir = path.resolve(values.data ?? path.join(root, 'data'))
 
@@ -208,6 +211,10 @@ function main(): void {
   bar?.update(options.premises)
   bar?.stop()
   console.log(`  wrote ${path.relative(process.cwd(), premisesFile) || premisesFile} (${size(premisesFile)}, ${elapsed()})`)
+
+  const addressesFile = path.join(outDir, `addresses.${ext}`)
+  const addresses = writeCollection(addressesFile, format, { ...header, name: 'demo_addresses', generator: { ...header.generator, addresses: addressCount } }, generator.addresses(addressCount))
+  console.log(`  wrote ${path.relative(process.cwd(), addressesFile) || addressesFile} (${addresses} address points, ${size(addressesFile)}, ${elapsed()})`)
 
   const { stats } = generator
   const label = (code: string) => `${code} ${countyName.get(code) ?? '(synthetic region)'}`

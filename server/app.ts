@@ -24,6 +24,8 @@ import permitsRoutes from './modules/permits/routes.ts'
 import auditRoutes from './modules/audit/routes.ts'
 import mapRoutes from './modules/map/routes.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
+import searchRoutes from './modules/search/routes.ts'
+import { fillMissingPinyin } from './modules/search/repository.ts'
 import { failInterruptedAudits } from './modules/zones/audit-job.ts'
 
 declare module 'fastify' {
@@ -74,6 +76,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const database = options.database ?? (await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
   if (!options.database) await migrateToLatest(database.db)
   await failInterruptedAudits(database.db)
+  await fillMissingPinyin(database.db)
   app.decorate('config', config)
   app.decorate('db', database.db)
   app.decorate('databaseKind', database.kind)
@@ -110,6 +113,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(auditRoutes)
   await app.register(mapRoutes)
   await app.register(tilesRoutes)
+  await app.register(searchRoutes)
   return app
 }
 

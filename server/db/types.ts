@@ -4,6 +4,14 @@ import type { ColumnType, Generated } from 'kysely'
 export type Geometry = ColumnType<unknown, unknown, unknown>
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 type Json = ColumnType<unknown, string | undefined, string>
+/** The database computes these from the name (migrations/0005_search.ts); never written by the service. */
+interface SearchColumns {
+  search_key: ColumnType<string, never, never>
+  search_grams: ColumnType<string[], never, never>
+  /** Written by the service (a pinyin dictionary), null until then. */
+  search_pinyin: ColumnType<string | null, string | null | undefined, string | null>
+  search_initials: ColumnType<string | null, string | null | undefined, string | null>
+}
 
 export interface AppSettingsTable {
   key: string
@@ -17,14 +25,14 @@ export interface CountiesTable {
   geom: Geometry
 }
 
-export interface TownshipsTable {
+export interface TownshipsTable extends SearchColumns {
   code: string
   name: string
   county_code: string
   geom: Geometry | null
 }
 
-export interface VillagesTable {
+export interface VillagesTable extends SearchColumns {
   code: string
   name: string
   township_code: string
@@ -51,7 +59,7 @@ export interface SessionsTable {
   revoked_at: Date | null
 }
 
-export interface SchoolsTable {
+export interface SchoolsTable extends SearchColumns {
   id: Generated<number>
   name: string
   school_type: string
@@ -70,7 +78,7 @@ export interface SchoolsTable {
   updated_at: Generated<Date>
 }
 
-export interface PremisesTable {
+export interface PremisesTable extends SearchColumns {
   id: Generated<number>
   name: string
   category: string
@@ -180,6 +188,17 @@ export interface TileVersionsTable {
   updated_at: Generated<Date>
 }
 
+export interface AddressPointsTable extends SearchColumns {
+  id: Generated<number>
+  address: string
+  geom: Geometry
+  county_code: string
+  source: string
+  source_crs: Generated<string>
+  demo: Generated<boolean>
+  created_at: Generated<Date>
+}
+
 export interface Database {
   app_settings: AppSettingsTable
   counties: CountiesTable
@@ -195,4 +214,5 @@ export interface Database {
   permits: PermitsTable
   school_zones: SchoolZonesTable
   tile_versions: TileVersionsTable
+  address_points: AddressPointsTable
 }

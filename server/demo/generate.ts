@@ -52,7 +52,15 @@ export interface PremisesProperties {
   demo: true
 }
 
+export interface AddressProperties {
+  address: string
+  countyCode: string
+  source: string
+  demo: true
+}
+
 export type SchoolFeature = Feature<Polygon | MultiPolygon, SchoolProperties>
+export type AddressFeature = Feature<Point, AddressProperties>
 export type PremisesFeature = Feature<Point, PremisesProperties>
 
 export interface GeneratedSet {
@@ -126,7 +134,12 @@ export interface RegistryGenerator {
   readonly stats: GenerationStats
   /** distance in metres from a point to the nearest campus boundary (≤ maxM), -1 inside a campus, Infinity if none */
   distanceToNearestCampus(lon: number, lat: number, maxM: number): number
+  /** `count` street addresses (name and house number) along the streets of the city and county seats; repeatable and deterministic */
+  addresses(count: number): Generator<AddressFeature>
 }
+
+/** The `source` of generated address points. */
+export const DEMO_ADDRESS_SOURCE = '示例门牌（生成，非真实）'
 
 export const DEFAULT_SEED = 640400
 /** Licence statuses are consistent with this day (active licences expire on or after it). */
@@ -1081,6 +1094,7 @@ const STREAM_PLACE = 1
 const STREAM_PREMISES = 2
 const STREAM_SEATS = 3
 const STREAM_SCHOOL_PROPS = 4
+const STREAM_ADDRESSES = 5
 const CAMPUS_GAP_M = 6
 const COUNTY_MARGIN_M = 5
 const NEAR_TARGET = 0.2
@@ -1260,6 +1274,49 @@ export function createRegistryGenerator(options: GenerateOptions, reference: Ref
     }
   }
 
+  // House numbers run along each street of a city or county seat, odd on one side and even on the other,
+  // one every ~12 m; each street has one name and lies in one township. Its own random stream leaves the
+  // schools and premises unchanged.
+  function* addresses(count: number): Generator<AddressFeature> {
+    const rng = new Rng(seed, STREAM_ADDRESSES)
+    const streets: { seat: Seat; k: number; name: string; township: string }[] = []
+    for (const seat of seats) {
+      if (seat.kind === 'township') continue
+      const used = new Set<string>()
+      for (let k = 0; k < seat.streets.length / 5; k++) {
+        let name = ''
+        for (let tries = 0; tries < 20 && (name === '' || used.has(name)); tries++) name = `${rng.pick(STREET_WORDS)}${rng.pick(STREET_KINDS)}`
+        if (used.has(name)) continue
+        used.add(name)
+        streets.push({ seat, k, name, township: seat.townships.length > 0 ? rng.pick(seat.townships) : '' })
+      }
+    }
+    if (streets.length === 0) return
+    const taken = new Set<string>()
+    let made = 0
+    for (let attempt = 0; made < count && attempt < count * 20; attempt++) {
+      const street = rng.pick(streets)
+      const st = street.seat.streets
+      const o = street.k * 5
+      const [lon0, lat0, ux, uy, half] = [st[o]!, st[o + 1]!, st[o + 2]!, st[o + 3]!, st[o + 4]!]
+      const slot = rng.int(0, Math.max(0, Math.floor((2 * half) / 12) - 1))
+      const even = rng.chance(0.5)
+      const along = -half + slot * 12 + 6
+      const side = (even ? 1 : -1) * rng.range(10, 20)
+      const mx = metresPerDegLon(lat0)
+      const my = metresPerDegLat(lat0)
+      const lon = round7(lon0 + (along * ux - side * uy) / mx)
+      const lat = round7(lat0 + (along * uy + side * ux) / my)
+      const region = regionAt(lon, lat)
+      if (region < 0 || store.distance(lon, lat, 5) === -1) continue
+      const address = `${regionName(region)}${street.township}示例${street.name}${slot * 2 + (even ? 2 : 1)}号`
+      if (taken.has(address)) continue
+      taken.add(address)
+      made++
+      yield { type: 'Feature', properties: { address, countyCode: regionCode(region), source: DEMO_ADDRESS_SOURCE, demo: true }, geometry: { type: 'Point', coordinates: [lon, lat] } }
+    }
+  }
+
   return {
     options: { schools: options.schools, premises: options.premises, seed, ...(bbox ? { bbox } : {}) },
     schoolCount: store.count,
@@ -1267,6 +1324,7 @@ export function createRegistryGenerator(options: GenerateOptions, reference: Ref
     premises,
     stats,
     distanceToNearestCampus: (lon, lat, maxM) => store.distance(lon, lat, maxM),
+    addresses,
   }
 }
 

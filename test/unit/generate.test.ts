@@ -97,6 +97,25 @@ describe('determinism and options', () => {
     expect(schools.demo).toBe(true)
     expect(JSON.stringify(schools.features)).toBe(JSON.stringify(set.schools))
     expect(JSON.stringify(premises.features)).toBe(JSON.stringify(set.premises))
+    const addresses = shipped('addresses.geojson')
+    const generator = createRegistryGenerator({ schools: 600, premises: 4000 }, reference)
+    expect(JSON.stringify(addresses.features)).toBe(JSON.stringify([...generator.addresses(400)]))
+  })
+})
+
+describe('address points', () => {
+  it('are distinct street addresses marked as generated, inside their county, never inside a campus', () => {
+    const generator = createRegistryGenerator({ schools: 600, premises: 4000 }, reference)
+    const addresses = [...generator.addresses(400)]
+    expect(addresses).toHaveLength(400)
+    expect(new Set(addresses.map((a) => a.properties.address)).size).toBe(400)
+    for (const a of addresses) {
+      expect(a.properties.address).toMatch(/^(原州区|西吉县|隆德县|泾源县|彭阳县).+示例.+[路街巷道]\d+号$/)
+      expect(a.properties.source).toContain('生成')
+      expect(a.properties.demo).toBe(true)
+      expect(turf.booleanPointInPolygon(a.geometry.coordinates, counties.get(a.properties.countyCode)!)).toBe(true)
+      expect(generator.distanceToNearestCampus(a.geometry.coordinates[0]!, a.geometry.coordinates[1]!, 5)).not.toBe(-1)
+    }
   })
 })
 

@@ -35,7 +35,11 @@ const SYSTEM = { user: null, requestId: 'demo-loader' }
  */
 export async function loadDemoData(db: Kysely<Database>, password: string, log: (message: string) => void = () => {}): Promise<boolean> {
   const loaded = await db.selectFrom('app_settings').select('key').where('key', '=', 'demo_data').executeTakeFirst()
-  if (loaded) return false
+  if (loaded) {
+    // A database that had the demo registry before address points existed gets them now.
+    await loadDemoAddresses(db, log)
+    return false
+  }
   // The files mark each feature `demo: true`; the loader sets that flag itself, so it is dropped from the input.
   const read = (name: string) => {
     const collection = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'demo', name), 'utf8')) as { features: { properties: Record<string, unknown> }[] }
@@ -61,6 +65,24 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
       .execute()
     log(`loaded demo data: ${s.imported} schools, ${p.imported} premises (generated, not real)`)
   })
+  await loadDemoAddresses(db, log)
   log(`demo users (password "${password}"): ${DEMO_USERS.map((u) => u.username).join(', ')}`)
   return true
+}
+
+/** Loads the generated demo address points once (marked `demo_addresses` in app_settings). */
+async function loadDemoAddresses(db: Kysely<Database>, log: (message: string) => void) {
+  const loaded = await db.selectFrom('app_settings').select('key').where('key', '=', 'demo_addresses').executeTakeFirst()
+  if (loaded) return
+  const collection = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'demo', 'addresses.geojson'), 'utf8')) as { features: { properties: Record<string, unknown> }[] }
+  for (const feature of collection.features) delete feature.properties.demo
+  await db.transaction().execute(async (trx) => {
+    const result = await importRecords(trx, candidatesFromGeoJson(collection, 'wgs84'), [], { kind: 'addresses', crs: 'wgs84', demo: true }, SYSTEM)
+    await trx
+      .insertInto('app_settings')
+      .values({ key: 'demo_addresses', value: JSON.stringify({ addresses: result.imported, loadedAt: new Date().toISOString() }) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql`excluded.value`, updated_at: sql`now()` }))
+      .execute()
+    log(`loaded demo address points: ${result.imported} (generated, not real)`)
+  })
 }

@@ -4,6 +4,7 @@ import PDFDocument from 'pdfkit'
 import { AppError } from '../../errors.ts'
 import type { PermitDetail, Rectification } from '../../schemas/permits.ts'
 import type { CheckResult } from '../../schemas/zones.ts'
+import { CATEGORY_NAMES, SCHOOL_TYPE_NAMES } from '../reference/labels.ts'
 
 /**
  * CJK fonts, first found wins: the copy shipped in data/fonts (so a fresh install renders Chinese with
@@ -21,21 +22,6 @@ export function certificateFont() {
   return FONT_CANDIDATES.find((f) => fs.existsSync(f.path))
 }
 
-const CATEGORY_NAMES: Record<string, string> = {
-  tobacco_retail: '烟草制品零售',
-  lottery_outlet: '彩票专营场所',
-  internet_cafe: '互联网上网服务营业场所',
-  entertainment_venue: '营业性歌舞娱乐场所',
-  video_game_venue: '营业性电子游戏场所',
-  hazardous_chemicals: '危险化学品生产、储存、销售',
-  fireworks: '烟花爆竹销售点',
-  polluting_enterprise: '污染企业或设施',
-  food_stall_zone: '食品摊贩经营区域',
-}
-const SCHOOL_TYPE_NAMES: Record<string, string> = {
-  kindergarten: '幼儿园', primary: '小学', junior_middle: '初中', senior_high: '高中', complete_middle: '完全中学',
-  nine_year: '九年一贯制学校', vocational: '中等职业学校', special_education: '特殊教育学校',
-}
 const KIND_NAMES: Record<string, string> = { new: '新办', renewal: '延续', relocation: '迁址', change: '变更' }
 const STATUS_NAMES: Record<string, string> = { pending: '待审', approved: '已批准', rejected: '不予批准' }
 const CRS_NAMES: Record<string, string> = { wgs84: 'WGS84 (GPS)', cgcs2000: 'CGCS2000 (天地图)', gcj02: 'GCJ-02 (高德/腾讯)', bd09: 'BD-09 (百度)' }

@@ -4,6 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync'
 import { sql, type Kysely } from 'kysely'
 import { geomFromGeoJson, pointFromLonLat } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
+import { pinyinColumns } from '../search/pinyin.ts'
 
 export const DATA_DIR = path.resolve(import.meta.dirname, '../../../data')
 
@@ -43,14 +44,14 @@ export async function loadReferenceData(db: Kysely<Database>, log: (message: str
       .values(
         townships.map((t) => {
           const seat = seatOf.get(t.name!) ?? seatOf.get(t.name!.replace(/(镇|乡|街道)$/, ''))
-          return { code: t.code!, name: t.name!, county_code: t.county_code!, geom: seat ? pointFromLonLat(seat[0], seat[1]) : null }
+          return { code: t.code!, name: t.name!, county_code: t.county_code!, geom: seat ? pointFromLonLat(seat[0], seat[1]) : null, ...pinyinColumns(t.name!) }
         }),
       )
       .execute()
     for (let i = 0; i < villages.length; i += 500) {
       await trx
         .insertInto('villages')
-        .values(villages.slice(i, i + 500).map((v) => ({ code: v.code!, name: v.name!, township_code: v.township_code!, county_code: v.county_code! })))
+        .values(villages.slice(i, i + 500).map((v) => ({ code: v.code!, name: v.name!, township_code: v.township_code!, county_code: v.county_code!, ...pinyinColumns(v.name!) })))
         .execute()
     }
   })

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { actorOf, requireUser } from '../../plugins/auth.ts'
 import { errorResponses } from '../../schemas/common.ts'
 import { ImportKindSchema, ImportQuerySchema, ImportResultSchema } from '../../schemas/registry.ts'
+import { AddressImportQuerySchema } from '../../schemas/search.ts'
+import { ADDRESS_DEPARTMENTS } from '../addresses/records.ts'
 import { candidatesFromCsv, candidatesFromGeoJson, importRecords } from './import.ts'
 
 /** Bulk import of GeoJSON or CSV, all rows or none. */
@@ -29,6 +31,29 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const parsed = typeof request.body === 'string' ? candidatesFromCsv(request.body, kind, crs) : { candidates: candidatesFromGeoJson(request.body, crs), errors: [] }
       const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind, crs }, { ...actorOf(request), user })
       request.log.info({ kind, imported: result.imported }, 'import stored')
+      return reply.status(201).send(result)
+    },
+  )
+
+  // Its own route: address points are kept by other departments than the registers, and need no zone upkeep.
+  app.post(
+    '/api/import/addresses',
+    {
+      bodyLimit: app.config.importBodyLimitBytes,
+      config: { access: { departments: ADDRESS_DEPARTMENTS, roles: ['clerk', 'supervisor'] } },
+      schema: {
+        tags: ['import'],
+        summary: 'Import address points (address, countyCode, source?; a Point) from GeoJSON or CSV (lon, lat columns); all rows or none',
+        querystring: AddressImportQuerySchema,
+        response: { 201: ImportResultSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request)
+      const crs = request.query.crs ?? 'wgs84'
+      const parsed = typeof request.body === 'string' ? candidatesFromCsv(request.body, 'addresses', crs) : { candidates: candidatesFromGeoJson(request.body, crs), errors: [] }
+      const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind: 'addresses', crs, source: request.query.source ?? 'import' }, { ...actorOf(request), user })
+      request.log.info({ kind: 'addresses', imported: result.imported }, 'import stored')
       return reply.status(201).send(result)
     },
   )

@@ -1,7 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
-import type { Kysely, Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { AppError, type FieldProblem } from '../../errors.ts'
 import { problemsFromAjv } from '../../plugins/validation.ts'
@@ -12,17 +12,26 @@ import { createSchemaOf, entityType, writeRefusal, type PremisesRecord, type Reg
 import { preparePremises, prepareSchool } from './prepare.ts'
 import * as repository from './repository.ts'
 import { refreshForPremises, refreshForSchools } from '../zones/maintenance.ts'
+import { CreateAddressPointSchema } from '../../schemas/search.ts'
+import { addressWriteRefusal, prepareAddressPoint, type AddressPointRecord } from '../addresses/records.ts'
+import { insertAddressPoints } from '../addresses/repository.ts'
 
 const BATCH = 1000
 const MAX_LISTED_ERRORS = 5000
 const ajv = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, strict: false })
 addFormats.default(ajv)
-const validators = { schools: ajv.compile(createSchemaOf('schools')), premises: ajv.compile(createSchemaOf('premises')) }
+const validators = { schools: ajv.compile(createSchemaOf('schools')), premises: ajv.compile(createSchemaOf('premises')), addresses: ajv.compile(CreateAddressPointSchema) }
+
+/** What an import fills: one of the registers, or the address points that place search finds. */
+export type ImportKind = RegistryKind | 'addresses'
+const importedEntity = (kind: ImportKind) => (kind === 'addresses' ? 'address_point' : entityType(kind))
 
 export interface ImportOptions {
-  kind: RegistryKind
+  kind: ImportKind
   crs: CrsName
   demo?: boolean
+  /** Address points: the `source` of rows that do not name one. */
+  source?: string
   /** Called after each stored batch with the number of rows stored so far. */
   onProgress?: (done: number, total: number) => void
 }
@@ -47,7 +56,7 @@ const HEADER_ALIASES: Record<string, string> = {
   address: 'address', students: 'students', staff: 'staff', boarding: 'boarding', openedon: 'openedOn', gates: 'gates',
   category: 'category', licenceno: 'licenceNo', licenseno: 'licenceNo', licencestatus: 'licenceStatus', licensestatus: 'licenceStatus',
   licensedon: 'licensedOn', expireson: 'expiresOn', lon: 'lon', lng: 'lon', longitude: 'lon', lat: 'lat', latitude: 'lat',
-  geometry: 'geometry', crs: 'crs',
+  geometry: 'geometry', crs: 'crs', source: 'source',
 }
 const INTEGER_FIELDS = new Set(['students', 'staff'])
 
@@ -73,7 +82,7 @@ function parseGates(raw: string): unknown {
  * `gates` as "lon lat; lon lat". A `crs` column overrides the default per row. Rows are numbered from 1
  * after the header line.
  */
-export function candidatesFromCsv(text: string, kind: RegistryKind, crs: CrsName): { candidates: Candidate[]; errors: ImportRowError[] } {
+export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName): { candidates: Candidate[]; errors: ImportRowError[] } {
   let records: string[][]
   try {
     records = parseCsv(text.replace(/^\uFEFF/, ''), { relax_column_count: false, skip_empty_lines: true }) as string[][]
@@ -109,7 +118,7 @@ export function candidatesFromCsv(text: string, kind: RegistryKind, crs: CrsName
       errors.push({ row, field: 'row', message: (error as Error).message })
       return
     }
-    if (kind === 'premises') {
+    if (kind === 'premises' || kind === 'addresses') {
       if (lon === undefined || lat === undefined) {
         errors.push({ row, field: 'lon/lat', message: 'both lon and lat are required' })
         return
@@ -128,7 +137,7 @@ export function candidatesFromCsv(text: string, kind: RegistryKind, crs: CrsName
 export async function importRecords(db: Kysely<Database> | Transaction<Database>, candidates: Candidate[], initialErrors: ImportRowError[], options: ImportOptions, actor: Actor) {
   const { kind } = options
   const errors: ImportRowError[] = [...initialErrors]
-  const records: (SchoolRecord | PremisesRecord)[] = []
+  const records: (SchoolRecord | PremisesRecord | AddressPointRecord)[] = []
   const rowOf: number[] = []
   const licenceRows = new Map<string, number>()
   for (const { row, feature, crs } of candidates) {
@@ -138,10 +147,13 @@ export async function importRecords(db: Kysely<Database> | Transaction<Database>
       continue
     }
     const input = feature as { properties: any; geometry: unknown }
-    const prepared = kind === 'schools' ? prepareSchool(input, crs, '', options.demo) : preparePremises(input, crs, '', options.demo)
+    const prepared =
+      kind === 'schools' ? prepareSchool(input, crs, '', options.demo)
+      : kind === 'premises' ? preparePremises(input, crs, '', options.demo)
+      : prepareAddressPoint(input, crs, '', options.source ?? 'import', options.demo)
     const problems: FieldProblem[] = [...prepared.problems]
     if (actor.user) {
-      const refusal = writeRefusal(actor.user, kind, input.properties.countyCode, input.properties.category)
+      const refusal = kind === 'addresses' ? addressWriteRefusal(actor.user, input.properties.countyCode) : writeRefusal(actor.user, kind, input.properties.countyCode, input.properties.category)
       if (refusal) problems.push({ field: '/properties', message: refusal })
     }
     const licenceNo = kind === 'premises' ? (input.properties.licenceNo as string | undefined) : undefined
@@ -177,15 +189,22 @@ export async function importRecords(db: Kysely<Database> | Transaction<Database>
   const store = async (trx: Transaction<Database>) => {
     for (let i = 0; i < records.length; i += BATCH) {
       const batch = records.slice(i, i + BATCH)
-      const batchIds = kind === 'schools' ? await repository.insertSchools(trx, batch as SchoolRecord[]) : await repository.insertPremises(trx, batch as PremisesRecord[])
-      await appendAuditMany(trx, actor, batchIds.map((id, j) => ({ action: 'import', entityType: entityType(kind), entityId: id, after: { row: rowOf[i + j], ...batch[j]!.properties, geometry: batch[j]!.geometry, sourceCrs: batch[j]!.sourceCrs } })))
+      const batchIds =
+        kind === 'schools' ? await repository.insertSchools(trx, batch as SchoolRecord[])
+        : kind === 'premises' ? await repository.insertPremises(trx, batch as PremisesRecord[])
+        : await insertAddressPoints(trx, batch as AddressPointRecord[])
+      await appendAuditMany(trx, actor, batchIds.map((id, j) => ({ action: 'import', entityType: importedEntity(kind), entityId: id, after: { row: rowOf[i + j], ...batch[j]!.properties, geometry: batch[j]!.geometry, sourceCrs: batch[j]!.sourceCrs } })))
+      // Address points are not in any zone: nothing to refresh.
       if (kind === 'schools') await refreshForSchools(trx, batchIds)
-      else await refreshForPremises(trx, batchIds)
+      else if (kind === 'premises') await refreshForPremises(trx, batchIds)
       ids.push(...batchIds)
       options.onProgress?.(ids.length, records.length)
     }
   }
   if (db.isTransaction) await store(db as Transaction<Database>)
   else await db.transaction().execute(store)
+  // Fresh statistics let the planner see how common each search gram now is; the embedded database has
+  // no autovacuum to gather them. Sampling keeps this to a second even for a national register.
+  await sql`analyze ${sql.table(kind === 'addresses' ? 'address_points' : kind)}`.execute(db)
   return { imported: ids.length, ids }
 }

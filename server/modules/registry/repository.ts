@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import { asGeoJson, campusFromGeoJson, intersectsEnvelope, multiPointFromPositions, pointFromLonLat } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { PremisesRecord, PremisesRow, SchoolRecord, SchoolRow } from './kinds.ts'
+import { pinyinColumns } from '../search/pinyin.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -94,6 +95,7 @@ const schoolValues = (record: SchoolRecord) => ({
   gates: multiPointFromPositions(record.properties.gates ?? []),
   source_crs: record.sourceCrs,
   demo: record.demo,
+  ...pinyinColumns(record.properties.name),
 })
 
 const premisesValues = (record: PremisesRecord) => ({
@@ -108,6 +110,7 @@ const premisesValues = (record: PremisesRecord) => ({
   geom: pointFromLonLat(record.geometry.coordinates[0], record.geometry.coordinates[1]),
   source_crs: record.sourceCrs,
   demo: record.demo,
+  ...pinyinColumns(record.properties.name),
 })
 
 /** Inserts schools in one statement; returns their ids in input order. */

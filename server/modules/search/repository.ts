@@ -1,0 +1,238 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import { pointFromLonLat } from '../../db/postgis.ts'
+import type { Database } from '../../db/types.ts'
+import type { SearchKind } from '../../schemas/search.ts'
+import { pinyinColumns } from './pinyin.ts'
+
+type Db = Kysely<Database> | Transaction<Database>
+
+/**
+ * How each kind is searched. Table and column names come only from here. `geom` is what "near" measures
+ * to (a campus itself; a village, which has no position, by its township's seat, so it cannot walk a
+ * spatial index); `point` what a result shows, from the ranked row `c` (a school's point on its campus).
+ */
+interface KindSource {
+  from: RawBuilder<unknown>
+  columns: RawBuilder<unknown>
+  geom: RawBuilder<unknown>
+  point: RawBuilder<unknown>
+  indexedGeom: boolean
+}
+
+const SOURCES: Record<SearchKind, KindSource> = {
+  school: {
+    from: sql`schools t`,
+    columns: sql`t.id::text as id, t.name, t.school_type as type, t.address, null::text as township_name`,
+    geom: sql`t.geom`,
+    point: sql`ST_PointOnSurface(c.geom)`,
+    indexedGeom: true,
+  },
+  premises: {
+    from: sql`premises t`,
+    columns: sql`t.id::text as id, t.name, t.category as type, t.address, null::text as township_name`,
+    geom: sql`t.geom`,
+    point: sql`c.geom`,
+    indexedGeom: true,
+  },
+  township: {
+    from: sql`townships t`,
+    columns: sql`t.code::text as id, t.name, null::text as type, null::text as address, null::text as township_name`,
+    geom: sql`t.geom`,
+    point: sql`c.geom`,
+    indexedGeom: true,
+  },
+  village: {
+    from: sql`villages t left join townships w on w.code = t.township_code`,
+    columns: sql`t.code::text as id, t.name, null::text as type, null::text as address, w.name as township_name`,
+    geom: sql`w.geom`,
+    point: sql`null::geometry`,
+    indexedGeom: false,
+  },
+  address: {
+    from: sql`address_points t`,
+    columns: sql`t.id::text as id, t.address as name, null::text as type, null::text as address, null::text as township_name`,
+    geom: sql`t.geom`,
+    point: sql`c.geom`,
+    indexedGeom: true,
+  },
+}
+
+/** One way a name can match, best first; `score` is what the API reports. */
+export type MatchTier = 'exact' | 'prefix' | 'substring' | 'ordered' | 'pinyin'
+
+/** A tier's test as SQL over the row alias `t`, written so that the key's indexes find the candidates. */
+export interface TierCondition {
+  tier: MatchTier
+  indexed: RawBuilder<boolean>
+  /** The prefix tier also holds the exact matches: rows whose key is this one are ranked first, as 'exact'. */
+  exactKey?: string
+  /** Candidates come from the key's b-tree in key order (exact and prefix): the exact match comes first. */
+  keyOrder: boolean
+}
+
+export interface SearchRow {
+  kind: SearchKind
+  tier: MatchTier
+  id: string
+  name: string
+  type: string | null
+  address: string | null
+  township_name: string | null
+  county_code: string
+  key_length: number
+  lon: number | null
+  lat: number | null
+  distance_m: number | null
+  candidates: number
+}
+
+export interface ChildQuery {
+  kind: SearchKind
+  condition: TierCondition
+  countyCode: string | undefined
+  near: readonly [number, number] | undefined
+  limit: number
+  /** How many candidates are ranked; more than this and the ranking falls back to a nearest-first walk. */
+  cap: number
+}
+
+/** The normalised search key of a query, by the very function that keys the stored names. */
+export async function searchKeyOf(db: Db, q: string): Promise<string> {
+  const { rows } = await sql<{ key: string | null }>`select search_key(${q}::text) as key`.execute(db)
+  return rows[0]?.key ?? ''
+}
+
+const countyFilter = (countyCode: string | undefined) => (countyCode ? sql`and t.county_code = ${countyCode}` : sql``)
+
+/** A candidate row: cheap columns only; positions and distances are computed for the few rows kept. */
+const candidate = (source: KindSource, child: ChildQuery) => sql`
+  ${source.columns}, t.county_code::text as county_code, length(t.search_key) as key_length, ${source.geom} as geom,
+  ${child.condition.exactKey === undefined ? sql`false` : sql`t.search_key = ${child.condition.exactKey}`} as exact,
+  ${child.near ? sql`${source.geom} <-> ${pointFromLonLat(child.near[0], child.near[1])}` : sql`null::float8`} as planar_distance`
+
+/** The row as the service reads it, from a ranked candidate `c`. */
+const shown = (source: KindSource, child: ChildQuery, candidates: RawBuilder<unknown>) => sql`
+  ${child.kind}::text as kind, case when c.exact then 'exact' else ${child.condition.tier}::text end as tier,
+  c.id, c.name, c.type, c.address, c.township_name, c.county_code, c.key_length,
+  ST_X(${source.point}) as lon, ST_Y(${source.point}) as lat,
+  ${child.near ? sql`ST_Distance(c.geom::geography, ${pointFromLonLat(child.near[0], child.near[1])}::geography)` : sql`null::float8`} as distance_m,
+  ${candidates} as candidates`
+
+/**
+ * One (tier, kind) part of a search: at most `cap + 1` candidates straight from the key's indexes, ranked
+ * (exact first; then nearest first with `near`, else shortest name first) and cut to `limit`. Every row
+ * also says how many candidates there were, so the caller knows when the cap was reached.
+ */
+function rankedChild(child: ChildQuery): RawBuilder<SearchRow> {
+  const source = SOURCES[child.kind]
+  const order = child.near ? sql`m.exact desc, m.planar_distance nulls last, m.key_length, m.id` : sql`m.exact desc, m.key_length, m.id`
+  return sql<SearchRow>`(select ${shown(source, child, sql`c.candidates`)}
+    from (
+      select m.*, count(*) over () as candidates
+      from (
+        select ${candidate(source, child)}
+        from ${source.from}
+        where ${child.condition.indexed} ${countyFilter(child.countyCode)}
+        ${child.condition.keyOrder ? sql`order by t.search_key` : sql``}
+        limit ${child.cap + 1}
+      ) m
+      order by ${order}
+      limit ${child.limit}
+    ) c)`
+}
+
+/**
+ * The same part when it has more candidates than the cap and `near` is given: the spatial index walks
+ * outward from the point over at most `budget` rows and the match test filters them, so a common word
+ * costs the rows nearest the point instead of every row that contains it. Bounded, because a word common
+ * far away but rare near the point would otherwise walk most of the table.
+ */
+function nearestChild(child: ChildQuery & { near: readonly [number, number] }, budget: number): RawBuilder<SearchRow> {
+  const source = SOURCES[child.kind]
+  const point = pointFromLonLat(child.near[0], child.near[1])
+  return sql<SearchRow>`(select ${shown(source, child, sql`0`)}
+    from (
+      select * from (
+        select ${candidate(source, child)}, ${child.condition.indexed} as matches
+        from ${source.from}
+        where true ${countyFilter(child.countyCode)}
+        order by ${source.geom} <-> ${point}
+        limit ${budget}
+      ) w
+      where w.matches and not w.exact
+      order by w.planar_distance
+      limit ${child.limit}
+    ) c)`
+}
+
+/** Runs several (tier, kind) parts in one statement; rows come back grouped by part, each part ranked. */
+export async function searchParts(db: Db, children: readonly ChildQuery[]): Promise<SearchRow[]> {
+  if (children.length === 0) return []
+  const query = sql<SearchRow>`${sql.join(children.map(rankedChild), sql` union all `)}`
+  const { rows } = await query.execute(db)
+  return rows.map(numeric)
+}
+
+/**
+ * A part's nearest-first walk (see nearestChild); only for kinds whose position has a spatial index. The
+ * planner, which cannot know how far the walk goes, could prefer reading the whole table and sorting it:
+ * within this transaction it may not.
+ */
+export async function searchNearest(db: Kysely<Database>, child: ChildQuery & { near: readonly [number, number] }, budget: number): Promise<SearchRow[]> {
+  const query = sql<SearchRow>`${nearestChild(child, budget)}`
+  return db.transaction().execute(async (trx) => {
+    await sql`select set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`.execute(trx)
+    const { rows } = await query.execute(trx)
+    return rows.map(numeric)
+  })
+}
+
+/** Whether a kind's "near" distance can walk a spatial index. */
+export const hasSpatialIndex = (kind: SearchKind) => SOURCES[kind].indexedGeom
+
+/** County names by code, for the result's detail. */
+export async function countyNames(db: Db): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('counties').select(['code', 'name']).execute()
+  return new Map(rows.map((r) => [r.code.trim(), r.name]))
+}
+
+const numeric = (row: SearchRow): SearchRow => ({
+  ...row,
+  key_length: Number(row.key_length),
+  candidates: Number(row.candidates),
+  lon: row.lon === null ? null : Number(row.lon),
+  lat: row.lat === null ? null : Number(row.lat),
+  distance_m: row.distance_m === null ? null : Number(row.distance_m),
+})
+
+const PINYIN_TABLES = [
+  { table: 'schools', id: 'id', text: 'name' },
+  { table: 'premises', id: 'id', text: 'name' },
+  { table: 'townships', id: 'code', text: 'name' },
+  { table: 'villages', id: 'code', text: 'name' },
+  { table: 'address_points', id: 'id', text: 'address' },
+] as const
+
+/**
+ * Writes the pinyin columns of rows that lack them (rows written before the search existed, or by hand),
+ * a thousand at a time; returns how many were filled. A no-op costs one index probe per table.
+ */
+export async function fillMissingPinyin(db: Kysely<Database>): Promise<number> {
+  let filled = 0
+  for (const { table, id, text } of PINYIN_TABLES) {
+    for (;;) {
+      const { rows } = await sql<{ id: string; text: string }>`select ${sql.ref(id)}::text as id, ${sql.ref(text)} as text from ${sql.table(table)} where search_initials is null limit 1000`.execute(db)
+      if (rows.length === 0) break
+      const values = rows.map((r) => {
+        const p = pinyinColumns(r.text)
+        // Typed as the key column, so that the join below probes its index.
+        const key = id === 'id' ? sql`${Number(r.id)}::integer` : sql`${r.id}::bpchar`
+        return sql`(${key}, ${p.search_pinyin}::text, ${p.search_initials}::text)`
+      })
+      await sql`update ${sql.table(table)} as t set search_pinyin = v.pinyin, search_initials = v.initials
+        from (values ${sql.join(values)}) as v(id, pinyin, initials) where t.${sql.ref(id)} = v.id`.execute(db)
+      filled += rows.length
+    }
+  }
+  return filled
+}
