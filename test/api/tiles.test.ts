@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeTile } from '../../server/modules/tiles/encode.ts'
 import { renderTileInDatabase, tileBox, tileFeatures } from '../../server/modules/tiles/repository.ts'
 import { LAYERS, type SourceLayerId } from '../../server/modules/tiles/layers.ts'
+import { distanceToCampus, type Campus } from '../factories/geodesic.ts'
 import { GUYUAN, offset, premisesFeature, rectangle, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { onServer } from '../helpers/database.ts'
@@ -124,6 +125,19 @@ describe('TileJSON', () => {
   })
 })
 
+describe('OpenAPI', () => {
+  it('documents the tile routes of every layer with their parameters', async () => {
+    const paths = (await t.request().get('/docs/json').expect(200)).body.paths as Record<string, Record<string, { parameters?: { name: string; in: string }[]; tags?: string[] }>>
+    for (const layer of Object.keys(LAYERS)) {
+      expect(paths[`/tiles/${layer}.json`]?.get?.tags).toEqual(['tiles'])
+      const tile = paths[`/tiles/${layer}/{z}/{x}/{y}.mvt`]?.get
+      expect(tile?.parameters?.filter((p) => p.in === 'path').map((p) => p.name).sort()).toEqual(['x', 'y', 'z'])
+      expect(tile?.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['v'])
+    }
+    expect(Object.keys(paths).filter((p) => p.includes('{layer}'))).toEqual([])
+  })
+})
+
 describe('a tile over a known school', () => {
   it('holds its campus, its gate and its label in the schools layer', async () => {
     const response = await getTile(viewer, path('schools', HOME)).expect(200)
@@ -162,6 +176,20 @@ describe('a tile over a known school', () => {
     expect(Math.abs(eastWestMetres(bounds.east - campus.east) - 200)).toBeLessThan(0.5)
     expect(Math.abs(northSouthMetres(bounds.north - campus.north) - 200)).toBeLessThan(0.5)
     expect(Math.abs(northSouthMetres(campus.south - bounds.south) - 200)).toBeLessThan(0.5)
+  })
+
+  it('stores the zone rings at their distances from the campus, by the GeographicLib oracle', async () => {
+    const { rows } = await sql<{ band: string; geometry: { coordinates: number[][][][] } }>`
+      select band, ST_AsGeoJSON(geom, 9)::json as geometry from school_zones where school_id = ${schoolId} order by band_index`.execute(t.app.db)
+    expect(rows.map((r) => r.band)).toEqual(['core', 'control'])
+    const campus: Campus = { type: 'Polygon', coordinates: [rectangle(CENTRE)] }
+    const worst = (ring: number[][], radius: number) => Math.max(...ring.map((p) => Math.abs(distanceToCampus(p, campus).distance - radius)))
+    const [core, control] = [rows[0]!.geometry.coordinates[0]!, rows[1]!.geometry.coordinates[0]!]
+    expect(core).toHaveLength(1)
+    expect(worst(core[0]!, 50)).toBeLessThan(0.03)
+    expect(control).toHaveLength(2)
+    expect(worst(control[0]!, 200)).toBeLessThan(0.03)
+    expect(worst(control[1]!, 50)).toBeLessThan(0.03)
   })
 
   it('marks the conflicting premises with its band and school, and the far one as clear', async () => {
