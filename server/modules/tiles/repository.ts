@@ -79,15 +79,16 @@ const SOURCES: Record<SourceLayerId, Source> = {
     // The nearest of the schools it conflicts with, measured in degrees with longitude scaled by
     // cos(latitude): right for ranking schools a few hundred metres away, and cheap (a geography
     // distance per conflict made a dense tile take over a second). Drawing only, never a verdict.
-    rows: (box) => sql`select p.id as "id", p.name as "name", p.category as "category", p.licence_status as "licenceStatus",
-      (n.school_id is not null) as "conflict", n.band as "band", n.school_id as "nearestSchoolId", p.geom as g
-      from premises p
-      left join (
+    // Materialized, so the ranking runs once for the tile whatever the planner estimates.
+    rows: (box) => sql`with n as materialized (
         select distinct on (c.premises_id) c.premises_id, c.school_id, c.band
         from conflicts c join premises q on q.id = c.premises_id join schools s on s.id = c.school_id
         where q.geom && ${box}
         order by c.premises_id, ST_Distance(ST_Scale(s.geom, cos(radians(ST_Y(q.geom))), 1), ST_Scale(q.geom, cos(radians(ST_Y(q.geom))), 1)), c.school_id
-      ) n on n.premises_id = p.id
+      )
+      select p.id as "id", p.name as "name", p.category as "category", p.licence_status as "licenceStatus",
+        (n.school_id is not null) as "conflict", n.band as "band", n.school_id as "nearestSchoolId", p.geom as g
+      from premises p left join n on n.premises_id = p.id
       where p.geom && ${box}`,
   },
   counties: {
