@@ -83,12 +83,15 @@ export async function up(db: Kysely<any>): Promise<void> {
       for each statement execute function tile_note_change(${sql.raw(layers.map((l) => `'${l}'`).join(', '))})`.execute(db)
   }
 
-  // Zones of the schools already registered, drawn as the service draws them (an azimuthal
-  // equidistant projection centred on the origin, 64 segments a quarter circle).
+  // Zones of the schools already registered, drawn as the service draws them: 64 segments a quarter
+  // circle in a local frame in metres (east scaled by N·cos φ, north by M of the WGS84 ellipsoid).
+  const east = sql.raw(`(radians(1) * 6378137 * cos(radians(f.lat0)) / sqrt(1 - 0.00669437999014 * sin(radians(f.lat0)) ^ 2))`)
+  const north = sql.raw(`(radians(1) * 6378137 * (1 - 0.00669437999014) / (1 - 0.00669437999014 * sin(radians(f.lat0)) ^ 2) ^ 1.5)`)
   await sql`insert into school_zones (school_id, limit_m, origin, band_index, band, inner_m, outer_m, geom)
     select s.id, sh.limit_m, sh.kind, b.i, sh.band_names[b.i], b.inner_m, b.outer_m,
-      ST_Multi(ST_Transform(case when b.inner_m = 0 then ST_Buffer(p.projected, b.outer_m, 'quad_segs=64')
-        else ST_Difference(ST_Buffer(p.projected, b.outer_m, 'quad_segs=64'), ST_Buffer(p.projected, b.inner_m, 'quad_segs=64')) end, f.proj, 4326))
+      ST_Multi(ST_Affine(case when b.inner_m = 0 then ST_Buffer(p.local, b.outer_m, 'quad_segs=64')
+        else ST_Difference(ST_Buffer(p.local, b.outer_m, 'quad_segs=64'), ST_Buffer(p.local, b.inner_m, 'quad_segs=64')) end,
+        1 / ${east}, 0, 0, 1 / ${north}, f.lon0, f.lat0))
     from schools s
     join lateral (
       select distinct r.limit_m, case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as kind, r.band_names, r.band_edges
@@ -96,9 +99,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       where r.school_type = s.school_type and r.effective_from <= current_date and (r.effective_to is null or r.effective_to > current_date)
     ) sh on true
     cross join lateral (select case when sh.kind = 'gates' then s.gates else s.geom end as geom) o
-    cross join lateral (select format('+proj=aeqd +lat_0=%s +lon_0=%s +ellps=WGS84 +units=m +no_defs',
-      (ST_YMin(o.geom) + ST_YMax(o.geom)) / 2, (ST_XMin(o.geom) + ST_XMax(o.geom)) / 2) as proj) f
-    cross join lateral (select ST_Transform(o.geom, f.proj) as projected) p
+    cross join lateral (select (ST_XMin(o.geom) + ST_XMax(o.geom)) / 2 as lon0, (ST_YMin(o.geom) + ST_YMax(o.geom)) / 2 as lat0) f
+    cross join lateral (select ST_Affine(o.geom, ${east}, 0, 0, ${north}, -f.lon0 * ${east}, -f.lat0 * ${north}) as local) p
     cross join lateral (
       select i, case when i = 1 then 0 else (sh.band_edges || sh.limit_m)[i - 1] end as inner_m, (sh.band_edges || sh.limit_m)[i] as outer_m
       from generate_series(1, cardinality(sh.band_edges) + 1) as i

@@ -35,7 +35,25 @@ export const aeqdProjection = (geometry: RawBuilder<unknown>): RawBuilder<string
   sql<string>`format('+proj=aeqd +lat_0=%s +lon_0=%s +ellps=WGS84 +units=m +no_defs',
     (ST_YMin(${geometry}) + ST_YMax(${geometry})) / 2, (ST_XMin(${geometry}) + ST_XMax(${geometry})) / 2)`
 
-/** A buffer of `radius` metres around a geometry already in `projection` metres (64 segments a quarter circle: 1.5 cm chord cut-in at 200 m). */
+/**
+ * Affine maps between lon/lat and a local frame in metres at the latitude `lat0` (degrees): east scaled by
+ * the ellipsoid's parallel radius N·cos φ, north by its meridian radius M. Within a kilometre of lat0 the
+ * frame's scale is right to about 1e-4 at 36°N (tan φ · Δφ), so a 200 m buffer drawn in it lies within
+ * 2 cm of the true distance; unlike a PROJ string per row (ST_Transform(geom, text) builds a new PROJ
+ * pipeline on every call, about 17 ms on PostGIS 3.3) it costs nothing to set up.
+ */
+export const toLocalFrame = (geometry: RawBuilder<unknown>, lon0: RawBuilder<unknown>, lat0: RawBuilder<unknown>): RawBuilder<unknown> =>
+  sql`ST_Affine(${geometry}, ${parallelMetresPerDegree(lat0)}, 0, 0, ${meridianMetresPerDegree(lat0)}, -(${lon0}) * ${parallelMetresPerDegree(lat0)}, -(${lat0}) * ${meridianMetresPerDegree(lat0)})`
+export const fromLocalFrame = (geometry: RawBuilder<unknown>, lon0: RawBuilder<unknown>, lat0: RawBuilder<unknown>): RawBuilder<unknown> =>
+  sql`ST_Affine(${geometry}, 1 / ${parallelMetresPerDegree(lat0)}, 0, 0, 1 / ${meridianMetresPerDegree(lat0)}, ${lon0}, ${lat0})`
+const WGS84_A = sql.lit(6378137)
+const WGS84_E2 = sql.lit(0.00669437999014)
+const parallelMetresPerDegree = (lat: RawBuilder<unknown>) =>
+  sql`(radians(1) * ${WGS84_A} * cos(radians(${lat})) / sqrt(1 - ${WGS84_E2} * sin(radians(${lat})) ^ 2))`
+const meridianMetresPerDegree = (lat: RawBuilder<unknown>) =>
+  sql`(radians(1) * ${WGS84_A} * (1 - ${WGS84_E2}) / (1 - ${WGS84_E2} * sin(radians(${lat})) ^ 2) ^ 1.5)`
+
+/** A buffer of `radius` metres around a geometry already in a metric frame (64 segments a quarter circle: 1.5 cm chord cut-in at 200 m). */
 export const drawnBuffer = (projected: RawBuilder<unknown>, radius: RawBuilder<unknown>): RawBuilder<unknown> =>
   sql`ST_Buffer(${projected}, ${radius}, 'quad_segs=64')`
 

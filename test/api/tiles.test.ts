@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeTile } from '../../server/modules/tiles/encode.ts'
 import { renderTileInDatabase, tileBox, tileFeatures } from '../../server/modules/tiles/repository.ts'
 import { LAYERS, type SourceLayerId } from '../../server/modules/tiles/layers.ts'
+import { distanceToCampus, type Campus } from '../factories/geodesic.ts'
 import { GUYUAN, offset, premisesFeature, rectangle, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { onServer } from '../helpers/database.ts'
@@ -124,6 +125,19 @@ describe('TileJSON', () => {
   })
 })
 
+describe('OpenAPI', () => {
+  it('documents the tile routes of every layer with their parameters', async () => {
+    const paths = (await t.request().get('/docs/json').expect(200)).body.paths as Record<string, Record<string, { parameters?: { name: string; in: string }[]; tags?: string[] }>>
+    for (const layer of Object.keys(LAYERS)) {
+      expect(paths[`/tiles/${layer}.json`]?.get?.tags).toEqual(['tiles'])
+      const tile = paths[`/tiles/${layer}/{z}/{x}/{y}.mvt`]?.get
+      expect(tile?.parameters?.filter((p) => p.in === 'path').map((p) => p.name).sort()).toEqual(['x', 'y', 'z'])
+      expect(tile?.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['v'])
+    }
+    expect(Object.keys(paths).filter((p) => p.includes('{layer}'))).toEqual([])
+  })
+})
+
 describe('a tile over a known school', () => {
   it('holds its campus, its gate and its label in the schools layer', async () => {
     const response = await getTile(viewer, path('schools', HOME)).expect(200)
@@ -162,6 +176,20 @@ describe('a tile over a known school', () => {
     expect(Math.abs(eastWestMetres(bounds.east - campus.east) - 200)).toBeLessThan(0.5)
     expect(Math.abs(northSouthMetres(bounds.north - campus.north) - 200)).toBeLessThan(0.5)
     expect(Math.abs(northSouthMetres(campus.south - bounds.south) - 200)).toBeLessThan(0.5)
+  })
+
+  it('stores the zone rings at their distances from the campus, by the GeographicLib oracle', async () => {
+    const { rows } = await sql<{ band: string; geometry: { coordinates: number[][][][] } }>`
+      select band, ST_AsGeoJSON(geom, 9)::json as geometry from school_zones where school_id = ${schoolId} order by band_index`.execute(t.app.db)
+    expect(rows.map((r) => r.band)).toEqual(['core', 'control'])
+    const campus: Campus = { type: 'Polygon', coordinates: [rectangle(CENTRE)] }
+    const worst = (ring: number[][], radius: number) => Math.max(...ring.map((p) => Math.abs(distanceToCampus(p, campus).distance - radius)))
+    const [core, control] = [rows[0]!.geometry.coordinates[0]!, rows[1]!.geometry.coordinates[0]!]
+    expect(core).toHaveLength(1)
+    expect(worst(core[0]!, 50)).toBeLessThan(0.03)
+    expect(control).toHaveLength(2)
+    expect(worst(control[0]!, 200)).toBeLessThan(0.03)
+    expect(worst(control[1]!, 50)).toBeLessThan(0.03)
   })
 
   it('marks the conflicting premises with its band and school, and the far one as clear', async () => {
@@ -299,19 +327,46 @@ describe('refused input', () => {
   }
 })
 
-describe.skipIf(!onServer())('the two encoders', () => {
+/** The same summary as a decoded feature gives, from the rows the Node encoder was handed (tile coordinates, y down). */
+function rowSummary(row: { properties: Record<string, unknown>; geometry: { type: string; coordinates: unknown } }) {
+  const rings: number[][][] =
+    row.geometry.type === 'Point' ? [[row.geometry.coordinates as number[]]]
+    : row.geometry.type === 'MultiPoint' || row.geometry.type === 'LineString' ? [row.geometry.coordinates as number[][]]
+    : row.geometry.type === 'Polygon' || row.geometry.type === 'MultiLineString' ? (row.geometry.coordinates as number[][][])
+    : (row.geometry.coordinates as number[][][][]).flat()
+  const points = rings.flat()
+  const xs = points.map((p) => p[0]!)
+  const ys = points.map((p) => p[1]!)
+  const type = /Point/.test(row.geometry.type) ? 1 : /LineString/.test(row.geometry.type) ? 2 : 3
+  const ring = rings[0]!.map(([x, y]) => ({ x: x!, y: y! }))
+  // Decoded rings are open; GeoJSON rings repeat their first position.
+  const open = type === 3 ? ring.slice(0, -1) : ring
+  return {
+    properties: Object.fromEntries(Object.entries(row.properties).filter(([, v]) => v !== null)),
+    type,
+    bbox: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)],
+    exterior: Math.sign(signedArea(open)),
+    rings: rings.length,
+  }
+}
+
+// On a server the database's own encoder (ST_AsMVT) is the reference; embedded, where it does not exist, the
+// reference is the feature rows the Node encoder was given, so the protobuf writing is checked on both.
+describe(onServer() ? 'the two encoders' : 'the Node encoder against its input rows', () => {
   let compared = 0
   const compare = async (layer: keyof typeof LAYERS, tile: { z: number; x: number; y: number }) => {
     const ids = LAYERS[layer].sourceLayers.filter((s) => tile.z >= s.minzoom).map((s) => s.id as SourceLayerId)
     const box = tileBox(tile.z, tile.x, tile.y)
-    const database = decode((await renderTileInDatabase(t.app.db, box, ids)).tile)
-    const node = decode(encodeTile((await tileFeatures(t.app.db, box, ids)).layers))
+    const rows = (await tileFeatures(t.app.db, box, ids)).layers
+    const database = onServer() ? decode((await renderTileInDatabase(t.app.db, box, ids)).tile) : null
+    const node = decode(encodeTile(rows))
+    type Summary = { properties: Record<string, unknown>; type: number; bbox: number[]; exterior: number; rings: number }
+    const order = (list: Summary[]) => list.sort((a, b) => JSON.stringify(a.properties).localeCompare(JSON.stringify(b.properties)) || a.bbox[0]! - b.bbox[0]!)
     for (const id of ids) {
-      const summary = (tile: VectorTile) =>
-        featuresOf(tile, id)
-          .map((f) => ({ properties: f.properties, type: f.type, bbox: f.bbox(), exterior: Math.sign(signedArea(f.loadGeometry()[0]!)), rings: f.loadGeometry().length }))
-          .sort((a, b) => JSON.stringify(a.properties).localeCompare(JSON.stringify(b.properties)) || a.bbox[0]! - b.bbox[0]!)
-      const [a, b] = [summary(database), summary(node)]
+      const summary = (tile: VectorTile): Summary[] =>
+        order(featuresOf(tile, id).map((f) => ({ properties: f.properties, type: f.type, bbox: f.bbox(), exterior: Math.sign(signedArea(f.loadGeometry()[0]!)), rings: f.loadGeometry().length })))
+      const reference = database ? summary(database) : order((rows[id] ?? []).map(rowSummary))
+      const [a, b] = [reference, summary(node)]
       expect(b.length, `${layer} ${id} feature count`).toBe(a.length)
       compared += a.length
       for (const [i, expected] of a.entries()) {

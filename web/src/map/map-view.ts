@@ -138,8 +138,8 @@ export function createMapView(container: HTMLElement, config: MapConfig, initial
     refreshTiles() {
       for (const id of ['schools', 'zones', 'premises']) {
         const source = map.getSource(id) as maplibregl.VectorTileSource | undefined
-        // Re-reading the TileJSON picks up the new data version in the tile URLs.
-        source?.setUrl(`/tiles/${id}.json?t=${Date.now()}`)
+        // Re-reading the TileJSON (never cached) picks up the new data version in the tile URLs.
+        source?.setUrl(`/tiles/${id}.json`)
       }
     },
   }
