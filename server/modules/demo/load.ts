@@ -8,6 +8,7 @@ import { candidatesFromGeoJson, importRecords } from '../registry/import.ts'
 import { DATA_DIR } from '../reference/load.ts'
 import { insertUser } from '../users/repository.ts'
 import { hashPassword } from '../users/service.ts'
+import { loadDemoPermits } from './permits.ts'
 
 /** The demo users: one per department, plus a supervisor and a viewer to try the other roles with. */
 export const DEMO_USERS: { username: string; department: Department; role: Role; countyCode?: string }[] = [
@@ -38,6 +39,7 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
   if (loaded) {
     // A database that had the demo registry before address points existed gets them now.
     await loadDemoAddresses(db, log)
+  await loadDemoPermits(db, log)
     return false
   }
   // The files mark each feature `demo: true`; the loader sets that flag itself, so it is dropped from the input.
@@ -66,6 +68,7 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
     log(`loaded demo data: ${s.imported} schools, ${p.imported} premises (generated, not real)`)
   })
   await loadDemoAddresses(db, log)
+  await loadDemoPermits(db, log)
   log(`demo users (password "${password}"): ${DEMO_USERS.map((u) => u.username).join(', ')}`)
   return true
 }
