@@ -29,6 +29,12 @@ export async function migrateDown(db: Kysely<any>): Promise<string[]> {
   return report(await migrator.migrateDown())
 }
 
+/** Migrates up or down to the named migration (the file name without its extension). */
+export async function migrateTo(db: Kysely<any>, name: string): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new FolderMigrationProvider() })
+  return report(await migrator.migrateTo(name))
+}
+
 function report({ error, results }: MigrationResultSet): string[] {
   const failed = results?.find((r) => r.status === 'Error')
   if (error) {

@@ -166,6 +166,18 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       expected: [{ action: 'import', entityType: 'premises', by: 'tobacco', after: true }],
     },
   ],
+  'POST /api/import/addresses': [
+    {
+      name: 'import address points (GeoJSON)',
+      run: () =>
+        education.post('/api/import/addresses').send({
+          type: 'FeatureCollection',
+          features: [{ type: 'Feature', properties: { address: '原州区审计测试路1号', countyCode: '640402' }, geometry: { type: 'Point', coordinates: [CENTRE[0], CENTRE[1] + 0.01] } }],
+        }),
+      status: 201,
+      expected: [{ action: 'import', entityType: 'address_point', by: 'education', after: true }],
+    },
+  ],
   'PUT /api/rules/:id': [
     {
       name: 'change a rule',

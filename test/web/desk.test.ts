@@ -208,6 +208,46 @@ describe('map desk in Chromium', () => {
     expect(registry.body.premisesId).toBeGreaterThan(0)
   })
 
+  test('a decision someone else made first is explained in plain words and the application reloaded', async () => {
+    const tobacco = await apiAs('tobacco')
+    const created = await tobacco.post('/api/permits').send({
+      applicant: { name: '王五', idNumber: '11010519491231002X' },
+      businessName: '并发测试商店',
+      category: 'tobacco_retail',
+      address: '原州区测试路3号',
+      location: { lon: conflict.lon, lat: conflict.lat },
+      kind: 'new',
+    })
+    expect(created.status).toBe(201)
+    await as('tobacco')
+    await page.goto(`/#/permits?id=${created.body.id}`)
+    await page.waitForSelector('form.decision')
+    // Meanwhile the supervisor rejects it.
+    const supervisor = await apiAs('tobacco_supervisor')
+    const decided = await supervisor.post(`/api/permits/${created.body.id}/decision`).send({ decision: 'reject', reason: '在学校安全区域内。', version: created.body.version })
+    expect(decided.status).toBe(200)
+    await page.check('#decision-reject')
+    await page.fill('#reason', '在学校安全区域内。')
+    await page.click('#decide')
+    await expect.poll(() => page.textContent('.panel [role=alert]')).toContain('已被他人修改')
+    expect(await page.textContent('#permit-status')).toBe('已驳回')
+    expect(await page.locator('form.decision').count()).toBe(0)
+  })
+
+  test('the search box finds a school by part of its name and checks that place', async () => {
+    await as('tobacco')
+    await page.goto('/#/check')
+    await page.waitForSelector('#search')
+    // Part of the name, without the 示例 prefix every demo name carries.
+    const part = conflict.schoolName.replace(/^示例/, '').slice(0, 4)
+    await page.fill('#search', part)
+    const option = await page.waitForSelector('#search-results li[data-kind="school"]')
+    expect(await option.textContent()).toContain(part)
+    await option.click()
+    await page.waitForSelector('.verdict')
+    expect(await page.inputValue('#coordinates')).toMatch(/^\d+\.\d+, \d+\.\d+$/)
+  })
+
   test('a viewer can open an application but sees no decision buttons', async () => {
     const tobacco = await apiAs('tobacco')
     const created = await tobacco.post('/api/permits').send({
