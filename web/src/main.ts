@@ -1,6 +1,6 @@
 import { api, onUnauthorised, type MapConfig, type User } from './api/client.ts'
 import { currentLanguage, departmentName, onLanguageChange, roleName, setLanguage, t, countyName } from './i18n.ts'
-import { createMapView, type MapView } from './map/map-view.ts'
+import { createMapView, prewarm, type MapView } from './map/map-view.ts'
 import { parseMapPosition, readRoute, routeHref, SCREENS, updateParams, type Screen } from './router.ts'
 import { mountCheck } from './ui/check.ts'
 import { h, fill, toast } from './ui/dom.ts'
@@ -37,12 +37,18 @@ async function start() {
     signedOut()
   })
   fill(root, h('p', { class: 'boot', role: 'status' }, t('loading')))
+  // The map's settings are public: ask for them while the session is checked, and start MapLibre's workers meanwhile.
+  prewarm()
+  const config = api.mapConfig()
+  config.catch(() => undefined)
+  let user: User
   try {
-    const user = await api.me()
-    await signedIn(user)
+    user = await api.me()
   } catch {
     signedOut()
+    return
   }
+  await signedIn(user, await config)
 }
 
 function signedOut() {
@@ -50,11 +56,10 @@ function signedOut() {
   session?.view.map.remove()
   session = null
   document.title = t('appTitle')
-  mountLogin(root, (user) => void signedIn(user))
+  mountLogin(root, (user) => void api.mapConfig().then((config) => signedIn(user, config)))
 }
 
-async function signedIn(user: User) {
-  const config = await api.mapConfig()
+async function signedIn(user: User, config: MapConfig) {
   const header = h('header', { class: 'bar' })
   const panel = h('aside', { class: 'panel', id: 'panel', 'aria-live': 'polite' })
   const mapHost = h('div', { class: 'map', id: 'map' })

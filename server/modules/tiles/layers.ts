@@ -75,11 +75,13 @@ export const LAYERS: Record<TileLayer, LayerDefinition> = {
     attribution: '县界 County outlines: DataV.GeoAtlas (2019), converted to WGS84',
     access: 'public',
     minzoom: 0,
-    maxzoom: 14,
+    // Beyond z11 the map overzooms: a z11 tile unit is about 5 m here, finer than these outlines are (DataV's
+    // generalised boundaries), and a street-level view then loads one county tile instead of four.
+    maxzoom: 11,
     centerZoom: 8,
     sourceLayers: [
-      { id: 'counties', geometry: 'polygon', description: 'County boundary (MultiPolygon)', minzoom: 0, maxzoom: 14, fields: { code: 'String', name: 'String' } },
-      { id: 'county_labels', geometry: 'point', description: 'A label point inside each county', minzoom: 0, maxzoom: 14, fields: { code: 'String', name: 'String' } },
+      { id: 'counties', geometry: 'polygon', description: 'County boundary (MultiPolygon)', minzoom: 0, maxzoom: 11, fields: { code: 'String', name: 'String' } },
+      { id: 'county_labels', geometry: 'point', description: 'A label point inside each county', minzoom: 0, maxzoom: 11, fields: { code: 'String', name: 'String' } },
     ],
   },
   townships: {
@@ -88,9 +90,10 @@ export const LAYERS: Record<TileLayer, LayerDefinition> = {
     attribution: '乡镇驻地 Township seats: GeoNames (https://www.geonames.org), CC BY 4.0; names and codes: 国家统计局 2023',
     access: 'public',
     minzoom: 7,
-    maxzoom: 14,
+    // Seat positions are good to about a kilometre (GeoNames): z11 tiles carry them with room to spare.
+    maxzoom: 11,
     centerZoom: 9,
-    sourceLayers: [{ id: 'townships', geometry: 'point', description: 'Township seat', minzoom: 7, maxzoom: 14, fields: { code: 'String', name: 'String', countyCode: 'String' } }],
+    sourceLayers: [{ id: 'townships', geometry: 'point', description: 'Township seat', minzoom: 7, maxzoom: 11, fields: { code: 'String', name: 'String', countyCode: 'String' } }],
   },
 }
 

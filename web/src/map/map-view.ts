@@ -11,6 +11,11 @@ import { BAND_COLOURS, buildStyle, CLICKABLE_LAYERS, CONFLICT_COLOUR, LABEL_FONT
 
 maplibregl.setWorkerUrl(workerUrl)
 
+/** Starts MapLibre's workers (fetching and compiling their script) before the first map needs them. */
+export function prewarm(): void {
+  maplibregl.prewarm()
+}
+
 const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] }
 const OVERLAYS = ['overlay-zone', 'overlay-lines', 'overlay-points', 'tool'] as const
 type Overlay = (typeof OVERLAYS)[number]
@@ -42,6 +47,8 @@ export function createMapView(container: HTMLElement, config: MapConfig, initial
     transformRequest: (url) => (url.startsWith('/') ? { url: `${location.origin}${url}`, credentials: 'same-origin' } : { url }),
     localIdeographFontFamily: LABEL_FONT.join(', '),
     cooperativeGestures: false,
+    // Labels appear at once rather than fading in over 300 ms: clerks read the map, they do not watch it.
+    fadeDuration: 0,
   })
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), 'top-right')
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 140 }), 'bottom-right')
