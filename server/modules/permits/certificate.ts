@@ -1,6 +1,5 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import PDFDocument from 'pdfkit'
 import { AppError } from '../../errors.ts'
 import type { PermitDetail, Rectification } from '../../schemas/permits.ts'
 import type { CheckResult } from '../../schemas/zones.ts'
@@ -69,6 +68,8 @@ export interface CertificateContent {
 export async function renderCertificate(content: CertificateContent): Promise<Buffer> {
   const font = certificateFont()
   if (!font) throw new AppError('UNAVAILABLE', 'certificate: no CJK font is installed on the server (Debian package fonts-wqy-microhei or fonts-noto-cjk)')
+  // pdfkit (with its font engine) is loaded on the first certificate, not at every start of the service.
+  const { default: PDFDocument } = await import('pdfkit')
   const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: content.documentTitle, Author: '固原市校园安全区域系统' } })
   const chunks: Buffer[] = []
   doc.on('data', (chunk: Buffer) => chunks.push(chunk))
