@@ -45,6 +45,21 @@ async function signOut() {
   await page.waitForSelector('#username')
 }
 
+/** A new tobacco retail application by the demo clerk, through the API. */
+async function submitApplication(businessName: string, location: { lon: number; lat: number }) {
+  const tobacco = await apiAs('tobacco')
+  const response = await tobacco.post('/api/permits').send({
+    applicant: { name: '张三', idNumber: '11010519491231002X' },
+    businessName,
+    category: 'tobacco_retail',
+    address: '固原市测试街1号',
+    location,
+    kind: 'new',
+  })
+  expect(response.status).toBe(201)
+  return response.body as { id: number; version: number }
+}
+
 async function renderedFeatures(layers: string[]) {
   return page.evaluate((ids) => {
     const map = window.zonesDesk!.map
@@ -163,25 +178,16 @@ describe('map desk in Chromium', () => {
       }
     }
     expect(place).toBeDefined()
-    const application = (businessName: string) => ({
-      applicant: { name: '张三', idNumber: '11010519491231002X' },
-      businessName,
-      category: 'tobacco_retail',
-      address: '固原市测试街1号',
-      location: place!,
-      kind: 'new',
-    })
-    const first = await tobacco.post('/api/permits').send(application('浏览器测试烟酒店甲'))
-    const second = await tobacco.post('/api/permits').send(application('浏览器测试烟酒店乙'))
-    expect([first.status, second.status]).toEqual([201, 201])
+    const first = await submitApplication('浏览器测试烟酒店甲', place!)
+    const second = await submitApplication('浏览器测试烟酒店乙', place!)
 
     await as('tobacco')
     await page.goto('/#/permits?status=pending&q=浏览器测试')
-    await page.waitForSelector(`[data-permit-id="${first.body.id}"]`)
+    await page.waitForSelector(`[data-permit-id="${first.id}"]`)
     expect(await page.locator('button.permit-item').count()).toBe(2)
     await screenshot(page, 'permits')
 
-    await page.click(`[data-permit-id="${first.body.id}"]`)
+    await page.click(`[data-permit-id="${first.id}"]`)
     await page.waitForSelector('form.decision')
     await page.check('#decision-approve')
     await page.fill('#reason', '距离学校均超过 200 米，材料齐全。')
@@ -191,10 +197,10 @@ describe('map desk in Chromium', () => {
     await screenshot(page, 'permit-decided')
 
     await page.click('button.back')
-    await page.waitForSelector(`[data-permit-id="${second.body.id}"]`)
-    expect(await page.locator(`[data-permit-id="${first.body.id}"]`).count()).toBe(0)
+    await page.waitForSelector(`[data-permit-id="${second.id}"]`)
+    expect(await page.locator(`[data-permit-id="${first.id}"]`).count()).toBe(0)
     // Keyboard: the list is reachable and opens with Enter.
-    await page.focus(`[data-permit-id="${second.body.id}"]`)
+    await page.focus(`[data-permit-id="${second.id}"]`)
     await page.keyboard.press('Enter')
     await page.waitForSelector('form.decision')
     await page.check('#decision-reject')
@@ -203,28 +209,19 @@ describe('map desk in Chromium', () => {
     await expect.poll(() => page.textContent('#permit-status')).toBe('已驳回')
     await page.click('button.back')
     await expect.poll(() => page.locator('.permit-list .empty').count()).toBe(1)
-    const registry = await tobacco.get(`/api/permits/${first.body.id}`)
+    const registry = await tobacco.get(`/api/permits/${first.id}`)
     expect(registry.body.status).toBe('approved')
     expect(registry.body.premisesId).toBeGreaterThan(0)
   })
 
   test('a decision someone else made first is explained in plain words and the application reloaded', async () => {
-    const tobacco = await apiAs('tobacco')
-    const created = await tobacco.post('/api/permits').send({
-      applicant: { name: '王五', idNumber: '11010519491231002X' },
-      businessName: '并发测试商店',
-      category: 'tobacco_retail',
-      address: '原州区测试路3号',
-      location: { lon: conflict.lon, lat: conflict.lat },
-      kind: 'new',
-    })
-    expect(created.status).toBe(201)
+    const created = await submitApplication('并发测试商店', { lon: conflict.lon, lat: conflict.lat })
     await as('tobacco')
-    await page.goto(`/#/permits?id=${created.body.id}`)
+    await page.goto(`/#/permits?id=${created.id}`)
     await page.waitForSelector('form.decision')
     // Meanwhile the supervisor rejects it.
     const supervisor = await apiAs('tobacco_supervisor')
-    const decided = await supervisor.post(`/api/permits/${created.body.id}/decision`).send({ decision: 'reject', reason: '在学校安全区域内。', version: created.body.version })
+    const decided = await supervisor.post(`/api/permits/${created.id}/decision`).send({ decision: 'reject', reason: '在学校安全区域内。', version: created.version })
     expect(decided.status).toBe(200)
     await page.check('#decision-reject')
     await page.fill('#reason', '在学校安全区域内。')
@@ -249,18 +246,9 @@ describe('map desk in Chromium', () => {
   })
 
   test('a viewer can open an application but sees no decision buttons', async () => {
-    const tobacco = await apiAs('tobacco')
-    const created = await tobacco.post('/api/permits').send({
-      applicant: { name: '李四', idNumber: '11010519491231002X' },
-      businessName: '只读测试商店',
-      category: 'tobacco_retail',
-      address: '原州区测试路2号',
-      location: { lon: conflict.lon, lat: conflict.lat },
-      kind: 'new',
-    })
-    expect(created.status).toBe(201)
+    const created = await submitApplication('只读测试商店', { lon: conflict.lon, lat: conflict.lat })
     await as('viewer')
-    await page.goto(`/#/permits?id=${created.body.id}`)
+    await page.goto(`/#/permits?id=${created.id}`)
     await page.waitForSelector('#permit-title')
     expect(await page.textContent('#permit-title')).toBe('只读测试商店')
     expect(await page.locator('#decide').count()).toBe(0)
