@@ -1,7 +1,4 @@
-import { buildApp } from '../server/app.ts'
-import { loadConfig } from '../server/config.ts'
-import { createUser } from '../server/modules/users/service.ts'
-import { bulkLoad, figure, openBenchDatabase } from './support.ts'
+import { bulkLoad, figure, openBenchDatabase, premisesPoints, startBenchService } from './support.ts'
 
 const GUYUAN: [number, number, number, number] = [105.32, 35.24, 106.95, 36.52]
 
@@ -20,17 +17,8 @@ export async function benchCertificate(args: Record<string, string>) {
   console.log(`certificate benchmark on ${handle.where}: ${schools} schools, ${premises} premises over Guyuan; ${requests} certificates`)
   try {
     const gen = await bulkLoad(handle, { schools, premises, bbox: GUYUAN })
-    const points: [number, number][] = []
-    for (const p of gen.premises()) {
-      points.push(p.geometry.coordinates as [number, number])
-      if (points.length >= requests) break
-    }
-    const app = await buildApp(loadConfig({}, { port: 0, logLevel: 'silent', serveWeb: false, loadDemoData: false, loginRateLimitPerMinute: 1000 }), { database: handle, logger: false })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-    await createUser(app.db, { username: 'bench', password: 'bench-password-1', department: 'tobacco', role: 'clerk' }, { user: null, requestId: 'bench' })
-    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }) })
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+    const points = premisesPoints(gen, requests)
+    const { app, url, cookie } = await startBenchService(handle, { department: 'tobacco', role: 'clerk' })
 
     const took: number[] = []
     const sizes: number[] = []

@@ -1,8 +1,5 @@
-import { buildApp } from '../server/app.ts'
-import { loadConfig } from '../server/config.ts'
-import { createUser } from '../server/modules/users/service.ts'
 import { measurePoint } from '../server/modules/zones/repository.ts'
-import { bulkLoad, figure, openBenchDatabase } from './support.ts'
+import { bulkLoad, figure, openBenchDatabase, premisesPoints, startBenchService } from './support.ts'
 
 const NINGXIA: [number, number, number, number] = [104.3, 35.3, 107.6, 39.3]
 const CATEGORIES = ['tobacco_retail', 'internet_cafe', 'lottery_outlet', 'food_stall_zone'] as const
@@ -22,17 +19,8 @@ export async function benchCheck(args: Record<string, string>) {
   console.log(`check benchmark on ${handle.where}: ${schools} schools, ${premises} premises over Ningxia; ${requests} checks (goal: p99 < 5 ms)`)
   try {
     const gen = await bulkLoad(handle, { schools, premises, bbox: NINGXIA })
-    const points: [number, number][] = []
-    for (const p of gen.premises()) {
-      points.push(p.geometry.coordinates as [number, number])
-      if (points.length >= requests) break
-    }
-    const app = await buildApp(loadConfig({}, { port: 0, logLevel: 'silent', serveWeb: false, loadDemoData: false, loginRateLimitPerMinute: 1000 }), { database: handle, logger: false })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-    await createUser(app.db, { username: 'bench', password: 'bench-password-1', department: 'tobacco', role: 'clerk' }, { user: null, requestId: 'bench' })
-    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }) })
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+    const points = premisesPoints(gen, requests)
+    const { app, url, cookie } = await startBenchService(handle, { department: 'tobacco', role: 'clerk' })
     const headers = { 'content-type': 'application/json', cookie, origin: url }
 
     const http: number[] = []

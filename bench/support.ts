@@ -3,6 +3,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { connectDatabase, type DatabaseHandle } from '../server/db/connect.ts'
 import { migrateToLatest } from '../server/db/migrate.ts'
+import { buildApp } from '../server/app.ts'
+import { loadConfig } from '../server/config.ts'
+import type { Department, Role } from '../server/schemas/common.ts'
+import { createUser } from '../server/modules/users/service.ts'
 import { createScratchDatabase } from '../server/db/scratch-database.ts'
 import { createRegistryGenerator, loadReferenceData as loadGeneratorReference, type GenerateOptions } from '../server/demo/generate.ts'
 import type { PremisesRecord, SchoolRecord } from '../server/modules/registry/kinds.ts'
@@ -86,4 +90,25 @@ export async function bulkLoad(handle: DatabaseHandle, options: GenerateOptions,
   }
   await flush('premises')
   return gen
+}
+
+/** The service over a bench database, listening on a free port, with a signed-in user's session cookie. */
+export async function startBenchService(handle: DatabaseHandle, user: { department: Department; role: Role }) {
+  const app = await buildApp(loadConfig({}, { port: 0, logLevel: 'silent', serveWeb: false, loadDemoData: false, loginRateLimitPerMinute: 1000 }), { database: handle, logger: false })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  await createUser(app.db, { username: 'bench', password: 'bench-password-1', ...user }, { user: null, requestId: 'bench' })
+  const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }) })
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+  return { app, url, cookie }
+}
+
+/** The first `count` generated premises positions: realistic places to check. */
+export function premisesPoints(gen: { premises(): Iterable<{ geometry: { coordinates: unknown } }> }, count: number): [number, number][] {
+  const points: [number, number][] = []
+  for (const p of gen.premises()) {
+    if (points.length >= count) break
+    points.push(p.geometry.coordinates as [number, number])
+  }
+  return points
 }

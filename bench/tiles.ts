@@ -1,12 +1,9 @@
-import { buildApp } from '../server/app.ts'
-import { loadConfig } from '../server/config.ts'
 import { LAYERS, type SourceLayerId } from '../server/modules/tiles/layers.ts'
 import { tileBox } from '../server/modules/tiles/repository.ts'
 import { renderTile } from '../server/modules/tiles/service.ts'
-import { createUser } from '../server/modules/users/service.ts'
 import { runAudit, startAudit } from '../server/modules/zones/audit-job.ts'
 import type { TileLayer } from '../server/schemas/tiles.ts'
-import { bulkLoad, figure, openBenchDatabase, seconds } from './support.ts'
+import { bulkLoad, figure, openBenchDatabase, seconds, startBenchService } from './support.ts'
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 const ZOOMS = [10, 11, 12, 13, 14, 15, 16]
@@ -60,12 +57,7 @@ export async function benchTiles(args: Record<string, string>) {
     const requests: { layer: TileLayer; z: number; x: number; y: number }[] = []
     for (const [lon, lat] of places) for (const z of ZOOMS) for (const layer of BENCH_LAYERS) if (z >= LAYERS[layer].minzoom) requests.push({ layer, ...tileAt(lon, lat, z) })
 
-    const app = await buildApp(loadConfig({}, { port: 0, logLevel: 'silent', serveWeb: false, loadDemoData: false, loginRateLimitPerMinute: 1000 }), { database: handle, logger: false })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-    await createUser(app.db, { username: 'bench', password: 'bench-password-1', department: 'police', role: 'viewer' }, { user: null, requestId: 'bench' })
-    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }) })
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+    const { app, url, cookie } = await startBenchService(handle, { department: 'police', role: 'viewer' })
 
     const direct = async (request: (typeof requests)[number]) => {
       const ids = LAYERS[request.layer].sourceLayers.filter((s) => request.z >= s.minzoom).map((s) => s.id as SourceLayerId)

@@ -1,4 +1,5 @@
 import type TestAgent from 'supertest/lib/agent.js'
+import type { SearchItem } from '../../server/schemas/search.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toWgs84 } from '../../server/geo/crs.ts'
 import { fillMissingPinyin } from '../../server/modules/search/repository.ts'
@@ -50,21 +51,12 @@ const addressFeature = (address: string, at: readonly number[], properties: Reco
   geometry: { type: 'Point', coordinates: [at[0], at[1]] },
 })
 
-interface Item {
-  kind: string
-  id: string
-  name: string
-  detail: string
-  lon: number | null
-  lat: number | null
-  score: number
-}
 const search = async (query: Record<string, string | number>, agent: TestAgent = tobacco) => {
   const response = await agent.get('/api/search').query(query)
   expect(response.status, JSON.stringify(response.body)).toBe(200)
-  return response.body.items as Item[]
+  return response.body.items as SearchItem[]
 }
-const names = (items: Item[]) => items.map((i) => i.name)
+const names = (items: SearchItem[]) => items.map((i) => i.name)
 const addressCount = async () => Number((await t.app.db.selectFrom('address_points').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
 
 describe('each kind is found', () => {

@@ -7,9 +7,10 @@ import type { CrsName, PremisesCategory } from '../../../server/schemas/common.t
 import type { MapConfig } from '../../../server/schemas/map.ts'
 import type { CreateDecision, CreatePermit, Permit, PermitDetail, PermitQuery } from '../../../server/schemas/permits.ts'
 import type { Premises, School } from '../../../server/schemas/registry.ts'
+import type { SearchItem, SearchResult } from '../../../server/schemas/search.ts'
 import type { CheckResult, Conflict } from '../../../server/schemas/zones.ts'
 
-export type { CheckResult, Conflict, CrsName, MapConfig, Permit, PermitDetail, PremisesCategory, Premises, School, User }
+export type { CheckResult, Conflict, CrsName, MapConfig, Permit, PermitDetail, PremisesCategory, Premises, School, SearchItem, User }
 
 /** One problem the server found with a field, as its error handler lists them. */
 export interface FieldProblem {
@@ -82,22 +83,6 @@ async function request<T>(method: string, path: string, options: { query?: Query
   return payload as T
 }
 
-export interface SearchItem {
-  kind: 'school' | 'premises' | 'township' | 'village' | 'address'
-  id: string
-  name: string
-  detail: string
-  lon: number | null
-  lat: number | null
-  score: number
-}
-
-export interface Page<T> {
-  numberMatched: number
-  numberReturned: number
-  items: T[]
-}
-
 export const api = {
   mapConfig: () => request<MapConfig>('GET', '/api/map-config'),
   me: () => request<{ user: User }>('GET', '/api/auth/me').then((r) => r.user),
@@ -106,7 +91,7 @@ export const api = {
   check: (body: { lon: number; lat: number; crs: CrsName; category: PremisesCategory }, signal?: AbortSignal) =>
     request<CheckResult>('POST', '/api/check', { body, signal }),
   search: (q: string, near?: [number, number], signal?: AbortSignal) =>
-    request<{ items: SearchItem[] }>('GET', '/api/search', { query: { q, limit: 8, near: near ? near.map((n) => n.toFixed(5)).join(',') : undefined }, signal }).then((r) => r.items),
+    request<SearchResult>('GET', '/api/search', { query: { q, limit: 8, near: near ? near.map((n) => n.toFixed(5)).join(',') : undefined }, signal }).then((r) => r.items),
   permits: (query: PermitQuery, signal?: AbortSignal) =>
     request<{ numberMatched: number; numberReturned: number; permits: Permit[] }>('GET', '/api/permits', { query: query as Query, signal }),
   permit: (id: number) => request<PermitDetail>('GET', `/api/permits/${id}`),
