@@ -19,6 +19,7 @@ import healthRoutes from './modules/health/routes.ts'
 import usersRoutes from './modules/users/routes.ts'
 import registryRoutes from './modules/registry/routes.ts'
 import importRoutes from './modules/registry/import-routes.ts'
+import roadRoutes from './modules/roads/routes.ts'
 import zonesRoutes from './modules/zones/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
 import auditRoutes from './modules/audit/routes.ts'
@@ -108,6 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(usersRoutes)
   await app.register(registryRoutes)
   await app.register(importRoutes)
+  await app.register(roadRoutes)
   await app.register(zonesRoutes)
   await app.register(permitsRoutes)
   await app.register(auditRoutes)

@@ -17,6 +17,8 @@ export interface Config {
   /** Largest request body in bytes; imports get importBodyLimitBytes. */
   readonly bodyLimitBytes: number
   readonly importBodyLimitBytes: number
+  /** Most nodes a road import (OpenStreetMap XML or PBF) may hold; a larger extract is refused with 413. */
+  readonly roadImportMaxNodes: number
   readonly cookieSecure: boolean
   /** Serve the built web app from web/dist when present. */
   readonly serveWeb: boolean
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     loginRateLimitPerMinute: integer(env, 'LOGIN_RATE_LIMIT_PER_MINUTE', 10, 1, 10000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     importBodyLimitBytes: integer(env, 'IMPORT_BODY_LIMIT_BYTES', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    roadImportMaxNodes: integer(env, 'ROAD_IMPORT_MAX_NODES', 5_000_000, 1000, 50_000_000),
     cookieSecure: flag(env, 'COOKIE_SECURE', false),
     serveWeb: flag(env, 'SERVE_WEB', true),
     tiandituKey: tiandituKey(env),

@@ -199,6 +199,34 @@ export interface AddressPointsTable extends SearchColumns {
   created_at: Generated<Date>
 }
 
+export interface RoadSourcesTable {
+  id: Generated<number>
+  name: string
+  format: string
+  licence: string
+  attribution: string
+  imported_at: Generated<Date>
+  imported_by: number | null
+}
+
+export interface RoadsTable {
+  id: Generated<number>
+  source_id: number
+  osm_id: string | null
+  name: string | null
+  kind: string
+  walkable: boolean
+  drivable: boolean
+  oneway: Generated<boolean>
+  geom: Geometry
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+  search_key: ColumnType<string | null, never, never>
+  search_grams: ColumnType<string[] | null, never, never>
+  search_pinyin: ColumnType<string | null, string | null | undefined, string | null>
+  search_initials: ColumnType<string | null, string | null | undefined, string | null>
+}
+
 export interface Database {
   app_settings: AppSettingsTable
   counties: CountiesTable
@@ -215,4 +243,6 @@ export interface Database {
   school_zones: SchoolZonesTable
   tile_versions: TileVersionsTable
   address_points: AddressPointsTable
+  road_sources: RoadSourcesTable
+  roads: RoadsTable
 }

@@ -178,6 +178,18 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       expected: [{ action: 'import', entityType: 'address_point', by: 'education', after: true }],
     },
   ],
+  'POST /api/import/roads': [
+    {
+      name: 'import roads (GeoJSON)',
+      run: () =>
+        governance.post('/api/import/roads?source=audit-trail').send({
+          type: 'FeatureCollection',
+          features: [{ type: 'Feature', properties: { highway: 'residential', name: '审计测试街' }, geometry: { type: 'LineString', coordinates: [[CENTRE[0], CENTRE[1] + 0.02], [CENTRE[0] + 0.002, CENTRE[1] + 0.02]] } }],
+        }),
+      status: 201,
+      expected: [{ action: 'import', entityType: 'road_source', by: 'governance', after: true }],
+    },
+  ],
   'PUT /api/rules/:id': [
     {
       name: 'change a rule',

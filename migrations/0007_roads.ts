@@ -1,0 +1,53 @@
+import { sql, type Kysely } from 'kysely'
+
+// Frozen in time: this file never imports server code, and is never edited once released.
+// One statement per call: the embedded driver runs one statement at a time.
+
+const KINDS = ['motorway', 'trunk', 'primary', 'secondary', 'tertiary', 'unclassified', 'residential', 'service', 'living_street', 'pedestrian', 'track', 'footway', 'path', 'steps', 'cycleway']
+const list = (values: string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '))
+
+// The road network. Each row is one way (or one part of a GeoJSON MultiLineString) as the source drew it;
+// roads connect where they share a vertex, as in OpenStreetMap, and lines that only cross (a bridge over a
+// road) do not. Every road names the import it came from, which carries the data's licence and the
+// attribution the map shows (OpenStreetMap data: ODbL 1.0, "© OpenStreetMap contributors").
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql`create table road_sources (
+    id integer generated always as identity primary key,
+    name text not null unique check (length(name) between 1 and 200),
+    format text not null check (format in ('geojson', 'osm', 'pbf', 'demo')),
+    licence text not null check (length(licence) between 1 and 200),
+    attribution text not null check (length(attribution) between 1 and 300),
+    imported_at timestamptz not null default now(),
+    imported_by integer references users (id) on delete set null
+  )`.execute(db)
+  await sql`create table roads (
+    id integer generated always as identity primary key,
+    source_id integer not null references road_sources (id) on delete cascade,
+    osm_id bigint,
+    name text check (name is null or length(name) between 1 and 200),
+    kind text not null check (kind in (${list(KINDS)})),
+    walkable boolean not null,
+    drivable boolean not null,
+    oneway boolean not null default false,
+    geom geometry(LineString, 4326) not null check (ST_NPoints(geom) >= 2),
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now()
+  )`.execute(db)
+  await sql`create index roads_geom_idx on roads using gist (geom)`.execute(db)
+  await sql`create index roads_source_idx on roads (source_id)`.execute(db)
+  // Street names join the place search, kept like the other searchable tables (0006).
+  await sql`alter table roads add column search_key text generated always as (search_key(name)) stored`.execute(db)
+  await sql`alter table roads add column search_grams text[] generated always as (search_grams(search_key(name))) stored`.execute(db)
+  await sql`alter table roads add column search_pinyin text`.execute(db)
+  await sql`alter table roads add column search_initials text`.execute(db)
+  await sql`create index roads_search_key_idx on roads (search_key text_pattern_ops)`.execute(db)
+  await sql`create index roads_search_grams_idx on roads using gin (search_grams) with (fastupdate = off)`.execute(db)
+  // pgRouting measures walking distance on a PostgreSQL server that has it; the embedded database has none.
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_available_extensions where name = 'pgrouting'`.execute(db)
+  if ((rows[0]?.n ?? 0) > 0) await sql`create extension if not exists pgrouting`.execute(db)
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await sql`drop table if exists roads`.execute(db)
+  await sql`drop table if exists road_sources`.execute(db)
+}

@@ -1,0 +1,55 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { actorOf, requireUser } from '../../plugins/auth.ts'
+import { errorResponses } from '../../schemas/common.ts'
+import { RoadImportQuerySchema, RoadImportResultSchema, type RoadFormat } from '../../schemas/roads.ts'
+import { AppError } from '../../errors.ts'
+import { readOsmPbf, readOsmXml, readRoadGeoJson } from './read.ts'
+import { importRoads, ROAD_DEPARTMENTS } from './service.ts'
+
+const XML_TYPES = ['application/osm+xml', 'application/xml', 'text/xml']
+const PBF_TYPES = ['application/vnd.openstreetmap.data+pbf', 'application/x-protobuf', 'application/octet-stream']
+
+function formatOf(contentType: string | undefined, asked: RoadFormat | undefined): RoadFormat {
+  if (asked) return asked
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
+  if (XML_TYPES.includes(type)) return 'osm'
+  if (PBF_TYPES.includes(type)) return 'pbf'
+  return 'geojson'
+}
+
+/** The road network's import: GeoJSON, OpenStreetMap XML or PBF, all roads or none. */
+const roadRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Raw bodies for the OpenStreetMap encodings; each is decoded by the import in bounded chunks.
+  app.addContentTypeParser([...XML_TYPES, ...PBF_TYPES], { parseAs: 'buffer', bodyLimit: app.config.importBodyLimitBytes }, (_request, body, done) => done(null, body))
+  app.addContentTypeParser('application/geo+json', { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes }, app.getDefaultJsonParser('error', 'error'))
+
+  app.post(
+    '/api/import/roads',
+    {
+      bodyLimit: app.config.importBodyLimitBytes,
+      config: { access: { departments: ROAD_DEPARTMENTS, roles: ['clerk', 'supervisor'] } },
+      schema: {
+        tags: ['import'],
+        summary:
+          'Import roads from GeoJSON (LineString/MultiLineString features with OSM tags), OpenStreetMap XML (application/osm+xml) or PBF (application/vnd.openstreetmap.data+pbf); all roads or none',
+        querystring: RoadImportQuerySchema,
+        response: { 201: RoadImportResultSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request)
+      const format = formatOf(request.headers['content-type'], request.query.format)
+      const body = request.body
+      if (format !== 'geojson' && !Buffer.isBuffer(body)) {
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', `content-type: send ${format === 'osm' ? 'OpenStreetMap XML as application/osm+xml' : 'PBF as application/vnd.openstreetmap.data+pbf'}`)
+      }
+      const file = format === 'osm' ? await readOsmXml(body as Buffer, app.config.roadImportMaxNodes) : format === 'pbf' ? await readOsmPbf(body as Buffer, app.config.roadImportMaxNodes) : readRoadGeoJson(body, request.query.crs ?? 'wgs84')
+      const source = request.query.source ?? `${format} import ${new Date().toISOString()}`
+      const result = await importRoads(app.db, file, { format, source, licence: request.query.licence, attribution: request.query.attribution, replace: request.query.replace }, { ...actorOf(request), user })
+      request.log.info({ sourceId: result.sourceId, imported: result.imported }, 'roads imported')
+      return reply.status(201).send(result)
+    },
+  )
+}
+
+export default roadRoutes

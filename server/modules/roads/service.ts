@@ -1,0 +1,111 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/types.ts'
+import { AppError } from '../../errors.ts'
+import type { User } from '../../schemas/auth.ts'
+import type { Department } from '../../schemas/common.ts'
+import type { RoadFormat, RoadImportResult } from '../../schemas/roads.ts'
+import { insertAddressPoints } from '../addresses/repository.ts'
+import type { AddressPointRecord } from '../addresses/records.ts'
+import { appendAudit, type Actor } from '../audit/repository.ts'
+import type { RoadCandidate, RoadFile } from './read.ts'
+import * as repository from './repository.ts'
+
+/** Who keeps the road network (besides admins): the governance office that audits perimeters and the police who patrol them. */
+export const ROAD_DEPARTMENTS: readonly Department[] = ['governance', 'police']
+
+/** OpenStreetMap data is under the Open Database License; its attribution must be shown with the map. */
+export const OSM_LICENCE = 'ODbL-1.0'
+export const OSM_ATTRIBUTION = '© OpenStreetMap contributors'
+
+const BATCH = 2000
+const MAX_LISTED_ERRORS = 5000
+/** Roads wholly farther than this from the counties' bounding box are left out (an extract is cut by a rectangle). */
+const OUTSIDE_MARGIN_DEG = 0.1
+
+export interface RoadImportOptions {
+  format: RoadFormat
+  source: string
+  licence?: string | undefined
+  attribution?: string | undefined
+  replace?: boolean | undefined
+  onProgress?: (done: number, total: number) => void
+}
+
+/** Why a user may not change the road network, or undefined when they may. */
+export function roadWriteRefusal(user: User): string | undefined {
+  if (user.role === 'admin') return undefined
+  if (user.role === 'viewer') return 'viewers cannot change the road network'
+  if (!ROAD_DEPARTMENTS.includes(user.department)) return `the road network is kept by ${ROAD_DEPARTMENTS.join(' or ')}, not ${user.department}`
+  return undefined
+}
+
+const within = (road: RoadCandidate, box: readonly [number, number, number, number]) =>
+  road.coordinates.some(([lon, lat]) => lon >= box[0] && lon <= box[2] && lat >= box[1] && lat <= box[3])
+
+/**
+ * Stores the roads of a file as one import, all or nothing: any bad way or feature refuses the whole file
+ * with every problem named; an import of the same source name is refused unless `replace`, which swaps its
+ * roads in the same transaction. Address nodes of an OpenStreetMap file become address points.
+ */
+export async function importRoads(db: Kysely<Database>, file: RoadFile, options: RoadImportOptions, actor: Actor): Promise<RoadImportResult> {
+  if (actor.user) {
+    const refusal = roadWriteRefusal(actor.user)
+    if (refusal) throw new AppError('FORBIDDEN', refusal)
+  }
+  if (file.errors.length > 0) {
+    const errors = [...file.errors].sort((a, b) => a.row - b.row)
+    throw new AppError('IMPORT_REJECTED', `${errors.length} problems in the file; nothing was imported (first: ${errors[0]!.field}: ${errors[0]!.message})`, {
+      badRows: new Set(errors.map((e) => e.row)).size,
+      errors: errors.slice(0, MAX_LISTED_ERRORS),
+      truncated: errors.length > MAX_LISTED_ERRORS,
+    })
+  }
+  const osm = options.format !== 'geojson'
+  const licence = options.licence ?? (osm ? OSM_LICENCE : 'not stated')
+  const attribution = options.attribution ?? (osm ? OSM_ATTRIBUTION : options.source)
+  return db.transaction().execute(async (trx) => {
+    const box = await repository.countiesExtent(trx, OUTSIDE_MARGIN_DEG)
+    const roads = box ? file.roads.filter((road) => within(road, box)) : file.roads
+    if (roads.length === 0) {
+      throw new AppError('VALIDATION_FAILED', `body: holds no roads within Guyuan's counties (${file.roads.length} roads outside, ${file.notRoads} ways that are not roads)`, {
+        problems: [{ field: 'body', message: 'holds no roads within the counties' }],
+      })
+    }
+    const earlier = await repository.findSourceByName(trx, options.source)
+    if (earlier && !options.replace) {
+      throw new AppError('DUPLICATE', `source: a road import named ${JSON.stringify(options.source)} exists (${earlier.roads} roads); pass replace=true to replace its roads`, {
+        problems: [{ field: 'querystring/source', message: 'is the name of an earlier import' }],
+      })
+    }
+    if (earlier) await repository.deleteSource(trx, earlier.id)
+    const sourceId = await repository.insertSource(trx, { name: options.source, format: options.format, licence, attribution, userId: actor.user?.id ?? null })
+    for (let i = 0; i < roads.length; i += BATCH) {
+      await repository.insertRoads(trx, sourceId, roads.slice(i, i + BATCH))
+      options.onProgress?.(Math.min(i + BATCH, roads.length), roads.length)
+    }
+    let addressPoints = 0
+    for (let i = 0; i < file.addresses.length; i += BATCH) {
+      const batch = file.addresses.slice(i, i + BATCH)
+      const counties = await repository.countiesOfPoints(trx, batch)
+      const records: AddressPointRecord[] = []
+      batch.forEach((a, j) => {
+        const countyCode = counties[j]
+        if (countyCode) records.push({ properties: { address: a.address, countyCode, source: options.source }, geometry: { type: 'Point', coordinates: [a.lon, a.lat] }, sourceCrs: 'wgs84', demo: false })
+      })
+      addressPoints += (await insertAddressPoints(trx, records)).length
+    }
+    const result: RoadImportResult = {
+      sourceId,
+      source: options.source,
+      licence,
+      attribution,
+      imported: roads.length,
+      replaced: earlier?.roads ?? 0,
+      skipped: { notRoads: file.notRoads + file.degenerate, outside: file.roads.length - roads.length },
+      addressPoints,
+    }
+    await appendAudit(trx, actor, { action: earlier ? 'replace' : 'import', entityType: 'road_source', entityId: sourceId, after: { ...result, format: options.format } })
+    await repository.analyzeRoads(trx)
+    return result
+  })
+}
