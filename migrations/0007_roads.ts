@@ -42,12 +42,42 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`alter table roads add column search_initials text`.execute(db)
   await sql`create index roads_search_key_idx on roads (search_key text_pattern_ops)`.execute(db)
   await sql`create index roads_search_grams_idx on roads using gin (search_grams) with (fastupdate = off)`.execute(db)
+  // The graph, kept by the service with every road write: each distinct vertex once, and each pair of
+  // consecutive vertices of a road as a segment with its geodesic length on the WGS84 ellipsoid. pgRouting
+  // (on a server) and the service's own search (embedded) walk the same rows, so they find the same lengths.
+  await sql`create table road_vertices (
+    id integer generated always as identity primary key,
+    lon float8 not null,
+    lat float8 not null,
+    -- Connected component of the walkable network (null: on no walkable segment). Two points in different
+    -- components have no walking path at all, which a search bounded by the limit could not tell from a long one.
+    walk_component integer,
+    unique (lon, lat)
+  )`.execute(db)
+  await sql`create table road_segments (
+    id integer generated always as identity primary key,
+    road_id integer not null references roads (id) on delete cascade,
+    seq integer not null,
+    source integer not null references road_vertices (id),
+    target integer not null references road_vertices (id),
+    length_m float8 not null check (length_m >= 0),
+    walkable boolean not null,
+    drivable boolean not null,
+    oneway boolean not null,
+    geom geometry(LineString, 4326) not null,
+    unique (road_id, seq)
+  )`.execute(db)
+  await sql`create index road_segments_geom_idx on road_segments using gist (geom)`.execute(db)
+  await sql`create index road_segments_source_idx on road_segments (source)`.execute(db)
+  await sql`create index road_segments_target_idx on road_segments (target)`.execute(db)
   // pgRouting measures walking distance on a PostgreSQL server that has it; the embedded database has none.
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_available_extensions where name = 'pgrouting'`.execute(db)
   if ((rows[0]?.n ?? 0) > 0) await sql`create extension if not exists pgrouting`.execute(db)
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await sql`drop table if exists road_segments`.execute(db)
+  await sql`drop table if exists road_vertices`.execute(db)
   await sql`drop table if exists roads`.execute(db)
   await sql`drop table if exists road_sources`.execute(db)
 }

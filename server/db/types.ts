@@ -227,6 +227,26 @@ export interface RoadsTable {
   search_initials: ColumnType<string | null, string | null | undefined, string | null>
 }
 
+export interface RoadVerticesTable {
+  id: Generated<number>
+  lon: number
+  lat: number
+  walk_component: number | null
+}
+
+export interface RoadSegmentsTable {
+  id: Generated<number>
+  road_id: number
+  seq: number
+  source: number
+  target: number
+  length_m: number
+  walkable: boolean
+  drivable: boolean
+  oneway: boolean
+  geom: Geometry
+}
+
 export interface Database {
   app_settings: AppSettingsTable
   counties: CountiesTable
@@ -245,4 +265,6 @@ export interface Database {
   address_points: AddressPointsTable
   road_sources: RoadSourcesTable
   roads: RoadsTable
+  road_vertices: RoadVerticesTable
+  road_segments: RoadSegmentsTable
 }

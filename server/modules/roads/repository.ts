@@ -63,3 +63,162 @@ export async function countiesOfPoints(db: Db, points: readonly AddressCandidate
 export async function analyzeRoads(db: Db): Promise<void> {
   await sql`analyze roads`.execute(db)
 }
+
+/**
+ * Adds the graph of one import's roads: its distinct vertices (shared with roads already there at the same
+ * position, as OpenStreetMap shares nodes) and one segment for each pair of consecutive vertices, measured
+ * on the WGS84 ellipsoid (ST_Length on geography).
+ */
+export async function insertTopology(db: Db, sourceId: number): Promise<void> {
+  await sql`insert into road_vertices (lon, lat)
+    select distinct ST_X(d.geom), ST_Y(d.geom) from roads r cross join lateral ST_DumpPoints(r.geom) d where r.source_id = ${sourceId}
+    on conflict (lon, lat) do nothing`.execute(db)
+  await sql`insert into road_segments (road_id, seq, source, target, length_m, walkable, drivable, oneway, geom)
+    select r.id, s.path[1], va.id, vb.id, ST_Length(s.geom::geography), r.walkable, r.drivable, r.oneway, s.geom
+    from roads r
+    cross join lateral ST_DumpSegments(r.geom) s
+    join road_vertices va on va.lon = ST_X(ST_StartPoint(s.geom)) and va.lat = ST_Y(ST_StartPoint(s.geom))
+    join road_vertices vb on vb.lon = ST_X(ST_EndPoint(s.geom)) and vb.lat = ST_Y(ST_EndPoint(s.geom))
+    where r.source_id = ${sourceId}`.execute(db)
+}
+
+/** Removes vertices no segment uses any more (after roads were removed). */
+export async function deleteLooseVertices(db: Db): Promise<void> {
+  await sql`delete from road_vertices v where not exists (select 1 from road_segments s where s.source = v.id)
+    and not exists (select 1 from road_segments s where s.target = v.id)`.execute(db)
+}
+
+/** Every walkable segment's two vertex ids, for labelling the network's connected components. */
+export async function walkableEdges(db: Db): Promise<{ source: Int32Array; target: Int32Array; maxVertex: number }> {
+  const { rows } = await sql<{ source: number; target: number }>`select source, target from road_segments where walkable`.execute(db)
+  const source = new Int32Array(rows.length)
+  const target = new Int32Array(rows.length)
+  let maxVertex = 0
+  rows.forEach((r, i) => {
+    source[i] = r.source
+    target[i] = r.target
+    maxVertex = Math.max(maxVertex, r.source, r.target)
+  })
+  return { source, target, maxVertex }
+}
+
+/** Stores the walk component of each vertex (vertex ids and labels in matching order); the others get null. */
+export async function writeWalkComponents(db: Db, vertexIds: Int32Array, components: Int32Array): Promise<void> {
+  await sql`update road_vertices set walk_component = null where walk_component is not null`.execute(db)
+  const BATCH = 20000
+  for (let i = 0; i < vertexIds.length; i += BATCH) {
+    const ids = `{${Array.from(vertexIds.subarray(i, i + BATCH)).join(',')}}`
+    const labels = `{${Array.from(components.subarray(i, i + BATCH)).join(',')}}`
+    await sql`update road_vertices v set walk_component = x.c from unnest(${ids}::int[], ${labels}::int[]) as x(id, c) where v.id = x.id`.execute(db)
+  }
+}
+
+/** A point snapped to the nearest walkable segment within reach. */
+export interface SnappedPoint {
+  segmentId: number
+  /** The segment's vertices: the place is `fraction` of the way from source to target. */
+  source: number
+  target: number
+  fraction: number
+  connectorM: number
+  snapped: [number, number]
+  component: number | null
+}
+
+/**
+ * For each point, the nearest point of the nearest walkable segment no farther than `reachM`, or null. The
+ * nearest point is found in the local frame of the point (east scaled by the ellipsoid's parallel radius
+ * against its meridian radius, as the verdicts do), the connector measured on the ellipsoid.
+ */
+export async function snapToWalkable(db: Db, points: readonly (readonly [number, number])[], reachM: number): Promise<(SnappedPoint | null)[]> {
+  if (points.length === 0) return []
+  const batch = JSON.stringify(points.map(([lon, lat], i) => ({ i, lon, lat })))
+  const { rows } = await sql<{ i: number; segment_id: number | null; source: number; target: number; fraction: number; connector_m: number; lon: number; lat: number; component: number | null }>`
+    with p as (select x.i, ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326) as g, x.lat,
+        cos(radians(x.lat)) * (1 - 0.00669437999014 * sin(radians(x.lat)) ^ 2) / (1 - 0.00669437999014) as kx
+      from json_to_recordset(${batch}::json) as x(i integer, lon float8, lat float8))
+    select p.i, best.segment_id, best.source, best.target, best.fraction, best.connector_m, ST_X(best.snapped) as lon, ST_Y(best.snapped) as lat, best.component
+    from p
+    left join lateral (
+      select s.id as segment_id, s.source, s.target, f.fraction, ST_Distance(p.g::geography, f.snapped::geography) as connector_m, f.snapped,
+        (select v.walk_component from road_vertices v where v.id = s.source) as component
+      from road_segments s
+      cross join lateral (select ST_LineLocatePoint(ST_Scale(s.geom, p.kx, 1), ST_Scale(p.g, p.kx, 1)) as fraction) l
+      cross join lateral (select l.fraction, ST_LineInterpolatePoint(s.geom, l.fraction) as snapped) f
+      where s.walkable and s.geom && ST_Expand(p.g, ${reachM}::float8 / (6378137 * pi() / 180 * cos(radians(least(abs(p.lat) + 0.05, 89)))) * 1.001, ${reachM}::float8 / (6335439 * pi() / 180) * 1.001)
+      order by connector_m, s.id
+      limit 1
+    ) best on true
+    order by p.i`.execute(db)
+  return rows.map((r) =>
+    r.segment_id === null || Number(r.connector_m) > reachM
+      ? null
+      : { segmentId: r.segment_id, source: r.source, target: r.target, fraction: Number(r.fraction), connectorM: Number(r.connector_m), snapped: [Number(r.lon), Number(r.lat)], component: r.component },
+  )
+}
+
+/** The walkable segments within `radiusM` of a point (by bounding box, which over-covers). */
+export async function walkableSegmentsNear(db: Db, lon: number, lat: number, radiusM: number): Promise<{ id: number; source: number; target: number; lengthM: number }[]> {
+  const { rows } = await sql<{ id: number; source: number; target: number; length_m: number }>`
+    select id, source, target, length_m from road_segments
+    where walkable and geom && ST_Expand(ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326),
+      ${radiusM}::float8 / (6378137 * pi() / 180 * cos(radians(least(abs(${lat}::float8) + 0.05, 89)))) * 1.001, ${radiusM}::float8 / (6335439 * pi() / 180) * 1.001)`.execute(db)
+  return rows.map((r) => ({ id: r.id, source: r.source, target: r.target, lengthM: Number(r.length_m) }))
+}
+
+/** Positions of vertices, by id. */
+export async function vertexPositions(db: Db, ids: readonly number[]): Promise<Map<number, [number, number]>> {
+  if (ids.length === 0) return new Map()
+  const { rows } = await sql<{ id: number; lon: number; lat: number }>`select id, lon, lat from road_vertices where id = any(${`{${ids.join(',')}}`}::int[])`.execute(db)
+  return new Map(rows.map((r) => [r.id, [Number(r.lon), Number(r.lat)]]))
+}
+
+/** Whether the database has pgRouting (a PostgreSQL server with the extension; never the embedded one). */
+export async function hasPgRouting(db: Db): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_extension where extname = 'pgrouting'`.execute(db)
+  return (rows[0]?.n ?? 0) > 0
+}
+
+/**
+ * pgRouting's lengths from one place to several over the walkable segments within `radiusM` of a point
+ * (pgr_withPoints, undirected), with the vertex path of each. A place inside a segment is a pgRouting
+ * point; one at a segment's end is that vertex (pgr_withPoints drops points at fraction 0 or 1).
+ */
+export async function pgRoutingPaths(
+  db: Db,
+  centre: readonly [number, number],
+  radiusM: number,
+  from: Pick<SnappedPoint, 'segmentId' | 'source' | 'target' | 'fraction'>,
+  to: readonly Pick<SnappedPoint, 'segmentId' | 'source' | 'target' | 'fraction'>[],
+): Promise<({ lengthM: number; vertices: number[] } | null)[]> {
+  if (to.length === 0) return []
+  const [lon, lat] = centre
+  const points: string[] = []
+  const idOf = (place: Pick<SnappedPoint, 'segmentId' | 'source' | 'target' | 'fraction'>) => {
+    if (place.fraction <= 0) return place.source
+    if (place.fraction >= 1) return place.target
+    points.push(`select ${points.length + 1}::bigint as pid, ${Math.trunc(place.segmentId)}::bigint as edge_id, ${Number(place.fraction)}::float8 as fraction, 'b'::char as side`)
+    return -points.length
+  }
+  const start = idOf(from)
+  const ends = to.map(idOf)
+  const pointsSql = points.length > 0 ? points.join(' union all ') : `select 0::bigint as pid, 0::bigint as edge_id, 0::float8 as fraction, 'b'::char as side where false`
+  const { rows } = await sql<{ end_pid: string; node: string; agg_cost: number }>`
+    select w.end_pid::text, w.node::text, w.agg_cost
+    from pgr_withPoints(
+      format('select id, source, target, length_m as cost, length_m as reverse_cost from road_segments where walkable and geom && ST_Expand(ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s)',
+        ${lon}::float8, ${lat}::float8,
+        ${radiusM}::float8 / (6378137 * pi() / 180 * cos(radians(least(abs(${lat}::float8) + 0.05, 89)))) * 1.001, ${radiusM}::float8 / (6335439 * pi() / 180) * 1.001),
+      ${pointsSql}, ${start}::bigint, ${`{${ends.join(',')}}`}::bigint[], directed => false, details => false) w
+    order by w.end_pid, w.path_seq`.execute(db)
+  const byEnd = new Map<number, { lengthM: number; vertices: number[] }>()
+  for (const r of rows) {
+    const end = Number(r.end_pid)
+    const path = byEnd.get(end) ?? { lengthM: 0, vertices: [] }
+    const node = Number(r.node)
+    if (node > 0) path.vertices.push(node)
+    path.lengthM = Math.max(path.lengthM, Number(r.agg_cost))
+    byEnd.set(end, path)
+  }
+  return ends.map((end) => (end === start ? { lengthM: 0, vertices: end > 0 ? [end] : [] } : (byEnd.get(end) ?? null)))
+}

@@ -9,6 +9,8 @@ import type { AddressPointRecord } from '../addresses/records.ts'
 import { appendAudit, type Actor } from '../audit/repository.ts'
 import type { RoadCandidate, RoadFile } from './read.ts'
 import * as repository from './repository.ts'
+import { connectedComponents } from '../../geo/network.ts'
+import type { Transaction } from 'kysely'
 
 /** Who keeps the road network (besides admins): the governance office that audits perimeters and the police who patrol them. */
 export const ROAD_DEPARTMENTS: readonly Department[] = ['governance', 'police']
@@ -83,6 +85,9 @@ export async function importRoads(db: Kysely<Database>, file: RoadFile, options:
       await repository.insertRoads(trx, sourceId, roads.slice(i, i + BATCH))
       options.onProgress?.(Math.min(i + BATCH, roads.length), roads.length)
     }
+    await repository.insertTopology(trx, sourceId)
+    if (earlier) await repository.deleteLooseVertices(trx)
+    await refreshWalkComponents(trx)
     let addressPoints = 0
     for (let i = 0; i < file.addresses.length; i += BATCH) {
       const batch = file.addresses.slice(i, i + BATCH)
@@ -108,4 +113,11 @@ export async function importRoads(db: Kysely<Database>, file: RoadFile, options:
     await repository.analyzeRoads(trx)
     return result
   })
+}
+
+/** Labels the walkable network's connected components again (after any change of roads), in the caller's transaction. */
+export async function refreshWalkComponents(trx: Transaction<Database>): Promise<void> {
+  const { source, target, maxVertex } = await repository.walkableEdges(trx)
+  const { vertexIds, labels } = connectedComponents(source, target, maxVertex)
+  await repository.writeWalkComponents(trx, vertexIds, labels)
 }
