@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import { pinyin } from 'pinyin-pro'
 import type { Database } from '../server/db/types.ts'
-import { Rng } from '../server/demo/generate.ts'
+import { Rng } from '../scripts/demo/random.ts'
 import { insertAddressPoints } from '../server/modules/addresses/repository.ts'
 import type { AddressPointRecord } from '../server/modules/addresses/records.ts'
 import { parseSearch, search } from '../server/modules/search/service.ts'
