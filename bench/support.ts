@@ -22,6 +22,17 @@ export function figure(name: string, value: number, unit: string, note = '') {
 
 export const seconds = (since: number) => (performance.now() - since) / 1000
 
+/** The value below which p % of the ascending-sorted values lie (nearest rank, no interpolation). */
+export const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+/** A benchmark's numeric options (--schools, --premises, --requests …), each its default when not given. */
+export function numberArgs<K extends string>(args: Record<string, string>, defaults: Record<K, number>): Record<K, number> {
+  return Object.fromEntries(Object.entries<number>(defaults).map(([name, fallback]) => [name, Number(args[name] ?? fallback)])) as Record<K, number>
+}
+
+/** The --bbox option as minLon,minLat,maxLon,maxLat, undefined when not given. */
+export const bboxArg = (args: Record<string, string>) => (args.bbox ? (args.bbox.split(',').map(Number) as [number, number, number, number]) : undefined)
+
 /**
  * A fresh, migrated database for a benchmark: a new database on the server named by BENCH_DATABASE_URL
  * (dropped at the end), otherwise an embedded PGlite in a temporary folder.
