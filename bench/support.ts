@@ -41,28 +41,22 @@ export async function openBenchDatabase(label: string): Promise<DatabaseHandle &
   const url = process.env.BENCH_DATABASE_URL
   if (url) {
     const scratch = await createScratchDatabase(url, `zones_bench_${label}_${process.pid}`)
-    const handle = await connectDatabase({ databaseUrl: scratch.url, poolSize: 8 })
-    await migrateToLatest(handle.db)
-    await loadReferenceData(handle.db)
-    return {
-      ...handle,
-      where: 'PostgreSQL server',
-      close: async () => {
-        await handle.close()
-        await scratch.drop()
-      },
-    }
+    return prepared(await connectDatabase({ databaseUrl: scratch.url, poolSize: 8 }), 'PostgreSQL server', () => scratch.drop())
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `zones-bench-${label}-`))
-  const handle = await connectDatabase({ dataDir: dir })
+  return prepared(await connectDatabase({ dataDir: dir }), 'embedded PGlite', () => fs.rmSync(dir, { recursive: true, force: true }))
+}
+
+/** The handle migrated and given the reference layers; closing it also removes the database. */
+async function prepared(handle: DatabaseHandle, where: string, remove: () => unknown): Promise<DatabaseHandle & { where: string }> {
   await migrateToLatest(handle.db)
   await loadReferenceData(handle.db)
   return {
     ...handle,
-    where: 'embedded PGlite',
+    where,
     close: async () => {
       await handle.close()
-      fs.rmSync(dir, { recursive: true, force: true })
+      await remove()
     },
   }
 }
