@@ -4,6 +4,7 @@ import type { Rng } from './random.ts'
 /** Licence statuses are consistent with this day (active licences expire on or after it). */
 export const DEMO_REFERENCE_DATE = '2026-01-01'
 
+/** one day in milliseconds */
 export const DAY_MS = 86_400_000
 /** YYYY-MM-DD of a UTC day */
 export const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10)

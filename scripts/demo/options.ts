@@ -13,7 +13,9 @@ export interface GenerateOptions {
 /** The seed of the shipped demo set (Guyuan's adcode 640400). */
 export const DEFAULT_SEED = 640400
 
+/** The most schools one run places (a campus store of this size still fits in memory). */
 export const MAX_SCHOOLS = 2_000_000
+/** The most premises one run generates (they are streamed, never all in memory). */
 export const MAX_PREMISES = 50_000_000
 
 /** Throws a RangeError with a clear message when an option is out of range. */

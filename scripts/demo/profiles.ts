@@ -1,6 +1,9 @@
 /**
  * What the demo generator makes of each school type, premises category and licence status: shares,
  * campus sizes, where they stand, enrolment, staffing, licence validity. Plausible, not statistics.
+ *
+ * The generator draws types and categories by their index in SCHOOL_TYPES and PREMISES_CATEGORIES
+ * (server/schemas/common.ts): reordering those lists changes the generated set, data/demo/ included.
  */
 import type { LicenceStatus, PremisesCategory, SchoolType } from '../../server/schemas/common.ts'
 
@@ -20,6 +23,7 @@ export interface TypeProfile {
   opened: [number, number]
 }
 
+/** The profile of each school type. */
 export const TYPE_PROFILES: Record<SchoolType, TypeProfile> = {
   kindergarten: {
     share: 0.36, priority: 1, areaM2: [2000, 8000], label: '幼儿园', countySeat: 0.55, village: 0.3, gates: [1, 2],
@@ -65,6 +69,7 @@ export interface CategoryProfile {
   validityYears: readonly number[]
 }
 
+/** The profile of each premises category. */
 export const CATEGORY_PROFILES: Record<PremisesCategory, CategoryProfile> = {
   tobacco_retail: { weight: 30, code: 'TOB', labels: ['烟酒店', '便利店', '烟酒商行', '综合商店', '超市'], edge: 0, validityYears: [5] },
   lottery_outlet: { weight: 16, code: 'LOT', labels: ['福利彩票投注站', '体育彩票投注站'], edge: 0, validityYears: [2, 3] },

@@ -8,9 +8,10 @@ import { metresPerDegLat, metresPerDegLon } from './planar.ts'
 import type { Rng } from './random.ts'
 import type { ReferenceData } from './reference.ts'
 
+/** the city seat (原州区), a county seat, or a township seat */
 export type SeatKind = 'city' | 'county' | 'township'
 
-/** A town: where it is, what its schools and shops are named after, how much lands there. */
+/** A town: where it is, what its schools and shops are named after, and how many of them it draws. */
 export interface Seat {
   lon: number
   lat: number
