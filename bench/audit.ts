@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { runAudit, startAudit } from '../server/modules/zones/audit-job.ts'
 import { geodesicDistance } from '../server/modules/zones/geodesic-sql.ts'
-import { bulkLoad, figure, openBenchDatabase, seconds } from './support.ts'
+import { bboxArg, bulkLoad, figure, numberArgs, openBenchDatabase, seconds } from './support.ts'
 
 /**
  * The full audit against the plain geodesic join over the same tables, in the same run, and a check
@@ -16,9 +16,8 @@ import { bulkLoad, figure, openBenchDatabase, seconds } from './support.ts'
  * its best chance, a GiST index on premises' geography (built first, not timed).
  */
 export async function benchAudit(args: Record<string, string>) {
-  const schools = Number(args.schools ?? 10_000)
-  const premises = Number(args.premises ?? 500_000)
-  const bbox = args.bbox ? (args.bbox.split(',').map(Number) as [number, number, number, number]) : undefined
+  const { schools, premises, sample: sampleArg } = numberArgs(args, { schools: 10_000, premises: 500_000, sample: 10 })
+  const bbox = bboxArg(args)
   const handle = await openBenchDatabase('audit')
   console.log(`audit benchmark on ${handle.where}: ${schools} schools × ${premises} premises${bbox ? ` in ${bbox.join(',')}` : ' in Guyuan'}`)
   try {
@@ -27,7 +26,7 @@ export async function benchAudit(args: Record<string, string>) {
     figure('load (bulk insert)', seconds(t), 's')
     // The plain join over the tables as the project keeps them (geometry indexes only) compares every
     // school with every premises; it is timed on a sample of schools and scaled to all of them.
-    const sample = Math.max(1, Math.min(schools, Math.round(Number(args.sample ?? 10))))
+    const sample = Math.max(1, Math.min(schools, Math.round(sampleArg)))
     t = performance.now()
     await sql`select count(*) from (select * from schools order by id limit ${sample}) s join premises p on ST_DWithin(s.geom::geography, p.geom::geography, 200)`.execute(handle.db)
     const unindexed = (seconds(t) / sample) * schools

@@ -1,8 +1,6 @@
-import { bulkLoad, figure, openBenchDatabase, premisesPoints, startBenchService } from './support.ts'
+import { bulkLoad, figure, numberArgs, openBenchDatabase, percentile, premisesPoints, startBenchService } from './support.ts'
 
 const GUYUAN: [number, number, number, number] = [105.32, 35.24, 106.95, 36.52]
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
 /**
  * Point certificates (GET /api/check/certificate.pdf) one at a time through HTTP at premises points of
@@ -10,9 +8,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
  *   npm run bench -- certificate [--schools 2000] [--premises 20000] [--requests 100]
  */
 export async function benchCertificate(args: Record<string, string>) {
-  const schools = Number(args.schools ?? 2000)
-  const premises = Number(args.premises ?? 20_000)
-  const requests = Number(args.requests ?? 100)
+  const { schools, premises, requests } = numberArgs(args, { schools: 2000, premises: 20_000, requests: 100 })
   const handle = await openBenchDatabase('certificate')
   console.log(`certificate benchmark on ${handle.where}: ${schools} schools, ${premises} premises over Guyuan; ${requests} certificates`)
   try {

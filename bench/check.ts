@@ -1,10 +1,8 @@
 import { measurePoint } from '../server/modules/zones/repository.ts'
-import { bulkLoad, figure, openBenchDatabase, premisesPoints, startBenchService } from './support.ts'
+import { bulkLoad, figure, numberArgs, openBenchDatabase, percentile, premisesPoints, startBenchService } from './support.ts'
 
 const NINGXIA: [number, number, number, number] = [104.3, 35.3, 107.6, 39.3]
 const CATEGORIES = ['tobacco_retail', 'internet_cafe', 'lottery_outlet', 'food_stall_zone'] as const
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
 /**
  * Single checks at province scale through HTTP (keep-alive, one at a time), p50/p99, and the same
@@ -12,9 +10,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
  *   npm run bench -- check [--schools 20000] [--premises 300000] [--requests 3000]
  */
 export async function benchCheck(args: Record<string, string>) {
-  const schools = Number(args.schools ?? 20_000)
-  const premises = Number(args.premises ?? 300_000)
-  const requests = Number(args.requests ?? 3000)
+  const { schools, premises, requests } = numberArgs(args, { schools: 20_000, premises: 300_000, requests: 3000 })
   const handle = await openBenchDatabase('check')
   console.log(`check benchmark on ${handle.where}: ${schools} schools, ${premises} premises over Ningxia; ${requests} checks (goal: p99 < 5 ms)`)
   try {

@@ -1,5 +1,5 @@
 import { candidatesFromGeoJson, importRecords } from '../server/modules/registry/import.ts'
-import { bulkLoad, figure, generator, openBenchDatabase, seconds } from './support.ts'
+import { bulkLoad, figure, generator, numberArgs, openBenchDatabase, seconds } from './support.ts'
 
 /**
  * 100,000 premises through the real import path (validation, coordinate intake, licence checks,
@@ -7,8 +7,7 @@ import { bulkLoad, figure, generator, openBenchDatabase, seconds } from './suppo
  *   npm run bench -- import [--premises 100000]; BENCH_DATABASE_URL=… for the server.
  */
 export async function benchImport(args: Record<string, string>) {
-  const premises = Number(args.premises ?? 100_000)
-  const schools = Number(args.schools ?? 600)
+  const { premises, schools } = numberArgs(args, { premises: 100_000, schools: 600 })
   const handle = await openBenchDatabase('import')
   console.log(`import benchmark on ${handle.where}: ${premises} premises beside ${schools} schools (goal: 100,000 in under 60 s)`)
   try {

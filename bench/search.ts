@@ -1,14 +1,13 @@
 import { sql, type Kysely } from 'kysely'
 import { pinyin } from 'pinyin-pro'
 import type { Database } from '../server/db/types.ts'
-import { Rng } from '../server/demo/generate.ts'
+import { Rng } from '../scripts/demo/random.ts'
 import { insertAddressPoints } from '../server/modules/addresses/repository.ts'
 import type { AddressPointRecord } from '../server/modules/addresses/records.ts'
 import { parseSearch, search } from '../server/modules/search/service.ts'
-import { bulkLoad, figure, openBenchDatabase, seconds } from './support.ts'
+import { bulkLoad, figure, numberArgs, openBenchDatabase, percentile, seconds } from './support.ts'
 
 const CHINA: [number, number, number, number] = [73, 18, 135, 53]
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 /** The part of a generated name a person would type: without the 示例 prefix and the （演示） suffix. */
 const core = (name: string) => name.replace(/^示例/, '').replace(/（演示）$/, '')
 
@@ -26,9 +25,7 @@ interface BenchQuery {
  *   npm run bench -- search [--schools 200000] [--premises 1000000] [--requests 500]
  */
 export async function benchSearch(args: Record<string, string>) {
-  const schools = Number(args.schools ?? 200_000)
-  const premises = Number(args.premises ?? 1_000_000)
-  const requests = Number(args.requests ?? 500)
+  const { schools, premises, requests } = numberArgs(args, { schools: 200_000, premises: 1_000_000, requests: 500 })
   const addresses = Math.round(premises / 5)
   const handle = await openBenchDatabase('search')
   console.log(`search benchmark on ${handle.where}: ${schools} schools, ${premises} premises, ${addresses} address points over China; ${requests} queries`)

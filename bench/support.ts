@@ -8,7 +8,9 @@ import { loadConfig } from '../server/config.ts'
 import type { Department, Role } from '../server/schemas/common.ts'
 import { createUser } from '../server/modules/users/service.ts'
 import { createScratchDatabase } from '../server/db/scratch-database.ts'
-import { createRegistryGenerator, loadReferenceData as loadGeneratorReference, type GenerateOptions } from '../server/demo/generate.ts'
+import { createRegistryGenerator } from '../scripts/demo/generator.ts'
+import type { GenerateOptions } from '../scripts/demo/options.ts'
+import { loadReferenceData as loadGeneratorReference } from '../scripts/demo/reference.ts'
 import type { PremisesRecord, SchoolRecord } from '../server/modules/registry/kinds.ts'
 import { insertPremises, insertSchools } from '../server/modules/registry/repository.ts'
 import { DATA_DIR, loadReferenceData } from '../server/modules/reference/load.ts'
@@ -20,6 +22,17 @@ export function figure(name: string, value: number, unit: string, note = '') {
 
 export const seconds = (since: number) => (performance.now() - since) / 1000
 
+/** The value below which p % of the ascending-sorted values lie (nearest rank, no interpolation). */
+export const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+/** A benchmark's numeric options (--schools, --premises, --requests …), each its default when not given. */
+export function numberArgs<K extends string>(args: Record<string, string>, defaults: Record<K, number>): Record<K, number> {
+  return Object.fromEntries(Object.entries<number>(defaults).map(([name, fallback]) => [name, Number(args[name] ?? fallback)])) as Record<K, number>
+}
+
+/** The --bbox option as minLon,minLat,maxLon,maxLat, undefined when not given. */
+export const bboxArg = (args: Record<string, string>) => (args.bbox ? (args.bbox.split(',').map(Number) as [number, number, number, number]) : undefined)
+
 /**
  * A fresh, migrated database for a benchmark: a new database on the server named by BENCH_DATABASE_URL
  * (dropped at the end), otherwise an embedded PGlite in a temporary folder.
@@ -28,28 +41,22 @@ export async function openBenchDatabase(label: string): Promise<DatabaseHandle &
   const url = process.env.BENCH_DATABASE_URL
   if (url) {
     const scratch = await createScratchDatabase(url, `zones_bench_${label}_${process.pid}`)
-    const handle = await connectDatabase({ databaseUrl: scratch.url, poolSize: 8 })
-    await migrateToLatest(handle.db)
-    await loadReferenceData(handle.db)
-    return {
-      ...handle,
-      where: 'PostgreSQL server',
-      close: async () => {
-        await handle.close()
-        await scratch.drop()
-      },
-    }
+    return prepared(await connectDatabase({ databaseUrl: scratch.url, poolSize: 8 }), 'PostgreSQL server', () => scratch.drop())
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `zones-bench-${label}-`))
-  const handle = await connectDatabase({ dataDir: dir })
+  return prepared(await connectDatabase({ dataDir: dir }), 'embedded PGlite', () => fs.rmSync(dir, { recursive: true, force: true }))
+}
+
+/** The handle migrated and given the reference layers; closing it also removes the database. */
+async function prepared(handle: DatabaseHandle, where: string, remove: () => unknown): Promise<DatabaseHandle & { where: string }> {
   await migrateToLatest(handle.db)
   await loadReferenceData(handle.db)
   return {
     ...handle,
-    where: 'embedded PGlite',
+    where,
     close: async () => {
       await handle.close()
-      fs.rmSync(dir, { recursive: true, force: true })
+      await remove()
     },
   }
 }

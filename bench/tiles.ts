@@ -3,9 +3,8 @@ import { tileBox } from '../server/modules/tiles/repository.ts'
 import { renderTile } from '../server/modules/tiles/service.ts'
 import { runAudit, startAudit } from '../server/modules/zones/audit-job.ts'
 import type { TileLayer } from '../server/schemas/tiles.ts'
-import { bulkLoad, figure, openBenchDatabase, seconds, startBenchService } from './support.ts'
+import { bulkLoad, figure, numberArgs, openBenchDatabase, percentile, seconds, startBenchService } from './support.ts'
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 const ZOOMS = [10, 11, 12, 13, 14, 15, 16]
 const BENCH_LAYERS: TileLayer[] = ['schools', 'zones', 'premises', 'counties']
 
@@ -30,9 +29,7 @@ interface Sample {
  *   npm run bench -- tiles [--schools 2000] [--premises 50000] [--requests 5]   (requests: rounds over the tile set)
  */
 export async function benchTiles(args: Record<string, string>) {
-  const schools = Number(args.schools ?? 2000)
-  const premises = Number(args.premises ?? 50_000)
-  const rounds = Number(args.requests ?? 5)
+  const { schools, premises, requests: rounds } = numberArgs(args, { schools: 2000, premises: 50_000, requests: 5 })
   const handle = await openBenchDatabase('tiles')
   console.log(`tile benchmark on ${handle.where}: ${schools} schools, ${premises} premises in Guyuan; ${rounds} rounds (goal: HTTP overhead < 25 %)`)
   try {

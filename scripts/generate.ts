@@ -12,16 +12,11 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
-import {
-  DEFAULT_SEED,
-  DEMO_PREMISES_CATEGORIES,
-  DEMO_SCHOOL_TYPES,
-  NEAR_SCHOOL_M,
-  createRegistryGenerator,
-  loadReferenceData,
-  validateOptions,
-  type GenerateOptions,
-} from '../server/demo/generate.ts'
+import { PREMISES_CATEGORIES, SCHOOL_TYPES } from '../server/schemas/common.ts'
+import { createRegistryGenerator } from './demo/generator.ts'
+import { DEFAULT_SEED, validateOptions, type GenerateOptions } from './demo/options.ts'
+import { NEAR_SCHOOL_M } from './demo/premises.ts'
+import { loadReferenceData } from './demo/reference.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -221,9 +216,9 @@ function main(): void {
   const regionOrder = reference.counties.map((c) => c.code)
   console.log('\nSummary')
   table('schools by county', stats.schoolsByCounty, regionOrder, generator.schoolCount, label)
-  table('schools by type', stats.schoolsByType, DEMO_SCHOOL_TYPES, generator.schoolCount)
+  table('schools by type', stats.schoolsByType, SCHOOL_TYPES, generator.schoolCount)
   table('premises by county', stats.premisesByCounty, regionOrder, stats.premises, label)
-  table('premises by category', stats.premisesByCategory, DEMO_PREMISES_CATEGORIES, stats.premises)
+  table('premises by category', stats.premisesByCategory, PREMISES_CATEGORIES, stats.premises)
   table('premises by licence status', stats.premisesByStatus, ['active', 'expired', 'suspended', 'revoked'], stats.premises)
   console.log(
     `  premises within ${NEAR_SCHOOL_M} m of a school campus boundary (local planar measure): ` +

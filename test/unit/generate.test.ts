@@ -4,17 +4,12 @@ import { fileURLToPath } from 'node:url'
 import * as turf from '@turf/turf'
 import type { Feature, MultiPolygon, Polygon, Position } from 'geojson'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import {
-  DEMO_PREMISES_CATEGORIES,
-  chineseNumber,
-  createRegistryGenerator,
-  generateRegistry,
-  loadReferenceData,
-  validateOptions,
-  type GeneratedSet,
-  type ReferenceData,
-  type SchoolFeature,
-} from '../../server/demo/generate.ts'
+import type { GeneratedSet, SchoolFeature } from '../../scripts/demo/features.ts'
+import { createRegistryGenerator, generateRegistry } from '../../scripts/demo/generator.ts'
+import { chineseNumber } from '../../scripts/demo/names.ts'
+import { validateOptions } from '../../scripts/demo/options.ts'
+import { loadReferenceData, type ReferenceData } from '../../scripts/demo/reference.ts'
+import { PREMISES_CATEGORIES as DEMO_PREMISES_CATEGORIES } from '../../server/schemas/common.ts'
 
 // geometry checks with turf over the whole shipped set take a few seconds on a loaded machine
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
