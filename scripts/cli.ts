@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress'
 import { loadConfig } from '../server/config.ts'
 import { connectDatabase, type DatabaseHandle } from '../server/db/connect.ts'
 import { migrateToLatest } from '../server/db/migrate.ts'
@@ -37,4 +38,23 @@ export function run(main: () => Promise<void>) {
       process.exit(1)
     },
   )
+}
+
+/** A progress bar started on the first report: `onProgress(done, total)` for the import or audit, `stop()` when it ends. */
+export function progressBar(unit: string): { onProgress: (done: number, total: number) => void; stop: () => void } {
+  const bar = new cliProgress.SingleBar({ format: `importing {bar} {percentage}% | {value}/{total} ${unit} | {duration}s`, hideCursor: true }, cliProgress.Presets.shades_classic)
+  let started = false
+  return {
+    onProgress: (done, total) => {
+      if (!started) {
+        bar.start(total, 0)
+        started = true
+      }
+      bar.update(done)
+    },
+    stop: () => {
+      if (started) bar.stop()
+      started = false
+    },
+  }
 }

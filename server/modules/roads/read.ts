@@ -6,6 +6,7 @@ import { AppError } from '../../errors.ts'
 import { toWgs84 } from '../../geo/crs.ts'
 import type { CrsName } from '../../schemas/common.ts'
 import type { ImportRowError } from '../../schemas/registry.ts'
+import type { RoadFormat } from '../../schemas/roads.ts'
 import { classifyRoad, type RoadClass } from './tags.ts'
 
 /** A road read from a file, in WGS84, not yet stored. */
@@ -335,4 +336,19 @@ export function readRoadGeoJson(body: unknown, crs: CrsName): RoadFile {
     }
   })
   return file
+}
+
+/** Reads a road file in any of the accepted formats: raw bytes for the OpenStreetMap encodings, parsed JSON for GeoJSON. */
+export async function readRoadFile(body: unknown, format: RoadFormat, crs: CrsName, maxNodes: number): Promise<RoadFile> {
+  if (format === 'geojson') return readRoadGeoJson(body, crs)
+  if (!Buffer.isBuffer(body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `content-type: send ${format === 'osm' ? 'OpenStreetMap XML as application/osm+xml' : 'PBF as application/vnd.openstreetmap.data+pbf'}`)
+  return format === 'osm' ? readOsmXml(body, maxNodes) : readOsmPbf(body, maxNodes)
+}
+
+/** The format a file name says: .osm, .osm.pbf/.pbf, else GeoJSON. */
+export function roadFormatOfFileName(name: string): RoadFormat {
+  const lower = name.toLowerCase()
+  if (lower.endsWith('.pbf')) return 'pbf'
+  if (lower.endsWith('.osm') || lower.endsWith('.xml')) return 'osm'
+  return 'geojson'
 }

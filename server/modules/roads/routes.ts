@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { actorOf, requireUser } from '../../plugins/auth.ts'
 import { errorResponses } from '../../schemas/common.ts'
 import { RoadImportQuerySchema, RoadImportResultSchema, type RoadFormat } from '../../schemas/roads.ts'
-import { AppError } from '../../errors.ts'
-import { readOsmPbf, readOsmXml, readRoadGeoJson } from './read.ts'
+import { readRoadFile } from './read.ts'
 import { importRoads, ROAD_DEPARTMENTS } from './service.ts'
 
 const XML_TYPES = ['application/osm+xml', 'application/xml', 'text/xml']
@@ -39,11 +38,7 @@ const roadRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const user = requireUser(request)
       const format = formatOf(request.headers['content-type'], request.query.format)
-      const body = request.body
-      if (format !== 'geojson' && !Buffer.isBuffer(body)) {
-        throw new AppError('UNSUPPORTED_MEDIA_TYPE', `content-type: send ${format === 'osm' ? 'OpenStreetMap XML as application/osm+xml' : 'PBF as application/vnd.openstreetmap.data+pbf'}`)
-      }
-      const file = format === 'osm' ? await readOsmXml(body as Buffer, app.config.roadImportMaxNodes) : format === 'pbf' ? await readOsmPbf(body as Buffer, app.config.roadImportMaxNodes) : readRoadGeoJson(body, request.query.crs ?? 'wgs84')
+      const file = await readRoadFile(request.body, format, request.query.crs ?? 'wgs84', app.config.roadImportMaxNodes)
       const source = request.query.source ?? `${format} import ${new Date().toISOString()}`
       const result = await importRoads(app.db, file, { format, source, licence: request.query.licence, attribution: request.query.attribution, replace: request.query.replace }, { ...actorOf(request), user })
       request.log.info({ sourceId: result.sourceId, imported: result.imported }, 'roads imported')
