@@ -70,12 +70,32 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index road_segments_geom_idx on road_segments using gist (geom)`.execute(db)
   await sql`create index road_segments_source_idx on road_segments (source)`.execute(db)
   await sql`create index road_segments_target_idx on road_segments (target)`.execute(db)
+  // A conflict under a walking rule keeps what the network measured when the conflict was found (a path
+  // search is too slow to repeat for every row of a list): the walking distance (or the straight one where
+  // the network could not measure), the straight distance, which gate, how it was measured and why, and
+  // the route from the gate to the door. Conflicts under straight rules leave these null and are measured
+  // when read, as before.
+  for (const table of ['conflicts', 'audit_pairs']) {
+    const t = sql.table(table)
+    await sql`alter table ${t} add column path text not null default 'straight' check (path in ('straight', 'walking'))`.execute(db)
+    await sql`alter table ${t} add column distance_m float8`.execute(db)
+    await sql`alter table ${t} add column straight_m float8`.execute(db)
+    await sql`alter table ${t} add column gate_index integer`.execute(db)
+    await sql`alter table ${t} add column measured_by text check (measured_by in ('network', 'straight_fallback'))`.execute(db)
+    await sql`alter table ${t} add column measure_note text`.execute(db)
+    await sql`alter table ${t} add column route geometry(LineString, 4326)`.execute(db)
+  }
   // pgRouting measures walking distance on a PostgreSQL server that has it; the embedded database has none.
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_available_extensions where name = 'pgrouting'`.execute(db)
   if ((rows[0]?.n ?? 0) > 0) await sql`create extension if not exists pgrouting`.execute(db)
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  for (const table of ['conflicts', 'audit_pairs']) {
+    for (const column of ['path', 'distance_m', 'straight_m', 'gate_index', 'measured_by', 'measure_note', 'route']) {
+      await sql`alter table ${sql.table(table)} drop column if exists ${sql.ref(column)}`.execute(db)
+    }
+  }
   await sql`drop table if exists road_segments`.execute(db)
   await sql`drop table if exists road_vertices`.execute(db)
   await sql`drop table if exists roads`.execute(db)

@@ -135,6 +135,14 @@ export interface ConflictsTable {
   rule_version: number
   band: string
   detected_at: Generated<Date>
+  /** Walking rules only: what the network measured when the conflict was found (migration 0007). */
+  path: Generated<string>
+  distance_m: number | null
+  straight_m: number | null
+  gate_index: number | null
+  measured_by: string | null
+  measure_note: string | null
+  route: Geometry | null
 }
 
 export interface PermitsTable {
