@@ -45,69 +45,81 @@ export interface WalkingOptions {
  * the straight line, so only gates within the cut-off in a straight line are searched.
  */
 export async function measureWalking(db: Db, gates: readonly (readonly [number, number])[], point: readonly [number, number], options: WalkingOptions): Promise<WalkingMeasure> {
-  const straight = gates.map((gate) => geodesicM(gate, point))
-  const nearestGate = straight.indexOf(Math.min(...straight))
-  const candidates = gates.map((_, i) => i).filter((i) => straight[i]! <= options.cutoffM)
-  if (candidates.length === 0) return { distanceM: null, straightM: straight[nearestGate]!, gateIndex: nearestGate, measuredBy: 'network', route: null }
-  const snaps = await repository.snapToWalkable(db, [point, ...candidates.map((i) => gates[i]!)], MAX_CONNECTOR_M)
-  const door = snaps[0]!
-  const results: WalkingMeasure[] = []
-  for (const [k, i] of candidates.entries()) {
-    const gate = gates[i]!
-    const fallback = (reason: string): WalkingMeasure => ({ distanceM: straight[i]!, straightM: straight[i]!, gateIndex: i, measuredBy: 'straight_fallback', reason, route: null })
-    const snap = snaps[k + 1]!
-    if (!door) {
-      results.push(fallback(`the premises lie more than ${MAX_CONNECTOR_M} m from any walkable road: the straight distance from the gate decides`))
-      continue
-    }
-    if (!snap) {
-      results.push(fallback(`the gate lies more than ${MAX_CONNECTOR_M} m from any walkable road: the straight distance from the gate decides`))
-      continue
-    }
-    if (snap.component === null || snap.component !== door.component) {
-      results.push(fallback('no walking path joins the gate and the premises on the road network: the straight distance from the gate decides'))
-      continue
-    }
-    const budget = options.cutoffM - snap.connectorM - door.connectorM
-    if (budget < 0) {
-      results.push({ distanceM: null, straightM: straight[i]!, gateIndex: i, measuredBy: 'network', route: null })
-      continue
-    }
-    // A path of length ≤ budget from G′ stays within budget of it, hence within budget + connector of the gate.
-    const radius = budget + snap.connectorM
-    const path = await searchPath(db, options.engine ?? 'service', gate, radius, snap, door, budget)
-    if (!path) {
-      results.push({ distanceM: null, straightM: straight[i]!, gateIndex: i, measuredBy: 'network', route: null })
-      continue
-    }
-    const positions = await repository.vertexPositions(db, path.vertices)
-    const coordinates: [number, number][] = [[gate[0], gate[1]], snap.snapped, ...path.vertices.map((v) => positions.get(v)!), door.snapped, [point[0], point[1]]]
-    results.push({
-      distanceM: snap.connectorM + path.lengthM + door.connectorM,
-      straightM: straight[i]!,
-      gateIndex: i,
-      measuredBy: 'network',
-      route: { type: 'LineString', coordinates: coordinates.filter((c, j) => j === 0 || c[0] !== coordinates[j - 1]![0] || c[1] !== coordinates[j - 1]![1]) },
-    })
-  }
-  const measured = results.filter((r) => r.distanceM !== null)
-  if (measured.length === 0) return { distanceM: null, straightM: straight[nearestGate]!, gateIndex: nearestGate, measuredBy: 'network', route: null }
-  return measured.reduce((best, r) => (r.distanceM! < best.distanceM! ? r : best))
+  return (await measureWalkingMany(db, gates, [point], options))[0]!
 }
 
-async function searchPath(
+/**
+ * measureWalking for several points around one school at once: one snapping query for the gates and the
+ * points, one network read and one search per gate (to all its points), one read of the routes' vertices.
+ */
+export async function measureWalkingMany(
+  db: Db,
+  gates: readonly (readonly [number, number])[],
+  points: readonly (readonly [number, number])[],
+  options: WalkingOptions,
+): Promise<WalkingMeasure[]> {
+  if (points.length === 0) return []
+  const straight = points.map((point) => gates.map((gate) => geodesicM(gate, point)))
+  const snaps = await repository.snapToWalkable(db, [...gates, ...points], MAX_CONNECTOR_M)
+  const gateSnaps = snaps.slice(0, gates.length)
+  const doors = snaps.slice(gates.length)
+  // results[p][g]: what gate g says about point p (undefined: longer than the cut-off, or not searched).
+  const results: (WalkingMeasure | undefined)[][] = points.map(() => [])
+  const found: { p: number; g: number; path: NetworkPath }[] = []
+  for (const [g, gate] of gates.entries()) {
+    const snap = gateSnaps[g]
+    const fallback = (p: number, reason: string): WalkingMeasure => ({ distanceM: straight[p]![g]!, straightM: straight[p]![g]!, gateIndex: g, measuredBy: 'straight_fallback', reason, route: null })
+    const searched: number[] = []
+    for (const [p] of points.entries()) {
+      if (straight[p]![g]! > options.cutoffM) continue
+      const door = doors[p]
+      if (!door) results[p]![g] = fallback(p, `the premises lie more than ${MAX_CONNECTOR_M} m from any walkable road: the straight distance from the gate decides`)
+      else if (!snap) results[p]![g] = fallback(p, `the gate lies more than ${MAX_CONNECTOR_M} m from any walkable road: the straight distance from the gate decides`)
+      else if (snap.component === null || snap.component !== door.component) {
+        results[p]![g] = fallback(p, 'no walking path joins the gate and the premises on the road network: the straight distance from the gate decides')
+      } else if (options.cutoffM - snap.connectorM - door.connectorM >= 0) searched.push(p)
+    }
+    if (!snap || searched.length === 0) continue
+    // A path no longer than the cut-off less the gate's connector stays within that distance of G′, hence
+    // within the cut-off of the gate: the network read around the gate holds every path that can count.
+    const budget = options.cutoffM - snap.connectorM
+    const paths = await searchPaths(db, options.engine ?? 'service', gate, options.cutoffM, snap, searched.map((p) => doors[p]!), budget)
+    paths.forEach((path, k) => {
+      const p = searched[k]!
+      if (path && snap.connectorM + path.lengthM + doors[p]!.connectorM <= options.cutoffM) found.push({ p, g, path })
+    })
+  }
+  const positions = await repository.vertexPositions(db, [...new Set(found.flatMap((f) => f.path.vertices))])
+  for (const { p, g, path } of found) {
+    const snap = gateSnaps[g]!
+    const door = doors[p]!
+    const coordinates: [number, number][] = [[gates[g]![0], gates[g]![1]], snap.snapped, ...path.vertices.map((v) => positions.get(v)!), door.snapped, [points[p]![0], points[p]![1]]]
+    results[p]![g] = {
+      distanceM: snap.connectorM + path.lengthM + door.connectorM,
+      straightM: straight[p]![g]!,
+      gateIndex: g,
+      measuredBy: 'network',
+      route: { type: 'LineString', coordinates: coordinates.filter((c, j) => j === 0 || c[0] !== coordinates[j - 1]![0] || c[1] !== coordinates[j - 1]![1]) },
+    }
+  }
+  return points.map((_, p) => {
+    const measured = results[p]!.filter((r): r is WalkingMeasure => r !== undefined)
+    if (measured.length > 0) return measured.reduce((best, r) => (r.distanceM! < best.distanceM! ? r : best))
+    const nearest = straight[p]!.indexOf(Math.min(...straight[p]!))
+    return { distanceM: null, straightM: straight[p]![nearest]!, gateIndex: nearest, measuredBy: 'network', route: null }
+  })
+}
+
+async function searchPaths(
   db: Db,
   engine: 'service' | 'pgrouting',
   centre: readonly [number, number],
   radiusM: number,
   from: repository.SnappedPoint,
-  to: repository.SnappedPoint,
+  to: readonly repository.SnappedPoint[],
   budgetM: number,
-): Promise<NetworkPath | null> {
-  if (engine === 'pgrouting') {
-    const [path] = await repository.pgRoutingPaths(db, centre, radiusM, from, [to])
-    return path && path.lengthM <= budgetM ? path : null
-  }
+): Promise<(NetworkPath | null)[]> {
+  if (engine === 'pgrouting') return (await repository.pgRoutingPaths(db, centre, radiusM, from, to)).map((path) => (path && path.lengthM <= budgetM ? path : null))
   const graph = new SegmentGraph(await repository.walkableSegmentsNear(db, centre[0], centre[1], radiusM))
-  return graph.paths(from, [to], budgetM)[0] ?? null
+  return graph.paths(from, to, budgetM)
 }
