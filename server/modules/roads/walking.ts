@@ -123,3 +123,69 @@ async function searchPaths(
   const graph = new SegmentGraph(await repository.walkableSegmentsNear(db, centre[0], centre[1], radiusM))
   return graph.paths(from, to, budgetM)
 }
+
+/** A (premises, school) pair under a walking rule that is within the rule's limit in a straight line. */
+export interface WalkingCandidate {
+  premisesId: number
+  schoolId: number
+  ruleId: number
+  ruleVersion: number
+  limitM: number
+  bandNames: readonly string[]
+  bandEdges: readonly number[]
+  point: [number, number]
+  /** The school's gates; null when it has none (then the straight band from the campus stands). */
+  gates: [number, number][] | null
+  /** The band measured straight from the campus boundary, for a school without gates. */
+  straightBand: string
+}
+
+/** A conflict under a walking rule, with what the network measured. */
+export interface WalkingConflict {
+  premisesId: number
+  schoolId: number
+  ruleId: number
+  ruleVersion: number
+  band: string
+  distanceM: number | null
+  straightM: number | null
+  gateIndex: number | null
+  measuredBy: MeasuredBy
+  note: string | null
+  route: WalkingMeasure['route']
+}
+
+/** The band a distance falls in: [from, to), the last band closed at the limit. */
+const bandAt = (names: readonly string[], edges: readonly number[], distanceM: number) => names[edges.filter((edge) => edge <= distanceM).length]!
+
+export const NO_GATES_NOTE = 'the rule measures walking distance from the gates, but this school has none registered: measured in a straight line from the campus boundary'
+
+/**
+ * Keeps the candidates that are within their limit on foot, with the band by walking distance: each school's
+ * candidates measured together (measureWalkingMany), once per limit. A school without gates keeps its
+ * straight pairs from the campus, and says so.
+ */
+export async function settleWalking(db: Db, candidates: readonly WalkingCandidate[], engine?: WalkingOptions['engine']): Promise<WalkingConflict[]> {
+  const groups = new Map<string, WalkingCandidate[]>()
+  for (const c of candidates) {
+    const key = `${c.schoolId}|${c.limitM}`
+    ;(groups.get(key) ?? groups.set(key, []).get(key)!).push(c)
+  }
+  const settled: WalkingConflict[] = []
+  for (const group of groups.values()) {
+    const { gates, limitM } = group[0]!
+    if (!gates || gates.length === 0) {
+      for (const c of group) settled.push({ ...ids(c), band: c.straightBand, distanceM: null, straightM: null, gateIndex: null, measuredBy: 'straight_fallback', note: NO_GATES_NOTE, route: null })
+      continue
+    }
+    const measures = await measureWalkingMany(db, gates, group.map((c) => c.point), { cutoffM: limitM, ...(engine ? { engine } : {}) })
+    measures.forEach((m, i) => {
+      const c = group[i]!
+      if (m.distanceM === null || m.distanceM > c.limitM) return
+      settled.push({ ...ids(c), band: bandAt(c.bandNames, c.bandEdges, m.distanceM), distanceM: m.distanceM, straightM: m.straightM, gateIndex: m.gateIndex, measuredBy: m.measuredBy, note: m.reason ?? null, route: m.route })
+    })
+  }
+  return settled
+}
+
+const ids = (c: WalkingCandidate) => ({ premisesId: c.premisesId, schoolId: c.schoolId, ruleId: c.ruleId, ruleVersion: c.ruleVersion })
