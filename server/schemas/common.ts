@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { ERROR_CODES } from './error-codes.ts'
 
 /** A string enum rendered as JSON Schema `enum` (clear validation messages, clean OpenAPI). */
 export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
@@ -41,6 +42,7 @@ export type IdParams = Static<typeof IdParamsSchema>
  * like everywhere else rather than silently ignored. The keyword is read by server/plugins/validation.ts.
  */
 export const NoBodySchema = Type.Object({}, { additionalProperties: false, description: 'no body, or an empty object', 'x-optional-body': true })
+export type NoBody = Static<typeof NoBodySchema>
 
 export const PositionSchema = Type.Array(Type.Number(), { minItems: 2, maxItems: 3, description: '[lon, lat]' })
 /** Geometry is checked structurally by server/geo/validate.ts, which names the exact coordinate at fault. */
@@ -48,15 +50,22 @@ export const GeometryInputSchema = Type.Object(
   { type: Type.String(), coordinates: Type.Array(Type.Unknown()), bbox: Type.Optional(Type.Array(Type.Number())) },
   { additionalProperties: false },
 )
+export type GeometryInput = Static<typeof GeometryInputSchema>
 export const GeometryOutputSchema = Type.Object({ type: Type.String(), coordinates: Type.Array(Type.Unknown()) }, { additionalProperties: true })
+export type GeometryOutput = Static<typeof GeometryOutputSchema>
+
+export const ErrorCodeSchema = StringEnum(ERROR_CODES, { description: 'Machine-readable error code, from the one catalogue (server/schemas/error-codes.ts)' })
+export type { ErrorCode } from './error-codes.ts'
 
 export const ErrorSchema = Type.Object({
   statusCode: Type.Integer(),
   error: Type.String(),
-  code: Type.String(),
+  code: ErrorCodeSchema,
   message: Type.String(),
   details: Type.Optional(Type.Unknown()),
 })
+/** The one error body the error handler answers with. */
+export type ErrorResponse = Static<typeof ErrorSchema>
 
 export const PagingQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),

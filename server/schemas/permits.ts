@@ -78,6 +78,7 @@ export const DecisionSchema = Type.Object({
   decidedBy: Type.Object({ id: Type.Integer(), username: Type.String(), role: Type.String() }),
   decidedAt: Type.String({ format: 'date-time' }),
 })
+export type Decision = Static<typeof DecisionSchema>
 
 export const PermitHistoryEntrySchema = Type.Object({
   at: Type.String({ format: 'date-time' }),
@@ -86,6 +87,7 @@ export const PermitHistoryEntrySchema = Type.Object({
   role: Nullable(Type.String()),
   details: Type.Unknown(),
 })
+export type PermitHistoryEntry = Static<typeof PermitHistoryEntrySchema>
 
 export const PermitSchema = Type.Object({
   id: Type.Integer(),
@@ -132,6 +134,7 @@ export const PermitQuerySchema = Type.Object(
 export type PermitQuery = Static<typeof PermitQuerySchema>
 
 export const PermitPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), permits: Type.Array(PermitSchema) })
+export type PermitPage = Static<typeof PermitPageSchema>
 
 export const CreateDecisionSchema = Type.Object(
   {
@@ -181,4 +184,6 @@ export const AuditEntrySchema = Type.Object({
   after: Type.Unknown(),
   requestId: Nullable(Type.String()),
 })
+export type AuditEntry = Static<typeof AuditEntrySchema>
 export const AuditPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), entries: Type.Array(AuditEntrySchema) })
+export type AuditPage = Static<typeof AuditPageSchema>
