@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { ERROR_CODES } from './error-codes.ts'
+import { CRS_NAMES, DEPARTMENTS, LICENCE_STATUSES, PREMISES_CATEGORIES, ROLES, SCHOOL_TYPES } from './vocabulary.ts'
 
 /** A string enum rendered as JSON Schema `enum` (clear validation messages, clean OpenAPI). */
 export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
@@ -8,19 +9,8 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const SCHOOL_TYPES = ['kindergarten', 'primary', 'junior_middle', 'senior_high', 'complete_middle', 'nine_year', 'vocational', 'special_education'] as const
-export const PREMISES_CATEGORIES = ['internet_cafe', 'lottery_outlet', 'tobacco_retail', 'entertainment_venue', 'video_game_venue', 'hazardous_chemicals', 'fireworks', 'polluting_enterprise', 'food_stall_zone'] as const
-export const LICENCE_STATUSES = ['active', 'suspended', 'expired', 'revoked'] as const
-export const DEPARTMENTS = ['education', 'tobacco', 'lottery_welfare', 'lottery_sports', 'culture', 'emergency', 'environment', 'market', 'police', 'governance', 'admin'] as const
-export const ROLES = ['clerk', 'supervisor', 'viewer', 'admin'] as const
-export const CRS_NAMES = ['wgs84', 'cgcs2000', 'gcj02', 'bd09'] as const
-
-export type SchoolType = (typeof SCHOOL_TYPES)[number]
-export type PremisesCategory = (typeof PREMISES_CATEGORIES)[number]
-export type LicenceStatus = (typeof LICENCE_STATUSES)[number]
-export type Department = (typeof DEPARTMENTS)[number]
-export type Role = (typeof ROLES)[number]
-export type CrsName = (typeof CRS_NAMES)[number]
+export { CRS_NAMES, DEPARTMENTS, LICENCE_STATUSES, PREMISES_CATEGORIES, ROLES, SCHOOL_TYPES } from './vocabulary.ts'
+export type { CrsName, Department, LicenceStatus, PremisesCategory, Role, SchoolType } from './vocabulary.ts'
 
 export const SchoolTypeSchema = StringEnum(SCHOOL_TYPES, { description: 'School type' })
 export const PremisesCategorySchema = StringEnum(PREMISES_CATEGORIES, { description: 'Premises category' })

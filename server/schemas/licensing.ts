@@ -1,4 +1,4 @@
-import type { Department, PremisesCategory } from './common.ts'
+import type { Department, PremisesCategory } from './vocabulary.ts'
 
 /**
  * Which department licenses each category (domain.md, "Who uses the product"). Kept free of schema code so the

@@ -1,11 +1,10 @@
 import { Type, type Static } from 'typebox'
 import { CheckResultSchema } from './zones.ts'
 import { CountyCodeSchema, CrsSchema, DateSchema, Nullable, PagingQuery, PremisesCategorySchema, StringEnum } from './common.ts'
+import { PERMIT_KINDS, PERMIT_STATUSES } from './vocabulary.ts'
 
-export const PERMIT_KINDS = ['new', 'renewal', 'relocation', 'change'] as const
-export const PERMIT_STATUSES = ['pending', 'approved', 'rejected'] as const
-export type PermitKind = (typeof PERMIT_KINDS)[number]
-export type PermitStatus = (typeof PERMIT_STATUSES)[number]
+export { PERMIT_KINDS, PERMIT_STATUSES } from './vocabulary.ts'
+export type { PermitKind, PermitStatus } from './vocabulary.ts'
 
 // PostgreSQL text cannot hold U+0000: refuse it at the edge rather than as a database error.
 const Text = (maxLength: number, description?: string) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$', ...(description ? { description } : {}) })
