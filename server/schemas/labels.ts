@@ -1,7 +1,8 @@
 /**
  * The one table of Chinese names for the registry's codes, shared by the certificates, search results and the
- * web desk. Wording is the official one a licensing clerk writes on a file: the category names of the licensing
- * regulations (烟草制品零售, 互联网上网服务营业场所 …) and the school types of the education statistics.
+ * web desk. Wording is the official one a licensing clerk writes on a file: the venue names of the Guyuan
+ * implementing opinions on school safety (§3: 互联网上网服务营业场所, 营业性歌舞娱乐场所, 彩票专营场所 …), the
+ * tobacco monopoly's 烟草制品零售, and the school types as the opinions name them (初中, 高中, 中等职业学校 …).
  * Kept free of schema code so the web desk can import it without bundling the validator.
  */
 import type { PermitKind, PremisesCategory, SchoolType } from './vocabulary.ts'
@@ -21,8 +22,8 @@ const categoryNames = {
 const schoolTypeNames = {
   kindergarten: '幼儿园',
   primary: '小学',
-  junior_middle: '初级中学',
-  senior_high: '高级中学',
+  junior_middle: '初中',
+  senior_high: '高中',
   complete_middle: '完全中学',
   nine_year: '九年一贯制学校',
   vocational: '中等职业学校',

@@ -41,8 +41,8 @@ export type CreatePermit = Static<typeof CreatePermitSchema>
 export const RECTIFICATION_MEASURES = ['relocate', 'close'] as const
 
 /**
- * Guidance for a renewal of premises that were there before a school whose zone they lie in
- * (domain.md: flagged for rectification, not silently renewed).
+ * Guidance for a renewal of premises that were there before a school whose zone they lie in (the safety-zone
+ * clause, §3: premises already there when a school opens are flagged for rectification, not silently renewed).
  */
 export const RectificationSchema = Type.Object({
   guidance: Type.String({ description: 'what the policy asks, in Chinese (printed on the certificate)' }),
