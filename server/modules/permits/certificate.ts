@@ -3,7 +3,7 @@ import path from 'node:path'
 import { AppError } from '../../errors.ts'
 import type { PermitDetail, Rectification } from '../../schemas/permits.ts'
 import type { CheckResult } from '../../schemas/zones.ts'
-import { CATEGORY_NAMES, SCHOOL_TYPE_NAMES } from '../reference/labels.ts'
+import { CATEGORY_NAMES, SCHOOL_TYPE_NAMES } from '../../schemas/labels.ts'
 
 /**
  * CJK fonts, first found wins: the copy shipped in data/fonts (so a fresh install renders Chinese with
