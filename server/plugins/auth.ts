@@ -37,6 +37,7 @@ export interface SessionLookup {
   userForToken: (token: string) => Promise<User | undefined>
 }
 
+/** Whether a user (or nobody) passes an access rule. */
 export function allows(access: Access, user: User | null): boolean {
   if (access === 'public') return true
   if (!user) return false

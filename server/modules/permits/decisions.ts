@@ -15,6 +15,7 @@ import { screen, signature } from './screening.ts'
 type Outcome = { kind: 'decided'; permit: Permit } | { kind: 'rescreened'; screening: Screening; version: number }
 type Granted = { measure: 'relocate' | 'close'; deadline: string }
 
+/** A 422 naming the field: the request is well formed but the registry does not allow it. */
 export const unprocessable = (field: string, problem: string): AppError => new AppError('UNPROCESSABLE', `${field}: ${problem}`, { problems: [{ field, message: problem }] })
 
 /**

@@ -13,6 +13,7 @@ function screeningOf(stored: unknown, premisesId: number | null): Screening {
   return screening
 }
 
+/** A timestamp as the API writes it (ISO 8601, UTC). */
 export const iso = (value: Date | string): string => new Date(value).toISOString()
 
 /** Row → API permit. */

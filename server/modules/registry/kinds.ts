@@ -15,7 +15,9 @@ import {
 /** The two registers. Table names come only from here, never from a request. */
 export type RegistryKind = 'schools' | 'premises'
 export const REGISTRY_KINDS: readonly RegistryKind[] = ['schools', 'premises']
+/** The audit-log entity type of a register's records. */
 export const entityType = (kind: RegistryKind) => (kind === 'schools' ? 'school' : 'premises')
+/** The schema a new record of a register must match. */
 export const createSchemaOf = (kind: RegistryKind) => (kind === 'schools' ? CreateSchoolSchema : CreatePremisesSchema)
 
 export { LICENSING_DEPARTMENTS } from '../../schemas/licensing.ts'
