@@ -21,8 +21,9 @@ import registryRoutes from './modules/registry/routes.ts'
 import importRoutes from './modules/registry/import-routes.ts'
 import zonesRoutes from './modules/zones/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
-import auditRoutes from './modules/audit/routes.ts'
+import auditLogRoutes from './modules/audit-log/routes.ts'
 import mapRoutes from './modules/map/routes.ts'
+import { userForToken } from './modules/users/service.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
 import { fillMissingPinyin } from './modules/search/repository.ts'
@@ -103,14 +104,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' })
   if (config.serveWeb) await registerWeb(app)
 
-  installAuth(app, config)
+  installAuth(app, config, { userForToken: (token) => userForToken(database.db, token) })
   await app.register(healthRoutes)
   await app.register(usersRoutes)
   await app.register(registryRoutes)
   await app.register(importRoutes)
   await app.register(zonesRoutes)
   await app.register(permitsRoutes)
-  await app.register(auditRoutes)
+  await app.register(auditLogRoutes)
   await app.register(mapRoutes)
   await app.register(tilesRoutes)
   await app.register(searchRoutes)
