@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { runAudit, startAudit } from '../server/modules/zones/audit-job.ts'
-import { geodesicDistance } from '../server/modules/zones/geodesic-sql.ts'
+import { geodesicDistance } from '../server/db/postgis.ts'
 import { bulkLoad, figure, openBenchDatabase, seconds } from './support.ts'
 
 /**

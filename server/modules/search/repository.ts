@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
-import { pointFromLonLat } from '../../db/postgis.ts'
+import { geodesicDistance, pointFromLonLat } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { SearchKind } from '../../schemas/search.ts'
 import { pinyinColumns } from './pinyin.ts'
@@ -115,7 +115,7 @@ const shown = (source: KindSource, child: ChildQuery, candidates: RawBuilder<unk
   ${child.kind}::text as kind, case when c.exact then 'exact' else ${child.condition.tier}::text end as tier,
   c.id, c.name, c.type, c.address, c.township_name, c.county_code, c.key_length,
   ST_X(${source.point}) as lon, ST_Y(${source.point}) as lat,
-  ${child.near ? sql`ST_Distance(c.geom::geography, ${pointFromLonLat(child.near[0], child.near[1])}::geography)` : sql`null::float8`} as distance_m,
+  ${child.near ? geodesicDistance(sql`c.geom`, pointFromLonLat(child.near[0], child.near[1])) : sql`null::float8`} as distance_m,
   ${candidates} as candidates`
 
 /**

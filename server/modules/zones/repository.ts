@@ -1,31 +1,12 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
-import { aeqdProjection, drawnBuffer } from '../../db/postgis.ts'
-import type { Database } from '../../db/types.ts'
-import { geodesicDistance, geodesicWithin } from './geodesic-sql.ts'
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
+import { asGeoJson, closestPoint, expandByMetres, geodesicDistance, geodesicWithin, pointFromLonLat } from '../../db/postgis.ts'
+import type { Database, RulesTable, SchoolZonesTable } from '../../db/types.ts'
 import { rulesInForce } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
-export interface RuleRow {
-  id: number
-  category: string
-  school_type: string
-  limit_m: number
-  origin: string
-  path: string
-  band_names: string[]
-  band_edges: number[]
-  legal_basis: string
-  effective_from: string
-  effective_to: string | null
-  in_force: boolean
-  version: number
-  updated_at: Date
-}
-
-const E2 = sql.lit(0.00669437999014)
-/** kx of the local frame at a latitude (see pairs.ts): x-scale relative to y, so planar closest points are right to millimetres. */
-const frameKx = (lat: RawBuilder<unknown>) => sql`(cos(radians(${lat})) * (1 - ${E2} * sin(radians(${lat})) ^ 2) / (1 - ${E2}))`
+/** A rule as read: its columns (but who last changed it) and whether it is in force today. */
+export type RuleRow = Omit<Selectable<RulesTable>, 'updated_by'> & { in_force: boolean }
 
 const ruleColumns = sql`id, category, school_type, limit_m, origin, path, band_names, band_edges, legal_basis,
   effective_from, effective_to, (effective_from <= current_date and (effective_to is null or effective_to > current_date)) as in_force,
@@ -101,36 +82,27 @@ export interface MeasuredRow extends SchoolMeasure {
 
 /**
  * Exact measurement of a point against every school whose rule for the category could reach it:
- * geodesic distance and the within-limit test (ST_Distance / ST_DWithin on geography, part by part:
- * geodesic-sql.ts) and the boundary point or gate measured to.
+ * geodesic distance and the within-limit test (part by part: postgis.ts geodesicDistance) and the
+ * boundary point or gate measured to.
  */
 export async function measurePoint(db: Db, lon: number, lat: number, category: string): Promise<MeasuredRow[]> {
   const { rows } = await sql<MeasuredRow>`
-    with pt as (select ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) as g),
+    with pt as (select ${pointFromLonLat(lon, lat)} as g),
     r as materialized (select * from ${rulesInForce} as r0 where category = ${category}),
-    k as (select ${frameKx(sql`${lat}::float8`)} as kx, (select max(limit_m) + 301 from r) as reach)
+    k as (select (select max(limit_m) + 301 from r) as reach)
     select s.id as school_id, s.name as school_name, s.school_type, s.county_code, r.id as rule_id, r.version as rule_version,
       r.limit_m, r.band_names, r.band_edges, r.legal_basis,
       case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
       (r.origin = 'gates' and s.gates is null) as gates_missing,
       ${geodesicDistance(sql`o.origin`, sql`pt.g`)} as distance_m,
       ${geodesicWithin(sql`o.origin`, sql`pt.g`, sql`r.limit_m`)} as inside,
-      ST_AsGeoJSON(n.nearest, 9)::json as nearest
+      ${asGeoJson(closestPoint(sql`o.origin`, sql`pt.g`))} as nearest
     from schools s
     join r on r.school_type = s.school_type
     cross join pt
     cross join k
     cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
-    cross join lateral (
-      select case
-        when r.origin = 'gates' and s.gates is not null
-          then (select d.geom from ST_Dump(s.gates) d order by ST_Distance(d.geom::geography, pt.g::geography) limit 1)
-        else ST_Scale(ST_ClosestPoint(ST_Scale(s.geom, k.kx, 1), ST_Scale(pt.g, k.kx, 1)), 1 / k.kx, 1)
-      end as nearest
-    ) n
-    where s.geom && ST_Expand(pt.g,
-      k.reach / (6378137 * pi() / 180 * cos(radians(least(abs(${lat}::float8) + 0.05, 89)))) * 1.001,
-      k.reach / (6335439 * pi() / 180) * 1.001)
+    where s.geom && ${expandByMetres(sql`pt.g`, sql`k.reach`, sql`${lat}::float8`)}
     order by distance_m, s.id`.execute(db)
   return rows.map((r) => ({ ...normaliseArrays(r), distance_m: Number(r.distance_m) }))
 }
@@ -141,11 +113,11 @@ export async function measurePoint(db: Db, lon: number, lat: number, category: s
  */
 export async function nearestSchools(db: Db, lon: number, lat: number, category: string, take: number, exclude: readonly number[]) {
   const { rows } = await sql<{ school_id: number; school_name: string; school_type: string; distance_m: number; limit_m: number | null }>`
-    with pt as (select ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) as g)
+    with pt as (select ${pointFromLonLat(lon, lat)} as g)
     select s.id as school_id, s.name as school_name, s.school_type,
       ${geodesicDistance(sql`(case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end)`, sql`pt.g`)} as distance_m, r.limit_m
     -- The point is written out (not taken from pt) so the KNN operator can walk the GiST index.
-    from (select schools.* from schools order by schools.geom <-> ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) limit ${take + exclude.length + 20}) s
+    from (select schools.* from schools order by schools.geom <-> ${pointFromLonLat(lon, lat)} limit ${take + exclude.length + 20}) s
     cross join pt
     left join ${rulesInForce} r on r.category = ${category} and r.school_type = s.school_type
     ${exclude.length > 0 ? sql`where s.id not in (${sql.join(exclude)})` : sql``}
@@ -197,17 +169,13 @@ export async function listConflicts(db: Db, filter: ConflictFilter) {
   const [page, count] = await Promise.all([
     sql<ConflictRow>`
       select c.premises_id, p.name as premises_name, p.category, p.licence_no, p.licence_status, p.licensed_on, p.expires_on,
-        p.county_code as premises_county_code, ST_AsGeoJSON(p.geom, 9)::json as location,
+        p.county_code as premises_county_code, ${asGeoJson(sql`p.geom`)} as location,
         c.school_id, s.name as school_name, s.school_type, s.county_code,
         c.rule_id, c.rule_version, r.limit_m, r.legal_basis, c.band,
         case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
         (r.origin = 'gates' and s.gates is null) as gates_missing,
         ${geodesicDistance(sql`o.origin`, sql`p.geom`)} as distance_m,
-        ST_AsGeoJSON(case
-          when r.origin = 'gates' and s.gates is not null
-            then (select d.geom from ST_Dump(s.gates) d order by ST_Distance(d.geom::geography, p.geom::geography) limit 1)
-          else ST_Scale(ST_ClosestPoint(ST_Scale(s.geom, ${frameKx(sql`ST_Y(p.geom)`)}, 1), ST_Scale(p.geom, ${frameKx(sql`ST_Y(p.geom)`)}, 1)), 1 / ${frameKx(sql`ST_Y(p.geom)`)}, 1)
-        end, 9)::json as nearest,
+        ${asGeoJson(closestPoint(sql`o.origin`, sql`p.geom`))} as nearest,
         coalesce(p.licensed_on < s.opened_on, false) as preexisting,
         c.detected_at
       from (
@@ -224,29 +192,45 @@ export async function listConflicts(db: Db, filter: ConflictFilter) {
   return { rows: page.rows.map((r) => ({ ...r, distance_m: Number(r.distance_m), limit_m: Number(r.limit_m) })), numberMatched: Number(count.rows[0]?.n ?? 0) }
 }
 
-/**
- * The drawn zone of one school for one distinct rule shape: outline at the limit and each band as a ring.
- * Buffered in an azimuthal equidistant projection centred on the school: distances from its centre are
- * geodesic and the scale error a few kilometres out is below 1e-8, so the outline lies at the limit up to
- * the chord cut-in of 64 segments a quarter circle (1.5 cm at 200 m). ST_Buffer on geography buffers in a
- * UTM zone instead, whose scale of 0.9996–1.0010 draws 200 m as 199.8–200.08 m.
- */
-export async function zoneGeometries(db: Db, schoolId: number, origin: 'campus' | 'gates', limitM: number, edges: readonly number[]) {
-  const radii = [...edges, limitM]
-  const { rows } = await sql<{ radius: number; geometry: { type: string; coordinates: unknown[] } }>`
-    select x.radius, ST_AsGeoJSON(ST_Transform(${drawnBuffer(sql`ST_Transform(o.origin, f.proj)`, sql`x.radius`)}, f.proj, 4326), 9)::json as geometry
-    from schools s
-    cross join lateral (select case when ${origin} = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
-    cross join lateral (select ${aeqdProjection(sql`o.origin`)} as proj) f
-    cross join unnest(${floatArray(radii)}) as x(radius)
-    where s.id = ${schoolId}
-    order by x.radius`.execute(db)
-  return rows.map((r) => ({ radius: Number(r.radius), geometry: r.geometry }))
+/** The school a zone is asked for: its type and whether it has gates, or undefined. */
+export async function findSchoolForZone(db: Db, schoolId: number): Promise<{ id: number; school_type: string; has_gates: boolean } | undefined> {
+  const row = await db
+    .selectFrom('schools')
+    .select((eb) => ['id', 'school_type', eb('gates', 'is not', null).as('has_gates')])
+    .where('id', '=', schoolId)
+    .executeTakeFirst()
+  return row && { ...row, has_gates: Boolean(row.has_gates) }
 }
 
-/** Ring between two drawn radii (outer minus inner), as GeoJSON. */
-export async function ringGeometry(db: Db, outer: unknown, inner: unknown) {
-  const { rows } = await sql<{ geometry: { type: string; coordinates: unknown[] } }>`
-    select ST_AsGeoJSON(ST_Difference(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(outer)}), 4326), ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(inner)}), 4326)), 9)::json as geometry`.execute(db)
-  return rows[0]!.geometry
+/** One stored band as redrawZones wrote it (school_zones). */
+export type StoredBand = Pick<Selectable<SchoolZonesTable>, 'band_index' | 'band' | 'inner_m' | 'outer_m'>
+
+export interface GeoJsonGeometry {
+  type: string
+  coordinates: unknown[]
+}
+
+/**
+ * The stored drawing (school_zones, kept in step by redrawZones) of one rule shape of a school: each band
+ * as drawn and the outline at the limit, their union; undefined when some band is not stored.
+ * Single-part geometries come back as Polygons, as ST_Buffer and ST_Difference drew them.
+ */
+export async function storedZone(db: Db, schoolId: number, shape: { limitM: number; origin: 'campus' | 'gates'; bands: readonly StoredBand[] }): Promise<{ outline: GeoJsonGeometry; bands: GeoJsonGeometry[] } | undefined> {
+  const wanted = sql.join(shape.bands.map((b) => sql`(${b.band_index}::int, ${b.band}::text, ${b.inner_m}::float8, ${b.outer_m}::float8)`))
+  const { rows } = await sql<{ outline: GeoJsonGeometry | null; bands: GeoJsonGeometry[] | null; n: number }>`
+    with b as (
+      select distinct on (z.band_index) z.band_index, z.geom
+      from school_zones z
+      join (values ${wanted}) as w(band_index, band, inner_m, outer_m)
+        on z.band_index = w.band_index and z.band = w.band and z.inner_m = w.inner_m and z.outer_m = w.outer_m
+      where z.school_id = ${schoolId} and z.limit_m = ${shape.limitM}::float8 and z.origin = ${shape.origin}
+      order by z.band_index
+    )
+    select count(*)::int as n,
+      ${asGeoJson(sql`ST_CollectionHomogenize(ST_Union(b.geom))`)} as outline,
+      json_agg(${asGeoJson(sql`ST_CollectionHomogenize(b.geom)`)} order by b.band_index) as bands
+    from b`.execute(db)
+  const row = rows[0]
+  if (!row || Number(row.n) !== shape.bands.length || !row.outline || !row.bands) return undefined
+  return { outline: row.outline, bands: row.bands }
 }

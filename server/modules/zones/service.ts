@@ -1,14 +1,29 @@
 import type { Kysely } from 'kysely'
+import type { Static } from 'typebox'
 import type { Database } from '../../db/types.ts'
 import { AppError, notFound, type FieldProblem } from '../../errors.ts'
 import { toWgs84 } from '../../geo/crs.ts'
 import type { User } from '../../schemas/auth.ts'
 import type { CrsName, PremisesCategory, SchoolType } from '../../schemas/common.ts'
-import type { Band, Check, CheckResult, Conflict, ConflictDetail, ConflictQuery, Rule, RuleQuery, UpdateRule } from '../../schemas/zones.ts'
+import type { Band, Check, CheckResult, Conflict, ConflictDetail, ConflictPageSchema, ConflictQuery, Rule, RuleQuery, RuleVersionSchema, UpdateRule } from '../../schemas/zones.ts'
 import { appendAudit, type Actor } from '../audit/repository.ts'
 import { refreshForRule } from './maintenance.ts'
 import * as repository from './repository.ts'
-import type { RuleRow } from './repository.ts'
+import type { GeoJsonGeometry, RuleRow } from './repository.ts'
+
+type ConflictPage = Static<typeof ConflictPageSchema>
+type RuleVersion = Static<typeof RuleVersionSchema>
+
+/** One feature of GET /api/schools/{id}/zone: a shape's outline at the limit, or one of its bands. */
+export interface ZoneFeature {
+  type: 'Feature'
+  properties: { kind: 'zone' | 'band'; band?: string; fromM?: number; toM?: number; schoolId: number; limitM: number; origin: 'campus' | 'gates'; categories: string[]; ruleIds: number[] }
+  geometry: GeoJsonGeometry
+}
+export interface ZoneCollection {
+  type: 'FeatureCollection'
+  features: ZoneFeature[]
+}
 
 /** Distances are reported to 0.1 m (domain.md). */
 export const round1 = (metres: number) => Math.round(metres * 10) / 10
@@ -75,7 +90,7 @@ export async function listRules(db: Kysely<Database>, query: RuleQuery): Promise
 }
 
 /** One rule with its version history. */
-export async function getRule(db: Kysely<Database>, id: number) {
+export async function getRule(db: Kysely<Database>, id: number): Promise<{ rule: Rule; versions: RuleVersion[] }> {
   const row = await repository.findRule(db, id)
   if (!row) throw notFound('rule', id)
   const versions = await repository.listRuleVersions(db, id)
@@ -159,7 +174,7 @@ function detailOf(m: repository.MeasuredRow, distanceM: number, band?: string): 
 }
 
 /** A page of conflicts with premises, licence, school and the exact measurement. */
-export async function listConflicts(db: Kysely<Database>, query: ConflictQuery) {
+export async function listConflicts(db: Kysely<Database>, query: ConflictQuery): Promise<ConflictPage> {
   const { rows, numberMatched } = await repository.listConflicts(db, { ...query, limit: query.limit ?? 100, offset: query.offset ?? 0 })
   const conflicts: Conflict[] = rows.map((r) => ({
     ...detailOf({ ...r, band_names: [], band_edges: [], inside: true }, r.distance_m, r.band),
@@ -180,17 +195,13 @@ export async function listConflicts(db: Kysely<Database>, query: ConflictQuery) 
 
 /**
  * The school's zone for drawing: for each distinct rule shape (limit, origin, bands) in force for its
- * type — or the one rule of `category` — the outline at the limit and each band as a ring.
- * Drawn with 64 segments a quarter circle in a projection centred on the school (repository.zoneGeometries),
- * so edges lie within about 2 cm of the true limit;
- * verdicts never use these shapes.
+ * type — or the one rule of `category` — the outline at the limit and each band as a ring, as stored by
+ * the zone maintenance (maintenance.ts redrawZones: 64 segments a quarter circle in a local ellipsoidal
+ * frame, edges within about 2 cm of the true limit), the same shapes the map tiles draw.
+ * Verdicts never use these shapes.
  */
-export async function zone(db: Kysely<Database>, schoolId: number, category?: PremisesCategory) {
-  const school = await db
-    .selectFrom('schools')
-    .select((eb) => ['id', 'school_type', 'name', eb('gates', 'is not', null).as('has_gates')])
-    .where('id', '=', schoolId)
-    .executeTakeFirst()
+export async function zone(db: Kysely<Database>, schoolId: number, category?: PremisesCategory): Promise<ZoneCollection> {
+  const school = await repository.findSchoolForZone(db, schoolId)
   if (!school) throw notFound('school', schoolId)
   const rules = (await repository.listRules(db, { schoolType: school.school_type, category })).filter((r) => r.in_force)
   const shapes = new Map<string, { rule: RuleRow; categories: string[]; ruleIds: number[] }>()
@@ -201,17 +212,19 @@ export async function zone(db: Kysely<Database>, schoolId: number, category?: Pr
     shape.ruleIds.push(rule.id)
     shapes.set(key, shape)
   }
-  const features = []
+  const features: ZoneFeature[] = []
   for (const { rule, categories, ruleIds } of shapes.values()) {
     const origin = rule.origin === 'gates' && school.has_gates ? ('gates' as const) : ('campus' as const)
-    const drawn = await repository.zoneGeometries(db, schoolId, origin, rule.limit_m, rule.band_edges)
+    const radii = [...rule.band_edges, rule.limit_m]
+    const bands = radii.map((outer, i) => ({ band_index: i + 1, band: rule.band_names[i]!, inner_m: i === 0 ? 0 : radii[i - 1]!, outer_m: outer }))
+    const stored = await repository.storedZone(db, schoolId, { limitM: rule.limit_m, origin, bands })
+    // Drawn with the school and with every rule change; a rule whose dates have just brought it into force waits for the next audit.
+    if (!stored) continue
     const common = { schoolId, limitM: rule.limit_m, origin, categories, ruleIds }
-    features.push({ type: 'Feature' as const, properties: { kind: 'zone', ...common }, geometry: drawn[drawn.length - 1]!.geometry })
-    for (let i = 0; i < drawn.length; i += 1) {
-      const fromM = i === 0 ? 0 : drawn[i - 1]!.radius
-      const geometry = i === 0 ? drawn[0]!.geometry : await repository.ringGeometry(db, drawn[i]!.geometry, drawn[i - 1]!.geometry)
-      features.push({ type: 'Feature' as const, properties: { kind: 'band', band: rule.band_names[i]!, fromM, toM: drawn[i]!.radius, ...common }, geometry })
-    }
+    features.push({ type: 'Feature', properties: { kind: 'zone', ...common }, geometry: stored.outline })
+    bands.forEach((band, i) => {
+      features.push({ type: 'Feature', properties: { kind: 'band', band: band.band, fromM: band.inner_m, toM: band.outer_m, ...common }, geometry: stored.bands[i]! })
+    })
   }
-  return { type: 'FeatureCollection' as const, features }
+  return { type: 'FeatureCollection', features }
 }
