@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { runAudit, startAudit } from '../server/modules/zones/audit-job.ts'
+import { runAudit, startAudit } from '../server/modules/audits/service.ts'
 import { geodesicDistance } from '../server/db/postgis.ts'
 import { bulkLoad, figure, openBenchDatabase, seconds } from './support.ts'
 

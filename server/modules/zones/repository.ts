@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
 import { asGeoJson, closestPoint, expandByMetres, geodesicDistance, geodesicWithin, pointFromLonLat } from '../../db/postgis.ts'
 import type { Database, RulesTable, SchoolZonesTable } from '../../db/types.ts'
-import { rulesInForce } from './pairs.ts'
+import { pairsSql, rulesInForce } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -33,8 +33,8 @@ function normaliseArrays<R extends { band_names: string[]; band_edges: number[];
   return { ...row, band_names: parseArray(row.band_names).map(String), band_edges: parseArray(row.band_edges).map(Number), limit_m: Number(row.limit_m) }
 }
 
-export const textArray = (values: readonly string[]) => sql`${`{${values.join(',')}}`}::text[]`
-export const floatArray = (values: readonly number[]) => sql`${`{${values.join(',')}}`}::float8[]`
+const textArray = (values: readonly string[]) => sql`${`{${values.join(',')}}`}::text[]`
+const floatArray = (values: readonly number[]) => sql`${`{${values.join(',')}}`}::float8[]`
 
 /** Writes a new version of a rule. */
 export async function updateRule(db: Db, id: number, change: { limitM: number; origin: string; path: string; bandNames: string[]; bandEdges: number[]; legalBasis: string; effectiveFrom: string; effectiveTo: string | null }, userId: number | null) {
@@ -233,4 +233,71 @@ export async function storedZone(db: Db, schoolId: number, shape: { limitM: numb
   const row = rows[0]
   if (!row || Number(row.n) !== shape.bands.length || !row.outline || !row.bands) return undefined
   return { outline: row.outline, bands: row.bands }
+}
+
+/** A proposed rule for one category × school type: what GET /api/rules/preview would put in force. */
+export interface ProposedRule {
+  category: string
+  schoolType: string
+  limitM: number
+  origin: string
+  names: string[]
+  edges: number[]
+}
+
+/** A (premises, school) pair and its band. */
+export interface BandedPair {
+  premises_id: number
+  school_id: number
+  band: string
+}
+
+/** Every pair within its limit if the proposed rules replaced the ones in force for their category × school type. */
+export async function proposedPairs(db: Db, proposals: readonly ProposedRule[]): Promise<BandedPair[]> {
+  const values = sql.join(
+    proposals.map((o) => sql`(${o.category}::text, ${o.schoolType}::text, ${o.limitM}::float8, ${o.origin}::text, ${textArray(o.names)}, ${floatArray(o.edges)})`),
+  )
+  const rules: RawBuilder<unknown> = sql`(
+    select r.id, r.category, r.school_type, coalesce(o.limit_m, r.limit_m) as limit_m, coalesce(o.origin, r.origin) as origin, r.path,
+      coalesce(o.band_names, r.band_names) as band_names, coalesce(o.band_edges, r.band_edges) as band_edges, r.version
+    from ${rulesInForce} r
+    join (values ${values}) as o(category, school_type, limit_m, origin, band_names, band_edges)
+      on o.category = r.category and o.school_type = r.school_type
+  )`
+  const categories = [...new Set(proposals.map((o) => o.category))]
+  const types = [...new Set(proposals.map((o) => o.schoolType))]
+  const { rows } = await sql<BandedPair>`
+    select premises_id, school_id, band from (${pairsSql({
+      schoolFilter: sql<boolean>`s.school_type in (${sql.join(types)})`,
+      premisesFilter: sql<boolean>`p.category in (${sql.join(categories)})`,
+      rules,
+    })}) found`.execute(db)
+  return rows
+}
+
+/** The stored conflicts of the given category × school type combinations. */
+export async function conflictsUnder(db: Db, scopes: readonly { category: string; schoolType: string }[]): Promise<BandedPair[]> {
+  const affected = sql.join(scopes.map((o) => sql`(p.category = ${o.category} and s.school_type = ${o.schoolType})`), sql` or `)
+  const { rows } = await sql<BandedPair>`
+    select c.premises_id, c.school_id, c.band from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id
+    where ${affected}`.execute(db)
+  return rows
+}
+
+/** Category and county of these premises (ids at most a few thousand). */
+export async function premisesPlaces(db: Db, ids: readonly number[]): Promise<Pick<Selectable<Database['premises']>, 'id' | 'category' | 'county_code'>[]> {
+  if (ids.length === 0) return []
+  return db.selectFrom('premises').select(['id', 'category', 'county_code']).where('id', 'in', ids).execute()
+}
+
+/** The premises side of each stored conflict of these premises, one row per conflict. */
+export async function conflictPremises(db: Db, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return []
+  return (await db.selectFrom('conflicts').select(['premises_id']).where('premises_id', 'in', ids).execute()).map((c) => c.premises_id)
+}
+
+/** Names of these schools. */
+export async function schoolNames(db: Db, ids: readonly number[]): Promise<Pick<Selectable<Database['schools']>, 'id' | 'name'>[]> {
+  if (ids.length === 0) return []
+  return db.selectFrom('schools').select(['id', 'name']).where('id', 'in', ids).execute()
 }

@@ -5,7 +5,7 @@ import { AppError, notFound, type FieldProblem } from '../../errors.ts'
 import { toWgs84 } from '../../geo/crs.ts'
 import type { User } from '../../schemas/auth.ts'
 import type { CrsName, PremisesCategory, SchoolType } from '../../schemas/common.ts'
-import type { Band, Check, CheckResult, Conflict, ConflictDetail, ConflictPageSchema, ConflictQuery, Rule, RuleQuery, RuleVersionSchema, UpdateRule } from '../../schemas/zones.ts'
+import type { Band, Check, CheckResult, Conflict, ConflictDetail, ConflictPageSchema, ConflictQuery, Preview, PreviewResult, Rule, RuleQuery, RuleVersionSchema, UpdateRule } from '../../schemas/zones.ts'
 import { appendAudit, type Actor } from '../audit/repository.ts'
 import { refreshForRule } from './maintenance.ts'
 import * as repository from './repository.ts'
@@ -227,4 +227,97 @@ export async function zone(db: Kysely<Database>, schoolId: number, category?: Pr
     })
   }
   return { type: 'FeatureCollection', features }
+}
+
+/**
+ * What a set of proposed rules would do, without saving anything: premises that would newly conflict
+ * (with no school today) or be cleared (of every school), by category, county and the bands of their
+ * pairs; band changes; and per school, the pairs that would appear or go. Each proposal
+ * names a category and optionally a school type (all types when absent); unspecified fields keep the
+ * current rule's values.
+ */
+export async function previewRules(db: Kysely<Database>, preview: Preview): Promise<PreviewResult> {
+  const current = (await repository.listRules(db, {})).filter((r) => r.in_force).map(ruleOf)
+  const overrides = new Map<string, repository.ProposedRule>()
+  const problems: FieldProblem[] = []
+  preview.rules.forEach((proposal, i) => {
+    if (proposal.path === 'walking') {
+      throw new AppError('UNPROCESSABLE', `body/rules/${i}/path: walking distance needs the road network, which this service does not have yet`, { problems: [{ field: `body/rules/${i}/path`, message: 'walking is not available yet' }] })
+    }
+    const targets = current.filter((r) => r.category === proposal.category && (!proposal.schoolType || r.schoolType === proposal.schoolType))
+    if (targets.length === 0) problems.push({ field: `body/rules/${i}`, message: `no rule in force for ${proposal.category}${proposal.schoolType ? ` × ${proposal.schoolType}` : ''}` })
+    for (const rule of targets) {
+      const limitM = proposal.limitM ?? rule.limitM
+      const bands = proposal.bands ?? bandsForLimit(rule.bands, limitM)
+      const checked = checkBands(bands, limitM, `body/rules/${i}/bands`)
+      problems.push(...checked.problems)
+      overrides.set(`${rule.category}|${rule.schoolType}`, { category: rule.category, schoolType: rule.schoolType, limitM, origin: proposal.origin ?? rule.origin, names: checked.names, edges: checked.edges })
+    }
+  })
+  const unique = problems.filter((p, i) => problems.findIndex((q) => q.field === p.field && q.message === p.message) === i)
+  if (unique.length > 0) throw new AppError('VALIDATION_FAILED', unique.map((p) => `${p.field}: ${p.message}`).join('; '), { problems: unique })
+
+  const list = [...overrides.values()]
+  const proposed = await repository.proposedPairs(db, list)
+  const existing = await repository.conflictsUnder(db, list)
+
+  const key = (r: { premises_id: number; school_id: number }) => `${r.premises_id}|${r.school_id}`
+  const now = new Map(existing.map((r) => [key(r), r]))
+  const next = new Map(proposed.map((r) => [key(r), r]))
+  const added = proposed.filter((r) => !now.has(key(r)))
+  const cleared = existing.filter((r) => !next.has(key(r)))
+  const bandChanged = proposed.filter((r) => now.has(key(r)) && now.get(key(r))!.band !== r.band).length
+
+  const premisesIds = [...new Set([...added, ...cleared].map((r) => r.premises_id))]
+  const schoolIds = [...new Set([...added, ...cleared].map((r) => r.school_id))]
+  const premises = new Map<number, { category: string; county_code: string }>()
+  // A premises is newly conflicting only if it conflicts with no school today, and cleared only if it
+  // will conflict with none: its pairs under rules the proposal leaves alone count too.
+  const conflictsToday = new Map<number, number>()
+  for (let i = 0; i < premisesIds.length; i += 5000) {
+    const chunk = premisesIds.slice(i, i + 5000)
+    for (const p of await repository.premisesPlaces(db, chunk)) premises.set(p.id, p)
+    for (const id of await repository.conflictPremises(db, chunk)) conflictsToday.set(id, (conflictsToday.get(id) ?? 0) + 1)
+  }
+  const schools = new Map<number, string>()
+  for (let i = 0; i < schoolIds.length; i += 5000) {
+    for (const s of await repository.schoolNames(db, schoolIds.slice(i, i + 5000))) schools.set(s.id, s.name)
+  }
+  const count = (pairs: { premises_id: number }[]) => {
+    const n = new Map<number, number>()
+    for (const pair of pairs) n.set(pair.premises_id, (n.get(pair.premises_id) ?? 0) + 1)
+    return n
+  }
+  const addedBy = count(added)
+  const clearedBy = count(cleared)
+  const today = (id: number) => conflictsToday.get(id) ?? 0
+  const tomorrow = (id: number) => today(id) - (clearedBy.get(id) ?? 0) + (addedBy.get(id) ?? 0)
+  const tally = (pairs: { premises_id: number; band: string }[], counts: (id: number) => boolean) => {
+    const byCategory: Record<string, number> = {}
+    const byCounty: Record<string, number> = {}
+    const byBand: Record<string, number> = {}
+    const seen = new Set<number>()
+    for (const pair of pairs) {
+      if (!counts(pair.premises_id)) continue
+      byBand[pair.band] = (byBand[pair.band] ?? 0) + 1
+      if (seen.has(pair.premises_id)) continue
+      seen.add(pair.premises_id)
+      const p = premises.get(pair.premises_id)!
+      byCategory[p.category] = (byCategory[p.category] ?? 0) + 1
+      byCounty[p.county_code.trim()] = (byCounty[p.county_code.trim()] ?? 0) + 1
+    }
+    return { total: seen.size, byCategory, byCounty, byBand }
+  }
+  const perSchool = new Map<number, { newlyConflicting: number; cleared: number }>()
+  for (const r of added) perSchool.set(r.school_id, { ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }), newlyConflicting: (perSchool.get(r.school_id)?.newlyConflicting ?? 0) + 1 })
+  for (const r of cleared) perSchool.set(r.school_id, { ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }), cleared: (perSchool.get(r.school_id)?.cleared ?? 0) + 1 })
+  return {
+    newlyConflicting: tally(added, (id) => today(id) === 0),
+    cleared: tally(cleared, (id) => tomorrow(id) === 0),
+    bandChanged,
+    unchanged: proposed.length - added.length - bandChanged,
+    schools: [...perSchool.entries()]
+      .map(([schoolId, counts]) => ({ schoolId, schoolName: schools.get(schoolId) ?? '', ...counts }))
+      .sort((a, b) => b.newlyConflicting + b.cleared - (a.newlyConflicting + a.cleared) || a.schoolId - b.schoolId),
+  }
 }
