@@ -1,19 +1,21 @@
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
 import { asGeoJson, closestPoint, expandByMetres, geodesicDistance, geodesicWithin, pointFromLonLat } from '../../db/postgis.ts'
-import type { Database, RulesTable, SchoolZonesTable } from '../../db/types.ts'
+import type { ConflictsTable, Database, PremisesTable, RulesTable, SchoolsTable, SchoolZonesTable } from '../../db/types.ts'
 import { pairsSql, rulesInForce } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
 /** A rule as read: its columns (but who last changed it) and whether it is in force today. */
 export type RuleRow = Omit<Selectable<RulesTable>, 'updated_by'> & { in_force: boolean }
+type SchoolRow = Selectable<SchoolsTable>
+type PremisesRow = Selectable<PremisesTable>
 
 const ruleColumns = sql`id, category, school_type, limit_m, origin, path, band_names, band_edges, legal_basis,
   effective_from, effective_to, (effective_from <= current_date and (effective_to is null or effective_to > current_date)) as in_force,
   version, updated_at`
 
 /** Rules, optionally filtered, ordered by category then school type. */
-export async function listRules(db: Db, filter: { category?: string | undefined; schoolType?: string | undefined }) {
+export async function listRules(db: Db, filter: { category?: string | undefined; schoolType?: string | undefined }): Promise<RuleRow[]> {
   const { rows } = await sql<RuleRow>`select ${ruleColumns} from rules
     where (${filter.category ?? null}::text is null or category = ${filter.category ?? null})
       and (${filter.schoolType ?? null}::text is null or school_type = ${filter.schoolType ?? null})
@@ -22,7 +24,7 @@ export async function listRules(db: Db, filter: { category?: string | undefined;
 }
 
 /** One rule, optionally locked for update. */
-export async function findRule(db: Db, id: number, lock = false) {
+export async function findRule(db: Db, id: number, lock = false): Promise<RuleRow | undefined> {
   const { rows } = await sql<RuleRow>`select ${ruleColumns} from rules where id = ${id} ${lock ? sql`for update` : sql``}`.execute(db)
   return rows[0] && normaliseArrays(rows[0])
 }
@@ -37,7 +39,7 @@ const textArray = (values: readonly string[]) => sql`${`{${values.join(',')}}`}:
 const floatArray = (values: readonly number[]) => sql`${`{${values.join(',')}}`}::float8[]`
 
 /** Writes a new version of a rule. */
-export async function updateRule(db: Db, id: number, change: { limitM: number; origin: string; path: string; bandNames: string[]; bandEdges: number[]; legalBasis: string; effectiveFrom: string; effectiveTo: string | null }, userId: number | null) {
+export async function updateRule(db: Db, id: number, change: { limitM: number; origin: string; path: string; bandNames: string[]; bandEdges: number[]; legalBasis: string; effectiveFrom: string; effectiveTo: string | null }, userId: number | null): Promise<void> {
   await sql`update rules set limit_m = ${change.limitM}, origin = ${change.origin}, path = ${change.path},
       band_names = ${textArray(change.bandNames)}, band_edges = ${floatArray(change.bandEdges)}, legal_basis = ${change.legalBasis},
       effective_from = ${change.effectiveFrom}::date, effective_to = ${change.effectiveTo}::date,
@@ -46,37 +48,40 @@ export async function updateRule(db: Db, id: number, change: { limitM: number; o
 }
 
 /** Keeps a snapshot of a rule version with who changed it and why. */
-export async function insertRuleVersion(db: Db, ruleId: number, reason: string, user: { id: number; username: string } | null) {
+export async function insertRuleVersion(db: Db, ruleId: number, reason: string, user: { id: number; username: string } | null): Promise<void> {
   await sql`insert into rule_versions (rule_id, version, snapshot, reason, changed_by, changed_by_name)
     select id, version, to_jsonb(rules) - 'updated_at', ${reason}, ${user?.id ?? null}, ${user?.username ?? null} from rules where id = ${ruleId}`.execute(db)
 }
 
+/** A row of rule_versions (migrations/0002_zoning.ts), as listed. */
+export interface RuleVersionRow {
+  version: number
+  snapshot: unknown
+  reason: string
+  changed_by_name: string | null
+  changed_at: Date
+}
+
 /** A rule's versions, oldest first. */
-export async function listRuleVersions(db: Db, ruleId: number) {
-  const { rows } = await sql<{ version: number; snapshot: unknown; reason: string; changed_by_name: string | null; changed_at: Date }>`
+export async function listRuleVersions(db: Db, ruleId: number): Promise<RuleVersionRow[]> {
+  const { rows } = await sql<RuleVersionRow>`
     select version, snapshot, reason, changed_by_name, changed_at from rule_versions where rule_id = ${ruleId} order by version`.execute(db)
   return rows
 }
 
 /** A school measured against a point under the rule of one category. */
-interface SchoolMeasure {
-  school_id: number
-  school_name: string
-  school_type: string
-  county_code: string
-  rule_id: number
-  rule_version: number
-  limit_m: number
-  legal_basis: string
+interface SchoolMeasure extends Pick<SchoolRow, 'school_type' | 'county_code'>, Pick<RuleRow, 'limit_m' | 'legal_basis'> {
+  school_id: SchoolRow['id']
+  school_name: SchoolRow['name']
+  rule_id: RuleRow['id']
+  rule_version: RuleRow['version']
   origin: 'campus' | 'gates'
   gates_missing: boolean
   distance_m: number
   nearest: { coordinates: [number, number] }
 }
 
-export interface MeasuredRow extends SchoolMeasure {
-  band_names: string[]
-  band_edges: number[]
+export interface MeasuredRow extends SchoolMeasure, Pick<RuleRow, 'band_names' | 'band_edges'> {
   inside: boolean
 }
 
@@ -107,12 +112,20 @@ export async function measurePoint(db: Db, lon: number, lat: number, category: s
   return rows.map((r) => ({ ...normaliseArrays(r), distance_m: Number(r.distance_m) }))
 }
 
+/** A school near a point, with the limit its rule for the category sets (null without such a rule). */
+export interface NearSchoolRow extends Pick<SchoolRow, 'school_type'> {
+  school_id: SchoolRow['id']
+  school_name: SchoolRow['name']
+  distance_m: number
+  limit_m: RuleRow['limit_m'] | null
+}
+
 /**
  * The schools nearest to a point (geodesic, measured as their rule for the category measures: from the
  * gates when it says so and the school has some, else from the campus), with the limit that rule sets.
  */
-export async function nearestSchools(db: Db, lon: number, lat: number, category: string, take: number, exclude: readonly number[]) {
-  const { rows } = await sql<{ school_id: number; school_name: string; school_type: string; distance_m: number; limit_m: number | null }>`
+export async function nearestSchools(db: Db, lon: number, lat: number, category: string, take: number, exclude: readonly number[]): Promise<NearSchoolRow[]> {
+  const { rows } = await sql<NearSchoolRow>`
     with pt as (select ${pointFromLonLat(lon, lat)} as g)
     select s.id as school_id, s.name as school_name, s.school_type,
       ${geodesicDistance(sql`(case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end)`, sql`pt.g`)} as distance_m, r.limit_m
@@ -148,23 +161,18 @@ function conflictWhere(filter: ConflictFilter) {
   return sql.join(parts, sql` and `)
 }
 
-export interface ConflictRow extends SchoolMeasure {
-  premises_id: number
-  premises_name: string
-  category: string
-  licence_no: string | null
-  licence_status: string
-  licensed_on: string | null
-  expires_on: string | null
-  premises_county_code: string
+export interface ConflictRow
+  extends SchoolMeasure,
+    Pick<Selectable<ConflictsTable>, 'premises_id' | 'band' | 'detected_at'>,
+    Pick<PremisesRow, 'category' | 'licence_no' | 'licence_status' | 'licensed_on' | 'expires_on'> {
+  premises_name: PremisesRow['name']
+  premises_county_code: PremisesRow['county_code']
   location: { coordinates: [number, number] }
-  band: string
   preexisting: boolean
-  detected_at: Date
 }
 
 /** A page of stored conflicts, each measured exactly now (distance and the point measured to). */
-export async function listConflicts(db: Db, filter: ConflictFilter) {
+export async function listConflicts(db: Db, filter: ConflictFilter): Promise<{ rows: ConflictRow[]; numberMatched: number }> {
   const where = conflictWhere(filter)
   const [page, count] = await Promise.all([
     sql<ConflictRow>`
