@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
-import { asGeoJson, envelope, WGS84_A_M } from '../../db/postgis.ts'
+import { asGeoJson, envelope, inFrame, WGS84_A_M } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { TileLayer } from '../../schemas/tiles.ts'
 import { TILE_BUFFER, TILE_EXTENT, type SourceLayerId } from './layers.ts'
@@ -86,7 +86,7 @@ const SOURCES: Record<SourceLayerId, Source> = {
         select distinct on (c.premises_id) c.premises_id, c.school_id, c.band
         from conflicts c join premises q on q.id = c.premises_id join schools s on s.id = c.school_id
         where q.geom && ${box}
-        order by c.premises_id, ST_Distance(ST_Scale(s.geom, cos(radians(ST_Y(q.geom))), 1), ST_Scale(q.geom, cos(radians(ST_Y(q.geom))), 1)), c.school_id
+        order by c.premises_id, ST_Distance(${inFrame(sql`s.geom`, sql`cos(radians(ST_Y(q.geom)))`)}, ${inFrame(sql`q.geom`, sql`cos(radians(ST_Y(q.geom)))`)}), c.school_id
       )
       select p.id as "id", p.name as "name", p.category as "category", p.licence_status as "licenceStatus",
         (n.school_id is not null) as "conflict", n.band as "band", n.school_id as "nearestSchoolId", p.geom as g

@@ -1,12 +1,10 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import { drawnBuffer, expandByMetres, fromLocalFrame, toLocalFrame } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
-import { pairsSql, rulesInForce } from './pairs.ts'
+import { GATE_REACH_M, pairsSql, rulesInForce } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
-/** Gates lie within 300 m of their campus (validated), so a gate-measured zone reaches that much further. */
-const GATE_REACH_M = sql.lit(301)
 
 /** The ids as one integer-array parameter, for `= any(…)`. */
 const idArray = (ids: readonly number[]) => sql`${ids.map((id) => Math.trunc(id))}::int[]`

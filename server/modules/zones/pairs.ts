@@ -38,6 +38,9 @@ const A = sql.lit(WGS84_A_M)
 const R_MIN = sql.lit(WGS84_RADIUS_MIN_M)
 const SLACK_M = sql.lit(50)
 
+/** Gates lie within 300 m of their campus (validated), so a gate-measured zone reaches that much further than the campus's box. */
+export const GATE_REACH_M = sql.lit(301)
+
 export interface PairQuery {
   /** Restricts the schools examined (e.g. one school, one type, an id range, near a point). */
   schoolFilter: RawBuilder<boolean>

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
 import { asGeoJson, closestPoint, expandByMetres, geodesicDistance, geodesicWithin, pointFromLonLat } from '../../db/postgis.ts'
 import type { ConflictsTable, Database, PremisesTable, RulesTable, SchoolsTable, SchoolZonesTable } from '../../db/types.ts'
-import { pairsSql, rulesInForce } from './pairs.ts'
+import { GATE_REACH_M, pairsSql, rulesInForce } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -94,7 +94,7 @@ export async function measurePoint(db: Db, lon: number, lat: number, category: s
   const { rows } = await sql<MeasuredRow>`
     with pt as (select ${pointFromLonLat(lon, lat)} as g),
     r as materialized (select * from ${rulesInForce} as r0 where category = ${category}),
-    k as (select (select max(limit_m) + 301 from r) as reach)
+    k as (select (select max(limit_m) + ${GATE_REACH_M} from r) as reach)
     select s.id as school_id, s.name as school_name, s.school_type, s.county_code, r.id as rule_id, r.version as rule_version,
       r.limit_m, r.band_names, r.band_edges, r.legal_basis,
       case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
