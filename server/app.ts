@@ -27,7 +27,7 @@ import { userForToken } from './modules/users/service.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
 import { fillMissingPinyin } from './modules/search/repository.ts'
-import { failInterruptedAudits } from './modules/zones/audit-job.ts'
+import { failInterruptedAudits } from './modules/audits/service.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -2,7 +2,6 @@ import type { Kysely, Selectable, Transaction } from 'kysely'
 import type { AuditLogTable, Database } from '../../db/types.ts'
 import type { Actor } from '../../schemas/auth.ts'
 
-export type { Actor } from '../../schemas/auth.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 

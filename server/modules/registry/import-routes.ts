@@ -3,7 +3,7 @@ import { signedInActorOf } from '../../plugins/auth.ts'
 import { errorResponses } from '../../schemas/common.ts'
 import { ImportKindSchema, ImportQuerySchema, ImportResultSchema } from '../../schemas/registry.ts'
 import { AddressImportQuerySchema } from '../../schemas/search.ts'
-import { ADDRESS_DEPARTMENTS } from '../addresses/records.ts'
+import { ADDRESS_DEPARTMENTS } from '../addresses/service.ts'
 import { candidatesFromCsv, candidatesFromGeoJson, importRecords } from './import.ts'
 
 /** Bulk import of GeoJSON or CSV, all rows or none. */

@@ -15,7 +15,7 @@ import { preparePremises, prepareSchool } from './prepare.ts'
 import * as repository from './repository.ts'
 import { refreshForPremises, refreshForSchools } from '../zones/maintenance.ts'
 import { CreateAddressPointSchema } from '../../schemas/search.ts'
-import { addressWriteRefusal, prepareAddressPoint, type AddressPointRecord } from '../addresses/records.ts'
+import { addressWriteRefusal, prepareAddressPoint, type AddressPointRecord } from '../addresses/service.ts'
 import { insertAddressPoints } from '../addresses/repository.ts'
 
 // Defined here until the schemas carry it beside ImportResultSchema.
