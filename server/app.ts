@@ -20,13 +20,14 @@ import usersRoutes from './modules/users/routes.ts'
 import registryRoutes from './modules/registry/routes.ts'
 import importRoutes from './modules/registry/import-routes.ts'
 import zonesRoutes from './modules/zones/routes.ts'
+import auditsRoutes from './modules/audits/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
 import auditLogRoutes from './modules/audit-log/routes.ts'
 import mapRoutes from './modules/map/routes.ts'
 import { userForToken } from './modules/users/service.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
-import { fillMissingPinyin } from './modules/search/repository.ts'
+import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
 
 declare module 'fastify' {
@@ -110,6 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(registryRoutes)
   await app.register(importRoutes)
   await app.register(zonesRoutes)
+  await app.register(auditsRoutes)
   await app.register(permitsRoutes)
   await app.register(auditLogRoutes)
   await app.register(mapRoutes)

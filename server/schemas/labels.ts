@@ -5,7 +5,7 @@
  * tobacco monopoly's 烟草制品零售, and the school types as the opinions name them (初中, 高中, 中等职业学校 …).
  * Kept free of schema code so the web desk can import it without bundling the validator.
  */
-import type { PermitKind, PremisesCategory, SchoolType } from './vocabulary.ts'
+import type { PermitKind, PermitStatus, PremisesCategory, SchoolType } from './vocabulary.ts'
 
 const categoryNames = {
   tobacco_retail: '烟草制品零售',
@@ -32,7 +32,10 @@ const schoolTypeNames = {
 
 const permitKindNames = { new: '新办', renewal: '延续', relocation: '迁址', change: '变更' } as const satisfies Record<PermitKind, string>
 
+const permitStatusNames = { pending: '待审批', approved: '已批准', rejected: '已驳回' } as const satisfies Record<PermitStatus, string>
+
 // Looked up with codes read from rows and requests, so the tables are typed by string; `satisfies` above keeps each complete.
 export const CATEGORY_NAMES: Readonly<Record<string, string>> = categoryNames
 export const SCHOOL_TYPE_NAMES: Readonly<Record<string, string>> = schoolTypeNames
 export const PERMIT_KIND_NAMES: Readonly<Record<string, string>> = permitKindNames
+export const PERMIT_STATUS_NAMES: Readonly<Record<string, string>> = permitStatusNames

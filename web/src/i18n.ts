@@ -2,7 +2,7 @@
  * Chinese first, English on request. Every string the desk shows lives here, as [中文, English], so a
  * missing translation is a type error rather than a blank label.
  */
-import { CATEGORY_NAMES, PERMIT_KIND_NAMES, SCHOOL_TYPE_NAMES } from '../../server/schemas/labels.ts'
+import { CATEGORY_NAMES, PERMIT_KIND_NAMES, PERMIT_STATUS_NAMES, SCHOOL_TYPE_NAMES } from '../../server/schemas/labels.ts'
 import { PREMISES_CATEGORIES, type CrsName, type Department, type LicenceStatus, type PermitKind, type PermitStatus, type PremisesCategory, type Role, type SchoolType } from '../../server/schemas/vocabulary.ts'
 
 export type Language = 'zh' | 'en'
@@ -75,9 +75,6 @@ const text = {
   filterAll: ['全部', 'All'],
   filterText: ['申请人、名称或地址', 'Applicant, name or address'],
   filterOverride: ['仅越权批准', 'Overrides only'],
-  statusPending: ['待审批', 'Pending'],
-  statusApproved: ['已批准', 'Approved'],
-  statusRejected: ['已驳回', 'Rejected'],
   newApplication: ['登记新申请', 'New application'],
   applicantName: ['申请人姓名', 'Applicant name'],
   idNumber: ['身份证号', 'ID number'],
@@ -264,8 +261,8 @@ export function t(key: TextKey, values: Record<string, string | number> = {}): s
 export const categoryName = (value: string) => pick(categories[value as PremisesCategory], value)
 export const schoolTypeName = (value: string) => pick(schoolTypes[value as SchoolType], value)
 export const kindName = (value: string) => pick(kinds[value as PermitKind], value)
-const PERMIT_STATUS_TEXT: Record<PermitStatus, TextKey> = { pending: 'statusPending', approved: 'statusApproved', rejected: 'statusRejected' }
-export const permitStatusName = (value: PermitStatus) => t(PERMIT_STATUS_TEXT[value])
+const permitStatuses = bilingual<PermitStatus>(PERMIT_STATUS_NAMES, { pending: 'Pending', approved: 'Approved', rejected: 'Rejected' })
+export const permitStatusName = (value: PermitStatus) => pick(permitStatuses[value], value)
 const CRS_TEXT: Record<CrsName, TextKey> = { wgs84: 'crsWgs84', cgcs2000: 'crsCgcs2000', gcj02: 'crsGcj02', bd09: 'crsBd09' }
 export const crsName = (value: CrsName) => t(CRS_TEXT[value])
 export const statusName = (value: string) => pick(statuses[value as LicenceStatus], value)

@@ -144,3 +144,8 @@ export async function search(db: Kysely<Database>, parsed: ParsedSearch): Promis
 
 // County names change only with the reference data: a code missing from the cache reloads it, once a minute at most.
 const countyCache = new WeakMap<Kysely<Database>, { names: Map<string, string>; at: number }>()
+
+/** Writes the pinyin of rows stored without it (by the database's own writers or before a dictionary change); returns how many. */
+export async function fillMissingPinyin(db: Kysely<Database>): Promise<number> {
+  return repository.fillMissingPinyin(db)
+}

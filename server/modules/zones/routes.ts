@@ -15,12 +15,11 @@ import {
   UpdateRuleSchema,
   ZoneQuerySchema,
 } from '../../schemas/zones.ts'
-import auditsRoutes from '../audits/routes.ts'
 import * as service from './service.ts'
 
 const ruleEditors = { access: { departments: ['governance'] as const, roles: ['supervisor'] as const } }
 
-/** Rules, verdicts, conflicts, zones and the what-if preview (full audits: ../audits). */
+/** Rules, verdicts, conflicts, zones and the what-if preview (full audits: modules/audits). */
 const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
 
@@ -67,7 +66,6 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
 
   // The recomputation jobs keep their place in the route order, in their own module.
-  await app.register(auditsRoutes)
 }
 
 export default zonesRoutes
