@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
-import { runAudit, startAudit } from '../server/modules/zones/audit-job.ts'
-import { geodesicDistance } from '../server/modules/zones/geodesic-sql.ts'
+import { runAudit, startAudit } from '../server/modules/audits/service.ts'
+import { geodesicDistance } from '../server/db/postgis.ts'
 import { bboxArg, bulkLoad, figure, numberArgs, openBenchDatabase, seconds } from './support.ts'
 
 /**
@@ -62,7 +62,7 @@ export async function benchAudit(args: Record<string, string>) {
     console.log(`same pairs: ${onlyOurs === 0 && onlyPlain === 0 ? 'yes' : 'no'} (${a.size} vs ${b.size}; only project ${onlyOurs}, only plain ${onlyPlain})`)
     if (onlyOurs !== 0 || onlyPlain !== 0) {
       // The plain join measures a whole geography, which can pick the wrong one of two nearly equidistant
-      // edges (geodesic-sql.ts); settle each disagreement by measuring segment by segment.
+      // edges (geodesicDistance in server/db/postgis.ts); settle each disagreement by measuring segment by segment.
       const differing = [...stored.filter((r) => !b.has(key(r))), ...baseline.filter((r) => !a.has(key(r)))]
       let projectRight = 0
       for (const pair of differing) {

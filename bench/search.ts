@@ -3,7 +3,7 @@ import { pinyin } from 'pinyin-pro'
 import type { Database } from '../server/db/types.ts'
 import { Rng } from '../scripts/demo/random.ts'
 import { insertAddressPoints } from '../server/modules/addresses/repository.ts'
-import type { AddressPointRecord } from '../server/modules/addresses/records.ts'
+import type { AddressPointRecord } from '../server/modules/addresses/service.ts'
 import { parseSearch, search } from '../server/modules/search/service.ts'
 import { bulkLoad, figure, numberArgs, openBenchDatabase, percentile, seconds } from './support.ts'
 

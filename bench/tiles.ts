@@ -1,7 +1,7 @@
 import { LAYERS, type SourceLayerId } from '../server/modules/tiles/layers.ts'
 import { tileBox } from '../server/modules/tiles/repository.ts'
 import { renderTile } from '../server/modules/tiles/service.ts'
-import { runAudit, startAudit } from '../server/modules/zones/audit-job.ts'
+import { runAudit, startAudit } from '../server/modules/audits/service.ts'
 import type { TileLayer } from '../server/schemas/tiles.ts'
 import { bulkLoad, figure, numberArgs, openBenchDatabase, percentile, seconds, startBenchService } from './support.ts'
 

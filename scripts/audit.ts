@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress'
-import { runAudit, startAudit } from '../server/modules/zones/audit-job.ts'
+import { runAudit, startAudit } from '../server/modules/audits/service.ts'
 import { openConfiguredDatabase, run } from './cli.ts'
 
 // npm run audit: recompute every conflict, with a progress bar, and print what changed.

@@ -21,13 +21,15 @@ import registryRoutes from './modules/registry/routes.ts'
 import importRoutes from './modules/registry/import-routes.ts'
 import roadRoutes from './modules/roads/routes.ts'
 import zonesRoutes from './modules/zones/routes.ts'
+import auditsRoutes from './modules/audits/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
-import auditRoutes from './modules/audit/routes.ts'
+import auditLogRoutes from './modules/audit-log/routes.ts'
 import mapRoutes from './modules/map/routes.ts'
+import { userForToken } from './modules/users/service.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
-import { fillMissingPinyin } from './modules/search/repository.ts'
-import { failInterruptedAudits } from './modules/zones/audit-job.ts'
+import { fillMissingPinyin } from './modules/search/service.ts'
+import { failInterruptedAudits } from './modules/audits/service.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -104,15 +106,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' })
   if (config.serveWeb) await registerWeb(app)
 
-  installAuth(app, config)
+  installAuth(app, config, { userForToken: (token) => userForToken(database.db, token) })
   await app.register(healthRoutes)
   await app.register(usersRoutes)
   await app.register(registryRoutes)
   await app.register(importRoutes)
   await app.register(roadRoutes)
   await app.register(zonesRoutes)
+  await app.register(auditsRoutes)
   await app.register(permitsRoutes)
-  await app.register(auditRoutes)
+  await app.register(auditLogRoutes)
   await app.register(mapRoutes)
   await app.register(tilesRoutes)
   await app.register(searchRoutes)

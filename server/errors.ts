@@ -1,33 +1,7 @@
-/** The one catalogue of error codes the API answers with. */
-export const ErrorCodes = {
-  BAD_REQUEST: 400,
-  VALIDATION_FAILED: 400,
-  INVALID_GEOMETRY: 400,
-  INVALID_JSON: 400,
-  IMPORT_REJECTED: 400,
-  UNAUTHENTICATED: 401,
-  INVALID_CREDENTIALS: 401,
-  FORBIDDEN: 403,
-  CSRF_REJECTED: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  VERSION_CONFLICT: 409,
-  DUPLICATE: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  UNPROCESSABLE: 422,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
-} as const
+import { ErrorCodes, type ErrorCode, type FieldProblem } from './schemas/error-codes.ts'
 
-export type ErrorCode = keyof typeof ErrorCodes
-
-/** One problem with one input field; `field` is a JSON-pointer-like path such as `/features/3/geometry`. */
-export interface FieldProblem {
-  field: string
-  message: string
-}
+// The catalogue is part of the contract (server/schemas); it is re-exported here beside the error class that uses it.
+export { ErrorCodes, type ErrorCode, type FieldProblem }
 
 /** An error the handler turns into `{ statusCode, error, code, message }`. */
 export class AppError extends Error {

@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
 import { AppError } from '../errors.ts'
-import { userForToken } from '../modules/users/service.ts'
-import type { User } from '../schemas/auth.ts'
+import type { Actor, SignedInActor, User } from '../schemas/auth.ts'
 import type { Department, Role } from '../schemas/common.ts'
-import type { Actor } from '../modules/audit/repository.ts'
 
 /** Who may call a route: anyone, any signed-in user, or users of some departments and/or roles. Admins pass every rule. */
 export type Access = 'public' | 'user' | { departments?: readonly Department[]; roles?: readonly Role[] }
@@ -30,6 +28,16 @@ export function requireUser(request: FastifyRequest): User {
   return request.user
 }
 
+/** The actor of a request that needs a signed-in user, or 401. */
+export const signedInActorOf = (request: FastifyRequest): SignedInActor => ({ ...actorOf(request), user: requireUser(request) })
+
+/** What the auth plugin needs from the users module, passed in so that the plugin depends on no module. */
+export interface SessionLookup {
+  /** The user behind a session token, if the session is live. */
+  userForToken: (token: string) => Promise<User | undefined>
+}
+
+/** Whether a user (or nobody) passes an access rule. */
 export function allows(access: Access, user: User | null): boolean {
   if (access === 'public') return true
   if (!user) return false
@@ -52,7 +60,7 @@ function describe(access: Access): string {
  * from the service's own origin (Origin or Referer header), which stops cross-site forgery while a
  * script that sends the server's Origin keeps working. Every route must declare its access.
  */
-export function installAuth(app: FastifyInstance, config: Config) {
+export function installAuth(app: FastifyInstance, config: Config, sessions: SessionLookup) {
   app.decorateRequest('user', null)
 
   app.addHook('onRoute', (route) => {
@@ -63,7 +71,7 @@ export function installAuth(app: FastifyInstance, config: Config) {
     const token = request.cookies[SESSION_COOKIE]
     if (!token) return
     if (UNSAFE.has(request.method)) checkOrigin(request, config)
-    request.user = (await userForToken(request.server.db, token)) ?? null
+    request.user = (await sessions.userForToken(token)) ?? null
   })
 
   app.addHook('preHandler', async (request) => {

@@ -1,17 +1,10 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { STATUS_CODES } from 'node:http'
-import { AppError, fromDatabaseError } from '../errors.ts'
+import { AppError, fromDatabaseError, type ErrorCode } from '../errors.ts'
+import type { ErrorResponse } from '../schemas/common.ts'
 import { problemsFromAjv } from './validation.ts'
 
-interface ErrorBody {
-  statusCode: number
-  error: string
-  code: string
-  message: string
-  details?: unknown
-}
-
-const body = (statusCode: number, code: string, message: string, details?: unknown): ErrorBody => ({
+const body = (statusCode: number, code: ErrorCode, message: string, details?: unknown): ErrorResponse => ({
   statusCode,
   error: STATUS_CODES[statusCode] ?? 'Error',
   code,
@@ -20,7 +13,7 @@ const body = (statusCode: number, code: string, message: string, details?: unkno
 })
 
 // Fastify's own codes for malformed requests, answered as the client's fault with their field named.
-const FASTIFY_CODES: Record<string, { status: number; code: string; message?: string }> = {
+const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode; message?: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'body: is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'body: is empty but the content type is JSON' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'body: is larger than this route accepts' },

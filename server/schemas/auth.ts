@@ -18,6 +18,15 @@ export const UserSchema = Type.Object({
 })
 export type User = Static<typeof UserSchema>
 
+/** Who did something, and in which request: what every audit-log entry records. */
+export interface Actor {
+  user: User | null
+  requestId: string | null
+}
+
+/** An actor known to be signed in (every write through the API). */
+export type SignedInActor = Actor & { user: User }
+
 export const CreateUserSchema = Type.Object(
   {
     username: Type.String({ pattern: '^[A-Za-z0-9_.-]{3,64}$', description: '3–64 letters, digits, _ . -' }),

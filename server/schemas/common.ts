@@ -1,4 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { ERROR_CODES } from './error-codes.ts'
+import { CRS_NAMES, DEPARTMENTS, LICENCE_STATUSES, PREMISES_CATEGORIES, ROLES, SCHOOL_TYPES } from './vocabulary.ts'
 
 /** A string enum rendered as JSON Schema `enum` (clear validation messages, clean OpenAPI). */
 export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
@@ -7,19 +9,8 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const SCHOOL_TYPES = ['kindergarten', 'primary', 'junior_middle', 'senior_high', 'complete_middle', 'nine_year', 'vocational', 'special_education'] as const
-export const PREMISES_CATEGORIES = ['internet_cafe', 'lottery_outlet', 'tobacco_retail', 'entertainment_venue', 'video_game_venue', 'hazardous_chemicals', 'fireworks', 'polluting_enterprise', 'food_stall_zone'] as const
-export const LICENCE_STATUSES = ['active', 'suspended', 'expired', 'revoked'] as const
-export const DEPARTMENTS = ['education', 'tobacco', 'lottery_welfare', 'lottery_sports', 'culture', 'emergency', 'environment', 'market', 'police', 'governance', 'admin'] as const
-export const ROLES = ['clerk', 'supervisor', 'viewer', 'admin'] as const
-export const CRS_NAMES = ['wgs84', 'cgcs2000', 'gcj02', 'bd09'] as const
-
-export type SchoolType = (typeof SCHOOL_TYPES)[number]
-export type PremisesCategory = (typeof PREMISES_CATEGORIES)[number]
-export type LicenceStatus = (typeof LICENCE_STATUSES)[number]
-export type Department = (typeof DEPARTMENTS)[number]
-export type Role = (typeof ROLES)[number]
-export type CrsName = (typeof CRS_NAMES)[number]
+export { CRS_NAMES, DEPARTMENTS, LICENCE_STATUSES, PREMISES_CATEGORIES, ROLES, SCHOOL_TYPES } from './vocabulary.ts'
+export type { CrsName, Department, LicenceStatus, PremisesCategory, Role, SchoolType } from './vocabulary.ts'
 
 export const SchoolTypeSchema = StringEnum(SCHOOL_TYPES, { description: 'School type' })
 export const PremisesCategorySchema = StringEnum(PREMISES_CATEGORIES, { description: 'Premises category' })
@@ -41,6 +32,7 @@ export type IdParams = Static<typeof IdParamsSchema>
  * like everywhere else rather than silently ignored. The keyword is read by server/plugins/validation.ts.
  */
 export const NoBodySchema = Type.Object({}, { additionalProperties: false, description: 'no body, or an empty object', 'x-optional-body': true })
+export type NoBody = Static<typeof NoBodySchema>
 
 export const PositionSchema = Type.Array(Type.Number(), { minItems: 2, maxItems: 3, description: '[lon, lat]' })
 /** Geometry is checked structurally by server/geo/validate.ts, which names the exact coordinate at fault. */
@@ -48,15 +40,22 @@ export const GeometryInputSchema = Type.Object(
   { type: Type.String(), coordinates: Type.Array(Type.Unknown()), bbox: Type.Optional(Type.Array(Type.Number())) },
   { additionalProperties: false },
 )
+export type GeometryInput = Static<typeof GeometryInputSchema>
 export const GeometryOutputSchema = Type.Object({ type: Type.String(), coordinates: Type.Array(Type.Unknown()) }, { additionalProperties: true })
+export type GeometryOutput = Static<typeof GeometryOutputSchema>
+
+export const ErrorCodeSchema = StringEnum(ERROR_CODES, { description: 'Machine-readable error code, from the one catalogue (server/schemas/error-codes.ts)' })
+export type { ErrorCode } from './error-codes.ts'
 
 export const ErrorSchema = Type.Object({
   statusCode: Type.Integer(),
   error: Type.String(),
-  code: Type.String(),
+  code: ErrorCodeSchema,
   message: Type.String(),
   details: Type.Optional(Type.Unknown()),
 })
+/** The one error body the error handler answers with. */
+export type ErrorResponse = Static<typeof ErrorSchema>
 
 export const PagingQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),

@@ -1,8 +1,9 @@
-import type { Department, PremisesCategory } from './common.ts'
+import type { Department, PremisesCategory } from './vocabulary.ts'
 
 /**
- * Which department licenses each category (domain.md, "Who uses the product"). Kept free of schema code so the
- * web desk can import it without bundling the validator.
+ * Which department licenses each category: the one the school-safety opinions charge with that kind of premises
+ * (§3 the safety zone, §9 the departments' duties). Kept free of schema code so the web desk can import it
+ * without bundling the validator.
  */
 export const LICENSING_DEPARTMENTS: Record<PremisesCategory, readonly Department[]> = {
   internet_cafe: ['culture'],

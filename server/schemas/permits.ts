@@ -1,11 +1,10 @@
 import { Type, type Static } from 'typebox'
 import { CheckResultSchema } from './zones.ts'
 import { CountyCodeSchema, CrsSchema, DateSchema, Nullable, PagingQuery, PremisesCategorySchema, StringEnum } from './common.ts'
+import { PERMIT_KINDS, PERMIT_STATUSES } from './vocabulary.ts'
 
-export const PERMIT_KINDS = ['new', 'renewal', 'relocation', 'change'] as const
-export const PERMIT_STATUSES = ['pending', 'approved', 'rejected'] as const
-export type PermitKind = (typeof PERMIT_KINDS)[number]
-export type PermitStatus = (typeof PERMIT_STATUSES)[number]
+export { PERMIT_KINDS, PERMIT_STATUSES } from './vocabulary.ts'
+export type { PermitKind, PermitStatus } from './vocabulary.ts'
 
 // PostgreSQL text cannot hold U+0000: refuse it at the edge rather than as a database error.
 const Text = (maxLength: number, description?: string) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$', ...(description ? { description } : {}) })
@@ -42,8 +41,8 @@ export type CreatePermit = Static<typeof CreatePermitSchema>
 export const RECTIFICATION_MEASURES = ['relocate', 'close'] as const
 
 /**
- * Guidance for a renewal of premises that were there before a school whose zone they lie in
- * (domain.md: flagged for rectification, not silently renewed).
+ * Guidance for a renewal of premises that were there before a school whose zone they lie in (the safety-zone
+ * clause, §3: premises already there when a school opens are flagged for rectification, not silently renewed).
  */
 export const RectificationSchema = Type.Object({
   guidance: Type.String({ description: 'what the policy asks, in Chinese (printed on the certificate)' }),
@@ -78,6 +77,7 @@ export const DecisionSchema = Type.Object({
   decidedBy: Type.Object({ id: Type.Integer(), username: Type.String(), role: Type.String() }),
   decidedAt: Type.String({ format: 'date-time' }),
 })
+export type Decision = Static<typeof DecisionSchema>
 
 export const PermitHistoryEntrySchema = Type.Object({
   at: Type.String({ format: 'date-time' }),
@@ -86,6 +86,7 @@ export const PermitHistoryEntrySchema = Type.Object({
   role: Nullable(Type.String()),
   details: Type.Unknown(),
 })
+export type PermitHistoryEntry = Static<typeof PermitHistoryEntrySchema>
 
 export const PermitSchema = Type.Object({
   id: Type.Integer(),
@@ -132,6 +133,7 @@ export const PermitQuerySchema = Type.Object(
 export type PermitQuery = Static<typeof PermitQuerySchema>
 
 export const PermitPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), permits: Type.Array(PermitSchema) })
+export type PermitPage = Static<typeof PermitPageSchema>
 
 export const CreateDecisionSchema = Type.Object(
   {
@@ -181,4 +183,6 @@ export const AuditEntrySchema = Type.Object({
   after: Type.Unknown(),
   requestId: Nullable(Type.String()),
 })
+export type AuditEntry = Static<typeof AuditEntrySchema>
 export const AuditPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), entries: Type.Array(AuditEntrySchema) })
+export type AuditPage = Static<typeof AuditPageSchema>

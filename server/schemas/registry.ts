@@ -132,7 +132,9 @@ export const collectionOf = <T extends ReturnType<typeof Type.Object>>(feature: 
     features: Type.Array(feature),
   })
 export const SchoolCollectionSchema = collectionOf(SchoolSchema)
+export type SchoolCollection = Static<typeof SchoolCollectionSchema>
 export const PremisesCollectionSchema = collectionOf(PremisesSchema)
+export type PremisesCollection = Static<typeof PremisesCollectionSchema>
 
 const listQuery = {
   countyCode: Type.Optional(CountyCodeSchema),
@@ -158,10 +160,14 @@ export const HistoryEntrySchema = Type.Object({
   requestId: Nullable(Type.String()),
 })
 export const HistorySchema = Type.Object({ entries: Type.Array(HistoryEntrySchema) })
+export type History = Static<typeof HistorySchema>
 export type HistoryEntry = Static<typeof HistoryEntrySchema>
 
 export const ImportKindSchema = Type.Object({ kind: Type.Union([Type.Literal('schools'), Type.Literal('premises')]) }, { additionalProperties: false })
+export type ImportKind = Static<typeof ImportKindSchema>
 export const ImportQuerySchema = Type.Object({ crs: Type.Optional(CrsSchema) }, { additionalProperties: false })
+export type ImportQuery = Static<typeof ImportQuerySchema>
 export const ImportResultSchema = Type.Object({ imported: Type.Integer(), ids: Type.Array(Type.Integer()) })
+export type ImportResult = Static<typeof ImportResultSchema>
 export const ImportRowErrorSchema = Type.Object({ row: Type.Integer(), field: Type.String(), message: Type.String() })
 export type ImportRowError = Static<typeof ImportRowErrorSchema>

@@ -56,3 +56,4 @@ export const AddressImportQuerySchema = Type.Object(
   },
   { additionalProperties: false },
 )
+export type AddressImportQuery = Static<typeof AddressImportQuerySchema>

@@ -18,7 +18,9 @@ export type TileParams = Static<typeof TileParamsSchema>
 
 /** Only used to name the field when the layer in the path is unknown. */
 export const AnyLayerTileParamsSchema = Type.Object({ layer: TileLayerSchema, z, x, y }, { additionalProperties: false })
+export type AnyLayerTileParams = Static<typeof AnyLayerTileParamsSchema>
 export const AnyLayerParamsSchema = Type.Object({ layer: TileLayerSchema }, { additionalProperties: false })
+export type AnyLayerParams = Static<typeof AnyLayerParamsSchema>
 
 export const TileQuerySchema = Type.Object(
   { v: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', description: 'Data version from the TileJSON; a tile asked for with the current one may be cached for a year' })) },
@@ -54,3 +56,4 @@ export const TileJsonSchema = Type.Object(
 export type TileJson = Static<typeof TileJsonSchema>
 
 export const MvtSchema = Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/vnd.mapbox-vector-tile (extent 4096, buffer 64)' })
+export type Mvt = Static<typeof MvtSchema>

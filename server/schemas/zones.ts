@@ -4,7 +4,9 @@ import { CountyCodeSchema, CrsSchema, DateSchema, Nullable, PagingQuery, Premise
 export const ORIGINS = ['campus', 'gates'] as const
 export const PATHS = ['straight', 'walking'] as const
 export const OriginSchema = StringEnum(ORIGINS, { description: 'campus: any point of the campus boundary; gates: the school gates' })
+export type Origin = Static<typeof OriginSchema>
 export const PathSchema = StringEnum(PATHS, { description: 'straight: geodesic straight line; walking: along the road network (not yet available)' })
+export type Path = Static<typeof PathSchema>
 
 export const BandSchema = Type.Object(
   { name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), fromM: Type.Number({ minimum: 0 }), toM: Type.Number({ exclusiveMinimum: 0 }) },
@@ -61,6 +63,7 @@ export const RuleVersionSchema = Type.Object({
   changedBy: Nullable(Type.String()),
   changedAt: Type.String({ format: 'date-time' }),
 })
+export type RuleVersion = Static<typeof RuleVersionSchema>
 export const RuleQuerySchema = Type.Object({ category: Type.Optional(PremisesCategorySchema), schoolType: Type.Optional(SchoolTypeSchema) }, { additionalProperties: false })
 export type RuleQuery = Static<typeof RuleQuerySchema>
 
@@ -76,6 +79,7 @@ export const CheckSchema = Type.Object(
 export type Check = Static<typeof CheckSchema>
 /** The same fields as a query string (GET /api/check/certificate.pdf). */
 export const CheckQuerySchema = Type.Object({ ...CheckSchema.properties }, { additionalProperties: false })
+export type CheckQuery = Static<typeof CheckQuerySchema>
 
 const LonLat = Type.Object({ lon: Type.Number(), lat: Type.Number() })
 export const ConflictDetailSchema = Type.Object({
@@ -102,6 +106,7 @@ export const NearestSchoolSchema = Type.Object({
   distanceM: Type.Number(),
   limitM: Nullable(Type.Number()),
 })
+export type NearestSchool = Static<typeof NearestSchoolSchema>
 
 export const CheckResultSchema = Type.Object({
   verdict: StringEnum(['prohibited', 'allowed'] as const),
@@ -145,6 +150,7 @@ export const ConflictQuerySchema = Type.Object(
 )
 export type ConflictQuery = Static<typeof ConflictQuerySchema>
 export const ConflictPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), conflicts: Type.Array(ConflictSchema) })
+export type ConflictPage = Static<typeof ConflictPageSchema>
 
 export const AuditSchema = Type.Object({
   id: Type.Integer(),
@@ -179,6 +185,7 @@ export const ProposedRuleSchema = Type.Object(
   },
   { additionalProperties: false },
 )
+export type ProposedRule = Static<typeof ProposedRuleSchema>
 export const PreviewSchema = Type.Object({ rules: Type.Array(ProposedRuleSchema, { minItems: 1, maxItems: 72 }) }, { additionalProperties: false })
 export type Preview = Static<typeof PreviewSchema>
 
@@ -193,3 +200,4 @@ export const PreviewResultSchema = Type.Object({
 export type PreviewResult = Static<typeof PreviewResultSchema>
 
 export const ZoneQuerySchema = Type.Object({ category: Type.Optional(PremisesCategorySchema) }, { additionalProperties: false })
+export type ZoneQuery = Static<typeof ZoneQuerySchema>

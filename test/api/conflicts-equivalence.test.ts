@@ -106,7 +106,7 @@ async function plainJoin(gatesCategory: string | null): Promise<Map<string, stri
 /**
  * The same brute-force join with each campus boundary segment and each gate measured on its own
  * (a whole geography takes the nearest part on a sphere first and can pick the wrong one of two nearly
- * equidistant parts: see server/modules/zones/geodesic-sql.ts), the least distance deciding.
+ * equidistant parts: see geodesicDistance in server/db/postgis.ts), the least distance deciding.
  */
 async function partwiseJoin(gatesCategory: string | null): Promise<Map<string, string>> {
   const origin = originOf(gatesCategory)

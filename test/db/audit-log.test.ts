@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatabaseHandle } from '../../server/db/connect.ts'
-import { appendAudit } from '../../server/modules/audit/repository.ts'
+import { appendAudit } from '../../server/modules/audit-log/repository.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 
 let database: DatabaseHandle

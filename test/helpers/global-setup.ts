@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node'
 import { connectDatabase, openEmbedded } from '../../server/db/connect.ts'
 import { migrateToLatest } from '../../server/db/migrate.ts'
 import { loadReferenceData } from '../../server/modules/reference/load.ts'
+import { pinyinColumns } from '../../server/modules/search/pinyin.ts'
 import { Kysely } from 'kysely'
 import { createScratchDatabase } from '../../server/db/scratch-database.ts'
 import { PGliteDialect } from '../../server/db/pglite-dialect.ts'
@@ -28,7 +29,7 @@ export default async function setup(project: TestProject) {
     const scratch = await createScratchDatabase(url, name)
     const handle = await connectDatabase({ databaseUrl: scratch.url, poolSize: 2 })
     await migrateToLatest(handle.db)
-    await loadReferenceData(handle.db)
+    await loadReferenceData(handle.db, undefined, { searchColumns: pinyinColumns })
     await handle.close()
     project.provide('serverTemplate', name)
     project.provide('embeddedTemplate', '')
@@ -37,7 +38,7 @@ export default async function setup(project: TestProject) {
   const pglite = await openEmbedded(undefined)
   const db = new Kysely<any>({ dialect: new PGliteDialect(pglite) })
   await migrateToLatest(db)
-  await loadReferenceData(db)
+  await loadReferenceData(db, undefined, { searchColumns: pinyinColumns })
   const dump = await pglite.dumpDataDir('none')
   await db.destroy()
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zones-test-')), 'template.tar')

@@ -2,7 +2,8 @@
  * Chinese first, English on request. Every string the desk shows lives here, as [中文, English], so a
  * missing translation is a type error rather than a blank label.
  */
-import type { Department, LicenceStatus, PremisesCategory, Role, SchoolType } from '../../server/schemas/common.ts'
+import { CATEGORY_NAMES, PERMIT_KIND_NAMES, PERMIT_STATUS_NAMES, SCHOOL_TYPE_NAMES } from '../../server/schemas/labels.ts'
+import { PREMISES_CATEGORIES, type CrsName, type Department, type LicenceStatus, type PermitKind, type PermitStatus, type PremisesCategory, type Role, type SchoolType } from '../../server/schemas/vocabulary.ts'
 
 export type Language = 'zh' | 'en'
 const STORAGE_KEY = 'zones.language'
@@ -74,13 +75,6 @@ const text = {
   filterAll: ['全部', 'All'],
   filterText: ['申请人、名称或地址', 'Applicant, name or address'],
   filterOverride: ['仅越权批准', 'Overrides only'],
-  statusPending: ['待审批', 'Pending'],
-  statusApproved: ['已批准', 'Approved'],
-  statusRejected: ['已驳回', 'Rejected'],
-  kindNew: ['新办', 'New'],
-  kindRenewal: ['延续', 'Renewal'],
-  kindRelocation: ['迁址', 'Relocation'],
-  kindChange: ['变更', 'Change'],
   newApplication: ['登记新申请', 'New application'],
   applicantName: ['申请人姓名', 'Applicant name'],
   idNumber: ['身份证号', 'ID number'],
@@ -164,27 +158,32 @@ const text = {
 
 export type TextKey = keyof typeof text
 
-const categories: Record<PremisesCategory, readonly [string, string]> = {
-  internet_cafe: ['网吧', 'Internet café'],
-  lottery_outlet: ['彩票销售点', 'Lottery outlet'],
-  tobacco_retail: ['烟草零售点', 'Tobacco retailer'],
-  entertainment_venue: ['歌舞娱乐场所', 'Karaoke / dance venue'],
-  video_game_venue: ['电子游戏场所', 'Video-game venue'],
-  hazardous_chemicals: ['危险化学品经营点', 'Hazardous chemicals'],
-  fireworks: ['烟花爆竹经营点', 'Fireworks seller'],
-  polluting_enterprise: ['污染企业', 'Polluting business'],
-  food_stall_zone: ['食品摊点区', 'Food-stall zone'],
-}
-const schoolTypes: Record<SchoolType, readonly [string, string]> = {
-  kindergarten: ['幼儿园', 'Kindergarten'],
-  primary: ['小学', 'Primary school'],
-  junior_middle: ['初级中学', 'Junior middle school'],
-  senior_high: ['高级中学', 'Senior high school'],
-  complete_middle: ['完全中学', 'Complete middle school'],
-  nine_year: ['九年一贯制学校', 'Nine-year school'],
-  vocational: ['职业学校', 'Vocational school'],
-  special_education: ['特殊教育学校', 'Special-education school'],
-}
+// Chinese names come from the one table the certificates use (server/schemas/labels.ts); English is the desk's own.
+const bilingual = <K extends string>(chinese: Readonly<Record<string, string>>, english: Record<K, string>) =>
+  Object.fromEntries(Object.entries<string>(english).map(([code, name]) => [code, [chinese[code] ?? code, name] as const])) as Record<K, readonly [string, string]>
+
+const categories = bilingual<PremisesCategory>(CATEGORY_NAMES, {
+  internet_cafe: 'Internet café',
+  lottery_outlet: 'Lottery outlet',
+  tobacco_retail: 'Tobacco retailer',
+  entertainment_venue: 'Karaoke / dance venue',
+  video_game_venue: 'Video-game venue',
+  hazardous_chemicals: 'Hazardous chemicals',
+  fireworks: 'Fireworks seller',
+  polluting_enterprise: 'Polluting business',
+  food_stall_zone: 'Food-stall zone',
+})
+const schoolTypes = bilingual<SchoolType>(SCHOOL_TYPE_NAMES, {
+  kindergarten: 'Kindergarten',
+  primary: 'Primary school',
+  junior_middle: 'Junior middle school',
+  senior_high: 'Senior high school',
+  complete_middle: 'Complete middle school',
+  nine_year: 'Nine-year school',
+  vocational: 'Vocational school',
+  special_education: 'Special-education school',
+})
+const kinds = bilingual<PermitKind>(PERMIT_KIND_NAMES, { new: 'New', renewal: 'Renewal', relocation: 'Relocation', change: 'Change' })
 const statuses: Record<LicenceStatus, readonly [string, string]> = {
   active: ['有效', 'Active'],
   suspended: ['暂停', 'Suspended'],
@@ -261,12 +260,17 @@ export function t(key: TextKey, values: Record<string, string | number> = {}): s
 }
 export const categoryName = (value: string) => pick(categories[value as PremisesCategory], value)
 export const schoolTypeName = (value: string) => pick(schoolTypes[value as SchoolType], value)
+export const kindName = (value: string) => pick(kinds[value as PermitKind], value)
+const permitStatuses = bilingual<PermitStatus>(PERMIT_STATUS_NAMES, { pending: 'Pending', approved: 'Approved', rejected: 'Rejected' })
+export const permitStatusName = (value: PermitStatus) => pick(permitStatuses[value], value)
+const CRS_TEXT: Record<CrsName, TextKey> = { wgs84: 'crsWgs84', cgcs2000: 'crsCgcs2000', gcj02: 'crsGcj02', bd09: 'crsBd09' }
+export const crsName = (value: CrsName) => t(CRS_TEXT[value])
 export const statusName = (value: string) => pick(statuses[value as LicenceStatus], value)
 export const departmentName = (value: string) => pick(departments[value as Department], value)
 export const roleName = (value: string) => pick(roles[value as Role], value)
 export const bandName = (value: string) => pick(bands[value], value)
 export const countyName = (code: string) => pick(COUNTIES[code], code)
-export const CATEGORY_VALUES = Object.keys(categories) as PremisesCategory[]
+export const CATEGORY_VALUES: readonly PremisesCategory[] = PREMISES_CATEGORIES
 
 /** Metres with one decimal, the precision the service measures to. */
 export function metres(value: number): string {

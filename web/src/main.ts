@@ -5,8 +5,9 @@ import { parseMapPosition, readRoute, routeHref, SCREENS, updateParams, type Scr
 import { mountCheck } from './ui/check.ts'
 import { h, fill, toast } from './ui/dom.ts'
 import { mountLogin } from './ui/login.ts'
-import { mountMapScreen } from './ui/perimeter.ts'
-import { mountPermits } from './ui/permits.ts'
+import { mountMapScreen } from './ui/map-screen/index.ts'
+import { mountPermits } from './ui/permits/index.ts'
+import type { ScreenMount } from './ui/screen.ts'
 import './style.css'
 
 declare global {
@@ -14,15 +15,6 @@ declare global {
     zonesDesk?: { map: import('maplibre-gl').Map }
   }
 }
-
-/** What every screen gets: the user, the shared map, and the panel to draw into. */
-export interface ScreenContext {
-  user: User
-  view: MapView
-  panel: HTMLElement
-  config: MapConfig
-}
-export type ScreenMount = (context: ScreenContext) => () => void
 
 const MOUNTS: Record<Screen, ScreenMount> = { check: mountCheck, permits: mountPermits, map: mountMapScreen }
 const root = document.querySelector<HTMLDivElement>('#app')!

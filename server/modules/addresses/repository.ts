@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely'
 import { pointFromLonLat } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import { pinyinColumns } from '../search/pinyin.ts'
-import type { AddressPointRecord } from './records.ts'
+import type { AddressPointRecord } from './service.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 

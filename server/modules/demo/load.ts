@@ -1,14 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
+import type { Actor } from '../../schemas/auth.ts'
 import type { Department, Role } from '../../schemas/common.ts'
-import { appendAudit } from '../audit/repository.ts'
 import { candidatesFromGeoJson, importRecords } from '../registry/import.ts'
 import { DATA_DIR } from '../reference/load.ts'
-import { insertUser } from '../users/repository.ts'
-import { hashPassword } from '../users/service.ts'
+import { createDemoUser, hashPassword } from '../users/service.ts'
 import { loadDemoPermits } from './permits.ts'
+import * as repository from './repository.ts'
 
 /** The demo users: one per department, plus a supervisor and a viewer to try the other roles with. */
 export const DEMO_USERS: { username: string; department: Department; role: Role; countyCode?: string }[] = [
@@ -28,18 +28,17 @@ export const DEMO_USERS: { username: string; department: Department; role: Role;
   { username: 'admin', department: 'admin', role: 'admin' },
 ]
 
-const SYSTEM = { user: null, requestId: 'demo-loader' }
+const SYSTEM: Actor = { user: null, requestId: 'demo-loader' }
 
 /**
  * Loads the generated demo registry and the demo users once, in one transaction, and marks it
  * loaded; a later start (or a crash half-way) never duplicates it.
  */
 export async function loadDemoData(db: Kysely<Database>, password: string, log: (message: string) => void = () => {}): Promise<boolean> {
-  const loaded = await db.selectFrom('app_settings').select('key').where('key', '=', 'demo_data').executeTakeFirst()
-  if (loaded) {
+  if (await repository.isMarked(db, 'demo_data')) {
     // A database that had the demo registry before address points existed gets them now.
     await loadDemoAddresses(db, log)
-  await loadDemoPermits(db, log)
+    await loadDemoPermits(db, log)
     return false
   }
   // The files mark each feature `demo: true`; the loader sets that flag itself, so it is dropped from the input.
@@ -54,17 +53,8 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
   await db.transaction().execute(async (trx) => {
     const s = await importRecords(trx, schools, [], { kind: 'schools', crs: 'wgs84', demo: true }, SYSTEM)
     const p = await importRecords(trx, premises, [], { kind: 'premises', crs: 'wgs84', demo: true }, SYSTEM)
-    for (const user of DEMO_USERS) {
-      const existing = await trx.selectFrom('users').select('id').where('username', '=', user.username).executeTakeFirst()
-      if (existing) continue
-      const id = await insertUser(trx, { username: user.username, passwordHash, department: user.department, role: user.role, countyCode: user.countyCode ?? null, demo: true })
-      await appendAudit(trx, SYSTEM, { action: 'create', entityType: 'user', entityId: id, after: { ...user, demo: true } })
-    }
-    await trx
-      .insertInto('app_settings')
-      .values({ key: 'demo_data', value: JSON.stringify({ schools: s.imported, premises: p.imported, loadedAt: new Date().toISOString() }) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql`excluded.value`, updated_at: sql`now()` }))
-      .execute()
+    for (const user of DEMO_USERS) await createDemoUser(trx, user, passwordHash, SYSTEM)
+    await repository.mark(trx, 'demo_data', { schools: s.imported, premises: p.imported, loadedAt: new Date().toISOString() }, 'replace')
     log(`loaded demo data: ${s.imported} schools, ${p.imported} premises (generated, not real)`)
   })
   await loadDemoAddresses(db, log)
@@ -74,18 +64,13 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
 }
 
 /** Loads the generated demo address points once (marked `demo_addresses` in app_settings). */
-async function loadDemoAddresses(db: Kysely<Database>, log: (message: string) => void) {
-  const loaded = await db.selectFrom('app_settings').select('key').where('key', '=', 'demo_addresses').executeTakeFirst()
-  if (loaded) return
+async function loadDemoAddresses(db: Kysely<Database>, log: (message: string) => void): Promise<void> {
+  if (await repository.isMarked(db, 'demo_addresses')) return
   const collection = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'demo', 'addresses.geojson'), 'utf8')) as { features: { properties: Record<string, unknown> }[] }
   for (const feature of collection.features) delete feature.properties.demo
   await db.transaction().execute(async (trx) => {
     const result = await importRecords(trx, candidatesFromGeoJson(collection, 'wgs84'), [], { kind: 'addresses', crs: 'wgs84', demo: true }, SYSTEM)
-    await trx
-      .insertInto('app_settings')
-      .values({ key: 'demo_addresses', value: JSON.stringify({ addresses: result.imported, loadedAt: new Date().toISOString() }) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql`excluded.value`, updated_at: sql`now()` }))
-      .execute()
+    await repository.mark(trx, 'demo_addresses', { addresses: result.imported, loadedAt: new Date().toISOString() }, 'replace')
     log(`loaded demo address points: ${result.imported} (generated, not real)`)
   })
 }

@@ -1,10 +1,10 @@
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { AppError } from '../../errors.ts'
 import type { PremisesCategory } from '../../schemas/common.ts'
 import { submit } from '../permits/service.ts'
-import { findUserByUsername } from '../users/repository.ts'
-import { toUser } from '../users/service.ts'
+import { findUser } from '../users/service.ts'
+import * as repository from './repository.ts'
 
 /** Which demo clerk takes applications of which category. */
 const DESKS: readonly [PremisesCategory, string][] = [
@@ -29,21 +29,14 @@ function demoIdNumber(county: string, index: number): string {
  * one inside a school zone and one outside, screened as any application is. Loaded once.
  */
 export async function loadDemoPermits(db: Kysely<Database>, log: (message: string) => void = () => {}): Promise<number> {
-  const loaded = await db.selectFrom('app_settings').select('key').where('key', '=', 'demo_permits').executeTakeFirst()
-  if (loaded) return 0
+  if (await repository.isMarked(db, 'demo_permits')) return 0
   let count = 0
   for (const [index, [category, username]] of DESKS.entries()) {
-    const row = await findUserByUsername(db, username)
-    if (!row) continue
-    const user = toUser(row)
+    const user = await findUser(db, username)
+    if (!user) continue
     for (const inside of [true, false]) {
       // The first demo premises of the category that is (or is not) in a zone, by id: the same on every machine.
-      const premises = await sql<{ id: number; name: string; address: string | null; lon: number; lat: number }>`
-        select p.id, p.name, p.address, ST_X(p.geom) as lon, ST_Y(p.geom) as lat from premises p
-        where p.demo and p.category = ${category}
-          and ${inside ? sql`exists` : sql`not exists`} (select 1 from conflicts c where c.premises_id = p.id)
-        order by p.id limit 1`.execute(db)
-      const place = premises.rows[0]
+      const place = await repository.firstDemoPremises(db, category, inside)
       if (!place) continue
       const n = index * 2 + (inside ? 0 : 1)
       // About 20 m east of the existing premises: a neighbour applying for the same trade.
@@ -68,11 +61,7 @@ export async function loadDemoPermits(db: Kysely<Database>, log: (message: strin
       )
     }
   }
-  await db
-    .insertInto('app_settings')
-    .values({ key: 'demo_permits', value: JSON.stringify({ permits: count, loadedAt: new Date().toISOString() }) })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute()
+  await repository.mark(db, 'demo_permits', { permits: count, loadedAt: new Date().toISOString() }, 'keep')
   log(`loaded demo permit applications: ${count} pending (generated, not real)`)
   return count
 }

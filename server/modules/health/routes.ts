@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { postgisVersion } from '../../db/connect.ts'
 import { AppError } from '../../errors.ts'
+import * as service from './service.ts'
 
 const HealthSchema = Type.Object({
   status: Type.Literal('ok'),
@@ -13,7 +13,7 @@ const HealthSchema = Type.Object({
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', { config: { access: 'public' }, schema: { tags: ['service'], summary: 'Service and database health', response: { 200: HealthSchema } } }, async () => {
     try {
-      return { status: 'ok' as const, database: app.databaseKind, postgis: await postgisVersion(app.db) }
+      return await service.health(app.db, app.databaseKind)
     } catch (error) {
       app.log.error({ err: error }, 'health check failed')
       throw new AppError('UNAVAILABLE', 'the database is not answering')

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { AppError } from '../../errors.ts'
 import type { PermitDetail, Rectification } from '../../schemas/permits.ts'
 import type { CheckResult } from '../../schemas/zones.ts'
-import { CATEGORY_NAMES, SCHOOL_TYPE_NAMES } from '../reference/labels.ts'
+import { CATEGORY_NAMES, PERMIT_KIND_NAMES, PERMIT_STATUS_NAMES, SCHOOL_TYPE_NAMES } from '../../schemas/labels.ts'
 
 /**
  * CJK fonts, first found wins: the copy shipped in data/fonts (so a fresh install renders Chinese with
@@ -21,8 +21,6 @@ export function certificateFont() {
   return FONT_CANDIDATES.find((f) => fs.existsSync(f.path))
 }
 
-const KIND_NAMES: Record<string, string> = { new: '新办', renewal: '延续', relocation: '迁址', change: '变更' }
-const STATUS_NAMES: Record<string, string> = { pending: '待审', approved: '已批准', rejected: '不予批准' }
 const CRS_NAMES: Record<string, string> = { wgs84: 'WGS84 (GPS)', cgcs2000: 'CGCS2000 (天地图)', gcj02: 'GCJ-02 (高德/腾讯)', bd09: 'BD-09 (百度)' }
 
 type Ring = number[][]
@@ -124,7 +122,7 @@ export async function renderCertificate(content: CertificateContent): Promise<Bu
 
 /** The permit certificate's lines: applicant, business, kind, address, then status, decision, licence and submission. */
 export function permitCertificate(permit: PermitDetail, schools: readonly DrawnSchool[], operator: string, printedAt: Date): CertificateContent {
-  const tail: [string, string][] = [['办理状态', STATUS_NAMES[permit.status] ?? permit.status]]
+  const tail: [string, string][] = [['办理状态', PERMIT_STATUS_NAMES[permit.status] ?? permit.status]]
   if (permit.decision) {
     tail.push(['决定', `${permit.decision.decision === 'approve' ? '批准' : '不予批准'}，理由：${permit.decision.reason}`])
     if (permit.decision.overrideJustification) tail.push(['越权批准理由（已报综治办）', permit.decision.overrideJustification])
@@ -142,7 +140,7 @@ export function permitCertificate(permit: PermitDetail, schools: readonly DrawnS
     lead: [
       ['申请人', `${permit.applicant.name}（身份证号 ${maskId(permit.applicant.idNumber)}）`],
       ['经营者名称', permit.businessName],
-      ['经营类别 / 申请类型', `${CATEGORY_NAMES[permit.category] ?? permit.category} / ${KIND_NAMES[permit.kind] ?? permit.kind}${permit.premisesId !== null && permit.kind !== 'new' ? `（原登记场所 #${permit.premisesId}）` : ''}`],
+      ['经营类别 / 申请类型', `${CATEGORY_NAMES[permit.category] ?? permit.category} / ${PERMIT_KIND_NAMES[permit.kind] ?? permit.kind}${permit.premisesId !== null && permit.kind !== 'new' ? `（原登记场所 #${permit.premisesId}）` : ''}`],
       ['经营地址', `${permit.address}（区县代码 ${permit.countyCode}）`],
     ],
     screening: permit.screening,

@@ -1,6 +1,6 @@
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import { asGeoJson, geodesicDistance, pointFromLonLat } from '../../db/postgis.ts'
-import type { Database } from '../../db/types.ts'
+import type { Database, PermitsTable } from '../../db/types.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -10,37 +10,8 @@ export interface Scope {
   countyCode?: string | undefined
 }
 
-export interface PermitRow {
-  id: number
-  applicant_name: string
-  applicant_id_number: string
-  business_name: string
-  category: string
-  kind: string
-  address: string
-  county_code: string
-  location: { coordinates: [number, number] }
-  input_lon: number
-  input_lat: number
-  source_crs: string
-  status: string
-  screening: unknown
-  screened_at: Date
-  flagged_override: boolean
-  decision_reason: string | null
-  override_justification: string | null
-  decided_by: number | null
-  decided_by_name: string | null
-  decided_role: string | null
-  decided_at: Date | null
-  premises_id: number | null
-  licence_no: string | null
-  rectification: unknown
-  submitted_by_name: string
-  submitted_at: Date
-  updated_at: Date
-  version: number
-}
+/** A permit as the repository reads it: every column but the geometry (read as GeoJSON `location`) and the submitter's id. */
+export type PermitRow = Omit<Selectable<PermitsTable>, 'geom' | 'submitted_by'> & { location: { type: string; coordinates: unknown } }
 
 export interface PermitFilter {
   status?: string | undefined
@@ -69,9 +40,10 @@ const columns = [
   'source_crs', 'status', 'screening', 'screened_at', 'flagged_override', 'decision_reason', 'override_justification', 'decided_by',
   'decided_by_name', 'decided_role', 'decided_at', 'premises_id', 'licence_no', 'rectification', 'submitted_by_name', 'submitted_at', 'updated_at', 'version',
 ] as const
+const location = () => asGeoJson(sql.ref('geom')).as('location')
 
 /** One page of permits within the scope, newest first, and the number matching. */
-export async function listPermits(db: Db, scope: Scope, filter: PermitFilter) {
+export async function listPermits(db: Db, scope: Scope, filter: PermitFilter): Promise<{ rows: PermitRow[]; numberMatched: number }> {
   let query = scoped(db, scope)
   if (filter.status) query = query.where('status', '=', filter.status)
   if (filter.category) query = query.where('category', '=', filter.category)
@@ -85,17 +57,17 @@ export async function listPermits(db: Db, scope: Scope, filter: PermitFilter) {
     query = query.where((eb) => eb.or([eb('business_name', 'ilike', pattern), eb('applicant_name', 'ilike', pattern), eb('address', 'ilike', pattern), eb('licence_no', 'ilike', pattern)]))
   }
   const [rows, count] = await Promise.all([
-    query.select([...columns, asGeoJson(sql.ref('geom')).as('location')]).orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
+    query.select([...columns, location()]).orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ])
-  return { rows: rows as unknown as PermitRow[], numberMatched: Number(count.n) }
+  return { rows, numberMatched: Number(count.n) }
 }
 
 /** One permit within the scope, optionally locking its row. */
-export async function findPermit(db: Db, scope: Scope, id: number, lock = false) {
-  let query = scoped(db, scope).select([...columns, asGeoJson(sql.ref('geom')).as('location')]).where('id', '=', id)
+export async function findPermit(db: Db, scope: Scope, id: number, lock = false): Promise<PermitRow | undefined> {
+  let query = scoped(db, scope).select([...columns, location()]).where('id', '=', id)
   if (lock) query = query.forUpdate()
-  return (await query.executeTakeFirst()) as unknown as PermitRow | undefined
+  return query.executeTakeFirst()
 }
 
 /** The county whose outline covers a WGS84 point, if any. */
@@ -129,9 +101,9 @@ export interface NewPermit {
   submittedBy: { id: number; username: string }
 }
 
-/** Inserts an application; returns its id. */
-export async function insertPermit(db: Db, permit: NewPermit): Promise<number> {
-  const row = await db
+/** Inserts an application; returns it as stored. */
+export async function insertPermit(db: Db, permit: NewPermit): Promise<PermitRow> {
+  return db
     .insertInto('permits')
     .values({
       applicant_name: permit.applicantName,
@@ -151,13 +123,12 @@ export async function insertPermit(db: Db, permit: NewPermit): Promise<number> {
       submitted_by: permit.submittedBy.id,
       submitted_by_name: permit.submittedBy.username,
     })
-    .returning('id')
+    .returning([...columns, location()])
     .executeTakeFirstOrThrow()
-  return row.id
 }
 
 /** Replaces the stored screening with a newer one and bumps the version. */
-export async function replaceScreening(db: Db, id: number, screening: unknown, screenedAt: string) {
+export async function replaceScreening(db: Db, id: number, screening: unknown, screenedAt: string): Promise<void> {
   await db
     .updateTable('permits')
     .set({ screening: JSON.stringify(screening), screened_at: screenedAt, version: sql`version + 1`, updated_at: sql`now()` })
@@ -176,9 +147,9 @@ export interface DecisionRecord {
   rectification: { measure: string; deadline: string } | null
 }
 
-/** Records the decision on a pending permit and bumps the version; false when it was no longer pending. */
-export async function recordDecision(db: Db, id: number, decision: DecisionRecord): Promise<boolean> {
-  const result = await db
+/** Records the decision on a pending permit and bumps the version; returns the permit as stored, or undefined when it was no longer pending. */
+export async function recordDecision(db: Db, id: number, decision: DecisionRecord): Promise<PermitRow | undefined> {
+  return db
     .updateTable('permits')
     .set({
       status: decision.status,
@@ -197,8 +168,8 @@ export async function recordDecision(db: Db, id: number, decision: DecisionRecor
     })
     .where('id', '=', id)
     .where('status', '=', 'pending')
+    .returning([...columns, location()])
     .executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
 }
 
 /** The next serial for licence numbers (never reused, gaps allowed). */

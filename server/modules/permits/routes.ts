@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { actorOf, requireUser } from '../../plugins/auth.ts'
+import { requireUser, signedInActorOf as actor } from '../../plugins/auth.ts'
 import { errorResponses, IdParamsSchema } from '../../schemas/common.ts'
 import { CheckQuerySchema } from '../../schemas/zones.ts'
 import { CreateDecisionSchema, CreatePermitSchema, PermitDetailSchema, PermitPageSchema, PermitQuerySchema, PermitSchema } from '../../schemas/permits.ts'
@@ -14,7 +14,6 @@ const write = { access: { roles: ['clerk', 'supervisor'] as const } }
 /** The permit desk: applications, their screening and decisions, and the certificates of permits and of point checks. */
 const permitsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
-  const actor = (request: Parameters<typeof actorOf>[0]) => ({ ...actorOf(request), user: requireUser(request) })
 
   app.post(
     '/api/permits',

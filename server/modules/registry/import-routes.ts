@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { actorOf, requireUser } from '../../plugins/auth.ts'
+import { signedInActorOf } from '../../plugins/auth.ts'
 import { errorResponses } from '../../schemas/common.ts'
 import { ImportKindSchema, ImportQuerySchema, ImportResultSchema } from '../../schemas/registry.ts'
 import { AddressImportQuerySchema } from '../../schemas/search.ts'
-import { ADDRESS_DEPARTMENTS } from '../addresses/records.ts'
+import { ADDRESS_DEPARTMENTS } from '../addresses/service.ts'
 import { candidatesFromCsv, candidatesFromGeoJson, importRecords } from './import.ts'
 
 /** Bulk import of GeoJSON or CSV, all rows or none. */
@@ -25,11 +25,11 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const user = requireUser(request)
+      const actor = signedInActorOf(request)
       const { kind } = request.params
       const crs = request.query.crs ?? 'wgs84'
       const parsed = typeof request.body === 'string' ? candidatesFromCsv(request.body, kind, crs) : { candidates: candidatesFromGeoJson(request.body, crs), errors: [] }
-      const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind, crs }, { ...actorOf(request), user })
+      const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind, crs }, actor)
       request.log.info({ kind, imported: result.imported }, 'import stored')
       return reply.status(201).send(result)
     },
@@ -49,10 +49,10 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const user = requireUser(request)
+      const actor = signedInActorOf(request)
       const crs = request.query.crs ?? 'wgs84'
       const parsed = typeof request.body === 'string' ? candidatesFromCsv(request.body, 'addresses', crs) : { candidates: candidatesFromGeoJson(request.body, crs), errors: [] }
-      const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind: 'addresses', crs, source: request.query.source ?? 'import' }, { ...actorOf(request), user })
+      const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind: 'addresses', crs, source: request.query.source ?? 'import' }, actor)
       request.log.info({ kind: 'addresses', imported: result.imported }, 'import stored')
       return reply.status(201).send(result)
     },

@@ -1,20 +1,25 @@
 import { parse as parseCsv } from 'csv-parse/sync'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
-import { sql, type Kysely, type Transaction } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { AppError, type FieldProblem } from '../../errors.ts'
 import { problemsFromAjv } from '../../plugins/validation.ts'
 import { CRS_NAMES, type CrsName } from '../../schemas/common.ts'
-import type { ImportRowError } from '../../schemas/registry.ts'
-import { appendAuditMany, type Actor } from '../audit/repository.ts'
+import type { Static } from 'typebox'
+import type { ImportResultSchema, ImportRowError } from '../../schemas/registry.ts'
+import type { Actor } from '../../schemas/auth.ts'
+import { recordMany as appendAuditMany } from '../audit-log/service.ts'
 import { createSchemaOf, entityType, writeRefusal, type PremisesRecord, type RegistryKind, type SchoolRecord } from './kinds.ts'
 import { preparePremises, prepareSchool } from './prepare.ts'
 import * as repository from './repository.ts'
 import { refreshForPremises, refreshForSchools } from '../zones/maintenance.ts'
 import { CreateAddressPointSchema } from '../../schemas/search.ts'
-import { addressWriteRefusal, prepareAddressPoint, type AddressPointRecord } from '../addresses/records.ts'
+import { addressWriteRefusal, prepareAddressPoint, type AddressPointRecord } from '../addresses/service.ts'
 import { insertAddressPoints } from '../addresses/repository.ts'
+
+// Defined here until the schemas carry it beside ImportResultSchema.
+type ImportResult = Static<typeof ImportResultSchema>
 
 const BATCH = 1000
 const MAX_LISTED_ERRORS = 5000
@@ -134,7 +139,7 @@ export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName):
  * Imports all rows or none: every row is validated (schema, geometry, dates, licence numbers,
  * the user's right to write it) before anything is written; then all are stored in one transaction.
  */
-export async function importRecords(db: Kysely<Database> | Transaction<Database>, candidates: Candidate[], initialErrors: ImportRowError[], options: ImportOptions, actor: Actor) {
+export async function importRecords(db: Kysely<Database> | Transaction<Database>, candidates: Candidate[], initialErrors: ImportRowError[], options: ImportOptions, actor: Actor): Promise<ImportResult> {
   const { kind } = options
   const errors: ImportRowError[] = [...initialErrors]
   const records: (SchoolRecord | PremisesRecord | AddressPointRecord)[] = []
@@ -205,6 +210,6 @@ export async function importRecords(db: Kysely<Database> | Transaction<Database>
   else await db.transaction().execute(store)
   // Fresh statistics let the planner see how common each search gram now is; the embedded database has
   // no autovacuum to gather them. Sampling keeps this to a second even for a national register.
-  await sql`analyze ${sql.table(kind === 'addresses' ? 'address_points' : kind)}`.execute(db)
+  await repository.analyze(db, kind === 'addresses' ? 'address_points' : kind)
   return { imported: ids.length, ids }
 }

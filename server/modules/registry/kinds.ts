@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely'
+import type { PremisesTable, SchoolsTable } from '../../db/types.ts'
 import type { User } from '../../schemas/auth.ts'
 import type { CrsName, PremisesCategory } from '../../schemas/common.ts'
 import { LICENSING_DEPARTMENTS } from '../../schemas/licensing.ts'
@@ -13,7 +15,9 @@ import {
 /** The two registers. Table names come only from here, never from a request. */
 export type RegistryKind = 'schools' | 'premises'
 export const REGISTRY_KINDS: readonly RegistryKind[] = ['schools', 'premises']
+/** The audit-log entity type of a register's records. */
 export const entityType = (kind: RegistryKind) => (kind === 'schools' ? 'school' : 'premises')
+/** The schema a new record of a register must match. */
 export const createSchemaOf = (kind: RegistryKind) => (kind === 'schools' ? CreateSchoolSchema : CreatePremisesSchema)
 
 export { LICENSING_DEPARTMENTS } from '../../schemas/licensing.ts'
@@ -31,43 +35,22 @@ export function writeRefusal(user: User, kind: RegistryKind, countyCode: string,
   return undefined
 }
 
-/** A record as the repository reads it, geometry already GeoJSON. */
-export interface SchoolRow {
-  id: number
-  name: string
-  school_type: string
-  county_code: string
-  address: string | null
-  students: number | null
-  staff: number | null
-  boarding: boolean
-  opened_on: string | null
-  geometry: { type: string; coordinates: unknown[] }
-  gates: { coordinates: number[][] } | null
-  source_crs: string
-  demo: boolean
-  version: number
-  created_at: Date
-  updated_at: Date
+/** A geometry as the repository reads it: GeoJSON (ST_AsGeoJSON). */
+export interface GeoJsonValue {
+  type: string
+  coordinates: unknown
 }
 
-export interface PremisesRow {
-  id: number
-  name: string
-  category: string
-  licence_no: string | null
-  licence_status: string
-  licensed_on: string | null
-  expires_on: string | null
-  address: string | null
-  county_code: string
-  geometry: { type: string; coordinates: unknown[] }
-  source_crs: string
-  demo: boolean
-  version: number
-  created_at: Date
-  updated_at: Date
-}
+type SchoolColumns = 'id' | 'name' | 'school_type' | 'county_code' | 'address' | 'students' | 'staff' | 'boarding' | 'opened_on' | 'source_crs' | 'demo' | 'version' | 'created_at' | 'updated_at'
+type PremisesColumns = 'id' | 'name' | 'category' | 'licence_no' | 'licence_status' | 'licensed_on' | 'expires_on' | 'address' | 'county_code' | 'source_crs' | 'demo' | 'version' | 'created_at' | 'updated_at'
+
+/** A school as the repository reads it, geometry already GeoJSON. */
+export type SchoolRow = Pick<Selectable<SchoolsTable>, SchoolColumns> & { geometry: GeoJsonValue; gates: GeoJsonValue | null }
+/** A premises as the repository reads it, geometry already GeoJSON. */
+export type PremisesRow = Pick<Selectable<PremisesTable>, PremisesColumns> & { geometry: GeoJsonValue }
+
+// ST_AsGeoJSON of a point or polygon always carries a coordinates array.
+const outputGeometry = (geometry: GeoJsonValue): School['geometry'] => ({ ...geometry, coordinates: geometry.coordinates as unknown[] })
 
 const iso = (value: Date | string) => (value instanceof Date ? value.toISOString() : new Date(value).toISOString())
 
@@ -94,10 +77,10 @@ export function schoolFeature(row: SchoolRow): School {
       staff: row.staff,
       boarding: row.boarding,
       openedOn: row.opened_on,
-      gates: row.gates?.coordinates ?? [],
+      gates: (row.gates?.coordinates as number[][] | undefined) ?? [],
       ...metaOf(row),
     },
-    geometry: row.geometry,
+    geometry: outputGeometry(row.geometry),
   }
 }
 
@@ -117,7 +100,7 @@ export function premisesFeature(row: PremisesRow): Premises {
       countyCode: row.county_code.trim(),
       ...metaOf(row),
     },
-    geometry: row.geometry,
+    geometry: outputGeometry(row.geometry),
   }
 }
 

@@ -18,29 +18,28 @@ export interface ListFilter {
 
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
+// One list of columns for reading and for RETURNING, so a written record comes back as a read one does.
+const schoolColumns = [
+  'id', 'name', 'school_type', 'county_code', 'address', 'students', 'staff', 'boarding', 'opened_on',
+  'source_crs', 'demo', 'version', 'created_at', 'updated_at',
+] as const
+const schoolGeometry = () => [asGeoJson(sql.ref('geom')).as('geometry'), asGeoJson(sql.ref('gates')).as('gates')] as const
+const premisesColumns = [
+  'id', 'name', 'category', 'licence_no', 'licence_status', 'licensed_on', 'expires_on', 'address', 'county_code',
+  'source_crs', 'demo', 'version', 'created_at', 'updated_at',
+] as const
+const premisesGeometry = () => [asGeoJson(sql.ref('geom')).as('geometry')] as const
+
 function schoolSelect(db: Db) {
-  return db
-    .selectFrom('schools')
-    .select([
-      'id', 'name', 'school_type', 'county_code', 'address', 'students', 'staff', 'boarding', 'opened_on',
-      'source_crs', 'demo', 'version', 'created_at', 'updated_at',
-      asGeoJson(sql.ref('geom')).as('geometry'),
-      asGeoJson(sql.ref('gates')).as('gates'),
-    ])
+  return db.selectFrom('schools').select([...schoolColumns, ...schoolGeometry()])
 }
 
 function premisesSelect(db: Db) {
-  return db
-    .selectFrom('premises')
-    .select([
-      'id', 'name', 'category', 'licence_no', 'licence_status', 'licensed_on', 'expires_on', 'address', 'county_code',
-      'source_crs', 'demo', 'version', 'created_at', 'updated_at',
-      asGeoJson(sql.ref('geom')).as('geometry'),
-    ])
+  return db.selectFrom('premises').select([...premisesColumns, ...premisesGeometry()])
 }
 
 /** One page of schools and the number matching the filter. */
-export async function listSchools(db: Db, filter: ListFilter) {
+export async function listSchools(db: Db, filter: ListFilter): Promise<{ rows: SchoolRow[]; numberMatched: number }> {
   let query = db.selectFrom('schools')
   if (filter.countyCode) query = query.where('county_code', '=', filter.countyCode)
   if (filter.type) query = query.where('school_type', '=', filter.type)
@@ -50,11 +49,11 @@ export async function listSchools(db: Db, filter: ListFilter) {
     schoolSelect(db).where('id', 'in', query.select('id').orderBy('id').limit(filter.limit).offset(filter.offset)).orderBy('id').execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ])
-  return { rows: rows as unknown as SchoolRow[], numberMatched: Number(count.n) }
+  return { rows: rows, numberMatched: Number(count.n) }
 }
 
 /** One page of premises and the number matching the filter. */
-export async function listPremises(db: Db, filter: ListFilter) {
+export async function listPremises(db: Db, filter: ListFilter): Promise<{ rows: PremisesRow[]; numberMatched: number }> {
   let query = db.selectFrom('premises')
   if (filter.countyCode) query = query.where('county_code', '=', filter.countyCode)
   if (filter.type) query = query.where('category', '=', filter.type)
@@ -65,21 +64,21 @@ export async function listPremises(db: Db, filter: ListFilter) {
     premisesSelect(db).where('id', 'in', query.select('id').orderBy('id').limit(filter.limit).offset(filter.offset)).orderBy('id').execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ])
-  return { rows: rows as unknown as PremisesRow[], numberMatched: Number(count.n) }
+  return { rows: rows, numberMatched: Number(count.n) }
 }
 
 /** One school, optionally locking its row for an update. */
-export async function findSchool(db: Db, id: number, lock = false) {
+export async function findSchool(db: Db, id: number, lock = false): Promise<SchoolRow | undefined> {
   let query = schoolSelect(db).where('id', '=', id)
   if (lock) query = query.forUpdate()
-  return (await query.executeTakeFirst()) as SchoolRow | undefined
+  return query.executeTakeFirst()
 }
 
 /** One premises, optionally locking its row for an update. */
-export async function findPremises(db: Db, id: number, lock = false) {
+export async function findPremises(db: Db, id: number, lock = false): Promise<PremisesRow | undefined> {
   let query = premisesSelect(db).where('id', '=', id)
   if (lock) query = query.forUpdate()
-  return (await query.executeTakeFirst()) as PremisesRow | undefined
+  return query.executeTakeFirst()
 }
 
 const schoolValues = (record: SchoolRecord) => ({
@@ -127,14 +126,39 @@ export async function insertPremises(db: Db, records: readonly PremisesRecord[])
   return rows.map((r) => r.id)
 }
 
-/** Rewrites a school and bumps its version. */
-export async function updateSchool(db: Db, id: number, record: SchoolRecord) {
-  await db.updateTable('schools').set({ ...schoolValues(record), version: sql`version + 1`, updated_at: sql`now()` }).where('id', '=', id).execute()
+/** Inserts one school and returns it as stored. */
+export async function insertSchool(db: Db, record: SchoolRecord): Promise<SchoolRow> {
+  return db.insertInto('schools').values(schoolValues(record)).returning([...schoolColumns, ...schoolGeometry()]).executeTakeFirstOrThrow()
 }
 
-/** Rewrites a premises and bumps its version. */
-export async function updatePremises(db: Db, id: number, record: PremisesRecord) {
-  await db.updateTable('premises').set({ ...premisesValues(record), version: sql`version + 1`, updated_at: sql`now()` }).where('id', '=', id).execute()
+/** Inserts one premises and returns it as stored. */
+export async function insertOnePremises(db: Db, record: PremisesRecord): Promise<PremisesRow> {
+  return db.insertInto('premises').values(premisesValues(record)).returning([...premisesColumns, ...premisesGeometry()]).executeTakeFirstOrThrow()
+}
+
+/** Rewrites a school, bumps its version and returns it as stored. */
+export async function updateSchool(db: Db, id: number, record: SchoolRecord): Promise<SchoolRow> {
+  return db
+    .updateTable('schools')
+    .set({ ...schoolValues(record), version: sql`version + 1`, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returning([...schoolColumns, ...schoolGeometry()])
+    .executeTakeFirstOrThrow()
+}
+
+/** Rewrites a premises, bumps its version and returns it as stored. */
+export async function updatePremises(db: Db, id: number, record: PremisesRecord): Promise<PremisesRow> {
+  return db
+    .updateTable('premises')
+    .set({ ...premisesValues(record), version: sql`version + 1`, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returning([...premisesColumns, ...premisesGeometry()])
+    .executeTakeFirstOrThrow()
+}
+
+/** Refreshes the planner's statistics of a table after a bulk import (the embedded database has no autovacuum). */
+export async function analyze(db: Db, table: 'schools' | 'premises' | 'address_points'): Promise<void> {
+  await sql`analyze ${sql.table(table)}`.execute(db)
 }
 
 /** Deletes a record and its conflicts; true when it existed. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { actorOf, requireUser } from '../../plugins/auth.ts'
+import { signedInActorOf as actor } from '../../plugins/auth.ts'
 import { errorResponses, IdParamsSchema } from '../../schemas/common.ts'
 import {
   CreatePremisesSchema,
@@ -25,7 +25,6 @@ const write = { access: { roles: ['clerk', 'supervisor'] as const } }
 /** CRUD and history for the school and premises registers. */
 const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
-  const actor = (request: Parameters<typeof actorOf>[0]) => ({ ...actorOf(request), user: requireUser(request) })
 
   app.get('/api/schools', { config: read, schema: { tags: ['schools'], summary: 'Schools as a FeatureCollection', querystring: SchoolQuerySchema, response: { 200: SchoolCollectionSchema, ...errorResponses } } }, async (request) =>
     service.listSchools(db, request.query),

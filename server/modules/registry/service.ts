@@ -1,22 +1,25 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { AppError, notFound, type FieldProblem } from '../../errors.ts'
 import { validateCampus, validatePoint, validatePosition } from '../../geo/validate.ts'
-import type { User } from '../../schemas/auth.ts'
+import type { Actor, SignedInActor, User } from '../../schemas/auth.ts'
 import type { CrsName } from '../../schemas/common.ts'
+import type { Static } from 'typebox'
 import type {
   CreatePremises,
   CreateSchool,
   HistoryEntry,
   Premises,
+  PremisesCollectionSchema,
   PremisesQuery,
   School,
+  SchoolCollectionSchema,
   SchoolQuery,
   UpdatePremises,
   UpdateSchool,
 } from '../../schemas/registry.ts'
-import { appendAudit, listHistory, type Actor } from '../audit/repository.ts'
-import { entityType, premisesFeature, schoolFeature, writeRefusal, type RegistryKind } from './kinds.ts'
+import { historyOf, record as appendAudit } from '../audit-log/service.ts'
+import { entityType, premisesFeature, schoolFeature, writeRefusal, type PremisesRecord, type RegistryKind } from './kinds.ts'
 import { geometryToWgs84, positionsToWgs84, preparePremises, prepareSchool } from './prepare.ts'
 import * as repository from './repository.ts'
 import { refreshForPremises, refreshForSchools } from '../zones/maintenance.ts'
@@ -24,6 +27,7 @@ import { refreshForPremises, refreshForSchools } from '../zones/maintenance.ts'
 const rejected = (problems: FieldProblem[]) =>
   new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems })
 
+/** The four numbers of a bbox query parameter, or a 400 naming what is wrong with it. */
 export function parseBbox(bbox: string | undefined): [number, number, number, number] | undefined {
   if (!bbox) return undefined
   const values = bbox.split(',').map(Number) as [number, number, number, number]
@@ -42,8 +46,12 @@ function refuseUnlessAllowed(user: User, kind: RegistryKind, countyCode: string,
   if (refusal) throw new AppError('FORBIDDEN', refusal)
 }
 
+// Defined here until the schemas carry them beside SchoolCollectionSchema and PremisesCollectionSchema.
+type SchoolCollection = Static<typeof SchoolCollectionSchema>
+type PremisesCollection = Static<typeof PremisesCollectionSchema>
+
 /** A page of schools as a FeatureCollection. */
-export async function listSchools(db: Kysely<Database>, query: SchoolQuery) {
+export async function listSchools(db: Kysely<Database>, query: SchoolQuery): Promise<SchoolCollection> {
   const { rows, numberMatched } = await repository.listSchools(db, {
     countyCode: query.countyCode, type: query.schoolType, bbox: parseBbox(query.bbox), q: query.q, limit: query.limit ?? 100, offset: query.offset ?? 0,
   })
@@ -51,7 +59,7 @@ export async function listSchools(db: Kysely<Database>, query: SchoolQuery) {
 }
 
 /** A page of premises as a FeatureCollection. */
-export async function listPremises(db: Kysely<Database>, query: PremisesQuery) {
+export async function listPremises(db: Kysely<Database>, query: PremisesQuery): Promise<PremisesCollection> {
   const { rows, numberMatched } = await repository.listPremises(db, {
     countyCode: query.countyCode, type: query.category, licenceStatus: query.licenceStatus, bbox: parseBbox(query.bbox), q: query.q, limit: query.limit ?? 100, offset: query.offset ?? 0,
   })
@@ -72,32 +80,61 @@ export async function getPremises(db: Kysely<Database>, id: number): Promise<Pre
   return premisesFeature(row)
 }
 
+/** One premises, or undefined when there is none. */
+export async function findPremises(db: Kysely<Database>, id: number): Promise<Premises | undefined> {
+  const row = await repository.findPremises(db, id)
+  return row && premisesFeature(row)
+}
+
+/** One premises locked for an update within the caller's transaction, or undefined when there is none. */
+export async function lockPremises(trx: Transaction<Database>, id: number): Promise<Premises | undefined> {
+  const row = await repository.findPremises(trx, id, true)
+  return row && premisesFeature(row)
+}
+
+/**
+ * Stores new premises within the caller's transaction, recomputes their conflicts and records the
+ * creation; `note` is added to the audit entry (the permit that licensed them).
+ */
+export async function registerPremises(trx: Transaction<Database>, record: PremisesRecord, actor: Actor, note: Record<string, unknown> = {}): Promise<Premises> {
+  const premises = premisesFeature(await repository.insertOnePremises(trx, record))
+  await refreshForPremises(trx, [premises.id])
+  await appendAudit(trx, actor, { action: 'create', entityType: 'premises', entityId: premises.id, after: { ...premises, ...note } })
+  return premises
+}
+
+/**
+ * Rewrites premises read (and locked) as `before` within the caller's transaction, recomputes their
+ * conflicts and records the change; `note` is added to the audit entry's new state.
+ */
+export async function rewritePremises(trx: Transaction<Database>, before: Premises, record: PremisesRecord, actor: SignedInActor, note: Record<string, unknown> = {}): Promise<Premises> {
+  const after = premisesFeature(await repository.updatePremises(trx, before.id, record))
+  await refreshForPremises(trx, [before.id])
+  await appendAudit(trx, actor, { action: 'update', entityType: 'premises', entityId: before.id, before, after: { ...after, ...note } })
+  return after
+}
+
 /** Validates, converts to WGS84 and stores a school, with its history entry, in one transaction. */
-export async function createSchool(db: Kysely<Database>, input: CreateSchool, crs: CrsName, actor: Actor & { user: User }): Promise<School> {
+export async function createSchool(db: Kysely<Database>, input: CreateSchool, crs: CrsName, actor: SignedInActor): Promise<School> {
   refuseUnlessAllowed(actor.user, 'schools', input.properties.countyCode)
   const { record, problems } = prepareSchool(input, crs, 'body')
   if (!record) throw rejected(problems)
   return db.transaction().execute(async (trx) => {
-    const [id] = await repository.insertSchools(trx, [record])
-    await refreshForSchools(trx, [id!])
-    const school = schoolFeature((await repository.findSchool(trx, id!))!)
-    await appendAudit(trx, actor, { action: 'create', entityType: 'school', entityId: id!, after: school })
+    const school = schoolFeature(await repository.insertSchool(trx, record))
+    await refreshForSchools(trx, [school.id])
+    await appendAudit(trx, actor, { action: 'create', entityType: 'school', entityId: school.id, after: school })
     return school
   })
 }
 
 /** Validates, converts to WGS84 and stores a premises, with its history entry, in one transaction. */
-export async function createPremises(db: Kysely<Database>, input: CreatePremises, crs: CrsName, actor: Actor & { user: User }): Promise<Premises> {
+export async function createPremises(db: Kysely<Database>, input: CreatePremises, crs: CrsName, actor: SignedInActor): Promise<Premises> {
   refuseUnlessAllowed(actor.user, 'premises', input.properties.countyCode, input.properties.category)
   const { record, problems } = preparePremises(input, crs, 'body')
   if (!record) throw rejected(problems)
   return db.transaction().execute(async (trx) => {
     await assertLicenceFree(trx, record.properties.licenceNo)
-    const [id] = await repository.insertPremises(trx, [record])
-    await refreshForPremises(trx, [id!])
-    const premises = premisesFeature((await repository.findPremises(trx, id!))!)
-    await appendAudit(trx, actor, { action: 'create', entityType: 'premises', entityId: id!, after: premises })
-    return premises
+    return registerPremises(trx, record, actor)
   })
 }
 
@@ -114,7 +151,7 @@ function checkVersion(current: number, expected: number | undefined) {
 }
 
 /** Applies a partial change to a school under a row lock; both old and new county must be in the user's scope. */
-export async function updateSchool(db: Kysely<Database>, id: number, patch: UpdateSchool, crs: CrsName, actor: Actor & { user: User }): Promise<School> {
+export async function updateSchool(db: Kysely<Database>, id: number, patch: UpdateSchool, crs: CrsName, actor: SignedInActor): Promise<School> {
   const structural: FieldProblem[] = []
   if (patch.geometry) structural.push(...validateCampus(patch.geometry, 'body/geometry'))
   for (const [i, gate] of (patch.properties?.gates ?? []).entries()) structural.push(...validatePosition(gate, `body/properties/gates/${i}`))
@@ -133,16 +170,15 @@ export async function updateSchool(db: Kysely<Database>, id: number, patch: Upda
     if (!record) throw rejected(problems)
     record.sourceCrs = patch.geometry || patch.properties?.gates ? crs : before.properties.sourceCrs
     record.demo = before.properties.demo
-    await repository.updateSchool(trx, id, record)
+    const after = schoolFeature(await repository.updateSchool(trx, id, record))
     await refreshForSchools(trx, [id])
-    const after = schoolFeature((await repository.findSchool(trx, id))!)
     await appendAudit(trx, actor, { action: 'update', entityType: 'school', entityId: id, before, after })
     return after
   })
 }
 
 /** Applies a partial change to a premises under a row lock. */
-export async function updatePremises(db: Kysely<Database>, id: number, patch: UpdatePremises, crs: CrsName, actor: Actor & { user: User }): Promise<Premises> {
+export async function updatePremises(db: Kysely<Database>, id: number, patch: UpdatePremises, crs: CrsName, actor: SignedInActor): Promise<Premises> {
   if (patch.geometry) {
     const problems = validatePoint(patch.geometry, 'body/geometry')
     if (problems.length > 0) throw rejected(problems)
@@ -161,11 +197,7 @@ export async function updatePremises(db: Kysely<Database>, id: number, patch: Up
     record.sourceCrs = patch.geometry ? crs : before.properties.sourceCrs
     record.demo = before.properties.demo
     await assertLicenceFree(trx, record.properties.licenceNo, id)
-    await repository.updatePremises(trx, id, record)
-    await refreshForPremises(trx, [id])
-    const after = premisesFeature((await repository.findPremises(trx, id))!)
-    await appendAudit(trx, actor, { action: 'update', entityType: 'premises', entityId: id, before, after })
-    return after
+    return rewritePremises(trx, before, record, actor)
   })
 }
 
@@ -175,7 +207,7 @@ function stripMeta<T extends { sourceCrs?: unknown; demo?: unknown; version?: un
 }
 
 /** Deletes a school or premises under a row lock, keeping its last state in the history. */
-export async function deleteRecord(db: Kysely<Database>, kind: RegistryKind, id: number, actor: Actor & { user: User }): Promise<void> {
+export async function deleteRecord(db: Kysely<Database>, kind: RegistryKind, id: number, actor: SignedInActor): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const before = kind === 'schools' ? await repository.findSchool(trx, id, true).then((r) => r && schoolFeature(r)) : await repository.findPremises(trx, id, true).then((r) => r && premisesFeature(r))
     if (!before) throw notFound(entityType(kind), id)
@@ -187,7 +219,7 @@ export async function deleteRecord(db: Kysely<Database>, kind: RegistryKind, id:
 
 /** The change history of a record (also after it was deleted). */
 export async function history(db: Kysely<Database>, kind: RegistryKind, id: number): Promise<{ entries: HistoryEntry[] }> {
-  const rows = await listHistory(db, entityType(kind), id)
+  const rows = await historyOf(db, entityType(kind), id)
   if (rows.length === 0) throw notFound(entityType(kind), id)
   return {
     entries: rows.map((r) => ({

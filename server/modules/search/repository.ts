@@ -1,8 +1,8 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
-import { pointFromLonLat } from '../../db/postgis.ts'
+import { geodesicDistance, pointFromLonLat } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { SearchKind } from '../../schemas/search.ts'
-import { pinyinColumns } from './pinyin.ts'
+import { pinyinColumns, pinyinQuery } from './pinyin.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -70,6 +70,44 @@ export interface TierCondition {
   keyOrder: boolean
 }
 
+/** `\`, `%` and `_` are literal in a search: escaped for LIKE (whose escape character is `\`). */
+const literal = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/** The match tests for one normalised key; later tiers exclude what earlier tiers matched. */
+export function tierConditions(key: string, q: string): Map<MatchTier, TierCondition> {
+  const characters = Array.from(key)
+  const unigrams = [...new Set(characters)]
+  const bigrams = [...new Set(characters.slice(1).map((c, i) => `${characters[i]}${c}`))]
+  const prefix = `${literal(key)}%`
+  const contains = `%${literal(key)}%`
+  const ordered = `%${characters.map(literal).join('%')}%`
+  const result = new Map<MatchTier, TierCondition>()
+  // Exact matches are the first prefix matches in key order: one part finds both.
+  result.set('prefix', { tier: 'prefix', keyOrder: true, exactKey: key, indexed: sql<boolean>`t.search_key like ${prefix}` })
+  const grams = characters.length === 1 ? unigrams : bigrams
+  result.set('substring', {
+    tier: 'substring',
+    keyOrder: false,
+    indexed: sql<boolean>`t.search_grams @> ${grams}::text[] and t.search_key like ${contains} and t.search_key not like ${prefix}`,
+  })
+  if (characters.length >= 2) {
+    result.set('ordered', {
+      tier: 'ordered',
+      keyOrder: false,
+      indexed: sql<boolean>`t.search_grams @> ${unigrams}::text[] and t.search_key like ${ordered} and t.search_key not like ${contains}`,
+    })
+  }
+  const pinyin = pinyinQuery(q)
+  if (pinyin) {
+    result.set('pinyin', {
+      tier: 'pinyin',
+      keyOrder: false,
+      indexed: sql<boolean>`(t.search_initials like ${`${pinyin}%`} or t.search_pinyin like ${`${pinyin}%`})`,
+    })
+  }
+  return result
+}
+
 export interface SearchRow {
   kind: SearchKind
   tier: MatchTier
@@ -115,7 +153,7 @@ const shown = (source: KindSource, child: ChildQuery, candidates: RawBuilder<unk
   ${child.kind}::text as kind, case when c.exact then 'exact' else ${child.condition.tier}::text end as tier,
   c.id, c.name, c.type, c.address, c.township_name, c.county_code, c.key_length,
   ST_X(${source.point}) as lon, ST_Y(${source.point}) as lat,
-  ${child.near ? sql`ST_Distance(c.geom::geography, ${pointFromLonLat(child.near[0], child.near[1])}::geography)` : sql`null::float8`} as distance_m,
+  ${child.near ? geodesicDistance(sql`c.geom`, pointFromLonLat(child.near[0], child.near[1])) : sql`null::float8`} as distance_m,
   ${candidates} as candidates`
 
 /**

@@ -1,11 +1,10 @@
-import { sql, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { invalid } from '../../errors.ts'
 import { SEARCH_KINDS, type SearchItem, type SearchKind, type SearchQuery, type SearchResult } from '../../schemas/search.ts'
-import { CATEGORY_NAMES, SCHOOL_TYPE_NAMES } from '../reference/labels.ts'
-import { pinyinQuery } from './pinyin.ts'
+import { CATEGORY_NAMES, SCHOOL_TYPE_NAMES } from '../../schemas/labels.ts'
 import * as repository from './repository.ts'
-import type { ChildQuery, MatchTier, SearchRow, TierCondition } from './repository.ts'
+import type { ChildQuery, MatchTier, SearchRow } from './repository.ts'
 
 const MAX_QUERY_CHARACTERS = 64
 const SCORES: Record<MatchTier, number> = { exact: 1, prefix: 0.8, substring: 0.6, ordered: 0.4, pinyin: 0.3 }
@@ -23,9 +22,6 @@ const NEAREST_BUDGET = 5000
 
 // Whole tiers are asked for in stages, and later stages only when the earlier ones have not filled the page.
 const STAGES: readonly (readonly MatchTier[])[] = [['prefix'], ['substring'], ['ordered'], ['pinyin']]
-
-/** `\`, `%` and `_` are literal in a search: escaped for LIKE (whose escape character is `\`). */
-const literal = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 export interface ParsedSearch {
   q: string
@@ -66,41 +62,6 @@ export function parseSearch(query: SearchQuery): ParsedSearch {
   return { q, kinds, limit: query.limit ?? 10, near, countyCode: query.countyCode }
 }
 
-/** The match tests for one normalised key; later tiers exclude what earlier tiers matched. */
-function conditions(key: string, q: string): Map<MatchTier, TierCondition> {
-  const characters = Array.from(key)
-  const unigrams = [...new Set(characters)]
-  const bigrams = [...new Set(characters.slice(1).map((c, i) => `${characters[i]}${c}`))]
-  const prefix = `${literal(key)}%`
-  const contains = `%${literal(key)}%`
-  const ordered = `%${characters.map(literal).join('%')}%`
-  const result = new Map<MatchTier, TierCondition>()
-  // Exact matches are the first prefix matches in key order: one part finds both.
-  result.set('prefix', { tier: 'prefix', keyOrder: true, exactKey: key, indexed: sql<boolean>`t.search_key like ${prefix}` })
-  const grams = characters.length === 1 ? unigrams : bigrams
-  result.set('substring', {
-    tier: 'substring',
-    keyOrder: false,
-    indexed: sql<boolean>`t.search_grams @> ${grams}::text[] and t.search_key like ${contains} and t.search_key not like ${prefix}`,
-  })
-  if (characters.length >= 2) {
-    result.set('ordered', {
-      tier: 'ordered',
-      keyOrder: false,
-      indexed: sql<boolean>`t.search_grams @> ${unigrams}::text[] and t.search_key like ${ordered} and t.search_key not like ${contains}`,
-    })
-  }
-  const pinyin = pinyinQuery(q)
-  if (pinyin) {
-    result.set('pinyin', {
-      tier: 'pinyin',
-      keyOrder: false,
-      indexed: sql<boolean>`(t.search_initials like ${`${pinyin}%`} or t.search_pinyin like ${`${pinyin}%`})`,
-    })
-  }
-  return result
-}
-
 function compareRows(near: boolean) {
   return (a: SearchRow, b: SearchRow) =>
     TIER_RANK[a.tier] - TIER_RANK[b.tier] ||
@@ -139,7 +100,7 @@ const itemOf = (row: SearchRow, counties: Map<string, string>): SearchItem => ({
 export async function search(db: Kysely<Database>, parsed: ParsedSearch): Promise<SearchResult> {
   const key = await repository.searchKeyOf(db, parsed.q)
   if (key === '') throw invalid('querystring/q', 'has nothing to search for once spaces are removed')
-  const tests = conditions(key, parsed.q)
+  const tests = repository.tierConditions(key, parsed.q)
   const found: SearchRow[] = []
   const seen = new Set<string>()
   for (const stage of STAGES) {
@@ -183,3 +144,8 @@ export async function search(db: Kysely<Database>, parsed: ParsedSearch): Promis
 
 // County names change only with the reference data: a code missing from the cache reloads it, once a minute at most.
 const countyCache = new WeakMap<Kysely<Database>, { names: Map<string, string>; at: number }>()
+
+/** Writes the pinyin of rows stored without it (by the database's own writers or before a dictionary change); returns how many. */
+export async function fillMissingPinyin(db: Kysely<Database>): Promise<number> {
+  return repository.fillMissingPinyin(db)
+}

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import { asGeoJson, envelope, inFrame, WGS84_A_M } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { TileLayer } from '../../schemas/tiles.ts'
 import { TILE_BUFFER, TILE_EXTENT, type SourceLayerId } from './layers.ts'
@@ -7,7 +8,8 @@ type Db = Kysely<Database> | Transaction<Database>
 
 /** Half the Web Mercator world width in metres (EPSG:3857). */
 const ORIGIN_SHIFT = 20037508.342789244
-const EARTH_RADIUS = 6378137
+/** Web Mercator's sphere has the WGS84 semi-major axis as its radius. */
+const EARTH_RADIUS = WGS84_A_M
 
 /** A tile's bounds in EPSG:3857 and its buffered bounds in WGS84 (for the index filter). */
 export interface TileBox {
@@ -84,7 +86,7 @@ const SOURCES: Record<SourceLayerId, Source> = {
         select distinct on (c.premises_id) c.premises_id, c.school_id, c.band
         from conflicts c join premises q on q.id = c.premises_id join schools s on s.id = c.school_id
         where q.geom && ${box}
-        order by c.premises_id, ST_Distance(ST_Scale(s.geom, cos(radians(ST_Y(q.geom))), 1), ST_Scale(q.geom, cos(radians(ST_Y(q.geom))), 1)), c.school_id
+        order by c.premises_id, ST_Distance(${inFrame(sql`s.geom`, sql`cos(radians(ST_Y(q.geom)))`)}, ${inFrame(sql`q.geom`, sql`cos(radians(ST_Y(q.geom)))`)}), c.school_id
       )
       select p.id as "id", p.name as "name", p.category as "category", p.licence_status as "licenceStatus",
         (n.school_id is not null) as "conflict", n.band as "band", n.school_id as "nearestSchoolId", p.geom as g
@@ -122,7 +124,6 @@ const presimplified = (source: Source, box: TileBox) => {
   return sql`ST_Simplify(f.g, ${(unitDegrees * Math.cos((Math.min(lat, 85) * Math.PI) / 180)) / 5}::float8, true)`
 }
 
-const envelope = (b: TileBox['lonLat']) => sql`ST_MakeEnvelope(${b[0]}::float8, ${b[1]}::float8, ${b[2]}::float8, ${b[3]}::float8, 4326)`
 const columnList = (source: Source) => sql.join(source.columns.map((c) => sql.ref(`f.${c}`)))
 
 /** The layer's data version as one SQL value, read in the same statement (and so the same snapshot) as the tile's data. */
@@ -184,7 +185,7 @@ export async function tileFeatures(db: Db, box: TileBox, sourceLayers: readonly 
       source.geometry === 'point'
         ? sql`t.geom && ${clip}`
         : sql`not ST_IsEmpty(t.geom) and ST_Area(t.geom) > 0`
-    return sql`coalesce((select json_agg(json_build_object('properties', t.properties, 'geometry', ST_AsGeoJSON(t.geom)::json)) from (
+    return sql`coalesce((select json_agg(json_build_object('properties', t.properties, 'geometry', ${asGeoJson(sql`t.geom`)})) from (
       select json_build_object(${properties}) as properties, ${tileGeometry} as geom
       from (${source.rows(bbox)}) f
     ) t where t.geom is not null and ${kept}), '[]'::json) as ${sql.ref(id)}`

@@ -69,7 +69,7 @@ export async function tile(db: Kysely<Database>, kind: DatabaseKind, layer: Tile
  * SQL with the protobuf written in Node on the embedded database (built without protobuf-c). With
  * `versionOf`, that layer's data version is read in the same statement.
  */
-export async function renderTile(db: Kysely<Database>, kind: DatabaseKind, box: repository.TileBox, sourceLayers: readonly SourceLayerId[], versionOf?: TileLayer) {
+export async function renderTile(db: Kysely<Database>, kind: DatabaseKind, box: repository.TileBox, sourceLayers: readonly SourceLayerId[], versionOf?: TileLayer): Promise<{ tile: Buffer; version: string | null }> {
   if (kind === 'postgis') return repository.renderTileInDatabase(db, box, sourceLayers, versionOf)
   const { layers, version } = await repository.tileFeatures(db, box, sourceLayers, versionOf)
   return { tile: encodeTile(layers), version }

@@ -1,21 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { hash, verify } from '@node-rs/argon2'
-import { sql, type Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { AppError } from '../../errors.ts'
-import type { CreateUser, User } from '../../schemas/auth.ts'
+import type { Actor, CreateUser, User } from '../../schemas/auth.ts'
 import type { Department, Role } from '../../schemas/common.ts'
-import { appendAudit, type Actor } from '../audit/repository.ts'
+import { record as appendAudit } from '../audit-log/service.ts'
 import * as repository from './repository.ts'
+import type { UserRow } from './repository.ts'
 
 // OWASP's argon2id minimum (19 MiB, 2 passes).
 const ARGON2 = { algorithm: 2 /* Algorithm.Argon2id (a const enum) */, memoryCost: 19456, timeCost: 2, parallelism: 1 }
 // Compared against when the username is unknown, so both paths take the same time.
 let dummyHash: Promise<string> | undefined
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+/** The stored form of a session token: its SHA-256, so a leaked table opens no session. */
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
-type UserRow = { id: number; username: string; department: string; role: string; county_code: string | null; demo: boolean }
+/** Row → API user. */
 export const toUser = (row: UserRow): User => ({
   id: row.id,
   username: row.username,
@@ -26,16 +28,13 @@ export const toUser = (row: UserRow): User => ({
 })
 
 /** Hashes a password with argon2id. */
-export const hashPassword = (password: string) => hash(password, ARGON2)
+export const hashPassword = (password: string): Promise<string> => hash(password, ARGON2)
 
 /** Whether the demo registry (and so the demo users) is loaded. */
-export async function demoDataLoaded(db: Kysely<Database>): Promise<boolean> {
-  const row = await db.selectFrom('app_settings').select('key').where('key', '=', 'demo_data').executeTakeFirst()
-  return row !== undefined
-}
+export const demoDataLoaded = (db: Kysely<Database>): Promise<boolean> => repository.demoDataMarked(db)
 
 /** Checks credentials and opens a server-side session; returns the user and the cookie token. */
-export async function login(db: Kysely<Database>, username: string, password: string, ttlHours: number, requestId: string) {
+export async function login(db: Kysely<Database>, username: string, password: string, ttlHours: number, requestId: string): Promise<{ user: User; token: string; expiresAt: Date }> {
   const row = await repository.findUserByUsername(db, username)
   dummyHash ??= hashPassword(randomBytes(16).toString('hex'))
   const valid = await verify(row?.password_hash ?? (await dummyHash), password).catch(() => false)
@@ -58,7 +57,7 @@ export async function login(db: Kysely<Database>, username: string, password: st
 }
 
 /** Revokes the session behind a cookie token. */
-export async function logout(db: Kysely<Database>, token: string, actor: Actor) {
+export async function logout(db: Kysely<Database>, token: string, actor: Actor): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await repository.revokeSession(trx, hashToken(token))
     await appendAudit(trx, actor, { action: 'logout', entityType: 'session', entityId: actor.user?.id ?? null })
@@ -92,12 +91,31 @@ export async function createUser(db: Kysely<Database>, input: CreateUser & { dem
   })
 }
 
+/** A demo desk's user, inside the demo loader's transaction, unless one of that name exists already; true when created. */
+export async function createDemoUser(
+  trx: Transaction<Database>,
+  spec: { username: string; department: Department; role: Role; countyCode?: string },
+  passwordHash: string,
+  actor: Actor,
+): Promise<boolean> {
+  if (await repository.usernameTaken(trx, spec.username)) return false
+  const id = await repository.insertUser(trx, { username: spec.username, passwordHash, department: spec.department, role: spec.role, countyCode: spec.countyCode ?? null, demo: true })
+  await appendAudit(trx, actor, { action: 'create', entityType: 'user', entityId: id, after: { ...spec, demo: true } })
+  return true
+}
+
 /** Every user, without password hashes. */
 export async function listUsers(db: Kysely<Database>): Promise<User[]> {
   return (await repository.listUsers(db)).map(toUser)
 }
 
 /** Drops expired sessions; run at start. */
-export async function pruneSessions(db: Kysely<Database>) {
-  await db.deleteFrom('sessions').where(sql<boolean>`expires_at < now() - interval '7 days'`).execute()
+export async function pruneSessions(db: Kysely<Database>): Promise<void> {
+  await repository.deleteExpiredSessions(db)
+}
+
+/** The user of that name (signed in or not), for the demo loader. */
+export async function findUser(db: Kysely<Database>, username: string): Promise<User | undefined> {
+  const row = await repository.findUserByUsername(db, username)
+  return row ? toUser(row) : undefined
 }

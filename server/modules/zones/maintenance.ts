@@ -1,14 +1,13 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
-import { drawnBuffer, fromLocalFrame, toLocalFrame } from '../../db/postgis.ts'
+import { drawnBuffer, expandByMetres, fromLocalFrame, toLocalFrame } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
-import { pairsSql, rulesInForce } from './pairs.ts'
+import { GATE_REACH_M, pairsSql, rulesInForce } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
-/** Gates lie within 300 m of their campus (validated), so a gate-measured zone reaches that much further. */
-const GATE_REACH_M = sql.lit(301)
 
-const idList = (ids: readonly number[]) => sql.join(ids.map((id) => sql.lit(Math.trunc(id))))
+/** The ids as one integer-array parameter, for `= any(…)`. */
+const idArray = (ids: readonly number[]) => sql`${ids.map((id) => Math.trunc(id))}::int[]`
 
 /**
  * Schools whose campus (or gates) may lie within the largest limit of any rule of the given premises. The
@@ -20,10 +19,7 @@ export function schoolsNearPremises(premisesFilter: RawBuilder<boolean>): RawBui
     select s2.id
     from premises p
     cross join (select max(limit_m) + ${GATE_REACH_M} as lmax from rules) l
-    join schools s2 on s2.geom && ST_Expand(
-      p.geom,
-      l.lmax / (6378137 * pi() / 180 * cos(radians(least(abs(ST_Y(p.geom)) + 0.05, 89)))) * 1.001,
-      l.lmax / (6335439 * pi() / 180) * 1.001)
+    join schools s2 on s2.geom && ${expandByMetres(sql`p.geom`, sql`l.lmax`, sql`ST_Y(p.geom)`)}
     where ${premisesFilter}
   )`
 }
@@ -34,12 +30,12 @@ async function insertPairs(db: Db, schoolFilter: RawBuilder<boolean>, premisesFi
 }
 
 /**
- * Redraws the stored zone bands (school_zones, read by the map tiles) of the schools matching the
- * filter (alias s): one set of bands per distinct rule shape in force for the school's type, buffered
- * with the 64 segments a quarter circle of GET /api/schools/{id}/zone, in a local ellipsoidal frame
- * centred on the school (postgis.ts toLocalFrame) rather than that route's azimuthal equidistant PROJ
- * pipeline, which PostGIS 3.3 rebuilds on every call (≈ 50 ms a school, minutes for an audit). The two
- * drawings agree within about 2 cm; verdicts never use either.
+ * Redraws the stored zone bands (school_zones, read by the map tiles and GET /api/schools/{id}/zone) of
+ * the schools matching the filter (alias s): one set of bands per distinct rule shape in force for the
+ * school's type, buffered with 64 segments a quarter circle in a local ellipsoidal frame centred on the
+ * school (postgis.ts toLocalFrame), within about 2 cm of the true distance. An azimuthal equidistant
+ * PROJ pipeline would be exact to 1e-8 but PostGIS 3.3 rebuilds it on every call (≈ 50 ms a school,
+ * minutes for an audit). Verdicts never use these shapes.
  */
 export async function redrawZones(db: Db, schoolFilter: RawBuilder<boolean>): Promise<void> {
   await sql`delete from school_zones z using schools s where z.school_id = s.id and ${schoolFilter}`.execute(db)
@@ -69,16 +65,16 @@ export async function redrawZones(db: Db, schoolFilter: RawBuilder<boolean>): Pr
 /** Recomputes the conflicts and redraws the zones of these schools (after they were created or changed), in the caller's transaction. */
 export async function refreshForSchools(db: Db, schoolIds: readonly number[]): Promise<void> {
   if (schoolIds.length === 0) return
-  await sql`delete from conflicts where school_id in (${idList(schoolIds)})`.execute(db)
-  await insertPairs(db, sql<boolean>`s.id in (${idList(schoolIds)})`, sql<boolean>`true`)
-  await redrawZones(db, sql<boolean>`s.id in (${idList(schoolIds)})`)
+  await sql`delete from conflicts where school_id = any(${idArray(schoolIds)})`.execute(db)
+  await insertPairs(db, sql<boolean>`s.id = any(${idArray(schoolIds)})`, sql<boolean>`true`)
+  await redrawZones(db, sql<boolean>`s.id = any(${idArray(schoolIds)})`)
 }
 
 /** Recomputes the conflicts of these premises (after they were created or moved), in the caller's transaction. */
 export async function refreshForPremises(db: Db, premisesIds: readonly number[]): Promise<void> {
   if (premisesIds.length === 0) return
-  const inBatch = sql<boolean>`p.id in (${idList(premisesIds)})`
-  await sql`delete from conflicts where premises_id in (${idList(premisesIds)})`.execute(db)
+  const inBatch = sql<boolean>`p.id = any(${idArray(premisesIds)})`
+  await sql`delete from conflicts where premises_id = any(${idArray(premisesIds)})`.execute(db)
   await insertPairs(db, schoolsNearPremises(inBatch), inBatch)
 }
 

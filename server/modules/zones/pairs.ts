@@ -1,17 +1,18 @@
 import { sql, type RawBuilder } from 'kysely'
-import { geodesicDistance, geodesicWithin } from './geodesic-sql.ts'
+import { frameKx, geodesicDistance, geodesicWithin, inFrame, latitudeDegreesOf, longitudeDegreesOf, meridianMetresPerDegree, WGS84_A_M, WGS84_RADIUS_MIN_M } from '../../db/postgis.ts'
 
 /**
  * Finding every (premises, school) pair within the rule's limit, fast and exactly.
  *
- * The exact test is geodesic: ST_DWithin on geography, part by part (geodesic-sql.ts: a whole geography
+ * The exact test is geodesic, part by part (postgis.ts geodesicDistance: a whole geography
  * can pick the wrong one of two nearly equidistant edges or gates). Running it for every candidate pair is what
  * makes the plain join slow, so each pair is first measured in a local planar frame of its school,
  * and the geography test runs only where that measurement cannot decide.
  *
  * The frame: for a school whose campus bounding box has centre latitude φ0,
  *   x = λ · N(φ0)·cos φ0,   y = φ · M(φ0)            (λ, φ in radians; M, N the WGS84 radii of curvature)
- * computed in SQL as ST_Scale(geom, kx, 1) with kx = N(φ0)·cos φ0 / M(φ0), distances then × M(φ0)·π/180.
+ * computed in SQL as ST_Scale(geom, kx, 1) with kx = N(φ0)·cos φ0 / M(φ0), distances then × M(φ0)·π/180
+ * (postgis.ts frameKx, meridianMetresPerDegree).
  *
  * Why it is good to a known bound: the ellipsoid's metric is ds² = M(φ)²dφ² + N(φ)²cos²φ dλ²; the frame
  * freezes both scales at φ0. Within a window |φ − φ0| ≤ Δ the two scales differ from the true ones by
@@ -33,10 +34,12 @@ import { geodesicDistance, geodesicWithin } from './geodesic-sql.ts'
  * degree of latitude), which can only over-cover.
  */
 
-const A = sql.lit(6378137)
-const E2 = sql.lit(0.00669437999014)
-const R_MIN = sql.lit(6335439)
+const A = sql.lit(WGS84_A_M)
+const R_MIN = sql.lit(WGS84_RADIUS_MIN_M)
 const SLACK_M = sql.lit(50)
+
+/** Gates lie within 300 m of their campus (validated), so a gate-measured zone reaches that much further than the campus's box. */
+export const GATE_REACH_M = sql.lit(301)
 
 export interface PairQuery {
   /** Restricts the schools examined (e.g. one school, one type, an id range, near a point). */
@@ -59,9 +62,9 @@ export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }:
     with rule_set as materialized (select * from ${rules} as r0),
     school_set as materialized (
       select s.id, s.school_type, s.geom, s.gates, w.*,
-        ST_Scale(s.geom, w.kx, 1) as scaled,
-        ST_Scale(s.gates, w.kx, 1) as gates_scaled,
-        ST_Expand(ST_MakeEnvelope(b.x0, b.y0, b.x1, b.y1, 4326), (w.lmax + w.eps) / (${A}::float8 * pi() / 180 * cos(w.phimax)) * 1.001, (w.lmax + w.eps) / (${R_MIN}::float8 * pi() / 180) * 1.001) as search_box
+        ${inFrame(sql`s.geom`, sql`w.kx`)} as scaled,
+        ${inFrame(sql`s.gates`, sql`w.kx`)} as gates_scaled,
+        ST_Expand(ST_MakeEnvelope(b.x0, b.y0, b.x1, b.y1, 4326), ${longitudeDegreesOf(sql`(w.lmax + w.eps)`, sql`w.phimax`)} * 1.001, ${latitudeDegreesOf(sql`(w.lmax + w.eps)`)} * 1.001) as search_box
       from schools s
       join lateral (select max(r.limit_m) as lmax from rule_set r where r.school_type = s.school_type) lm on lm.lmax is not null
       cross join lateral (select s.geom::box2d as campus_box, s.gates::box2d as gates_box) h
@@ -78,8 +81,8 @@ export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }:
       cross join lateral (
         select lm.lmax,
           g.phimax,
-          ${A}::float8 * (1 - ${E2}::float8) / power(1 - ${E2}::float8 * sin(g.phi0) ^ 2, 1.5) * pi() / 180 as m_per_deg,
-          cos(g.phi0) * (1 - ${E2}::float8 * sin(g.phi0) ^ 2) / (1 - ${E2}::float8) as kx,
+          ${meridianMetresPerDegree(sql`g.phi0`)} as m_per_deg,
+          ${frameKx(sql`g.phi0`)} as kx,
           2 * ((g.delta * (tan(g.phimax) + 0.0201) + g.delta ^ 2) * (lm.lmax + ${SLACK_M}) + g.diag ^ 2 * (tan(g.phimax) + 1) / (4 * ${R_MIN}::float8)) + 0.005 as eps
       ) w
       where ${schoolFilter}
@@ -104,7 +107,7 @@ export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }:
     cross join lateral (
       select ST_Distance(
         case when r.origin = 'gates' and c.gates is not null then c.gates_scaled else c.scaled end,
-        ST_SetSRID(ST_MakePoint(ST_X(c.premises_geom) * c.kx, ST_Y(c.premises_geom)), 4326)) * c.m_per_deg as planar
+        ${inFrame(sql`c.premises_geom`, sql`c.kx`)}) * c.m_per_deg as planar
     ) a
     where a.planar <= r.limit_m + c.eps
       and case

@@ -1,38 +1,21 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
-import { aeqdProjection, drawnBuffer } from '../../db/postgis.ts'
-import type { Database } from '../../db/types.ts'
-import { geodesicDistance, geodesicWithin } from './geodesic-sql.ts'
-import { rulesInForce } from './pairs.ts'
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
+import { asGeoJson, closestPoint, expandByMetres, geodesicDistance, geodesicWithin, pointFromLonLat } from '../../db/postgis.ts'
+import type { ConflictsTable, Database, PremisesTable, RulesTable, SchoolsTable, SchoolZonesTable } from '../../db/types.ts'
+import { GATE_REACH_M, pairsSql, rulesInForce } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
-export interface RuleRow {
-  id: number
-  category: string
-  school_type: string
-  limit_m: number
-  origin: string
-  path: string
-  band_names: string[]
-  band_edges: number[]
-  legal_basis: string
-  effective_from: string
-  effective_to: string | null
-  in_force: boolean
-  version: number
-  updated_at: Date
-}
-
-const E2 = sql.lit(0.00669437999014)
-/** kx of the local frame at a latitude (see pairs.ts): x-scale relative to y, so planar closest points are right to millimetres. */
-const frameKx = (lat: RawBuilder<unknown>) => sql`(cos(radians(${lat})) * (1 - ${E2} * sin(radians(${lat})) ^ 2) / (1 - ${E2}))`
+/** A rule as read: its columns (but who last changed it) and whether it is in force today. */
+export type RuleRow = Omit<Selectable<RulesTable>, 'updated_by'> & { in_force: boolean }
+type SchoolRow = Selectable<SchoolsTable>
+type PremisesRow = Selectable<PremisesTable>
 
 const ruleColumns = sql`id, category, school_type, limit_m, origin, path, band_names, band_edges, legal_basis,
   effective_from, effective_to, (effective_from <= current_date and (effective_to is null or effective_to > current_date)) as in_force,
   version, updated_at`
 
 /** Rules, optionally filtered, ordered by category then school type. */
-export async function listRules(db: Db, filter: { category?: string | undefined; schoolType?: string | undefined }) {
+export async function listRules(db: Db, filter: { category?: string | undefined; schoolType?: string | undefined }): Promise<RuleRow[]> {
   const { rows } = await sql<RuleRow>`select ${ruleColumns} from rules
     where (${filter.category ?? null}::text is null or category = ${filter.category ?? null})
       and (${filter.schoolType ?? null}::text is null or school_type = ${filter.schoolType ?? null})
@@ -41,7 +24,7 @@ export async function listRules(db: Db, filter: { category?: string | undefined;
 }
 
 /** One rule, optionally locked for update. */
-export async function findRule(db: Db, id: number, lock = false) {
+export async function findRule(db: Db, id: number, lock = false): Promise<RuleRow | undefined> {
   const { rows } = await sql<RuleRow>`select ${ruleColumns} from rules where id = ${id} ${lock ? sql`for update` : sql``}`.execute(db)
   return rows[0] && normaliseArrays(rows[0])
 }
@@ -52,11 +35,11 @@ function normaliseArrays<R extends { band_names: string[]; band_edges: number[];
   return { ...row, band_names: parseArray(row.band_names).map(String), band_edges: parseArray(row.band_edges).map(Number), limit_m: Number(row.limit_m) }
 }
 
-export const textArray = (values: readonly string[]) => sql`${`{${values.join(',')}}`}::text[]`
-export const floatArray = (values: readonly number[]) => sql`${`{${values.join(',')}}`}::float8[]`
+const textArray = (values: readonly string[]) => sql`${`{${values.join(',')}}`}::text[]`
+const floatArray = (values: readonly number[]) => sql`${`{${values.join(',')}}`}::float8[]`
 
 /** Writes a new version of a rule. */
-export async function updateRule(db: Db, id: number, change: { limitM: number; origin: string; path: string; bandNames: string[]; bandEdges: number[]; legalBasis: string; effectiveFrom: string; effectiveTo: string | null }, userId: number | null) {
+export async function updateRule(db: Db, id: number, change: { limitM: number; origin: string; path: string; bandNames: string[]; bandEdges: number[]; legalBasis: string; effectiveFrom: string; effectiveTo: string | null }, userId: number | null): Promise<void> {
   await sql`update rules set limit_m = ${change.limitM}, origin = ${change.origin}, path = ${change.path},
       band_names = ${textArray(change.bandNames)}, band_edges = ${floatArray(change.bandEdges)}, legal_basis = ${change.legalBasis},
       effective_from = ${change.effectiveFrom}::date, effective_to = ${change.effectiveTo}::date,
@@ -65,87 +48,89 @@ export async function updateRule(db: Db, id: number, change: { limitM: number; o
 }
 
 /** Keeps a snapshot of a rule version with who changed it and why. */
-export async function insertRuleVersion(db: Db, ruleId: number, reason: string, user: { id: number; username: string } | null) {
+export async function insertRuleVersion(db: Db, ruleId: number, reason: string, user: { id: number; username: string } | null): Promise<void> {
   await sql`insert into rule_versions (rule_id, version, snapshot, reason, changed_by, changed_by_name)
     select id, version, to_jsonb(rules) - 'updated_at', ${reason}, ${user?.id ?? null}, ${user?.username ?? null} from rules where id = ${ruleId}`.execute(db)
 }
 
+/** A row of rule_versions (migrations/0002_zoning.ts), as listed. */
+export interface RuleVersionRow {
+  version: number
+  snapshot: unknown
+  reason: string
+  changed_by_name: string | null
+  changed_at: Date
+}
+
 /** A rule's versions, oldest first. */
-export async function listRuleVersions(db: Db, ruleId: number) {
-  const { rows } = await sql<{ version: number; snapshot: unknown; reason: string; changed_by_name: string | null; changed_at: Date }>`
+export async function listRuleVersions(db: Db, ruleId: number): Promise<RuleVersionRow[]> {
+  const { rows } = await sql<RuleVersionRow>`
     select version, snapshot, reason, changed_by_name, changed_at from rule_versions where rule_id = ${ruleId} order by version`.execute(db)
   return rows
 }
 
 /** A school measured against a point under the rule of one category. */
-interface SchoolMeasure {
-  school_id: number
-  school_name: string
-  school_type: string
-  county_code: string
-  rule_id: number
-  rule_version: number
-  limit_m: number
-  legal_basis: string
+interface SchoolMeasure extends Pick<SchoolRow, 'school_type' | 'county_code'>, Pick<RuleRow, 'limit_m' | 'legal_basis'> {
+  school_id: SchoolRow['id']
+  school_name: SchoolRow['name']
+  rule_id: RuleRow['id']
+  rule_version: RuleRow['version']
   origin: 'campus' | 'gates'
   gates_missing: boolean
   distance_m: number
   nearest: { coordinates: [number, number] }
 }
 
-export interface MeasuredRow extends SchoolMeasure {
-  band_names: string[]
-  band_edges: number[]
+export interface MeasuredRow extends SchoolMeasure, Pick<RuleRow, 'band_names' | 'band_edges'> {
   inside: boolean
 }
 
 /**
  * Exact measurement of a point against every school whose rule for the category could reach it:
- * geodesic distance and the within-limit test (ST_Distance / ST_DWithin on geography, part by part:
- * geodesic-sql.ts) and the boundary point or gate measured to.
+ * geodesic distance and the within-limit test (part by part: postgis.ts geodesicDistance) and the
+ * boundary point or gate measured to.
  */
 export async function measurePoint(db: Db, lon: number, lat: number, category: string): Promise<MeasuredRow[]> {
   const { rows } = await sql<MeasuredRow>`
-    with pt as (select ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) as g),
+    with pt as (select ${pointFromLonLat(lon, lat)} as g),
     r as materialized (select * from ${rulesInForce} as r0 where category = ${category}),
-    k as (select ${frameKx(sql`${lat}::float8`)} as kx, (select max(limit_m) + 301 from r) as reach)
+    k as (select (select max(limit_m) + ${GATE_REACH_M} from r) as reach)
     select s.id as school_id, s.name as school_name, s.school_type, s.county_code, r.id as rule_id, r.version as rule_version,
       r.limit_m, r.band_names, r.band_edges, r.legal_basis,
       case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
       (r.origin = 'gates' and s.gates is null) as gates_missing,
       ${geodesicDistance(sql`o.origin`, sql`pt.g`)} as distance_m,
       ${geodesicWithin(sql`o.origin`, sql`pt.g`, sql`r.limit_m`)} as inside,
-      ST_AsGeoJSON(n.nearest, 9)::json as nearest
+      ${asGeoJson(closestPoint(sql`o.origin`, sql`pt.g`))} as nearest
     from schools s
     join r on r.school_type = s.school_type
     cross join pt
     cross join k
     cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
-    cross join lateral (
-      select case
-        when r.origin = 'gates' and s.gates is not null
-          then (select d.geom from ST_Dump(s.gates) d order by ST_Distance(d.geom::geography, pt.g::geography) limit 1)
-        else ST_Scale(ST_ClosestPoint(ST_Scale(s.geom, k.kx, 1), ST_Scale(pt.g, k.kx, 1)), 1 / k.kx, 1)
-      end as nearest
-    ) n
-    where s.geom && ST_Expand(pt.g,
-      k.reach / (6378137 * pi() / 180 * cos(radians(least(abs(${lat}::float8) + 0.05, 89)))) * 1.001,
-      k.reach / (6335439 * pi() / 180) * 1.001)
+    where s.geom && ${expandByMetres(sql`pt.g`, sql`k.reach`, sql`${lat}::float8`)}
     order by distance_m, s.id`.execute(db)
   return rows.map((r) => ({ ...normaliseArrays(r), distance_m: Number(r.distance_m) }))
+}
+
+/** A school near a point, with the limit its rule for the category sets (null without such a rule). */
+export interface NearSchoolRow extends Pick<SchoolRow, 'school_type'> {
+  school_id: SchoolRow['id']
+  school_name: SchoolRow['name']
+  distance_m: number
+  limit_m: RuleRow['limit_m'] | null
 }
 
 /**
  * The schools nearest to a point (geodesic, measured as their rule for the category measures: from the
  * gates when it says so and the school has some, else from the campus), with the limit that rule sets.
  */
-export async function nearestSchools(db: Db, lon: number, lat: number, category: string, take: number, exclude: readonly number[]) {
-  const { rows } = await sql<{ school_id: number; school_name: string; school_type: string; distance_m: number; limit_m: number | null }>`
-    with pt as (select ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) as g)
+export async function nearestSchools(db: Db, lon: number, lat: number, category: string, take: number, exclude: readonly number[]): Promise<NearSchoolRow[]> {
+  const { rows } = await sql<NearSchoolRow>`
+    with pt as (select ${pointFromLonLat(lon, lat)} as g)
     select s.id as school_id, s.name as school_name, s.school_type,
       ${geodesicDistance(sql`(case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end)`, sql`pt.g`)} as distance_m, r.limit_m
     -- The point is written out (not taken from pt) so the KNN operator can walk the GiST index.
-    from (select schools.* from schools order by schools.geom <-> ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326) limit ${take + exclude.length + 20}) s
+    from (select schools.* from schools order by schools.geom <-> ${pointFromLonLat(lon, lat)} limit ${take + exclude.length + 20}) s
     cross join pt
     left join ${rulesInForce} r on r.category = ${category} and r.school_type = s.school_type
     ${exclude.length > 0 ? sql`where s.id not in (${sql.join(exclude)})` : sql``}
@@ -176,38 +161,29 @@ function conflictWhere(filter: ConflictFilter) {
   return sql.join(parts, sql` and `)
 }
 
-export interface ConflictRow extends SchoolMeasure {
-  premises_id: number
-  premises_name: string
-  category: string
-  licence_no: string | null
-  licence_status: string
-  licensed_on: string | null
-  expires_on: string | null
-  premises_county_code: string
+export interface ConflictRow
+  extends SchoolMeasure,
+    Pick<Selectable<ConflictsTable>, 'premises_id' | 'band' | 'detected_at'>,
+    Pick<PremisesRow, 'category' | 'licence_no' | 'licence_status' | 'licensed_on' | 'expires_on'> {
+  premises_name: PremisesRow['name']
+  premises_county_code: PremisesRow['county_code']
   location: { coordinates: [number, number] }
-  band: string
   preexisting: boolean
-  detected_at: Date
 }
 
 /** A page of stored conflicts, each measured exactly now (distance and the point measured to). */
-export async function listConflicts(db: Db, filter: ConflictFilter) {
+export async function listConflicts(db: Db, filter: ConflictFilter): Promise<{ rows: ConflictRow[]; numberMatched: number }> {
   const where = conflictWhere(filter)
   const [page, count] = await Promise.all([
     sql<ConflictRow>`
       select c.premises_id, p.name as premises_name, p.category, p.licence_no, p.licence_status, p.licensed_on, p.expires_on,
-        p.county_code as premises_county_code, ST_AsGeoJSON(p.geom, 9)::json as location,
+        p.county_code as premises_county_code, ${asGeoJson(sql`p.geom`)} as location,
         c.school_id, s.name as school_name, s.school_type, s.county_code,
         c.rule_id, c.rule_version, r.limit_m, r.legal_basis, c.band,
         case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
         (r.origin = 'gates' and s.gates is null) as gates_missing,
         ${geodesicDistance(sql`o.origin`, sql`p.geom`)} as distance_m,
-        ST_AsGeoJSON(case
-          when r.origin = 'gates' and s.gates is not null
-            then (select d.geom from ST_Dump(s.gates) d order by ST_Distance(d.geom::geography, p.geom::geography) limit 1)
-          else ST_Scale(ST_ClosestPoint(ST_Scale(s.geom, ${frameKx(sql`ST_Y(p.geom)`)}, 1), ST_Scale(p.geom, ${frameKx(sql`ST_Y(p.geom)`)}, 1)), 1 / ${frameKx(sql`ST_Y(p.geom)`)}, 1)
-        end, 9)::json as nearest,
+        ${asGeoJson(closestPoint(sql`o.origin`, sql`p.geom`))} as nearest,
         coalesce(p.licensed_on < s.opened_on, false) as preexisting,
         c.detected_at
       from (
@@ -224,29 +200,112 @@ export async function listConflicts(db: Db, filter: ConflictFilter) {
   return { rows: page.rows.map((r) => ({ ...r, distance_m: Number(r.distance_m), limit_m: Number(r.limit_m) })), numberMatched: Number(count.rows[0]?.n ?? 0) }
 }
 
-/**
- * The drawn zone of one school for one distinct rule shape: outline at the limit and each band as a ring.
- * Buffered in an azimuthal equidistant projection centred on the school: distances from its centre are
- * geodesic and the scale error a few kilometres out is below 1e-8, so the outline lies at the limit up to
- * the chord cut-in of 64 segments a quarter circle (1.5 cm at 200 m). ST_Buffer on geography buffers in a
- * UTM zone instead, whose scale of 0.9996–1.0010 draws 200 m as 199.8–200.08 m.
- */
-export async function zoneGeometries(db: Db, schoolId: number, origin: 'campus' | 'gates', limitM: number, edges: readonly number[]) {
-  const radii = [...edges, limitM]
-  const { rows } = await sql<{ radius: number; geometry: { type: string; coordinates: unknown[] } }>`
-    select x.radius, ST_AsGeoJSON(ST_Transform(${drawnBuffer(sql`ST_Transform(o.origin, f.proj)`, sql`x.radius`)}, f.proj, 4326), 9)::json as geometry
-    from schools s
-    cross join lateral (select case when ${origin} = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
-    cross join lateral (select ${aeqdProjection(sql`o.origin`)} as proj) f
-    cross join unnest(${floatArray(radii)}) as x(radius)
-    where s.id = ${schoolId}
-    order by x.radius`.execute(db)
-  return rows.map((r) => ({ radius: Number(r.radius), geometry: r.geometry }))
+/** The school a zone is asked for: its type and whether it has gates, or undefined. */
+export async function findSchoolForZone(db: Db, schoolId: number): Promise<{ id: number; school_type: string; has_gates: boolean } | undefined> {
+  const row = await db
+    .selectFrom('schools')
+    .select((eb) => ['id', 'school_type', eb('gates', 'is not', null).as('has_gates')])
+    .where('id', '=', schoolId)
+    .executeTakeFirst()
+  return row && { ...row, has_gates: Boolean(row.has_gates) }
 }
 
-/** Ring between two drawn radii (outer minus inner), as GeoJSON. */
-export async function ringGeometry(db: Db, outer: unknown, inner: unknown) {
-  const { rows } = await sql<{ geometry: { type: string; coordinates: unknown[] } }>`
-    select ST_AsGeoJSON(ST_Difference(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(outer)}), 4326), ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(inner)}), 4326)), 9)::json as geometry`.execute(db)
-  return rows[0]!.geometry
+/** One stored band as redrawZones wrote it (school_zones). */
+export type StoredBand = Pick<Selectable<SchoolZonesTable>, 'band_index' | 'band' | 'inner_m' | 'outer_m'>
+
+export interface GeoJsonGeometry {
+  type: string
+  coordinates: unknown[]
+}
+
+/**
+ * The stored drawing (school_zones, kept in step by redrawZones) of one rule shape of a school: each band
+ * as drawn and the outline at the limit, their union; undefined when some band is not stored.
+ * Single-part geometries come back as Polygons, as ST_Buffer and ST_Difference drew them.
+ */
+export async function storedZone(db: Db, schoolId: number, shape: { limitM: number; origin: 'campus' | 'gates'; bands: readonly StoredBand[] }): Promise<{ outline: GeoJsonGeometry; bands: GeoJsonGeometry[] } | undefined> {
+  const wanted = sql.join(shape.bands.map((b) => sql`(${b.band_index}::int, ${b.band}::text, ${b.inner_m}::float8, ${b.outer_m}::float8)`))
+  const { rows } = await sql<{ outline: GeoJsonGeometry | null; bands: GeoJsonGeometry[] | null; n: number }>`
+    with b as (
+      select distinct on (z.band_index) z.band_index, z.geom
+      from school_zones z
+      join (values ${wanted}) as w(band_index, band, inner_m, outer_m)
+        on z.band_index = w.band_index and z.band = w.band and z.inner_m = w.inner_m and z.outer_m = w.outer_m
+      where z.school_id = ${schoolId} and z.limit_m = ${shape.limitM}::float8 and z.origin = ${shape.origin}
+      order by z.band_index
+    )
+    select count(*)::int as n,
+      ${asGeoJson(sql`ST_CollectionHomogenize(ST_Union(b.geom))`)} as outline,
+      json_agg(${asGeoJson(sql`ST_CollectionHomogenize(b.geom)`)} order by b.band_index) as bands
+    from b`.execute(db)
+  const row = rows[0]
+  if (!row || Number(row.n) !== shape.bands.length || !row.outline || !row.bands) return undefined
+  return { outline: row.outline, bands: row.bands }
+}
+
+/** A proposed rule for one category × school type: what GET /api/rules/preview would put in force. */
+export interface ProposedRule {
+  category: string
+  schoolType: string
+  limitM: number
+  origin: string
+  names: string[]
+  edges: number[]
+}
+
+/** A (premises, school) pair and its band. */
+export interface BandedPair {
+  premises_id: number
+  school_id: number
+  band: string
+}
+
+/** Every pair within its limit if the proposed rules replaced the ones in force for their category × school type. */
+export async function proposedPairs(db: Db, proposals: readonly ProposedRule[]): Promise<BandedPair[]> {
+  const values = sql.join(
+    proposals.map((o) => sql`(${o.category}::text, ${o.schoolType}::text, ${o.limitM}::float8, ${o.origin}::text, ${textArray(o.names)}, ${floatArray(o.edges)})`),
+  )
+  const rules: RawBuilder<unknown> = sql`(
+    select r.id, r.category, r.school_type, coalesce(o.limit_m, r.limit_m) as limit_m, coalesce(o.origin, r.origin) as origin, r.path,
+      coalesce(o.band_names, r.band_names) as band_names, coalesce(o.band_edges, r.band_edges) as band_edges, r.version
+    from ${rulesInForce} r
+    join (values ${values}) as o(category, school_type, limit_m, origin, band_names, band_edges)
+      on o.category = r.category and o.school_type = r.school_type
+  )`
+  const categories = [...new Set(proposals.map((o) => o.category))]
+  const types = [...new Set(proposals.map((o) => o.schoolType))]
+  const { rows } = await sql<BandedPair>`
+    select premises_id, school_id, band from (${pairsSql({
+      schoolFilter: sql<boolean>`s.school_type in (${sql.join(types)})`,
+      premisesFilter: sql<boolean>`p.category in (${sql.join(categories)})`,
+      rules,
+    })}) found`.execute(db)
+  return rows
+}
+
+/** The stored conflicts of the given category × school type combinations. */
+export async function conflictsUnder(db: Db, scopes: readonly { category: string; schoolType: string }[]): Promise<BandedPair[]> {
+  const affected = sql.join(scopes.map((o) => sql`(p.category = ${o.category} and s.school_type = ${o.schoolType})`), sql` or `)
+  const { rows } = await sql<BandedPair>`
+    select c.premises_id, c.school_id, c.band from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id
+    where ${affected}`.execute(db)
+  return rows
+}
+
+/** Category and county of these premises (ids at most a few thousand). */
+export async function premisesPlaces(db: Db, ids: readonly number[]): Promise<Pick<Selectable<Database['premises']>, 'id' | 'category' | 'county_code'>[]> {
+  if (ids.length === 0) return []
+  return db.selectFrom('premises').select(['id', 'category', 'county_code']).where('id', 'in', ids).execute()
+}
+
+/** The premises side of each stored conflict of these premises, one row per conflict. */
+export async function conflictPremises(db: Db, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return []
+  return (await db.selectFrom('conflicts').select(['premises_id']).where('premises_id', 'in', ids).execute()).map((c) => c.premises_id)
+}
+
+/** Names of these schools. */
+export async function schoolNames(db: Db, ids: readonly number[]): Promise<Pick<Selectable<Database['schools']>, 'id' | 'name'>[]> {
+  if (ids.length === 0) return []
+  return db.selectFrom('schools').select(['id', 'name']).where('id', 'in', ids).execute()
 }

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { actorOf, requireUser } from '../../plugins/auth.ts'
-import { errorResponses, IdParamsSchema, NoBodySchema } from '../../schemas/common.ts'
+import { errorResponses, IdParamsSchema } from '../../schemas/common.ts'
 import {
-  AuditSchema,
   CheckResultSchema,
   CheckSchema,
   ConflictPageSchema,
@@ -16,14 +15,11 @@ import {
   UpdateRuleSchema,
   ZoneQuerySchema,
 } from '../../schemas/zones.ts'
-import { getAudit, listAudits, runAudit, startAudit } from './audit-job.ts'
-import { previewRules } from './preview.ts'
 import * as service from './service.ts'
 
 const ruleEditors = { access: { departments: ['governance'] as const, roles: ['supervisor'] as const } }
-const auditors = { access: { departments: ['governance'] as const, roles: ['clerk', 'supervisor'] as const } }
 
-/** Rules, verdicts, conflicts, zones, full audits and the what-if preview. */
+/** Rules, verdicts, conflicts, zones and the what-if preview (full audits: modules/audits). */
 const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
 
@@ -47,7 +43,7 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/rules/preview',
     { config: { access: 'user' }, schema: { tags: ['rules'], summary: 'What proposed rules would change, without saving', body: PreviewSchema, response: { 200: PreviewResultSchema, ...errorResponses } } },
-    async (request) => previewRules(db, request.body),
+    async (request) => service.previewRules(db, request.body),
   )
 
   app.post('/api/check', { config: { access: 'user' }, schema: { tags: ['check'], summary: 'Verdict for a point and a premises category', body: CheckSchema, response: { 200: CheckResultSchema, ...errorResponses } } }, async (request) =>
@@ -69,20 +65,7 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => service.zone(db, request.params.id, request.query.category),
   )
 
-  app.post('/api/audits', { config: auditors, schema: { tags: ['audits'], summary: 'Start a full recomputation of every conflict', body: NoBodySchema, response: { 202: AuditSchema, ...errorResponses } } }, async (request, reply) => {
-    const audit = await startAudit(db, actorOf(request))
-    runAudit(db, audit.id).then(
-      (done) => request.log.info({ auditId: done.id, summary: done.summary }, 'audit finished'),
-      (error: unknown) => request.log.error({ err: error, auditId: audit.id }, 'audit failed'),
-    )
-    return reply.status(202).header('location', `/api/audits/${audit.id}`).send(audit)
-  })
-  app.get('/api/audits', { config: { access: 'user' }, schema: { tags: ['audits'], summary: 'Recent audits', response: { 200: Type.Object({ audits: Type.Array(AuditSchema) }), ...errorResponses } } }, async () => ({
-    audits: await listAudits(db),
-  }))
-  app.get('/api/audits/:id', { config: { access: 'user' }, schema: { tags: ['audits'], summary: 'An audit’s progress and result', params: IdParamsSchema, response: { 200: AuditSchema, ...errorResponses } } }, async (request) =>
-    getAudit(db, request.params.id),
-  )
+  // The recomputation jobs keep their place in the route order, in their own module.
 }
 
 export default zonesRoutes

@@ -1,14 +1,30 @@
 import type { Kysely } from 'kysely'
+import type { Static } from 'typebox'
 import type { Database } from '../../db/types.ts'
 import { AppError, notFound, type FieldProblem } from '../../errors.ts'
 import { toWgs84 } from '../../geo/crs.ts'
 import type { User } from '../../schemas/auth.ts'
 import type { CrsName, PremisesCategory, SchoolType } from '../../schemas/common.ts'
-import type { Band, Check, CheckResult, Conflict, ConflictDetail, ConflictQuery, Rule, RuleQuery, UpdateRule } from '../../schemas/zones.ts'
-import { appendAudit, type Actor } from '../audit/repository.ts'
+import type { Band, Check, CheckResult, Conflict, ConflictDetail, ConflictPageSchema, ConflictQuery, Preview, PreviewResult, Rule, RuleQuery, RuleVersionSchema, UpdateRule } from '../../schemas/zones.ts'
+import { appendAudit } from '../audit-log/repository.ts'
+import type { Actor } from '../../schemas/auth.ts'
 import { refreshForRule } from './maintenance.ts'
 import * as repository from './repository.ts'
-import type { RuleRow } from './repository.ts'
+import type { GeoJsonGeometry, RuleRow } from './repository.ts'
+
+type ConflictPage = Static<typeof ConflictPageSchema>
+type RuleVersion = Static<typeof RuleVersionSchema>
+
+/** One feature of GET /api/schools/{id}/zone: a shape's outline at the limit, or one of its bands. */
+export interface ZoneFeature {
+  type: 'Feature'
+  properties: { kind: 'zone' | 'band'; band?: string; fromM?: number; toM?: number; schoolId: number; limitM: number; origin: 'campus' | 'gates'; categories: string[]; ruleIds: number[] }
+  geometry: GeoJsonGeometry
+}
+export interface ZoneCollection {
+  type: 'FeatureCollection'
+  features: ZoneFeature[]
+}
 
 /** Distances are reported to 0.1 m (domain.md). */
 export const round1 = (metres: number) => Math.round(metres * 10) / 10
@@ -75,7 +91,7 @@ export async function listRules(db: Kysely<Database>, query: RuleQuery): Promise
 }
 
 /** One rule with its version history. */
-export async function getRule(db: Kysely<Database>, id: number) {
+export async function getRule(db: Kysely<Database>, id: number): Promise<{ rule: Rule; versions: RuleVersion[] }> {
   const row = await repository.findRule(db, id)
   if (!row) throw notFound('rule', id)
   const versions = await repository.listRuleVersions(db, id)
@@ -159,7 +175,7 @@ function detailOf(m: repository.MeasuredRow, distanceM: number, band?: string): 
 }
 
 /** A page of conflicts with premises, licence, school and the exact measurement. */
-export async function listConflicts(db: Kysely<Database>, query: ConflictQuery) {
+export async function listConflicts(db: Kysely<Database>, query: ConflictQuery): Promise<ConflictPage> {
   const { rows, numberMatched } = await repository.listConflicts(db, { ...query, limit: query.limit ?? 100, offset: query.offset ?? 0 })
   const conflicts: Conflict[] = rows.map((r) => ({
     ...detailOf({ ...r, band_names: [], band_edges: [], inside: true }, r.distance_m, r.band),
@@ -180,17 +196,13 @@ export async function listConflicts(db: Kysely<Database>, query: ConflictQuery) 
 
 /**
  * The school's zone for drawing: for each distinct rule shape (limit, origin, bands) in force for its
- * type — or the one rule of `category` — the outline at the limit and each band as a ring.
- * Drawn with 64 segments a quarter circle in a projection centred on the school (repository.zoneGeometries),
- * so edges lie within about 2 cm of the true limit;
- * verdicts never use these shapes.
+ * type — or the one rule of `category` — the outline at the limit and each band as a ring, as stored by
+ * the zone maintenance (maintenance.ts redrawZones: 64 segments a quarter circle in a local ellipsoidal
+ * frame, edges within about 2 cm of the true limit), the same shapes the map tiles draw.
+ * Verdicts never use these shapes.
  */
-export async function zone(db: Kysely<Database>, schoolId: number, category?: PremisesCategory) {
-  const school = await db
-    .selectFrom('schools')
-    .select((eb) => ['id', 'school_type', 'name', eb('gates', 'is not', null).as('has_gates')])
-    .where('id', '=', schoolId)
-    .executeTakeFirst()
+export async function zone(db: Kysely<Database>, schoolId: number, category?: PremisesCategory): Promise<ZoneCollection> {
+  const school = await repository.findSchoolForZone(db, schoolId)
   if (!school) throw notFound('school', schoolId)
   const rules = (await repository.listRules(db, { schoolType: school.school_type, category })).filter((r) => r.in_force)
   const shapes = new Map<string, { rule: RuleRow; categories: string[]; ruleIds: number[] }>()
@@ -201,17 +213,112 @@ export async function zone(db: Kysely<Database>, schoolId: number, category?: Pr
     shape.ruleIds.push(rule.id)
     shapes.set(key, shape)
   }
-  const features = []
+  const features: ZoneFeature[] = []
   for (const { rule, categories, ruleIds } of shapes.values()) {
     const origin = rule.origin === 'gates' && school.has_gates ? ('gates' as const) : ('campus' as const)
-    const drawn = await repository.zoneGeometries(db, schoolId, origin, rule.limit_m, rule.band_edges)
+    const radii = [...rule.band_edges, rule.limit_m]
+    const bands = radii.map((outer, i) => ({ band_index: i + 1, band: rule.band_names[i]!, inner_m: i === 0 ? 0 : radii[i - 1]!, outer_m: outer }))
+    const stored = await repository.storedZone(db, schoolId, { limitM: rule.limit_m, origin, bands })
+    // Drawn with the school and with every rule change; a rule whose dates have just brought it into force waits for the next audit.
+    if (!stored) continue
     const common = { schoolId, limitM: rule.limit_m, origin, categories, ruleIds }
-    features.push({ type: 'Feature' as const, properties: { kind: 'zone', ...common }, geometry: drawn[drawn.length - 1]!.geometry })
-    for (let i = 0; i < drawn.length; i += 1) {
-      const fromM = i === 0 ? 0 : drawn[i - 1]!.radius
-      const geometry = i === 0 ? drawn[0]!.geometry : await repository.ringGeometry(db, drawn[i]!.geometry, drawn[i - 1]!.geometry)
-      features.push({ type: 'Feature' as const, properties: { kind: 'band', band: rule.band_names[i]!, fromM, toM: drawn[i]!.radius, ...common }, geometry })
-    }
+    features.push({ type: 'Feature', properties: { kind: 'zone', ...common }, geometry: stored.outline })
+    bands.forEach((band, i) => {
+      features.push({ type: 'Feature', properties: { kind: 'band', band: band.band, fromM: band.inner_m, toM: band.outer_m, ...common }, geometry: stored.bands[i]! })
+    })
   }
-  return { type: 'FeatureCollection' as const, features }
+  return { type: 'FeatureCollection', features }
+}
+
+/**
+ * What a set of proposed rules would do, without saving anything: premises that would newly conflict
+ * (with no school today) or be cleared (of every school), by category, county and the bands of their
+ * pairs; band changes; and per school, the pairs that would appear or go. Each proposal
+ * names a category and optionally a school type (all types when absent); unspecified fields keep the
+ * current rule's values.
+ */
+export async function previewRules(db: Kysely<Database>, preview: Preview): Promise<PreviewResult> {
+  const current = (await repository.listRules(db, {})).filter((r) => r.in_force).map(ruleOf)
+  const overrides = new Map<string, repository.ProposedRule>()
+  const problems: FieldProblem[] = []
+  preview.rules.forEach((proposal, i) => {
+    if (proposal.path === 'walking') {
+      throw new AppError('UNPROCESSABLE', `body/rules/${i}/path: walking distance needs the road network, which this service does not have yet`, { problems: [{ field: `body/rules/${i}/path`, message: 'walking is not available yet' }] })
+    }
+    const targets = current.filter((r) => r.category === proposal.category && (!proposal.schoolType || r.schoolType === proposal.schoolType))
+    if (targets.length === 0) problems.push({ field: `body/rules/${i}`, message: `no rule in force for ${proposal.category}${proposal.schoolType ? ` × ${proposal.schoolType}` : ''}` })
+    for (const rule of targets) {
+      const limitM = proposal.limitM ?? rule.limitM
+      const bands = proposal.bands ?? bandsForLimit(rule.bands, limitM)
+      const checked = checkBands(bands, limitM, `body/rules/${i}/bands`)
+      problems.push(...checked.problems)
+      overrides.set(`${rule.category}|${rule.schoolType}`, { category: rule.category, schoolType: rule.schoolType, limitM, origin: proposal.origin ?? rule.origin, names: checked.names, edges: checked.edges })
+    }
+  })
+  const unique = problems.filter((p, i) => problems.findIndex((q) => q.field === p.field && q.message === p.message) === i)
+  if (unique.length > 0) throw new AppError('VALIDATION_FAILED', unique.map((p) => `${p.field}: ${p.message}`).join('; '), { problems: unique })
+
+  const list = [...overrides.values()]
+  const proposed = await repository.proposedPairs(db, list)
+  const existing = await repository.conflictsUnder(db, list)
+
+  const key = (r: { premises_id: number; school_id: number }) => `${r.premises_id}|${r.school_id}`
+  const now = new Map(existing.map((r) => [key(r), r]))
+  const next = new Map(proposed.map((r) => [key(r), r]))
+  const added = proposed.filter((r) => !now.has(key(r)))
+  const cleared = existing.filter((r) => !next.has(key(r)))
+  const bandChanged = proposed.filter((r) => now.has(key(r)) && now.get(key(r))!.band !== r.band).length
+
+  const premisesIds = [...new Set([...added, ...cleared].map((r) => r.premises_id))]
+  const schoolIds = [...new Set([...added, ...cleared].map((r) => r.school_id))]
+  const premises = new Map<number, { category: string; county_code: string }>()
+  // A premises is newly conflicting only if it conflicts with no school today, and cleared only if it
+  // will conflict with none: its pairs under rules the proposal leaves alone count too.
+  const conflictsToday = new Map<number, number>()
+  for (let i = 0; i < premisesIds.length; i += 5000) {
+    const chunk = premisesIds.slice(i, i + 5000)
+    for (const p of await repository.premisesPlaces(db, chunk)) premises.set(p.id, p)
+    for (const id of await repository.conflictPremises(db, chunk)) conflictsToday.set(id, (conflictsToday.get(id) ?? 0) + 1)
+  }
+  const schools = new Map<number, string>()
+  for (let i = 0; i < schoolIds.length; i += 5000) {
+    for (const s of await repository.schoolNames(db, schoolIds.slice(i, i + 5000))) schools.set(s.id, s.name)
+  }
+  const count = (pairs: { premises_id: number }[]) => {
+    const n = new Map<number, number>()
+    for (const pair of pairs) n.set(pair.premises_id, (n.get(pair.premises_id) ?? 0) + 1)
+    return n
+  }
+  const addedBy = count(added)
+  const clearedBy = count(cleared)
+  const today = (id: number) => conflictsToday.get(id) ?? 0
+  const tomorrow = (id: number) => today(id) - (clearedBy.get(id) ?? 0) + (addedBy.get(id) ?? 0)
+  const tally = (pairs: { premises_id: number; band: string }[], counts: (id: number) => boolean) => {
+    const byCategory: Record<string, number> = {}
+    const byCounty: Record<string, number> = {}
+    const byBand: Record<string, number> = {}
+    const seen = new Set<number>()
+    for (const pair of pairs) {
+      if (!counts(pair.premises_id)) continue
+      byBand[pair.band] = (byBand[pair.band] ?? 0) + 1
+      if (seen.has(pair.premises_id)) continue
+      seen.add(pair.premises_id)
+      const p = premises.get(pair.premises_id)!
+      byCategory[p.category] = (byCategory[p.category] ?? 0) + 1
+      byCounty[p.county_code.trim()] = (byCounty[p.county_code.trim()] ?? 0) + 1
+    }
+    return { total: seen.size, byCategory, byCounty, byBand }
+  }
+  const perSchool = new Map<number, { newlyConflicting: number; cleared: number }>()
+  for (const r of added) perSchool.set(r.school_id, { ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }), newlyConflicting: (perSchool.get(r.school_id)?.newlyConflicting ?? 0) + 1 })
+  for (const r of cleared) perSchool.set(r.school_id, { ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }), cleared: (perSchool.get(r.school_id)?.cleared ?? 0) + 1 })
+  return {
+    newlyConflicting: tally(added, (id) => today(id) === 0),
+    cleared: tally(cleared, (id) => tomorrow(id) === 0),
+    bandChanged,
+    unchanged: proposed.length - added.length - bandChanged,
+    schools: [...perSchool.entries()]
+      .map(([schoolId, counts]) => ({ schoolId, schoolName: schools.get(schoolId) ?? '', ...counts }))
+      .sort((a, b) => b.newlyConflicting + b.cleared - (a.newlyConflicting + a.cleared) || a.schoolId - b.schoolId),
+  }
 }

@@ -3,27 +3,24 @@
  * erased at build), so a change in the contract breaks the web build instead of the clerk's afternoon.
  */
 import type { User } from '../../../server/schemas/auth.ts'
-import type { CrsName, PremisesCategory } from '../../../server/schemas/common.ts'
+import type { CrsName, ErrorResponse, PremisesCategory } from '../../../server/schemas/common.ts'
+import type { ErrorCode, FieldProblem } from '../../../server/schemas/error-codes.ts'
 import type { MapConfig } from '../../../server/schemas/map.ts'
-import type { CreateDecision, CreatePermit, Permit, PermitDetail, PermitQuery } from '../../../server/schemas/permits.ts'
-import type { Premises, School } from '../../../server/schemas/registry.ts'
+import type { CreateDecision, CreatePermit, Permit, PermitDetail, PermitPage, PermitQuery } from '../../../server/schemas/permits.ts'
+import type { Premises, School, UpdateSchool } from '../../../server/schemas/registry.ts'
 import type { SearchItem, SearchResult } from '../../../server/schemas/search.ts'
-import type { CheckResult, Conflict } from '../../../server/schemas/zones.ts'
+import type { Check, CheckQuery, CheckResult, Conflict, ConflictPage, ConflictQuery } from '../../../server/schemas/zones.ts'
 
-export type { CheckResult, Conflict, CrsName, MapConfig, Permit, PermitDetail, PremisesCategory, Premises, School, SearchItem, User }
+export type { Check, CheckResult, Conflict, CrsName, FieldProblem, MapConfig, Permit, PermitDetail, PremisesCategory, Premises, School, SearchItem, User }
 
-/** One problem the server found with a field, as its error handler lists them. */
-export interface FieldProblem {
-  field?: string
-  path?: string
-  message: string
-}
+/** A code from the server's catalogue, or one the client gives a failure that never reached the error handler. */
+export type ClientErrorCode = ErrorCode | 'NETWORK' | `HTTP_${number}`
 
 /** An error answered by the server (or the network), in the one shape the error handler produces. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ClientErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
@@ -76,7 +73,7 @@ async function request<T>(method: string, path: string, options: { query?: Query
     payload = undefined
   }
   if (!response.ok) {
-    const error = (payload ?? {}) as { code?: string; message?: string; details?: unknown }
+    const error = (payload ?? {}) as Partial<ErrorResponse>
     if (response.status === 401 && path !== '/api/auth/login') for (const listener of unauthorisedListeners) listener()
     throw new ApiError(response.status, error.code ?? `HTTP_${response.status}`, error.message ?? response.statusText, error.details)
   }
@@ -88,12 +85,12 @@ export const api = {
   me: () => request<{ user: User }>('GET', '/api/auth/me').then((r) => r.user),
   login: (username: string, password: string) => request<{ user: User }>('POST', '/api/auth/login', { body: { username, password } }).then((r) => r.user),
   logout: () => request<void>('POST', '/api/auth/logout'),
-  check: (body: { lon: number; lat: number; crs: CrsName; category: PremisesCategory }, signal?: AbortSignal) =>
+  check: (body: Check, signal?: AbortSignal) =>
     request<CheckResult>('POST', '/api/check', { body, signal }),
   search: (q: string, near?: [number, number], signal?: AbortSignal) =>
     request<SearchResult>('GET', '/api/search', { query: { q, limit: 8, near: near ? near.map((n) => n.toFixed(5)).join(',') : undefined }, signal }).then((r) => r.items),
   permits: (query: PermitQuery, signal?: AbortSignal) =>
-    request<{ numberMatched: number; numberReturned: number; permits: Permit[] }>('GET', '/api/permits', { query: query as Query, signal }),
+    request<PermitPage>('GET', '/api/permits', { query: query as Query, signal }),
   permit: (id: number) => request<PermitDetail>('GET', `/api/permits/${id}`),
   createPermit: (body: CreatePermit) => request<Permit>('POST', '/api/permits', { body }),
   decide: (id: number, body: CreateDecision) => request<Permit>('POST', `/api/permits/${id}/decision`, { body }),
@@ -101,14 +98,13 @@ export const api = {
   premises: (id: number) => request<Premises>('GET', `/api/premises/${id}`),
   schoolZone: (id: number, category?: PremisesCategory) =>
     request<GeoJSON.FeatureCollection>('GET', `/api/schools/${id}/zone`, { query: { category } }),
-  conflicts: (query: { schoolId?: number; premisesId?: number; limit?: number }) =>
-    request<{ numberMatched: number; numberReturned: number; conflicts: Conflict[] }>('GET', '/api/conflicts', { query }),
+  conflicts: (query: ConflictQuery) => request<ConflictPage>('GET', '/api/conflicts', { query }),
   updateSchoolGeometry: (id: number, geometry: GeoJSON.Polygon | GeoJSON.MultiPolygon, version: number) =>
-    request<School>('PATCH', `/api/schools/${id}`, { body: { geometry, version } }),
+    request<School>('PATCH', `/api/schools/${id}`, { body: { geometry, version } satisfies UpdateSchool }),
 }
 
 /** URL of the one-page PDF certificate for a point (opened in a new tab, so it is a plain link). */
-export function checkCertificateUrl(input: { lon: number; lat: number; crs: CrsName; category: PremisesCategory }): string {
+export function checkCertificateUrl(input: CheckQuery): string {
   return withQuery('/api/check/certificate.pdf', input)
 }
 export function permitCertificateUrl(id: number): string {

@@ -1,32 +1,21 @@
-import { api, checkCertificateUrl, type CheckResult, type CrsName, type PremisesCategory, type User } from '../api/client.ts'
-import { CATEGORY_VALUES, categoryName, currentLanguage, t } from '../i18n.ts'
-import type { ScreenContext } from '../main.ts'
+import { api, checkCertificateUrl, type CheckResult, type CrsName, type PremisesCategory } from '../api/client.ts'
+import { CRS_NAMES } from '../../../server/schemas/vocabulary.ts'
+import { CATEGORY_VALUES, crsName, currentLanguage, t } from '../i18n.ts'
 import { readRoute, updateParams } from '../router.ts'
-import { LICENSING_DEPARTMENTS } from '../../../server/schemas/licensing.ts'
+import { categorySelect, defaultCategory } from './category-select.ts'
 import { parseCoordinates } from './coordinates.ts'
 import { fill, h } from './dom.ts'
 import { explain } from './errors.ts'
+import type { ScreenContext } from './screen.ts'
 import { searchBox } from './search-box.ts'
 import { drawResult, verdictCard } from './verdict.ts'
-
-const CRS_CHOICES: readonly CrsName[] = ['wgs84', 'cgcs2000', 'gcj02', 'bd09']
-const crsText = (crs: CrsName) => t(crs === 'wgs84' ? 'crsWgs84' : crs === 'cgcs2000' ? 'crsCgcs2000' : crs === 'gcj02' ? 'crsGcj02' : 'crsBd09')
-
-/** The category a user most likely checks: the one their department licenses. */
-export function defaultCategory(user: User): PremisesCategory {
-  return CATEGORY_VALUES.find((category) => LICENSING_DEPARTMENTS[category].includes(user.department)) ?? 'internet_cafe'
-}
-
-export function categorySelect(id: string, selected: PremisesCategory): HTMLSelectElement {
-  return h('select', { id, name: id }, CATEGORY_VALUES.map((category) => h('option', { value: category, selected: category === selected }, categoryName(category))))
-}
 
 /** The check screen: a place (search, pasted coordinates or a map click) and a category → the verdict. */
 export function mountCheck({ user, view, panel }: ScreenContext): () => void {
   const params = readRoute().params
-  const category = categorySelect('category', (CATEGORY_VALUES as string[]).includes(params.get('category') ?? '') ? (params.get('category') as PremisesCategory) : defaultCategory(user))
-  const initialCrs = (CRS_CHOICES as string[]).includes(params.get('crs') ?? '') ? (params.get('crs') as CrsName) : 'wgs84'
-  const crs = h('select', { id: 'crs', name: 'crs' }, CRS_CHOICES.map((value) => h('option', { value, selected: value === initialCrs }, crsText(value))))
+  const category = categorySelect('category', (CATEGORY_VALUES as readonly string[]).includes(params.get('category') ?? '') ? (params.get('category') as PremisesCategory) : defaultCategory(user))
+  const initialCrs = (CRS_NAMES as readonly string[]).includes(params.get('crs') ?? '') ? (params.get('crs') as CrsName) : 'wgs84'
+  const crs = h('select', { id: 'crs', name: 'crs' }, CRS_NAMES.map((value) => h('option', { value, selected: value === initialCrs }, crsName(value))))
   const coordinates = h('input', { id: 'coordinates', name: 'coordinates', inputmode: 'decimal', placeholder: t('coordinatesPlaceholder'), 'aria-describedby': 'coordinates-note' })
   const note = h('p', { id: 'coordinates-note', class: 'muted small' })
   const result = h('div', { id: 'result', 'aria-live': 'polite' })

@@ -8,6 +8,6 @@ export function explain(error: unknown): string {
   if (error.status === 401) return t('sessionExpired')
   if (error.status === 403) return `${t('forbidden')} (${error.message})`
   if (error.status === 404) return t('notFound')
-  const problems = error.problems.map((p) => `${p.field ?? p.path ?? ''}: ${p.message}`).filter(Boolean)
+  const problems = error.problems.map((p) => `${p.field}: ${p.message}`).filter(Boolean)
   return problems.length > 0 ? `${error.message}\n${problems.join('\n')}` : error.message
 }

@@ -1,12 +1,14 @@
-import type { Kysely, Transaction } from 'kysely'
-import type { Database } from '../../db/types.ts'
-import type { User } from '../../schemas/auth.ts'
+import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { AuditLogTable, Database } from '../../db/types.ts'
+import type { Actor } from '../../schemas/auth.ts'
 
-/** Who did something, and in which request. */
-export interface Actor {
-  user: User | null
-  requestId: string | null
-}
+
+type Db = Kysely<Database> | Transaction<Database>
+
+/** One entry as stored. */
+export type AuditLogRow = Selectable<AuditLogTable>
+/** One entry of a record's history: everything but what names the record. */
+export type HistoryRow = Omit<AuditLogRow, 'entity_type' | 'entity_id'>
 
 export interface AuditEntry {
   action: string
@@ -17,12 +19,12 @@ export interface AuditEntry {
 }
 
 /** Appends one entry to the append-only audit log (inside the caller's transaction). */
-export async function appendAudit(db: Kysely<Database> | Transaction<Database>, actor: Actor, entry: AuditEntry): Promise<void> {
+export async function appendAudit(db: Db, actor: Actor, entry: AuditEntry): Promise<void> {
   await appendAuditMany(db, actor, [entry])
 }
 
 /** Appends several entries in one statement (imports). */
-export async function appendAuditMany(db: Kysely<Database> | Transaction<Database>, actor: Actor, entries: readonly AuditEntry[]): Promise<void> {
+export async function appendAuditMany(db: Db, actor: Actor, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return
   await db
     .insertInto('audit_log')
@@ -44,7 +46,7 @@ export async function appendAuditMany(db: Kysely<Database> | Transaction<Databas
 }
 
 /** The change history of one record, oldest first. */
-export async function listHistory(db: Kysely<Database>, entityType: string, entityId: number) {
+export async function listHistory(db: Db, entityType: string, entityId: number): Promise<HistoryRow[]> {
   return db
     .selectFrom('audit_log')
     .select(['id', 'at', 'action', 'user_id', 'username', 'role', 'department', 'before', 'after', 'request_id'])
@@ -66,7 +68,7 @@ export interface AuditFilter {
 }
 
 /** One page of audit entries, newest first, and the number matching the filter. */
-export async function listAudit(db: Kysely<Database>, filter: AuditFilter) {
+export async function listAudit(db: Db, filter: AuditFilter): Promise<{ rows: AuditLogRow[]; numberMatched: number }> {
   let query = db.selectFrom('audit_log')
   if (filter.entityType) query = query.where('entity_type', '=', filter.entityType)
   if (filter.entityId) query = query.where('entity_id', '=', filter.entityId)

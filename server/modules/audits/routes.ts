@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { actorOf } from '../../plugins/auth.ts'
+import { errorResponses, IdParamsSchema, NoBodySchema } from '../../schemas/common.ts'
+import { AuditSchema } from '../../schemas/zones.ts'
+import * as service from './service.ts'
+
+const auditors = { access: { departments: ['governance'] as const, roles: ['clerk', 'supervisor'] as const } }
+
+/** Full recomputations of every conflict and stored zone (/api/audits); the append-only trail is /api/audit-log. */
+const auditsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app
+
+  app.post('/api/audits', { config: auditors, schema: { tags: ['audits'], summary: 'Start a full recomputation of every conflict', body: NoBodySchema, response: { 202: AuditSchema, ...errorResponses } } }, async (request, reply) => {
+    const audit = await service.startAudit(db, actorOf(request))
+    service.runAudit(db, audit.id).then(
+      (done) => request.log.info({ auditId: done.id, summary: done.summary }, 'audit finished'),
+      (error: unknown) => request.log.error({ err: error, auditId: audit.id }, 'audit failed'),
+    )
+    return reply.status(202).header('location', `/api/audits/${audit.id}`).send(audit)
+  })
+  app.get('/api/audits', { config: { access: 'user' }, schema: { tags: ['audits'], summary: 'Recent audits', response: { 200: Type.Object({ audits: Type.Array(AuditSchema) }), ...errorResponses } } }, async () => ({
+    audits: await service.listAudits(db),
+  }))
+  app.get('/api/audits/:id', { config: { access: 'user' }, schema: { tags: ['audits'], summary: 'An audit’s progress and result', params: IdParamsSchema, response: { 200: AuditSchema, ...errorResponses } } }, async (request) =>
+    service.getAudit(db, request.params.id),
+  )
+}
+
+export default auditsRoutes
