@@ -32,8 +32,13 @@ export const multiPointFromPositions = (positions: readonly (readonly number[])[
   positions.length === 0 ? sql`NULL` : geomFromGeoJson({ type: 'MultiPoint', coordinates: positions.map((p) => [p[0], p[1]]) })
 
 /** lon, lat → Point(4326). */
-export const pointFromLonLat = (lon: number, lat: number): RawBuilder<unknown> =>
-  sql`ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)`
+export const pointFromLonLat = (lon: number, lat: number): RawBuilder<unknown> => pointOf(sql`${lon}::float8`, sql`${lat}::float8`)
+
+/** Longitude and latitude expressions (float8, e.g. columns of a JSON batch) → Point(4326). */
+export const pointOf = (lon: Sql, lat: Sql): RawBuilder<unknown> => sql`ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326)`
+
+/** A column holding GeoJSON geometries (json or text, already validated, WGS84) → geometry(4326). */
+export const geomFromGeoJsonColumn = (column: Sql): RawBuilder<unknown> => sql`ST_SetSRID(ST_GeomFromGeoJSON(${column}::text), 4326)`
 
 /** geometry → GeoJSON object; 9 decimals keep 0.1 mm, far below any distance the service reports. */
 export const asGeoJson = (geometry: Sql): RawBuilder<{ type: string; coordinates: unknown }> => sql`ST_AsGeoJSON(${geometry}, 9)::json`

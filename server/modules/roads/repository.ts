@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
+import { expandByMetres, frameKx, geodesicDistance, geomFromGeoJsonColumn, inFrame, pointFromLonLat, pointOf } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { RoadFormat } from '../../schemas/roads.ts'
 import type { AddressCandidate, RoadCandidate } from './read.ts'
@@ -44,7 +45,7 @@ export async function insertRoads(db: Db, sourceId: number, roads: readonly Road
     roads.map((r) => ({ osm_id: r.osmId, name: r.name, kind: r.kind, walkable: r.walkable, drivable: r.drivable, oneway: r.oneway, geom: { type: 'LineString', coordinates: r.coordinates } })),
   )
   await sql`insert into roads (source_id, osm_id, name, kind, walkable, drivable, oneway, geom)
-    select ${sourceId}, r.osm_id, r.name, r.kind, r.walkable, r.drivable, r.oneway, ST_SetSRID(ST_GeomFromGeoJSON(r.geom::text), 4326)
+    select ${sourceId}, r.osm_id, r.name, r.kind, r.walkable, r.drivable, r.oneway, ${geomFromGeoJsonColumn(sql`r.geom`)}
     from json_to_recordset(${batch}::json) as r(osm_id bigint, name text, kind text, walkable boolean, drivable boolean, oneway boolean, geom json)`.execute(db)
 }
 
@@ -53,8 +54,8 @@ export async function countiesOfPoints(db: Db, points: readonly AddressCandidate
   if (points.length === 0) return []
   const batch = JSON.stringify(points.map((p, i) => ({ i, lon: p.lon, lat: p.lat })))
   const { rows } = await sql<{ i: number; code: string | null }>`
-    select p.i, (select c.code from counties c where ST_Covers(c.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) order by c.code limit 1) as code
-    from json_to_recordset(${batch}::json) as p(i integer, lon float8, lat float8)
+    select p.i, (select c.code from counties c where ST_Covers(c.geom, p.g) order by c.code limit 1) as code
+    from (select x.i, ${pointOf(sql`x.lon`, sql`x.lat`)} as g from json_to_recordset(${batch}::json) as x(i integer, lon float8, lat float8)) p
     order by p.i`.execute(db)
   return rows.map((r) => (r.code === null ? null : r.code.trim()))
 }
@@ -134,18 +135,17 @@ export async function snapToWalkable(db: Db, points: readonly (readonly [number,
   if (points.length === 0) return []
   const batch = JSON.stringify(points.map(([lon, lat], i) => ({ i, lon, lat })))
   const { rows } = await sql<{ i: number; segment_id: number | null; source: number; target: number; fraction: number; connector_m: number; lon: number; lat: number; component: number | null }>`
-    with p as (select x.i, ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326) as g, x.lat,
-        cos(radians(x.lat)) * (1 - 0.00669437999014 * sin(radians(x.lat)) ^ 2) / (1 - 0.00669437999014) as kx
+    with p as (select x.i, ${pointOf(sql`x.lon`, sql`x.lat`)} as g, x.lat, ${frameKx(sql`radians(x.lat)`)} as kx
       from json_to_recordset(${batch}::json) as x(i integer, lon float8, lat float8))
     select p.i, best.segment_id, best.source, best.target, best.fraction, best.connector_m, ST_X(best.snapped) as lon, ST_Y(best.snapped) as lat, best.component
     from p
     left join lateral (
-      select s.id as segment_id, s.source, s.target, f.fraction, ST_Distance(p.g::geography, f.snapped::geography) as connector_m, f.snapped,
+      select s.id as segment_id, s.source, s.target, f.fraction, ${geodesicDistance(sql`p.g`, sql`f.snapped`)} as connector_m, f.snapped,
         (select v.walk_component from road_vertices v where v.id = s.source) as component
       from road_segments s
-      cross join lateral (select ST_LineLocatePoint(ST_Scale(s.geom, p.kx, 1), ST_Scale(p.g, p.kx, 1)) as fraction) l
+      cross join lateral (select ST_LineLocatePoint(${inFrame(sql`s.geom`, sql`p.kx`)}, ${inFrame(sql`p.g`, sql`p.kx`)}) as fraction) l
       cross join lateral (select l.fraction, ST_LineInterpolatePoint(s.geom, l.fraction) as snapped) f
-      where s.walkable and s.geom && ST_Expand(p.g, ${reachM}::float8 / (6378137 * pi() / 180 * cos(radians(least(abs(p.lat) + 0.05, 89)))) * 1.001, ${reachM}::float8 / (6335439 * pi() / 180) * 1.001)
+      where s.walkable and s.geom && ${expandByMetres(sql`p.g`, sql`${reachM}::float8`, sql`p.lat`)}
       order by connector_m, s.id
       limit 1
     ) best on true
@@ -161,8 +161,7 @@ export async function snapToWalkable(db: Db, points: readonly (readonly [number,
 export async function walkableSegmentsNear(db: Db, lon: number, lat: number, radiusM: number): Promise<{ id: number; source: number; target: number; lengthM: number }[]> {
   const { rows } = await sql<{ id: number; source: number; target: number; length_m: number }>`
     select id, source, target, length_m from road_segments
-    where walkable and geom && ST_Expand(ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326),
-      ${radiusM}::float8 / (6378137 * pi() / 180 * cos(radians(least(abs(${lat}::float8) + 0.05, 89)))) * 1.001, ${radiusM}::float8 / (6335439 * pi() / 180) * 1.001)`.execute(db)
+    where walkable and geom && ${expandByMetres(pointFromLonLat(lon, lat), sql`${radiusM}::float8`, sql`${lat}::float8`)}`.execute(db)
   return rows.map((r) => ({ id: r.id, source: r.source, target: r.target, lengthM: Number(r.length_m) }))
 }
 
@@ -206,9 +205,8 @@ export async function pgRoutingPaths(
   const { rows } = await sql<{ end_pid: string; node: string; agg_cost: number }>`
     select w.end_pid::text, w.node::text, w.agg_cost
     from pgr_withPoints(
-      format('select id, source, target, length_m as cost, length_m as reverse_cost from road_segments where walkable and geom && ST_Expand(ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s)',
-        ${lon}::float8, ${lat}::float8,
-        ${radiusM}::float8 / (6378137 * pi() / 180 * cos(radians(least(abs(${lat}::float8) + 0.05, 89)))) * 1.001, ${radiusM}::float8 / (6335439 * pi() / 180) * 1.001),
+      format('select id, source, target, length_m as cost, length_m as reverse_cost from road_segments where walkable and geom && %L::geometry',
+        ${expandByMetres(pointFromLonLat(lon, lat), sql`${radiusM}::float8`, sql`${lat}::float8`)}),
       ${pointsSql}, ${start}::bigint, ${`{${ends.join(',')}}`}::bigint[], directed => false, details => false) w
     order by w.end_pid, w.path_seq`.execute(db)
   const byEnd = new Map<number, { lengthM: number; vertices: number[] }>()
