@@ -5,6 +5,7 @@ import { CRS_NAMES, type CrsName } from '../server/schemas/common.ts'
 import { candidatesFromCsv, candidatesFromGeoJson, importRecords } from '../server/modules/registry/import.ts'
 import { readRoadFile, roadFormatOfFileName } from '../server/modules/roads/read.ts'
 import { importRoads } from '../server/modules/roads/service.ts'
+import { refreshWalkingConflicts } from '../server/modules/zones/maintenance.ts'
 import { openConfiguredDatabase, parseFlags, progressBar, run } from './cli.ts'
 
 const USAGE = `usage: npm run import -- <schools|premises|addresses> <file.geojson|file.json|file.csv> [--crs ${CRS_NAMES.join('|')}] [--source TEXT (addresses)]
@@ -29,7 +30,7 @@ run(async () => {
     console.log(`${road.roads.length} roads and ${road.addresses.length} address nodes read from ${path.basename(file)}; storing…`)
     const handle = await openConfiguredDatabase()
     try {
-      const result = await importRoads(handle.db, road, { format, source: flags.source ?? path.basename(file), licence: flags.licence, attribution: flags.attribution, replace, onProgress: progress.onProgress }, { user: null, requestId: 'cli' })
+      const result = await importRoads(handle.db, road, { format, source: flags.source ?? path.basename(file), licence: flags.licence, attribution: flags.attribution, replace, onProgress: progress.onProgress, onNetworkChanged: refreshWalkingConflicts }, { user: null, requestId: 'cli' })
       progress.stop()
       console.log(`imported ${result.imported} roads (${result.skipped.notRoads} ways that are not roads and ${result.skipped.outside} outside the counties left out; ${result.addressPoints} address points), licence ${result.licence}`)
     } finally {

@@ -20,6 +20,7 @@ import usersRoutes from './modules/users/routes.ts'
 import registryRoutes from './modules/registry/routes.ts'
 import importRoutes from './modules/registry/import-routes.ts'
 import roadRoutes from './modules/roads/routes.ts'
+import { refreshWalkingConflicts } from './modules/zones/maintenance.ts'
 import zonesRoutes from './modules/zones/routes.ts'
 import auditsRoutes from './modules/audits/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
@@ -111,7 +112,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(usersRoutes)
   await app.register(registryRoutes)
   await app.register(importRoutes)
-  await app.register(roadRoutes)
+  await app.register(roadRoutes, { onNetworkChanged: refreshWalkingConflicts })
   await app.register(zonesRoutes)
   await app.register(auditsRoutes)
   await app.register(permitsRoutes)

@@ -5,7 +5,7 @@ export const ORIGINS = ['campus', 'gates'] as const
 export const PATHS = ['straight', 'walking'] as const
 export const OriginSchema = StringEnum(ORIGINS, { description: 'campus: any point of the campus boundary; gates: the school gates' })
 export type Origin = Static<typeof OriginSchema>
-export const PathSchema = StringEnum(PATHS, { description: 'straight: geodesic straight line; walking: along the road network (not yet available)' })
+export const PathSchema = StringEnum(PATHS, { description: 'straight: geodesic straight line; walking: the shortest walk along the road network from the nearest gate (needs origin gates)' })
 export type Path = Static<typeof PathSchema>
 
 export const BandSchema = Type.Object(
@@ -82,6 +82,17 @@ export const CheckQuerySchema = Type.Object({ ...CheckSchema.properties }, { add
 export type CheckQuery = Static<typeof CheckQuerySchema>
 
 const LonLat = Type.Object({ lon: Type.Number(), lat: Type.Number() })
+
+export const MEASURED_BY = ['network', 'straight_fallback'] as const
+/** What a walking rule's measurement adds (absent under straight rules). */
+const WalkingFields = {
+  path: Type.Optional(StringEnum(['walking'] as const, { description: 'present under a walking rule' })),
+  straightM: Type.Optional(Type.Number({ description: 'walking rules: the straight geodesic distance from the gate measured from, 0.1 m' })),
+  measuredBy: Type.Optional(
+    StringEnum(MEASURED_BY, { description: 'walking rules: network (gate → road → along the roads → road → door), or straight_fallback where the network cannot measure (the note says why)' }),
+  ),
+  route: Type.Optional(Nullable(Type.Object({ type: Type.Literal('LineString'), coordinates: Type.Array(Type.Array(Type.Number())) }, { description: 'walking rules: the walk from the gate to the door' }))),
+}
 export const ConflictDetailSchema = Type.Object({
   schoolId: Type.Integer(),
   schoolName: Type.String(),
@@ -96,6 +107,7 @@ export const ConflictDetailSchema = Type.Object({
   ruleVersion: Type.Integer(),
   legalBasis: Type.String(),
   note: Type.Optional(Type.String()),
+  ...WalkingFields,
 })
 export type ConflictDetail = Static<typeof ConflictDetailSchema>
 
@@ -105,6 +117,9 @@ export const NearestSchoolSchema = Type.Object({
   schoolType: SchoolTypeSchema,
   distanceM: Type.Number(),
   limitM: Nullable(Type.Number()),
+  path: WalkingFields.path,
+  measuredBy: WalkingFields.measuredBy,
+  note: Type.Optional(Type.String()),
 })
 export type NearestSchool = Static<typeof NearestSchoolSchema>
 

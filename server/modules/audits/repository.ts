@@ -3,7 +3,9 @@ import type { Database } from '../../db/types.ts'
 import type { Audit } from '../../schemas/zones.ts'
 import type { Actor } from '../../schemas/auth.ts'
 import { redrawZones } from '../zones/maintenance.ts'
+import { settleWalking } from '../roads/walking.ts'
 import { pairsSql } from '../zones/pairs.ts'
+import * as zones from '../zones/repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -62,9 +64,12 @@ export async function schoolIds(db: Db): Promise<number[]> {
 
 /** Stages the pairs of the schools with ids in [first, last] for the audit. */
 export async function stagePairs(db: Db, auditId: number, first: number, last: number): Promise<void> {
+  const query = { schoolFilter: sql<boolean>`s.id between ${first} and ${last}`, premisesFilter: sql<boolean>`true` }
   await sql`insert into audit_pairs (audit_id, premises_id, school_id, rule_id, rule_version, band)
     select ${auditId}, premises_id, school_id, rule_id, rule_version, band
-    from (${pairsSql({ schoolFilter: sql<boolean>`s.id between ${first} and ${last}`, premisesFilter: sql<boolean>`true` })}) found`.execute(db)
+    from (${pairsSql(query)}) found where found.path = 'straight'`.execute(db)
+  if (!(await zones.anyWalkingRule(db))) return
+  await zones.insertWalkingPairs(db, { table: 'audit_pairs', auditId }, await settleWalking(db, await zones.walkingCandidates(db, query)))
 }
 
 /**
@@ -95,11 +100,17 @@ export async function replaceConflicts(trx: Transaction<Database>, auditId: numb
   // remains is inserted without reading the table being written (an anti-join over conflicts while
   // inserting into it crawls: each new index entry needs a heap visit).
   const removed = await affected(sql`delete from conflicts c where not exists (select 1 from audit_pairs a where a.audit_id = ${auditId} and ${pair})`)
-  const changed = await affected(sql`update conflicts c set band = a.band, rule_id = a.rule_id, rule_version = a.rule_version
-    from audit_pairs a where a.audit_id = ${auditId} and ${pair} and (a.band, a.rule_id, a.rule_version) is distinct from (c.band, c.rule_id, c.rule_version)`)
+  // A walking pair whose route moved counts as changed too (its figures are what the desk shows).
+  const changed = await affected(sql`update conflicts c set band = a.band, rule_id = a.rule_id, rule_version = a.rule_version, path = a.path,
+      distance_m = a.distance_m, straight_m = a.straight_m, gate_index = a.gate_index, measured_by = a.measured_by, measure_note = a.measure_note, route = a.route
+    from audit_pairs a where a.audit_id = ${auditId} and ${pair}
+      and ((a.band, a.rule_id, a.rule_version, a.path) is distinct from (c.band, c.rule_id, c.rule_version, c.path)
+        or (a.path = 'walking' and ((a.distance_m, a.measured_by, a.gate_index) is distinct from (c.distance_m, c.measured_by, c.gate_index)
+          or not coalesce(ST_Equals(a.route, c.route), a.route is null and c.route is null))))`)
   await sql`delete from audit_pairs a using conflicts c where a.audit_id = ${auditId} and ${pair}`.execute(trx)
-  const added = await affected(sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band)
-    select a.premises_id, a.school_id, a.rule_id, a.rule_version, a.band from audit_pairs a where a.audit_id = ${auditId}`)
+  const added = await affected(sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route)
+    select a.premises_id, a.school_id, a.rule_id, a.rule_version, a.band, a.path, a.distance_m, a.straight_m, a.gate_index, a.measured_by, a.measure_note, a.route
+    from audit_pairs a where a.audit_id = ${auditId}`)
   await sql`delete from audit_pairs where audit_id = ${auditId}`.execute(trx)
   return { added, removed, changed }
 }

@@ -3,7 +3,7 @@ import { actorOf, requireUser } from '../../plugins/auth.ts'
 import { errorResponses } from '../../schemas/common.ts'
 import { RoadImportQuerySchema, RoadImportResultSchema, type RoadFormat } from '../../schemas/roads.ts'
 import { readRoadFile } from './read.ts'
-import { importRoads, ROAD_DEPARTMENTS } from './service.ts'
+import { importRoads, ROAD_DEPARTMENTS, type RoadImportOptions } from './service.ts'
 
 const XML_TYPES = ['application/osm+xml', 'application/xml', 'text/xml']
 const PBF_TYPES = ['application/vnd.openstreetmap.data+pbf', 'application/x-protobuf', 'application/octet-stream']
@@ -17,7 +17,12 @@ function formatOf(contentType: string | undefined, asked: RoadFormat | undefined
 }
 
 /** The road network's import: GeoJSON, OpenStreetMap XML or PBF, all roads or none. */
-const roadRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface RoadRoutesOptions {
+  /** What the import must bring up to date in its transaction (the zoning's walking conflicts). */
+  onNetworkChanged: RoadImportOptions['onNetworkChanged']
+}
+
+const roadRoutes: FastifyPluginAsyncTypebox<RoadRoutesOptions> = async (app, { onNetworkChanged }) => {
   // Raw bodies for the OpenStreetMap encodings; each is decoded by the import in bounded chunks.
   app.addContentTypeParser([...XML_TYPES, ...PBF_TYPES], { parseAs: 'buffer', bodyLimit: app.config.importBodyLimitBytes }, (_request, body, done) => done(null, body))
   app.addContentTypeParser('application/geo+json', { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes }, app.getDefaultJsonParser('error', 'error'))
@@ -40,7 +45,7 @@ const roadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const format = formatOf(request.headers['content-type'], request.query.format)
       const file = await readRoadFile(request.body, format, request.query.crs ?? 'wgs84', app.config.roadImportMaxNodes)
       const source = request.query.source ?? `${format} import ${new Date().toISOString()}`
-      const result = await importRoads(app.db, file, { format, source, licence: request.query.licence, attribution: request.query.attribution, replace: request.query.replace }, { ...actorOf(request), user })
+      const result = await importRoads(app.db, file, { format, source, licence: request.query.licence, attribution: request.query.attribution, replace: request.query.replace, onNetworkChanged }, { ...actorOf(request), user })
       request.log.info({ sourceId: result.sourceId, imported: result.imported }, 'roads imported')
       return reply.status(201).send(result)
     },

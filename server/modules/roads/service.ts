@@ -32,6 +32,12 @@ export interface RoadImportOptions {
   attribution?: string | undefined
   replace?: boolean | undefined
   onProgress?: (done: number, total: number) => void
+  /**
+   * Brings what depends on the network up to date in the import's transaction: the zoning's conflicts under
+   * walking rules (zones/maintenance.ts refreshWalkingConflicts). Handed in, so that the network does not
+   * depend on the zoning built on it.
+   */
+  onNetworkChanged: (trx: Transaction<Database>) => Promise<void>
 }
 
 /** Why a user may not change the road network, or undefined when they may. */
@@ -89,6 +95,7 @@ export async function importRoads(db: Kysely<Database>, file: RoadFile, options:
     await repository.insertTopology(trx, sourceId)
     if (earlier) await repository.deleteLooseVertices(trx)
     await refreshWalkComponents(trx)
+    await options.onNetworkChanged(trx)
     let addressPoints = 0
     for (let i = 0; i < file.addresses.length; i += BATCH) {
       const batch = file.addresses.slice(i, i + BATCH)

@@ -32,8 +32,13 @@ export interface WalkingMeasure {
 export interface WalkingOptions {
   /** Searched no farther than this (the rule's limit for a verdict); longer walks answer distanceM null. */
   cutoffM: number
-  /** pgRouting (on a server that has it) or the service's own search over the same segments. */
+  /** pgRouting or the service's own search over the same segments; by default pgRouting where the database has it. */
   engine?: 'service' | 'pgrouting'
+}
+
+/** pgRouting where the database has it (a PostgreSQL server with the extension), else the service's own search. */
+export async function defaultEngine(db: Db): Promise<'service' | 'pgrouting'> {
+  return (await repository.hasPgRouting(db)) ? 'pgrouting' : 'service'
 }
 
 /**
@@ -59,6 +64,7 @@ export async function measureWalkingMany(
   options: WalkingOptions,
 ): Promise<WalkingMeasure[]> {
   if (points.length === 0) return []
+  const engine = options.engine ?? (await defaultEngine(db))
   const straight = points.map((point) => gates.map((gate) => geodesicM(gate, point)))
   const snaps = await repository.snapToWalkable(db, [...gates, ...points], MAX_CONNECTOR_M)
   const gateSnaps = snaps.slice(0, gates.length)
@@ -83,7 +89,7 @@ export async function measureWalkingMany(
     // A path no longer than the cut-off less the gate's connector stays within that distance of G′, hence
     // within the cut-off of the gate: the network read around the gate holds every path that can count.
     const budget = options.cutoffM - snap.connectorM
-    const paths = await searchPaths(db, options.engine ?? 'service', gate, options.cutoffM, snap, searched.map((p) => doors[p]!), budget)
+    const paths = await searchPaths(db, engine, gate, options.cutoffM, snap, searched.map((p) => doors[p]!), budget)
     paths.forEach((path, k) => {
       const p = searched[k]!
       if (path && snap.connectorM + path.lengthM + doors[p]!.connectorM <= options.cutoffM) found.push({ p, g, path })
@@ -172,13 +178,14 @@ export async function settleWalking(db: Db, candidates: readonly WalkingCandidat
     ;(groups.get(key) ?? groups.set(key, []).get(key)!).push(c)
   }
   const settled: WalkingConflict[] = []
+  const chosen = engine ?? (candidates.length > 0 ? await defaultEngine(db) : 'service')
   for (const group of groups.values()) {
     const { gates, limitM } = group[0]!
     if (!gates || gates.length === 0) {
       for (const c of group) settled.push({ ...ids(c), band: c.straightBand, distanceM: null, straightM: null, gateIndex: null, measuredBy: 'straight_fallback', note: NO_GATES_NOTE, route: null })
       continue
     }
-    const measures = await measureWalkingMany(db, gates, group.map((c) => c.point), { cutoffM: limitM, ...(engine ? { engine } : {}) })
+    const measures = await measureWalkingMany(db, gates, group.map((c) => c.point), { cutoffM: limitM, engine: chosen })
     measures.forEach((m, i) => {
       const c = group[i]!
       if (m.distanceM === null || m.distanceM > c.limitM) return

@@ -1,7 +1,9 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import { drawnBuffer, expandByMetres, fromLocalFrame, toLocalFrame } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
+import { settleWalking } from '../roads/walking.ts'
 import { GATE_REACH_M, pairsSql, rulesInForce } from './pairs.ts'
+import * as repository from './repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -24,9 +26,25 @@ export function schoolsNearPremises(premisesFilter: RawBuilder<boolean>): RawBui
   )`
 }
 
+/**
+ * Stores the conflicts of the schools and premises matching the filters: under straight rules every pair
+ * within its limit, in one statement; under walking rules the candidates within the limit of a gate in a
+ * straight line, then only those the walk keeps (roads/walking.ts settleWalking), with what it measured.
+ */
 async function insertPairs(db: Db, schoolFilter: RawBuilder<boolean>, premisesFilter: RawBuilder<boolean>) {
   await sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band)
-    select premises_id, school_id, rule_id, rule_version, band from (${pairsSql({ schoolFilter, premisesFilter })}) found`.execute(db)
+    select premises_id, school_id, rule_id, rule_version, band from (${pairsSql({ schoolFilter, premisesFilter })}) found where found.path = 'straight'`.execute(db)
+  if (!(await repository.anyWalkingRule(db))) return
+  const settled = await settleWalking(db, await repository.walkingCandidates(db, { schoolFilter, premisesFilter }))
+  await repository.insertWalkingPairs(db, { table: 'conflicts' }, settled)
+}
+
+/** Recomputes every conflict under a walking rule (after the road network changed), in the caller's transaction. */
+export async function refreshWalkingConflicts(db: Db): Promise<void> {
+  await sql`delete from conflicts where path = 'walking'`.execute(db)
+  if (!(await repository.anyWalkingRule(db))) return
+  const settled = await settleWalking(db, await repository.walkingCandidates(db, { schoolFilter: sql<boolean>`true`, premisesFilter: sql<boolean>`true`, rules: sql`(select * from ${rulesInForce} as w0 where w0.path = 'walking')` }))
+  await repository.insertWalkingPairs(db, { table: 'conflicts' }, settled)
 }
 
 /**

@@ -53,11 +53,26 @@ export interface PairQuery {
 /** The rules in force today. */
 export const rulesInForce = sql`(select * from rules where effective_from <= current_date and (effective_to is null or effective_to > current_date))`
 
+/** A pair within its rule's limit in a straight line, with the rule's path, limit and bands. */
+export interface PairRow {
+  premises_id: number
+  school_id: number
+  rule_id: number
+  rule_version: number
+  band: string
+  /** 'walking': the pair is only a candidate, within the limit of a gate in a straight line; the walk decides. */
+  path: string
+  limit_m: number
+  band_names: string[]
+  band_edges: number[]
+}
+
 /**
- * SQL selecting (premises_id, school_id, rule_id, rule_version, band) for every pair within its limit.
+ * SQL selecting (premises_id, school_id, rule_id, rule_version, band, path, limit_m, band_names, band_edges)
+ * for every pair within its limit in a straight line (under a walking rule: from the gates, a candidate).
  * Schools filtered by `schoolFilter` (alias s), premises by `premisesFilter` (alias p).
  */
-export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }: PairQuery): RawBuilder<{ premises_id: number; school_id: number; rule_id: number; rule_version: number; band: string }> {
+export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }: PairQuery): RawBuilder<PairRow> {
   return sql`
     with rule_set as materialized (select * from ${rules} as r0),
     school_set as materialized (
@@ -87,7 +102,7 @@ export function pairsSql({ schoolFilter, premisesFilter, rules = rulesInForce }:
       ) w
       where ${schoolFilter}
     )
-    select c.premises_id, c.id as school_id, r.id as rule_id, r.version as rule_version,
+    select c.premises_id, c.id as school_id, r.id as rule_id, r.version as rule_version, r.path, r.limit_m, r.band_names, r.band_edges,
       r.band_names[1 + width_bucket(
         case
           -- Near a band edge the planar figure cannot decide: measure on geography.

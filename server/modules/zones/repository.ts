@@ -1,7 +1,8 @@
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
-import { asGeoJson, closestPoint, expandByMetres, geodesicDistance, geodesicWithin, pointFromLonLat } from '../../db/postgis.ts'
+import { asGeoJson, closestPoint, expandByMetres, geodesicDistance, geodesicWithin, geomFromGeoJsonColumn, pointFromLonLat } from '../../db/postgis.ts'
 import type { ConflictsTable, Database, PremisesTable, RulesTable, SchoolsTable, SchoolZonesTable } from '../../db/types.ts'
-import { GATE_REACH_M, pairsSql, rulesInForce } from './pairs.ts'
+import { settleWalking, type WalkingCandidate, type WalkingConflict } from '../roads/walking.ts'
+import { GATE_REACH_M, pairsSql, rulesInForce, type PairQuery } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -81,8 +82,10 @@ interface SchoolMeasure extends Pick<SchoolRow, 'school_type' | 'county_code'>, 
   nearest: { coordinates: [number, number] }
 }
 
-export interface MeasuredRow extends SchoolMeasure, Pick<RuleRow, 'band_names' | 'band_edges'> {
+export interface MeasuredRow extends SchoolMeasure, Pick<RuleRow, 'band_names' | 'band_edges' | 'path'> {
   inside: boolean
+  /** The school's gates, under a walking rule only. */
+  gates: { coordinates: [number, number][] } | null
 }
 
 /**
@@ -101,7 +104,8 @@ export async function measurePoint(db: Db, lon: number, lat: number, category: s
       (r.origin = 'gates' and s.gates is null) as gates_missing,
       ${geodesicDistance(sql`o.origin`, sql`pt.g`)} as distance_m,
       ${geodesicWithin(sql`o.origin`, sql`pt.g`, sql`r.limit_m`)} as inside,
-      ${asGeoJson(closestPoint(sql`o.origin`, sql`pt.g`))} as nearest
+      ${asGeoJson(closestPoint(sql`o.origin`, sql`pt.g`))} as nearest,
+      r.path, case when r.path = 'walking' then ${asGeoJson(sql`s.gates`)} end as gates
     from schools s
     join r on r.school_type = s.school_type
     cross join pt
@@ -118,6 +122,9 @@ export interface NearSchoolRow extends Pick<SchoolRow, 'school_type'> {
   school_name: SchoolRow['name']
   distance_m: number
   limit_m: RuleRow['limit_m'] | null
+  path: RuleRow['path'] | null
+  /** The school's gates, under a walking rule only. */
+  gates: { coordinates: [number, number][] } | null
 }
 
 /**
@@ -128,7 +135,8 @@ export async function nearestSchools(db: Db, lon: number, lat: number, category:
   const { rows } = await sql<NearSchoolRow>`
     with pt as (select ${pointFromLonLat(lon, lat)} as g)
     select s.id as school_id, s.name as school_name, s.school_type,
-      ${geodesicDistance(sql`(case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end)`, sql`pt.g`)} as distance_m, r.limit_m
+      ${geodesicDistance(sql`(case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end)`, sql`pt.g`)} as distance_m, r.limit_m,
+      r.path, case when r.path = 'walking' then ${asGeoJson(sql`s.gates`)} end as gates
     -- The point is written out (not taken from pt) so the KNN operator can walk the GiST index.
     from (select schools.* from schools order by schools.geom <-> ${pointFromLonLat(lon, lat)} limit ${take + exclude.length + 20}) s
     cross join pt
@@ -163,12 +171,13 @@ function conflictWhere(filter: ConflictFilter) {
 
 export interface ConflictRow
   extends SchoolMeasure,
-    Pick<Selectable<ConflictsTable>, 'premises_id' | 'band' | 'detected_at'>,
+    Pick<Selectable<ConflictsTable>, 'premises_id' | 'band' | 'detected_at' | 'path' | 'straight_m' | 'measured_by' | 'measure_note'>,
     Pick<PremisesRow, 'category' | 'licence_no' | 'licence_status' | 'licensed_on' | 'expires_on'> {
   premises_name: PremisesRow['name']
   premises_county_code: PremisesRow['county_code']
   location: { coordinates: [number, number] }
   preexisting: boolean
+  route: { type: 'LineString'; coordinates: [number, number][] } | null
 }
 
 /** A page of stored conflicts, each measured exactly now (distance and the point measured to). */
@@ -182,10 +191,11 @@ export async function listConflicts(db: Db, filter: ConflictFilter): Promise<{ r
         c.rule_id, c.rule_version, r.limit_m, r.legal_basis, c.band,
         case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
         (r.origin = 'gates' and s.gates is null) as gates_missing,
-        ${geodesicDistance(sql`o.origin`, sql`p.geom`)} as distance_m,
-        ${asGeoJson(closestPoint(sql`o.origin`, sql`p.geom`))} as nearest,
+        -- A walking conflict shows what the network measured when it was found; the others are measured now.
+        case when c.distance_m is not null then c.distance_m else ${geodesicDistance(sql`o.origin`, sql`p.geom`)} end as distance_m,
+        ${asGeoJson(sql`case when c.gate_index is not null then ST_GeometryN(s.gates, c.gate_index + 1) else ${closestPoint(sql`o.origin`, sql`p.geom`)} end`)} as nearest,
         coalesce(p.licensed_on < s.opened_on, false) as preexisting,
-        c.detected_at
+        c.detected_at, c.path, c.straight_m, c.measured_by, c.measure_note, ${asGeoJson(sql`c.route`)} as route
       from (
         select c.* from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id
         where ${where} order by c.school_id, c.premises_id limit ${filter.limit} offset ${filter.offset}
@@ -197,7 +207,7 @@ export async function listConflicts(db: Db, filter: ConflictFilter): Promise<{ r
       order by c.school_id, c.premises_id`.execute(db),
     sql<{ n: number }>`select count(*)::int as n from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id where ${where}`.execute(db),
   ])
-  return { rows: page.rows.map((r) => ({ ...r, distance_m: Number(r.distance_m), limit_m: Number(r.limit_m) })), numberMatched: Number(count.rows[0]?.n ?? 0) }
+  return { rows: page.rows.map((r) => ({ ...r, distance_m: Number(r.distance_m), limit_m: Number(r.limit_m), straight_m: r.straight_m === null ? null : Number(r.straight_m) })), numberMatched: Number(count.rows[0]?.n ?? 0) }
 }
 
 /** The school a zone is asked for: its type and whether it has gates, or undefined. */
@@ -249,6 +259,7 @@ export interface ProposedRule {
   schoolType: string
   limitM: number
   origin: string
+  path: string
   names: string[]
   edges: number[]
 }
@@ -263,24 +274,23 @@ export interface BandedPair {
 /** Every pair within its limit if the proposed rules replaced the ones in force for their category × school type. */
 export async function proposedPairs(db: Db, proposals: readonly ProposedRule[]): Promise<BandedPair[]> {
   const values = sql.join(
-    proposals.map((o) => sql`(${o.category}::text, ${o.schoolType}::text, ${o.limitM}::float8, ${o.origin}::text, ${textArray(o.names)}, ${floatArray(o.edges)})`),
+    proposals.map((o) => sql`(${o.category}::text, ${o.schoolType}::text, ${o.limitM}::float8, ${o.origin}::text, ${o.path}::text, ${textArray(o.names)}, ${floatArray(o.edges)})`),
   )
   const rules: RawBuilder<unknown> = sql`(
-    select r.id, r.category, r.school_type, coalesce(o.limit_m, r.limit_m) as limit_m, coalesce(o.origin, r.origin) as origin, r.path,
+    select r.id, r.category, r.school_type, coalesce(o.limit_m, r.limit_m) as limit_m, coalesce(o.origin, r.origin) as origin, coalesce(o.path, r.path) as path,
       coalesce(o.band_names, r.band_names) as band_names, coalesce(o.band_edges, r.band_edges) as band_edges, r.version
     from ${rulesInForce} r
-    join (values ${values}) as o(category, school_type, limit_m, origin, band_names, band_edges)
+    join (values ${values}) as o(category, school_type, limit_m, origin, path, band_names, band_edges)
       on o.category = r.category and o.school_type = r.school_type
   )`
   const categories = [...new Set(proposals.map((o) => o.category))]
   const types = [...new Set(proposals.map((o) => o.schoolType))]
-  const { rows } = await sql<BandedPair>`
-    select premises_id, school_id, band from (${pairsSql({
-      schoolFilter: sql<boolean>`s.school_type in (${sql.join(types)})`,
-      premisesFilter: sql<boolean>`p.category in (${sql.join(categories)})`,
-      rules,
-    })}) found`.execute(db)
-  return rows
+  const query = { schoolFilter: sql<boolean>`s.school_type in (${sql.join(types)})`, premisesFilter: sql<boolean>`p.category in (${sql.join(categories)})`, rules }
+  const { rows } = await sql<BandedPair>`select premises_id, school_id, band from (${pairsSql(query)}) found where found.path = 'straight'`.execute(db)
+  if (!proposals.some((o) => o.path === 'walking')) return rows
+  // Under a walking rule the pairs within a gate's limit in a straight line are candidates: the walk decides.
+  const walked = await settleWalking(db, await walkingCandidates(db, query))
+  return [...rows, ...walked.map((w) => ({ premises_id: w.premisesId, school_id: w.schoolId, band: w.band }))]
 }
 
 /** The stored conflicts of the given category × school type combinations. */
@@ -308,4 +318,80 @@ export async function conflictPremises(db: Db, ids: readonly number[]): Promise<
 export async function schoolNames(db: Db, ids: readonly number[]): Promise<Pick<Selectable<Database['schools']>, 'id' | 'name'>[]> {
   if (ids.length === 0) return []
   return db.selectFrom('schools').select(['id', 'name']).where('id', 'in', ids).execute()
+}
+
+/**
+ * The candidate pairs under walking rules (within the limit of a gate in a straight line, or of the campus
+ * for a school without gates), with what the walk needs: the premises position and the school's gates.
+ */
+export async function walkingCandidates(db: Db, query: PairQuery): Promise<WalkingCandidate[]> {
+  const { rows } = await sql<{
+    premises_id: number
+    school_id: number
+    rule_id: number
+    rule_version: number
+    band: string
+    limit_m: number
+    band_names: string[]
+    band_edges: number[]
+    lon: number
+    lat: number
+    gates: { coordinates: [number, number][] } | null
+  }>`
+    select f.premises_id, f.school_id, f.rule_id, f.rule_version, f.band, f.limit_m, f.band_names, f.band_edges,
+      ST_X(p.geom) as lon, ST_Y(p.geom) as lat, ${asGeoJson(sql`s.gates`)} as gates
+    from (${pairsSql(query)}) f
+    join premises p on p.id = f.premises_id
+    join schools s on s.id = f.school_id
+    where f.path = 'walking'
+    order by f.school_id, f.premises_id`.execute(db)
+  return rows.map((r) => {
+    const arrays = normaliseArrays(r)
+    return {
+      premisesId: r.premises_id,
+      schoolId: r.school_id,
+      ruleId: r.rule_id,
+      ruleVersion: r.rule_version,
+      limitM: arrays.limit_m,
+      bandNames: arrays.band_names,
+      bandEdges: arrays.band_edges,
+      point: [Number(r.lon), Number(r.lat)],
+      gates: r.gates ? r.gates.coordinates.map(([lon, lat]) => [lon, lat] as [number, number]) : null,
+      straightBand: r.band,
+    }
+  })
+}
+
+/** Stores walking conflicts (or an audit's staged walking pairs) with what the network measured, in one statement a batch. */
+export async function insertWalkingPairs(db: Db, target: { table: 'conflicts' } | { table: 'audit_pairs'; auditId: number }, pairs: readonly WalkingConflict[]): Promise<void> {
+  for (let i = 0; i < pairs.length; i += 2000) {
+    const batch = JSON.stringify(
+      pairs.slice(i, i + 2000).map((p) => ({
+        premises_id: p.premisesId,
+        school_id: p.schoolId,
+        rule_id: p.ruleId,
+        rule_version: p.ruleVersion,
+        band: p.band,
+        distance_m: p.distanceM,
+        straight_m: p.straightM,
+        gate_index: p.gateIndex,
+        measured_by: p.measuredBy,
+        measure_note: p.note,
+        route: p.route,
+      })),
+    )
+    const columns = sql`premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route`
+    const values = sql`w.premises_id, w.school_id, w.rule_id, w.rule_version, w.band, 'walking', w.distance_m, w.straight_m, w.gate_index, w.measured_by, w.measure_note,
+      case when w.route is null then null else ${geomFromGeoJsonColumn(sql`w.route`)} end`
+    const source = sql`json_to_recordset(${batch}::json) as w(premises_id integer, school_id integer, rule_id integer, rule_version integer, band text,
+      distance_m float8, straight_m float8, gate_index integer, measured_by text, measure_note text, route json)`
+    if (target.table === 'conflicts') await sql`insert into conflicts (${columns}) select ${values} from ${source}`.execute(db)
+    else await sql`insert into audit_pairs (audit_id, ${columns}) select ${target.auditId}, ${values} from ${source}`.execute(db)
+  }
+}
+
+/** Whether any rule in force measures walking distance (most registries have none, and skip the walk). */
+export async function anyWalkingRule(db: Db): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${rulesInForce} as r where r.path = 'walking'`.execute(db)
+  return (rows[0]?.n ?? 0) > 0
 }

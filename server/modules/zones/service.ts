@@ -5,10 +5,11 @@ import { AppError, notFound, type FieldProblem } from '../../errors.ts'
 import { toWgs84 } from '../../geo/crs.ts'
 import type { User } from '../../schemas/auth.ts'
 import type { CrsName, PremisesCategory, SchoolType } from '../../schemas/common.ts'
-import type { Band, Check, CheckResult, Conflict, ConflictDetail, ConflictPageSchema, ConflictQuery, Preview, PreviewResult, Rule, RuleQuery, RuleVersionSchema, UpdateRule } from '../../schemas/zones.ts'
+import type { Band, Check, CheckResult, Conflict, ConflictDetail, ConflictPageSchema, NearestSchool, ConflictQuery, Preview, PreviewResult, Rule, RuleQuery, RuleVersionSchema, UpdateRule } from '../../schemas/zones.ts'
 import { appendAudit } from '../audit-log/repository.ts'
 import type { Actor } from '../../schemas/auth.ts'
 import { refreshForRule } from './maintenance.ts'
+import { measureWalking, NO_GATES_NOTE, type WalkingMeasure } from '../roads/walking.ts'
 import * as repository from './repository.ts'
 import type { GeoJsonGeometry, RuleRow } from './repository.ts'
 
@@ -82,8 +83,11 @@ export function bandsForLimit(current: Band[], limitM: number): Band[] {
   return kept.map((b, i) => (i === kept.length - 1 ? { ...b, toM: limitM } : b))
 }
 
-const walkingRefused = (field: string) =>
-  new AppError('UNPROCESSABLE', `${field}: walking distance needs the road network, which this service does not have yet; use straight`, { problems: [{ field, message: 'walking is not available yet' }] })
+/** Walking distance is measured from the gates (the shop door to the nearest gate on foot): a walking rule needs origin gates. */
+const walkingNeedsGates = (field: string) =>
+  new AppError('UNPROCESSABLE', `${field}: walking distance is measured from the gates; a rule with path walking needs origin gates`, {
+    problems: [{ field, message: 'path walking needs origin gates' }],
+  })
 
 /** Rules, filtered. */
 export async function listRules(db: Kysely<Database>, query: RuleQuery): Promise<Rule[]> {
@@ -106,7 +110,6 @@ export async function getRule(db: Kysely<Database>, id: number): Promise<{ rule:
  * in the same transaction.
  */
 export async function updateRule(db: Kysely<Database>, id: number, change: UpdateRule, actor: Actor & { user: User }): Promise<Rule> {
-  if (change.path === 'walking') throw walkingRefused('body/path')
   return db.transaction().execute(async (trx) => {
     const row = await repository.findRule(trx, id, true)
     if (!row) throw notFound('rule', id)
@@ -120,8 +123,11 @@ export async function updateRule(db: Kysely<Database>, id: number, change: Updat
     const effectiveFrom = change.effectiveFrom ?? before.effectiveFrom
     const effectiveTo = change.effectiveTo === undefined ? before.effectiveTo : change.effectiveTo
     if (effectiveTo !== null && effectiveTo <= effectiveFrom) problems.push({ field: 'body/effectiveTo', message: `must be after effectiveFrom (${effectiveFrom})` })
+    const path = change.path ?? before.path
+    const origin = change.origin ?? before.origin
+    if (path === 'walking' && origin !== 'gates') throw walkingNeedsGates(change.path === 'walking' ? 'body/path' : 'body/origin')
     if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems })
-    await repository.updateRule(trx, id, { limitM, origin: change.origin ?? before.origin, path: change.path ?? before.path, bandNames: names, bandEdges: edges, legalBasis: change.legalBasis ?? before.legalBasis, effectiveFrom, effectiveTo }, actor.user.id)
+    await repository.updateRule(trx, id, { limitM, origin, path, bandNames: names, bandEdges: edges, legalBasis: change.legalBasis ?? before.legalBasis, effectiveFrom, effectiveTo }, actor.user.id)
     await repository.insertRuleVersion(trx, id, change.reason, actor.user)
     await refreshForRule(trx, row.category, row.school_type)
     const after = ruleOf((await repository.findRule(trx, id))!)
@@ -139,10 +145,22 @@ export async function check(db: Kysely<Database>, input: Check): Promise<CheckRe
     repository.measurePoint(db, lon, lat, input.category),
     repository.nearestSchools(db, lon, lat, input.category, 13, []),
   ])
-  const conflicts: ConflictDetail[] = measured.filter((m) => m.inside).map((m) => detailOf(m, m.distance_m))
+  const conflicts: ConflictDetail[] = []
+  for (const m of measured.filter((row) => row.inside)) {
+    if (m.path !== 'walking') conflicts.push(detailOf(m, m.distance_m))
+    else if (!m.gates) conflicts.push({ ...detailOf(m, m.distance_m), path: 'walking', measuredBy: 'straight_fallback', route: null, note: NO_GATES_NOTE })
+    else {
+      // Within the limit of a gate in a straight line: the walk decides.
+      const walk = await measureWalking(db, m.gates.coordinates, [lon, lat], { cutoffM: m.limit_m })
+      if (walk.distanceM !== null && walk.distanceM <= m.limit_m) conflicts.push(walkingDetailOf(m, walk))
+    }
+  }
+  // Walking distances can reorder the schools the straight measurement listed nearest first.
+  if (conflicts.some((c) => c.path === 'walking')) conflicts.sort((a, b) => a.distanceM - b.distanceM || a.schoolId - b.schoolId)
   const conflicting = new Set(conflicts.map((c) => c.schoolId))
   let nearest = near.filter((n) => !conflicting.has(n.school_id)).slice(0, 3)
   if (nearest.length < 3 && near.length === 13) nearest = await repository.nearestSchools(db, lon, lat, input.category, 3, [...conflicting])
+  const nearestSchools = await Promise.all(nearest.map((n) => nearSchoolOf(db, n, [lon, lat])))
   return {
     verdict: conflicts.length > 0 ? 'prohibited' : 'allowed',
     location: { lon, lat },
@@ -150,12 +168,39 @@ export async function check(db: Kysely<Database>, input: Check): Promise<CheckRe
     crs,
     category: input.category,
     conflicts,
-    nearestSchools: nearest.map((n) => ({ schoolId: n.school_id, schoolName: n.school_name, schoolType: n.school_type as SchoolType, distanceM: round1(n.distance_m), limitM: n.limit_m })),
+    nearestSchools: nearestSchools.some((n) => n.path === 'walking') ? nearestSchools.sort((a, b) => a.distanceM - b.distanceM || a.schoolId - b.schoolId) : nearestSchools,
     checkedAt: new Date().toISOString(),
   }
 }
 
-function detailOf(m: repository.MeasuredRow, distanceM: number, band?: string): ConflictDetail {
+/** How far on foot the nearest schools are reported, at most (farther, the straight distance stands, and says so). */
+const NEAR_WALK_REACH_M = 2000
+
+/** A school near the point: under a walking rule with gates, its walking distance where the network measures it within reach. */
+async function nearSchoolOf(db: Kysely<Database>, n: repository.NearSchoolRow, point: [number, number]): Promise<NearestSchool> {
+  const base: NearestSchool = { schoolId: n.school_id, schoolName: n.school_name, schoolType: n.school_type as SchoolType, distanceM: round1(n.distance_m), limitM: n.limit_m }
+  if (n.path !== 'walking') return base
+  if (!n.gates) return { ...base, path: 'walking', measuredBy: 'straight_fallback', note: NO_GATES_NOTE }
+  const walk = await measureWalking(db, n.gates.coordinates, point, { cutoffM: Math.max(NEAR_WALK_REACH_M, (n.limit_m ?? 0) * 2) })
+  if (walk.distanceM === null) return { ...base, path: 'walking', measuredBy: 'straight_fallback', note: `more than ${NEAR_WALK_REACH_M} m on foot: the straight distance from the nearest gate is shown` }
+  return { ...base, distanceM: round1(walk.distanceM), path: 'walking', measuredBy: walk.measuredBy, ...(walk.reason ? { note: walk.reason } : {}) }
+}
+
+/** A conflict under a walking rule, as the walk measured it: from the gate it started at, with its route. */
+function walkingDetailOf(m: repository.MeasuredRow, walk: WalkingMeasure): ConflictDetail {
+  const [glon, glat] = m.gates!.coordinates[walk.gateIndex]!
+  return {
+    ...detailOf(m, walk.distanceM!),
+    nearestPoint: { lon: glon, lat: glat },
+    path: 'walking',
+    straightM: round1(walk.straightM),
+    measuredBy: walk.measuredBy,
+    route: walk.route,
+    ...(walk.reason ? { note: walk.reason } : {}),
+  }
+}
+
+function detailOf(m: Omit<repository.MeasuredRow, 'gates' | 'path'>, distanceM: number, band?: string): ConflictDetail {
   const [nlon, nlat] = m.nearest.coordinates
   return {
     schoolId: m.school_id,
@@ -179,6 +224,15 @@ export async function listConflicts(db: Kysely<Database>, query: ConflictQuery):
   const { rows, numberMatched } = await repository.listConflicts(db, { ...query, limit: query.limit ?? 100, offset: query.offset ?? 0 })
   const conflicts: Conflict[] = rows.map((r) => ({
     ...detailOf({ ...r, band_names: [], band_edges: [], inside: true }, r.distance_m, r.band),
+    ...(r.path === 'walking'
+      ? {
+          path: 'walking' as const,
+          ...(r.straight_m === null ? {} : { straightM: round1(r.straight_m) }),
+          measuredBy: (r.measured_by ?? 'straight_fallback') as WalkingMeasure['measuredBy'],
+          route: r.route,
+          ...(r.measure_note ? { note: r.measure_note } : {}),
+        }
+      : {}),
     premisesId: r.premises_id,
     premisesName: r.premises_name,
     category: r.category as PremisesCategory,
@@ -242,9 +296,6 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
   const overrides = new Map<string, repository.ProposedRule>()
   const problems: FieldProblem[] = []
   preview.rules.forEach((proposal, i) => {
-    if (proposal.path === 'walking') {
-      throw new AppError('UNPROCESSABLE', `body/rules/${i}/path: walking distance needs the road network, which this service does not have yet`, { problems: [{ field: `body/rules/${i}/path`, message: 'walking is not available yet' }] })
-    }
     const targets = current.filter((r) => r.category === proposal.category && (!proposal.schoolType || r.schoolType === proposal.schoolType))
     if (targets.length === 0) problems.push({ field: `body/rules/${i}`, message: `no rule in force for ${proposal.category}${proposal.schoolType ? ` × ${proposal.schoolType}` : ''}` })
     for (const rule of targets) {
@@ -252,7 +303,10 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
       const bands = proposal.bands ?? bandsForLimit(rule.bands, limitM)
       const checked = checkBands(bands, limitM, `body/rules/${i}/bands`)
       problems.push(...checked.problems)
-      overrides.set(`${rule.category}|${rule.schoolType}`, { category: rule.category, schoolType: rule.schoolType, limitM, origin: proposal.origin ?? rule.origin, names: checked.names, edges: checked.edges })
+      const origin = proposal.origin ?? rule.origin
+      const path = proposal.path ?? rule.path
+      if (path === 'walking' && origin !== 'gates') throw walkingNeedsGates(`body/rules/${i}/${proposal.path === 'walking' ? 'path' : 'origin'}`)
+      overrides.set(`${rule.category}|${rule.schoolType}`, { category: rule.category, schoolType: rule.schoolType, limitM, origin, path, names: checked.names, edges: checked.edges })
     }
   })
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.field === p.field && q.message === p.message) === i)
