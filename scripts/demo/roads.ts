@@ -1,0 +1,207 @@
+/**
+ * The demo street network: GeoJSON LineStrings tagged as OpenStreetMap tags them (`highway`, `name`, …),
+ * connected only where they share a vertex. Town streets, roads between towns and a motorway are laid
+ * (road-towns.ts), joined at their crossings, cut at campuses, a walled compound and a railway
+ * (road-barriers.ts); stray pieces are dropped and every school gate and premises gets a lane to the
+ * street nearest to it (road-reach.ts). Fictional, deterministic, from its own random stream.
+ */
+import type { Feature, LineString } from 'geojson'
+import { nameStreets } from './addresses.ts'
+import type { CampusStore } from './campus-store.ts'
+import { Rng, STREAM_ADDRESSES, STREAM_ROADS } from './random.ts'
+import { cityBarriers, cutAtCampuses, type CityBarriers } from './road-barriers.ts'
+import { isWalkable, Lines, type RoadTags } from './road-lines.ts'
+import { laneTags, reach, SegmentIndex } from './road-reach.ts'
+import { addMotorway, addRoadsBetweenTowns, addTownStreets, type Town } from './road-towns.ts'
+import type { Seat } from './seats.ts'
+
+/** A generated road (or the railway or a wall): a LineString with OpenStreetMap tags. */
+export type RoadFeature = Feature<LineString, Record<string, string>>
+
+/** What the network is built around. */
+export interface RoadInput {
+  seed: number
+  seats: readonly Seat[]
+  store: CampusStore
+  /** school gates, flat lon/lat pairs */
+  gates: readonly number[]
+  /** premises, flat lon/lat pairs */
+  premises: readonly number[]
+  /** synthetic towns (bbox mode) rather than Guyuan's */
+  bboxMode: boolean
+}
+
+/** Union–find over vertex ids. */
+class Components {
+  private readonly parent: number[] = []
+  private readonly ids = new Map<string, number>()
+
+  id(x: number, y: number): number {
+    const k = `${x},${y}`
+    let id = this.ids.get(k)
+    if (id === undefined) {
+      id = this.parent.length
+      this.parent.push(id)
+      this.ids.set(k, id)
+    }
+    return id
+  }
+
+  has(x: number, y: number): boolean {
+    return this.ids.has(`${x},${y}`)
+  }
+
+  find(a: number): number {
+    while (this.parent[a] !== a) {
+      this.parent[a] = this.parent[this.parent[a]!]!
+      a = this.parent[a]!
+    }
+    return a
+  }
+
+  union(a: number, b: number): void {
+    const ra = this.find(a)
+    const rb = this.find(b)
+    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb)
+  }
+}
+
+interface Stretch {
+  line: number
+  t0: number
+  t1: number
+  /** a vertex id of the stretch (walkable stretches only) */
+  vertex: number
+}
+
+/** The walkable stretches' components, and each town's main one (the one holding most of its streets' length). */
+function components(lines: Lines, towns: readonly Town[]): { graph: Components; stretches: Stretch[]; main: Map<number, number> } {
+  const graph = new Components()
+  const stretches: Stretch[] = []
+  const lengthBySeat = new Map<number, Map<number, number>>()
+  lines.list.forEach((line, i) => {
+    const walkable = isWalkable(line.tags.highway)
+    const ranges = lines.stretches(line)
+    for (let k = 0; k < ranges.length; k += 2) {
+      const [t0, t1] = [ranges[k]!, ranges[k + 1]!]
+      let vertex = -1
+      if (walkable) {
+        const { xy } = lines.run(line, t0, t1)
+        vertex = graph.id(xy[0]!, xy[1]!)
+        for (let v = 2; v < xy.length; v += 2) graph.union(vertex, graph.id(xy[v]!, xy[v + 1]!))
+      }
+      stretches.push({ line: i, t0, t1, vertex })
+    }
+  })
+  for (const s of stretches) {
+    const line = lines.list[s.line]!
+    if (line.seat < 0 || s.vertex < 0) continue
+    const bySeat = lengthBySeat.get(line.seat) ?? lengthBySeat.set(line.seat, new Map()).get(line.seat)!
+    const root = graph.find(s.vertex)
+    bySeat.set(root, (bySeat.get(root) ?? 0) + (s.t1 - s.t0) * lines.lengthM(line))
+  }
+  const main = new Map<number, number>()
+  for (const town of towns) {
+    let best = -1
+    let bestM = -1
+    for (const [root, m] of lengthBySeat.get(town.seat) ?? []) {
+      if (m > bestM || (m === bestM && root < best)) {
+        best = root
+        bestM = m
+      }
+    }
+    if (best >= 0) main.set(town.seat, best)
+  }
+  return { graph, stretches, main }
+}
+
+/**
+ * Joins a town centre that the roads from other towns end on, when a campus cut it off its town's main
+ * streets, to the nearest vertex of those streets by a short unclassified link.
+ */
+function linkCentres(lines: Lines, towns: readonly Town[]): void {
+  const { graph, stretches, main } = components(lines, towns)
+  for (const town of towns) {
+    const root = main.get(town.seat)
+    const [cx, cy] = town.center
+    if (root === undefined || !graph.has(cx, cy) || graph.find(graph.id(cx, cy)) === graph.find(root)) continue
+    let best: [number, number] | undefined
+    let bestD = Infinity
+    for (const s of stretches) {
+      const line = lines.list[s.line]!
+      if (line.seat !== town.seat || s.vertex < 0 || graph.find(s.vertex) !== graph.find(root)) continue
+      const { xy } = lines.run(line, s.t0, s.t1)
+      for (let v = 0; v < xy.length; v += 2) {
+        const d = Math.hypot((xy[v]! - cx) * town.frame.mx, (xy[v + 1]! - cy) * town.frame.my)
+        if (d < bestD) {
+          bestD = d
+          best = [xy[v]!, xy[v + 1]!]
+        }
+      }
+    }
+    if (best) lines.add(cx, cy, best[0], best[1], { highway: 'unclassified' }, -1, false)
+  }
+}
+
+const tagProperties = (tags: RoadTags): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(tags)) if (v !== undefined) out[k] = v
+  return out
+}
+const lineFeature = (properties: Record<string, string>, xy: readonly number[]): RoadFeature => {
+  const coordinates: [number, number][] = []
+  for (let v = 0; v < xy.length; v += 2) coordinates.push([xy[v]!, xy[v + 1]!])
+  return { type: 'Feature', properties, geometry: { type: 'LineString', coordinates } }
+}
+
+/** The network as features: roads first, then the lanes to gates and premises, then the railway and the compound's wall. */
+export function buildRoads(input: RoadInput): RoadFeature[] {
+  const { seats, store } = input
+  const rng = new Rng(input.seed, STREAM_ROADS)
+  const lines = new Lines()
+  const towns = addTownStreets(lines, seats, nameStreets(seats, new Rng(input.seed, STREAM_ADDRESSES)), rng)
+  addRoadsBetweenTowns(lines, seats, towns, input.bboxMode, rng)
+  const city = towns.find((t) => seats[t.seat]!.kind === 'city')
+  if (city) addMotorway(lines, city, rng)
+  lines.joinCrossings()
+  cutAtCampuses(lines, store)
+  const barriers: CityBarriers | undefined = city ? cityBarriers(lines, city) : undefined
+  linkCentres(lines, towns)
+
+  // keep the walkable stretches in a town's main component or on a road between towns; drop stray pieces
+  const { graph, stretches, main } = components(lines, towns)
+  const keptRoots = new Set([...main.values()].map((r) => graph.find(r)))
+  for (const s of stretches) if (s.vertex >= 0 && lines.list[s.line]!.seat < 0) keptRoots.add(graph.find(s.vertex))
+  const kept = stretches.filter((s) => s.vertex < 0 || keptRoots.has(graph.find(s.vertex)))
+
+  const index = new SegmentIndex()
+  for (const s of kept) {
+    if (s.vertex < 0) continue
+    const { xy, t } = lines.run(lines.list[s.line]!, s.t0, s.t1)
+    for (let v = 0; v + 1 < t.length; v++) index.add(s.line, t[v]!, t[v + 1]!, xy[2 * v]!, xy[2 * v + 1]!, xy[2 * v + 2]!, xy[2 * v + 3]!)
+  }
+  const obstacles = { store, walls: barriers ? [barriers.wall.flat()] : [], ...(barriers ? { rail: barriers.rail } : {}) }
+  const lanes: RoadFeature[] = []
+  const join = (points: readonly number[], kind: 'gate' | 'premises') => {
+    for (let k = 0; k + 1 < points.length; k += 2) {
+      const [px, py] = [points[k]!, points[k + 1]!]
+      const lane = index.count > 0 ? reach(lines, index, obstacles, px, py) : undefined
+      if (lane) lanes.push(lineFeature(tagProperties(laneTags(kind, lane.lengthM)), [px, py, lane.qx, lane.qy]))
+    }
+  }
+  join(input.gates, 'gate')
+  join(input.premises, 'premises')
+
+  const out: RoadFeature[] = []
+  for (const s of kept) {
+    const line = lines.list[s.line]!
+    const { xy } = lines.run(line, s.t0, s.t1)
+    if (xy.length >= 4) out.push(lineFeature(tagProperties(line.tags), xy))
+  }
+  out.push(...lanes)
+  if (barriers) {
+    out.push(lineFeature({ railway: 'rail', name: '示例固原铁路' }, barriers.rail))
+    out.push(lineFeature({ barrier: 'wall', name: '示例固原机械厂围墙' }, barriers.wall.flat()))
+  }
+  return out
+}
