@@ -9,17 +9,17 @@ import { segmentCrossing, type Lines, type RoadTags } from './road-lines.ts'
 
 /** a point this close (m) to a walkable street needs no lane of its own */
 export const REACH_M = 50
-/** cell size (degrees) of the segment hash */
-const SEGMENT_CELL = 0.0025
+/** cell sizes (degrees) of the segment hashes: a fine one for near searches, a coarse one for far ones */
+const SEGMENT_CELLS = [0.0025, 0.04]
 /** search radii (m) tried in turn for the nearest street; beyond the last, every segment is searched */
-const SEARCH_RADII_M = [REACH_M, 400, 3200, 25_600]
+const SEARCH_RADII_M = [REACH_M, 400, 1600, 6400, 25_600, 102_400]
 
 /** The network's kept segments, each a stretch between two vertices of one line, with a hash over their boxes. */
 export class SegmentIndex {
   private readonly line: number[] = []
   private readonly t: number[] = []
   private readonly xy: number[] = []
-  private readonly grid = new Map<number, number[]>()
+  private readonly grids = SEGMENT_CELLS.map(() => new Map<number, number[]>())
   private stamp: number[] = []
   private query = 0
 
@@ -34,14 +34,17 @@ export class SegmentIndex {
     this.t.push(t0, t1)
     this.xy.push(x0, y0, x1, y1)
     this.stamp.push(0)
-    for (let ix = cell(Math.min(x0, x1)); ix <= cell(Math.max(x0, x1)); ix++) {
-      for (let iy = cell(Math.min(y0, y1)); iy <= cell(Math.max(y0, y1)); iy++) {
-        const k = key(ix, iy)
-        const list = this.grid.get(k)
-        if (list) list.push(i)
-        else this.grid.set(k, [i])
+    SEGMENT_CELLS.forEach((size, g) => {
+      const grid = this.grids[g]!
+      for (let ix = cell(Math.min(x0, x1), size); ix <= cell(Math.max(x0, x1), size); ix++) {
+        for (let iy = cell(Math.min(y0, y1), size); iy <= cell(Math.max(y0, y1), size); iy++) {
+          const k = key(ix, iy)
+          const list = grid.get(k)
+          if (list) list.push(i)
+          else grid.set(k, [i])
+        }
       }
-    }
+    })
   }
 
   /** The nearest segment within maxM of P (all segments when maxM is Infinity) for which `ok` holds. */
@@ -65,11 +68,13 @@ export class SegmentIndex {
       for (let i = 0; i < this.line.length; i++) consider(i)
     } else {
       const q = ++this.query
-      const [ix0, ix1] = [cell(px - maxM / mx), cell(px + maxM / mx)]
-      const [iy0, iy1] = [cell(py - maxM / my), cell(py + maxM / my)]
+      const g = maxM / my > 8 * SEGMENT_CELLS[0]! ? 1 : 0
+      const size = SEGMENT_CELLS[g]!
+      const [ix0, ix1] = [cell(px - maxM / mx, size), cell(px + maxM / mx, size)]
+      const [iy0, iy1] = [cell(py - maxM / my, size), cell(py + maxM / my, size)]
       for (let ix = ix0; ix <= ix1; ix++) {
         for (let iy = iy0; iy <= iy1; iy++) {
-          for (const i of this.grid.get(key(ix, iy)) ?? []) {
+          for (const i of this.grids[g]!.get(key(ix, iy)) ?? []) {
             if (this.stamp[i] === q) continue
             this.stamp[i] = q
             consider(i)
@@ -161,8 +166,8 @@ export function laneTags(kind: 'gate' | 'premises', lengthM: number): RoadTags {
   return lengthM <= 150 ? { highway: 'footway' } : lengthM <= 600 ? { highway: 'service' } : { highway: 'track' }
 }
 
-function cell(v: number): number {
-  return Math.floor(v / SEGMENT_CELL)
+function cell(v: number, size: number): number {
+  return Math.floor(v / size)
 }
 function key(ix: number, iy: number): number {
   return (ix + 80_000) * 160_000 + (iy + 40_000)

@@ -68,8 +68,12 @@ const TOWN_PLANS: Record<SeatKind, TownPlan> = {
 export interface Town {
   seat: number
   frame: TownFrame
-  /** the centre, a vertex of the arterials where the roads from other towns end */
+  /** the centre, a vertex of the arterials */
   center: [number, number]
+  /** the ends of the arterials, where roads from other towns may end */
+  ends: [number, number][]
+  /** the ends that roads from other towns do end on */
+  used: [number, number][]
   /** the arterial along the grid's first direction, and the one across it */
   arterials: Line[]
 }
@@ -144,7 +148,8 @@ export function addTownStreets(lines: Lines, seats: readonly Seat[], named: read
       const [x1, y1] = atFrame(f, 460, 150)
       lines.add(x0, y0, x1, y1, { highway: 'pedestrian', name: '示例步行街', foot: 'designated' }, i)
     }
-    return { seat: i, frame: f, center, arterials }
+    const ends = arterials.flatMap((a): [number, number][] => [[a.x0, a.y0], [a.x1, a.y1]])
+    return { seat: i, frame: f, center, arterials, ends, used: [] }
   })
 }
 
@@ -176,13 +181,27 @@ function addChain(lines: Lines, a: [number, number], b: [number, number], tags: 
 }
 
 /**
- * Roads between towns, ending on the town centres: in Guyuan, primary roads from the city to each county
+ * Roads between towns, each end on the end of an arterial of its town (the one nearest the other town): in Guyuan, primary roads from the city to each county
  * seat and tertiary roads from each county seat to its other seats; in bbox mode, each township to the
  * nearest county seat within 40 km and each county seat to the nearest earlier one within 150 km.
  */
 export function addRoadsBetweenTowns(lines: Lines, seats: readonly Seat[], towns: readonly Town[], bboxMode: boolean, rng: Rng): void {
+  // the end of town a's arterials nearest to town b
+  const endToward = (a: Town, b: Town): [number, number] => {
+    let best = a.center
+    let bestD = Infinity
+    for (const e of a.ends) {
+      const d = Math.hypot((e[0] - b.center[0]) * a.frame.mx, (e[1] - b.center[1]) * a.frame.my)
+      if (d < bestD) {
+        bestD = d
+        best = e
+      }
+    }
+    if (!a.used.includes(best)) a.used.push(best)
+    return best
+  }
   const link = (i: number, j: number, highway: RoadTags['highway']) =>
-    addChain(lines, towns[i]!.center, towns[j]!.center, { highway, name: `示例${seats[j]!.place}至${seats[i]!.place}公路` }, rng)
+    addChain(lines, endToward(towns[i]!, towns[j]!), endToward(towns[j]!, towns[i]!), { highway, name: `示例${seats[j]!.place}至${seats[i]!.place}公路` }, rng)
   const distanceM = (i: number, j: number) =>
     Math.hypot((seats[i]!.lon - seats[j]!.lon) * Math.cos(seats[i]!.lat * RAD) * 111_320, (seats[i]!.lat - seats[j]!.lat) * 110_570)
   const mains = seats.map((s, i) => (s.kind === 'township' ? -1 : i)).filter((i) => i >= 0)

@@ -116,31 +116,34 @@ function components(lines: Lines, towns: readonly Town[]): { graph: Components; 
 }
 
 /**
- * Joins a town centre that the roads from other towns end on, when a campus cut it off its town's main
+ * Joins an arterial's end that roads from other towns end on, when a cut left it off its town's main
  * streets, to the nearest vertex of those streets by a short unclassified link.
  */
-function linkCentres(lines: Lines, towns: readonly Town[]): void {
+function linkEnds(lines: Lines, towns: readonly Town[]): void {
   const { graph, stretches, main } = components(lines, towns)
   for (const town of towns) {
-    const root = main.get(town.seat)
-    const [cx, cy] = town.center
-    if (root === undefined || !graph.has(cx, cy) || graph.find(graph.id(cx, cy)) === graph.find(root)) continue
-    let best: [number, number] | undefined
-    let bestD = Infinity
-    for (const s of stretches) {
-      const line = lines.list[s.line]!
-      if (line.seat !== town.seat || s.vertex < 0 || graph.find(s.vertex) !== graph.find(root)) continue
-      const { xy } = lines.run(line, s.t0, s.t1)
-      for (let v = 0; v < xy.length; v += 2) {
-        const d = Math.hypot((xy[v]! - cx) * town.frame.mx, (xy[v + 1]! - cy) * town.frame.my)
-        if (d < bestD) {
-          bestD = d
-          best = [xy[v]!, xy[v + 1]!]
-        }
+    for (const [cx, cy] of town.used) linkEnd(lines, town, graph, stretches, main, cx, cy)
+  }
+}
+
+function linkEnd(lines: Lines, town: Town, graph: Components, stretches: readonly Stretch[], main: ReadonlyMap<number, number>, cx: number, cy: number): void {
+  const root = main.get(town.seat)
+  if (root === undefined || !graph.has(cx, cy) || graph.find(graph.id(cx, cy)) === graph.find(root)) return
+  let best: [number, number] | undefined
+  let bestD = Infinity
+  for (const s of stretches) {
+    const line = lines.list[s.line]!
+    if (line.seat !== town.seat || s.vertex < 0 || graph.find(s.vertex) !== graph.find(root)) continue
+    const { xy } = lines.run(line, s.t0, s.t1)
+    for (let v = 0; v < xy.length; v += 2) {
+      const d = Math.hypot((xy[v]! - cx) * town.frame.mx, (xy[v + 1]! - cy) * town.frame.my)
+      if (d < bestD) {
+        bestD = d
+        best = [xy[v]!, xy[v + 1]!]
       }
     }
-    if (best) lines.add(cx, cy, best[0], best[1], { highway: 'unclassified' }, -1, false)
   }
+  if (best) lines.add(cx, cy, best[0], best[1], { highway: 'unclassified' }, -1, false)
 }
 
 const tagProperties = (tags: RoadTags): Record<string, string> => {
@@ -166,7 +169,7 @@ export function buildRoads(input: RoadInput): RoadFeature[] {
   lines.joinCrossings()
   cutAtCampuses(lines, store)
   const barriers: CityBarriers | undefined = city ? cityBarriers(lines, city) : undefined
-  linkCentres(lines, towns)
+  linkEnds(lines, towns)
 
   // keep the walkable stretches in a town's main component or on a road between towns; drop stray pieces
   const { graph, stretches, main } = components(lines, towns)

@@ -225,6 +225,14 @@ describe('demo street network', () => {
     }
   })
 
+  it('reaches every gate and premises in bbox mode too', () => {
+    const g = createRegistryGenerator({ schools: 120, premises: 600, seed: 11, bbox: [110, 30, 110.6, 30.5] }, reference)
+    const network = new Network(g.roads())
+    for (const p of [...[...g.schools()].flatMap((s) => s.properties.gates), ...[...g.premises()].map((q) => q.geometry.coordinates)]) {
+      expect(network.nearest(p, 60), JSON.stringify(p)).toBeDefined()
+    }
+  })
+
   it('crosses the railway in the city at exactly one level crossing', () => {
     const rail = demo.roads.find((f) => f.properties.railway === 'rail')!.geometry.coordinates
     const [a, b] = [rail[0]!, rail.at(-1)!]
