@@ -180,6 +180,9 @@ function addChain(lines: Lines, a: [number, number], b: [number, number], tags: 
   return out
 }
 
+/** 示例固原至西吉公路; a link between two seats of the same name is 示例固原连接线 */
+const roadName = (from: string, to: string) => (from === to ? `示例${from}连接线` : `示例${from}至${to}公路`)
+
 /**
  * Roads between towns, each end on the end of an arterial of its town (the one nearest the other town): in Guyuan, primary roads from the city to each county
  * seat and tertiary roads from each county seat to its other seats; in bbox mode, each township to the
@@ -201,7 +204,7 @@ export function addRoadsBetweenTowns(lines: Lines, seats: readonly Seat[], towns
     return best
   }
   const link = (i: number, j: number, highway: RoadTags['highway']) =>
-    addChain(lines, endToward(towns[i]!, towns[j]!), endToward(towns[j]!, towns[i]!), { highway, name: `示例${seats[j]!.place}至${seats[i]!.place}公路` }, rng)
+    addChain(lines, endToward(towns[i]!, towns[j]!), endToward(towns[j]!, towns[i]!), { highway, name: roadName(seats[j]!.place, seats[i]!.place) }, rng)
   const distanceM = (i: number, j: number) =>
     Math.hypot((seats[i]!.lon - seats[j]!.lon) * Math.cos(seats[i]!.lat * RAD) * 111_320, (seats[i]!.lat - seats[j]!.lat) * 110_570)
   const mains = seats.map((s, i) => (s.kind === 'township' ? -1 : i)).filter((i) => i >= 0)
