@@ -117,8 +117,9 @@ export interface Hit {
 /** What a lane must not pass through: the railway (never) and campuses and the compound wall (if it can help it). */
 export interface Obstacles {
   store: CampusStore
-  /** polylines as flat lon/lat pairs: the track first, then walls */
+  /** the railway's track, flat lon/lat pairs */
   rail?: readonly number[]
+  /** walls, each a closed ring of flat lon/lat pairs */
   walls: readonly (readonly number[])[]
 }
 
@@ -128,8 +129,9 @@ const crossesPolyline = (ax: number, ay: number, bx: number, by: number, line: r
 }
 
 /**
- * Joins the point to the nearest street it can reach without crossing the railway: nothing when one is
- * within REACH_M, otherwise a lane to a vertex put into that street. Returns the lane's end and length, or undefined.
+ * Joins the point to the nearest street it can reach without crossing the railway (and, where it can, a wall
+ * or a campus): nothing when one is within REACH_M, otherwise a lane to a vertex put into that street.
+ * Returns the lane's end and length, or undefined when no lane is needed.
  */
 export function reach(lines: Lines, index: SegmentIndex, obstacles: Obstacles, px: number, py: number): { qx: number; qy: number; lengthM: number } | undefined {
   const clearOfRail = (qx: number, qy: number) => !obstacles.rail || !crossesPolyline(px, py, qx, qy, obstacles.rail)

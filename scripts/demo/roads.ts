@@ -201,7 +201,7 @@ export function buildRoads(input: RoadInput): RoadFeature[] {
     const { xy } = lines.run(line, s.t0, s.t1)
     if (xy.length >= 4) out.push(lineFeature(tagProperties(line.tags), xy))
   }
-  out.push(...lanes)
+  for (const lane of lanes) out.push(lane)
   if (barriers) {
     out.push(lineFeature({ railway: 'rail', name: '示例固原铁路' }, barriers.rail))
     out.push(lineFeature({ barrier: 'wall', name: '示例固原机械厂围墙' }, barriers.wall.flat()))
