@@ -10,10 +10,13 @@ import { nameStreets } from './addresses.ts'
 import type { CampusStore } from './campus-store.ts'
 import { Rng, STREAM_ADDRESSES, STREAM_ROADS } from './random.ts'
 import { cityBarriers, cutAtCampuses, type CityBarriers } from './road-barriers.ts'
-import { isWalkable, Lines, type RoadTags } from './road-lines.ts'
+import { isWalkable, Lines, type Line, type RoadTags } from './road-lines.ts'
 import { laneTags, reach, SegmentIndex } from './road-reach.ts'
 import { addMotorway, addRoadsBetweenTowns, addTownStreets, type Town } from './road-towns.ts'
 import type { Seat } from './seats.ts'
+
+/** lanes longer than this (m) may be joined by later lanes */
+const BRANCHING_LANE_M = 600
 
 /** A generated road (or the railway or a wall): a LineString with OpenStreetMap tags. */
 export type RoadFeature = Feature<LineString, Record<string, string>>
@@ -184,12 +187,22 @@ export function buildRoads(input: RoadInput): RoadFeature[] {
     for (let v = 0; v + 1 < t.length; v++) index.add(s.line, t[v]!, t[v + 1]!, xy[2 * v]!, xy[2 * v + 1]!, xy[2 * v + 2]!, xy[2 * v + 3]!)
   }
   const obstacles = { store, walls: barriers ? [barriers.wall.flat()] : [], ...(barriers ? { rail: barriers.rail } : {}) }
-  const lanes: RoadFeature[] = []
+  // short lanes are written as they are; long (rural) ones become lines that later lanes may join, so that
+  // tracks branch like a tree instead of all running to the same street corner
+  const lanes: (RoadFeature | Line)[] = []
   const join = (points: readonly number[], kind: 'gate' | 'premises') => {
     for (let k = 0; k + 1 < points.length; k += 2) {
       const [px, py] = [points[k]!, points[k + 1]!]
       const lane = index.count > 0 ? reach(lines, index, obstacles, px, py) : undefined
-      if (lane) lanes.push(lineFeature(tagProperties(laneTags(kind, lane.lengthM)), [px, py, lane.qx, lane.qy]))
+      if (!lane) continue
+      const tags = laneTags(kind, lane.lengthM)
+      if (lane.lengthM <= BRANCHING_LANE_M) {
+        lanes.push(lineFeature(tagProperties(tags), [px, py, lane.qx, lane.qy]))
+        continue
+      }
+      const line = lines.add(px, py, lane.qx, lane.qy, tags, -1, false)
+      index.add(lines.list.length - 1, 0, 1, line.x0, line.y0, line.x1, line.y1)
+      lanes.push(line)
     }
   }
   join(input.gates, 'gate')
@@ -201,7 +214,7 @@ export function buildRoads(input: RoadInput): RoadFeature[] {
     const { xy } = lines.run(line, s.t0, s.t1)
     if (xy.length >= 4) out.push(lineFeature(tagProperties(line.tags), xy))
   }
-  for (const lane of lanes) out.push(lane)
+  for (const lane of lanes) out.push('type' in lane ? lane : lineFeature(tagProperties(lane.tags), lines.run(lane, 0, 1).xy))
   if (barriers) {
     out.push(lineFeature({ railway: 'rail', name: '示例固原铁路' }, barriers.rail))
     out.push(lineFeature({ barrier: 'wall', name: '示例固原机械厂围墙' }, barriers.wall.flat()))
