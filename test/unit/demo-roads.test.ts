@@ -257,6 +257,14 @@ describe('demo street network', () => {
     expect(bothSides(new Network(demo.roads, (p, q) => inCity(p, q) && !touchesRail(p, q)))).toBe(false)
   })
 
+  it('joins the motorway and the railway to the walkable roads at exactly one vertex each', () => {
+    const walkableVertices = new Set(demo.roads.filter(walkable).flatMap((f) => f.geometry.coordinates.map((p) => `${p[0]},${p[1]}`)))
+    const shared = (pick: (f: RoadFeature) => boolean) =>
+      new Set(demo.roads.filter(pick).flatMap((f) => f.geometry.coordinates.map((p) => `${p[0]},${p[1]}`)).filter((k) => walkableVertices.has(k))).size
+    expect(shared((f) => f.properties.highway === 'motorway')).toBe(1)
+    expect(shared((f) => f.properties.railway === 'rail')).toBe(1)
+  })
+
   it('has a bridge over another road without a shared vertex, and a walled compound no street runs through', () => {
     const bridges = demo.roads.filter((f) => f.properties.bridge === 'yes')
     const others = demo.roads.filter((f) => f.properties.highway !== undefined && f.properties.bridge !== 'yes')
