@@ -5,7 +5,7 @@
  */
 import type { NamedStreet } from './addresses.ts'
 import { chineseNumber, STREET_KINDS, STREET_WORDS } from './names.ts'
-import { metresPerDegLat, metresPerDegLon, RAD, round7 } from './planar.ts'
+import { metresPerDegLat, metresPerDegLon, round7 } from './planar.ts'
 import type { Rng } from './random.ts'
 import { crossing, type Line, type Lines, type RoadTags } from './road-lines.ts'
 import type { Seat, SeatKind } from './seats.ts'
@@ -184,9 +184,10 @@ function addChain(lines: Lines, a: [number, number], b: [number, number], tags: 
 const roadName = (from: string, to: string) => (from === to ? `示例${from}连接线` : `示例${from}至${to}公路`)
 
 /**
- * Roads between towns, each end on the end of an arterial of its town (the one nearest the other town): in Guyuan, primary roads from the city to each county
- * seat and tertiary roads from each county seat to its other seats; in bbox mode, each township to the
- * nearest county seat within 40 km and each county seat to the nearest earlier one within 150 km.
+ * Roads between towns, each ending on the end of one of its town's arterials (the one nearest the other
+ * town): in Guyuan, primary roads from the city to each county seat and tertiary roads from each county seat
+ * to its other seats; in bbox mode, each township to the nearest county seat within 40 km and each county
+ * seat to the nearest earlier one within 150 km.
  */
 export function addRoadsBetweenTowns(lines: Lines, seats: readonly Seat[], towns: readonly Town[], bboxMode: boolean, rng: Rng): void {
   // the end of town a's arterials nearest to town b
@@ -206,7 +207,7 @@ export function addRoadsBetweenTowns(lines: Lines, seats: readonly Seat[], towns
   const link = (i: number, j: number, highway: RoadTags['highway']) =>
     addChain(lines, endToward(towns[i]!, towns[j]!), endToward(towns[j]!, towns[i]!), { highway, name: roadName(seats[j]!.place, seats[i]!.place) }, rng)
   const distanceM = (i: number, j: number) =>
-    Math.hypot((seats[i]!.lon - seats[j]!.lon) * Math.cos(seats[i]!.lat * RAD) * 111_320, (seats[i]!.lat - seats[j]!.lat) * 110_570)
+    Math.hypot((seats[i]!.lon - seats[j]!.lon) * towns[i]!.frame.mx, (seats[i]!.lat - seats[j]!.lat) * towns[i]!.frame.my)
   const mains = seats.map((s, i) => (s.kind === 'township' ? -1 : i)).filter((i) => i >= 0)
   if (!bboxMode) {
     const city = seats.findIndex((s) => s.kind === 'city')
