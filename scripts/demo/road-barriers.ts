@@ -5,6 +5,7 @@
  */
 import type { CampusStore } from './campus-store.ts'
 import { pointInFlatRing, round7 } from './planar.ts'
+import { planDetour, type Detour } from './road-detours.ts'
 import { isWalkable, segmentCrossing, type Line, type Lines } from './road-lines.ts'
 import { atFrame, inFrame, type Town } from './road-towns.ts'
 
@@ -25,8 +26,12 @@ export interface CityBarriers {
   levelCrossing?: Line
 }
 
-/** Cuts every town street (not the roads between towns) where it runs through a campus. */
-export function cutAtCampuses(lines: Lines, store: CampusStore): void {
+/**
+ * Cuts every town street (not the roads between towns) where it runs through a campus; returns the ways
+ * round planned for streets that cross a campus once (cut wider, to make room for them).
+ */
+export function cutAtCampuses(lines: Lines, store: CampusStore): Detour[] {
+  const detours: Detour[] = []
   for (const line of lines.list) {
     if (line.seat < 0 || !isWalkable(line.tags.highway)) continue
     const margin = CUT_MARGIN_M.campus / Math.max(1, lines.lengthM(line))
@@ -40,11 +45,16 @@ export function cutAtCampuses(lines: Lines, store: CampusStore): void {
         }
         if (pointInFlatRing(line.x1, line.y1, store.xy, s, e)) ts.push(1)
         ts.sort((a, b) => a - b)
-        for (let k = 0; k + 1 < ts.length; k += 2) lines.cut(line, ts[k]! - margin, ts[k + 1]! + margin)
+        const detour = ts.length === 2 && ts[0]! > 0 && ts[1]! < 1 ? planDetour(lines, line, store.xy, s, e) : undefined
+        if (detour) {
+          lines.cut(line, detour.t0, detour.t1)
+          detours.push(detour)
+        } else for (let k = 0; k + 1 < ts.length; k += 2) lines.cut(line, ts[k]! - margin, ts[k + 1]! + margin)
       }
       return false
     })
   }
+  return detours
 }
 
 /** the stretch (t0, t1) of the line inside the rectangle [u0, v0, u1, v1] of the town's frame (Liang–Barsky), or undefined */

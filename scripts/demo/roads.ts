@@ -2,7 +2,7 @@
  * The demo street network: GeoJSON LineStrings tagged as OpenStreetMap tags them (`highway`, `name`, …),
  * connected only where they share a vertex. Town streets, roads between towns and a motorway are laid
  * (road-towns.ts), joined at their crossings, cut at campuses, a walled compound and a railway
- * (road-barriers.ts); stray pieces are dropped and every school gate and premises gets a lane to the
+ * (road-barriers.ts), led round campuses where the way is clear (road-detours.ts); stray pieces are dropped and every school gate and premises gets a lane to the
  * street nearest to it (road-reach.ts). Fictional, deterministic, from its own random stream.
  */
 import type { Feature, LineString } from 'geojson'
@@ -10,6 +10,7 @@ import { nameStreets } from './addresses.ts'
 import type { CampusStore } from './campus-store.ts'
 import { Rng, STREAM_ADDRESSES, STREAM_ROADS } from './random.ts'
 import { cityBarriers, cutAtCampuses, type CityBarriers } from './road-barriers.ts'
+import { addDetours } from './road-detours.ts'
 import { isWalkable, Lines, type Line, type RoadTags } from './road-lines.ts'
 import { laneTags, reach, SegmentIndex } from './road-reach.ts'
 import { addMotorway, addRoadsBetweenTowns, addTownStreets, type Town } from './road-towns.ts'
@@ -170,8 +171,9 @@ export function buildRoads(input: RoadInput): RoadFeature[] {
   const city = towns.find((t) => seats[t.seat]!.kind === 'city')
   if (city) addMotorway(lines, city, rng)
   lines.joinCrossings()
-  cutAtCampuses(lines, store)
+  const detours = cutAtCampuses(lines, store)
   const barriers: CityBarriers | undefined = city ? cityBarriers(lines, city) : undefined
+  addDetours(lines, detours, store, barriers ? [barriers.rail, barriers.wall.flat()] : [])
   linkEnds(lines, towns)
 
   // keep the walkable stretches in a town's main component or on a road between towns; drop stray pieces
