@@ -2,7 +2,7 @@
  * Generates the DEMO registry (fictional schools and premises inside Guyuan's real county outlines).
  *
  *   npx tsx scripts/generate.ts --schools 600 --premises 4000 [--seed 640400] [--out data/demo]
- *                               [--bbox minLon,minLat,maxLon,maxLat] [--format geojson|ndjson]
+ *                               [--bbox minLon,minLat,maxLon,maxLat] [--format geojson|ndjson] [--roads on|off]
  *
  * Output is streamed to disk one feature at a time, so benchmark-sized sets (10,000 × 500,000 and more)
  * never exist as one giant string. Same arguments → byte-identical files.
@@ -29,10 +29,12 @@ const USAGE = `Usage: npx tsx scripts/generate.ts [options]
   --bbox a,b,c,d     minLon,minLat,maxLon,maxLat: place everything anywhere in this box (benchmarks);
                      without it everything lies inside Guyuan's five counties
                      (a value starting with "-" needs "=": --bbox=-10,35,5,45)
+  --roads on|off     also write the street network reaching every gate and premises (default on)
   --format F         geojson (FeatureCollection, one feature per line; default) or ndjson (one feature per line)
   --data DIR         reference data directory (default data)
   -h, --help         show this help
-Writes schools.<ext>, premises.<ext> and addresses.<ext>. The output is GENERATED DEMO DATA, not real schools, premises or addresses.`
+Writes schools.<ext>, premises.<ext>, addresses.<ext> and roads.<ext>. The output is GENERATED DEMO DATA,
+not real schools, premises, addresses or streets.`
 
 function fail(message: string): never {
   process.stderr.write(`error: ${message}\n\n${USAGE}\n`)
@@ -139,6 +141,7 @@ function main(): void {
         out: { type: 'string' },
         bbox: { type: 'string' },
         format: { type: 'string' },
+        roads: { type: 'string' },
         data: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -154,6 +157,8 @@ function main(): void {
   }
   const format = values.format ?? 'geojson'
   if (format !== 'geojson' && format !== 'ndjson') fail(`--format must be geojson or ndjson, got "${format}"`)
+  const roads = values.roads ?? 'on'
+  if (roads !== 'on' && roads !== 'off') fail(`--roads must be on or off, got "${roads}"`)
   const bbox = bboxArg(values.bbox)
   const options: GenerateOptions = {
     schools: integerArg('schools', values.schools, 600),
@@ -210,6 +215,13 @@ function main(): void {
   const addressesFile = path.join(outDir, `addresses.${ext}`)
   const addresses = writeCollection(addressesFile, format, { ...header, name: 'demo_addresses', generator: { ...header.generator, addresses: addressCount } }, generator.addresses(addressCount))
   console.log(`  wrote ${path.relative(process.cwd(), addressesFile) || addressesFile} (${addresses} address points, ${size(addressesFile)}, ${elapsed()})`)
+
+  if (roads === 'on') {
+    const roadsFile = path.join(outDir, `roads.${ext}`)
+    const roadHeader = { ...header, name: 'demo_roads', note: 'GENERATED DEMO DATA - fictional streets, not real roads; OpenStreetMap tags' }
+    const count = writeCollection(roadsFile, format, roadHeader, generator.roads())
+    console.log(`  wrote ${path.relative(process.cwd(), roadsFile) || roadsFile} (${count} lines, ${size(roadsFile)}, ${elapsed()})`)
+  }
 
   const { stats } = generator
   const label = (code: string) => `${code} ${countyName.get(code) ?? '(synthetic region)'}`

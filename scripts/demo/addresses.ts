@@ -14,10 +14,18 @@ import type { Seat } from './seats.ts'
 /** The `source` of generated address points. */
 export const DEMO_ADDRESS_SOURCE = '示例门牌（生成，非真实）'
 
-/** `count` street addresses along the streets of the city and county seats, never inside a campus; repeatable and deterministic. */
-export function* generateAddresses(count: number, seed: number, store: CampusStore, seats: readonly Seat[], regions: Regions): Generator<AddressFeature> {
-  const rng = new Rng(seed, STREAM_ADDRESSES)
-  const streets: { seat: Seat; k: number; name: string; township: string }[] = []
+/** A named street of a city or county seat: street k of the seat, in one township. */
+export interface NamedStreet {
+  seat: Seat
+  k: number
+  /** word + kind, e.g. 团结巷 (addresses and road names put 示例 before it) */
+  name: string
+  township: string
+}
+
+/** One distinct name (and a township) for each street of the city and county seats, drawn from the address stream. */
+export function nameStreets(seats: readonly Seat[], rng: Rng): NamedStreet[] {
+  const streets: NamedStreet[] = []
   for (const seat of seats) {
     if (seat.kind === 'township') continue
     const used = new Set<string>()
@@ -29,6 +37,13 @@ export function* generateAddresses(count: number, seed: number, store: CampusSto
       streets.push({ seat, k, name, township: seat.townships.length > 0 ? rng.pick(seat.townships) : '' })
     }
   }
+  return streets
+}
+
+/** `count` street addresses along the streets of the city and county seats, never inside a campus; repeatable and deterministic. */
+export function* generateAddresses(count: number, seed: number, store: CampusStore, seats: readonly Seat[], regions: Regions): Generator<AddressFeature> {
+  const rng = new Rng(seed, STREAM_ADDRESSES)
+  const streets = nameStreets(seats, rng)
   if (streets.length === 0) return
   const taken = new Set<string>()
   let made = 0

@@ -19,6 +19,7 @@ import { generatePremises, type PremisesStats } from './premises.ts'
 import { Rng, STREAM_SCHOOL_PROPS, STREAM_SEATS } from './random.ts'
 import type { ReferenceData } from './reference.ts'
 import { createRegions } from './regions.ts'
+import { buildRoads, type RoadFeature } from './roads.ts'
 import { placeSchools } from './school-placement.ts'
 import { buildSchool } from './school-properties.ts'
 import { guyuanSeats, syntheticSeats } from './seats.ts'
@@ -43,6 +44,8 @@ export interface RegistryGenerator {
   distanceToNearestCampus(lon: number, lat: number, maxM: number): number
   /** `count` street addresses (name and house number) along the streets of the city and county seats; repeatable and deterministic */
   addresses(count: number): Generator<AddressFeature>
+  /** the street network reaching every gate and premises (the premises are generated again to find them); deterministic */
+  roads(): RoadFeature[]
 }
 
 /**
@@ -89,6 +92,13 @@ export function createRegistryGenerator(options: GenerateOptions, reference: Ref
     stats,
     distanceToNearestCampus: (lon, lat, maxM) => store.distance(lon, lat, maxM),
     addresses: (count) => generateAddresses(count, seed, store, seats, regions),
+    roads: () => {
+      const gates: number[] = []
+      for (const school of schools()) for (const [lon, lat] of school.properties.gates) gates.push(lon, lat)
+      const points: number[] = []
+      for (const p of generatePremises(options.premises, seed, bbox, store, seats, regions, stats)) points.push(p.geometry.coordinates[0]!, p.geometry.coordinates[1]!)
+      return buildRoads({ seed, seats, store, gates, premises: points, bboxMode: bbox !== undefined })
+    },
   }
 }
 

@@ -112,3 +112,4 @@ export const STREAM_PREMISES = 2
 export const STREAM_SEATS = 3
 export const STREAM_SCHOOL_PROPS = 4
 export const STREAM_ADDRESSES = 5
+export const STREAM_ROADS = 6

@@ -27,7 +27,7 @@ export interface ZoneCollection {
   features: ZoneFeature[]
 }
 
-/** Distances are reported to 0.1 m (domain.md). */
+/** Distances are reported to 0.1 m, the precision licensing records use. */
 export const round1 = (metres: number) => Math.round(metres * 10) / 10
 
 /** Bands as the API shows them, from the stored names and inner edges. */

@@ -8,7 +8,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Att
     if (value === undefined || value === null || value === false) continue
     if (name.startsWith('on') && typeof value === 'function') element.addEventListener(name.slice(2).toLowerCase(), value)
     else if (name === 'class') element.className = String(value)
-    else if (name in element && typeof value !== 'string' && name !== 'style') (element as unknown as Record<string, unknown>)[name] = value
+    else if (name in element && typeof value !== 'string' && name !== 'style') Reflect.set(element, name, value)
     else element.setAttribute(name, value === true ? '' : String(value))
   }
   append(element, children)
