@@ -7,6 +7,9 @@ import type { Department, Role } from '../../schemas/common.ts'
 import { candidatesFromGeoJson, importRecords } from '../registry/import.ts'
 import { DATA_DIR } from '../reference/load.ts'
 import { createDemoUser, hashPassword } from '../users/service.ts'
+import { readRoadGeoJson } from '../roads/read.ts'
+import { importRoads } from '../roads/service.ts'
+import { refreshWalkingConflicts } from '../zones/maintenance.ts'
 import { loadDemoPermits } from './permits.ts'
 import * as repository from './repository.ts'
 
@@ -38,6 +41,7 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
   if (await repository.isMarked(db, 'demo_data')) {
     // A database that had the demo registry before address points existed gets them now.
     await loadDemoAddresses(db, log)
+    await loadDemoRoads(db, log)
     await loadDemoPermits(db, log)
     return false
   }
@@ -58,6 +62,7 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
     log(`loaded demo data: ${s.imported} schools, ${p.imported} premises (generated, not real)`)
   })
   await loadDemoAddresses(db, log)
+  await loadDemoRoads(db, log)
   await loadDemoPermits(db, log)
   log(`demo users (password "${password}"): ${DEMO_USERS.map((u) => u.username).join(', ')}`)
   return true
@@ -73,4 +78,21 @@ async function loadDemoAddresses(db: Kysely<Database>, log: (message: string) =>
     await repository.mark(trx, 'demo_addresses', { addresses: result.imported, loadedAt: new Date().toISOString() }, 'replace')
     log(`loaded demo address points: ${result.imported} (generated, not real)`)
   })
+}
+
+/** The generated demo street network's import name; its roads are fictional, like the rest of the demo. */
+export const DEMO_ROAD_SOURCE = '示例道路网（生成，非真实）'
+
+/** Loads the generated demo street network once (marked `demo_roads`), with the walking conflicts it decides. */
+async function loadDemoRoads(db: Kysely<Database>, log: (message: string) => void): Promise<void> {
+  if (await repository.isMarked(db, 'demo_roads')) return
+  const file = readRoadGeoJson(JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'demo', 'roads.geojson'), 'utf8')), 'wgs84')
+  const result = await importRoads(
+    db,
+    file,
+    { format: 'geojson', source: DEMO_ROAD_SOURCE, replace: true, licence: 'generated demo data', attribution: '示例道路（生成数据，非真实道路）', onNetworkChanged: refreshWalkingConflicts },
+    SYSTEM,
+  )
+  await repository.mark(db, 'demo_roads', { roads: result.imported, loadedAt: new Date().toISOString() }, 'replace')
+  log(`loaded the demo street network: ${result.imported} roads (generated, not real)`)
 }
