@@ -19,7 +19,9 @@ export async function benchAudit(args: Record<string, string>) {
   const { schools, premises, sample: sampleArg } = numberArgs(args, { schools: 10_000, premises: 500_000, sample: 10 })
   const bbox = bboxArg(args)
   const handle = await openBenchDatabase('audit')
-  console.log(`audit benchmark on ${handle.where}: ${schools} schools × ${premises} premises${bbox ? ` in ${bbox.join(',')}` : ' in Guyuan'}`)
+  console.log(
+    `audit benchmark on ${handle.where}: ${schools} schools × ${premises} premises${bbox ? ` in ${bbox.join(',')}` : ' in Guyuan'}`,
+  )
   try {
     let t = performance.now()
     await bulkLoad(handle, { schools, premises, ...(bbox ? { bbox } : {}) }, console.log)
@@ -28,7 +30,9 @@ export async function benchAudit(args: Record<string, string>) {
     // school with every premises; it is timed on a sample of schools and scaled to all of them.
     const sample = Math.max(1, Math.min(schools, Math.round(sampleArg)))
     t = performance.now()
-    await sql`select count(*) from (select * from schools order by id limit ${sample}) s join premises p on ST_DWithin(s.geom::geography, p.geom::geography, 200)`.execute(handle.db)
+    await sql`select count(*) from (select * from schools order by id limit ${sample}) s join premises p on ST_DWithin(s.geom::geography, p.geom::geography, 200)`.execute(
+      handle.db,
+    )
     const unindexed = (seconds(t) / sample) * schools
     figure(`plain join, project's indexes (${sample} schools, scaled)`, unindexed, 's', 'extrapolated')
 
@@ -53,23 +57,33 @@ export async function benchAudit(args: Record<string, string>) {
     figure('speed-up over the plain join with a geography index', plain / ours, '×', 'goal ≥ 8× at national scale')
     figure("speed-up over the plain join on the project's indexes", unindexed / ours, '×', 'extrapolated')
 
-    const { rows: stored } = await sql<{ premises_id: number; school_id: number }>`select premises_id, school_id from conflicts`.execute(handle.db)
+    const { rows: stored } = await sql<{ premises_id: number; school_id: number }>`select premises_id, school_id from conflicts`.execute(
+      handle.db,
+    )
     const key = (r: { premises_id: number; school_id: number }) => r.premises_id * 4_294_967_296 + r.school_id
     const a = new Set(stored.map(key))
     const b = new Set(baseline.map(key))
     const onlyOurs = [...a].filter((k) => !b.has(k)).length
     const onlyPlain = [...b].filter((k) => !a.has(k)).length
-    console.log(`same pairs: ${onlyOurs === 0 && onlyPlain === 0 ? 'yes' : 'no'} (${a.size} vs ${b.size}; only project ${onlyOurs}, only plain ${onlyPlain})`)
+    console.log(
+      `same pairs: ${onlyOurs === 0 && onlyPlain === 0 ? 'yes' : 'no'} (${a.size} vs ${b.size}; only project ${onlyOurs}, only plain ${onlyPlain})`,
+    )
     if (onlyOurs !== 0 || onlyPlain !== 0) {
       // The plain join measures a whole geography, which can pick the wrong one of two nearly equidistant
       // edges (geodesicDistance in server/db/postgis.ts); settle each disagreement by measuring segment by segment.
       const differing = [...stored.filter((r) => !b.has(key(r))), ...baseline.filter((r) => !a.has(key(r)))]
       let projectRight = 0
       for (const pair of differing) {
-        const { rows } = await sql<{ d: number }>`select ${geodesicDistance(sql`s.geom`, sql`p.geom`)} as d from schools s, premises p where s.id = ${pair.school_id} and p.id = ${pair.premises_id}`.execute(handle.db)
+        const { rows } = await sql<{
+          d: number
+        }>`select ${geodesicDistance(sql`s.geom`, sql`p.geom`)} as d from schools s, premises p where s.id = ${pair.school_id} and p.id = ${pair.premises_id}`.execute(
+          handle.db,
+        )
         const inside = Number(rows[0]!.d) <= 200
         if (inside === a.has(key(pair))) projectRight += 1
-        console.log(`  premises ${pair.premises_id} × school ${pair.school_id}: ${Number(rows[0]!.d).toFixed(4)} m measured segment by segment; the ${inside === a.has(key(pair)) ? 'project' : 'plain join'} is right`)
+        console.log(
+          `  premises ${pair.premises_id} × school ${pair.school_id}: ${Number(rows[0]!.d).toFixed(4)} m measured segment by segment; the ${inside === a.has(key(pair)) ? 'project' : 'plain join'} is right`,
+        )
       }
       if (projectRight !== differing.length) process.exitCode = 1
     }

@@ -23,7 +23,9 @@ export async function benchCertificate(args: Record<string, string>) {
     for (let i = 0; i < points.length + 10; i += 1) {
       const [lon, lat] = points[i % points.length]!
       const t = performance.now()
-      const response = await fetch(`${url}/api/check/certificate.pdf?lon=${lon}&lat=${lat}&category=tobacco_retail`, { headers: { cookie } })
+      const response = await fetch(`${url}/api/check/certificate.pdf?lon=${lon}&lat=${lat}&category=tobacco_retail`, {
+        headers: { cookie },
+      })
       const body = Buffer.from(await response.arrayBuffer())
       if (i < 10) continue
       if (response.status !== 200) {

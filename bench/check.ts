@@ -12,7 +12,9 @@ const CATEGORIES = ['tobacco_retail', 'internet_cafe', 'lottery_outlet', 'food_s
 export async function benchCheck(args: Record<string, string>) {
   const { schools, premises, requests } = numberArgs(args, { schools: 20_000, premises: 300_000, requests: 3000 })
   const handle = await openBenchDatabase('check')
-  console.log(`check benchmark on ${handle.where}: ${schools} schools, ${premises} premises over Ningxia; ${requests} checks (goal: p99 < 5 ms)`)
+  console.log(
+    `check benchmark on ${handle.where}: ${schools} schools, ${premises} premises over Ningxia; ${requests} checks (goal: p99 < 5 ms)`,
+  )
   try {
     const gen = await bulkLoad(handle, { schools, premises, bbox: NINGXIA })
     const points = premisesPoints(gen, requests)

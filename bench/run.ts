@@ -9,7 +9,16 @@ import { benchTiles } from './tiles.ts'
 import { benchWeb } from './web.ts'
 
 // npm run bench -- <startup|import|audit|check|certificate|tiles|web|search> [--flag value …]
-const benches: Record<string, (args: Record<string, string>) => Promise<void>> = { startup: benchStartup, import: benchImport, audit: benchAudit, check: benchCheck, certificate: benchCertificate, tiles: benchTiles, web: benchWeb, search: benchSearch }
+const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
+  startup: benchStartup,
+  import: benchImport,
+  audit: benchAudit,
+  check: benchCheck,
+  certificate: benchCertificate,
+  tiles: benchTiles,
+  web: benchWeb,
+  search: benchSearch,
+}
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
 if (!bench) {

@@ -28,7 +28,9 @@ export async function benchSearch(args: Record<string, string>) {
   const { schools, premises, requests } = numberArgs(args, { schools: 200_000, premises: 1_000_000, requests: 500 })
   const addresses = Math.round(premises / 5)
   const handle = await openBenchDatabase('search')
-  console.log(`search benchmark on ${handle.where}: ${schools} schools, ${premises} premises, ${addresses} address points over China; ${requests} queries`)
+  console.log(
+    `search benchmark on ${handle.where}: ${schools} schools, ${premises} premises, ${addresses} address points over China; ${requests} queries`,
+  )
   try {
     let t = performance.now()
     const gen = await bulkLoad(handle, { schools, premises, bbox: CHINA }, console.log)
@@ -38,7 +40,12 @@ export async function benchSearch(args: Record<string, string>) {
     for (const p of gen.premises()) {
       if (n >= addresses) break
       n += 1
-      batch.push({ properties: { address: p.properties.address!, countyCode: p.properties.countyCode, source: 'bench' }, geometry: p.geometry as AddressPointRecord['geometry'], sourceCrs: 'wgs84', demo: true })
+      batch.push({
+        properties: { address: p.properties.address!, countyCode: p.properties.countyCode, source: 'bench' },
+        geometry: p.geometry as AddressPointRecord['geometry'],
+        sourceCrs: 'wgs84',
+        demo: true,
+      })
       if (batch.length === 1000) {
         await insertAddressPoints(handle.db, batch)
         batch = []
@@ -54,7 +61,13 @@ export async function benchSearch(args: Record<string, string>) {
         (select coalesce(sum(pg_relation_size(i.indexrelid)), 0) from pg_index i join pg_class x on x.oid = i.indexrelid
           where i.indrelid = c.oid and x.relname like '%search%') as search
       from pg_class c where c.relname in ('schools', 'premises', 'address_points') order by 1`.execute(handle.db)
-    for (const s of sizes) figure(`${s.table}: table / search indexes`, Number(s.data) / 2 ** 20, 'MiB', `search indexes ${(Number(s.search) / 2 ** 20).toFixed(1)} MiB`)
+    for (const s of sizes)
+      figure(
+        `${s.table}: table / search indexes`,
+        Number(s.data) / 2 ** 20,
+        'MiB',
+        `search indexes ${(Number(s.search) / 2 ** 20).toFixed(1)} MiB`,
+      )
 
     const queries = await typicalQueries(gen, handle.db, requests)
     const timed = async (run: (q: BenchQuery) => Promise<number>) => {
@@ -91,12 +104,22 @@ export async function benchSearch(args: Record<string, string>) {
     })
     figure('search p50', percentile(fuzzy.times, 50), 'ms', `${fuzzy.found} of ${fuzzy.times.length} queries found something`)
     figure('search p99', percentile(fuzzy.times, 99), 'ms', `max ${fuzzy.times.at(-1)!.toFixed(1)} ms`)
-    figure("naive name LIKE '%q%' p50", percentile(naive.times, 50), 'ms', `${naive.found} found something (no normalising, no ranking, stops at 10)`)
+    figure(
+      "naive name LIKE '%q%' p50",
+      percentile(naive.times, 50),
+      'ms',
+      `${naive.found} found something (no normalising, no ranking, stops at 10)`,
+    )
     figure("naive name LIKE '%q%' p99", percentile(naive.times, 99), 'ms', `max ${naive.times.at(-1)!.toFixed(1)} ms`)
     for (const [type, times] of fuzzy.byType) {
       times.sort((a, b) => a - b)
       const base = naive.byType.get(type)!.sort((a, b) => a - b)
-      figure(`  ${type} (${times.length}) p50 / p99`, percentile(times, 50), 'ms', `p99 ${percentile(times, 99).toFixed(1)} ms; naive p50 ${percentile(base, 50).toFixed(1)}, p99 ${percentile(base, 99).toFixed(1)} ms`)
+      figure(
+        `  ${type} (${times.length}) p50 / p99`,
+        percentile(times, 50),
+        'ms',
+        `p99 ${percentile(times, 99).toFixed(1)} ms; naive p50 ${percentile(base, 50).toFixed(1)}, p99 ${percentile(base, 99).toFixed(1)} ms`,
+      )
     }
   } finally {
     await handle.close()
@@ -132,10 +155,13 @@ async function typicalQueries(gen: Awaited<ReturnType<typeof bulkLoad>>, db: Kys
     ['premises fragment', () => fragment(core(rng.pick(premisesNames)), 2, 4)],
     ['exact school name', () => rng.pick(schoolNames)],
     // 原州三小 for 原州区第三小学: place, then the ordinal and the first character of the type.
-    ['characters in order', () => {
-      const chars = Array.from(core(rng.pick(schoolNames)).replace(/第/, ''))
-      return chars.filter((_, i) => i < 2 || i % 2 === 0).join('')
-    }],
+    [
+      'characters in order',
+      () => {
+        const chars = Array.from(core(rng.pick(schoolNames)).replace(/第/, ''))
+        return chars.filter((_, i) => i < 2 || i % 2 === 0).join('')
+      },
+    ],
     ['address fragment', () => fragment(rng.pick(addressTexts).replace(/^.*?示例/, ''), 4, 7)],
     ['township or village', () => fragment(rng.pick(places).name, 2, 3)],
     ['pinyin initials', () => pinyin(rng.pick(places).name, { pattern: 'first', toneType: 'none', type: 'array' }).join('').slice(0, 3)],

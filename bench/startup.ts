@@ -9,14 +9,21 @@ const ROOT = path.resolve(import.meta.dirname, '..')
 /** Starts the server as `npm start` does (after its build step) and returns seconds until /health answers 200. */
 async function timeStart(dataDir: string, port: number): Promise<number> {
   const started = performance.now()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout.on('data', (chunk) => (output += chunk))
   child.stderr.on('data', (chunk) => (output += chunk))
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`server exited: ${output}`)
-      const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
       if (ok) return (performance.now() - started) / 1000
       if (performance.now() - started > 180_000) throw new Error(`no answer after 180 s: ${output}`)
       await new Promise((resolve) => setTimeout(resolve, 100))
@@ -35,7 +42,12 @@ export async function benchStartup() {
     const first = await timeStart(path.join(dir, 'data'), port)
     figure('embedded first start, to /health 200', first, 's', 'goal ≤ 30 s (creates the database, PostGIS, demo data)')
     const later = [await timeStart(path.join(dir, 'data'), port), await timeStart(path.join(dir, 'data'), port)]
-    figure('embedded later start, to /health 200', Math.max(...later), 's', `goal ≤ 5 s (worst of two: ${later.map((s) => s.toFixed(2)).join(', ')})`)
+    figure(
+      'embedded later start, to /health 200',
+      Math.max(...later),
+      's',
+      `goal ≤ 5 s (worst of two: ${later.map((s) => s.toFixed(2)).join(', ')})`,
+    )
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }

@@ -23,15 +23,20 @@ export function figure(name: string, value: number, unit: string, note = '') {
 export const seconds = (since: number) => (performance.now() - since) / 1000
 
 /** The value below which p % of the ascending-sorted values lie (nearest rank, no interpolation). */
-export const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+export const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
 /** A benchmark's numeric options (--schools, --premises, --requests …), each its default when not given. */
 export function numberArgs<K extends string>(args: Record<string, string>, defaults: Record<K, number>): Record<K, number> {
-  return Object.fromEntries(Object.entries<number>(defaults).map(([name, fallback]) => [name, Number(args[name] ?? fallback)])) as Record<K, number>
+  return Object.fromEntries(Object.entries<number>(defaults).map(([name, fallback]) => [name, Number(args[name] ?? fallback)])) as Record<
+    K,
+    number
+  >
 }
 
 /** The --bbox option as minLon,minLat,maxLon,maxLat, undefined when not given. */
-export const bboxArg = (args: Record<string, string>) => (args.bbox ? (args.bbox.split(',').map(Number) as [number, number, number, number]) : undefined)
+export const bboxArg = (args: Record<string, string>) =>
+  args.bbox ? (args.bbox.split(',').map(Number) as [number, number, number, number]) : undefined
 
 /**
  * A fresh, migrated database for a benchmark: a new database on the server named by BENCH_DATABASE_URL
@@ -85,14 +90,24 @@ export async function bulkLoad(handle: DatabaseHandle, options: GenerateOptions,
   }
   for (const school of gen.schools()) {
     const { demo: _demo, ...properties } = school.properties
-    batch.push({ properties: properties as SchoolRecord['properties'], geometry: school.geometry as SchoolRecord['geometry'], sourceCrs: 'wgs84', demo: true })
+    batch.push({
+      properties: properties as SchoolRecord['properties'],
+      geometry: school.geometry as SchoolRecord['geometry'],
+      sourceCrs: 'wgs84',
+      demo: true,
+    })
     if (batch.length === 1000) await flush('schools')
   }
   await flush('schools')
   count = 0
   for (const premises of gen.premises()) {
     const { demo: _demo, ...properties } = premises.properties
-    batch.push({ properties: properties as PremisesRecord['properties'], geometry: premises.geometry as PremisesRecord['geometry'], sourceCrs: 'wgs84', demo: true })
+    batch.push({
+      properties: properties as PremisesRecord['properties'],
+      geometry: premises.geometry as PremisesRecord['geometry'],
+      sourceCrs: 'wgs84',
+      demo: true,
+    })
     if (batch.length === 1000) await flush('premises')
   }
   await flush('premises')
@@ -101,11 +116,18 @@ export async function bulkLoad(handle: DatabaseHandle, options: GenerateOptions,
 
 /** The service over a bench database, listening on a free port, with a signed-in user's session cookie. */
 export async function startBenchService(handle: DatabaseHandle, user: { department: Department; role: Role }) {
-  const app = await buildApp(loadConfig({}, { port: 0, logLevel: 'silent', serveWeb: false, loadDemoData: false, loginRateLimitPerMinute: 1000 }), { database: handle, logger: false })
+  const app = await buildApp(
+    loadConfig({}, { port: 0, logLevel: 'silent', serveWeb: false, loadDemoData: false, loginRateLimitPerMinute: 1000 }),
+    { database: handle, logger: false },
+  )
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
   await createUser(app.db, { username: 'bench', password: 'bench-password-1', ...user }, { user: null, requestId: 'bench' })
-  const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }) })
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: url },
+    body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }),
+  })
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!
   return { app, url, cookie }
 }

@@ -31,7 +31,9 @@ interface Sample {
 export async function benchTiles(args: Record<string, string>) {
   const { schools, premises, requests: rounds } = numberArgs(args, { schools: 2000, premises: 50_000, requests: 5 })
   const handle = await openBenchDatabase('tiles')
-  console.log(`tile benchmark on ${handle.where}: ${schools} schools, ${premises} premises in Guyuan; ${rounds} rounds (goal: HTTP overhead < 25 %)`)
+  console.log(
+    `tile benchmark on ${handle.where}: ${schools} schools, ${premises} premises in Guyuan; ${rounds} rounds (goal: HTTP overhead < 25 %)`,
+  )
   try {
     let t = performance.now()
     const gen = await bulkLoad(handle, { schools, premises })
@@ -47,12 +49,16 @@ export async function benchTiles(args: Record<string, string>) {
     for (const school of gen.schools()) {
       if (i++ % every !== 0) continue
       const geometry = school.geometry as { type: string; coordinates: unknown }
-      const ring = (geometry.type === 'Polygon' ? (geometry.coordinates as number[][][])[0] : (geometry.coordinates as number[][][][])[0]![0])!
+      const ring = (
+        geometry.type === 'Polygon' ? (geometry.coordinates as number[][][])[0] : (geometry.coordinates as number[][][][])[0]![0]
+      )!
       places.push([ring[0]![0]!, ring[0]![1]!])
       if (places.length === 6) break
     }
     const requests: { layer: TileLayer; z: number; x: number; y: number }[] = []
-    for (const [lon, lat] of places) for (const z of ZOOMS) for (const layer of BENCH_LAYERS) if (z >= LAYERS[layer].minzoom) requests.push({ layer, ...tileAt(lon, lat, z) })
+    for (const [lon, lat] of places)
+      for (const z of ZOOMS)
+        for (const layer of BENCH_LAYERS) if (z >= LAYERS[layer].minzoom) requests.push({ layer, ...tileAt(lon, lat, z) })
 
     const { app, url, cookie } = await startBenchService(handle, { department: 'police', role: 'viewer' })
 
@@ -68,7 +74,8 @@ export async function benchTiles(args: Record<string, string>) {
           const started = performance.now()
           const response = await fetch(`${url}/tiles/${request.layer}/${request.z}/${request.x}/${request.y}.mvt`, { headers: { cookie } })
           const body = Buffer.from(await response.arrayBuffer())
-          if (response.status !== 200 && response.status !== 204) throw new Error(`tile ${request.layer} ${request.z}/${request.x}/${request.y}: ${response.status}`)
+          if (response.status !== 200 && response.status !== 204)
+            throw new Error(`tile ${request.layer} ${request.z}/${request.x}/${request.y}: ${response.status}`)
           return { took: performance.now() - started, bytes: body.length }
         }
         const viaDatabase = async () => {
@@ -104,8 +111,16 @@ export async function benchTiles(args: Record<string, string>) {
       )
     }
     report('all tiles', samples)
-    for (const layer of BENCH_LAYERS) report(`layer ${layer}`, samples.filter((s) => s.layer === layer))
-    for (const z of ZOOMS) report(`zoom ${z}`, samples.filter((s) => s.z === z))
+    for (const layer of BENCH_LAYERS)
+      report(
+        `layer ${layer}`,
+        samples.filter((s) => s.layer === layer),
+      )
+    for (const z of ZOOMS)
+      report(
+        `zoom ${z}`,
+        samples.filter((s) => s.z === z),
+      )
     const http = samples.map((s) => s.http).sort((a, b) => a - b)
     const db = samples.map((s) => s.direct).sort((a, b) => a - b)
     figure('tile through HTTP p50', percentile(http, 50), 'ms')

@@ -42,7 +42,11 @@ export async function benchWeb(args: Record<string, string>) {
       // Every run is a fresh browser profile: nothing cached but the session cookie.
       const session = await openBrowser(url)
       try {
-        const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify({ username: 'education', password: PASSWORD }) })
+        const login = await fetch(`${url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: url },
+          body: JSON.stringify({ username: 'education', password: PASSWORD }),
+        })
         const cookie = login.headers.get('set-cookie')?.match(/sid=([^;]+)/)?.[1]
         if (!cookie) throw new Error(`sign-in failed: ${login.status}`)
         await session.context.addCookies([{ name: 'sid', value: cookie, url }])
@@ -64,8 +68,17 @@ export async function benchWeb(args: Record<string, string>) {
     await app.close()
     await database.close()
   }
-  const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50)
-  figure('first rendered map, cold cache (median)', median(cold) / 1000, 's', `goal < 2 s; runs ${cold.map((ms) => (ms / 1000).toFixed(2)).join(', ')}`)
+  const median = (values: number[]) =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    )
+  figure(
+    'first rendered map, cold cache (median)',
+    median(cold) / 1000,
+    's',
+    `goal < 2 s; runs ${cold.map((ms) => (ms / 1000).toFixed(2)).join(', ')}`,
+  )
   figure('first rendered map, warm cache (median)', median(warm) / 1000, 's', `runs ${warm.map((ms) => (ms / 1000).toFixed(2)).join(', ')}`)
 }
 

@@ -3,10 +3,41 @@ import { sql, type Kysely } from 'kysely'
 // Frozen in time: this file never imports server code, and is never edited once released.
 // One statement per call: the embedded driver runs one statement at a time.
 
-const SCHOOL_TYPES = ['kindergarten', 'primary', 'junior_middle', 'senior_high', 'complete_middle', 'nine_year', 'vocational', 'special_education']
-const CATEGORIES = ['internet_cafe', 'lottery_outlet', 'tobacco_retail', 'entertainment_venue', 'video_game_venue', 'hazardous_chemicals', 'fireworks', 'polluting_enterprise', 'food_stall_zone']
+const SCHOOL_TYPES = [
+  'kindergarten',
+  'primary',
+  'junior_middle',
+  'senior_high',
+  'complete_middle',
+  'nine_year',
+  'vocational',
+  'special_education',
+]
+const CATEGORIES = [
+  'internet_cafe',
+  'lottery_outlet',
+  'tobacco_retail',
+  'entertainment_venue',
+  'video_game_venue',
+  'hazardous_chemicals',
+  'fireworks',
+  'polluting_enterprise',
+  'food_stall_zone',
+]
 const LICENCE_STATUSES = ['active', 'suspended', 'expired', 'revoked']
-const DEPARTMENTS = ['education', 'tobacco', 'lottery_welfare', 'lottery_sports', 'culture', 'emergency', 'environment', 'market', 'police', 'governance', 'admin']
+const DEPARTMENTS = [
+  'education',
+  'tobacco',
+  'lottery_welfare',
+  'lottery_sports',
+  'culture',
+  'emergency',
+  'environment',
+  'market',
+  'police',
+  'governance',
+  'admin',
+]
 const ROLES = ['clerk', 'supervisor', 'viewer', 'admin']
 const CRS = ['wgs84', 'cgcs2000', 'gcj02', 'bd09']
 

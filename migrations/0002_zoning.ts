@@ -2,8 +2,27 @@ import { sql, type Kysely } from 'kysely'
 
 // Frozen in time: never imports server code. One statement per call.
 
-const CATEGORIES = ['internet_cafe', 'lottery_outlet', 'tobacco_retail', 'entertainment_venue', 'video_game_venue', 'hazardous_chemicals', 'fireworks', 'polluting_enterprise', 'food_stall_zone']
-const SCHOOL_TYPES = ['kindergarten', 'primary', 'junior_middle', 'senior_high', 'complete_middle', 'nine_year', 'vocational', 'special_education']
+const CATEGORIES = [
+  'internet_cafe',
+  'lottery_outlet',
+  'tobacco_retail',
+  'entertainment_venue',
+  'video_game_venue',
+  'hazardous_chemicals',
+  'fireworks',
+  'polluting_enterprise',
+  'food_stall_zone',
+]
+const SCHOOL_TYPES = [
+  'kindergarten',
+  'primary',
+  'junior_middle',
+  'senior_high',
+  'complete_middle',
+  'nine_year',
+  'vocational',
+  'special_education',
+]
 const list = (values: string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '))
 
 const POLICY = '《固原市人民政府办公室关于加强中小学幼儿园安全风险防控体系建设的实施意见》'
@@ -102,5 +121,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['audit_pairs', 'audits', 'conflicts', 'rule_versions', 'rules']) await sql`drop table if exists ${sql.table(table)}`.execute(db)
+  for (const table of ['audit_pairs', 'audits', 'conflicts', 'rule_versions', 'rules'])
+    await sql`drop table if exists ${sql.table(table)}`.execute(db)
 }

@@ -3,7 +3,17 @@ import { sql, type Kysely } from 'kysely'
 // Frozen in time: this file never imports server code, and is never edited once released.
 // One statement per call: the embedded driver runs one statement at a time.
 
-const CATEGORIES = ['internet_cafe', 'lottery_outlet', 'tobacco_retail', 'entertainment_venue', 'video_game_venue', 'hazardous_chemicals', 'fireworks', 'polluting_enterprise', 'food_stall_zone']
+const CATEGORIES = [
+  'internet_cafe',
+  'lottery_outlet',
+  'tobacco_retail',
+  'entertainment_venue',
+  'video_game_venue',
+  'hazardous_chemicals',
+  'fireworks',
+  'polluting_enterprise',
+  'food_stall_zone',
+]
 const KINDS = ['new', 'renewal', 'relocation', 'change']
 const STATUSES = ['pending', 'approved', 'rejected']
 const CRS = ['wgs84', 'cgcs2000', 'gcj02', 'bd09']

@@ -108,7 +108,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of Object.keys(SOURCES)) await sql`drop trigger if exists ${sql.raw(`${table}_tile_change`)} on ${sql.table(table)}`.execute(db)
+  for (const table of Object.keys(SOURCES))
+    await sql`drop trigger if exists ${sql.raw(`${table}_tile_change`)} on ${sql.table(table)}`.execute(db)
   for (const table of ['tile_changes', 'tile_versions', 'school_zones']) await sql`drop table if exists ${sql.table(table)}`.execute(db)
   await sql`drop function if exists tile_note_change()`.execute(db)
   await sql`drop function if exists tile_bump_version()`.execute(db)

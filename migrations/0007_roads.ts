@@ -3,7 +3,23 @@ import { sql, type Kysely } from 'kysely'
 // Frozen in time: this file never imports server code, and is never edited once released.
 // One statement per call: the embedded driver runs one statement at a time.
 
-const KINDS = ['motorway', 'trunk', 'primary', 'secondary', 'tertiary', 'unclassified', 'residential', 'service', 'living_street', 'pedestrian', 'track', 'footway', 'path', 'steps', 'cycleway']
+const KINDS = [
+  'motorway',
+  'trunk',
+  'primary',
+  'secondary',
+  'tertiary',
+  'unclassified',
+  'residential',
+  'service',
+  'living_street',
+  'pedestrian',
+  'track',
+  'footway',
+  'path',
+  'steps',
+  'cycleway',
+]
 const list = (values: string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '))
 
 // The road network. Each row is one way (or one part of a GeoJSON MultiLineString) as the source drew it;

@@ -5,7 +5,10 @@ import { openConfiguredDatabase, run } from './cli.ts'
 // npm run audit: recompute every conflict, with a progress bar, and print what changed.
 run(async () => {
   const handle = await openConfiguredDatabase()
-  const bar = new cliProgress.SingleBar({ format: 'auditing {bar} {percentage}% | {value}/{total} schools | {duration}s', hideCursor: true }, cliProgress.Presets.shades_classic)
+  const bar = new cliProgress.SingleBar(
+    { format: 'auditing {bar} {percentage}% | {value}/{total} schools | {duration}s', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  )
   try {
     const audit = await startAudit(handle.db, { user: null, requestId: 'cli' })
     bar.start(audit.schoolsTotal, 0)

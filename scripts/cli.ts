@@ -6,7 +6,8 @@ import { migrateToLatest } from '../server/db/migrate.ts'
 /** Opens the configured database (DATABASE_URL, or the embedded one in DATA_DIR) and migrates it. */
 export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
   const config = loadConfig()
-  if (!config.databaseUrl) console.error(`embedded database in ${config.dataDir} (stop the server first: the embedded database has one user at a time)`)
+  if (!config.databaseUrl)
+    console.error(`embedded database in ${config.dataDir} (stop the server first: the embedded database has one user at a time)`)
   const handle = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 4 })
   await migrateToLatest(handle.db)
   return handle
@@ -42,7 +43,10 @@ export function run(main: () => Promise<void>) {
 
 /** A progress bar started on the first report: `onProgress(done, total)` for the import or audit, `stop()` when it ends. */
 export function progressBar(unit: string): { onProgress: (done: number, total: number) => void; stop: () => void } {
-  const bar = new cliProgress.SingleBar({ format: `importing {bar} {percentage}% | {value}/{total} ${unit} | {duration}s`, hideCursor: true }, cliProgress.Presets.shades_classic)
+  const bar = new cliProgress.SingleBar(
+    { format: `importing {bar} {percentage}% | {value}/{total} ${unit} | {duration}s`, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  )
   let started = false
   return {
     onProgress: (done, total) => {

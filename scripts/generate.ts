@@ -90,7 +90,13 @@ class Sink {
   }
 }
 
-function writeCollection<F>(file: string, format: 'geojson' | 'ndjson', header: Record<string, unknown>, features: Iterable<F>, onFeature?: () => void): number {
+function writeCollection<F>(
+  file: string,
+  format: 'geojson' | 'ndjson',
+  header: Record<string, unknown>,
+  features: Iterable<F>,
+  onFeature?: () => void,
+): number {
   const sink = new Sink(file)
   let n = 0
   if (format === 'geojson') {
@@ -114,9 +120,20 @@ const size = (file: string) => {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} kB`
 }
 
-function table(title: string, counts: Record<string, number>, order: readonly string[], total: number, label: (k: string) => string = (k) => k): void {
+function table(
+  title: string,
+  counts: Record<string, number>,
+  order: readonly string[],
+  total: number,
+  label: (k: string) => string = (k) => k,
+): void {
   console.log(`  ${title}`)
-  let keys = [...order.filter((k) => k in counts), ...Object.keys(counts).filter((k) => !order.includes(k)).sort()]
+  let keys = [
+    ...order.filter((k) => k in counts),
+    ...Object.keys(counts)
+      .filter((k) => !order.includes(k))
+      .sort(),
+  ]
   let rest = 0
   if (keys.length > 15) {
     // many synthetic regions (bbox mode): the largest ones and a remainder line
@@ -192,7 +209,13 @@ function main(): void {
     name: '',
     demo: true,
     note: 'GENERATED DEMO DATA - fictional, not real schools or premises',
-    generator: { script: 'scripts/generate.ts', seed: options.seed, schools: options.schools, premises: options.premises, ...(bbox ? { bbox } : {}) },
+    generator: {
+      script: 'scripts/generate.ts',
+      seed: options.seed,
+      schools: options.schools,
+      premises: options.premises,
+      ...(bbox ? { bbox } : {}),
+    },
   }
   const schoolsFile = path.join(outDir, `schools.${ext}`)
   const premisesFile = path.join(outDir, `premises.${ext}`)
@@ -201,7 +224,10 @@ function main(): void {
 
   const bar =
     process.stderr.isTTY && options.premises >= 50_000
-      ? new cliProgress.SingleBar({ stream: process.stderr, format: '  premises [{bar}] {percentage}% {value}/{total} eta {eta}s' }, cliProgress.Presets.shades_classic)
+      ? new cliProgress.SingleBar(
+          { stream: process.stderr, format: '  premises [{bar}] {percentage}% {value}/{total} eta {eta}s' },
+          cliProgress.Presets.shades_classic,
+        )
       : undefined
   bar?.start(options.premises, 0)
   let done = 0
@@ -213,12 +239,23 @@ function main(): void {
   console.log(`  wrote ${path.relative(process.cwd(), premisesFile) || premisesFile} (${size(premisesFile)}, ${elapsed()})`)
 
   const addressesFile = path.join(outDir, `addresses.${ext}`)
-  const addresses = writeCollection(addressesFile, format, { ...header, name: 'demo_addresses', generator: { ...header.generator, addresses: addressCount } }, generator.addresses(addressCount))
-  console.log(`  wrote ${path.relative(process.cwd(), addressesFile) || addressesFile} (${addresses} address points, ${size(addressesFile)}, ${elapsed()})`)
+  const addresses = writeCollection(
+    addressesFile,
+    format,
+    { ...header, name: 'demo_addresses', generator: { ...header.generator, addresses: addressCount } },
+    generator.addresses(addressCount),
+  )
+  console.log(
+    `  wrote ${path.relative(process.cwd(), addressesFile) || addressesFile} (${addresses} address points, ${size(addressesFile)}, ${elapsed()})`,
+  )
 
   if (roads === 'on') {
     const roadsFile = path.join(outDir, `roads.${ext}`)
-    const roadHeader = { ...header, name: 'demo_roads', note: 'GENERATED DEMO DATA - fictional streets, not real roads; OpenStreetMap tags' }
+    const roadHeader = {
+      ...header,
+      name: 'demo_roads',
+      note: 'GENERATED DEMO DATA - fictional streets, not real roads; OpenStreetMap tags',
+    }
     const count = writeCollection(roadsFile, format, roadHeader, generator.roads())
     console.log(`  wrote ${path.relative(process.cwd(), roadsFile) || roadsFile} (${count} lines, ${size(roadsFile)}, ${elapsed()})`)
   }

@@ -26,13 +26,33 @@ run(async () => {
   if (kind === 'roads') {
     const format = roadFormatOfFileName(file)
     const bytes = fs.readFileSync(file)
-    const road = await readRoadFile(format === 'geojson' ? JSON.parse(bytes.toString('utf8')) : bytes, format, crs, loadConfig().roadImportMaxNodes)
+    const road = await readRoadFile(
+      format === 'geojson' ? JSON.parse(bytes.toString('utf8')) : bytes,
+      format,
+      crs,
+      loadConfig().roadImportMaxNodes,
+    )
     console.log(`${road.roads.length} roads and ${road.addresses.length} address nodes read from ${path.basename(file)}; storing…`)
     const handle = await openConfiguredDatabase()
     try {
-      const result = await importRoads(handle.db, road, { format, source: flags.source ?? path.basename(file), licence: flags.licence, attribution: flags.attribution, replace, onProgress: progress.onProgress, onNetworkChanged: refreshWalkingConflicts }, { user: null, requestId: 'cli' })
+      const result = await importRoads(
+        handle.db,
+        road,
+        {
+          format,
+          source: flags.source ?? path.basename(file),
+          licence: flags.licence,
+          attribution: flags.attribution,
+          replace,
+          onProgress: progress.onProgress,
+          onNetworkChanged: refreshWalkingConflicts,
+        },
+        { user: null, requestId: 'cli' },
+      )
       progress.stop()
-      console.log(`imported ${result.imported} roads (${result.skipped.notRoads} ways that are not roads and ${result.skipped.outside} outside the counties left out; ${result.addressPoints} address points), licence ${result.licence}`)
+      console.log(
+        `imported ${result.imported} roads (${result.skipped.notRoads} ways that are not roads and ${result.skipped.outside} outside the counties left out; ${result.addressPoints} address points), licence ${result.licence}`,
+      )
     } finally {
       progress.stop()
       await handle.close()
@@ -41,11 +61,20 @@ run(async () => {
   }
   if (replace) throw new Error('--replace is for roads only')
   const text = fs.readFileSync(file, 'utf8')
-  const parsed = path.extname(file).toLowerCase() === '.csv' ? candidatesFromCsv(text, kind, crs) : { candidates: candidatesFromGeoJson(JSON.parse(text), crs), errors: [] }
+  const parsed =
+    path.extname(file).toLowerCase() === '.csv'
+      ? candidatesFromCsv(text, kind, crs)
+      : { candidates: candidatesFromGeoJson(JSON.parse(text), crs), errors: [] }
   console.log(`${parsed.candidates.length + parsed.errors.length} rows read from ${path.basename(file)}; validating…`)
   const handle = await openConfiguredDatabase()
   try {
-    const result = await importRecords(handle.db, parsed.candidates, parsed.errors, { kind, crs, source: flags.source ?? path.basename(file), onProgress: progress.onProgress }, { user: null, requestId: 'cli' })
+    const result = await importRecords(
+      handle.db,
+      parsed.candidates,
+      parsed.errors,
+      { kind, crs, source: flags.source ?? path.basename(file), onProgress: progress.onProgress },
+      { user: null, requestId: 'cli' },
+    )
     progress.stop()
     console.log(`imported ${result.imported} ${kind}`)
   } finally {

@@ -11,7 +11,13 @@ run(async () => {
   const flags = parseFlags(rest, command === 'create' ? ['username', 'password', 'department', 'role', 'county'] : [])
   let input: CreateUser | undefined
   if (command === 'create') {
-    const candidate = { username: flags.username, password: flags.password, department: flags.department, role: flags.role, ...(flags.county ? { countyCode: flags.county } : {}) }
+    const candidate = {
+      username: flags.username,
+      password: flags.password,
+      department: flags.department,
+      role: flags.role,
+      ...(flags.county ? { countyCode: flags.county } : {}),
+    }
     const errors = [...Value.Errors(CreateUserSchema, candidate)].map((e) => `${e.instancePath || '/'} ${e.message}`)
     if (errors.length > 0) throw new Error(`${errors.join('; ')}\n${USAGE}`)
     input = candidate as CreateUser
@@ -20,9 +26,12 @@ run(async () => {
   try {
     if (input) {
       const user = await createUser(handle.db, input, { user: null, requestId: 'cli' })
-      console.log(`created user ${user.username} (id ${user.id}, ${user.department} ${user.role}${user.countyCode ? `, county ${user.countyCode}` : ''})`)
+      console.log(
+        `created user ${user.username} (id ${user.id}, ${user.department} ${user.role}${user.countyCode ? `, county ${user.countyCode}` : ''})`,
+      )
     } else {
-      for (const u of await listUsers(handle.db)) console.log(`${u.id}\t${u.username}\t${u.department}\t${u.role}\t${u.countyCode ?? '-'}${u.demo ? '\tdemo' : ''}`)
+      for (const u of await listUsers(handle.db))
+        console.log(`${u.id}\t${u.username}\t${u.department}\t${u.role}\t${u.countyCode ?? '-'}${u.demo ? '\tdemo' : ''}`)
     }
   } finally {
     await handle.close()

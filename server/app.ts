@@ -97,7 +97,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       openapi: '3.0.3',
       info: {
         title: 'Guyuan school safety zones',
-        description: 'Registry of schools and licensed premises, geodesic safety-zone verdicts and permit screening (固原市中小学幼儿园安全区域).',
+        description:
+          'Registry of schools and licensed premises, geodesic safety-zone verdicts and permit screening (固原市中小学幼儿园安全区域).',
         version: '0.1.0',
       },
       components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'sid' } } },
@@ -129,6 +130,10 @@ async function registerWeb(app: FastifyInstance) {
     return
   }
   app.get('/', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><title>固原市校园安全区域</title><p>The web app is not built: run <code>npm run build</code>. API documentation: <a href="/docs">/docs</a>.</p>'),
+    reply
+      .type('text/html; charset=utf-8')
+      .send(
+        '<!doctype html><meta charset="utf-8"><title>固原市校园安全区域</title><p>The web app is not built: run <code>npm run build</code>. API documentation: <a href="/docs">/docs</a>.</p>',
+      ),
   )
 }

@@ -11,5 +11,12 @@ export default defineConfig({
     rollupOptions: { output: { manualChunks: (id) => (id.includes('node_modules/maplibre-gl') ? 'maplibre-gl' : undefined) } },
     chunkSizeWarningLimit: 1500,
   },
-  server: { proxy: { '/api': 'http://127.0.0.1:3000', '/tiles': 'http://127.0.0.1:3000', '/health': 'http://127.0.0.1:3000', '/docs': 'http://127.0.0.1:3000' } },
+  server: {
+    proxy: {
+      '/api': 'http://127.0.0.1:3000',
+      '/tiles': 'http://127.0.0.1:3000',
+      '/health': 'http://127.0.0.1:3000',
+      '/docs': 'http://127.0.0.1:3000',
+    },
+  },
 })

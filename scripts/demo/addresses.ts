@@ -31,7 +31,8 @@ export function nameStreets(seats: readonly Seat[], rng: Rng): NamedStreet[] {
     const used = new Set<string>()
     for (let k = 0; k < seat.streets.length / 5; k++) {
       let name = ''
-      for (let tries = 0; tries < 20 && (name === '' || used.has(name)); tries++) name = `${rng.pick(STREET_WORDS)}${rng.pick(STREET_KINDS)}`
+      for (let tries = 0; tries < 20 && (name === '' || used.has(name)); tries++)
+        name = `${rng.pick(STREET_WORDS)}${rng.pick(STREET_KINDS)}`
       if (used.has(name)) continue
       used.add(name)
       streets.push({ seat, k, name, township: seat.townships.length > 0 ? rng.pick(seat.townships) : '' })
@@ -41,7 +42,13 @@ export function nameStreets(seats: readonly Seat[], rng: Rng): NamedStreet[] {
 }
 
 /** `count` street addresses along the streets of the city and county seats, never inside a campus; repeatable and deterministic. */
-export function* generateAddresses(count: number, seed: number, store: CampusStore, seats: readonly Seat[], regions: Regions): Generator<AddressFeature> {
+export function* generateAddresses(
+  count: number,
+  seed: number,
+  store: CampusStore,
+  seats: readonly Seat[],
+  regions: Regions,
+): Generator<AddressFeature> {
   const rng = new Rng(seed, STREAM_ADDRESSES)
   const streets = nameStreets(seats, rng)
   if (streets.length === 0) return
@@ -66,6 +73,10 @@ export function* generateAddresses(count: number, seed: number, store: CampusSto
     if (taken.has(address)) continue
     taken.add(address)
     made++
-    yield { type: 'Feature', properties: { address, countyCode: regions.code(region), source: DEMO_ADDRESS_SOURCE, demo: true }, geometry: { type: 'Point', coordinates: [lon, lat] } }
+    yield {
+      type: 'Feature',
+      properties: { address, countyCode: regions.code(region), source: DEMO_ADDRESS_SOURCE, demo: true },
+      geometry: { type: 'Point', coordinates: [lon, lat] },
+    }
   }
 }

@@ -40,7 +40,16 @@ export function campusShape(rng: Rng, area: number, twoParts: boolean): number[]
     const main = [-w / 2, -h / 2, w / 2, -h / 2, w / 2, h / 2, -w / 2, h / 2]
     const fx = w / 2 + gap + fieldW / 2
     const fy = rng.range(-Math.max(0, h / 2 - fieldH / 2), Math.max(0, h / 2 - fieldH / 2))
-    const field = [fx - fieldW / 2, fy - fieldH / 2, fx + fieldW / 2, fy - fieldH / 2, fx + fieldW / 2, fy + fieldH / 2, fx - fieldW / 2, fy + fieldH / 2]
+    const field = [
+      fx - fieldW / 2,
+      fy - fieldH / 2,
+      fx + fieldW / 2,
+      fy - fieldH / 2,
+      fx + fieldW / 2,
+      fy + fieldH / 2,
+      fx - fieldW / 2,
+      fy + fieldH / 2,
+    ]
     const shift = -(fieldW + gap) / 2
     return [transform(main, 1, angle, shift), transform(field, 1, angle, shift)]
   }

@@ -145,7 +145,14 @@ export class CampusStore {
           return true
         }
         for (let k = start; k < end - 2; k += 2) {
-          const d2 = pointSegmentDistance2(0, 0, (xy[k]! - lon) * mx, (xy[k + 1]! - lat) * my, (xy[k + 2]! - lon) * mx, (xy[k + 3]! - lat) * my)
+          const d2 = pointSegmentDistance2(
+            0,
+            0,
+            (xy[k]! - lon) * mx,
+            (xy[k + 1]! - lat) * my,
+            (xy[k + 2]! - lon) * mx,
+            (xy[k + 3]! - lat) * my,
+          )
           if (d2 < best2) best2 = d2
         }
       }

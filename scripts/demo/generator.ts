@@ -68,7 +68,13 @@ export function createRegistryGenerator(options: GenerateOptions, reference: Ref
   store.compact()
 
   const stats: GenerationStats = {
-    schoolsByCounty: {}, schoolsByType: {}, premisesByCounty: {}, premisesByCategory: {}, premisesByStatus: {}, premises: 0, premisesWithin200m: 0,
+    schoolsByCounty: {},
+    schoolsByType: {},
+    premisesByCounty: {},
+    premisesByCategory: {},
+    premisesByStatus: {},
+    premises: 0,
+    premisesWithin200m: 0,
   }
   for (let i = 0; i < store.count; i++) {
     const code = regions.code(store.region[i]!)
@@ -96,7 +102,8 @@ export function createRegistryGenerator(options: GenerateOptions, reference: Ref
       const gates: number[] = []
       for (const school of schools()) for (const [lon, lat] of school.properties.gates) gates.push(lon, lat)
       const points: number[] = []
-      for (const p of generatePremises(options.premises, seed, bbox, store, seats, regions, stats)) points.push(p.geometry.coordinates[0]!, p.geometry.coordinates[1]!)
+      for (const p of generatePremises(options.premises, seed, bbox, store, seats, regions, stats))
+        points.push(p.geometry.coordinates[0]!, p.geometry.coordinates[1]!)
       return buildRoads({ seed, seats, store, gates, premises: points, bboxMode: bbox !== undefined })
     },
   }

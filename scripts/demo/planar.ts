@@ -88,7 +88,16 @@ export function pointInFlatRing(px: number, py: number, xy: Float64Array, start:
 }
 
 /** Does segment (x1,y1)-(x2,y2) touch the axis-aligned rectangle? */
-export function segmentTouchesRect(x1: number, y1: number, x2: number, y2: number, minx: number, miny: number, maxx: number, maxy: number): boolean {
+export function segmentTouchesRect(
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  minx: number,
+  miny: number,
+  maxx: number,
+  maxy: number,
+): boolean {
   if (Math.max(x1, x2) < minx || Math.min(x1, x2) > maxx || Math.max(y1, y2) < miny || Math.min(y1, y2) > maxy) return false
   const s1 = orient(x1, y1, x2, y2, minx, miny)
   const s2 = orient(x1, y1, x2, y2, maxx, miny)

@@ -134,7 +134,8 @@ export function* generatePremises(
     const status = STATUS_WEIGHTS[rng.weighted(statusCum)]![0]
     const years = rng.pick(profile.validityYears)
     let licensed: number
-    if (status === 'active' || status === 'suspended') licensed = randomDay(rng, Math.max(EARLIEST_LICENCE_MS, addYears(REF_MS, -years) + DAY_MS), REF_MS - DAY_MS)
+    if (status === 'active' || status === 'suspended')
+      licensed = randomDay(rng, Math.max(EARLIEST_LICENCE_MS, addYears(REF_MS, -years) + DAY_MS), REF_MS - DAY_MS)
     else if (status === 'expired') licensed = randomDay(rng, EARLIEST_LICENCE_MS, addYears(REF_MS, -years) - DAY_MS)
     else licensed = randomDay(rng, EARLIEST_LICENCE_MS, REF_MS - DAY_MS)
     const code = regions.code(region)
@@ -152,8 +153,15 @@ export function* generatePremises(
     yield {
       type: 'Feature',
       properties: {
-        name, category, licenceNo: `DEMO-${profile.code}-${code}-${String(serial).padStart(6, '0')}`, licenceStatus: status,
-        licensedOn: isoDay(licensed), expiresOn: isoDay(addYears(licensed, years)), address, countyCode: code, demo: true,
+        name,
+        category,
+        licenceNo: `DEMO-${profile.code}-${code}-${String(serial).padStart(6, '0')}`,
+        licenceStatus: status,
+        licensedOn: isoDay(licensed),
+        expiresOn: isoDay(addYears(licensed, years)),
+        address,
+        countyCode: code,
+        demo: true,
       },
       geometry: { type: 'Point', coordinates: [lon, lat] },
     }

@@ -71,16 +71,27 @@ interface GeoJsonFile {
 /** Reads data/boundaries/counties.geojson and the data/gazetteer files. */
 export function loadReferenceData(dataDir: string): ReferenceData {
   const boundaries = JSON.parse(readFileSync(path.join(dataDir, 'boundaries', 'counties.geojson'), 'utf8')) as GeoJsonFile
-  const placesFile = JSON.parse(readFileSync(path.join(dataDir, 'gazetteer', 'geonames_cities500_guyuan_bbox.geojson'), 'utf8')) as GeoJsonFile
+  const placesFile = JSON.parse(
+    readFileSync(path.join(dataDir, 'gazetteer', 'geonames_cities500_guyuan_bbox.geojson'), 'utf8'),
+  ) as GeoJsonFile
   const csv = (name: string) =>
-    parse(readFileSync(path.join(dataDir, 'gazetteer', name), 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[]
+    parse(readFileSync(path.join(dataDir, 'gazetteer', name), 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<
+      string,
+      string
+    >[]
 
   const places: PlaceRef[] = []
   for (const f of placesFile.features) {
     const code = String(f.properties.inside_county_adcode ?? '')
     if (!/^\d{6}$/.test(code) || f.geometry.type !== 'Point') continue
     const [lon, lat] = f.geometry.coordinates as [number, number]
-    places.push({ name: String(f.properties.name_zh || f.properties.name), featureCode: String(f.properties.feature_code ?? ''), countyCode: code, lon, lat })
+    places.push({
+      name: String(f.properties.name_zh || f.properties.name),
+      featureCode: String(f.properties.feature_code ?? ''),
+      countyCode: code,
+      lon,
+      lat,
+    })
   }
 
   const counties: CountyRef[] = []
@@ -88,20 +99,29 @@ export function loadReferenceData(dataDir: string): ReferenceData {
     const code = String(f.properties.adcode)
     const population = COUNTY_POPULATION_2020[code]
     if (population === undefined) continue // the city outline (640400) and anything else
-    const polygons = f.geometry.type === 'MultiPolygon' ? (f.geometry.coordinates as Position[][][]) : [f.geometry.coordinates as Position[][]]
+    const polygons =
+      f.geometry.type === 'MultiPolygon' ? (f.geometry.coordinates as Position[][][]) : [f.geometry.coordinates as Position[][]]
     const rings = polygons.flat()
     const [minLon, minLat, maxLon, maxLat] = ringsBbox(rings)
     const ppla3 = places.find((p) => p.countyCode === code && p.featureCode === 'PPLA3')
     const centre = f.properties.center_wgs84 as [number, number] | undefined
-    const seat: [number, number] = code === '640402' ? CITY_CENTRE : ppla3 ? [ppla3.lon, ppla3.lat] : centre ?? [(minLon + maxLon) / 2, (minLat + maxLat) / 2]
+    const seat: [number, number] =
+      code === '640402' ? CITY_CENTRE : ppla3 ? [ppla3.lon, ppla3.lat] : (centre ?? [(minLon + maxLon) / 2, (minLat + maxLat) / 2])
     counties.push({ code, name: String(f.properties.name), population, bbox: [minLon, minLat, maxLon, maxLat], rings, seat })
   }
   counties.sort((a, b) => a.code.localeCompare(b.code))
   if (counties.length !== 5) throw new Error(`expected the 5 Guyuan counties in boundaries/counties.geojson, found ${counties.length}`)
 
-  const townships = csv('guyuan_townships_nbs2023.csv').map((r) => ({ code: r.code ?? '', name: r.name ?? '', countyCode: r.county_code ?? '' }))
+  const townships = csv('guyuan_townships_nbs2023.csv').map((r) => ({
+    code: r.code ?? '',
+    name: r.name ?? '',
+    countyCode: r.county_code ?? '',
+  }))
   const villages = csv('guyuan_villages_nbs2023.csv').map((r) => ({
-    code: r.code ?? '', name: r.name ?? '', townshipCode: r.township_code ?? '', countyCode: r.county_code ?? '',
+    code: r.code ?? '',
+    name: r.name ?? '',
+    townshipCode: r.township_code ?? '',
+    countyCode: r.county_code ?? '',
   }))
   return { counties, townships, villages, places }
 }

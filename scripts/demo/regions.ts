@@ -16,7 +16,11 @@ export interface Regions {
 }
 
 /** The regions over these counties: synthetic ones outside them only when a bbox is given. */
-export function createRegions(counties: readonly CountyRef[], index: CountyIndex, bbox: [number, number, number, number] | undefined): Regions {
+export function createRegions(
+  counties: readonly CountyRef[],
+  index: CountyIndex,
+  bbox: [number, number, number, number] | undefined,
+): Regions {
   return {
     at: (lon, lat) => {
       const k = index.countyAt(lon, lat)

@@ -35,24 +35,39 @@ export function cutAtCampuses(lines: Lines, store: CampusStore): Detour[] {
   for (const line of lines.list) {
     if (line.seat < 0 || !isWalkable(line.tags.highway)) continue
     const margin = CUT_MARGIN_M.campus / Math.max(1, lines.lengthM(line))
-    store.forEachNear(Math.min(line.x0, line.x1), Math.min(line.y0, line.y1), Math.max(line.x0, line.x1), Math.max(line.y0, line.y1), (i) => {
-      for (const [s, e] of store.rings(i)) {
-        const ts: number[] = []
-        if (pointInFlatRing(line.x0, line.y0, store.xy, s, e)) ts.push(0)
-        for (let k = s; k < e - 2; k += 2) {
-          const hit = segmentCrossing(line.x0, line.y0, line.x1, line.y1, store.xy[k]!, store.xy[k + 1]!, store.xy[k + 2]!, store.xy[k + 3]!)
-          if (hit) ts.push(hit[0])
+    store.forEachNear(
+      Math.min(line.x0, line.x1),
+      Math.min(line.y0, line.y1),
+      Math.max(line.x0, line.x1),
+      Math.max(line.y0, line.y1),
+      (i) => {
+        for (const [s, e] of store.rings(i)) {
+          const ts: number[] = []
+          if (pointInFlatRing(line.x0, line.y0, store.xy, s, e)) ts.push(0)
+          for (let k = s; k < e - 2; k += 2) {
+            const hit = segmentCrossing(
+              line.x0,
+              line.y0,
+              line.x1,
+              line.y1,
+              store.xy[k]!,
+              store.xy[k + 1]!,
+              store.xy[k + 2]!,
+              store.xy[k + 3]!,
+            )
+            if (hit) ts.push(hit[0])
+          }
+          if (pointInFlatRing(line.x1, line.y1, store.xy, s, e)) ts.push(1)
+          ts.sort((a, b) => a - b)
+          const detour = ts.length === 2 && ts[0]! > 0 && ts[1]! < 1 ? planDetour(lines, line, store.xy, s, e) : undefined
+          if (detour) {
+            lines.cut(line, detour.t0, detour.t1)
+            detours.push(detour)
+          } else for (let k = 0; k + 1 < ts.length; k += 2) lines.cut(line, ts[k]! - margin, ts[k + 1]! + margin)
         }
-        if (pointInFlatRing(line.x1, line.y1, store.xy, s, e)) ts.push(1)
-        ts.sort((a, b) => a - b)
-        const detour = ts.length === 2 && ts[0]! > 0 && ts[1]! < 1 ? planDetour(lines, line, store.xy, s, e) : undefined
-        if (detour) {
-          lines.cut(line, detour.t0, detour.t1)
-          detours.push(detour)
-        } else for (let k = 0; k + 1 < ts.length; k += 2) lines.cut(line, ts[k]! - margin, ts[k + 1]! + margin)
-      }
-      return false
-    })
+        return false
+      },
+    )
   }
   return detours
 }
@@ -65,7 +80,12 @@ function clip(line: Line, town: Town, rect: readonly [number, number, number, nu
   let t1 = 1
   const du = qu - pu
   const dv = qv - pv
-  for (const [p, q] of [[-du, pu - rect[0]], [du, rect[2] - pu], [-dv, pv - rect[1]], [dv, rect[3] - pv]] as const) {
+  for (const [p, q] of [
+    [-du, pu - rect[0]],
+    [du, rect[2] - pu],
+    [-dv, pv - rect[1]],
+    [dv, rect[3] - pv],
+  ] as const) {
     if (p === 0) {
       if (q < 0) return undefined
       continue
@@ -85,9 +105,18 @@ function clip(line: Line, town: Town, rect: readonly [number, number, number, nu
 export function cityBarriers(lines: Lines, city: Town): CityBarriers {
   const f = city.frame
   const size = [700, 450]
-  const spots = [[1400, -1100], [-1400, -1100], [1400, -1900], [-1400, -1900], [0, -2100]] as const
+  const spots = [
+    [1400, -1100],
+    [-1400, -1100],
+    [1400, -1900],
+    [-1400, -1900],
+    [0, -2100],
+  ] as const
   const rectAt = ([u, v]: readonly [number, number]) => [u - size[0]! / 2, v - size[1]! / 2, u + size[0]! / 2, v + size[1]! / 2] as const
-  const spot = spots.find((s) => !lines.list.some((line) => line.seat !== city.seat && isWalkable(line.tags.highway) && clip(line, city, rectAt(s)))) ?? spots[0]
+  const spot =
+    spots.find(
+      (s) => !lines.list.some((line) => line.seat !== city.seat && isWalkable(line.tags.highway) && clip(line, city, rectAt(s))),
+    ) ?? spots[0]
   const rect = rectAt(spot)
   for (const line of lines.list) {
     if (line.seat < 0 || !isWalkable(line.tags.highway)) continue
@@ -96,7 +125,13 @@ export function cityBarriers(lines: Lines, city: Town): CityBarriers {
     const margin = CUT_MARGIN_M.compound / Math.max(1, lines.lengthM(line))
     lines.cut(line, inside[0] - margin, inside[1] + margin)
   }
-  const wall = [[rect[0], rect[1]], [rect[2], rect[1]], [rect[2], rect[3]], [rect[0], rect[3]], [rect[0], rect[1]]].map(([u, v]) => atFrame(f, u!, v!).map(round7) as [number, number])
+  const wall = [
+    [rect[0], rect[1]],
+    [rect[2], rect[1]],
+    [rect[2], rect[3]],
+    [rect[0], rect[3]],
+    [rect[0], rect[1]],
+  ].map(([u, v]) => atFrame(f, u!, v!).map(round7) as [number, number])
 
   const [ax, ay] = atFrame(f, -RAIL_HALF_M, 700).map(round7) as [number, number]
   const [bx, by] = atFrame(f, RAIL_HALF_M, 700).map(round7) as [number, number]

@@ -55,21 +55,36 @@ export function planDetour(lines: Lines, line: Line, xy: Float64Array, s: number
 }
 
 /** whether segment pq crosses a walkable line (but `own`, which it starts or ends on), a campus or one of the polylines */
-function blocked(lines: Lines, own: Line, store: CampusStore, barriers: readonly (readonly number[])[], p: readonly number[], q: readonly number[]): boolean {
+function blocked(
+  lines: Lines,
+  own: Line,
+  store: CampusStore,
+  barriers: readonly (readonly number[])[],
+  p: readonly number[],
+  q: readonly number[],
+): boolean {
   const [px, py, qx, qy] = [p[0]!, p[1]!, q[0]!, q[1]!]
   const [minx, maxx, miny, maxy] = [Math.min(px, qx), Math.max(px, qx), Math.min(py, qy), Math.max(py, qy)]
   for (const other of lines.list) {
     if (other === own || !isWalkable(other.tags.highway)) continue
-    if (Math.max(other.x0, other.x1) < minx || Math.min(other.x0, other.x1) > maxx || Math.max(other.y0, other.y1) < miny || Math.min(other.y0, other.y1) > maxy) continue
+    if (
+      Math.max(other.x0, other.x1) < minx ||
+      Math.min(other.x0, other.x1) > maxx ||
+      Math.max(other.y0, other.y1) < miny ||
+      Math.min(other.y0, other.y1) > maxy
+    )
+      continue
     if (segmentCrossing(px, py, qx, qy, other.x0, other.y0, other.x1, other.y1)) return true
   }
   for (const line of barriers) {
-    for (let k = 0; k + 3 < line.length; k += 2) if (segmentCrossing(px, py, qx, qy, line[k]!, line[k + 1]!, line[k + 2]!, line[k + 3]!)) return true
+    for (let k = 0; k + 3 < line.length; k += 2)
+      if (segmentCrossing(px, py, qx, qy, line[k]!, line[k + 1]!, line[k + 2]!, line[k + 3]!)) return true
   }
   return store.forEachNear(minx, miny, maxx, maxy, (i) => {
     for (const [s, e] of store.rings(i)) {
       if (pointInFlatRing(px, py, store.xy, s, e) || pointInFlatRing(qx, qy, store.xy, s, e)) return true
-      for (let k = s; k < e - 2; k += 2) if (segmentCrossing(px, py, qx, qy, store.xy[k]!, store.xy[k + 1]!, store.xy[k + 2]!, store.xy[k + 3]!)) return true
+      for (let k = s; k < e - 2; k += 2)
+        if (segmentCrossing(px, py, qx, qy, store.xy[k]!, store.xy[k + 1]!, store.xy[k + 2]!, store.xy[k + 3]!)) return true
     }
     return false
   })
@@ -92,6 +107,7 @@ export function addDetours(lines: Lines, detours: readonly Detour[], store: Camp
     const out = (p: [number, number]): [number, number] => [round7(p[0] + (-dy * d.offsetM) / mx), round7(p[1] + (dx * d.offsetM) / my)]
     const path = [a, out(a), out(b), b]
     if (path.slice(1).some((q, k) => blocked(lines, d.line, store, barriers, path[k]!, q))) continue
-    for (let k = 0; k + 1 < path.length; k++) lines.add(path[k]![0], path[k]![1], path[k + 1]![0], path[k + 1]![1], d.line.tags, d.line.seat, false)
+    for (let k = 0; k + 1 < path.length; k++)
+      lines.add(path[k]![0], path[k]![1], path[k + 1]![0], path[k + 1]![1], d.line.tags, d.line.seat, false)
   }
 }

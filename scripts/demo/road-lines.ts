@@ -7,8 +7,21 @@ import { metresPerDegLat, metresPerDegLon, round7 } from './planar.ts'
 
 /** The OpenStreetMap `highway` values the generated network uses. */
 export const HIGHWAYS = [
-  'motorway', 'trunk', 'primary', 'secondary', 'tertiary', 'unclassified', 'residential', 'service', 'living_street',
-  'pedestrian', 'track', 'footway', 'path', 'steps', 'cycleway',
+  'motorway',
+  'trunk',
+  'primary',
+  'secondary',
+  'tertiary',
+  'unclassified',
+  'residential',
+  'service',
+  'living_street',
+  'pedestrian',
+  'track',
+  'footway',
+  'path',
+  'steps',
+  'cycleway',
 ] as const
 export type Highway = (typeof HIGHWAYS)[number]
 
@@ -56,7 +69,19 @@ export class Lines {
 
   /** adds a line (its ends become vertices) and returns it */
   add(x0: number, y0: number, x1: number, y1: number, tags: RoadTags, seat: number, junctions = true): Line {
-    const line: Line = { x0: round7(x0), y0: round7(y0), x1: round7(x1), y1: round7(y1), tags, seat, junctions, t: [], x: [], y: [], cuts: [] }
+    const line: Line = {
+      x0: round7(x0),
+      y0: round7(y0),
+      x1: round7(x1),
+      y1: round7(y1),
+      tags,
+      seat,
+      junctions,
+      t: [],
+      x: [],
+      y: [],
+      cuts: [],
+    }
     line.t.push(0, 1)
     line.x.push(line.x0, line.x1)
     line.y.push(line.y0, line.y1)
@@ -94,8 +119,14 @@ export class Lines {
     const grid = new Map<number, number[]>()
     this.list.forEach((line, i) => {
       if (!line.junctions) return
-      const [ix0, iy0, ix1, iy1] = cells(Math.min(line.x0, line.x1), Math.min(line.y0, line.y1), Math.max(line.x0, line.x1), Math.max(line.y0, line.y1))
-      for (let ix = ix0; ix <= ix1; ix++) for (let iy = iy0; iy <= iy1; iy++) (grid.get(key(ix, iy)) ?? grid.set(key(ix, iy), []).get(key(ix, iy))!).push(i)
+      const [ix0, iy0, ix1, iy1] = cells(
+        Math.min(line.x0, line.x1),
+        Math.min(line.y0, line.y1),
+        Math.max(line.x0, line.x1),
+        Math.max(line.y0, line.y1),
+      )
+      for (let ix = ix0; ix <= ix1; ix++)
+        for (let iy = iy0; iy <= iy1; iy++) (grid.get(key(ix, iy)) ?? grid.set(key(ix, iy), []).get(key(ix, iy))!).push(i)
     })
     for (const [cell, members] of grid) {
       for (let m = 0; m < members.length; m++) {
@@ -159,7 +190,16 @@ export function crossing(a: Line, b: Line): [number, number, number, number] | u
 }
 
 /** where segments AB and CD cross strictly inside both: [tAB, tCD, x, y], or undefined (also when parallel) */
-export function segmentCrossing(ax: number, ay: number, bx: number, by: number, cx: number, cy: number, dx: number, dy: number): [number, number, number, number] | undefined {
+export function segmentCrossing(
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+  cx: number,
+  cy: number,
+  dx: number,
+  dy: number,
+): [number, number, number, number] | undefined {
   const rx = bx - ax
   const ry = by - ay
   const sx = dx - cx

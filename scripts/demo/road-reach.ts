@@ -124,7 +124,8 @@ export interface Obstacles {
 }
 
 const crossesPolyline = (ax: number, ay: number, bx: number, by: number, line: readonly number[]) => {
-  for (let k = 0; k + 3 < line.length; k += 2) if (segmentCrossing(ax, ay, bx, by, line[k]!, line[k + 1]!, line[k + 2]!, line[k + 3]!)) return true
+  for (let k = 0; k + 3 < line.length; k += 2)
+    if (segmentCrossing(ax, ay, bx, by, line[k]!, line[k + 1]!, line[k + 2]!, line[k + 3]!)) return true
   return false
 }
 
@@ -133,7 +134,13 @@ const crossesPolyline = (ax: number, ay: number, bx: number, by: number, line: r
  * or a campus): nothing when one is within REACH_M, otherwise a lane to a vertex put into that street.
  * Returns the lane's end and length, or undefined when no lane is needed.
  */
-export function reach(lines: Lines, index: SegmentIndex, obstacles: Obstacles, px: number, py: number): { qx: number; qy: number; lengthM: number } | undefined {
+export function reach(
+  lines: Lines,
+  index: SegmentIndex,
+  obstacles: Obstacles,
+  px: number,
+  py: number,
+): { qx: number; qy: number; lengthM: number } | undefined {
   const clearOfRail = (qx: number, qy: number) => !obstacles.rail || !crossesPolyline(px, py, qx, qy, obstacles.rail)
   const clear = (qx: number, qy: number) => {
     if (!clearOfRail(qx, qy)) return false
@@ -142,7 +149,10 @@ export function reach(lines: Lines, index: SegmentIndex, obstacles: Obstacles, p
     return true
   }
   for (const radius of [...SEARCH_RADII_M, Infinity]) {
-    const hit = index.nearest(px, py, radius, clear) ?? index.nearest(px, py, radius, clearOfRail) ?? (radius === Infinity ? index.nearest(px, py, radius, () => true) : undefined)
+    const hit =
+      index.nearest(px, py, radius, clear) ??
+      index.nearest(px, py, radius, clearOfRail) ??
+      (radius === Infinity ? index.nearest(px, py, radius, () => true) : undefined)
     if (!hit) continue
     if (radius === REACH_M) return undefined
     const line = lines.list[hit.line]!

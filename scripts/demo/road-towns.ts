@@ -43,7 +43,14 @@ export function townFrame(seat: Seat): TownFrame {
     s += Math.sin(4 * a)
   }
   const base = Math.atan2(s, c) / 4
-  return { cx: seat.lon, cy: seat.lat, ux: Math.cos(base), uy: Math.sin(base), mx: metresPerDegLon(seat.lat), my: metresPerDegLat(seat.lat) }
+  return {
+    cx: seat.lon,
+    cy: seat.lat,
+    ux: Math.cos(base),
+    uy: Math.sin(base),
+    mx: metresPerDegLon(seat.lat),
+    my: metresPerDegLat(seat.lat),
+  }
 }
 
 interface TownPlan {
@@ -124,7 +131,14 @@ export function addTownStreets(lines: Lines, seats: readonly Seat[], named: read
       const mx = metresPerDegLon(lat)
       const my = metresPerDegLat(lat)
       const highway = 2 * half > plan.tertiaryM ? 'tertiary' : 'residential'
-      lines.add(lon - (half * ux) / mx, lat - (half * uy) / my, lon + (half * ux) / mx, lat + (half * uy) / my, { highway, name: name(addressName.get(seat)?.get(k)) }, i)
+      lines.add(
+        lon - (half * ux) / mx,
+        lat - (half * uy) / my,
+        lon + (half * ux) / mx,
+        lat + (half * uy) / my,
+        { highway, name: name(addressName.get(seat)?.get(k)) },
+        i,
+      )
     }
     if (plan.gridM > 0) {
       const reach = Math.floor(plan.radiusM / plan.gridM)
@@ -148,13 +162,24 @@ export function addTownStreets(lines: Lines, seats: readonly Seat[], named: read
       const [x1, y1] = atFrame(f, 460, 150)
       lines.add(x0, y0, x1, y1, { highway: 'pedestrian', name: '示例步行街', foot: 'designated' }, i)
     }
-    const ends = arterials.flatMap((a): [number, number][] => [[a.x0, a.y0], [a.x1, a.y1]])
+    const ends = arterials.flatMap((a): [number, number][] => [
+      [a.x0, a.y0],
+      [a.x1, a.y1],
+    ])
     return { seat: i, frame: f, center, arterials, ends, used: [] }
   })
 }
 
 /** a straight-ish road from one point to another in pieces of about 1 km sharing their ends, straight near both ends */
-function addChain(lines: Lines, a: [number, number], b: [number, number], tags: RoadTags, rng: Rng, junctions = true, bridgeNear?: (x: number, y: number) => boolean): Line[] {
+function addChain(
+  lines: Lines,
+  a: [number, number],
+  b: [number, number],
+  tags: RoadTags,
+  rng: Rng,
+  junctions = true,
+  bridgeNear?: (x: number, y: number) => boolean,
+): Line[] {
   const lat = (a[1] + b[1]) / 2
   const mx = metresPerDegLon(lat)
   const my = metresPerDegLat(lat)
@@ -167,7 +192,13 @@ function addChain(lines: Lines, a: [number, number], b: [number, number], tags: 
     const s = k / n
     const quiet = s * length < 2000 || (1 - s) * length < 2000
     const side = quiet ? 0 : rng.normal() * Math.min(150, 0.03 * length)
-    points.push(k === 0 ? a : k === n ? b : [round7(a[0] + s * (b[0] - a[0]) - (side * dy) / length / mx), round7(a[1] + s * (b[1] - a[1]) + (side * dx) / length / my)])
+    points.push(
+      k === 0
+        ? a
+        : k === n
+          ? b
+          : [round7(a[0] + s * (b[0] - a[0]) - (side * dy) / length / mx), round7(a[1] + s * (b[1] - a[1]) + (side * dx) / length / my)],
+    )
   }
   const out: Line[] = []
   for (let k = 0; k < n; k++) {
@@ -205,7 +236,13 @@ export function addRoadsBetweenTowns(lines: Lines, seats: readonly Seat[], towns
     return best
   }
   const link = (i: number, j: number, highway: RoadTags['highway']) =>
-    addChain(lines, endToward(towns[i]!, towns[j]!), endToward(towns[j]!, towns[i]!), { highway, name: roadName(seats[j]!.place, seats[i]!.place) }, rng)
+    addChain(
+      lines,
+      endToward(towns[i]!, towns[j]!),
+      endToward(towns[j]!, towns[i]!),
+      { highway, name: roadName(seats[j]!.place, seats[i]!.place) },
+      rng,
+    )
   const distanceM = (i: number, j: number) =>
     Math.hypot((seats[i]!.lon - seats[j]!.lon) * towns[i]!.frame.mx, (seats[i]!.lat - seats[j]!.lat) * towns[i]!.frame.my)
   const mains = seats.map((s, i) => (s.kind === 'township' ? -1 : i)).filter((i) => i >= 0)

@@ -130,7 +130,15 @@ function linkEnds(lines: Lines, towns: readonly Town[]): void {
   }
 }
 
-function linkEnd(lines: Lines, town: Town, graph: Components, stretches: readonly Stretch[], main: ReadonlyMap<number, number>, cx: number, cy: number): void {
+function linkEnd(
+  lines: Lines,
+  town: Town,
+  graph: Components,
+  stretches: readonly Stretch[],
+  main: ReadonlyMap<number, number>,
+  cx: number,
+  cy: number,
+): void {
   const root = main.get(town.seat)
   if (root === undefined || !graph.has(cx, cy) || graph.find(graph.id(cx, cy)) === graph.find(root)) return
   let best: [number, number] | undefined

@@ -42,7 +42,12 @@ interface SchoolPlan {
 function planSchools(total: number, counties: readonly CountyRef[], bboxMode: boolean, rng: Rng): SchoolPlan[] {
   const typeShares = SCHOOL_TYPES.map((t) => TYPE_PROFILES[t].share)
   const plan: SchoolPlan[] = []
-  const groups = bboxMode ? [{ county: -1, n: total }] : apportion(total, counties.map((c) => c.population)).map((n, county) => ({ county, n }))
+  const groups = bboxMode
+    ? [{ county: -1, n: total }]
+    : apportion(
+        total,
+        counties.map((c) => c.population),
+      ).map((n, county) => ({ county, n }))
   for (const { county, n } of groups) {
     apportion(n, typeShares).forEach((count, type) => {
       for (let j = 0; j < count; j++) plan.push({ type, county })
@@ -73,7 +78,9 @@ export function placeSchools(
   const seatsOfCounty = counties.map((_, k) => seats.map((s, i) => (s.county === k ? i : -1)).filter((i) => i >= 0))
   const allSeatsCum = cumulate(seats.map((s) => s.schoolWeight))
   const townshipCum = seatsOfCounty.map((list) => cumulate(list.map((i) => (seats[i]!.kind === 'township' ? seats[i]!.schoolWeight : 0))))
-  const mainCum = seatsOfCounty.map((list) => cumulate(list.map((i) => (seats[i]!.kind !== 'township' ? (seats[i]!.kind === 'city' ? 4 : seats[i]!.schoolWeight) : 0))))
+  const mainCum = seatsOfCounty.map((list) =>
+    cumulate(list.map((i) => (seats[i]!.kind !== 'township' ? (seats[i]!.kind === 'city' ? 4 : seats[i]!.schoolWeight) : 0))),
+  )
 
   const nearestSeat = (lon: number, lat: number, k: number): number => {
     let best = -1
@@ -190,7 +197,9 @@ export function placeSchools(
         })
         if (clash) continue
         store.add(parts, [minx, miny, maxx, maxy], {
-          type, region, seat: namingSeat,
+          type,
+          region,
+          seat: namingSeat,
           village: rural && !bbox ? pickVillage(seats[namingSeat]!, rng) : -1,
           urban: !rural && seats[namingSeat]!.kind !== 'township',
         })

@@ -28,16 +28,26 @@ export function buildSchool(
   const region = store.region[i]!
   const urban = store.urban[i] === 1
   const villageIndex = store.village[i]!
-  const village = villageIndex >= 0 && (schoolType === 'primary' || schoolType === 'kindergarten' || schoolType === 'nine_year') ? reference.villages[villageIndex] : undefined
+  const village =
+    villageIndex >= 0 && (schoolType === 'primary' || schoolType === 'kindergarten' || schoolType === 'nine_year')
+      ? reference.villages[villageIndex]
+      : undefined
   const villageName = village ? villageStem(village.name) : undefined
 
   const place = villageName ?? seat.place
   const key = `${place}|${profile.label}`
   const ordinal = (counters.get(key) ?? 0) + 1
   counters.set(key, ordinal)
-  const name = villageName && ordinal === 1 ? `示例${place}${profile.label}（演示）` : `示例${place}第${chineseNumber(ordinal)}${profile.label}（演示）`
+  const name =
+    villageName && ordinal === 1
+      ? `示例${place}${profile.label}（演示）`
+      : `示例${place}第${chineseNumber(ordinal)}${profile.label}（演示）`
 
-  const township = village?.townshipCode ? (reference.townships.find((t) => t.code === village.townshipCode)?.name ?? rng.pick(seat.townships)) : seat.townships.length > 0 ? rng.pick(seat.townships) : ''
+  const township = village?.townshipCode
+    ? (reference.townships.find((t) => t.code === village.townshipCode)?.name ?? rng.pick(seat.townships))
+    : seat.townships.length > 0
+      ? rng.pick(seat.townships)
+      : ''
   const street = `示例${rng.pick(STREET_WORDS)}${rng.pick(STREET_KINDS)}${rng.int(1, 300)}号`
   const address = `${regions.name(region)}${township}${villageName ? `${villageName}村` : ''}${street}`
 
@@ -73,7 +83,8 @@ export function buildSchool(
     for (let k = s; k < e; k += 2) ring.push([xy[k]!, xy[k + 1]!])
     return [ring]
   })
-  const geometry: Polygon | MultiPolygon = polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0]! } : { type: 'MultiPolygon', coordinates: polygons }
+  const geometry: Polygon | MultiPolygon =
+    polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0]! } : { type: 'MultiPolygon', coordinates: polygons }
   return {
     type: 'Feature',
     properties: { name, schoolType, countyCode: regions.code(region), address, students, staff, boarding, openedOn, gates, demo: true },

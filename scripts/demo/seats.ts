@@ -61,7 +61,16 @@ function addStreets(seat: Seat, rng: Rng): void {
     const angle = base + (rng.chance(0.5) ? 0 : Math.PI / 2) + rng.normal() * 0.09 + (seat.kind === 'township' ? rng.range(-0.6, 0.6) : 0)
     const r = radius * Math.sqrt(rng.next())
     const t = rng.range(0, 2 * Math.PI)
-    out.set([seat.lon + (r * Math.cos(t)) / mx, seat.lat + (r * Math.sin(t)) / my, Math.cos(angle), Math.sin(angle), rng.range(minLen, maxLen) / 2], k * 5)
+    out.set(
+      [
+        seat.lon + (r * Math.cos(t)) / mx,
+        seat.lat + (r * Math.sin(t)) / my,
+        Math.cos(angle),
+        Math.sin(angle),
+        rng.range(minLen, maxLen) / 2,
+      ],
+      k * 5,
+    )
   }
   seat.streets = out
 }
@@ -84,19 +93,29 @@ export function guyuanSeats(ref: ReferenceData, rng: Rng): Seat[] {
     const countyVillages = villagesByCounty.get(county.code) ?? []
     const isCity = county.code === '640402'
     seats.push({
-      lon: county.seat[0], lat: county.seat[1], place: isCity ? '固原' : (COUNTY_SHORT[county.code] ?? county.name),
-      townships: seatTownships, villages: [], county: k, kind: isCity ? 'city' : 'county',
-      schoolWeight: 1, premisesWeight: county.population * (isCity ? 0.45 : 0.55), streets: new Float64Array(0),
+      lon: county.seat[0],
+      lat: county.seat[1],
+      place: isCity ? '固原' : (COUNTY_SHORT[county.code] ?? county.name),
+      townships: seatTownships,
+      villages: [],
+      county: k,
+      kind: isCity ? 'city' : 'county',
+      schoolWeight: 1,
+      premisesWeight: county.population * (isCity ? 0.45 : 0.55),
+      streets: new Float64Array(0),
     })
     for (const p of places) {
       const stem = p.name.replace(/(镇|乡|街道)$/, '')
       const township = countyTownships.find((t) => t.name.replace(/(镇|乡|街道)$/, '') === stem)
       const urban = p.featureCode === 'PPLA2'
       seats.push({
-        lon: p.lon, lat: p.lat, place: p.name,
+        lon: p.lon,
+        lat: p.lat,
+        place: p.name,
         townships: urban ? seatTownships : [township?.name ?? p.name],
         villages: township ? (villagesByTownship.get(township.code) ?? countyVillages) : countyVillages,
-        county: k, kind: urban ? 'county' : 'township',
+        county: k,
+        kind: urban ? 'county' : 'township',
         schoolWeight: 1,
         premisesWeight: county.population * (urban ? 0.1 : townshipShare),
         streets: new Float64Array(0),
@@ -108,7 +127,13 @@ export function guyuanSeats(ref: ReferenceData, rng: Rng): Seat[] {
 }
 
 /** Towns for bbox mode: Guyuan's seats inside the box and `count` synthetic towns, with their streets. */
-export function syntheticSeats(count: number, bbox: [number, number, number, number], rng: Rng, index: CountyIndex, guyuan: Seat[]): Seat[] {
+export function syntheticSeats(
+  count: number,
+  bbox: [number, number, number, number],
+  rng: Rng,
+  index: CountyIndex,
+  guyuan: Seat[],
+): Seat[] {
   // Guyuan's real seats inside the bbox, weighted like the synthetic towns
   const seats = guyuan
     .filter((s) => s.lon >= bbox[0] && s.lon <= bbox[2] && s.lat >= bbox[1] && s.lat <= bbox[3])
@@ -119,8 +144,16 @@ export function syntheticSeats(count: number, bbox: [number, number, number, num
     const county = index.countyAt(lon, lat)
     const kind: SeatKind = rng.chance(0.1) ? 'county' : 'township'
     const seat: Seat = {
-      lon, lat, place: rng.pick(SYNTHETIC_CHARS) + rng.pick(SYNTHETIC_CHARS), townships: [], villages: [], county, kind,
-      schoolWeight: kind === 'county' ? 4 : 1, premisesWeight: kind === 'county' ? 4 : rng.range(0.5, 1.5), streets: new Float64Array(0),
+      lon,
+      lat,
+      place: rng.pick(SYNTHETIC_CHARS) + rng.pick(SYNTHETIC_CHARS),
+      townships: [],
+      villages: [],
+      county,
+      kind,
+      schoolWeight: kind === 'county' ? 4 : 1,
+      premisesWeight: kind === 'county' ? 4 : rng.range(0.5, 1.5),
+      streets: new Float64Array(0),
     }
     seat.townships = [`${seat.place}镇`]
     addStreets(seat, rng)

@@ -22,7 +22,10 @@ class FolderMigrationProvider implements MigrationProvider {
  * up-to-date database (every later start) skips the migrator's locking and its import of every migration.
  */
 async function upToDate(db: Kysely<any>): Promise<boolean> {
-  const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => /^\d{4}_[a-z0-9_]+\.ts$/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort()
+  const files = (await fs.readdir(MIGRATIONS_DIR))
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.ts$/.test(f))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort()
   try {
     const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)
     return rows.length === files.length && rows.every((row, i) => row.name === files[i])
@@ -57,5 +60,7 @@ function report({ error, results }: MigrationResultSet): string[] {
     const cause = error instanceof Error ? error.message : String(error)
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${cause}`, { cause: error })
   }
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => `${r.direction === 'Up' ? 'applied' : 'reverted'} ${r.migrationName}`)
+  return (results ?? [])
+    .filter((r) => r.status === 'Success')
+    .map((r) => `${r.direction === 'Up' ? 'applied' : 'reverted'} ${r.migrationName}`)
 }

@@ -40,7 +40,8 @@ class PGliteConnection implements DatabaseConnection {
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(compiled.sql, [...compiled.parameters])
     const command = compiled.sql.trimStart().slice(0, 6).toUpperCase()
-    const writes = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command.startsWith('WITH') || command === 'MERGE '
+    const writes =
+      command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command.startsWith('WITH') || command === 'MERGE '
     return {
       rows: result.rows ?? [],
       numAffectedRows: writes && result.affectedRows !== undefined ? BigInt(result.affectedRows) : undefined,

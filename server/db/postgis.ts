@@ -48,14 +48,17 @@ export const envelope = (bbox: readonly [number, number, number, number]): RawBu
   sql`ST_MakeEnvelope(${bbox[0]}::float8, ${bbox[1]}::float8, ${bbox[2]}::float8, ${bbox[3]}::float8, 4326)`
 
 /** The bbox filter: geometries whose bounding box meets the envelope (uses the GiST index). */
-export const intersectsEnvelope = (column: RawBuilder<unknown> | Expression<unknown>, bbox: readonly [number, number, number, number]): RawBuilder<boolean> =>
-  sql`${column} && ${envelope(bbox)}`
+export const intersectsEnvelope = (
+  column: RawBuilder<unknown> | Expression<unknown>,
+  bbox: readonly [number, number, number, number],
+): RawBuilder<boolean> => sql`${column} && ${envelope(bbox)}`
 
 /**
  * Degrees of longitude that `metres` can span at latitudes up to `phiMax` (radians): measured with the
  * smallest length a degree of longitude has there (a·cos φ), so the figure can only over-cover.
  */
-export const longitudeDegreesOf = (metres: Sql, phiMax: Sql): RawBuilder<number> => sql`${metres} / (${A}::float8 * pi() / 180 * cos(${phiMax}))`
+export const longitudeDegreesOf = (metres: Sql, phiMax: Sql): RawBuilder<number> =>
+  sql`${metres} / (${A}::float8 * pi() / 180 * cos(${phiMax}))`
 
 /** Degrees of latitude that `metres` can span anywhere (with the smallest radius of curvature, so over-covering). */
 export const latitudeDegreesOf = (metres: Sql): RawBuilder<number> => sql`${metres} / (${R_MIN}::float8 * pi() / 180)`
@@ -128,7 +131,8 @@ const partsOf = (origin: Sql) =>
   sql`(case when GeometryType(${origin}) in ('POINT', 'MULTIPOINT') then ${origin} else (select ST_Collect(d.geom) from ST_DumpSegments(${origin}) d) end)`
 
 /** Whether the nearest part lies within `limit` metres of the point (or the point is inside the campus). */
-export const geodesicWithin = (origin: Sql, point: Sql, limit: Sql): RawBuilder<boolean> => sql<boolean>`(${geodesicDistance(origin, point)} <= ${limit})`
+export const geodesicWithin = (origin: Sql, point: Sql, limit: Sql): RawBuilder<boolean> =>
+  sql<boolean>`(${geodesicDistance(origin, point)} <= ${limit})`
 
 /**
  * The point of `origin` nearest to `point`: the nearest gate of a MultiPoint (measured exactly), else the

@@ -12,7 +12,8 @@ export interface ScratchDatabase {
  * or cloned from `template`; an older one of the same name is dropped first.
  */
 export async function createScratchDatabase(serverUrl: string, name: string, template?: string): Promise<ScratchDatabase> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name) || (template && !/^[a-z_][a-z0-9_]*$/.test(template))) throw new Error(`not a plain database name: ${name}`)
+  if (!/^[a-z_][a-z0-9_]*$/.test(name) || (template && !/^[a-z_][a-z0-9_]*$/.test(template)))
+    throw new Error(`not a plain database name: ${name}`)
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
   await admin.query(`drop database if exists ${name} with (force)`)

@@ -212,9 +212,7 @@ export function geometryToWgs84<
     case 'MultiPolygon':
       return {
         ...geometry,
-        coordinates: geometry.coordinates.map((poly) =>
-          poly.map((ring) => ring.map((p) => convertPosition(p, crs))),
-        ),
+        coordinates: geometry.coordinates.map((poly) => poly.map((ring) => ring.map((p) => convertPosition(p, crs)))),
       }
     default:
       return unknownGeometry(geometry)

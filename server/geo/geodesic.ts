@@ -19,9 +19,7 @@ const WGS84_E2 = WGS84_F * (2 - WGS84_F)
 const DEG = Math.PI / 180
 
 /** Campus geometry as accepted by validate.ts (kept structural to avoid an import cycle). */
-export type PolygonalGeometry =
-  | { type: 'Polygon'; coordinates: number[][][] }
-  | { type: 'MultiPolygon'; coordinates: number[][][][] }
+export type PolygonalGeometry = { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] }
 
 /** Meridional (M) and prime-vertical (N) radii of curvature in metres at latitude `latRad`. */
 export function radiiOfCurvature(latRad: number): { m: number; n: number } {

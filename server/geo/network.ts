@@ -24,7 +24,11 @@ export interface NetworkPlace {
 }
 
 /** Labels the connected components of a graph given as edges (union–find with path halving); returns the vertices seen and their labels. */
-export function connectedComponents(source: Int32Array, target: Int32Array, maxVertex: number): { vertexIds: Int32Array; labels: Int32Array } {
+export function connectedComponents(
+  source: Int32Array,
+  target: Int32Array,
+  maxVertex: number,
+): { vertexIds: Int32Array; labels: Int32Array } {
   const parent = new Int32Array(maxVertex + 1).fill(-1)
   const find = (v: number) => {
     while (parent[v] !== v) {
@@ -164,7 +168,8 @@ export class SegmentGraph {
       const viaSource = distance[this.vertexIndex.get(end.source)!]! + place.fraction * end.lengthM
       const viaTarget = distance[this.vertexIndex.get(end.target)!]! + (1 - place.fraction) * end.lengthM
       const via = viaSource <= viaTarget ? { d: viaSource, v: end.source } : { d: viaTarget, v: end.target }
-      if (Number.isFinite(via.d) && (!best || via.d < best.lengthM)) best = { lengthM: via.d, vertices: walkBack(this.vertexIndex.get(via.v)!) }
+      if (Number.isFinite(via.d) && (!best || via.d < best.lengthM))
+        best = { lengthM: via.d, vertices: walkBack(this.vertexIndex.get(via.v)!) }
       return best && best.lengthM <= cutoffM ? best : null
     })
   }

@@ -60,9 +60,7 @@ export const LIMITS = Object.freeze({
 /** At most this many problems are returned by one call. */
 export const MAX_PROBLEMS = 20
 
-export type CampusGeometry =
-  | { type: 'Polygon'; coordinates: number[][][] }
-  | { type: 'MultiPolygon'; coordinates: number[][][][] }
+export type CampusGeometry = { type: 'Polygon'; coordinates: number[][][] } | { type: 'MultiPolygon'; coordinates: number[][][][] }
 
 // ---------------------------------------------------------------------------------------------
 // Problem collection
@@ -145,10 +143,7 @@ function checkPosition(value: unknown, field: string, out: Problems): boolean {
     return false
   }
   if (value.length < 2 || value.length > 3) {
-    out.add(
-      field,
-      `a position must have 2 numbers [longitude, latitude] (or 3 with an altitude), got ${value.length}`,
-    )
+    out.add(field, `a position must have 2 numbers [longitude, latitude] (or 3 with an altitude), got ${value.length}`)
     return false
   }
   let ok = true
@@ -273,16 +268,10 @@ function lexLess(px: number, py: number, qx: number, qy: number): boolean {
 }
 
 function onCollinearSegment(ax: number, ay: number, bx: number, by: number, px: number, py: number): boolean {
-  return (
-    px >= Math.min(ax, bx) && px <= Math.max(ax, bx) && py >= Math.min(ay, by) && py <= Math.max(ay, by)
-  )
+  return px >= Math.min(ax, bx) && px <= Math.max(ax, bx) && py >= Math.min(ay, by) && py <= Math.max(ay, by)
 }
 
-function classify(
-  ax: number, ay: number, bx: number, by: number,
-  cx: number, cy: number, dx: number, dy: number,
-  hit: Hit,
-): number {
+function classify(ax: number, ay: number, bx: number, by: number, cx: number, cy: number, dx: number, dy: number, hit: Hit): number {
   hit.kind = NONE
   const o1 = orient(ax, ay, bx, by, cx, cy)
   const o2 = orient(ax, ay, bx, by, dx, dy)
@@ -341,12 +330,7 @@ interface Structure {
   polys: number[][][][] // validated [lon, lat] positions (altitude dropped)
 }
 
-function walkStructure(
-  coords: unknown[],
-  multi: boolean,
-  base: string,
-  out: Problems,
-): Structure | undefined {
+function walkStructure(coords: unknown[], multi: boolean, base: string, out: Problems): Structure | undefined {
   const polysIn: unknown[] = multi ? coords : [coords]
   const maxRings = Math.floor(LIMITS.maxVertices / 4)
   let vertices = 0
@@ -571,8 +555,14 @@ function polygonField(ring: Ring): string {
  */
 function checkPair(seg: Segments, rings: Ring[], a: number, b: number, hit: Hit, found: FindingMap): boolean {
   const kind = classify(
-    seg.sx[a] ?? 0, seg.sy[a] ?? 0, seg.ex[a] ?? 0, seg.ey[a] ?? 0,
-    seg.sx[b] ?? 0, seg.sy[b] ?? 0, seg.ex[b] ?? 0, seg.ey[b] ?? 0,
+    seg.sx[a] ?? 0,
+    seg.sy[a] ?? 0,
+    seg.ex[a] ?? 0,
+    seg.ey[a] ?? 0,
+    seg.sx[b] ?? 0,
+    seg.sy[b] ?? 0,
+    seg.ex[b] ?? 0,
+    seg.ey[b] ?? 0,
     hit,
   )
   if (kind === NONE) return false
@@ -695,7 +685,7 @@ class Sweep {
 
   run(): void {
     const total = this.seg.count
-    for (let i = 0; i < total; ) {
+    for (let i = 0; i < total;) {
       const j = this.event(i)
       if (j < 0) return
       i = j
@@ -1020,9 +1010,7 @@ function checkContainment(rings: Ring[], polys: Ring[][], parent: Int32Array, ou
         }
         out.add(
           ring.field,
-          insideShell && container
-            ? `${ring.label} lies inside ${container.label}`
-            : `${ring.label} is not inside ${shell.label}`,
+          insideShell && container ? `${ring.label} lies inside ${container.label}` : `${ring.label} is not inside ${shell.label}`,
         )
       }
     } else if (container && container.index === 0) {
@@ -1153,9 +1141,7 @@ export function validateCampus(geometry: unknown, path: string): GeometryProblem
   if (out.count > 0) return out.result()
 
   const areaM2 = area(
-    multi
-      ? { type: 'MultiPolygon', coordinates: structure.polys }
-      : { type: 'Polygon', coordinates: structure.polys[0] ?? [] },
+    multi ? { type: 'MultiPolygon', coordinates: structure.polys } : { type: 'Polygon', coordinates: structure.polys[0] ?? [] },
   )
   if (areaM2 < LIMITS.minCampusAreaM2) {
     out.add(base, `the campus area is ${fmtArea(areaM2)}, below the minimum of ${LIMITS.minCampusAreaM2} m²`)
@@ -1174,11 +1160,7 @@ export function validateCampus(geometry: unknown, path: string): GeometryProblem
  * metres of it (ellipsoidal distance; 0 inside or on the boundary). An empty array is accepted:
  * whether a school must have a gate is the caller's rule.
  */
-export function validateGates(
-  gates: unknown,
-  campus: CampusGeometry | undefined,
-  path: string,
-): GeometryProblem[] {
+export function validateGates(gates: unknown, campus: CampusGeometry | undefined, path: string): GeometryProblem[] {
   const out = new Problems(path)
   if (!Array.isArray(gates)) {
     out.add(path, `gates must be an array of [longitude, latitude] positions, got ${describe(gates)}`)

@@ -3,7 +3,10 @@ import { CountyCodeSchema, DepartmentSchema, Nullable, RoleSchema } from './comm
 
 export const LoginSchema = Type.Object(
   // PostgreSQL text cannot hold U+0000, so a username with one is refused before it reaches a query.
-  { username: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000]*$' }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  {
+    username: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000]*$' }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+  },
   { additionalProperties: false },
 )
 export type Login = Static<typeof LoginSchema>

@@ -31,7 +31,10 @@ export type IdParams = Static<typeof IdParamsSchema>
  * For writes that take no input (sign-out, starting an audit): no body, or `{}`. Any field is refused
  * like everywhere else rather than silently ignored. The keyword is read by server/plugins/validation.ts.
  */
-export const NoBodySchema = Type.Object({}, { additionalProperties: false, description: 'no body, or an empty object', 'x-optional-body': true })
+export const NoBodySchema = Type.Object(
+  {},
+  { additionalProperties: false, description: 'no body, or an empty object', 'x-optional-body': true },
+)
 export type NoBody = Static<typeof NoBodySchema>
 
 export const PositionSchema = Type.Array(Type.Number(), { minItems: 2, maxItems: 3, description: '[lon, lat]' })
@@ -41,10 +44,15 @@ export const GeometryInputSchema = Type.Object(
   { additionalProperties: false },
 )
 export type GeometryInput = Static<typeof GeometryInputSchema>
-export const GeometryOutputSchema = Type.Object({ type: Type.String(), coordinates: Type.Array(Type.Unknown()) }, { additionalProperties: true })
+export const GeometryOutputSchema = Type.Object(
+  { type: Type.String(), coordinates: Type.Array(Type.Unknown()) },
+  { additionalProperties: true },
+)
 export type GeometryOutput = Static<typeof GeometryOutputSchema>
 
-export const ErrorCodeSchema = StringEnum(ERROR_CODES, { description: 'Machine-readable error code, from the one catalogue (server/schemas/error-codes.ts)' })
+export const ErrorCodeSchema = StringEnum(ERROR_CODES, {
+  description: 'Machine-readable error code, from the one catalogue (server/schemas/error-codes.ts)',
+})
 export type { ErrorCode } from './error-codes.ts'
 
 export const ErrorSchema = Type.Object({
@@ -66,4 +74,13 @@ export const BboxSchema = Type.String({
   description: 'minLon,minLat,maxLon,maxLat (WGS84)',
 })
 
-export const errorResponses = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 415: ErrorSchema, 422: ErrorSchema }
+export const errorResponses = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+  413: ErrorSchema,
+  415: ErrorSchema,
+  422: ErrorSchema,
+}

@@ -7,14 +7,19 @@ export { PERMIT_KINDS, PERMIT_STATUSES } from './vocabulary.ts'
 export type { PermitKind, PermitStatus } from './vocabulary.ts'
 
 // PostgreSQL text cannot hold U+0000: refuse it at the edge rather than as a database error.
-const Text = (maxLength: number, description?: string) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$', ...(description ? { description } : {}) })
+const Text = (maxLength: number, description?: string) =>
+  Type.String({ minLength: 1, maxLength, pattern: '^[^\\u0000]*[^\\u0000\\s][^\\u0000]*$', ...(description ? { description } : {}) })
 
 export const CreatePermitSchema = Type.Object(
   {
     applicant: Type.Object(
       {
         name: Text(100),
-        idNumber: Type.String({ minLength: 18, maxLength: 18, description: '18-character resident identity number (GB 11643), checksum verified' }),
+        idNumber: Type.String({
+          minLength: 18,
+          maxLength: 18,
+          description: '18-character resident identity number (GB 11643), checksum verified',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -31,7 +36,11 @@ export const CreatePermitSchema = Type.Object(
     ),
     kind: StringEnum(PERMIT_KINDS),
     premisesId: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 2147483647, description: 'the registered premises a renewal, relocation or change is for (required for those kinds, refused for new)' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 2147483647,
+        description: 'the registered premises a renewal, relocation or change is for (required for those kinds, refused for new)',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -57,8 +66,14 @@ export const RectificationSchema = Type.Object({
       basis: StringEnum(['licence_and_opening_dates', 'registry_creation'] as const),
     }),
   ),
-  deadlineAtMost: Nullable(Type.String({ description: 'the latest rectification deadline an approval may set (the end of a normal term); null when none may be granted' })),
-  grantedUntil: Nullable(Type.String({ description: 'a rectification period already granted to these premises ends on this day: no renewal beyond it' })),
+  deadlineAtMost: Nullable(
+    Type.String({
+      description: 'the latest rectification deadline an approval may set (the end of a normal term); null when none may be granted',
+    }),
+  ),
+  grantedUntil: Nullable(
+    Type.String({ description: 'a rectification period already granted to these premises ends on this day: no renewal beyond it' }),
+  ),
 })
 export type Rectification = Static<typeof RectificationSchema>
 
@@ -132,7 +147,11 @@ export const PermitQuerySchema = Type.Object(
 )
 export type PermitQuery = Static<typeof PermitQuerySchema>
 
-export const PermitPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), permits: Type.Array(PermitSchema) })
+export const PermitPageSchema = Type.Object({
+  numberMatched: Type.Integer(),
+  numberReturned: Type.Integer(),
+  permits: Type.Array(PermitSchema),
+})
 export type PermitPage = Static<typeof PermitPageSchema>
 
 export const CreateDecisionSchema = Type.Object(
@@ -184,5 +203,9 @@ export const AuditEntrySchema = Type.Object({
   requestId: Nullable(Type.String()),
 })
 export type AuditEntry = Static<typeof AuditEntrySchema>
-export const AuditPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), entries: Type.Array(AuditEntrySchema) })
+export const AuditPageSchema = Type.Object({
+  numberMatched: Type.Integer(),
+  numberReturned: Type.Integer(),
+  entries: Type.Array(AuditEntrySchema),
+})
 export type AuditPage = Static<typeof AuditPageSchema>

@@ -66,11 +66,19 @@ export type CreatePremises = Static<typeof CreatePremisesSchema>
 
 // Type.Partial drops additionalProperties, so it is set again: an unknown field in a change is refused, not ignored.
 export const UpdateSchoolSchema = Type.Object(
-  { properties: Type.Optional(Type.Partial(SchoolPropertiesInputSchema, { additionalProperties: false })), geometry: Type.Optional(GeometryInputSchema), version: Type.Optional(Type.Integer({ minimum: 1 })) },
+  {
+    properties: Type.Optional(Type.Partial(SchoolPropertiesInputSchema, { additionalProperties: false })),
+    geometry: Type.Optional(GeometryInputSchema),
+    version: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
   { additionalProperties: false, minProperties: 1 },
 )
 export const UpdatePremisesSchema = Type.Object(
-  { properties: Type.Optional(Type.Partial(PremisesPropertiesInputSchema, { additionalProperties: false })), geometry: Type.Optional(GeometryInputSchema), version: Type.Optional(Type.Integer({ minimum: 1 })) },
+  {
+    properties: Type.Optional(Type.Partial(PremisesPropertiesInputSchema, { additionalProperties: false })),
+    geometry: Type.Optional(GeometryInputSchema),
+    version: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
   { additionalProperties: false, minProperties: 1 },
 )
 export type UpdateSchool = Static<typeof UpdateSchoolSchema>
@@ -154,7 +162,14 @@ export const HistoryEntrySchema = Type.Object({
   id: Type.Integer(),
   at: Type.String({ format: 'date-time' }),
   action: Type.String(),
-  user: Nullable(Type.Object({ id: Nullable(Type.Integer()), username: Nullable(Type.String()), role: Nullable(Type.String()), department: Nullable(Type.String()) })),
+  user: Nullable(
+    Type.Object({
+      id: Nullable(Type.Integer()),
+      username: Nullable(Type.String()),
+      role: Nullable(Type.String()),
+      department: Nullable(Type.String()),
+    }),
+  ),
   before: Type.Unknown(),
   after: Type.Unknown(),
   requestId: Nullable(Type.String()),
@@ -163,7 +178,10 @@ export const HistorySchema = Type.Object({ entries: Type.Array(HistoryEntrySchem
 export type History = Static<typeof HistorySchema>
 export type HistoryEntry = Static<typeof HistoryEntrySchema>
 
-export const ImportKindSchema = Type.Object({ kind: Type.Union([Type.Literal('schools'), Type.Literal('premises')]) }, { additionalProperties: false })
+export const ImportKindSchema = Type.Object(
+  { kind: Type.Union([Type.Literal('schools'), Type.Literal('premises')]) },
+  { additionalProperties: false },
+)
 export type ImportKind = Static<typeof ImportKindSchema>
 export const ImportQuerySchema = Type.Object({ crs: Type.Optional(CrsSchema) }, { additionalProperties: false })
 export type ImportQuery = Static<typeof ImportQuerySchema>

@@ -30,10 +30,20 @@ export type RoadFormat = (typeof ROAD_FORMATS)[number]
 
 export const RoadImportQuerySchema = Type.Object(
   {
-    format: Type.Optional(StringEnum(ROAD_FORMATS, { description: 'geojson, osm (OpenStreetMap XML) or pbf; by default from the Content-Type' })),
+    format: Type.Optional(
+      StringEnum(ROAD_FORMATS, { description: 'geojson, osm (OpenStreetMap XML) or pbf; by default from the Content-Type' }),
+    ),
     source: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'name of the data source, e.g. the extract file' })),
-    licence: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'licence of the data; ODbL-1.0 for OpenStreetMap formats' })),
-    attribution: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: 'attribution shown on the map; "© OpenStreetMap contributors" for OpenStreetMap formats' })),
+    licence: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'licence of the data; ODbL-1.0 for OpenStreetMap formats' }),
+    ),
+    attribution: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 300,
+        description: 'attribution shown on the map; "© OpenStreetMap contributors" for OpenStreetMap formats',
+      }),
+    ),
     crs: Type.Optional(CrsSchema),
     replace: Type.Optional(Type.Boolean({ description: 'replace the roads of an earlier import with the same source name' })),
   },

@@ -8,8 +8,15 @@ export type SearchKind = (typeof SEARCH_KINDS)[number]
 // that every message names its field; the schema only keeps out what could never be right.
 export const SearchQuerySchema = Type.Object(
   {
-    q: Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\u0000]*$', description: 'name or address, 1–64 characters after trimming; fuzzy in Chinese (NFKC, 三 = 3, characters in order, pinyin)' }),
-    kinds: Type.Optional(Type.String({ maxLength: 200, description: `comma-separated subset of ${SEARCH_KINDS.join(', ')} (default: all)` })),
+    q: Type.String({
+      minLength: 1,
+      maxLength: 512,
+      pattern: '^[^\\u0000]*$',
+      description: 'name or address, 1–64 characters after trimming; fuzzy in Chinese (NFKC, 三 = 3, characters in order, pinyin)',
+    }),
+    kinds: Type.Optional(
+      Type.String({ maxLength: 200, description: `comma-separated subset of ${SEARCH_KINDS.join(', ')} (default: all)` }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 10 })),
     near: Type.Optional(Type.String({ maxLength: 100, description: 'lon,lat (WGS84): among equal matches, nearer first' })),
     countyCode: Type.Optional(CountyCodeSchema),
@@ -25,7 +32,10 @@ export const SearchItemSchema = Type.Object({
   detail: Type.String({ description: 'where and what, in Chinese: county · township · type or category' }),
   lon: Nullable(Type.Number()),
   lat: Nullable(Type.Number()),
-  score: Type.Number({ description: 'match quality: 1 exact, 0.8 prefix, 0.6 substring, 0.4 characters in order, 0.3 pinyin; equal scores are ordered by kind, then distance to near' }),
+  score: Type.Number({
+    description:
+      'match quality: 1 exact, 0.8 prefix, 0.6 substring, 0.4 characters in order, 0.3 pinyin; equal scores are ordered by kind, then distance to near',
+  }),
 })
 export type SearchItem = Static<typeof SearchItemSchema>
 export const SearchResultSchema = Type.Object({ items: Type.Array(SearchItemSchema) })
@@ -52,7 +62,14 @@ export type CreateAddressPoint = Static<typeof CreateAddressPointSchema>
 export const AddressImportQuerySchema = Type.Object(
   {
     crs: Type.Optional(CrsSchema),
-    source: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000]*$', description: 'where the points come from, for rows that do not say (default "import")' })),
+    source: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: '^[^\\u0000]*$',
+        description: 'where the points come from, for rows that do not say (default "import")',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

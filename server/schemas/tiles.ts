@@ -23,7 +23,16 @@ export const AnyLayerParamsSchema = Type.Object({ layer: TileLayerSchema }, { ad
 export type AnyLayerParams = Static<typeof AnyLayerParamsSchema>
 
 export const TileQuerySchema = Type.Object(
-  { v: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', description: 'Data version from the TileJSON; a tile asked for with the current one may be cached for a year' })) },
+  {
+    v: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[A-Za-z0-9._-]+$',
+        description: 'Data version from the TileJSON; a tile asked for with the current one may be cached for a year',
+      }),
+    ),
+  },
   { additionalProperties: false },
 )
 export type TileQuery = Static<typeof TileQuerySchema>
@@ -55,5 +64,9 @@ export const TileJsonSchema = Type.Object(
 )
 export type TileJson = Static<typeof TileJsonSchema>
 
-export const MvtSchema = Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/vnd.mapbox-vector-tile (extent 4096, buffer 64)' })
+export const MvtSchema = Type.Unsafe<Buffer>({
+  type: 'string',
+  format: 'binary',
+  description: 'application/vnd.mapbox-vector-tile (extent 4096, buffer 64)',
+})
 export type Mvt = Static<typeof MvtSchema>

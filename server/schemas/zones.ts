@@ -1,15 +1,31 @@
 import { Type, type Static } from 'typebox'
-import { CountyCodeSchema, CrsSchema, DateSchema, Nullable, PagingQuery, PremisesCategorySchema, SchoolTypeSchema, StringEnum } from './common.ts'
+import {
+  CountyCodeSchema,
+  CrsSchema,
+  DateSchema,
+  Nullable,
+  PagingQuery,
+  PremisesCategorySchema,
+  SchoolTypeSchema,
+  StringEnum,
+} from './common.ts'
 
 export const ORIGINS = ['campus', 'gates'] as const
 export const PATHS = ['straight', 'walking'] as const
 export const OriginSchema = StringEnum(ORIGINS, { description: 'campus: any point of the campus boundary; gates: the school gates' })
 export type Origin = Static<typeof OriginSchema>
-export const PathSchema = StringEnum(PATHS, { description: 'straight: geodesic straight line; walking: the shortest walk along the road network from the nearest gate (needs origin gates)' })
+export const PathSchema = StringEnum(PATHS, {
+  description:
+    'straight: geodesic straight line; walking: the shortest walk along the road network from the nearest gate (needs origin gates)',
+})
 export type Path = Static<typeof PathSchema>
 
 export const BandSchema = Type.Object(
-  { name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), fromM: Type.Number({ minimum: 0 }), toM: Type.Number({ exclusiveMinimum: 0 }) },
+  {
+    name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }),
+    fromM: Type.Number({ minimum: 0 }),
+    toM: Type.Number({ exclusiveMinimum: 0 }),
+  },
   { additionalProperties: false },
 )
 export type Band = Static<typeof BandSchema>
@@ -64,7 +80,10 @@ export const RuleVersionSchema = Type.Object({
   changedAt: Type.String({ format: 'date-time' }),
 })
 export type RuleVersion = Static<typeof RuleVersionSchema>
-export const RuleQuerySchema = Type.Object({ category: Type.Optional(PremisesCategorySchema), schoolType: Type.Optional(SchoolTypeSchema) }, { additionalProperties: false })
+export const RuleQuerySchema = Type.Object(
+  { category: Type.Optional(PremisesCategorySchema), schoolType: Type.Optional(SchoolTypeSchema) },
+  { additionalProperties: false },
+)
 export type RuleQuery = Static<typeof RuleQuerySchema>
 
 export const CheckSchema = Type.Object(
@@ -87,11 +106,23 @@ export const MEASURED_BY = ['network', 'straight_fallback'] as const
 /** What a walking rule's measurement adds (absent under straight rules). */
 const WalkingFields = {
   path: Type.Optional(StringEnum(['walking'] as const, { description: 'present under a walking rule' })),
-  straightM: Type.Optional(Type.Number({ description: 'walking rules: the straight geodesic distance from the gate measured from, 0.1 m' })),
-  measuredBy: Type.Optional(
-    StringEnum(MEASURED_BY, { description: 'walking rules: network (gate → road → along the roads → road → door), or straight_fallback where the network cannot measure (the note says why)' }),
+  straightM: Type.Optional(
+    Type.Number({ description: 'walking rules: the straight geodesic distance from the gate measured from, 0.1 m' }),
   ),
-  route: Type.Optional(Nullable(Type.Object({ type: Type.Literal('LineString'), coordinates: Type.Array(Type.Array(Type.Number())) }, { description: 'walking rules: the walk from the gate to the door' }))),
+  measuredBy: Type.Optional(
+    StringEnum(MEASURED_BY, {
+      description:
+        'walking rules: network (gate → road → along the roads → road → door), or straight_fallback where the network cannot measure (the note says why)',
+    }),
+  ),
+  route: Type.Optional(
+    Nullable(
+      Type.Object(
+        { type: Type.Literal('LineString'), coordinates: Type.Array(Type.Array(Type.Number())) },
+        { description: 'walking rules: the walk from the gate to the door' },
+      ),
+    ),
+  ),
 }
 export const ConflictDetailSchema = Type.Object({
   schoolId: Type.Integer(),
@@ -164,7 +195,11 @@ export const ConflictQuerySchema = Type.Object(
   { additionalProperties: false },
 )
 export type ConflictQuery = Static<typeof ConflictQuerySchema>
-export const ConflictPageSchema = Type.Object({ numberMatched: Type.Integer(), numberReturned: Type.Integer(), conflicts: Type.Array(ConflictSchema) })
+export const ConflictPageSchema = Type.Object({
+  numberMatched: Type.Integer(),
+  numberReturned: Type.Integer(),
+  conflicts: Type.Array(ConflictSchema),
+})
 export type ConflictPage = Static<typeof ConflictPageSchema>
 
 export const AuditSchema = Type.Object({
@@ -201,16 +236,26 @@ export const ProposedRuleSchema = Type.Object(
   { additionalProperties: false },
 )
 export type ProposedRule = Static<typeof ProposedRuleSchema>
-export const PreviewSchema = Type.Object({ rules: Type.Array(ProposedRuleSchema, { minItems: 1, maxItems: 72 }) }, { additionalProperties: false })
+export const PreviewSchema = Type.Object(
+  { rules: Type.Array(ProposedRuleSchema, { minItems: 1, maxItems: 72 }) },
+  { additionalProperties: false },
+)
 export type Preview = Static<typeof PreviewSchema>
 
-const Tally = Type.Object({ total: Type.Integer(), byCategory: Type.Record(Type.String(), Type.Integer()), byCounty: Type.Record(Type.String(), Type.Integer()), byBand: Type.Record(Type.String(), Type.Integer()) })
+const Tally = Type.Object({
+  total: Type.Integer(),
+  byCategory: Type.Record(Type.String(), Type.Integer()),
+  byCounty: Type.Record(Type.String(), Type.Integer()),
+  byBand: Type.Record(Type.String(), Type.Integer()),
+})
 export const PreviewResultSchema = Type.Object({
   newlyConflicting: Tally,
   cleared: Tally,
   bandChanged: Type.Integer(),
   unchanged: Type.Integer(),
-  schools: Type.Array(Type.Object({ schoolId: Type.Integer(), schoolName: Type.String(), newlyConflicting: Type.Integer(), cleared: Type.Integer() })),
+  schools: Type.Array(
+    Type.Object({ schoolId: Type.Integer(), schoolName: Type.String(), newlyConflicting: Type.Integer(), cleared: Type.Integer() }),
+  ),
 })
 export type PreviewResult = Static<typeof PreviewResultSchema>
 

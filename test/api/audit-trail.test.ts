@@ -91,7 +91,10 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
   'POST /api/users': [
     {
       name: 'create a user',
-      run: () => admin.post('/api/users').send({ username: 'audited_user', password: 'a long enough password', department: 'market', role: 'clerk' }),
+      run: () =>
+        admin
+          .post('/api/users')
+          .send({ username: 'audited_user', password: 'a long enough password', department: 'market', role: 'clerk' }),
       status: 201,
       expected: [{ action: 'create', entityType: 'user', by: 'admin', after: true }],
     },
@@ -155,13 +158,20 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
   'POST /api/import/:kind': [
     {
       name: 'import schools',
-      run: () => education.post('/api/import/schools').send({ type: 'FeatureCollection', features: [schoolFeature({ center: offset(CENTRE, 0, 7000), name: '导入小学' })] }),
+      run: () =>
+        education
+          .post('/api/import/schools')
+          .send({ type: 'FeatureCollection', features: [schoolFeature({ center: offset(CENTRE, 0, 7000), name: '导入小学' })] }),
       status: 201,
       expected: [{ action: 'import', entityType: 'school', by: 'education', after: true }],
     },
     {
       name: 'import premises (CSV)',
-      run: () => tobacco.post('/api/import/premises').set('Content-Type', 'text/csv').send(`name,category,countyCode,lon,lat\n导入烟店,tobacco_retail,640402,${CENTRE[0]},${CENTRE[1] + 0.08}\n`),
+      run: () =>
+        tobacco
+          .post('/api/import/premises')
+          .set('Content-Type', 'text/csv')
+          .send(`name,category,countyCode,lon,lat\n导入烟店,tobacco_retail,640402,${CENTRE[0]},${CENTRE[1] + 0.08}\n`),
       status: 201,
       expected: [{ action: 'import', entityType: 'premises', by: 'tobacco', after: true }],
     },
@@ -172,7 +182,13 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       run: () =>
         education.post('/api/import/addresses').send({
           type: 'FeatureCollection',
-          features: [{ type: 'Feature', properties: { address: '原州区审计测试路1号', countyCode: '640402' }, geometry: { type: 'Point', coordinates: [CENTRE[0], CENTRE[1] + 0.01] } }],
+          features: [
+            {
+              type: 'Feature',
+              properties: { address: '原州区审计测试路1号', countyCode: '640402' },
+              geometry: { type: 'Point', coordinates: [CENTRE[0], CENTRE[1] + 0.01] },
+            },
+          ],
         }),
       status: 201,
       expected: [{ action: 'import', entityType: 'address_point', by: 'education', after: true }],
@@ -184,7 +200,19 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       run: () =>
         governance.post('/api/import/roads?source=audit-trail').send({
           type: 'FeatureCollection',
-          features: [{ type: 'Feature', properties: { highway: 'residential', name: '审计测试街' }, geometry: { type: 'LineString', coordinates: [[CENTRE[0], CENTRE[1] + 0.02], [CENTRE[0] + 0.002, CENTRE[1] + 0.02]] } }],
+          features: [
+            {
+              type: 'Feature',
+              properties: { highway: 'residential', name: '审计测试街' },
+              geometry: {
+                type: 'LineString',
+                coordinates: [
+                  [CENTRE[0], CENTRE[1] + 0.02],
+                  [CENTRE[0] + 0.002, CENTRE[1] + 0.02],
+                ],
+              },
+            },
+          ],
         }),
       status: 201,
       expected: [{ action: 'import', entityType: 'road_source', by: 'governance', after: true }],
@@ -198,8 +226,18 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       expected: [{ action: 'update', entityType: 'rule', by: 'governance', before: true, after: true }],
     },
   ],
-  'POST /api/rules/preview': [{ readOnly: 'a what-if computation that saves nothing', run: () => governance.post('/api/rules/preview').send({ rules: [{ category: 'lottery_outlet', limitM: 150 }] }) }],
-  'POST /api/check': [{ readOnly: 'a verdict for a point, saved nowhere', run: () => tobacco.post('/api/check').send({ lon: CENTRE[0], lat: CENTRE[1], category: 'tobacco_retail' }) }],
+  'POST /api/rules/preview': [
+    {
+      readOnly: 'a what-if computation that saves nothing',
+      run: () => governance.post('/api/rules/preview').send({ rules: [{ category: 'lottery_outlet', limitM: 150 }] }),
+    },
+  ],
+  'POST /api/check': [
+    {
+      readOnly: 'a verdict for a point, saved nowhere',
+      run: () => tobacco.post('/api/check').send({ lon: CENTRE[0], lat: CENTRE[1], category: 'tobacco_retail' }),
+    },
+  ],
   'POST /api/audits': [
     {
       name: 'start a full audit',
@@ -220,7 +258,10 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
     {
       name: 'approve an application',
       run: async () => {
-        const permit = await tobacco.post('/api/permits').send(permitBody(2, offset(CENTRE, 0, 6500))).expect(201)
+        const permit = await tobacco
+          .post('/api/permits')
+          .send(permitBody(2, offset(CENTRE, 0, 6500)))
+          .expect(201)
         return tobacco.post(`/api/permits/${permit.body.id}/decision`).send({ decision: 'approve', reason: '审计', version: 1 })
       },
       status: 200,
@@ -290,11 +331,18 @@ it('every exercise of every state-changing route writes its audit entries, with 
       }
       const label = `${route} (${exercise.name})`
       expect(response.status, `${label}: ${JSON.stringify(response.body)}`).toBe(exercise.status)
-      expect(entries.map((e) => `${e.action} ${e.entity_type}`), label).toEqual(exercise.expected.map((e) => `${e.action} ${e.entityType}`))
+      expect(
+        entries.map((e) => `${e.action} ${e.entity_type}`),
+        label,
+      ).toEqual(exercise.expected.map((e) => `${e.action} ${e.entityType}`))
       exercise.expected.forEach((expected, i) => {
         const entry = entries[i]!
         if (expected.by === 'nobody') {
-          expect({ userId: entry.user_id, role: entry.role, department: entry.department }, label).toEqual({ userId: null, role: null, department: null })
+          expect({ userId: entry.user_id, role: entry.role, department: entry.department }, label).toEqual({
+            userId: null,
+            role: null,
+            department: null,
+          })
         } else {
           const user = people[expected.by]
           expect({ userId: entry.user_id, username: entry.username, role: entry.role, department: entry.department }, label).toEqual({

@@ -20,7 +20,11 @@ afterAll(async () => {
 async function makeUser(spec: { department?: 'education' | 'tobacco' | 'admin' | 'governance'; role?: 'clerk' | 'viewer' | 'admin' } = {}) {
   n += 1
   const username = `auth_user_${n}`
-  await createUser(t.app.db, { username, password: TEST_PASSWORD, department: spec.department ?? 'education', role: spec.role ?? 'clerk' }, { user: null, requestId: 'test' })
+  await createUser(
+    t.app.db,
+    { username, password: TEST_PASSWORD, department: spec.department ?? 'education', role: spec.role ?? 'clerk' },
+    { user: null, requestId: 'test' },
+  )
   return username
 }
 
@@ -70,7 +74,12 @@ describe('sign-in', () => {
   it('keeps sessions on the server: the database holds the token hash, never the token', async () => {
     const username = await makeUser()
     const { token } = await logIn(username)
-    const rows = await t.app.db.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id').select(['sessions.token_hash']).where('users.username', '=', username).execute()
+    const rows = await t.app.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select(['sessions.token_hash'])
+      .where('users.username', '=', username)
+      .execute()
     expect(rows).toHaveLength(1)
     expect(rows[0]!.token_hash).toBe(createHash('sha256').update(token).digest('hex'))
     expect(rows[0]!.token_hash).not.toContain(token)
@@ -101,14 +110,22 @@ describe('sign-in', () => {
     const out = await t.request().post('/api/auth/logout').set('Cookie', cookie).set('Origin', t.url).expect(204)
     expect(sessionCookie(out.headers['set-cookie']).raw).toMatch(/Expires=Thu, 01 Jan 1970|Max-Age=0/i)
     expectErrorBody(await t.request().get('/api/auth/me').set('Cookie', cookie), 401, 'UNAUTHENTICATED')
-    const row = await t.app.db.selectFrom('sessions').select('revoked_at').where('token_hash', '=', createHash('sha256').update(token).digest('hex')).executeTakeFirstOrThrow()
+    const row = await t.app.db
+      .selectFrom('sessions')
+      .select('revoked_at')
+      .where('token_hash', '=', createHash('sha256').update(token).digest('hex'))
+      .executeTakeFirstOrThrow()
     expect(row.revoked_at).not.toBeNull()
   })
 
   it('refuses a session past its expiry time', async () => {
     const username = await makeUser()
     const { token } = await logIn(username)
-    await t.app.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).where('token_hash', '=', createHash('sha256').update(token).digest('hex')).execute()
+    await t.app.db
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('token_hash', '=', createHash('sha256').update(token).digest('hex'))
+      .execute()
     expectErrorBody(await t.request().get('/api/auth/me').set('Cookie', `sid=${token}`), 401, 'UNAUTHENTICATED')
   })
 
@@ -124,7 +141,12 @@ describe('sign-in', () => {
     const username = await makeUser()
     await logIn(username)
     await t.request().post('/api/auth/login').send({ username, password: 'a wrong password 123' }).expect(401)
-    const rows = await t.app.db.selectFrom('audit_log').select(['action', 'after']).where('entity_type', '=', 'session').where('request_id', 'is not', null).execute()
+    const rows = await t.app.db
+      .selectFrom('audit_log')
+      .select(['action', 'after'])
+      .where('entity_type', '=', 'session')
+      .where('request_id', 'is not', null)
+      .execute()
     const text = JSON.stringify(rows)
     expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['login', 'login_failed']))
     expect(text).not.toContain('a wrong password 123')
@@ -136,7 +158,12 @@ describe('cross-site request forgery', () => {
   it('refuses a write with the session cookie from a foreign Origin (403 CSRF_REJECTED)', async () => {
     const username = await makeUser()
     const { token } = await logIn(username)
-    const response = await t.request().post('/api/schools').set('Cookie', `sid=${token}`).set('Origin', 'https://evil.example').send(schoolFeature())
+    const response = await t
+      .request()
+      .post('/api/schools')
+      .set('Cookie', `sid=${token}`)
+      .set('Origin', 'https://evil.example')
+      .send(schoolFeature())
     expectErrorBody(response, 403, 'CSRF_REJECTED')
     expect(response.body.message).toMatch(/^origin: /)
   })
@@ -164,7 +191,11 @@ describe('cross-site request forgery', () => {
 
   it('refuses a sign-in posted from a foreign Origin', async () => {
     const username = await makeUser()
-    const response = await t.request().post('/api/auth/login').set('Origin', 'https://evil.example').send({ username, password: TEST_PASSWORD })
+    const response = await t
+      .request()
+      .post('/api/auth/login')
+      .set('Origin', 'https://evil.example')
+      .send({ username, password: TEST_PASSWORD })
     expectErrorBody(response, 403, 'CSRF_REJECTED')
   })
 
@@ -172,7 +203,11 @@ describe('cross-site request forgery', () => {
     const username = await makeUser({ department: 'education', role: 'clerk' })
     const script = supertest.agent(t.url)
     await script.post('/api/auth/login').send({ username, password: TEST_PASSWORD }).expect(200)
-    const created = await script.post('/api/schools').set('Origin', t.url).send(schoolFeature({ name: '脚本测试学校' })).expect(201)
+    const created = await script
+      .post('/api/schools')
+      .set('Origin', t.url)
+      .send(schoolFeature({ name: '脚本测试学校' }))
+      .expect(201)
     expect(created.body.id).toBeGreaterThan(0)
   })
 })
@@ -181,39 +216,63 @@ describe('user administration', () => {
   it('lets an admin create a user: 201, the password is never echoed and is stored as argon2id', async () => {
     const { agent } = await t.signIn({ department: 'admin', role: 'admin' })
     const password = 'a long enough password 42'
-    const response = await agent.post('/api/users').send({ username: 'new.clerk-1', password, department: 'culture', role: 'clerk', countyCode: '640423' }).expect(201)
-    expect(response.body.user).toEqual({ id: expect.any(Number), username: 'new.clerk-1', department: 'culture', role: 'clerk', countyCode: '640423', demo: false })
+    const response = await agent
+      .post('/api/users')
+      .send({ username: 'new.clerk-1', password, department: 'culture', role: 'clerk', countyCode: '640423' })
+      .expect(201)
+    expect(response.body.user).toEqual({
+      id: expect.any(Number),
+      username: 'new.clerk-1',
+      department: 'culture',
+      role: 'clerk',
+      countyCode: '640423',
+      demo: false,
+    })
     expect(response.text).not.toContain(password)
     const row = await t.app.db.selectFrom('users').select('password_hash').where('username', '=', 'new.clerk-1').executeTakeFirstOrThrow()
     expect(row.password_hash).toMatch(/^\$argon2id\$/)
     expect(row.password_hash).not.toContain(password)
-    const audit = await t.app.db.selectFrom('audit_log').select(['after']).where('entity_type', '=', 'user').where('entity_id', '=', String(response.body.user.id)).execute()
+    const audit = await t.app.db
+      .selectFrom('audit_log')
+      .select(['after'])
+      .where('entity_type', '=', 'user')
+      .where('entity_id', '=', String(response.body.user.id))
+      .execute()
     expect(JSON.stringify(audit)).not.toContain(password)
     await t.request().post('/api/auth/login').send({ username: 'new.clerk-1', password }).expect(200)
   })
 
   it('refuses POST /api/users to a clerk with 403', async () => {
     const { agent } = await t.signIn({ department: 'education', role: 'clerk' })
-    const response = await agent.post('/api/users').send({ username: 'sneaky', password: 'a long enough password', department: 'admin', role: 'admin' })
+    const response = await agent
+      .post('/api/users')
+      .send({ username: 'sneaky', password: 'a long enough password', department: 'admin', role: 'admin' })
     expectErrorBody(response, 403, 'FORBIDDEN')
     expect(await t.app.db.selectFrom('users').select('id').where('username', '=', 'sneaky').executeTakeFirst()).toBeUndefined()
   })
 
   it('refuses POST /api/users without a session with 401', async () => {
-    const response = await t.request().post('/api/users').send({ username: 'anon_made', password: 'a long enough password', department: 'admin', role: 'admin' })
+    const response = await t
+      .request()
+      .post('/api/users')
+      .send({ username: 'anon_made', password: 'a long enough password', department: 'admin', role: 'admin' })
     expectErrorBody(response, 401, 'UNAUTHENTICATED')
   })
 
   it('answers a taken username with 409', async () => {
     const { agent } = await t.signIn({ department: 'admin', role: 'admin' })
     const username = await makeUser()
-    const response = await agent.post('/api/users').send({ username, password: 'a long enough password', department: 'culture', role: 'clerk' })
+    const response = await agent
+      .post('/api/users')
+      .send({ username, password: 'a long enough password', department: 'culture', role: 'clerk' })
     expectErrorBody(response, 409, 'DUPLICATE')
   })
 
   it('refuses the admin role outside the admin department, naming the field', async () => {
     const { agent } = await t.signIn({ department: 'admin', role: 'admin' })
-    const response = await agent.post('/api/users').send({ username: 'fake_admin', password: 'a long enough password', department: 'culture', role: 'admin' })
+    const response = await agent
+      .post('/api/users')
+      .send({ username: 'fake_admin', password: 'a long enough password', department: 'culture', role: 'admin' })
     expectErrorBody(response, 400, 'VALIDATION_FAILED')
     expect(response.body.message).toMatch(/^role: /)
   })
@@ -226,7 +285,10 @@ describe('demo users', () => {
     const refused = await t.request().post('/api/auth/login').send({ username: 'demo_clerk', password: TEST_PASSWORD })
     expectErrorBody(refused, 401, 'INVALID_CREDENTIALS')
     expect(refused.headers['set-cookie']).toBeUndefined()
-    await t.app.db.insertInto('app_settings').values({ key: 'demo_data', value: JSON.stringify({ test: true }) }).execute()
+    await t.app.db
+      .insertInto('app_settings')
+      .values({ key: 'demo_data', value: JSON.stringify({ test: true }) })
+      .execute()
     try {
       const accepted = await t.request().post('/api/auth/login').send({ username: 'demo_clerk', password: TEST_PASSWORD }).expect(200)
       expect(accepted.body.user.demo).toBe(true)
@@ -247,7 +309,11 @@ describe('sign-in rate limit', () => {
 
   it('answers 429 with the error body once a username has been tried too often', async () => {
     for (let i = 0; i < 3; i += 1) {
-      await limited.request().post('/api/auth/login').send({ username: 'target_user', password: `guess ${i}` }).expect(401)
+      await limited
+        .request()
+        .post('/api/auth/login')
+        .send({ username: 'target_user', password: `guess ${i}` })
+        .expect(401)
     }
     const response = await limited.request().post('/api/auth/login').send({ username: 'target_user', password: 'guess 4' })
     expectErrorBody(response, 429, 'RATE_LIMITED')
@@ -255,8 +321,16 @@ describe('sign-in rate limit', () => {
   })
 
   it('keeps counting per username, so colleagues behind one address still sign in', async () => {
-    await createUser(limited.app.db, { username: 'colleague', password: TEST_PASSWORD, department: 'market', role: 'clerk' }, { user: null, requestId: 'test' })
-    for (let i = 0; i < 4; i += 1) await limited.request().post('/api/auth/login').send({ username: 'other_target', password: `guess ${i}` })
+    await createUser(
+      limited.app.db,
+      { username: 'colleague', password: TEST_PASSWORD, department: 'market', role: 'clerk' },
+      { user: null, requestId: 'test' },
+    )
+    for (let i = 0; i < 4; i += 1)
+      await limited
+        .request()
+        .post('/api/auth/login')
+        .send({ username: 'other_target', password: `guess ${i}` })
     await limited.request().post('/api/auth/login').send({ username: 'colleague', password: TEST_PASSWORD }).expect(200)
   })
 })

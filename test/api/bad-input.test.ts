@@ -31,12 +31,38 @@ async function countAll(): Promise<Counts> {
   const n = async (query: Promise<{ n: number | string | bigint }>) => Number((await query).n)
   const db = t.app.db
   return {
-    schools: await n(db.selectFrom('schools').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
-    premises: await n(db.selectFrom('premises').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
-    users: await n(db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
-    sessions: await n(db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()),
+    schools: await n(
+      db
+        .selectFrom('schools')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ),
+    premises: await n(
+      db
+        .selectFrom('premises')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ),
+    users: await n(
+      db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ),
+    sessions: await n(
+      db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ),
     // Failed sign-ins are audited on purpose; every other entry would mean a write got through.
-    audit: await n(db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '<>', 'login_failed').executeTakeFirstOrThrow()),
+    audit: await n(
+      db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('action', '<>', 'login_failed')
+        .executeTakeFirstOrThrow(),
+    ),
   }
 }
 
@@ -45,8 +71,16 @@ beforeAll(async () => {
   admin = (await t.signIn({ department: 'admin', role: 'admin' })).agent
   leaver = (await t.signIn({ department: 'market', role: 'clerk' })).agent
   schoolId = (await admin.post('/api/schools').send(schoolFeature()).expect(201)).body.id
-  premisesId = (await admin.post('/api/premises').send(premisesFeature({ licenceNo: 'FIXTURE-1' })).expect(201)).body.id
-  await admin.post('/api/premises').send(premisesFeature({ licenceNo: 'FIXTURE-2' })).expect(201)
+  premisesId = (
+    await admin
+      .post('/api/premises')
+      .send(premisesFeature({ licenceNo: 'FIXTURE-1' }))
+      .expect(201)
+  ).body.id
+  await admin
+    .post('/api/premises')
+    .send(premisesFeature({ licenceNo: 'FIXTURE-2' }))
+    .expect(201)
   counts = await countAll()
 })
 afterAll(async () => {
@@ -70,17 +104,24 @@ interface Case {
   agent?: () => TestAgent
 }
 
-const fixture = (name: string) => (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../fixtures/geometry', `${name}.json`), 'utf8')) as { geometry: unknown }).geometry
+const fixture = (name: string) =>
+  (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../fixtures/geometry', `${name}.json`), 'utf8')) as { geometry: unknown })
+    .geometry
 const CENTER = [GUYUAN.lon, GUYUAN.lat] as const
 const deepArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`
 const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
 const big = (bytes: number) => JSON.stringify({ ...schoolFeature(), padding: 'x'.repeat(bytes) })
 /** A closed ring of n positions around a circle (valid, only too long). */
 const circle = (n: number) => {
-  const ring = Array.from({ length: n - 1 }, (_, i) => offset(CENTER, 200 * Math.cos((2 * Math.PI * i) / (n - 1)), 200 * Math.sin((2 * Math.PI * i) / (n - 1))))
+  const ring = Array.from({ length: n - 1 }, (_, i) =>
+    offset(CENTER, 200 * Math.cos((2 * Math.PI * i) / (n - 1)), 200 * Math.sin((2 * Math.PI * i) / (n - 1))),
+  )
   return [...ring, ring[0]!]
 }
-const withProperties = (feature: { properties: object }, properties: Record<string, unknown>) => ({ ...feature, properties: { ...feature.properties, ...properties } })
+const withProperties = (feature: { properties: object }, properties: Record<string, unknown>) => ({
+  ...feature,
+  properties: { ...feature.properties, ...properties },
+})
 const withGeometry = (feature: object, geometry: unknown) => ({ ...feature, geometry })
 const SQL = "'; drop table schools; --"
 
@@ -92,12 +133,21 @@ function transportCases(method: Case['method'], route: () => string, limit = 102
     c('JSON with a trailing comma', { raw: '{"type": "Feature",}', contentType: 'application/json', names: /^body: / }),
     c('an empty JSON body', { raw: '', contentType: 'application/json', names: /^body: / }),
     c('text/plain', { raw: 'name=x', contentType: 'text/plain', names: /body|content-type/i }),
-    c('multipart/form-data', { raw: '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--\r\n', contentType: 'multipart/form-data; boundary=b', names: /content-type|multipart/i, status: 415 }),
+    c('multipart/form-data', {
+      raw: '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--\r\n',
+      contentType: 'multipart/form-data; boundary=b',
+      names: /content-type|multipart/i,
+      status: 415,
+    }),
     c('application/xml', { raw: '<school/>', contentType: 'application/xml', names: /content-type|xml/i, status: 415 }),
     c('a body over the limit', { raw: big(limit + 1024), contentType: 'application/json', names: /^body: /, status: 413 }),
     c('50,000 nested arrays', { raw: deepArray(50_000), contentType: 'application/json', names: /body/ }),
     c('50,000 nested objects', { raw: deepObject(50_000), contentType: 'application/json', names: /body/ }),
-    c('a prototype-pollution key', { raw: '{"__proto__": {"role": "admin"}, "constructor": {"prototype": {"x": 1}}}', contentType: 'application/json', names: /body/ }),
+    c('a prototype-pollution key', {
+      raw: '{"__proto__": {"role": "admin"}, "constructor": {"prototype": {"x": 1}}}',
+      contentType: 'application/json',
+      names: /body/,
+    }),
   ]
 }
 
@@ -134,7 +184,10 @@ function schoolBodyCases(method: 'post' | 'patch', route: () => string): Case[] 
     c('51 gates', { body: props({ gates: Array.from({ length: 51 }, () => [GUYUAN.lon, GUYUAN.lat + 0.027]) }), names: /gates/ }),
     c('a Point campus', { body: geom({ type: 'Point', coordinates: [106.2, 36] }), names: /geometry/ }),
     c('a geometry without coordinates', { body: geom({ type: 'Polygon' }), names: /geometry/ }),
-    c('a geometry with extra members', { body: geom({ type: 'Polygon', coordinates: [rectangle(CENTER)], crs: 'EPSG:3857' }), names: /geometry\/crs/ }),
+    c('a geometry with extra members', {
+      body: geom({ type: 'Polygon', coordinates: [rectangle(CENTER)], crs: 'EPSG:3857' }),
+      names: /geometry\/crs/,
+    }),
     c('a self-intersecting ring', { body: geom(fixture('bowtie')), names: /geometry\/coordinates\/0/ }),
     c('an unclosed ring', { body: geom(fixture('unclosed-ring')), names: /geometry\/coordinates\/0/ }),
     c('a 3-position ring', { body: geom(fixture('three-position-ring')), names: /geometry\/coordinates\/0/ }),
@@ -142,17 +195,39 @@ function schoolBodyCases(method: 'post' | 'patch', route: () => string): Case[] 
     c('a 6 km² campus', { body: geom(fixture('huge-6km2')), names: /geometry\/coordinates/ }),
     c('a 50 m² campus', { body: geom({ type: 'Polygon', coordinates: [rectangle(CENTER, 10, 5)] }), names: /geometry\/coordinates/ }),
     c('longitude 200', { body: geom(fixture('lon-200')), names: /geometry\/coordinates\/0\/2\/0/ }),
-    c('latitude 91', { body: geom({ type: 'Polygon', coordinates: [[[106.2, 36], [106.21, 36], [106.21, 91], [106.2, 36]]] }), names: /geometry\/coordinates\/0\/2\/1/ }),
+    c('latitude 91', {
+      body: geom({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [106.2, 36],
+            [106.21, 36],
+            [106.21, 91],
+            [106.2, 36],
+          ],
+        ],
+      }),
+      names: /geometry\/coordinates\/0\/2\/1/,
+    }),
     c('coordinates as strings', { body: geom(fixture('string-coordinates')), names: /geometry\/coordinates\/0\/1\/0/ }),
-    c('1e309 (Infinity) as a longitude', { ...rawGeometry('[[[1e309, 36], [106.21, 36], [106.21, 36.01], [1e309, 36]]]'), names: /geometry\/coordinates\/0\/0\/0/ }),
-    c('-1e309 as a latitude', { ...rawGeometry('[[[106.2, -1e309], [106.21, 36], [106.21, 36.01], [106.2, -1e309]]]'), names: /geometry\/coordinates\/0\/0\/1/ }),
+    c('1e309 (Infinity) as a longitude', {
+      ...rawGeometry('[[[1e309, 36], [106.21, 36], [106.21, 36.01], [1e309, 36]]]'),
+      names: /geometry\/coordinates\/0\/0\/0/,
+    }),
+    c('-1e309 as a latitude', {
+      ...rawGeometry('[[[106.2, -1e309], [106.21, 36], [106.21, 36.01], [106.2, -1e309]]]'),
+      names: /geometry\/coordinates\/0\/0\/1/,
+    }),
     c('10,001 vertices', { body: geom({ type: 'Polygon', coordinates: [circle(10_001)] }), names: /geometry\/coordinates/ }),
     c('coordinates nested 50,000 deep', { ...rawGeometry(deepArray(50_000)), names: /geometry\/coordinates/ }),
     c('200,000 empty rings', { ...rawGeometry(`[${Array(200_000).fill('[]').join(',')}]`), names: /geometry\/coordinates/ }),
     c('an unknown crs', { body: method === 'post' ? school : { properties: { name: 'x' } }, names: /crs/, ...{ query: 'crs=epsg3857' } }),
     ...(method === 'post'
       ? [
-          c('a FeatureCollection instead of a Feature', { body: { type: 'FeatureCollection', features: [school] }, names: /type|features/ }),
+          c('a FeatureCollection instead of a Feature', {
+            body: { type: 'FeatureCollection', features: [school] },
+            names: /type|features/,
+          }),
           c('no properties', { body: { type: 'Feature', geometry: school.geometry }, names: /properties/ }),
           c('a missing required property', { body: { ...school, properties: { ...school.properties, name: undefined } }, names: /name/ }),
           c('an unknown top-level member', { body: { ...school, owner: 'x' }, names: /owner/ }),
@@ -170,7 +245,10 @@ function premisesBodyCases(method: 'post' | 'patch', route: () => string): Case[
   const premises = premisesFeature({ licenceNo: 'NEVER-STORED' })
   const props = (properties: Record<string, unknown>) => (method === 'post' ? withProperties(premises, properties) : { properties })
   const geom = (geometry: unknown) => (method === 'post' ? withGeometry(premises, geometry) : { geometry })
-  const rawPoint = (coordinates: string) => ({ raw: JSON.stringify(geom({ type: 'Point', coordinates: '@' })).replace('"@"', coordinates), contentType: 'application/json' })
+  const rawPoint = (coordinates: string) => ({
+    raw: JSON.stringify(geom({ type: 'Point', coordinates: '@' })).replace('"@"', coordinates),
+    contentType: 'application/json',
+  })
   const c = (label: string, rest: Omit<Case, 'label' | 'method' | 'path'>): Case => ({ label, method, path: route, ...rest })
   return [
     ...transportCases(method, route),
@@ -192,7 +270,10 @@ function premisesBodyCases(method: 'post' | 'patch', route: () => string): Case[
     c('1e309 as a longitude', { ...rawPoint('[1e309, 36]'), names: /geometry\/coordinates\/0/ }),
     c('coordinates nested 50,000 deep', { ...rawPoint(deepArray(50_000)), names: /geometry\/coordinates/ }),
     ...(method === 'post'
-      ? [c('no geometry', { body: { type: 'Feature', properties: premises.properties }, names: /geometry/ }), c('geometry null', { body: { ...premises, geometry: null }, names: /geometry/ })]
+      ? [
+          c('no geometry', { body: { type: 'Feature', properties: premises.properties }, names: /geometry/ }),
+          c('geometry null', { body: { ...premises, geometry: null }, names: /geometry/ }),
+        ]
       : [c('an empty patch', { body: {}, names: /body/ })]),
   ]
 }
@@ -227,25 +308,69 @@ function importCases(kind: 'schools' | 'premises'): Case[] {
     c('features not an array', { body: { type: 'FeatureCollection', features: {} }, names: /body/ }),
     c('an empty FeatureCollection', { body: { type: 'FeatureCollection', features: [] }, names: /body/ }),
     c('a feature that is a string', { body: { type: 'FeatureCollection', features: [good, 'x'] }, names: /row 2/ }),
-    c('a feature with 1e309', { raw: `{"type":"FeatureCollection","features":[${JSON.stringify(good)},${JSON.stringify(good).replace(/"coordinates":\[+[-0-9.]+/, (m) => m.replace(/[-0-9.]+$/, '1e309'))}]}`, contentType: 'application/json', names: /row 2/ }),
-    c('a deeply nested feature', { raw: `{"type":"FeatureCollection","features":[${deepArray(50_000)}]}`, contentType: 'application/json', names: /row 1/ }),
+    c('a feature with 1e309', {
+      raw: `{"type":"FeatureCollection","features":[${JSON.stringify(good)},${JSON.stringify(good).replace(/"coordinates":\[+[-0-9.]+/, (m) => m.replace(/[-0-9.]+$/, '1e309'))}]}`,
+      contentType: 'application/json',
+      names: /row 2/,
+    }),
+    c('a deeply nested feature', {
+      raw: `{"type":"FeatureCollection","features":[${deepArray(50_000)}]}`,
+      contentType: 'application/json',
+      names: /row 1/,
+    }),
     c('an unknown crs', { body: { type: 'FeatureCollection', features: [good] }, names: /crs/, ...{ query: 'crs=wgs72' } }),
     c('an unknown query parameter', { body: { type: 'FeatureCollection', features: [good] }, names: /dryRun/, ...{ query: 'dryRun=1' } }),
-    c('CSV with an unclosed quote', { raw: 'name,category,lon,lat,countyCode\n"x,tobacco_retail,106.2,36,640402\n', contentType: 'text/csv', names: /body/ }),
-    c('CSV with a ragged row', { raw: 'name,category,lon,lat,countyCode\nx,tobacco_retail,106.2\n', contentType: 'text/csv', names: /body/ }),
+    c('CSV with an unclosed quote', {
+      raw: 'name,category,lon,lat,countyCode\n"x,tobacco_retail,106.2,36,640402\n',
+      contentType: 'text/csv',
+      names: /body/,
+    }),
+    c('CSV with a ragged row', {
+      raw: 'name,category,lon,lat,countyCode\nx,tobacco_retail,106.2\n',
+      contentType: 'text/csv',
+      names: /body/,
+    }),
     c('CSV with only a header', { raw: 'name,category,lon,lat,countyCode\n', contentType: 'text/csv', names: /body/ }),
     c('an empty CSV', { raw: '', contentType: 'text/csv', names: /body/ }),
-    c('CSV with an unknown column', { raw: "name,category,lon,lat,countyCode,\"'; drop table premises; --\"\nx,tobacco_retail,106.2,36,640402,1\n", contentType: 'text/csv', names: /header/ }),
+    c('CSV with an unknown column', {
+      raw: 'name,category,lon,lat,countyCode,"\'; drop table premises; --"\nx,tobacco_retail,106.2,36,640402,1\n',
+      contentType: 'text/csv',
+      names: /header/,
+    }),
     ...(kind === 'premises'
       ? [
-          c('CSV with lon 1e309', { raw: 'name,category,lon,lat,countyCode\nx,tobacco_retail,1e309,36,640402\n', contentType: 'text/csv', names: /row 1 \/geometry\/coordinates\/0: .*finite/ }),
-          c('CSV with lat NaN', { raw: 'name,category,lon,lat,countyCode\nx,tobacco_retail,106.2,NaN,640402\n', contentType: 'text/csv', names: /row 1 \/geometry\/coordinates\/1: .*finite/ }),
-          c('CSV without lat', { raw: 'name,category,lon,countyCode\nx,tobacco_retail,106.2,640402\n', contentType: 'text/csv', names: /row 1 lon\/lat/ }),
-          c('CSV with an unknown crs', { raw: 'name,category,lon,lat,countyCode,crs\nx,tobacco_retail,106.2,36,640402,wgs72\n', contentType: 'text/csv', names: /row 1 .*crs/ }),
+          c('CSV with lon 1e309', {
+            raw: 'name,category,lon,lat,countyCode\nx,tobacco_retail,1e309,36,640402\n',
+            contentType: 'text/csv',
+            names: /row 1 \/geometry\/coordinates\/0: .*finite/,
+          }),
+          c('CSV with lat NaN', {
+            raw: 'name,category,lon,lat,countyCode\nx,tobacco_retail,106.2,NaN,640402\n',
+            contentType: 'text/csv',
+            names: /row 1 \/geometry\/coordinates\/1: .*finite/,
+          }),
+          c('CSV without lat', {
+            raw: 'name,category,lon,countyCode\nx,tobacco_retail,106.2,640402\n',
+            contentType: 'text/csv',
+            names: /row 1 lon\/lat/,
+          }),
+          c('CSV with an unknown crs', {
+            raw: 'name,category,lon,lat,countyCode,crs\nx,tobacco_retail,106.2,36,640402,wgs72\n',
+            contentType: 'text/csv',
+            names: /row 1 .*crs/,
+          }),
         ]
       : [
-          c('CSV with a geometry that is not JSON', { raw: 'name,schoolType,countyCode,geometry\nx,primary,640402,POLYGON((1 2))\n', contentType: 'text/csv', names: /row 1/ }),
-          c('CSV with gates nested 50,000 deep', { raw: `name,schoolType,countyCode,gates\nx,primary,640402,"${deepArray(50_000)}"\n`, contentType: 'text/csv', names: /row 1/ }),
+          c('CSV with a geometry that is not JSON', {
+            raw: 'name,schoolType,countyCode,geometry\nx,primary,640402,POLYGON((1 2))\n',
+            contentType: 'text/csv',
+            names: /row 1/,
+          }),
+          c('CSV with gates nested 50,000 deep', {
+            raw: `name,schoolType,countyCode,gates\nx,primary,640402,"${deepArray(50_000)}"\n`,
+            contentType: 'text/csv',
+            names: /row 1/,
+          }),
         ]),
   ]
 }
@@ -274,7 +399,13 @@ function userCases(): Case[] {
 function loginCases(): Case[] {
   const route = () => '/api/auth/login'
   const anonymous = () => t.request()
-  const c = (label: string, rest: Omit<Case, 'label' | 'method' | 'path'>): Case => ({ label, method: 'post', path: route, agent: anonymous, ...rest })
+  const c = (label: string, rest: Omit<Case, 'label' | 'method' | 'path'>): Case => ({
+    label,
+    method: 'post',
+    path: route,
+    agent: anonymous,
+    ...rest,
+  })
   return [
     ...transportCases('post', route, undefined, anonymous),
     c('no password', { body: { username: 'x' }, names: /password/ }),
@@ -282,18 +413,33 @@ function loginCases(): Case[] {
     c('an array for a password', { body: { username: 'x', password: ['a', 'b'] }, names: /password/ }),
     c('an extra field', { body: { username: 'x', password: 'y', remember: true }, names: /remember/ }),
     c('a 65-character username', { body: { username: 'u'.repeat(65), password: 'y' }, names: /username/ }),
-    c('a SQL-looking username', { body: { username: "admin' or '1'='1", password: "' or ''='" }, names: /username or password/, status: 401 }),
+    c('a SQL-looking username', {
+      body: { username: "admin' or '1'='1", password: "' or ''='" },
+      names: /username or password/,
+      status: 401,
+    }),
     c('a NUL in the username', { body: { username: 'ad\u0000min', password: 'x' }, names: /username/ }),
   ]
 }
 
 function logoutCases(): Case[] {
   const route = () => '/api/auth/logout'
-  const c = (label: string, rest: Omit<Case, 'label' | 'method' | 'path'>): Case => ({ label, method: 'post', path: route, agent: () => leaver, ...rest })
+  const c = (label: string, rest: Omit<Case, 'label' | 'method' | 'path'>): Case => ({
+    label,
+    method: 'post',
+    path: route,
+    agent: () => leaver,
+    ...rest,
+  })
   return [
     c('malformed JSON', { raw: '{"a":', contentType: 'application/json', names: /^body: / }),
     c('a body over the limit', { raw: big(1024 * 1024 + 1024), contentType: 'application/json', names: /^body: /, status: 413 }),
-    c('multipart/form-data', { raw: '--b\r\n\r\n--b--\r\n', contentType: 'multipart/form-data; boundary=b', names: /content-type|multipart/i, status: 415 }),
+    c('multipart/form-data', {
+      raw: '--b\r\n\r\n--b--\r\n',
+      contentType: 'multipart/form-data; boundary=b',
+      names: /content-type|multipart/i,
+      status: 415,
+    }),
     c('no session', { agent: () => t.request(), names: /sign in/, status: 401 }),
     c('an unknown field', { body: { everywhere: true }, names: /body\/everywhere: is not a known field/ }),
     c('an array body', { body: [1], names: /^body: must be object/ }),
@@ -329,14 +475,18 @@ async function send(testCase: Case & { query?: string }) {
   const agent = testCase.agent?.() ?? admin
   const url = testCase.query ? `${testCase.path()}?${testCase.query}` : testCase.path()
   let request = agent[testCase.method](url)
-  if (testCase.raw !== undefined) return request.set('Content-Type', testCase.contentType ?? 'application/json').send(testCase.raw as string)
+  if (testCase.raw !== undefined)
+    return request.set('Content-Type', testCase.contentType ?? 'application/json').send(testCase.raw as string)
   if (testCase.body !== undefined) request = request.send(testCase.body as object)
   return request
 }
 
 describe('hostile input', () => {
   beforeAll(async () => {
-    await admin.post('/api/users').send({ username: 'taken_name', password: 'a long enough password', department: 'culture', role: 'clerk' }).expect(201)
+    await admin
+      .post('/api/users')
+      .send({ username: 'taken_name', password: 'a long enough password', department: 'culture', role: 'clerk' })
+      .expect(201)
     counts = await countAll()
   })
 
@@ -374,7 +524,10 @@ describe('after the corpus', () => {
   })
 
   it('stores a SQL-looking name verbatim, never executing it', async () => {
-    const created = await admin.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 0, 9000), name: SQL })).expect(201)
+    const created = await admin
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(CENTER, 0, 9000), name: SQL }))
+      .expect(201)
     const read = await admin.get(`/api/schools/${created.body.id}`).expect(200)
     expect(read.body.properties.name).toBe(SQL)
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from schools`.execute(t.app.db)
@@ -396,7 +549,11 @@ describe('after the corpus', () => {
 
   it('stores SQL-looking premises names and licence numbers from a CSV import verbatim', async () => {
     const name = `"x'); delete from premises; --"`
-    const response = await admin.post('/api/import/premises').set('Content-Type', 'text/csv').send(`name,category,licenceNo,countyCode,lon,lat\n${name},tobacco_retail,"1' or '1'='1",640402,106.2,36\n`).expect(201)
+    const response = await admin
+      .post('/api/import/premises')
+      .set('Content-Type', 'text/csv')
+      .send(`name,category,licenceNo,countyCode,lon,lat\n${name},tobacco_retail,"1' or '1'='1",640402,106.2,36\n`)
+      .expect(201)
     const read = await admin.get(`/api/premises/${response.body.ids[0]}`).expect(200)
     expect(read.body.properties).toMatchObject({ name: "x'); delete from premises; --", licenceNo: "1' or '1'='1" })
     expect((await countAll()).premises).toBe(counts.premises + 1)

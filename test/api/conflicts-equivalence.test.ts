@@ -37,7 +37,8 @@ const BOXES: { name: string; bbox: [number, number, number, number]; schools: nu
 type Ring = number[][]
 /** Twice the signed area in lon/lat: positive when counter-clockwise. */
 const signedArea = (ring: Ring) => ring.slice(0, -1).reduce((sum, [x1, y1], i) => sum + x1! * ring[i + 1]![1]! - ring[i + 1]![0]! * y1!, 0)
-const exteriorOf = (school: SchoolFeature): Ring => (school.geometry.type === 'Polygon' ? school.geometry.coordinates[0]! : school.geometry.coordinates[0]![0]!)
+const exteriorOf = (school: SchoolFeature): Ring =>
+  school.geometry.type === 'Polygon' ? school.geometry.coordinates[0]! : school.geometry.coordinates[0]![0]!
 
 /** Premises 1–30 cm either side of 200 m and of 50 m from campus edges and gates of some schools. */
 function nearLimitPremises(schools: SchoolFeature[], box: number, random: () => number): PremisesFeature[] {
@@ -61,18 +62,31 @@ function nearLimitPremises(schools: SchoolFeature[], box: number, random: () => 
   for (const school of schools) {
     const ring = exteriorOf(school)
     const side = signedArea(ring) > 0 ? 'right' : 'left'
-    for (const [radius, category] of [[200, 'tobacco_retail'], [200, GATES_CATEGORY], [50, 'internet_cafe'], [50, GATES_CATEGORY]] as const) {
+    for (const [radius, category] of [
+      [200, 'tobacco_retail'],
+      [200, GATES_CATEGORY],
+      [50, 'internet_cafe'],
+      [50, GATES_CATEGORY],
+    ] as const) {
       const i = Math.floor(random() * (ring.length - 1))
-      out.push(feature(offEdge(ring[i]!, ring[i + 1]!, 0.3 + 0.4 * random(), radius + offset(), side).point, category, school.properties.countyCode))
+      out.push(
+        feature(
+          offEdge(ring[i]!, ring[i + 1]!, 0.3 + 0.4 * random(), radius + offset(), side).point,
+          category,
+          school.properties.countyCode,
+        ),
+      )
     }
     for (const gate of school.properties.gates) {
-      for (const radius of [200, 50]) out.push(feature(direct(gate, 360 * random(), radius + offset()), GATES_CATEGORY, school.properties.countyCode))
+      for (const radius of [200, 50])
+        out.push(feature(direct(gate, 360 * random(), radius + offset()), GATES_CATEGORY, school.properties.countyCode))
     }
   }
   return out
 }
 
-const strip = <F extends { properties: { demo?: unknown } }>(features: F[]) => features.map((f) => ({ ...f, properties: { ...f.properties, demo: undefined } }))
+const strip = <F extends { properties: { demo?: unknown } }>(features: F[]) =>
+  features.map((f) => ({ ...f, properties: { ...f.properties, demo: undefined } }))
 
 interface PairRow {
   premises_id: number
@@ -87,7 +101,8 @@ const pairKey = (r: { premises_id: number; school_id: number }) => `${r.premises
  * from a gate, which may stand 300 m off its campus). It only saves time.
  */
 const NEAR = sql`s.geom && ST_Expand(p.geom, 0.01, 0.006)`
-const originOf = (gatesCategory: string | null) => sql`(case when p.category = ${gatesCategory} and s.gates is not null then s.gates else s.geom end)`
+const originOf = (gatesCategory: string | null) =>
+  sql`(case when p.category = ${gatesCategory} and s.gates is not null then s.gates else s.geom end)`
 
 /**
  * The plain join, brute force over every (school, premises) pair: within 200 m on geography, measured
@@ -141,7 +156,9 @@ async function oracleDistance(k: string, gatesCategory: string | null): Promise<
     select ST_AsGeoJSON(s.geom, 15)::json as campus, ST_AsGeoJSON(s.gates, 15)::json as gates, ST_AsGeoJSON(p.geom, 15)::json as point, p.category
     from schools s, premises p where s.id = ${schoolId} and p.id = ${premisesId}`.execute(t.database.db)
   const { campus, gates, point, category } = rows[0]!
-  return category === gatesCategory && gates ? distanceToPoints(point.coordinates, gates.coordinates).distance : distanceToCampus(point.coordinates, campus).distance
+  return category === gatesCategory && gates
+    ? distanceToPoints(point.coordinates, gates.coordinates).distance
+    : distanceToCampus(point.coordinates, campus).distance
 }
 
 /** Stored pairs and bands equal the part-wise join's exactly, and the whole-geography plain join's except where GeographicLib shows the latter wrong. */
@@ -151,10 +168,17 @@ async function expectSameAsPlainJoin(gatesCategory: string | null, label: string
   const missing = [...expected.keys()].filter((k) => !actual.has(k))
   const extra = [...actual.keys()].filter((k) => !expected.has(k))
   expect({ missing, extra }, `${label}: pairs differ from the part-wise ST_DWithin join`).toEqual({ missing: [], extra: [] })
-  expect([...expected].filter(([k, band]) => actual.get(k) !== band), `${label}: bands differ from the part-wise ST_Distance < 50`).toEqual([])
+  expect(
+    [...expected].filter(([k, band]) => actual.get(k) !== band),
+    `${label}: bands differ from the part-wise ST_Distance < 50`,
+  ).toEqual([])
 
   const plain = await plainJoin(gatesCategory)
-  const differing = new Set([...[...plain.keys()].filter((k) => !actual.has(k)), ...[...actual.keys()].filter((k) => !plain.has(k)), ...[...plain].filter(([k, band]) => actual.has(k) && actual.get(k) !== band).map(([k]) => k)])
+  const differing = new Set([
+    ...[...plain.keys()].filter((k) => !actual.has(k)),
+    ...[...actual.keys()].filter((k) => !plain.has(k)),
+    ...[...plain].filter(([k, band]) => actual.has(k) && actual.get(k) !== band).map(([k]) => k),
+  ])
   for (const k of differing) {
     const d = await oracleDistance(k, gatesCategory)
     const note = `${label}: ${k} is ${d} m by GeographicLib; stored ${actual.get(k) ?? 'none'}, whole-geography join ${plain.get(k) ?? 'none'}`
@@ -162,8 +186,13 @@ async function expectSameAsPlainJoin(gatesCategory: string | null, label: string
     if (Math.abs(d - 200) > 0.01) expect(actual.has(k), note).toBe(d <= 200)
     if (actual.has(k) && Math.abs(d - 50) > 0.01) expect(actual.get(k), note).toBe(d < 50 ? 'core' : 'control')
   }
-  expect(differing.size, `${label}: the whole-geography join is off for more than a handful of near-ties`).toBeLessThan(Math.max(5, plain.size / 200))
-  if (differing.size > 0) console.info(`${label}: ${differing.size} pair(s) where ST_DWithin/ST_Distance on the whole geography is wrong by GeographicLib: ${[...differing].join(', ')}`)
+  expect(differing.size, `${label}: the whole-geography join is off for more than a handful of near-ties`).toBeLessThan(
+    Math.max(5, plain.size / 200),
+  )
+  if (differing.size > 0)
+    console.info(
+      `${label}: ${differing.size} pair(s) where ST_DWithin/ST_Distance on the whole geography is wrong by GeographicLib: ${[...differing].join(', ')}`,
+    )
   return expected
 }
 
@@ -196,9 +225,12 @@ beforeAll(async () => {
     nearLimitCount += extra.length
     const schools = await education.post('/api/import/schools').send({ type: 'FeatureCollection', features: strip(set.schools) })
     expect(schools.status, JSON.stringify(schools.body).slice(0, 2000)).toBe(201)
-    const premises = await admin
-      .post('/api/import/premises')
-      .send({ type: 'FeatureCollection', features: strip([...set.premises, ...extra].map((p) => ({ ...p, properties: { ...p.properties, licenceNo: `${b}-${p.properties.licenceNo}` } }))) })
+    const premises = await admin.post('/api/import/premises').send({
+      type: 'FeatureCollection',
+      features: strip(
+        [...set.premises, ...extra].map((p) => ({ ...p, properties: { ...p.properties, licenceNo: `${b}-${p.properties.licenceNo}` } })),
+      ),
+    })
     expect(premises.status, JSON.stringify(premises.body).slice(0, 2000)).toBe(201)
   }
 })
@@ -233,7 +265,9 @@ describe('the stored conflicts equal the plain geodesic join', () => {
   it('refuses a second audit while one runs (409)', async () => {
     // Deterministic on both databases: an audit recorded as running, as another process would leave it.
     const db = t.database.db
-    const { rows } = await sql<{ id: number }>`insert into audits (status, started_by_name, schools_total) values ('running', 'elsewhere', 1) returning id`.execute(db)
+    const { rows } = await sql<{
+      id: number
+    }>`insert into audits (status, started_by_name, schools_total) values ('running', 'elsewhere', 1) returning id`.execute(db)
     const id = rows[0]!.id
     const refused = await governance.post('/api/audits')
     expectErrorBody(refused, 409, 'CONFLICT')
@@ -245,7 +279,10 @@ describe('the stored conflicts equal the plain geodesic join', () => {
       const [a, b] = await Promise.all([governance.post('/api/audits'), governance.post('/api/audits')])
       expect([a.status, b.status].sort()).toEqual([202, 409])
       expectErrorBody(a.status === 409 ? a : b, 409, 'CONFLICT')
-      expect(await pollAudit((a.status === 202 ? a : b).body.id)).toMatchObject({ status: 'done', summary: { added: 0, removed: 0, changed: 0 } })
+      expect(await pollAudit((a.status === 202 ? a : b).body.id)).toMatchObject({
+        status: 'done',
+        summary: { added: 0, removed: 0, changed: 0 },
+      })
     }
   })
 
@@ -253,7 +290,11 @@ describe('the stored conflicts equal the plain geodesic join', () => {
     const before = await storedConflicts()
     const rules = (await governance.get('/api/rules').query({ category: GATES_CATEGORY }).expect(200)).body.rules as { id: number }[]
     expect(rules).toHaveLength(8)
-    for (const rule of rules) await governance.put(`/api/rules/${rule.id}`).send({ origin: 'gates', reason: 'test: lottery outlets measured from the gates' }).expect(200)
+    for (const rule of rules)
+      await governance
+        .put(`/api/rules/${rule.id}`)
+        .send({ origin: 'gates', reason: 'test: lottery outlets measured from the gates' })
+        .expect(200)
     const expected = await expectSameAsPlainJoin(GATES_CATEGORY, 'gates, incremental')
     // The switch changed something, else this proves little.
     expect([...expected.keys()].sort()).not.toEqual([...before.keys()].sort())

@@ -10,7 +10,17 @@
 import { sql } from 'kysely'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { direct, distance, distanceToCampus, offCorner, offEdge, ringAround, round1, type Campus, type LonLat } from '../factories/geodesic.ts'
+import {
+  direct,
+  distance,
+  distanceToCampus,
+  offCorner,
+  offEdge,
+  ringAround,
+  round1,
+  type Campus,
+  type LonLat,
+} from '../factories/geodesic.ts'
 import { GUYUAN, premisesFeature, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { expectErrorBody } from './expect.ts'
@@ -24,7 +34,15 @@ let tobacco: TestAgent
 let governanceUser: string
 
 const CENTRE: LonLat = [GUYUAN.lon, GUYUAN.lat]
-const hexagon = (centre: LonLat) => ringAround(centre, [[350, 130], [290, 150], [230, 120], [170, 140], [110, 110], [50, 145]])
+const hexagon = (centre: LonLat) =>
+  ringAround(centre, [
+    [350, 130],
+    [290, 150],
+    [230, 120],
+    [170, 140],
+    [110, 110],
+    [50, 145],
+  ])
 
 // ------------------------------------------------------------------------------------------------
 // The model and the oracle
@@ -52,9 +70,11 @@ const schools = new Map<number, SchoolModel>()
 const premises = new Map<number, PremisesModel>()
 const ruleModel = new Map<string, RuleModel>()
 const ruleIds = new Map<string, number>()
-const ruleOf = (category: string, schoolType: string): RuleModel => ruleModel.get(`${category}|${schoolType}`) ?? { limit: 200, edges: [50], names: ['core', 'control'] }
+const ruleOf = (category: string, schoolType: string): RuleModel =>
+  ruleModel.get(`${category}|${schoolType}`) ?? { limit: 200, edges: [50], names: ['core', 'control'] }
 
-const firstVertex = (campus: Campus): LonLat => (campus.type === 'Polygon' ? campus.coordinates[0]![0]! : campus.coordinates[0]![0]![0]!) as LonLat
+const firstVertex = (campus: Campus): LonLat =>
+  (campus.type === 'Polygon' ? campus.coordinates[0]![0]! : campus.coordinates[0]![0]![0]!) as LonLat
 function modelSchool(campus: Campus, schoolType: string, county: string, openedOn: string | null): SchoolModel {
   const first = firstVertex(campus)
   const vertices = (campus.type === 'Polygon' ? campus.coordinates.flat() : campus.coordinates.flat(2)) as LonLat[]
@@ -77,7 +97,8 @@ function oraclePairs(rule: (category: string, schoolType: string) => RuleModel =
       if (distance(p.at, first) - s.reach > r.limit + 1) continue
       const d = distanceToCampus(p.at, s.campus).distance
       // The fixtures keep 1 cm from every limit and band edge, where floating point would decide.
-      for (const edge of [...r.edges, r.limit]) expect(Math.abs(d - edge), `fixture premises ${premisesId} is ${d} m from school ${schoolId}`).toBeGreaterThan(0.01)
+      for (const edge of [...r.edges, r.limit])
+        expect(Math.abs(d - edge), `fixture premises ${premisesId} is ${d} m from school ${schoolId}`).toBeGreaterThan(0.01)
       if (d <= r.limit) pairs.set(key(premisesId, schoolId), { band: r.names[r.edges.filter((e) => e <= d).length]!, distance: d })
     }
   }
@@ -97,7 +118,9 @@ interface ConflictOut {
   [field: string]: unknown
 }
 
-async function listConflicts(query: Record<string, string | number | boolean> = {}): Promise<{ numberMatched: number; numberReturned: number; conflicts: ConflictOut[] }> {
+async function listConflicts(
+  query: Record<string, string | number | boolean> = {},
+): Promise<{ numberMatched: number; numberReturned: number; conflicts: ConflictOut[] }> {
   const response = await tobacco.get('/api/conflicts').query(query)
   expect(response.status, JSON.stringify(response.body)).toBe(200)
   return response.body
@@ -125,7 +148,9 @@ async function expectConflictsCurrent(label: string) {
   for (const [k, c] of actual) {
     const e = expected.get(k)!
     expect(c.band, `${label}: band of ${k} at ${e.distance} m`).toBe(e.band)
-    expect(Math.abs(c.distanceM - round1(e.distance)), `${label}: distance of ${k}`).toBeLessThanOrEqual(Math.abs(e.distance * 10 - Math.floor(e.distance * 10) - 0.5) < 0.01 ? 0.1 + 1e-9 : 0)
+    expect(Math.abs(c.distanceM - round1(e.distance)), `${label}: distance of ${k}`).toBeLessThanOrEqual(
+      Math.abs(e.distance * 10 - Math.floor(e.distance * 10) - 0.5) < 0.01 ? 0.1 + 1e-9 : 0,
+    )
     const ruleKey = `${c.category}|${c.schoolType}`
     expect(c.ruleId, label).toBe(ruleIds.get(ruleKey))
     expect(c.ruleVersion, label).toBe(versions.get(ruleKey))
@@ -135,29 +160,51 @@ async function expectConflictsCurrent(label: string) {
 
 async function ruleVersions(): Promise<Map<string, number>> {
   const response = await tobacco.get('/api/rules').expect(200)
-  return new Map((response.body.rules as { category: string; schoolType: string; version: number }[]).map((r) => [`${r.category}|${r.schoolType}`, r.version]))
+  return new Map(
+    (response.body.rules as { category: string; schoolType: string; version: number }[]).map((r) => [
+      `${r.category}|${r.schoolType}`,
+      r.version,
+    ]),
+  )
 }
 
 // ------------------------------------------------------------------------------------------------
 // Writing through the API, keeping the model
 
 let licence = 0
-async function createPremises(at: LonLat, category = 'tobacco_retail', options: { county?: string; licensedOn?: string | null } = {}): Promise<number> {
+async function createPremises(
+  at: LonLat,
+  category = 'tobacco_retail',
+  options: { county?: string; licensedOn?: string | null } = {},
+): Promise<number> {
   licence += 1
   const county = options.county ?? '640402'
   const licensedOn = options.licensedOn === undefined ? '2020-01-01' : options.licensedOn
-  const response = await admin.post('/api/premises').send(premisesFeature({ at, category, countyCode: county, licenceNo: `CF-${licence}`, properties: { licensedOn } }))
+  const response = await admin
+    .post('/api/premises')
+    .send(premisesFeature({ at, category, countyCode: county, licenceNo: `CF-${licence}`, properties: { licensedOn } }))
   expect(response.status, JSON.stringify(response.body)).toBe(201)
   premises.set(response.body.id, { at, category, county, licensedOn })
   return response.body.id
 }
 
-async function createSchool(campus: Campus, schoolType = 'primary', options: { county?: string; openedOn?: string | null; name?: string } = {}): Promise<number> {
+async function createSchool(
+  campus: Campus,
+  schoolType = 'primary',
+  options: { county?: string; openedOn?: string | null; name?: string } = {},
+): Promise<number> {
   const county = options.county ?? '640402'
   const openedOn = options.openedOn === undefined ? '2001-09-01' : options.openedOn
-  const response = await education
-    .post('/api/schools')
-    .send(schoolFeature({ name: options.name ?? '冲突测试小学', schoolType, countyCode: county, geometry: campus, gates: [], properties: { openedOn } }))
+  const response = await education.post('/api/schools').send(
+    schoolFeature({
+      name: options.name ?? '冲突测试小学',
+      schoolType,
+      countyCode: county,
+      geometry: campus,
+      gates: [],
+      properties: { openedOn },
+    }),
+  )
   expect(response.status, JSON.stringify(response.body)).toBe(201)
   schools.set(response.body.id, modelSchool(campus, schoolType, county, openedOn))
   return response.body.id
@@ -175,9 +222,19 @@ beforeAll(async () => {
   governanceClerk = (await t.signIn({ department: 'governance', role: 'clerk' })).agent
   tobacco = (await t.signIn({ department: 'tobacco', role: 'clerk' })).agent
   const response = await tobacco.get('/api/rules').expect(200)
-  for (const r of response.body.rules as { id: number; category: string; schoolType: string; limitM: number; bands: { name: string; toM: number }[] }[]) {
+  for (const r of response.body.rules as {
+    id: number
+    category: string
+    schoolType: string
+    limitM: number
+    bands: { name: string; toM: number }[]
+  }[]) {
     ruleIds.set(`${r.category}|${r.schoolType}`, r.id)
-    ruleModel.set(`${r.category}|${r.schoolType}`, { limit: r.limitM, edges: r.bands.slice(0, -1).map((b) => b.toM), names: r.bands.map((b) => b.name) })
+    ruleModel.set(`${r.category}|${r.schoolType}`, {
+      limit: r.limitM,
+      edges: r.bands.slice(0, -1).map((b) => b.toM),
+      names: r.bands.map((b) => b.name),
+    })
   }
 })
 afterAll(async () => {
@@ -206,7 +263,9 @@ describe('creating, moving and deleting schools and premises', () => {
 
     schoolId = await createSchool(campus, 'primary', { name: '新建冲突小学' })
     const page = await listConflicts({ schoolId })
-    expect(page.conflicts.map((c) => c.premisesId).sort((a, b) => a - b)).toEqual([ids.core, ids.control, ids.edge, ids.cafe, ids.fireworks].sort((a, b) => a - b))
+    expect(page.conflicts.map((c) => c.premisesId).sort((a, b) => a - b)).toEqual(
+      [ids.core, ids.control, ids.edge, ids.cafe, ids.fireworks].sort((a, b) => a - b),
+    )
     await expectConflictsCurrent('after creating the school')
 
     const core = page.conflicts.find((c) => c.premisesId === ids.core)!
@@ -240,13 +299,18 @@ describe('creating, moving and deleting schools and premises', () => {
     expect(distance([nearest.lon, nearest.lat], foot)).toBeLessThan(0.02)
     const corner = page.conflicts.find((c) => c.premisesId === ids.fireworks)!
     const vertex = ring[1]!
-    expect(distance([(corner.nearestPoint as { lon: number }).lon, (corner.nearestPoint as { lat: number }).lat], vertex)).toBeLessThan(0.02)
+    expect(distance([(corner.nearestPoint as { lon: number }).lon, (corner.nearestPoint as { lat: number }).lat], vertex)).toBeLessThan(
+      0.02,
+    )
   })
 
   it('drops a premises moved out of the zone and brings it back, in the right band, when moved in', async () => {
     const before = await allConflicts()
     const out = offEdge(ring[2]!, ring[3]!, 0.4, 230).point
-    await admin.patch(`/api/premises/${ids.edge}`).send({ geometry: { type: 'Point', coordinates: out } }).expect(200)
+    await admin
+      .patch(`/api/premises/${ids.edge}`)
+      .send({ geometry: { type: 'Point', coordinates: out } })
+      .expect(200)
     premises.get(ids.edge)!.at = out
     expect((await listConflicts({ premisesId: ids.edge })).numberMatched).toBe(0)
     const after = await expectConflictsCurrent('after moving a premises out')
@@ -254,7 +318,10 @@ describe('creating, moving and deleting schools and premises', () => {
     for (const [k, c] of before) if (c.premisesId !== ids.edge) expect(after.get(k)?.detectedAt, k).toBe(c.detectedAt)
 
     const inCore = offEdge(ring[2]!, ring[3]!, 0.4, 40).point
-    await admin.patch(`/api/premises/${ids.edge}`).send({ geometry: { type: 'Point', coordinates: inCore } }).expect(200)
+    await admin
+      .patch(`/api/premises/${ids.edge}`)
+      .send({ geometry: { type: 'Point', coordinates: inCore } })
+      .expect(200)
     premises.get(ids.edge)!.at = inCore
     const back = await listConflicts({ premisesId: ids.edge })
     expect(back.conflicts).toHaveLength(1)
@@ -262,23 +329,35 @@ describe('creating, moving and deleting schools and premises', () => {
     await expectConflictsCurrent('after moving it into the core band')
 
     const inControl = offEdge(ring[2]!, ring[3]!, 0.4, 50.02).point
-    await admin.patch(`/api/premises/${ids.edge}`).send({ geometry: { type: 'Point', coordinates: inControl } }).expect(200)
+    await admin
+      .patch(`/api/premises/${ids.edge}`)
+      .send({ geometry: { type: 'Point', coordinates: inControl } })
+      .expect(200)
     premises.get(ids.edge)!.at = inControl
     expect((await listConflicts({ premisesId: ids.edge })).conflicts[0]).toMatchObject({ band: 'control', distanceM: 50 })
     await expectConflictsCurrent('after moving it 2 cm past the band edge')
   })
 
   it('follows a change of category: the conflict names the new category', async () => {
-    await admin.patch(`/api/premises/${ids.control}`).send({ properties: { category: 'lottery_outlet' } }).expect(200)
+    await admin
+      .patch(`/api/premises/${ids.control}`)
+      .send({ properties: { category: 'lottery_outlet' } })
+      .expect(200)
     premises.get(ids.control)!.category = 'lottery_outlet'
-    expect((await listConflicts({ premisesId: ids.control })).conflicts[0]).toMatchObject({ category: 'lottery_outlet', ruleId: ruleIds.get('lottery_outlet|primary') })
+    expect((await listConflicts({ premisesId: ids.control })).conflicts[0]).toMatchObject({
+      category: 'lottery_outlet',
+      ruleId: ruleIds.get('lottery_outlet|primary'),
+    })
     await expectConflictsCurrent('after changing a category')
   })
 
   it('recomputes the conflicts of a school whose campus changes', async () => {
     const before = new Set((await listConflicts({ schoolId })).conflicts.map((c) => c.premisesId))
     const moved = hexagon(direct(centre, 100, 150))
-    await education.patch(`/api/schools/${schoolId}`).send({ geometry: { type: 'Polygon', coordinates: [moved] } }).expect(200)
+    await education
+      .patch(`/api/schools/${schoolId}`)
+      .send({ geometry: { type: 'Polygon', coordinates: [moved] } })
+      .expect(200)
     schools.set(schoolId, modelSchool({ type: 'Polygon', coordinates: [moved] }, 'primary', '640402', '2001-09-01'))
     const after = new Set((await listConflicts({ schoolId })).conflicts.map((c) => c.premisesId))
     expect(after).not.toEqual(before)
@@ -309,14 +388,27 @@ describe('imports', () => {
     rings.forEach((ring, r) => {
       for (let i = 0; i < 6; i += 1) spots.push(offEdge(ring[i]!, ring[i + 1]!, 0.3 + 0.1 * r, 15 + 61 * i + 7 * r).point)
     })
-    const features = spots.map((at, i) => premisesFeature({ at, category: i % 3 === 0 ? 'internet_cafe' : 'tobacco_retail', licenceNo: `IMP-P-${i}` }))
+    const features = spots.map((at, i) =>
+      premisesFeature({ at, category: i % 3 === 0 ? 'internet_cafe' : 'tobacco_retail', licenceNo: `IMP-P-${i}` }),
+    )
     const imported = await admin.post('/api/import/premises').send(collection(features)).expect(201)
-    imported.body.ids.forEach((id: number, i: number) => premises.set(id, { at: spots[i]!, category: i % 3 === 0 ? 'internet_cafe' : 'tobacco_retail', county: '640402', licensedOn: '2020-01-01' }))
+    imported.body.ids.forEach((id: number, i: number) =>
+      premises.set(id, {
+        at: spots[i]!,
+        category: i % 3 === 0 ? 'internet_cafe' : 'tobacco_retail',
+        county: '640402',
+        licensedOn: '2020-01-01',
+      }),
+    )
     await expectConflictsCurrent('after importing premises with no school near')
 
-    const schoolFeatures = rings.map((ring, i) => schoolFeature({ name: `导入冲突小学${i}`, geometry: { type: 'Polygon', coordinates: [ring] }, gates: [] }))
+    const schoolFeatures = rings.map((ring, i) =>
+      schoolFeature({ name: `导入冲突小学${i}`, geometry: { type: 'Polygon', coordinates: [ring] }, gates: [] }),
+    )
     const schoolsImported = await education.post('/api/import/schools').send(collection(schoolFeatures)).expect(201)
-    schoolsImported.body.ids.forEach((id: number, i: number) => schools.set(id, modelSchool({ type: 'Polygon', coordinates: [rings[i]!] }, 'primary', '640402', '2001-09-01')))
+    schoolsImported.body.ids.forEach((id: number, i: number) =>
+      schools.set(id, modelSchool({ type: 'Polygon', coordinates: [rings[i]!] }, 'primary', '640402', '2001-09-01')),
+    )
     const all = await expectConflictsCurrent('after importing the schools')
     expect([...all.values()].filter((c) => schoolsImported.body.ids.includes(c.schoolId)).length).toBeGreaterThan(5)
 
@@ -326,7 +418,9 @@ describe('imports', () => {
       .post('/api/import/premises')
       .send(collection(between.map((at, i) => premisesFeature({ at, licenceNo: `IMP-Q-${i}` }))))
       .expect(201)
-    second.body.ids.forEach((id: number, i: number) => premises.set(id, { at: between[i]!, category: 'tobacco_retail', county: '640402', licensedOn: '2020-01-01' }))
+    second.body.ids.forEach((id: number, i: number) =>
+      premises.set(id, { at: between[i]!, category: 'tobacco_retail', county: '640402', licensedOn: '2020-01-01' }),
+    )
     for (const id of second.body.ids as number[]) expect((await listConflicts({ premisesId: id })).numberMatched).toBeGreaterThan(0)
     await expectConflictsCurrent('after importing more premises')
   })
@@ -342,7 +436,10 @@ describe('preexisting premises and filters', () => {
     ids.old = await createPremises(offEdge(ring[0]!, ring[1]!, 0.5, 80).point, 'tobacco_retail', { licensedOn: '2005-03-01' })
     ids.recent = await createPremises(offEdge(ring[1]!, ring[2]!, 0.5, 150).point, 'tobacco_retail', { licensedOn: '2015-03-01' })
     ids.cafe = await createPremises(offEdge(ring[2]!, ring[3]!, 0.5, 30).point, 'internet_cafe', { county: '640423', licensedOn: null })
-    ids.fireworks = await createPremises(offEdge(ring[3]!, ring[4]!, 0.5, 190).point, 'fireworks', { county: '640423', licensedOn: '2010-08-31' })
+    ids.fireworks = await createPremises(offEdge(ring[3]!, ring[4]!, 0.5, 190).point, 'fireworks', {
+      county: '640423',
+      licensedOn: '2010-08-31',
+    })
   })
 
   it('flags premises licensed before the school opened as preexisting, and only those', async () => {
@@ -370,11 +467,21 @@ describe('preexisting premises and filters', () => {
     expect(page.conflicts.map((c) => c.premisesId)).toEqual(everything.conflicts.slice(1, 3).map((c) => c.premisesId))
     const allCategories = await listConflicts({ category: 'tobacco_retail', limit: 1000 })
     expect(allCategories.conflicts.every((c) => c.category === 'tobacco_retail')).toBe(true)
-    expect(allCategories.numberMatched).toBe([...oraclePairs().keys()].filter((k) => premises.get(Number(k.split('|')[0]))!.category === 'tobacco_retail').length)
+    expect(allCategories.numberMatched).toBe(
+      [...oraclePairs().keys()].filter((k) => premises.get(Number(k.split('|')[0]))!.category === 'tobacco_retail').length,
+    )
   })
 
   it('refuses bad filters, naming them', async () => {
-    for (const [query, field] of [[{ countyCode: '6404' }, 'countyCode'], [{ category: 'casino' }, 'category'], [{ schoolId: 'x' }, 'schoolId'], [{ band: 'Core!' }, 'band'], [{ limit: 1001 }, 'limit'], [{ offset: -1 }, 'offset'], [{ colour: 'red' }, 'colour']] as const) {
+    for (const [query, field] of [
+      [{ countyCode: '6404' }, 'countyCode'],
+      [{ category: 'casino' }, 'category'],
+      [{ schoolId: 'x' }, 'schoolId'],
+      [{ band: 'Core!' }, 'band'],
+      [{ limit: 1001 }, 'limit'],
+      [{ offset: -1 }, 'offset'],
+      [{ colour: 'red' }, 'colour'],
+    ] as const) {
       const response = await tobacco.get('/api/conflicts').query(query)
       expectErrorBody(response, 400, 'VALIDATION_FAILED')
       expect(response.body.message).toContain(field)
@@ -401,7 +508,15 @@ describe('changing a rule', () => {
     const before = await allConflicts()
     const response = await governance.put(`/api/rules/${ruleId}`).send({ limitM: 100, reason: '试行：小学周边烟草零售100米' })
     expect(response.status, JSON.stringify(response.body)).toBe(200)
-    expect(response.body).toMatchObject({ id: ruleId, limitM: 100, version: 2, bands: [{ name: 'core', fromM: 0, toM: 50 }, { name: 'control', fromM: 50, toM: 100 }] })
+    expect(response.body).toMatchObject({
+      id: ruleId,
+      limitM: 100,
+      version: 2,
+      bands: [
+        { name: 'core', fromM: 0, toM: 50 },
+        { name: 'control', fromM: 50, toM: 100 },
+      ],
+    })
     ruleModel.set(ruleKey, { limit: 100, edges: [50], names: ['core', 'control'] })
     const after = await expectConflictsCurrent('after the rule change')
     // Only tobacco × primary pairs changed; the others were left as they were (same detection time).
@@ -412,14 +527,22 @@ describe('changing a rule', () => {
     const dropped = [...before.values()].filter((c) => !after.has(key(c.premisesId, c.schoolId)))
     expect(dropped.length).toBeGreaterThan(0)
     expect(dropped.every((c) => `${c.category}|${c.schoolType}` === ruleKey && c.distanceM > 100)).toBe(true)
-    expect([...after.values()].filter((c) => `${c.category}|${c.schoolType}` === ruleKey).every((c) => c.ruleVersion === 2 && c.limitM === 100)).toBe(true)
+    expect(
+      [...after.values()].filter((c) => `${c.category}|${c.schoolType}` === ruleKey).every((c) => c.ruleVersion === 2 && c.limitM === 100),
+    ).toBe(true)
   })
 
   it('follows a school changing type under the changed rule', async () => {
-    await education.patch(`/api/schools/${kindergartenId}`).send({ properties: { schoolType: 'primary' } }).expect(200)
+    await education
+      .patch(`/api/schools/${kindergartenId}`)
+      .send({ properties: { schoolType: 'primary' } })
+      .expect(200)
     schools.get(kindergartenId)!.schoolType = 'primary'
     await expectConflictsCurrent('after the kindergarten became a primary school')
-    await education.patch(`/api/schools/${kindergartenId}`).send({ properties: { schoolType: 'kindergarten' } }).expect(200)
+    await education
+      .patch(`/api/schools/${kindergartenId}`)
+      .send({ properties: { schoolType: 'kindergarten' } })
+      .expect(200)
     schools.get(kindergartenId)!.schoolType = 'kindergarten'
     await expectConflictsCurrent('after it became a kindergarten again')
   })
@@ -430,11 +553,25 @@ describe('changing a rule', () => {
     await expectConflictsCurrent('after restoring the rule')
     const rule = await tobacco.get(`/api/rules/${ruleId}`).expect(200)
     expect(rule.body.rule).toMatchObject({ id: ruleId, limitM: 200, version: 3, category: 'tobacco_retail', schoolType: 'primary' })
-    const versions = rule.body.versions as { version: number; reason: string; changedBy: string | null; changedAt: string; snapshot: { limit_m: number } }[]
+    const versions = rule.body.versions as {
+      version: number
+      reason: string
+      changedBy: string | null
+      changedAt: string
+      snapshot: { limit_m: number }
+    }[]
     expect(versions.map((v) => v.version)).toEqual([1, 2, 3])
     expect(versions[0]).toMatchObject({ changedBy: null })
-    expect(versions[1]).toMatchObject({ reason: '试行：小学周边烟草零售100米', changedBy: governanceUser, snapshot: expect.objectContaining({ limit_m: 100 }) })
-    expect(versions[2]).toMatchObject({ reason: '试行结束，恢复200米', changedBy: governanceUser, snapshot: expect.objectContaining({ limit_m: 200 }) })
+    expect(versions[1]).toMatchObject({
+      reason: '试行：小学周边烟草零售100米',
+      changedBy: governanceUser,
+      snapshot: expect.objectContaining({ limit_m: 100 }),
+    })
+    expect(versions[2]).toMatchObject({
+      reason: '试行结束，恢复200米',
+      changedBy: governanceUser,
+      snapshot: expect.objectContaining({ limit_m: 200 }),
+    })
     for (const v of versions) expect(Date.parse(v.changedAt)).not.toBeNaN()
   })
 
@@ -448,10 +585,46 @@ describe('changing a rule', () => {
       [{ limitM: 0, reason: 'zero' }, 'limitM'],
       [{ limitM: 1e9, reason: 'absurd' }, 'limitM'],
       [{ limitM: '200', reason: 'a string' }, 'limitM'],
-      [{ bands: [{ name: 'core', fromM: 0, toM: 60 }, { name: 'control', fromM: 50, toM: 200 }], reason: 'overlap' }, 'bands/1/fromM'],
-      [{ bands: [{ name: 'core', fromM: 0, toM: 50 }, { name: 'control', fromM: 60, toM: 200 }], reason: 'gap' }, 'bands/1/fromM'],
-      [{ bands: [{ name: 'core', fromM: 0, toM: 50 }, { name: 'control', fromM: 50, toM: 150 }], reason: 'short' }, 'bands/1/toM'],
-      [{ bands: [{ name: 'core', fromM: 0, toM: 50 }, { name: 'core', fromM: 50, toM: 200 }], reason: 'twice' }, 'bands/1/name'],
+      [
+        {
+          bands: [
+            { name: 'core', fromM: 0, toM: 60 },
+            { name: 'control', fromM: 50, toM: 200 },
+          ],
+          reason: 'overlap',
+        },
+        'bands/1/fromM',
+      ],
+      [
+        {
+          bands: [
+            { name: 'core', fromM: 0, toM: 50 },
+            { name: 'control', fromM: 60, toM: 200 },
+          ],
+          reason: 'gap',
+        },
+        'bands/1/fromM',
+      ],
+      [
+        {
+          bands: [
+            { name: 'core', fromM: 0, toM: 50 },
+            { name: 'control', fromM: 50, toM: 150 },
+          ],
+          reason: 'short',
+        },
+        'bands/1/toM',
+      ],
+      [
+        {
+          bands: [
+            { name: 'core', fromM: 0, toM: 50 },
+            { name: 'core', fromM: 50, toM: 200 },
+          ],
+          reason: 'twice',
+        },
+        'bands/1/name',
+      ],
       [{ origin: 'door', reason: 'unknown origin' }, 'origin'],
       [{ limitM: 150 }, 'reason'],
       [{ limitM: 150, reason: 'x', colour: 'red' }, 'colour'],
@@ -504,7 +677,10 @@ describe('what-if preview', () => {
     const cleared = [...now].filter(([k]) => !next.has(k))
     const bandChanged = [...next].filter(([k, p]) => now.has(k) && now.get(k)!.band !== p.band).length
     const perSchool = new Map<number, { newlyConflicting: number; cleared: number }>()
-    for (const [list, field] of [[added, 'newlyConflicting'], [cleared, 'cleared']] as const) {
+    for (const [list, field] of [
+      [added, 'newlyConflicting'],
+      [cleared, 'cleared'],
+    ] as const) {
       for (const [k] of list) {
         const schoolId = Number(k.split('|')[1])
         const entry = perSchool.get(schoolId) ?? { newlyConflicting: 0, cleared: 0 }
@@ -515,13 +691,23 @@ describe('what-if preview', () => {
     // Pairs the proposal governs that stay with the same band.
     const governed = (k: string) => {
       const [p, s] = k.split('|').map(Number)
-      return proposed(premises.get(p!)!.category, schools.get(s!)!.schoolType) !== ruleOf(premises.get(p!)!.category, schools.get(s!)!.schoolType)
+      return (
+        proposed(premises.get(p!)!.category, schools.get(s!)!.schoolType) !==
+        ruleOf(premises.get(p!)!.category, schools.get(s!)!.schoolType)
+      )
     }
     const unchanged = [...next].filter(([k, p]) => governed(k) && now.has(k) && now.get(k)!.band === p.band).length
-    return { newlyConflicting: tally(added, (id) => !conflictingNow.has(id)), cleared: tally(cleared, (id) => !conflictingNext.has(id)), bandChanged, unchanged, perSchool }
+    return {
+      newlyConflicting: tally(added, (id) => !conflictingNow.has(id)),
+      cleared: tally(cleared, (id) => !conflictingNext.has(id)),
+      bandChanged,
+      unchanged,
+      perSchool,
+    }
   }
 
-  const override = (category: string, schoolType: string | undefined, rule: RuleModel) => (c: string, s: string) => (c === category && (!schoolType || s === schoolType) ? rule : ruleOf(c, s))
+  const override = (category: string, schoolType: string | undefined, rule: RuleModel) => (c: string, s: string) =>
+    c === category && (!schoolType || s === schoolType) ? rule : ruleOf(c, s)
 
   async function expectPreview(proposal: object, proposed: (category: string, schoolType: string) => RuleModel) {
     const rulesBefore = (await tobacco.get('/api/rules').expect(200)).body
@@ -533,7 +719,12 @@ describe('what-if preview', () => {
     expect(response.body.cleared).toEqual(expected.cleared)
     expect(response.body.bandChanged).toBe(expected.bandChanged)
     expect(response.body.unchanged).toBe(expected.unchanged)
-    const perSchool = Object.fromEntries((response.body.schools as { schoolId: number; newlyConflicting: number; cleared: number }[]).map((s) => [s.schoolId, { newlyConflicting: s.newlyConflicting, cleared: s.cleared }]))
+    const perSchool = Object.fromEntries(
+      (response.body.schools as { schoolId: number; newlyConflicting: number; cleared: number }[]).map((s) => [
+        s.schoolId,
+        { newlyConflicting: s.newlyConflicting, cleared: s.cleared },
+      ]),
+    )
     expect(perSchool).toEqual(Object.fromEntries(expected.perSchool))
     // Nothing saved.
     expect((await tobacco.get('/api/rules').expect(200)).body).toEqual(rulesBefore)
@@ -542,20 +733,32 @@ describe('what-if preview', () => {
   }
 
   it('counts what 100 m for tobacco retail would clear, by category, county, band and school, saving nothing', async () => {
-    const body = await expectPreview({ category: 'tobacco_retail', limitM: 100 }, override('tobacco_retail', undefined, { limit: 100, edges: [50], names: ['core', 'control'] }))
+    const body = await expectPreview(
+      { category: 'tobacco_retail', limitM: 100 },
+      override('tobacco_retail', undefined, { limit: 100, edges: [50], names: ['core', 'control'] }),
+    )
     expect(body.cleared.total).toBeGreaterThan(3)
     expect(body.newlyConflicting.total).toBe(0)
     expect(Object.keys(body.cleared.byCategory)).toEqual(['tobacco_retail'])
   })
 
   it('counts what 300 m around kindergartens would add', async () => {
-    const body = await expectPreview({ category: 'tobacco_retail', schoolType: 'kindergarten', limitM: 300 }, override('tobacco_retail', 'kindergarten', { limit: 300, edges: [50], names: ['core', 'control'] }))
+    const body = await expectPreview(
+      { category: 'tobacco_retail', schoolType: 'kindergarten', limitM: 300 },
+      override('tobacco_retail', 'kindergarten', { limit: 300, edges: [50], names: ['core', 'control'] }),
+    )
     expect(body.cleared.total).toBe(0)
   })
 
   it('counts band changes for a wider core', async () => {
     const body = await expectPreview(
-      { category: 'tobacco_retail', bands: [{ name: 'core', fromM: 0, toM: 75 }, { name: 'control', fromM: 75, toM: 200 }] },
+      {
+        category: 'tobacco_retail',
+        bands: [
+          { name: 'core', fromM: 0, toM: 75 },
+          { name: 'control', fromM: 75, toM: 200 },
+        ],
+      },
       override('tobacco_retail', undefined, { limit: 200, edges: [75], names: ['core', 'control'] }),
     )
     expect(body.bandChanged).toBeGreaterThan(0)
@@ -570,8 +773,31 @@ describe('what-if preview', () => {
       [[{ category: 'tobacco_retail', limitM: 1e9 }], 'limitM'],
       [[{ category: 'casino', limitM: 100 }], 'category'],
       [[{ category: 'tobacco_retail', schoolType: 'university' }], 'schoolType'],
-      [[{ category: 'tobacco_retail', bands: [{ name: 'core', fromM: 0, toM: 60 }, { name: 'control', fromM: 50, toM: 200 }] }], 'bands/1/fromM'],
-      [[{ category: 'tobacco_retail', limitM: 100, bands: [{ name: 'core', fromM: 0, toM: 50 }, { name: 'control', fromM: 50, toM: 200 }] }], 'bands/1/toM'],
+      [
+        [
+          {
+            category: 'tobacco_retail',
+            bands: [
+              { name: 'core', fromM: 0, toM: 60 },
+              { name: 'control', fromM: 50, toM: 200 },
+            ],
+          },
+        ],
+        'bands/1/fromM',
+      ],
+      [
+        [
+          {
+            category: 'tobacco_retail',
+            limitM: 100,
+            bands: [
+              { name: 'core', fromM: 0, toM: 50 },
+              { name: 'control', fromM: 50, toM: 200 },
+            ],
+          },
+        ],
+        'bands/1/toM',
+      ],
       [[], 'rules'],
     ] as const) {
       const response = await preview(rules)
@@ -591,7 +817,12 @@ describe('full audit', () => {
     band: string
   }
   const stored = async (): Promise<Row[]> =>
-    (await t.database.db.selectFrom('conflicts').select(['premises_id', 'school_id', 'rule_id', 'rule_version', 'band']).orderBy('premises_id').orderBy('school_id').execute()) as Row[]
+    (await t.database.db
+      .selectFrom('conflicts')
+      .select(['premises_id', 'school_id', 'rule_id', 'rule_version', 'band'])
+      .orderBy('premises_id')
+      .orderBy('school_id')
+      .execute()) as Row[]
 
   async function runAudit(agent: TestAgent = governance) {
     const started = await agent.post('/api/audits')
@@ -612,7 +843,12 @@ describe('full audit', () => {
     await expectConflictsCurrent('before the audit')
     const before = await stored()
     const audit = await runAudit(governanceClerk)
-    expect(audit).toMatchObject({ status: 'done', progress: 1, error: null, summary: { conflicts: before.length, added: 0, removed: 0, changed: 0 } })
+    expect(audit).toMatchObject({
+      status: 'done',
+      progress: 1,
+      error: null,
+      summary: { conflicts: before.length, added: 0, removed: 0, changed: 0 },
+    })
     expect(audit.schoolsDone).toBe(audit.schoolsTotal)
     expect(audit.schoolsTotal).toBe(schools.size)
     expect(await stored()).toEqual(before)
@@ -624,11 +860,20 @@ describe('full audit', () => {
     const db = t.database.db
     const [gone, altered] = [before[1]!, before[3]!]
     await db.deleteFrom('conflicts').where('premises_id', '=', gone.premises_id).where('school_id', '=', gone.school_id).execute()
-    await db.updateTable('conflicts').set({ band: altered.band === 'core' ? 'control' : 'core' }).where('premises_id', '=', altered.premises_id).where('school_id', '=', altered.school_id).execute()
+    await db
+      .updateTable('conflicts')
+      .set({ band: altered.band === 'core' ? 'control' : 'core' })
+      .where('premises_id', '=', altered.premises_id)
+      .where('school_id', '=', altered.school_id)
+      .execute()
     // A bogus pair: a premises with a school it is nowhere near.
-    const far = [...premises.keys()].find((p) => ![...schools.keys()].some((s) => before.some((r) => r.premises_id === p && r.school_id === s)))!
+    const far = [...premises.keys()].find(
+      (p) => ![...schools.keys()].some((s) => before.some((r) => r.premises_id === p && r.school_id === s)),
+    )!
     const school = [...schools.keys()].find((s) => distanceToCampus(premises.get(far)!.at, schools.get(s)!.campus).distance > 1000)!
-    await sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band) values (${far}, ${school}, ${before[0]!.rule_id}, 1, 'core')`.execute(db)
+    await sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band) values (${far}, ${school}, ${before[0]!.rule_id}, 1, 'core')`.execute(
+      db,
+    )
     expect((await stored()).length).toBe(before.length)
 
     const audit = await runAudit()

@@ -14,7 +14,11 @@ afterAll(async () => {
 describe('service', () => {
   it('answers /health with the database kind and the PostGIS version', async () => {
     const response = await t.request().get('/health').expect(200)
-    expect(response.body).toEqual({ status: 'ok', database: onServer() ? 'postgis' : 'embedded', postgis: expect.stringMatching(/^3\.\d+/) })
+    expect(response.body).toEqual({
+      status: 'ok',
+      database: onServer() ? 'postgis' : 'embedded',
+      postgis: expect.stringMatching(/^3\.\d+/),
+    })
   })
 
   it('serves the API documentation page at /docs', async () => {

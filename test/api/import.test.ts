@@ -32,9 +32,17 @@ afterAll(async () => {
 const CENTER = [GUYUAN.lon, GUYUAN.lat] as const
 const collection = (features: unknown[]) => ({ type: 'FeatureCollection', features })
 const count = async (table: 'schools' | 'premises') =>
-  Number((await t.app.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+  Number(
+    (
+      await t.app.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 const csv = (lines: string[]) => `${lines.join('\n')}\n`
-const sendCsv = (agent: TestAgent, kind: string, text: string) => agent.post(`/api/import/${kind}`).set('Content-Type', 'text/csv').send(text)
+const sendCsv = (agent: TestAgent, kind: string, text: string) =>
+  agent.post(`/api/import/${kind}`).set('Content-Type', 'text/csv').send(text)
 
 interface RowError {
   row: number
@@ -55,7 +63,11 @@ describe('GeoJSON import', () => {
 
   it('imports premises sent as application/geo+json', async () => {
     const features = [0, 1].map((i) => premisesFeature({ at: offset(CENTER, i * 100, 5500), licenceNo: `GEO-${i}` }))
-    const response = await tobacco.post('/api/import/premises').set('Content-Type', 'application/geo+json').send(JSON.stringify(collection(features))).expect(201)
+    const response = await tobacco
+      .post('/api/import/premises')
+      .set('Content-Type', 'application/geo+json')
+      .send(JSON.stringify(collection(features)))
+      .expect(201)
     expect(response.body.imported).toBe(2)
     const read = await tobacco.get(`/api/premises/${response.body.ids[1]}`).expect(200)
     expect(read.body.properties.licenceNo).toBe('GEO-1')
@@ -63,7 +75,11 @@ describe('GeoJSON import', () => {
 
   it('converts every position with ?crs=gcj02 and records the source system', async () => {
     const at = [106.26, 36.03] as const
-    const response = await tobacco.post('/api/import/premises').query({ crs: 'gcj02' }).send(collection([premisesFeature({ at })])).expect(201)
+    const response = await tobacco
+      .post('/api/import/premises')
+      .query({ crs: 'gcj02' })
+      .send(collection([premisesFeature({ at })]))
+      .expect(201)
     const read = await tobacco.get(`/api/premises/${response.body.ids[0]}`).expect(200)
     const expected = toWgs84(at[0], at[1], 'gcj02')
     expect(read.body.properties.sourceCrs).toBe('gcj02')
@@ -80,28 +96,51 @@ describe('GeoJSON import', () => {
 
 describe('CSV import', () => {
   it('imports premises from lon/lat columns, converting the rows whose crs column says gcj02', async () => {
-    const response = await sendCsv(tobacco, 'premises', csv([
-      'name,category,licenceNo,licenceStatus,countyCode,lon,lat,crs',
-      'CSV烟酒一号,tobacco_retail,CSV-1,active,640402,106.2401,36.0101,wgs84',
-      'CSV烟酒二号,tobacco_retail,CSV-2,suspended,640402,106.2402,36.0102,gcj02',
-    ])).expect(201)
+    const response = await sendCsv(
+      tobacco,
+      'premises',
+      csv([
+        'name,category,licenceNo,licenceStatus,countyCode,lon,lat,crs',
+        'CSV烟酒一号,tobacco_retail,CSV-1,active,640402,106.2401,36.0101,wgs84',
+        'CSV烟酒二号,tobacco_retail,CSV-2,suspended,640402,106.2402,36.0102,gcj02',
+      ]),
+    ).expect(201)
     expect(response.body.imported).toBe(2)
     const [first, second] = await Promise.all(response.body.ids.map((id: number) => tobacco.get(`/api/premises/${id}`).expect(200)))
     expect(first!.body.geometry.coordinates).toEqual([106.2401, 36.0101])
     expect(first!.body.properties.sourceCrs).toBe('wgs84')
     const expected = toWgs84(106.2402, 36.0102, 'gcj02')
-    expect(second!.body.properties).toMatchObject({ sourceCrs: 'gcj02', licenceStatus: 'suspended', licenceNo: 'CSV-2', name: 'CSV烟酒二号' })
+    expect(second!.body.properties).toMatchObject({
+      sourceCrs: 'gcj02',
+      licenceStatus: 'suspended',
+      licenceNo: 'CSV-2',
+      name: 'CSV烟酒二号',
+    })
     expect(Math.abs(second!.body.geometry.coordinates[0] - expected[0])).toBeLessThan(1e-9)
     expect(Math.abs(second!.body.geometry.coordinates[1] - expected[1])).toBeLessThan(1e-9)
   })
 
   it('understands header aliases, case and a byte-order mark (Longitude, LAT, License_No, adcode)', async () => {
-    const response = await tobacco.post('/api/import/premises').set('Content-Type', 'text/csv; charset=utf-8').send('\uFEFF' + csv([
-      'Name,Category,License_No,adcode,Longitude,LAT,Licensed On,expires_on,Address',
-      '别名烟店,tobacco_retail,ALIAS-1,640422,105.73,35.97,2022-03-01,2027-02-28,西吉县别名街',
-    ])).expect(201)
+    const response = await tobacco
+      .post('/api/import/premises')
+      .set('Content-Type', 'text/csv; charset=utf-8')
+      .send(
+        '\uFEFF' +
+          csv([
+            'Name,Category,License_No,adcode,Longitude,LAT,Licensed On,expires_on,Address',
+            '别名烟店,tobacco_retail,ALIAS-1,640422,105.73,35.97,2022-03-01,2027-02-28,西吉县别名街',
+          ]),
+      )
+      .expect(201)
     const read = await tobacco.get(`/api/premises/${response.body.ids[0]}`).expect(200)
-    expect(read.body.properties).toMatchObject({ name: '别名烟店', licenceNo: 'ALIAS-1', countyCode: '640422', licensedOn: '2022-03-01', expiresOn: '2027-02-28', address: '西吉县别名街' })
+    expect(read.body.properties).toMatchObject({
+      name: '别名烟店',
+      licenceNo: 'ALIAS-1',
+      countyCode: '640422',
+      licensedOn: '2022-03-01',
+      expiresOn: '2027-02-28',
+      address: '西吉县别名街',
+    })
     expect(read.body.geometry.coordinates).toEqual([105.73, 35.97])
   })
 
@@ -109,17 +148,25 @@ describe('CSV import', () => {
     const ring = rectangle(offset(CENTER, 0, 7000))
     const gate = ring[0]!.map((v, i) => (v + ring[1]![i]!) / 2)
     const geometry = JSON.stringify({ type: 'Polygon', coordinates: [ring] }).replaceAll('"', '""')
-    const response = await sendCsv(education, 'schools', csv([
-      'name,schoolType,countyCode,students,boarding,geometry,gates',
-      `CSV小学,primary,640402,420,是,"${geometry}",${gate[0]} ${gate[1]}`,
-    ])).expect(201)
+    const response = await sendCsv(
+      education,
+      'schools',
+      csv([
+        'name,schoolType,countyCode,students,boarding,geometry,gates',
+        `CSV小学,primary,640402,420,是,"${geometry}",${gate[0]} ${gate[1]}`,
+      ]),
+    ).expect(201)
     const read = await education.get(`/api/schools/${response.body.ids[0]}`).expect(200)
     expect(read.body.properties).toMatchObject({ name: 'CSV小学', students: 420, boarding: true })
     expect(read.body.properties.gates).toHaveLength(1)
   })
 
   it('refuses an unknown column, naming it', async () => {
-    const response = await sendCsv(tobacco, 'premises', csv(['name,category,colour,lon,lat,countyCode', 'x,tobacco_retail,red,106.2,36,640402']))
+    const response = await sendCsv(
+      tobacco,
+      'premises',
+      csv(['name,category,colour,lon,lat,countyCode', 'x,tobacco_retail,red,106.2,36,640402']),
+    )
     expectErrorBody(response, 400, 'VALIDATION_FAILED')
     expect(response.body.message).toContain('colour')
   })
@@ -128,14 +175,18 @@ describe('CSV import', () => {
 describe('all or nothing', () => {
   it('imports nothing from a file with two bad rows among good ones and lists both with field and reason', async () => {
     const before = await count('premises')
-    const response = await sendCsv(tobacco, 'premises', csv([
-      'name,category,licenceNo,countyCode,lon,lat',
-      '好店一,tobacco_retail,AON-1,640402,106.21,36.01',
-      '坏店二,tobacco_retail,AON-2,640402,200,36.01',
-      '好店三,tobacco_retail,AON-3,640402,106.23,36.01',
-      '坏店四,no_such_category,AON-4,640402,106.24,36.01',
-      '好店五,tobacco_retail,AON-5,640402,106.25,36.01',
-    ]))
+    const response = await sendCsv(
+      tobacco,
+      'premises',
+      csv([
+        'name,category,licenceNo,countyCode,lon,lat',
+        '好店一,tobacco_retail,AON-1,640402,106.21,36.01',
+        '坏店二,tobacco_retail,AON-2,640402,200,36.01',
+        '好店三,tobacco_retail,AON-3,640402,106.23,36.01',
+        '坏店四,no_such_category,AON-4,640402,106.24,36.01',
+        '好店五,tobacco_retail,AON-5,640402,106.25,36.01',
+      ]),
+    )
     expectErrorBody(response, 400, 'IMPORT_REJECTED')
     const errors = response.body.details.errors as RowError[]
     expect([...new Set(errors.map((e) => e.row))]).toEqual([2, 4])
@@ -155,7 +206,10 @@ describe('all or nothing', () => {
     const before = await count('schools')
     const bowtie = offset(CENTER, 0, 9000)
     const [a, b, c, d] = [offset(bowtie, 0, 0), offset(bowtie, 100, 100), offset(bowtie, 100, 0), offset(bowtie, 0, 100)]
-    const features = [schoolFeature({ center: offset(CENTER, 0, 8000) }), schoolFeature({ geometry: { type: 'Polygon', coordinates: [[a, b, c, d, a]] }, gates: [] })]
+    const features = [
+      schoolFeature({ center: offset(CENTER, 0, 8000) }),
+      schoolFeature({ geometry: { type: 'Polygon', coordinates: [[a, b, c, d, a]] }, gates: [] }),
+    ]
     const response = await education.post('/api/import/schools').send(collection(features))
     expectErrorBody(response, 400, 'IMPORT_REJECTED')
     const errors = response.body.details.errors as RowError[]
@@ -165,11 +219,15 @@ describe('all or nothing', () => {
   })
 
   it('refuses a licence number repeated inside the file, naming both rows', async () => {
-    const response = await sendCsv(tobacco, 'premises', csv([
-      'name,category,licenceNo,countyCode,lon,lat',
-      '甲,tobacco_retail,TWICE-1,640402,106.21,36.02',
-      '乙,tobacco_retail,TWICE-1,640402,106.22,36.02',
-    ]))
+    const response = await sendCsv(
+      tobacco,
+      'premises',
+      csv([
+        'name,category,licenceNo,countyCode,lon,lat',
+        '甲,tobacco_retail,TWICE-1,640402,106.21,36.02',
+        '乙,tobacco_retail,TWICE-1,640402,106.22,36.02',
+      ]),
+    )
     expectErrorBody(response, 400, 'IMPORT_REJECTED')
     const errors = response.body.details.errors as RowError[]
     expect(errors).toEqual([{ row: 2, field: '/properties/licenceNo', message: expect.stringContaining('row 1') }])
@@ -177,19 +235,30 @@ describe('all or nothing', () => {
   })
 
   it('refuses a licence number already registered, naming the row', async () => {
-    await tobacco.post('/api/premises').send(premisesFeature({ licenceNo: 'TAKEN-1' })).expect(201)
-    const response = await sendCsv(tobacco, 'premises', csv([
-      'name,category,licenceNo,countyCode,lon,lat',
-      '新店,tobacco_retail,FRESH-1,640402,106.21,36.03',
-      '重号,tobacco_retail,TAKEN-1,640402,106.22,36.03',
-    ]))
+    await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ licenceNo: 'TAKEN-1' }))
+      .expect(201)
+    const response = await sendCsv(
+      tobacco,
+      'premises',
+      csv([
+        'name,category,licenceNo,countyCode,lon,lat',
+        '新店,tobacco_retail,FRESH-1,640402,106.21,36.03',
+        '重号,tobacco_retail,TAKEN-1,640402,106.22,36.03',
+      ]),
+    )
     expectErrorBody(response, 400, 'IMPORT_REJECTED')
-    expect(response.body.details.errors).toEqual([{ row: 2, field: '/properties/licenceNo', message: expect.stringContaining('already registered') }])
+    expect(response.body.details.errors).toEqual([
+      { row: 2, field: '/properties/licenceNo', message: expect.stringContaining('already registered') },
+    ])
     expect(await t.app.db.selectFrom('premises').select('id').where('licence_no', '=', 'FRESH-1').execute()).toEqual([])
   })
 
   it('refuses rows the user may not write (an internet cafe from the tobacco department)', async () => {
-    const response = await tobacco.post('/api/import/premises').send(collection([premisesFeature(), premisesFeature({ category: 'internet_cafe' })]))
+    const response = await tobacco
+      .post('/api/import/premises')
+      .send(collection([premisesFeature(), premisesFeature({ category: 'internet_cafe' })]))
     expectErrorBody(response, 400, 'IMPORT_REJECTED')
     expect(response.body.details.errors).toEqual([{ row: 2, field: '/properties', message: expect.stringContaining('culture') }])
   })
@@ -197,13 +266,21 @@ describe('all or nothing', () => {
   it('refuses an import to a viewer with 403 and to anonymous callers with 401', async () => {
     const { agent } = await t.signIn({ department: 'tobacco', role: 'viewer' })
     expectErrorBody(await agent.post('/api/import/premises').send(collection([premisesFeature()])), 403, 'FORBIDDEN')
-    expectErrorBody(await t.request().post('/api/import/premises').send(collection([premisesFeature()])), 401, 'UNAUTHENTICATED')
+    expectErrorBody(
+      await t
+        .request()
+        .post('/api/import/premises')
+        .send(collection([premisesFeature()])),
+      401,
+      'UNAUTHENTICATED',
+    )
   })
 
   it('accepts an import larger than the 1 MiB limit of ordinary routes', async () => {
     const padding = '路'.repeat(160)
     const lines = ['name,category,licenceNo,countyCode,lon,lat,address']
-    for (let i = 0; i < 2500; i += 1) lines.push(`大文件${i},tobacco_retail,BIG-${i},640402,${(106.1 + i * 1e-5).toFixed(5)},36.05,${padding}`)
+    for (let i = 0; i < 2500; i += 1)
+      lines.push(`大文件${i},tobacco_retail,BIG-${i},640402,${(106.1 + i * 1e-5).toFixed(5)},36.05,${padding}`)
     const text = csv(lines)
     expect(Buffer.byteLength(text)).toBeGreaterThan(1024 * 1024)
     const response = await sendCsv(tobacco, 'premises', text).expect(201)
@@ -245,30 +322,71 @@ describe('command line', () => {
     fs.rmSync(folder, { recursive: true, force: true })
   })
 
-  const cli = (script: string, args: string[]) => run(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'scripts', script), ...args], { cwd: ROOT, env, timeout: 120_000 })
+  const cli = (script: string, args: string[]) =>
+    run(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'scripts', script), ...args], { cwd: ROOT, env, timeout: 120_000 })
   const openCliDatabase = () => connectDatabase(onServer() ? { databaseUrl: env.DATABASE_URL } : { dataDir: env.DATA_DIR })
 
   it('creates a user with `npm run user -- create` and imports a CSV with `npm run import -- premises`, all or nothing', async () => {
-    const created = await cli('user.ts', ['create', '--username', 'cli_clerk', '--password', 'a long cli password', '--department', 'tobacco', '--role', 'clerk', '--county', '640402'])
+    const created = await cli('user.ts', [
+      'create',
+      '--username',
+      'cli_clerk',
+      '--password',
+      'a long cli password',
+      '--department',
+      'tobacco',
+      '--role',
+      'clerk',
+      '--county',
+      '640402',
+    ])
     expect(created.stdout).toMatch(/created user cli_clerk/)
 
     const bad = path.join(folder, 'bad.csv')
-    fs.writeFileSync(bad, csv(['name,category,licenceNo,countyCode,lon,lat', '好,tobacco_retail,CLI-OK,640402,106.2,36.0', '坏,tobacco_retail,CLI-BAD,640402,106.2,999']))
-    const failure = await cli('import.ts', ['premises', bad]).then(() => undefined, (error: { code: number; stderr: string }) => error)
+    fs.writeFileSync(
+      bad,
+      csv([
+        'name,category,licenceNo,countyCode,lon,lat',
+        '好,tobacco_retail,CLI-OK,640402,106.2,36.0',
+        '坏,tobacco_retail,CLI-BAD,640402,106.2,999',
+      ]),
+    )
+    const failure = await cli('import.ts', ['premises', bad]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    )
     expect(failure?.code).toBe(1)
     expect(failure?.stderr).toMatch(/"row":2/)
 
     const good = path.join(folder, 'premises.csv')
-    fs.writeFileSync(good, csv(['name,category,licenceNo,countyCode,lon,lat,crs', '命令行一,tobacco_retail,CLI-1,640402,106.241,36.011,wgs84', '命令行二,lottery_outlet,CLI-2,640402,106.242,36.012,gcj02']))
+    fs.writeFileSync(
+      good,
+      csv([
+        'name,category,licenceNo,countyCode,lon,lat,crs',
+        '命令行一,tobacco_retail,CLI-1,640402,106.241,36.011,wgs84',
+        '命令行二,lottery_outlet,CLI-2,640402,106.242,36.012,gcj02',
+      ]),
+    )
     const imported = await cli('import.ts', ['premises', good])
     expect(imported.stdout).toMatch(/imported 2 premises/)
 
     const handle = await openCliDatabase()
     try {
       const users = await handle.db.selectFrom('users').select(['username', 'department', 'role', 'county_code', 'password_hash']).execute()
-      expect(users).toEqual([{ username: 'cli_clerk', department: 'tobacco', role: 'clerk', county_code: '640402', password_hash: expect.stringMatching(/^\$argon2id\$/) }])
+      expect(users).toEqual([
+        {
+          username: 'cli_clerk',
+          department: 'tobacco',
+          role: 'clerk',
+          county_code: '640402',
+          password_hash: expect.stringMatching(/^\$argon2id\$/),
+        },
+      ])
       const premises = await handle.db.selectFrom('premises').select(['licence_no', 'source_crs']).orderBy('licence_no').execute()
-      expect(premises).toEqual([{ licence_no: 'CLI-1', source_crs: 'wgs84' }, { licence_no: 'CLI-2', source_crs: 'gcj02' }])
+      expect(premises).toEqual([
+        { licence_no: 'CLI-1', source_crs: 'wgs84' },
+        { licence_no: 'CLI-2', source_crs: 'gcj02' },
+      ])
     } finally {
       await handle.close()
     }

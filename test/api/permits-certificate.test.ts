@@ -43,12 +43,18 @@ beforeAll(async () => {
   expect((await education.post('/api/schools').send(schoolFeature({ center: CENTRE, name: '证书测试小学' }))).status).toBe(201)
   const at = offset(CENTRE, 150, 0)
   const permit = await supervisor.post('/api/permits').send({
-    applicant: { name: '李四', idNumber: '11010519491231002X' }, businessName: '便民烟酒店', category: 'tobacco_retail',
-    address: '原州区文化街12号', location: { lon: at[0], lat: at[1] }, kind: 'new',
+    applicant: { name: '李四', idNumber: '11010519491231002X' },
+    businessName: '便民烟酒店',
+    category: 'tobacco_retail',
+    address: '原州区文化街12号',
+    location: { lon: at[0], lat: at[1] },
+    kind: 'new',
   })
   expect(permit.status).toBe(201)
   permitId = permit.body.id
-  const decided = await supervisor.post(`/api/permits/${permitId}/decision`).send({ decision: 'approve', reason: '同意', version: 1, overrideJustification: '学校年内迁址' })
+  const decided = await supervisor
+    .post(`/api/permits/${permitId}/decision`)
+    .send({ decision: 'approve', reason: '同意', version: 1, overrideJustification: '学校年内迁址' })
   expect(decided.status).toBe(200)
 })
 
@@ -83,7 +89,16 @@ it('is a one-page PDF in Chinese with the verdict, each school, the decision and
     const info = execFileSync('pdfinfo', [path.join(dir, 'c.pdf')], { encoding: 'utf8' })
     expect(info).toMatch(/Pages:\s+1\n/)
     const text = execFileSync('pdftotext', ['-layout', path.join(dir, 'c.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, '')
-    for (const expected of ['经营许可选址审查证明', '审查结论：禁止', '证书测试小学', '便民烟酒店', '规则#', '越权批准理由', supervisorName, 'TOB-640402-']) {
+    for (const expected of [
+      '经营许可选址审查证明',
+      '审查结论：禁止',
+      '证书测试小学',
+      '便民烟酒店',
+      '规则#',
+      '越权批准理由',
+      supervisorName,
+      'TOB-640402-',
+    ]) {
       expect(text).toContain(expected)
     }
     expect(text).toMatch(/距离9\d\.\d米/)
@@ -101,7 +116,8 @@ it('follows the permit scope: viewers in scope read it, other departments get 40
 })
 
 describe('GET /api/check/certificate.pdf', () => {
-  const get = (agent: TestAgent, query: Record<string, unknown>) => agent.get('/api/check/certificate.pdf').query(query).buffer(true).parse(binary)
+  const get = (agent: TestAgent, query: Record<string, unknown>) =>
+    agent.get('/api/check/certificate.pdf').query(query).buffer(true).parse(binary)
 
   it('for a point in a zone: the verdict, the school with distance, band, rule and basis, the point both ways, the time and the operator', async () => {
     const at = offset(CENTRE, 150, 0)
@@ -109,7 +125,21 @@ describe('GET /api/check/certificate.pdf', () => {
     expect(response.status).toBe(200)
     expect(response.headers['content-type']).toBe('application/pdf')
     const text = pdfText(response.body as Buffer)
-    for (const expected of ['选址距离测量证明', '审查结论：禁止', '证书测试小学', '烟草制品零售', '分带', '规则#', '依据：', '坐标系WGS84', '查询位置', '所在区县代码：640402', '打印人/时间', viewerName, '北京时间']) {
+    for (const expected of [
+      '选址距离测量证明',
+      '审查结论：禁止',
+      '证书测试小学',
+      '烟草制品零售',
+      '分带',
+      '规则#',
+      '依据：',
+      '坐标系WGS84',
+      '查询位置',
+      '所在区县代码：640402',
+      '打印人/时间',
+      viewerName,
+      '北京时间',
+    ]) {
       expect(text).toContain(expected)
     }
     expect(text).toMatch(/距离9\d\.\d米，限值200米/)
@@ -122,11 +152,15 @@ describe('GET /api/check/certificate.pdf', () => {
     const response = await get(supervisor, { lon: far[0] + 0.0042, lat: far[1] - 0.0002, crs: 'gcj02', category: 'internet_cafe' })
     expect(response.status).toBe(200)
     const text = pdfText(response.body as Buffer)
-    for (const expected of ['审查结论：允许', '最近的学校', '证书测试小学', 'GCJ-02', '互联网上网服务营业场所']) expect(text).toContain(expected)
+    for (const expected of ['审查结论：允许', '最近的学校', '证书测试小学', 'GCJ-02', '互联网上网服务营业场所'])
+      expect(text).toContain(expected)
   })
 
   it('needs a session', async () => {
-    expectErrorBody(await t.request().get('/api/check/certificate.pdf').query({ lon: CENTRE[0], lat: CENTRE[1], category: 'tobacco_retail' }), 401)
+    expectErrorBody(
+      await t.request().get('/api/check/certificate.pdf').query({ lon: CENTRE[0], lat: CENTRE[1], category: 'tobacco_retail' }),
+      401,
+    )
   })
 
   const good = { lon: CENTRE[0], lat: CENTRE[1], category: 'tobacco_retail' }

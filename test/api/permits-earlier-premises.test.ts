@@ -32,7 +32,12 @@ function idNumber(serial: number): string {
 }
 
 let serial = 0
-function application(kind: string, premisesId: number | undefined, at: readonly number[], overrides: { category?: string; businessName?: string; address?: string } = {}) {
+function application(
+  kind: string,
+  premisesId: number | undefined,
+  at: readonly number[],
+  overrides: { category?: string; businessName?: string; address?: string } = {},
+) {
   serial += 1
   return {
     applicant: { name: '王五', idNumber: idNumber(serial) },
@@ -46,9 +51,18 @@ function application(kind: string, premisesId: number | undefined, at: readonly 
 }
 
 let licence = 0
-async function registerPremises(at: readonly number[], properties: Record<string, unknown>, category = 'tobacco_retail', agent = admin): Promise<number> {
+async function registerPremises(
+  at: readonly number[],
+  properties: Record<string, unknown>,
+  category = 'tobacco_retail',
+  agent = admin,
+): Promise<number> {
   licence += 1
-  const response = await agent.post('/api/premises').send(premisesFeature({ at, category, licenceNo: `OLD-${licence}-${Date.now()}`, properties: { expiresOn: FAR_EXPIRY, ...properties } }))
+  const response = await agent
+    .post('/api/premises')
+    .send(
+      premisesFeature({ at, category, licenceNo: `OLD-${licence}-${Date.now()}`, properties: { expiresOn: FAR_EXPIRY, ...properties } }),
+    )
   expect(response.status, JSON.stringify(response.body)).toBe(201)
   return response.body.id
 }
@@ -59,7 +73,15 @@ async function submit(agent: TestAgent, body: object) {
   return response.body
 }
 
-const premisesCount = async () => Number((await t.app.db.selectFrom('premises').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+const premisesCount = async () =>
+  Number(
+    (
+      await t.app.db
+        .selectFrom('premises')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 const premises = async (id: number) => (await admin.get(`/api/premises/${id}`).expect(200)).body
 /** Today in China Standard Time, plus some days. */
 const dayPlus = (days: number) => new Date(Date.now() + 8 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10)
@@ -77,7 +99,10 @@ beforeAll(async () => {
   tobaccoClerk = (await t.signIn({ department: 'tobacco', role: 'clerk', countyCode: '640402' })).agent
   tobaccoSupervisor = (await t.signIn({ department: 'tobacco', role: 'supervisor', countyCode: '640402' })).agent
   lotteryClerk = (await t.signIn({ department: 'lottery_welfare', role: 'clerk', countyCode: '640402' })).agent
-  await admin.post('/api/schools').send(schoolFeature({ center: CENTRE, name: '老城小学', properties: { openedOn: '2001-09-01' } })).expect(201)
+  await admin
+    .post('/api/schools')
+    .send(schoolFeature({ center: CENTRE, name: '老城小学', properties: { openedOn: '2001-09-01' } }))
+    .expect(201)
 })
 
 afterAll(async () => {
@@ -117,7 +142,9 @@ describe('rectification: a renewal of premises that predate the school', () => {
     const without = await tobaccoSupervisor.post(url).send(approve)
     expectErrorBody(without, 400, 'VALIDATION_FAILED')
     expect(without.body.message).toMatch(/^body\/rectification: is required/)
-    const tooLate = await tobaccoSupervisor.post(url).send({ ...approve, rectification: { measure: 'relocate', deadline: dayPlus(6 * 366) } })
+    const tooLate = await tobaccoSupervisor
+      .post(url)
+      .send({ ...approve, rectification: { measure: 'relocate', deadline: dayPlus(6 * 366) } })
     expectErrorBody(tooLate, 400, 'VALIDATION_FAILED')
     expect(tooLate.body.message).toMatch(/^body\/rectification\/deadline: must be after today/)
     const past = await tobaccoSupervisor.post(url).send({ ...approve, rectification: { measure: 'relocate', deadline: dayPlus(-1) } })
@@ -137,7 +164,13 @@ describe('rectification: a renewal of premises that predate the school', () => {
       decision: { rectification: { measure: 'relocate', deadline } },
     })
     const after = await premises(premisesId)
-    expect(after.properties).toMatchObject({ expiresOn: deadline, licensedOn: '1998-05-01', licenceNo: before.properties.licenceNo, licenceStatus: 'active', version: before.properties.version + 1 })
+    expect(after.properties).toMatchObject({
+      expiresOn: deadline,
+      licensedOn: '1998-05-01',
+      licenceNo: before.properties.licenceNo,
+      licenceStatus: 'active',
+      version: before.properties.version + 1,
+    })
     expect(await premisesCount()).toBe(count)
     const history = (await admin.get(`/api/premises/${premisesId}/history`).expect(200)).body.entries
     const update = history.at(-1)
@@ -156,7 +189,13 @@ describe('rectification: a renewal of premises that predate the school', () => {
     expect(permit.screening.rectification).toMatchObject({ grantedUntil: deadline, deadlineAtMost: null })
     expect(permit.screening.rectification.guidance).toContain(deadline)
     const url = `/api/permits/${permit.id}/decision`
-    const refused = await tobaccoSupervisor.post(url).send({ decision: 'approve', reason: '再续', version: 1, overrideJustification: '再给一次', rectification: { measure: 'close', deadline: dayPlus(30) } })
+    const refused = await tobaccoSupervisor.post(url).send({
+      decision: 'approve',
+      reason: '再续',
+      version: 1,
+      overrideJustification: '再给一次',
+      rectification: { measure: 'close', deadline: dayPlus(30) },
+    })
     expectErrorBody(refused, 422, 'UNPROCESSABLE')
     expect(refused.body.message).toMatch(/^body\/decision: .*no renewal beyond it/)
     const rejected = await tobaccoClerk.post(url).send({ decision: 'reject', reason: '整改期满不再续期', version: 1 })
@@ -170,7 +209,13 @@ describe('rectification: a renewal of premises that predate the school', () => {
     const permit = await submit(tobaccoClerk, application('renewal', later, offset(CENTRE, 0, 120)))
     expect(permit.screening.verdict).toBe('prohibited')
     expect(permit.screening.rectification).toBeUndefined()
-    const refused = await tobaccoSupervisor.post(`/api/permits/${permit.id}/decision`).send({ decision: 'approve', reason: 'x', version: 1, overrideJustification: 'y', rectification: { measure: 'close', deadline: dayPlus(30) } })
+    const refused = await tobaccoSupervisor.post(`/api/permits/${permit.id}/decision`).send({
+      decision: 'approve',
+      reason: 'x',
+      version: 1,
+      overrideJustification: 'y',
+      rectification: { measure: 'close', deadline: dayPlus(30) },
+    })
     expectErrorBody(refused, 400, 'VALIDATION_FAILED')
     expect(refused.body.message).toMatch(/^body\/rectification: is only for/)
   })
@@ -178,7 +223,10 @@ describe('rectification: a renewal of premises that predate the school', () => {
   it('without a licence date, the registry creation times decide: premises registered before the school predate it', async () => {
     const early = await registerPremises(offset(CENTRE, -150, 0), { licensedOn: null })
     const newSchool = offset(CENTRE, -300, 0)
-    await admin.post('/api/schools').send(schoolFeature({ center: newSchool, name: '新建幼儿园', schoolType: 'kindergarten', properties: { openedOn: null } })).expect(201)
+    await admin
+      .post('/api/schools')
+      .send(schoolFeature({ center: newSchool, name: '新建幼儿园', schoolType: 'kindergarten', properties: { openedOn: null } }))
+      .expect(201)
     const permit = await submit(tobaccoClerk, application('renewal', early, offset(CENTRE, -150, 0)))
     const predates = permit.screening.rectification.predates
     expect(predates).toContainEqual(expect.objectContaining({ schoolName: '新建幼儿园', basis: 'registry_creation' }))
@@ -207,12 +255,23 @@ describe('approval rewrites the earlier record', () => {
     const count = await premisesCount()
     expect((await admin.get('/api/conflicts').query({ premisesId: id })).body.numberMatched).toBe(0)
     const target = offset(CENTRE, 0, -130)
-    const permit = await submit(tobaccoSupervisor, application('relocation', id, target, { businessName: '迁址新店', address: '原州区新街9号' }))
+    const permit = await submit(
+      tobaccoSupervisor,
+      application('relocation', id, target, { businessName: '迁址新店', address: '原州区新街9号' }),
+    )
     expect(permit.screening.verdict).toBe('prohibited')
-    const decided = await tobaccoSupervisor.post(`/api/permits/${permit.id}/decision`).send({ decision: 'approve', reason: '迁址', version: 1, overrideJustification: '测试：迁入区域' })
+    const decided = await tobaccoSupervisor
+      .post(`/api/permits/${permit.id}/decision`)
+      .send({ decision: 'approve', reason: '迁址', version: 1, overrideJustification: '测试：迁入区域' })
     expect(decided.status, JSON.stringify(decided.body)).toBe(200)
     const after = await premises(id)
-    expect(after.properties).toMatchObject({ name: '迁址新店', address: '原州区新街9号', countyCode: '640402', licensedOn: dayPlus(0), expiresOn: FAR_EXPIRY })
+    expect(after.properties).toMatchObject({
+      name: '迁址新店',
+      address: '原州区新街9号',
+      countyCode: '640402',
+      licensedOn: dayPlus(0),
+      expiresOn: FAR_EXPIRY,
+    })
     expect(after.geometry.coordinates[0]).toBeCloseTo(target[0], 9)
     expect(after.geometry.coordinates[1]).toBeCloseTo(target[1], 9)
     expect(await premisesCount()).toBe(count)
@@ -225,12 +284,20 @@ describe('approval rewrites the earlier record', () => {
     const id = await registerPremises(OUTSIDE, {})
     const before = await premises(id)
     // A pasted point a few metres off the registered one is the same place; the registered point is screened.
-    const permit = await submit(tobaccoClerk, application('change', id, offset(OUTSIDE, 10, 5), { businessName: '更名后的店', address: '原州区老街1号之一' }))
+    const permit = await submit(
+      tobaccoClerk,
+      application('change', id, offset(OUTSIDE, 10, 5), { businessName: '更名后的店', address: '原州区老街1号之一' }),
+    )
     expect(permit.location.lon).toBeCloseTo(before.geometry.coordinates[0], 9)
     const decided = await tobaccoClerk.post(`/api/permits/${permit.id}/decision`).send({ decision: 'approve', reason: '变更', version: 1 })
     expect(decided.status, JSON.stringify(decided.body)).toBe(200)
     const after = await premises(id)
-    expect(after.properties).toMatchObject({ name: '更名后的店', address: '原州区老街1号之一', expiresOn: FAR_EXPIRY, licenceNo: before.properties.licenceNo })
+    expect(after.properties).toMatchObject({
+      name: '更名后的店',
+      address: '原州区老街1号之一',
+      expiresOn: FAR_EXPIRY,
+      licenceNo: before.properties.licenceNo,
+    })
     expect(after.geometry).toEqual(before.geometry)
   })
 
@@ -238,9 +305,15 @@ describe('approval rewrites the earlier record', () => {
     const id = await registerPremises(OUTSIDE, {})
     const before = await premises(id)
     const count = await premisesCount()
-    for (const [kind, at] of [['renewal', OUTSIDE], ['relocation', offset(CENTRE, 800, 0)], ['change', OUTSIDE]] as const) {
+    for (const [kind, at] of [
+      ['renewal', OUTSIDE],
+      ['relocation', offset(CENTRE, 800, 0)],
+      ['change', OUTSIDE],
+    ] as const) {
       const permit = await submit(tobaccoClerk, application(kind, id, at))
-      const decided = await tobaccoClerk.post(`/api/permits/${permit.id}/decision`).send({ decision: 'reject', reason: '不予批准', version: 1 })
+      const decided = await tobaccoClerk
+        .post(`/api/permits/${permit.id}/decision`)
+        .send({ decision: 'reject', reason: '不予批准', version: 1 })
       expect(decided.status, JSON.stringify(decided.body)).toBe(200)
       expect(await premises(id)).toEqual(before)
     }
@@ -293,7 +366,9 @@ describe('naming the earlier premises: bad references are refused naming premise
     expectErrorBody(response, 422, 'UNPROCESSABLE')
     expect(response.body.message).toMatch(/^body\/premisesId: .*lottery_outlet, not tobacco_retail/)
     // …and the lottery desk cannot renew tobacco premises either.
-    const lottery = await lotteryClerk.post('/api/permits').send(application('renewal', tobaccoId, offset(CENTRE, 1200, 0), { category: 'lottery_outlet' }))
+    const lottery = await lotteryClerk
+      .post('/api/permits')
+      .send(application('renewal', tobaccoId, offset(CENTRE, 1200, 0), { category: 'lottery_outlet' }))
     expectErrorBody(lottery, 422, 'UNPROCESSABLE')
   })
 

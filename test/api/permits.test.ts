@@ -87,7 +87,12 @@ describe('submission', () => {
     expect(conflict.schoolName).toBe('测试第一小学')
     expect(conflict.distanceM).toBeGreaterThan(85)
     expect(conflict.distanceM).toBeLessThan(95)
-    expect(conflict).toMatchObject({ limitM: 200, ruleId: expect.any(Number), ruleVersion: 1, nearestPoint: { lon: expect.any(Number), lat: expect.any(Number) } })
+    expect(conflict).toMatchObject({
+      limitM: 200,
+      ruleId: expect.any(Number),
+      ruleVersion: 1,
+      nearestPoint: { lon: expect.any(Number), lat: expect.any(Number) },
+    })
     expect(Date.parse(permit.screening.checkedAt)).not.toBeNaN()
     expect(permit.screening.rectification).toBeUndefined()
 
@@ -116,7 +121,9 @@ describe('queue', () => {
     expect(byText.body.numberMatched).toBe(1)
     expect(byText.body.permits[0].id).toBe(permit.id)
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
-    const filtered = await tobaccoClerk.get('/api/permits').query({ q: unique, status: 'pending', category: 'tobacco_retail', countyCode: '640402', from: today, to: today })
+    const filtered = await tobaccoClerk
+      .get('/api/permits')
+      .query({ q: unique, status: 'pending', category: 'tobacco_retail', countyCode: '640402', from: today, to: today })
     expect(filtered.body.numberMatched).toBe(1)
     expect((await tobaccoClerk.get('/api/permits').query({ q: unique, status: 'approved' })).body.numberMatched).toBe(0)
     expect((await tobaccoClerk.get('/api/permits').query({ q: unique, from: '2001-01-01', to: '2001-12-31' })).body.numberMatched).toBe(0)
@@ -132,14 +139,26 @@ describe('decisions', () => {
   it('approval writes the licensed premises into the registry with a licence number and term', async () => {
     const permit = await submit(tobaccoClerk, application())
     expect(permit.screening.verdict).toBe('allowed')
-    const decided = await tobaccoClerk.post(`/api/permits/${permit.id}/decision`).send({ decision: 'approve', reason: '材料齐全', version: permit.version })
+    const decided = await tobaccoClerk
+      .post(`/api/permits/${permit.id}/decision`)
+      .send({ decision: 'approve', reason: '材料齐全', version: permit.version })
     expect(decided.status, JSON.stringify(decided.body)).toBe(200)
-    expect(decided.body).toMatchObject({ status: 'approved', version: 2, flaggedOverride: false, decision: { decision: 'approve', reason: '材料齐全', decidedBy: { username: tobaccoClerkName, role: 'clerk' } } })
+    expect(decided.body).toMatchObject({
+      status: 'approved',
+      version: 2,
+      flaggedOverride: false,
+      decision: { decision: 'approve', reason: '材料齐全', decidedBy: { username: tobaccoClerkName, role: 'clerk' } },
+    })
     expect(decided.body.licenceNo).toMatch(/^TOB-640402-\d{4}-\d{6}$/)
     const premises = await tobaccoClerk.get(`/api/premises/${decided.body.premisesId}`)
     expect(premises.status).toBe(200)
     const { licenceNo, licensedOn, expiresOn, category, countyCode, licenceStatus } = premises.body.properties
-    expect({ licenceNo, category, countyCode, licenceStatus }).toEqual({ licenceNo: decided.body.licenceNo, category: 'tobacco_retail', countyCode: '640402', licenceStatus: 'active' })
+    expect({ licenceNo, category, countyCode, licenceStatus }).toEqual({
+      licenceNo: decided.body.licenceNo,
+      category: 'tobacco_retail',
+      countyCode: '640402',
+      licenceStatus: 'active',
+    })
     const [y, m, d] = (licensedOn as string).split('-').map(Number) as [number, number, number]
     const end = new Date(Date.UTC(y + 5, m - 1, d))
     if (end.getUTCDate() !== d) end.setUTCDate(0)
@@ -156,9 +175,16 @@ describe('decisions', () => {
   it('rejection leaves the registry unchanged', async () => {
     const before = (await tobaccoClerk.get('/api/premises').query({ limit: 1 })).body.numberMatched
     const permit = await submit(tobaccoClerk, application())
-    const decided = await tobaccoClerk.post(`/api/permits/${permit.id}/decision`).send({ decision: 'reject', reason: '经营场所证明不全', version: 1 })
+    const decided = await tobaccoClerk
+      .post(`/api/permits/${permit.id}/decision`)
+      .send({ decision: 'reject', reason: '经营场所证明不全', version: 1 })
     expect(decided.status).toBe(200)
-    expect(decided.body).toMatchObject({ status: 'rejected', premisesId: null, licenceNo: null, decision: { decision: 'reject', reason: '经营场所证明不全' } })
+    expect(decided.body).toMatchObject({
+      status: 'rejected',
+      premisesId: null,
+      licenceNo: null,
+      decision: { decision: 'reject', reason: '经营场所证明不全' },
+    })
     expect((await tobaccoClerk.get('/api/premises').query({ limit: 1 })).body.numberMatched).toBe(before)
   })
 
@@ -173,13 +199,19 @@ describe('decisions', () => {
     const unique = `并发测试${Date.now()}`
     const permit = await submit(tobaccoClerk, application({ businessName: unique }))
     const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => tobaccoClerk.post(`/api/permits/${permit.id}/decision`).send({ decision: i % 2 === 0 ? 'approve' : 'reject', reason: `第${i}号`, version: 1 })),
+      Array.from({ length: 50 }, (_, i) =>
+        tobaccoClerk
+          .post(`/api/permits/${permit.id}/decision`)
+          .send({ decision: i % 2 === 0 ? 'approve' : 'reject', reason: `第${i}号`, version: 1 }),
+      ),
     )
     const statuses = responses.map((r) => r.status)
     expect(statuses.filter((s) => s === 200)).toHaveLength(1)
     expect(statuses.filter((s) => s === 409)).toHaveLength(49)
     const winner = responses.find((r) => r.status === 200)!.body
-    const decisions = await governanceClerk.get('/api/audit-log').query({ entityType: 'permit', entityId: String(permit.id), action: 'decide' })
+    const decisions = await governanceClerk
+      .get('/api/audit-log')
+      .query({ entityType: 'permit', entityId: String(permit.id), action: 'decide' })
     expect(decisions.body.numberMatched).toBe(1)
     const premises = await tobaccoClerk.get('/api/premises').query({ q: unique })
     expect(premises.body.numberMatched).toBe(winner.status === 'approved' ? 1 : 0)
@@ -192,7 +224,9 @@ describe('decisions', () => {
     const permit = await submit(lotteryClerk, application({ at: offset(CENTRE, 250, 0), category: 'lottery_outlet' }))
     expect(permit.screening.verdict).toBe('prohibited')
     const rule = (await governanceSupervisor.get('/api/rules').query({ category: 'lottery_outlet', schoolType: 'primary' })).body.rules[0]
-    const changed = await governanceSupervisor.put(`/api/rules/${rule.id}`).send({ limitM: 150, reason: '测试：缩小彩票网点距离', version: rule.version })
+    const changed = await governanceSupervisor
+      .put(`/api/rules/${rule.id}`)
+      .send({ limitM: 150, reason: '测试：缩小彩票网点距离', version: rule.version })
     expect(changed.status, JSON.stringify(changed.body)).toBe(200)
 
     const refused = await lotteryClerk.post(`/api/permits/${permit.id}/decision`).send({ decision: 'approve', reason: '同意', version: 1 })
@@ -211,19 +245,33 @@ describe('decisions', () => {
 
   it('approving against a conflict: clerk refused, supervisor without justification refused, supervisor with justification approved and flagged', async () => {
     const permit = await submit(tobaccoClerk, application({ at: INSIDE }))
-    const byClerk = await tobaccoClerk.post(`/api/permits/${permit.id}/decision`).send({ decision: 'approve', reason: '同意', version: 1, overrideJustification: '历史原因' })
+    const byClerk = await tobaccoClerk
+      .post(`/api/permits/${permit.id}/decision`)
+      .send({ decision: 'approve', reason: '同意', version: 1, overrideJustification: '历史原因' })
     expectErrorBody(byClerk, 403, 'FORBIDDEN')
-    const unjustified = await tobaccoSupervisor.post(`/api/permits/${permit.id}/decision`).send({ decision: 'approve', reason: '同意', version: 1 })
+    const unjustified = await tobaccoSupervisor
+      .post(`/api/permits/${permit.id}/decision`)
+      .send({ decision: 'approve', reason: '同意', version: 1 })
     expectErrorBody(unjustified, 400, 'VALIDATION_FAILED')
     expect(unjustified.body.message).toMatch(/overrideJustification/)
-    const justified = await tobaccoSupervisor.post(`/api/permits/${permit.id}/decision`).send({ decision: 'approve', reason: '同意', version: 1, overrideJustification: '学校将于年内迁址，经会商同意' })
+    const justified = await tobaccoSupervisor
+      .post(`/api/permits/${permit.id}/decision`)
+      .send({ decision: 'approve', reason: '同意', version: 1, overrideJustification: '学校将于年内迁址，经会商同意' })
     expect(justified.status, JSON.stringify(justified.body)).toBe(200)
-    expect(justified.body).toMatchObject({ status: 'approved', flaggedOverride: true, decision: { overrideJustification: '学校将于年内迁址，经会商同意', decidedBy: { role: 'supervisor' } } })
+    expect(justified.body).toMatchObject({
+      status: 'approved',
+      flaggedOverride: true,
+      decision: { overrideJustification: '学校将于年内迁址，经会商同意', decidedBy: { role: 'supervisor' } },
+    })
     // The new premises is in the registry and already a conflict.
     const conflicts = await governanceClerk.get('/api/conflicts').query({ premisesId: justified.body.premisesId })
     expect(conflicts.status).toBe(200)
     expect(conflicts.body.numberMatched).toBe(1)
-    expect(conflicts.body.conflicts[0]).toMatchObject({ premisesId: justified.body.premisesId, schoolName: '测试第一小学', licenceNo: justified.body.licenceNo })
+    expect(conflicts.body.conflicts[0]).toMatchObject({
+      premisesId: justified.body.premisesId,
+      schoolName: '测试第一小学',
+      licenceNo: justified.body.licenceNo,
+    })
 
     const flagged = await governanceClerk.get('/api/permits').query({ flag: 'override' })
     expect(flagged.status).toBe(200)
@@ -234,7 +282,9 @@ describe('decisions', () => {
 
   it('rejecting against a conflict needs no override', async () => {
     const permit = await submit(tobaccoClerk, application({ at: INSIDE }))
-    const decided = await tobaccoClerk.post(`/api/permits/${permit.id}/decision`).send({ decision: 'reject', reason: '位于学校200米内', version: 1 })
+    const decided = await tobaccoClerk
+      .post(`/api/permits/${permit.id}/decision`)
+      .send({ decision: 'reject', reason: '位于学校200米内', version: 1 })
     expect(decided.status).toBe(200)
     expect(decided.body.flaggedOverride).toBe(false)
   })
@@ -243,11 +293,27 @@ describe('decisions', () => {
 describe('scoping: every permit route × every role × inside and outside department and county', () => {
   const roles = ['clerk', 'supervisor', 'viewer', 'admin'] as const
   const cases = [
-    { name: 'tobacco in 640402', category: 'tobacco_retail', at: OUTSIDE, inScopeFor: { clerk: true, supervisor: true, viewer: true, admin: true } },
-    { name: 'lottery in 640402', category: 'lottery_outlet', at: offset(CENTRE, 0, 700), inScopeFor: { clerk: false, supervisor: false, viewer: false, admin: true } },
-    { name: 'tobacco in 640422', category: 'tobacco_retail', at: XIJI, inScopeFor: { clerk: false, supervisor: false, viewer: false, admin: true } },
+    {
+      name: 'tobacco in 640402',
+      category: 'tobacco_retail',
+      at: OUTSIDE,
+      inScopeFor: { clerk: true, supervisor: true, viewer: true, admin: true },
+    },
+    {
+      name: 'lottery in 640402',
+      category: 'lottery_outlet',
+      at: offset(CENTRE, 0, 700),
+      inScopeFor: { clerk: false, supervisor: false, viewer: false, admin: true },
+    },
+    {
+      name: 'tobacco in 640422',
+      category: 'tobacco_retail',
+      at: XIJI,
+      inScopeFor: { clerk: false, supervisor: false, viewer: false, admin: true },
+    },
   ] as const
-  const agentFor = (role: (typeof roles)[number]) => ({ clerk: tobaccoClerk, supervisor: tobaccoSupervisor, viewer: tobaccoViewer, admin })[role]
+  const agentFor = (role: (typeof roles)[number]) =>
+    ({ clerk: tobaccoClerk, supervisor: tobaccoSupervisor, viewer: tobaccoViewer, admin })[role]
 
   for (const role of roles) {
     for (const c of cases) {
@@ -291,7 +357,11 @@ describe('scoping: every permit route × every role × inside and outside depart
     expect(permit.countyCode).toBe('640422')
     expectErrorBody(await tobaccoClerk.get(`/api/permits/${permit.id}`), 404)
     const queue = await xijiTobaccoClerk.get('/api/permits').query({ limit: 1000 })
-    expect(queue.body.permits.every((p: { countyCode: string; category: string }) => p.countyCode === '640422' && p.category === 'tobacco_retail')).toBe(true)
+    expect(
+      queue.body.permits.every(
+        (p: { countyCode: string; category: string }) => p.countyCode === '640422' && p.category === 'tobacco_retail',
+      ),
+    ).toBe(true)
   })
 
   it('departments that license nothing see an empty queue and cannot submit or decide; governance reads all but cannot decide', async () => {
@@ -302,7 +372,10 @@ describe('scoping: every permit route × every role × inside and outside depart
     expectErrorBody(await education.get(`/api/permits/${permit.id}`), 404)
     expectErrorBody(await education.post('/api/permits').send(application()), 403)
     expect((await governanceClerk.get(`/api/permits/${permit.id}`)).status).toBe(200)
-    expectErrorBody(await governanceClerk.post(`/api/permits/${permit.id}/decision`).send({ decision: 'reject', reason: '测试', version: 1 }), 403)
+    expectErrorBody(
+      await governanceClerk.post(`/api/permits/${permit.id}/decision`).send({ decision: 'reject', reason: '测试', version: 1 }),
+      403,
+    )
   })
 
   it('without a session every permit route answers 401', async () => {
@@ -323,7 +396,14 @@ describe('bad input names the field and is never a 5xx', () => {
     ['blank applicant name', (b) => ({ ...b, applicant: { ...b.applicant, name: '   ' } }), 'name'],
     ['short idNumber', (b) => ({ ...b, applicant: { ...b.applicant, idNumber: '64040219900101' } }), 'idNumber'],
     ['idNumber with letters', (b) => ({ ...b, applicant: { ...b.applicant, idNumber: '6404021990010100AB' } }), 'idNumber'],
-    ['idNumber bad check character', (b) => ({ ...b, applicant: { ...b.applicant, idNumber: b.applicant.idNumber.slice(0, 17) + (b.applicant.idNumber[17] === '0' ? '1' : '0') } }), 'idNumber'],
+    [
+      'idNumber bad check character',
+      (b) => ({
+        ...b,
+        applicant: { ...b.applicant, idNumber: b.applicant.idNumber.slice(0, 17) + (b.applicant.idNumber[17] === '0' ? '1' : '0') },
+      }),
+      'idNumber',
+    ],
     ['idNumber impossible birth date', (b) => ({ ...b, applicant: { ...b.applicant, idNumber: '640402199002300011' } }), 'idNumber'],
     ['idNumber a number', (b) => ({ ...b, applicant: { ...b.applicant, idNumber: 64040219900101 } }), 'idNumber'],
     ['unknown applicant field', (b) => ({ ...b, applicant: { ...b.applicant, phone: '1' } }), 'phone'],
@@ -412,7 +492,14 @@ describe('audit log', () => {
     expect(entries.body.numberMatched).toBe(2)
     expect(entries.body.entries.map((e: { action: string }) => e.action)).toEqual(['decide', 'submit'])
     const decide = entries.body.entries[0]
-    expect(decide).toMatchObject({ username: tobaccoClerkName, role: 'clerk', department: 'tobacco', entityType: 'permit', entityId: String(permit.id), requestId: expect.any(String) })
+    expect(decide).toMatchObject({
+      username: tobaccoClerkName,
+      role: 'clerk',
+      department: 'tobacco',
+      entityType: 'permit',
+      entityId: String(permit.id),
+      requestId: expect.any(String),
+    })
     expect(decide.before.status).toBe('pending')
     expect(decide.after.status).toBe('rejected')
 

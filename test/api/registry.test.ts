@@ -21,7 +21,8 @@ afterAll(async () => {
 
 const CENTER = [GUYUAN.lon, GUYUAN.lat] as const
 /** Twice the signed area of a ring (shoelace): positive when counter-clockwise. */
-const signedArea = (ring: number[][]) => ring.slice(0, -1).reduce((sum, [x1, y1], i) => sum + x1! * ring[i + 1]![1]! - ring[i + 1]![0]! * y1!, 0)
+const signedArea = (ring: number[][]) =>
+  ring.slice(0, -1).reduce((sum, [x1, y1], i) => sum + x1! * ring[i + 1]![1]! - ring[i + 1]![0]! * y1!, 0)
 const expectSamePositions = (actual: number[][], expected: number[][]) => {
   expect(actual).toHaveLength(expected.length)
   actual.forEach((p, i) => {
@@ -46,7 +47,15 @@ describe('schools', () => {
     const created = await education.post('/api/schools').send(input).expect(201)
     const read = await education.get(`/api/schools/${created.body.id}`).expect(200)
     expect(read.body).toEqual(created.body)
-    expect(read.body.properties).toMatchObject({ name: '读取测试中学', schoolType: 'junior_middle', countyCode: '640402', students: 800, staff: 60, boarding: false, openedOn: '2001-09-01' })
+    expect(read.body.properties).toMatchObject({
+      name: '读取测试中学',
+      schoolType: 'junior_middle',
+      countyCode: '640402',
+      students: 800,
+      staff: 60,
+      boarding: false,
+      openedOn: '2001-09-01',
+    })
     expect(read.body.properties.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/)
     expectSamePositions(read.body.properties.gates, input.properties.gates)
     expectSamePositions(read.body.geometry.coordinates[0], (input.geometry as { coordinates: number[][][] }).coordinates[0]!)
@@ -56,7 +65,10 @@ describe('schools', () => {
     const ccw = rectangle(offset(CENTER, 2000, 1000))
     const clockwise = [...ccw].reverse()
     expect(signedArea(clockwise)).toBeLessThan(0)
-    const created = await education.post('/api/schools').send(schoolFeature({ geometry: { type: 'Polygon', coordinates: [clockwise] }, gates: [] })).expect(201)
+    const created = await education
+      .post('/api/schools')
+      .send(schoolFeature({ geometry: { type: 'Polygon', coordinates: [clockwise] }, gates: [] }))
+      .expect(201)
     const ring = created.body.geometry.coordinates[0] as number[][]
     expect(signedArea(ring)).toBeGreaterThan(0)
     const key = (p: number[]) => `${p[0]!.toFixed(8)},${p[1]!.toFixed(8)}`
@@ -66,29 +78,50 @@ describe('schools', () => {
   it('keeps a MultiPolygon campus a MultiPolygon', async () => {
     const a = rectangle(offset(CENTER, 2500, 1000), 60, 60)
     const b = rectangle(offset(CENTER, 2600, 1000), 60, 60)
-    const created = await education.post('/api/schools').send(schoolFeature({ geometry: { type: 'MultiPolygon', coordinates: [[a], [b]] }, gates: [] })).expect(201)
+    const created = await education
+      .post('/api/schools')
+      .send(schoolFeature({ geometry: { type: 'MultiPolygon', coordinates: [[a], [b]] }, gates: [] }))
+      .expect(201)
     expect(created.body.geometry.type).toBe('MultiPolygon')
     expect(created.body.geometry.coordinates).toHaveLength(2)
   })
 
   it('changes a school with PATCH and bumps its version', async () => {
-    const created = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 3000, 1000) })).expect(201)
-    const patched = await education.patch(`/api/schools/${created.body.id}`).send({ version: 1, properties: { students: 950, name: '改名小学' } }).expect(200)
+    const created = await education
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(CENTER, 3000, 1000) }))
+      .expect(201)
+    const patched = await education
+      .patch(`/api/schools/${created.body.id}`)
+      .send({ version: 1, properties: { students: 950, name: '改名小学' } })
+      .expect(200)
     expect(patched.body.properties).toMatchObject({ students: 950, name: '改名小学', staff: 60, version: 2 })
     const read = await education.get(`/api/schools/${created.body.id}`).expect(200)
     expect(read.body.properties.version).toBe(2)
   })
 
   it('moves a campus with PATCH geometry', async () => {
-    const created = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 3500, 1000), gates: [] })).expect(201)
+    const created = await education
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(CENTER, 3500, 1000), gates: [] }))
+      .expect(201)
     const moved = rectangle(offset(CENTER, 3500, 1200))
-    const patched = await education.patch(`/api/schools/${created.body.id}`).send({ geometry: { type: 'Polygon', coordinates: [moved] } }).expect(200)
+    const patched = await education
+      .patch(`/api/schools/${created.body.id}`)
+      .send({ geometry: { type: 'Polygon', coordinates: [moved] } })
+      .expect(200)
     expectSamePositions(patched.body.geometry.coordinates[0], moved)
   })
 
   it('refuses a PATCH with a stale version: 409 and nothing changes', async () => {
-    const created = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 4000, 1000) })).expect(201)
-    await education.patch(`/api/schools/${created.body.id}`).send({ version: 1, properties: { staff: 61 } }).expect(200)
+    const created = await education
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(CENTER, 4000, 1000) }))
+      .expect(201)
+    await education
+      .patch(`/api/schools/${created.body.id}`)
+      .send({ version: 1, properties: { staff: 61 } })
+      .expect(200)
     const stale = await education.patch(`/api/schools/${created.body.id}`).send({ version: 1, properties: { staff: 99 } })
     expectErrorBody(stale, 409, 'VERSION_CONFLICT')
     expect(stale.body.message).toMatch(/^version: /)
@@ -96,7 +129,10 @@ describe('schools', () => {
   })
 
   it('lets only one of two simultaneous changes from the same version through', async () => {
-    const created = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 4200, 1000) })).expect(201)
+    const created = await education
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(CENTER, 4200, 1000) }))
+      .expect(201)
     const [a, b] = await Promise.all([
       education.patch(`/api/schools/${created.body.id}`).send({ version: 1, properties: { staff: 70 } }),
       education.patch(`/api/schools/${created.body.id}`).send({ version: 1, properties: { staff: 80 } }),
@@ -109,7 +145,10 @@ describe('schools', () => {
   })
 
   it('deletes a school: 204, then 404 with the error body', async () => {
-    const created = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 4500, 1000) })).expect(201)
+    const created = await education
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(CENTER, 4500, 1000) }))
+      .expect(201)
     await education.delete(`/api/schools/${created.body.id}`).expect(204)
     expectErrorBody(await education.get(`/api/schools/${created.body.id}`), 404, 'NOT_FOUND')
     expectErrorBody(await education.delete(`/api/schools/${created.body.id}`), 404, 'NOT_FOUND')
@@ -118,12 +157,25 @@ describe('schools', () => {
   it('keeps a history of create, update and delete with who, when, before and after, also after deletion', async () => {
     const { agent, user } = await t.signIn({ department: 'education', role: 'supervisor' })
     const started = Date.now()
-    const created = await agent.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 5000, 1000), name: '历史小学' })).expect(201)
+    const created = await agent
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(CENTER, 5000, 1000), name: '历史小学' }))
+      .expect(201)
     const id = created.body.id as number
-    await agent.patch(`/api/schools/${id}`).send({ properties: { name: '历史中学' } }).expect(200)
+    await agent
+      .patch(`/api/schools/${id}`)
+      .send({ properties: { name: '历史中学' } })
+      .expect(200)
     await agent.delete(`/api/schools/${id}`).expect(204)
     const history = await education.get(`/api/schools/${id}/history`).expect(200)
-    const entries = history.body.entries as { action: string; at: string; user: { id: number; username: string }; before: any; after: any; requestId: string }[]
+    const entries = history.body.entries as {
+      action: string
+      at: string
+      user: { id: number; username: string }
+      before: any
+      after: any
+      requestId: string
+    }[]
     expect(entries.map((e) => e.action)).toEqual(['create', 'update', 'delete'])
     for (const entry of entries) {
       expect(entry.user).toMatchObject({ id: user.id, username: user.username, department: 'education', role: 'supervisor' })
@@ -153,9 +205,16 @@ describe('premises', () => {
     expectSamePositions([created.body.geometry.coordinates], [input.geometry.coordinates as number[]])
     const read = await tobacco.get(`/api/premises/${created.body.id}`).expect(200)
     expect(read.body).toEqual(created.body)
-    const patched = await tobacco.patch(`/api/premises/${created.body.id}`).send({ version: 1, properties: { licenceStatus: 'suspended' } }).expect(200)
+    const patched = await tobacco
+      .patch(`/api/premises/${created.body.id}`)
+      .send({ version: 1, properties: { licenceStatus: 'suspended' } })
+      .expect(200)
     expect(patched.body.properties).toMatchObject({ licenceStatus: 'suspended', version: 2, licenceNo: 'YC-CRUD-1' })
-    expectErrorBody(await tobacco.patch(`/api/premises/${created.body.id}`).send({ version: 1, properties: { licenceStatus: 'active' } }), 409, 'VERSION_CONFLICT')
+    expectErrorBody(
+      await tobacco.patch(`/api/premises/${created.body.id}`).send({ version: 1, properties: { licenceStatus: 'active' } }),
+      409,
+      'VERSION_CONFLICT',
+    )
     await tobacco.delete(`/api/premises/${created.body.id}`).expect(204)
     expectErrorBody(await tobacco.get(`/api/premises/${created.body.id}`), 404, 'NOT_FOUND')
     const history = await tobacco.get(`/api/premises/${created.body.id}/history`).expect(200)
@@ -163,20 +222,31 @@ describe('premises', () => {
   })
 
   it('refuses a second premises with a licence number already registered: 409', async () => {
-    await tobacco.post('/api/premises').send(premisesFeature({ licenceNo: 'YC-DUP-1' })).expect(201)
+    await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ licenceNo: 'YC-DUP-1' }))
+      .expect(201)
     const duplicate = await tobacco.post('/api/premises').send(premisesFeature({ licenceNo: 'YC-DUP-1', at: offset(CENTER, 50, 50) }))
     expectErrorBody(duplicate, 409, 'DUPLICATE')
     expect(duplicate.body.message).toContain('licenceNo')
   })
 
   it('refuses a PATCH that takes another premises licence number: 409', async () => {
-    await tobacco.post('/api/premises').send(premisesFeature({ licenceNo: 'YC-DUP-2' })).expect(201)
-    const other = await tobacco.post('/api/premises').send(premisesFeature({ licenceNo: 'YC-DUP-3' })).expect(201)
+    await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ licenceNo: 'YC-DUP-2' }))
+      .expect(201)
+    const other = await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ licenceNo: 'YC-DUP-3' }))
+      .expect(201)
     expectErrorBody(await tobacco.patch(`/api/premises/${other.body.id}`).send({ properties: { licenceNo: 'YC-DUP-2' } }), 409, 'DUPLICATE')
   })
 
   it('refuses an expiry before the licence date, naming the field', async () => {
-    const response = await tobacco.post('/api/premises').send(premisesFeature({ properties: { licensedOn: '2024-01-01', expiresOn: '2023-01-01' } }))
+    const response = await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ properties: { licensedOn: '2024-01-01', expiresOn: '2023-01-01' } }))
     expectErrorBody(response, 400, 'VALIDATION_FAILED')
     expect(response.body.message).toContain('expiresOn')
   })
@@ -196,12 +266,21 @@ describe('lists', () => {
       { center: offset(base, 5500, 0), schoolType: 'primary' },
     ]
     for (const spec of specs) {
-      const response = await admin.post('/api/schools').send(schoolFeature({ ...spec, countyCode: COUNTY, name: `列表测试${spec.schoolType}` })).expect(201)
+      const response = await admin
+        .post('/api/schools')
+        .send(schoolFeature({ ...spec, countyCode: COUNTY, name: `列表测试${spec.schoolType}` }))
+        .expect(201)
       schoolIds.push(response.body.id)
     }
-    await admin.post('/api/schools').send(schoolFeature({ center: offset(base, 0, 2000), countyCode: '640424' })).expect(201)
+    await admin
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(base, 0, 2000), countyCode: '640424' }))
+      .expect(201)
     for (const [i, category] of (['tobacco_retail', 'tobacco_retail', 'internet_cafe', 'fireworks'] as const).entries()) {
-      await admin.post('/api/premises').send(premisesFeature({ at: offset(base, i * 400, -300), category, countyCode: COUNTY, licenceNo: `LIST-${i}` })).expect(201)
+      await admin
+        .post('/api/premises')
+        .send(premisesFeature({ at: offset(base, i * 400, -300), category, countyCode: COUNTY, licenceNo: `LIST-${i}` }))
+        .expect(201)
     }
   })
 
@@ -228,7 +307,10 @@ describe('lists', () => {
   it('filters by bbox=minLon,minLat,maxLon,maxLat', async () => {
     const [minLon, minLat] = offset(base, -200, -200)
     const [maxLon, maxLat] = offset(base, 1200, 200)
-    const response = await education.get('/api/schools').query({ bbox: [minLon, minLat, maxLon, maxLat].join(',') }).expect(200)
+    const response = await education
+      .get('/api/schools')
+      .query({ bbox: [minLon, minLat, maxLon, maxLat].join(',') })
+      .expect(200)
     expect(response.body.features.map((f: { id: number }) => f.id)).toEqual(schoolIds.slice(0, 3))
     const empty = await education.get('/api/schools').query({ bbox: '100,10,100.1,10.1' }).expect(200)
     expect(empty.body).toMatchObject({ numberMatched: 0, numberReturned: 0, features: [] })
@@ -255,7 +337,11 @@ describe('lists', () => {
 describe('coordinate systems', () => {
   it('converts a GCJ-02 premises position to WGS84 on intake and records gcj02', async () => {
     const gcj = [106.245, 36.012] as const
-    const response = await tobacco.post('/api/premises').query({ crs: 'gcj02' }).send(premisesFeature({ at: gcj })).expect(201)
+    const response = await tobacco
+      .post('/api/premises')
+      .query({ crs: 'gcj02' })
+      .send(premisesFeature({ at: gcj }))
+      .expect(201)
     const expected = toWgs84(gcj[0], gcj[1], 'gcj02')
     expect(response.body.properties.sourceCrs).toBe('gcj02')
     expectSamePositions([response.body.geometry.coordinates], [expected])
@@ -270,8 +356,14 @@ describe('coordinate systems', () => {
     const response = await education.post('/api/schools').query({ crs: 'bd09' }).send(input).expect(201)
     expect(response.body.properties.sourceCrs).toBe('bd09')
     const ring = (input.geometry as { coordinates: number[][][] }).coordinates[0]!
-    expectSamePositions(response.body.geometry.coordinates[0], ring.map(([x, y]) => toWgs84(x!, y!, 'bd09')))
-    expectSamePositions(response.body.properties.gates, input.properties.gates.map(([x, y]) => toWgs84(x!, y!, 'bd09')))
+    expectSamePositions(
+      response.body.geometry.coordinates[0],
+      ring.map(([x, y]) => toWgs84(x!, y!, 'bd09')),
+    )
+    expectSamePositions(
+      response.body.properties.gates,
+      input.properties.gates.map(([x, y]) => toWgs84(x!, y!, 'bd09')),
+    )
   })
 
   it('refuses an unknown crs, naming the parameter', async () => {
@@ -288,7 +380,10 @@ describe('who may read and write', () => {
   })
 
   it('lets a tobacco clerk write tobacco_retail premises but not an internet_cafe (403)', async () => {
-    await tobacco.post('/api/premises').send(premisesFeature({ category: 'tobacco_retail' })).expect(201)
+    await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ category: 'tobacco_retail' }))
+      .expect(201)
     const cafe = await tobacco.post('/api/premises').send(premisesFeature({ category: 'internet_cafe' }))
     expectErrorBody(cafe, 403, 'FORBIDDEN')
     expect(cafe.body.message).toContain('culture')
@@ -296,12 +391,19 @@ describe('who may read and write', () => {
 
   it('refuses a tobacco clerk turning their premises into an internet_cafe (403)', async () => {
     const created = await tobacco.post('/api/premises').send(premisesFeature()).expect(201)
-    expectErrorBody(await tobacco.patch(`/api/premises/${created.body.id}`).send({ properties: { category: 'internet_cafe' } }), 403, 'FORBIDDEN')
+    expectErrorBody(
+      await tobacco.patch(`/api/premises/${created.body.id}`).send({ properties: { category: 'internet_cafe' } }),
+      403,
+      'FORBIDDEN',
+    )
     expect((await tobacco.get(`/api/premises/${created.body.id}`)).body.properties.category).toBe('tobacco_retail')
   })
 
   it('refuses a tobacco clerk changing or deleting an internet_cafe (403)', async () => {
-    const cafe = await admin.post('/api/premises').send(premisesFeature({ category: 'internet_cafe' })).expect(201)
+    const cafe = await admin
+      .post('/api/premises')
+      .send(premisesFeature({ category: 'internet_cafe' }))
+      .expect(201)
     expectErrorBody(await tobacco.patch(`/api/premises/${cafe.body.id}`).send({ properties: { name: '改' } }), 403, 'FORBIDDEN')
     expectErrorBody(await tobacco.delete(`/api/premises/${cafe.body.id}`), 403, 'FORBIDDEN')
     await tobacco.get(`/api/premises/${cafe.body.id}`).expect(200)
@@ -309,20 +411,29 @@ describe('who may read and write', () => {
 
   it('lets any lottery department write lottery outlets', async () => {
     const { agent } = await t.signIn({ department: 'lottery_sports', role: 'clerk' })
-    await agent.post('/api/premises').send(premisesFeature({ category: 'lottery_outlet' })).expect(201)
+    await agent
+      .post('/api/premises')
+      .send(premisesFeature({ category: 'lottery_outlet' }))
+      .expect(201)
   })
 
   it('refuses every write to a viewer (403), even of their own department', async () => {
     const { agent } = await t.signIn({ department: 'education', role: 'viewer' })
     expectErrorBody(await agent.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 7500, 1000) })), 403, 'FORBIDDEN')
-    const existing = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 8000, 1000) })).expect(201)
+    const existing = await education
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(CENTER, 8000, 1000) }))
+      .expect(201)
     expectErrorBody(await agent.patch(`/api/schools/${existing.body.id}`).send({ properties: { name: 'x' } }), 403, 'FORBIDDEN')
     expectErrorBody(await agent.delete(`/api/schools/${existing.body.id}`), 403, 'FORBIDDEN')
   })
 
   it('keeps a county-scoped clerk to their county: writes there, 403 elsewhere', async () => {
     const { agent } = await t.signIn({ department: 'tobacco', role: 'clerk', countyCode: '640402' })
-    await agent.post('/api/premises').send(premisesFeature({ countyCode: '640402' })).expect(201)
+    await agent
+      .post('/api/premises')
+      .send(premisesFeature({ countyCode: '640402' }))
+      .expect(201)
     const elsewhere = await agent.post('/api/premises').send(premisesFeature({ countyCode: '640422' }))
     expectErrorBody(elsewhere, 403, 'FORBIDDEN')
     expect(elsewhere.body.message).toContain('640402')
@@ -330,15 +441,24 @@ describe('who may read and write', () => {
 
   it('refuses a county-scoped clerk moving a record out of their county or touching another county', async () => {
     const { agent } = await t.signIn({ department: 'tobacco', role: 'clerk', countyCode: '640402' })
-    const own = await agent.post('/api/premises').send(premisesFeature({ countyCode: '640402' })).expect(201)
+    const own = await agent
+      .post('/api/premises')
+      .send(premisesFeature({ countyCode: '640402' }))
+      .expect(201)
     expectErrorBody(await agent.patch(`/api/premises/${own.body.id}`).send({ properties: { countyCode: '640422' } }), 403, 'FORBIDDEN')
-    const foreign = await tobacco.post('/api/premises').send(premisesFeature({ countyCode: '640422' })).expect(201)
+    const foreign = await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ countyCode: '640422' }))
+      .expect(201)
     expectErrorBody(await agent.patch(`/api/premises/${foreign.body.id}`).send({ properties: { name: '改' } }), 403, 'FORBIDDEN')
     expectErrorBody(await agent.delete(`/api/premises/${foreign.body.id}`), 403, 'FORBIDDEN')
   })
 
   it('lets any signed-in user read the registry', async () => {
-    const created = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTER, 8500, 1000) })).expect(201)
+    const created = await education
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(CENTER, 8500, 1000) }))
+      .expect(201)
     const { agent } = await t.signIn({ department: 'police', role: 'viewer' })
     await agent.get('/api/schools').expect(200)
     await agent.get('/api/premises').expect(200)
@@ -352,7 +472,14 @@ describe('who may read and write', () => {
     }
     expectErrorBody(await t.request().post('/api/schools').send(schoolFeature()), 401, 'UNAUTHENTICATED')
     expectErrorBody(await t.request().post('/api/premises').send(premisesFeature()), 401, 'UNAUTHENTICATED')
-    expectErrorBody(await t.request().patch('/api/premises/1').send({ properties: { name: 'x' } }), 401, 'UNAUTHENTICATED')
+    expectErrorBody(
+      await t
+        .request()
+        .patch('/api/premises/1')
+        .send({ properties: { name: 'x' } }),
+      401,
+      'UNAUTHENTICATED',
+    )
     expectErrorBody(await t.request().delete('/api/schools/1'), 401, 'UNAUTHENTICATED')
   })
 })

@@ -48,13 +48,28 @@ interface StoredRoad {
   geometry: { type: string; coordinates: [number, number][] }
 }
 const stored = async () =>
-  (await sql<StoredRoad>`select osm_id::text, name, kind, walkable, drivable, oneway, ST_AsGeoJSON(geom)::json as geometry from roads order by id`.execute(t.app.db)).rows
+  (
+    await sql<StoredRoad>`select osm_id::text, name, kind, walkable, drivable, oneway, ST_AsGeoJSON(geom)::json as geometry from roads order by id`.execute(
+      t.app.db,
+    )
+  ).rows
 const counts = async () =>
-  (await sql<{ roads: number; sources: number; addresses: number }>`select (select count(*)::int from roads) as roads, (select count(*)::int from road_sources) as sources,
-    (select count(*)::int from address_points) as addresses`.execute(t.app.db)).rows[0]!
-const sendXml = (agent: TestAgent, xml: string | Buffer, query = '') => agent.post(`/api/import/roads${query}`).set('Content-Type', 'application/osm+xml').send(Buffer.from(xml))
+  (
+    await sql<{
+      roads: number
+      sources: number
+      addresses: number
+    }>`select (select count(*)::int from roads) as roads, (select count(*)::int from road_sources) as sources,
+    (select count(*)::int from address_points) as addresses`.execute(t.app.db)
+  ).rows[0]!
+const sendXml = (agent: TestAgent, xml: string | Buffer, query = '') =>
+  agent.post(`/api/import/roads${query}`).set('Content-Type', 'application/osm+xml').send(Buffer.from(xml))
 const collection = (features: unknown[]) => ({ type: 'FeatureCollection', features })
-const line = (properties: Record<string, unknown>, coordinates: number[][]) => ({ type: 'Feature', properties, geometry: { type: 'LineString', coordinates } })
+const line = (properties: Record<string, unknown>, coordinates: number[][]) => ({
+  type: 'Feature',
+  properties,
+  geometry: { type: 'LineString', coordinates },
+})
 
 /** A small town: a street, a footpath from it, a railway (not a road), a one-way lane drawn against its direction and an address. */
 function town(): { nodes: OsmNode[]; ways: OsmWay[] } {
@@ -63,7 +78,16 @@ function town(): { nodes: OsmNode[]; ways: OsmWay[] } {
     return { id, lon: lon.toFixed(7), lat: lat.toFixed(7), ...(tags ? { tags } : {}) }
   }
   return {
-    nodes: [p(1, 0, 0), p(2, 100, 0), p(3, 200, 0), p(4, 100, 80), p(5, 0, 50), p(6, 200, 50), p(7, 300, 0), p(8, 60, 20, { 'addr:street': '文化街', 'addr:housenumber': '12' })],
+    nodes: [
+      p(1, 0, 0),
+      p(2, 100, 0),
+      p(3, 200, 0),
+      p(4, 100, 80),
+      p(5, 0, 50),
+      p(6, 200, 50),
+      p(7, 300, 0),
+      p(8, 60, 20, { 'addr:street': '文化街', 'addr:housenumber': '12' }),
+    ],
     ways: [
       { id: 101, refs: [1, 2, 3], tags: { highway: 'tertiary', name: '文化街' } },
       { id: 102, refs: [2, 4], tags: { highway: 'footway' } },
@@ -98,7 +122,11 @@ describe('OpenStreetMap XML', () => {
     const at = (id: number) => nodes.find((n) => n.id === id)!
     expect(roads[0]!.geometry.coordinates).toEqual([1, 2, 3].map((id) => [Number(at(id).lon), Number(at(id).lat)]))
     expect(roads[2]!.geometry.coordinates).toEqual([3, 7].map((id) => [Number(at(id).lon), Number(at(id).lat)]))
-    const address = (await sql<{ address: string; county_code: string; source: string }>`select address, county_code, source from address_points`.execute(t.app.db)).rows
+    const address = (
+      await sql<{ address: string; county_code: string; source: string }>`select address, county_code, source from address_points`.execute(
+        t.app.db,
+      )
+    ).rows
     expect(address).toEqual([{ address: '文化街12号', county_code: '640402', source: 'town.osm' }])
     const source = (await sql<{ format: string; licence: string }>`select format, licence from road_sources`.execute(t.app.db)).rows
     expect(source).toEqual([{ format: 'osm', licence: 'ODbL-1.0' }])
@@ -115,7 +143,9 @@ describe('OpenStreetMap XML', () => {
     await sendXml(governance, osmXml({ nodes, ways })).expect(201)
     const roads = await stored()
     expect(roads.map((r) => r.geometry.coordinates.length)).toEqual([2, 2])
-    const { rows } = await sql<{ shared: number }>`select count(*)::int as shared from (select (ST_DumpPoints(geom)).geom as g from roads where osm_id = 1) x
+    const { rows } = await sql<{
+      shared: number
+    }>`select count(*)::int as shared from (select (ST_DumpPoints(geom)).geom as g from roads where osm_id = 1) x
       join (select (ST_DumpPoints(geom)).geom as g from roads where osm_id = 2) y on ST_Equals(x.g, y.g)`.execute(t.app.db)
     expect(rows[0]!.shared).toBe(0)
   })
@@ -125,7 +155,11 @@ describe('OpenStreetMap XML', () => {
     const response = await sendXml(police, osmXml(grid), '?source=grid').expect(201)
     expect(response.body.imported).toBe(grid.ways.length)
     expect((await counts()).roads).toBe(grid.ways.length)
-    const { rows } = await sql<{ action: string; entity_type: string; username: string }>`select action, entity_type, username from audit_log where entity_type = 'road_source' order by id desc limit 1`.execute(t.app.db)
+    const { rows } = await sql<{
+      action: string
+      entity_type: string
+      username: string
+    }>`select action, entity_type, username from audit_log where entity_type = 'road_source' order by id desc limit 1`.execute(t.app.db)
     expect(rows[0]).toMatchObject({ action: 'import', entity_type: 'road_source' })
   })
 
@@ -150,13 +184,21 @@ describe('OpenStreetMap PBF', () => {
     await sendXml(governance, fs.readFileSync(xml), '?source=xml').expect(201)
     const fromXml = await stored()
     await sql`delete from road_sources`.execute(t.app.db)
-    const response = await governance.post('/api/import/roads?source=pbf').set('Content-Type', 'application/vnd.openstreetmap.data+pbf').send(fs.readFileSync(pbf)).expect(201)
+    const response = await governance
+      .post('/api/import/roads?source=pbf')
+      .set('Content-Type', 'application/vnd.openstreetmap.data+pbf')
+      .send(fs.readFileSync(pbf))
+      .expect(201)
     expect(response.body).toMatchObject({ imported: 4, licence: 'ODbL-1.0', addressPoints: 1 })
     expect(await stored()).toEqual(fromXml)
   })
 
   it('answers a file that is not PBF with 400 and stores nothing', async () => {
-    const response = await governance.post('/api/import/roads').set('Content-Type', 'application/vnd.openstreetmap.data+pbf').send(Buffer.from('\u0000\u0000\u0000\u0010not a pbf file at all, just bytes')).expect(400)
+    const response = await governance
+      .post('/api/import/roads')
+      .set('Content-Type', 'application/vnd.openstreetmap.data+pbf')
+      .send(Buffer.from('\u0000\u0000\u0000\u0010not a pbf file at all, just bytes'))
+      .expect(400)
     expectErrorBody(response, 400, 'VALIDATION_FAILED')
     expect(response.body.message).toMatch(/PBF/)
     expect(await counts()).toMatchObject({ roads: 0, sources: 0 })
@@ -170,7 +212,17 @@ describe('GeoJSON', () => {
     const c = offset(CENTER, 150, 150)
     const features = [
       line({ highway: 'residential', name: '新华路' }, [a, b]),
-      { type: 'Feature', properties: { kind: 'path', name: '小路' }, geometry: { type: 'MultiLineString', coordinates: [[a, c], [b, c]] } },
+      {
+        type: 'Feature',
+        properties: { kind: 'path', name: '小路' },
+        geometry: {
+          type: 'MultiLineString',
+          coordinates: [
+            [a, c],
+            [b, c],
+          ],
+        },
+      },
       line({ highway: 'residential', walkable: false }, [b, c]),
       line({ building: 'yes' }, [a, c]),
     ]
@@ -187,7 +239,10 @@ describe('GeoJSON', () => {
   it('converts GCJ-02 positions to WGS84', async () => {
     const a = offset(CENTER, 0, 0)
     const b = offset(CENTER, 200, 0)
-    await governance.post('/api/import/roads?crs=gcj02').send(collection([line({ highway: 'residential' }, [a, b])])).expect(201)
+    await governance
+      .post('/api/import/roads?crs=gcj02')
+      .send(collection([line({ highway: 'residential' }, [a, b])]))
+      .expect(201)
     const [road] = await stored()
     // GCJ-02 is offset by hundreds of metres here: the stored line is not where the input numbers say.
     expect(Math.abs(road!.geometry.coordinates[0]![0] - a[0]) + Math.abs(road!.geometry.coordinates[0]![1] - a[1])).toBeGreaterThan(0.001)
@@ -203,7 +258,11 @@ describe('GeoJSON', () => {
     ]
     const response = await governance.post('/api/import/roads').send(collection(features)).expect(400)
     expectErrorBody(response, 400, 'IMPORT_REJECTED')
-    expect(response.body.details.errors.map((e: { field: string }) => e.field)).toEqual(['features/1/geometry/coordinates', 'features/2/geometry', 'features/3/properties/walkable'])
+    expect(response.body.details.errors.map((e: { field: string }) => e.field)).toEqual([
+      'features/1/geometry/coordinates',
+      'features/2/geometry',
+      'features/3/properties/walkable',
+    ])
     expect(await counts()).toMatchObject({ roads: 0, sources: 0 })
   })
 })
@@ -223,16 +282,22 @@ describe('bad files', () => {
     const { nodes, ways } = town()
     const response = await sendXml(governance, osmXml({ nodes: nodes.filter((n) => n.id !== 4), ways })).expect(400)
     expectErrorBody(response, 400, 'IMPORT_REJECTED')
-    expect(response.body.details.errors).toEqual([{ row: 2, field: 'way/102', message: expect.stringMatching(/names node 4, which the file does not hold/) }])
+    expect(response.body.details.errors).toEqual([
+      { row: 2, field: 'way/102', message: expect.stringMatching(/names node 4, which the file does not hold/) },
+    ])
     await expectNothingStored()
   })
 
   it('refuses non-finite and out-of-range coordinates, naming each node', async () => {
     const { nodes, ways } = town()
-    const bad = nodes.map((n) => (n.id === 2 ? { ...n, lat: 'NaN' } : n.id === 3 ? { ...n, lon: '1e999' } : n.id === 4 ? { ...n, lat: '91' } : n))
+    const bad = nodes.map((n) =>
+      n.id === 2 ? { ...n, lat: 'NaN' } : n.id === 3 ? { ...n, lon: '1e999' } : n.id === 4 ? { ...n, lat: '91' } : n,
+    )
     const response = await sendXml(governance, osmXml({ nodes: bad, ways })).expect(400)
     expectErrorBody(response, 400, 'IMPORT_REJECTED')
-    expect(response.body.details.errors.filter((e: { field: string }) => e.field.startsWith('node/')).map((e: { field: string }) => e.field)).toEqual(['node/2', 'node/3', 'node/4'])
+    expect(
+      response.body.details.errors.filter((e: { field: string }) => e.field.startsWith('node/')).map((e: { field: string }) => e.field),
+    ).toEqual(['node/2', 'node/3', 'node/4'])
     await expectNothingStored()
   })
 
@@ -275,7 +340,13 @@ describe('bad files', () => {
 describe('access', () => {
   it('is kept by the governance office and the police; others are refused before anything is read', async () => {
     const xml = osmXml(town())
-    await t.request().post('/api/import/roads').set('Origin', t.url).set('Content-Type', 'application/osm+xml').send(Buffer.from(xml)).expect(401)
+    await t
+      .request()
+      .post('/api/import/roads')
+      .set('Origin', t.url)
+      .set('Content-Type', 'application/osm+xml')
+      .send(Buffer.from(xml))
+      .expect(401)
     await sendXml(tobacco, xml).expect(403)
     await sendXml(viewer, xml).expect(403)
     await expectNothingStoredAfterRefusals()

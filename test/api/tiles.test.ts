@@ -51,7 +51,11 @@ const featuresOf = (tile: VectorTile, layer: string): VectorTileFeature[] => {
   return found ? Array.from({ length: found.length }, (_, i) => found.feature(i)) : []
 }
 /** Shoelace area of a ring in tile units: the specification wants exterior rings positive (clockwise on screen, y down). */
-const signedArea = (ring: { x: number; y: number }[]) => ring.reduce((sum, p, i) => { const q = ring[(i + 1) % ring.length]!; return sum + p.x * q.y - q.x * p.y }, 0) / 2
+const signedArea = (ring: { x: number; y: number }[]) =>
+  ring.reduce((sum, p, i) => {
+    const q = ring[(i + 1) % ring.length]!
+    return sum + p.x * q.y - q.x * p.y
+  }, 0) / 2
 
 /** Lon/lat bounds of a decoded feature. */
 function lonLatBounds(feature: VectorTileFeature, tile: { z: number; x: number; y: number }) {
@@ -74,21 +78,39 @@ const eastWestMetres = (degrees: number) => ((degrees * Math.PI) / 180) * (A / W
 const northSouthMetres = (degrees: number) => ((degrees * Math.PI) / 180) * ((A * (1 - E2)) / W ** 3)
 
 function getTile(agent: TestAgent, url: string) {
-  return agent.get(url).buffer(true).parse((response, done) => {
-    const chunks: Buffer[] = []
-    response.on('data', (chunk: Buffer) => chunks.push(chunk))
-    response.on('end', () => done(null, Buffer.concat(chunks)))
-  })
+  return agent
+    .get(url)
+    .buffer(true)
+    .parse((response, done) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () => done(null, Buffer.concat(chunks)))
+    })
 }
 
 beforeAll(async () => {
   t = await startTestApp()
   admin = (await t.signIn({ department: 'admin', role: 'admin' })).agent
   viewer = (await t.signIn({ department: 'governance', role: 'viewer' })).agent
-  schoolId = (await admin.post('/api/schools').send(schoolFeature({ center: CENTRE, name: '瓦片测试小学' })).expect(201)).body.id
+  schoolId = (
+    await admin
+      .post('/api/schools')
+      .send(schoolFeature({ center: CENTRE, name: '瓦片测试小学' }))
+      .expect(201)
+  ).body.id
   // 100 m east of the centre of a 120 m wide campus: 40 m from its edge, in the core band.
-  conflictingId = (await admin.post('/api/premises').send(premisesFeature({ at: offset(CENTRE, 100, 0), name: '核心区烟酒店', licenceNo: 'TILE-1' })).expect(201)).body.id
-  farId = (await admin.post('/api/premises').send(premisesFeature({ at: offset(CENTRE, 380, 300), name: '远处烟酒店', licenceNo: 'TILE-2' })).expect(201)).body.id
+  conflictingId = (
+    await admin
+      .post('/api/premises')
+      .send(premisesFeature({ at: offset(CENTRE, 100, 0), name: '核心区烟酒店', licenceNo: 'TILE-1' }))
+      .expect(201)
+  ).body.id
+  farId = (
+    await admin
+      .post('/api/premises')
+      .send(premisesFeature({ at: offset(CENTRE, 380, 300), name: '远处烟酒店', licenceNo: 'TILE-2' }))
+      .expect(201)
+  ).body.id
 })
 afterAll(async () => {
   await t?.close()
@@ -99,7 +121,13 @@ describe('TileJSON', () => {
     for (const layer of Object.keys(LAYERS)) {
       const response = await viewer.get(`/tiles/${layer}.json`).expect(200)
       const body = response.body as Record<string, any>
-      expect(body).toMatchObject({ tilejson: '3.0.0', scheme: 'xyz', name: expect.any(String), description: expect.any(String), attribution: expect.any(String) })
+      expect(body).toMatchObject({
+        tilejson: '3.0.0',
+        scheme: 'xyz',
+        name: expect.any(String),
+        description: expect.any(String),
+        attribution: expect.any(String),
+      })
       expect(body.tiles).toHaveLength(1)
       expect(body.tiles[0]).toMatch(new RegExp(`^${t.url}/tiles/${layer}/\\{z\\}/\\{x\\}/\\{y\\}\\.mvt\\?v=[A-Za-z0-9._-]+$`))
       expect(body.minzoom).toBeLessThanOrEqual(body.maxzoom)
@@ -111,7 +139,13 @@ describe('TileJSON', () => {
     }
     const schools = (await viewer.get('/tiles/schools.json').expect(200)).body
     expect(schools.vector_layers.map((v: { id: string }) => v.id)).toEqual(['campuses', 'gates', 'school_labels'])
-    expect(schools.vector_layers[0].fields).toEqual({ id: 'Number', name: 'String', schoolType: 'String', countyCode: 'String', gateCount: 'Number' })
+    expect(schools.vector_layers[0].fields).toEqual({
+      id: 'Number',
+      name: 'String',
+      schoolType: 'String',
+      countyCode: 'String',
+      gateCount: 'Number',
+    })
     const [west, south, east, north] = schools.bounds
     expect(CENTRE[0]).toBeGreaterThan(west)
     expect(CENTRE[0]).toBeLessThan(east)
@@ -127,11 +161,19 @@ describe('TileJSON', () => {
 
 describe('OpenAPI', () => {
   it('documents the tile routes of every layer with their parameters', async () => {
-    const paths = (await t.request().get('/docs/json').expect(200)).body.paths as Record<string, Record<string, { parameters?: { name: string; in: string }[]; tags?: string[] }>>
+    const paths = (await t.request().get('/docs/json').expect(200)).body.paths as Record<
+      string,
+      Record<string, { parameters?: { name: string; in: string }[]; tags?: string[] }>
+    >
     for (const layer of Object.keys(LAYERS)) {
       expect(paths[`/tiles/${layer}.json`]?.get?.tags).toEqual(['tiles'])
       const tile = paths[`/tiles/${layer}/{z}/{x}/{y}.mvt`]?.get
-      expect(tile?.parameters?.filter((p) => p.in === 'path').map((p) => p.name).sort()).toEqual(['x', 'y', 'z'])
+      expect(
+        tile?.parameters
+          ?.filter((p) => p.in === 'path')
+          .map((p) => p.name)
+          .sort(),
+      ).toEqual(['x', 'y', 'z'])
       expect(tile?.parameters?.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(['v'])
     }
     expect(Object.keys(paths).filter((p) => p.includes('{layer}'))).toEqual([])
@@ -154,7 +196,11 @@ describe('a tile over a known school', () => {
     expect(Math.abs(eastWestMetres(bounds.east - Math.max(...ring.map((p) => p[0]!))))).toBeLessThan(0.5)
     expect(Math.abs(northSouthMetres(bounds.north - Math.max(...ring.map((p) => p[1]!))))).toBeLessThan(0.5)
     expect(featuresOf(tile, 'gates').filter((f) => f.properties.schoolId === schoolId)).toHaveLength(1)
-    expect(featuresOf(tile, 'school_labels').find((f) => f.properties.id === schoolId)?.properties).toEqual({ id: schoolId, name: '瓦片测试小学', schoolType: 'primary' })
+    expect(featuresOf(tile, 'school_labels').find((f) => f.properties.id === schoolId)?.properties).toEqual({
+      id: schoolId,
+      name: '瓦片测试小学',
+      schoolType: 'primary',
+    })
   })
 
   it('holds its zone bands, core 0–50 m and control 50–200 m, drawn at their distances', async () => {
@@ -171,7 +217,12 @@ describe('a tile over a known school', () => {
     expect(signedArea(rings[1]!)).toBeLessThan(0)
     const bounds = lonLatBounds(control, HOME)
     const ring = rectangle(CENTRE)
-    const campus = { west: Math.min(...ring.map((p) => p[0]!)), east: Math.max(...ring.map((p) => p[0]!)), south: Math.min(...ring.map((p) => p[1]!)), north: Math.max(...ring.map((p) => p[1]!)) }
+    const campus = {
+      west: Math.min(...ring.map((p) => p[0]!)),
+      east: Math.max(...ring.map((p) => p[0]!)),
+      south: Math.min(...ring.map((p) => p[1]!)),
+      north: Math.max(...ring.map((p) => p[1]!)),
+    }
     expect(Math.abs(eastWestMetres(campus.west - bounds.west) - 200)).toBeLessThan(0.5)
     expect(Math.abs(eastWestMetres(bounds.east - campus.east) - 200)).toBeLessThan(0.5)
     expect(Math.abs(northSouthMetres(bounds.north - campus.north) - 200)).toBeLessThan(0.5)
@@ -180,10 +231,13 @@ describe('a tile over a known school', () => {
 
   it('stores the zone rings at their distances from the campus, by the GeographicLib oracle', async () => {
     const { rows } = await sql<{ band: string; geometry: { coordinates: number[][][][] } }>`
-      select band, ST_AsGeoJSON(geom, 9)::json as geometry from school_zones where school_id = ${schoolId} order by band_index`.execute(t.app.db)
+      select band, ST_AsGeoJSON(geom, 9)::json as geometry from school_zones where school_id = ${schoolId} order by band_index`.execute(
+      t.app.db,
+    )
     expect(rows.map((r) => r.band)).toEqual(['core', 'control'])
     const campus: Campus = { type: 'Polygon', coordinates: [rectangle(CENTRE)] }
-    const worst = (ring: number[][], radius: number) => Math.max(...ring.map((p) => Math.abs(distanceToCampus(p, campus).distance - radius)))
+    const worst = (ring: number[][], radius: number) =>
+      Math.max(...ring.map((p) => Math.abs(distanceToCampus(p, campus).distance - radius)))
     const [core, control] = [rows[0]!.geometry.coordinates[0]!, rows[1]!.geometry.coordinates[0]!]
     expect(core).toHaveLength(1)
     expect(worst(core[0]!, 50)).toBeLessThan(0.03)
@@ -196,9 +250,21 @@ describe('a tile over a known school', () => {
     const tile = decode((await getTile(viewer, path('premises', HOME)).expect(200)).body as Buffer)
     const found = featuresOf(tile, 'premises')
     expect(found.find((f) => f.properties.id === conflictingId)?.properties).toEqual({
-      id: conflictingId, name: '核心区烟酒店', category: 'tobacco_retail', licenceStatus: 'active', conflict: true, band: 'core', nearestSchoolId: schoolId,
+      id: conflictingId,
+      name: '核心区烟酒店',
+      category: 'tobacco_retail',
+      licenceStatus: 'active',
+      conflict: true,
+      band: 'core',
+      nearestSchoolId: schoolId,
     })
-    expect(found.find((f) => f.properties.id === farId)?.properties).toEqual({ id: farId, name: '远处烟酒店', category: 'tobacco_retail', licenceStatus: 'active', conflict: false })
+    expect(found.find((f) => f.properties.id === farId)?.properties).toEqual({
+      id: farId,
+      name: '远处烟酒店',
+      category: 'tobacco_retail',
+      licenceStatus: 'active',
+      conflict: false,
+    })
   })
 
   it('leaves premises out below zoom 12 and gates below zoom 14', async () => {
@@ -232,7 +298,9 @@ describe('empty tiles and caching', () => {
     expect((await getTile(viewer, path('premises', HOME)).set('If-None-Match', `W/${etag}, "other"`)).status).toBe(304)
     expect((await getTile(viewer, path('premises', HOME)).set('If-None-Match', '"other"')).status).toBe(200)
 
-    const version = new URL((await viewer.get('/tiles/premises.json').expect(200)).body.tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!
+    const version = new URL((await viewer.get('/tiles/premises.json').expect(200)).body.tiles[0].replace(/[{}]/g, '')).searchParams.get(
+      'v',
+    )!
     const pinned = await getTile(viewer, `${path('premises', HOME)}?v=${version}`).expect(200)
     expect(pinned.headers['cache-control']).toBe('private, max-age=31536000, immutable')
     const stale = await getTile(viewer, `${path('premises', HOME)}?v=old-1`).expect(200)
@@ -244,7 +312,12 @@ describe('empty tiles and caching', () => {
   it('gives a new ETag and the new feature after premises are registered, and leaves other layers alone', async () => {
     const before = (await getTile(viewer, path('premises', HOME)).expect(200)).headers.etag!
     const countiesBefore = (await getTile(t.request(), path('counties', tileAt(GUYUAN.lon, GUYUAN.lat, 8))).expect(200)).headers.etag
-    const created = (await admin.post('/api/premises').send(premisesFeature({ at: offset(CENTRE, -150, 20), name: '新网吧', category: 'internet_cafe', licenceNo: 'TILE-3' })).expect(201)).body.id
+    const created = (
+      await admin
+        .post('/api/premises')
+        .send(premisesFeature({ at: offset(CENTRE, -150, 20), name: '新网吧', category: 'internet_cafe', licenceNo: 'TILE-3' }))
+        .expect(201)
+    ).body.id
     const revalidated = await getTile(viewer, path('premises', HOME)).set('If-None-Match', before)
     expect(revalidated.status).toBe(200)
     expect(revalidated.headers.etag).not.toBe(before)
@@ -254,11 +327,14 @@ describe('empty tiles and caching', () => {
   })
 
   it('bumps the version only when a write commits: a rolled-back insert changes nothing', async () => {
-    const version = async () => (await t.app.db.selectFrom('tile_versions').select('version').where('layer', '=', 'premises').executeTakeFirstOrThrow()).version
+    const version = async () =>
+      (await t.app.db.selectFrom('tile_versions').select('version').where('layer', '=', 'premises').executeTakeFirstOrThrow()).version
     const before = await version()
     await expect(
       t.app.db.transaction().execute(async (trx) => {
-        await sql`insert into premises (name, category, county_code, geom) values ('回滚', 'fireworks', '640402', ST_SetSRID(ST_MakePoint(${CENTRE[0]}::float8, ${CENTRE[1]}::float8), 4326))`.execute(trx)
+        await sql`insert into premises (name, category, county_code, geom) values ('回滚', 'fireworks', '640402', ST_SetSRID(ST_MakePoint(${CENTRE[0]}::float8, ${CENTRE[1]}::float8), 4326))`.execute(
+          trx,
+        )
         throw new Error('roll back')
       }),
     ).rejects.toThrow('roll back')
@@ -271,12 +347,23 @@ describe('empty tiles and caching', () => {
     const moved = offset(CENTRE, 0, 50)
     const before = (await getTile(viewer, path('zones', HOME)).expect(200)).headers.etag!
     const ring = schoolFeature({ center: moved }).geometry
-    await admin.patch(`/api/schools/${schoolId}`).send({ geometry: ring, properties: { gates: [offset(moved, 0, -40)] } }).expect(200)
+    await admin
+      .patch(`/api/schools/${schoolId}`)
+      .send({ geometry: ring, properties: { gates: [offset(moved, 0, -40)] } })
+      .expect(200)
     const response = await getTile(viewer, path('zones', HOME)).set('If-None-Match', before).expect(200)
-    const control = featuresOf(decode(response.body as Buffer), 'zones').find((f) => f.properties.schoolId === schoolId && f.properties.band === 'control')!
+    const control = featuresOf(decode(response.body as Buffer), 'zones').find(
+      (f) => f.properties.schoolId === schoolId && f.properties.band === 'control',
+    )!
     const bounds = lonLatBounds(control, HOME)
     expect(Math.abs(northSouthMetres((bounds.north + bounds.south) / 2 - moved[1]))).toBeLessThan(1)
-    await admin.patch(`/api/schools/${schoolId}`).send({ geometry: schoolFeature({ center: CENTRE }).geometry, properties: { gates: schoolFeature({ center: CENTRE }).properties.gates } }).expect(200)
+    await admin
+      .patch(`/api/schools/${schoolId}`)
+      .send({
+        geometry: schoolFeature({ center: CENTRE }).geometry,
+        properties: { gates: schoolFeature({ center: CENTRE }).properties.gates },
+      })
+      .expect(200)
   })
 })
 
@@ -297,7 +384,11 @@ describe('who may read which layer', () => {
     const townships = decode((await getTile(t.request(), path('townships', tileAt(GUYUAN.lon, GUYUAN.lat, 8))).expect(200)).body as Buffer)
     const seats = featuresOf(townships, 'townships')
     expect(seats.length).toBeGreaterThan(10)
-    expect(seats[0]!.properties).toEqual({ code: expect.stringMatching(/^\d{9}$/), name: expect.any(String), countyCode: expect.stringMatching(/^6404\d\d$/) })
+    expect(seats[0]!.properties).toEqual({
+      code: expect.stringMatching(/^\d{9}$/),
+      name: expect.any(String),
+      countyCode: expect.stringMatching(/^6404\d\d$/),
+    })
   })
 })
 
@@ -330,10 +421,13 @@ describe('refused input', () => {
 /** The same summary as a decoded feature gives, from the rows the Node encoder was handed (tile coordinates, y down). */
 function rowSummary(row: { properties: Record<string, unknown>; geometry: { type: string; coordinates: unknown } }) {
   const rings: number[][][] =
-    row.geometry.type === 'Point' ? [[row.geometry.coordinates as number[]]]
-    : row.geometry.type === 'MultiPoint' || row.geometry.type === 'LineString' ? [row.geometry.coordinates as number[][]]
-    : row.geometry.type === 'Polygon' || row.geometry.type === 'MultiLineString' ? (row.geometry.coordinates as number[][][])
-    : (row.geometry.coordinates as number[][][][]).flat()
+    row.geometry.type === 'Point'
+      ? [[row.geometry.coordinates as number[]]]
+      : row.geometry.type === 'MultiPoint' || row.geometry.type === 'LineString'
+        ? [row.geometry.coordinates as number[][]]
+        : row.geometry.type === 'Polygon' || row.geometry.type === 'MultiLineString'
+          ? (row.geometry.coordinates as number[][][])
+          : (row.geometry.coordinates as number[][][][]).flat()
   const points = rings.flat()
   const xs = points.map((p) => p[0]!)
   const ys = points.map((p) => p[1]!)
@@ -361,10 +455,19 @@ describe(onServer() ? 'the two encoders' : 'the Node encoder against its input r
     const database = onServer() ? decode((await renderTileInDatabase(t.app.db, box, ids)).tile) : null
     const node = decode(encodeTile(rows))
     type Summary = { properties: Record<string, unknown>; type: number; bbox: number[]; exterior: number; rings: number }
-    const order = (list: Summary[]) => list.sort((a, b) => JSON.stringify(a.properties).localeCompare(JSON.stringify(b.properties)) || a.bbox[0]! - b.bbox[0]!)
+    const order = (list: Summary[]) =>
+      list.sort((a, b) => JSON.stringify(a.properties).localeCompare(JSON.stringify(b.properties)) || a.bbox[0]! - b.bbox[0]!)
     for (const id of ids) {
       const summary = (tile: VectorTile): Summary[] =>
-        order(featuresOf(tile, id).map((f) => ({ properties: f.properties, type: f.type, bbox: f.bbox(), exterior: Math.sign(signedArea(f.loadGeometry()[0]!)), rings: f.loadGeometry().length })))
+        order(
+          featuresOf(tile, id).map((f) => ({
+            properties: f.properties,
+            type: f.type,
+            bbox: f.bbox(),
+            exterior: Math.sign(signedArea(f.loadGeometry()[0]!)),
+            rings: f.loadGeometry().length,
+          })),
+        )
       const reference = database ? summary(database) : order((rows[id] ?? []).map(rowSummary))
       const [a, b] = [reference, summary(node)]
       expect(b.length, `${layer} ${id} feature count`).toBe(a.length)
@@ -374,7 +477,11 @@ describe(onServer() ? 'the two encoders' : 'the Node encoder against its input r
         expect(actual.properties, `${layer} ${id} #${i}`).toEqual(expected.properties)
         expect(actual.type).toBe(expected.type)
         if (expected.type === 3) expect(actual.exterior, `${layer} ${id} #${i} orientation`).toBe(expected.exterior)
-        for (const k of [0, 1, 2, 3]) expect(Math.abs(actual.bbox[k]! - expected.bbox[k]!), `${layer} ${id} #${i} bbox[${k}] ${expected.bbox} vs ${actual.bbox}`).toBeLessThanOrEqual(1)
+        for (const k of [0, 1, 2, 3])
+          expect(
+            Math.abs(actual.bbox[k]! - expected.bbox[k]!),
+            `${layer} ${id} #${i} bbox[${k}] ${expected.bbox} vs ${actual.bbox}`,
+          ).toBeLessThanOrEqual(1)
       }
     }
     return ids

@@ -19,15 +19,32 @@ const line = (points: [number, number][]) => points.map(([e, n]) => at(e, n))
 const ROADS: OracleRoad[] = [
   { walkable: true, coordinates: line([-400, -300, -200, -100, 0, 100, 200, 300, 400].map((e) => [e, 0])) },
   { walkable: true, coordinates: line([-400, -300, -200, -100, 0, 100, 200, 300, 400].map((e) => [e, 120])) },
-  { walkable: true, coordinates: line([[400, 0], [400, 60], [400, 120]]) },
+  {
+    walkable: true,
+    coordinates: line([
+      [400, 0],
+      [400, 60],
+      [400, 120],
+    ]),
+  },
 ]
-const SHORTCUT: OracleRoad = { walkable: true, coordinates: line([[0, 0], [0, 120]]) }
+const SHORTCUT: OracleRoad = {
+  walkable: true,
+  coordinates: line([
+    [0, 0],
+    [0, 120],
+  ]),
+}
 const GATE = at(0, -15)
 const NEAR = at(120, 8) // ~ 15 + 120 + 8 on foot
 const ACROSS = at(-30, 112) // ~ 130 m away in a straight line, ~ 970 m on foot round the east end
 const roadsCollection = (roads: OracleRoad[]) => ({
   type: 'FeatureCollection',
-  features: roads.map((r, i) => ({ type: 'Feature', properties: { highway: 'residential', name: `步行测试街${i}` }, geometry: { type: 'LineString', coordinates: r.coordinates } })),
+  features: roads.map((r, i) => ({
+    type: 'Feature',
+    properties: { highway: 'residential', name: `步行测试街${i}` },
+    geometry: { type: 'LineString', coordinates: r.coordinates },
+  })),
 })
 
 let t: TestApp
@@ -48,9 +65,24 @@ beforeAll(async () => {
   tobacco = (await t.signIn({ department: 'tobacco', role: 'clerk' })).agent
   await roadsClerk.post('/api/import/roads?source=walking-test').send(roadsCollection(ROADS)).expect(201)
   // The campus lies south of the south street; its gate opens onto it.
-  schoolId = (await education.post('/api/schools').send(schoolFeature({ center: at(0, -70), name: '步行测试小学', gates: [GATE] })).expect(201)).body.id
-  nearId = (await tobacco.post('/api/premises').send(premisesFeature({ at: NEAR, name: '近处烟店', category: 'tobacco_retail' })).expect(201)).body.id
-  acrossId = (await tobacco.post('/api/premises').send(premisesFeature({ at: ACROSS, name: '墙那边烟店', category: 'tobacco_retail' })).expect(201)).body.id
+  schoolId = (
+    await education
+      .post('/api/schools')
+      .send(schoolFeature({ center: at(0, -70), name: '步行测试小学', gates: [GATE] }))
+      .expect(201)
+  ).body.id
+  nearId = (
+    await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ at: NEAR, name: '近处烟店', category: 'tobacco_retail' }))
+      .expect(201)
+  ).body.id
+  acrossId = (
+    await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ at: ACROSS, name: '墙那边烟店', category: 'tobacco_retail' }))
+      .expect(201)
+  ).body.id
   const rules = await tobacco.get('/api/rules?category=tobacco_retail&schoolType=primary').expect(200)
   ruleId = rules.body.rules[0].id
 })
@@ -64,7 +96,8 @@ function residentId(body: string): string {
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
   return body + '10X98765432'[weights.reduce((total, w, i) => total + w * Number(body[i]), 0) % 11]!
 }
-const conflictsOf = async (premisesId: number) => (await tobacco.get(`/api/conflicts?premisesId=${premisesId}`).expect(200)).body.conflicts as Record<string, unknown>[]
+const conflictsOf = async (premisesId: number) =>
+  (await tobacco.get(`/api/conflicts?premisesId=${premisesId}`).expect(200)).body.conflicts as Record<string, unknown>[]
 
 describe('rules by walking distance', () => {
   it('refuses path walking without origin gates (422 naming the field)', async () => {
@@ -79,13 +112,19 @@ describe('rules by walking distance', () => {
   })
 
   it('a preview of tobacco by walking distance lists the premises it would clear', async () => {
-    const response = await governance.post('/api/rules/preview').send({ rules: [{ category: 'tobacco_retail', schoolType: 'primary', origin: 'gates', path: 'walking' }] }).expect(200)
+    const response = await governance
+      .post('/api/rules/preview')
+      .send({ rules: [{ category: 'tobacco_retail', schoolType: 'primary', origin: 'gates', path: 'walking' }] })
+      .expect(200)
     expect(response.body.cleared).toMatchObject({ total: 1, byCategory: { tobacco_retail: 1 } })
     expect(response.body.schools).toEqual([{ schoolId, schoolName: '步行测试小学', newlyConflicting: 0, cleared: 1 }])
   })
 
   it('switching tobacco to walking distance from the gates keeps the shop near on foot and clears the one behind the wall', async () => {
-    const response = await governance.put(`/api/rules/${ruleId}`).send({ origin: 'gates', path: 'walking', reason: '按校门步行距离' }).expect(200)
+    const response = await governance
+      .put(`/api/rules/${ruleId}`)
+      .send({ origin: 'gates', path: 'walking', reason: '按校门步行距离' })
+      .expect(200)
     expect(response.body).toMatchObject({ origin: 'gates', path: 'walking' })
     const [near] = await conflictsOf(nearId)
     expect(near).toMatchObject({ schoolId, path: 'walking', measuredBy: 'network', origin: 'gates' })
@@ -96,7 +135,10 @@ describe('rules by walking distance', () => {
     const route = near!.route as { type: string; coordinates: Position[] }
     expect(route.type).toBe('LineString')
     // Read back at the stored precision (1e-9°, 0.1 mm).
-    for (const [end, expected] of [[route.coordinates[0]!, GATE], [route.coordinates.at(-1)!, NEAR]] as const) {
+    for (const [end, expected] of [
+      [route.coordinates[0]!, GATE],
+      [route.coordinates.at(-1)!, NEAR],
+    ] as const) {
       expect(Math.abs(end[0] - expected[0]) + Math.abs(end[1] - expected[1])).toBeLessThan(1e-8)
     }
     expect(await conflictsOf(acrossId)).toEqual([])
@@ -127,11 +169,21 @@ describe('rules by walking distance', () => {
     const response = await tobacco.post('/api/permits').send(body)
     expect(response.status, JSON.stringify(response.body)).toBe(201)
     expect(response.body.screening.verdict).toBe('prohibited')
-    expect(response.body.screening.conflicts[0]).toMatchObject({ schoolId, path: 'walking', measuredBy: 'network', route: { type: 'LineString' } })
+    expect(response.body.screening.conflicts[0]).toMatchObject({
+      schoolId,
+      path: 'walking',
+      measuredBy: 'network',
+      route: { type: 'LineString' },
+    })
   })
 
   it('a full audit finds the same walking conflicts, and a second one changes nothing', async () => {
-    const before = (await sql<{ premises_id: number; distance_m: number }>`select premises_id, distance_m from conflicts where path = 'walking' order by premises_id`.execute(t.app.db)).rows
+    const before = (
+      await sql<{
+        premises_id: number
+        distance_m: number
+      }>`select premises_id, distance_m from conflicts where path = 'walking' order by premises_id`.execute(t.app.db)
+    ).rows
     for (const expected of [before.length, before.length]) {
       const started = await governance.post('/api/audits').expect(202)
       let audit = started.body
@@ -140,14 +192,22 @@ describe('rules by walking distance', () => {
         audit = (await governance.get(`/api/audits/${started.body.id}`).expect(200)).body
       }
       expect(audit).toMatchObject({ status: 'done', summary: { added: 0, removed: 0, changed: 0 } })
-      const after = (await sql<{ premises_id: number; distance_m: number }>`select premises_id, distance_m from conflicts where path = 'walking' order by premises_id`.execute(t.app.db)).rows
+      const after = (
+        await sql<{
+          premises_id: number
+          distance_m: number
+        }>`select premises_id, distance_m from conflicts where path = 'walking' order by premises_id`.execute(t.app.db)
+      ).rows
       expect(after).toHaveLength(expected)
       expect(after).toEqual(before)
     }
   })
 
   it('importing a footway through the wall brings the shop across it into conflict, in the same transaction', async () => {
-    await roadsClerk.post('/api/import/roads?source=shortcut').send(roadsCollection([SHORTCUT])).expect(201)
+    await roadsClerk
+      .post('/api/import/roads?source=shortcut')
+      .send(roadsCollection([SHORTCUT]))
+      .expect(201)
     const [across] = await conflictsOf(acrossId)
     expect(across).toMatchObject({ schoolId, path: 'walking', measuredBy: 'network' })
     const withShortcut = new WalkingOracle([...ROADS, SHORTCUT])
@@ -156,19 +216,48 @@ describe('rules by walking distance', () => {
 
   it('a shop more than 100 m from any road falls back to the straight distance from the gate, and says so', async () => {
     const far = at(60, -160)
-    const id = (await tobacco.post('/api/premises').send(premisesFeature({ at: far, name: '远离道路烟店', category: 'tobacco_retail' })).expect(201)).body.id
+    const id = (
+      await tobacco
+        .post('/api/premises')
+        .send(premisesFeature({ at: far, name: '远离道路烟店', category: 'tobacco_retail' }))
+        .expect(201)
+    ).body.id
     const [conflict] = await conflictsOf(id)
-    expect(conflict).toMatchObject({ schoolId, path: 'walking', measuredBy: 'straight_fallback', route: null, note: expect.stringMatching(/more than 100 m from any walkable road/) })
+    expect(conflict).toMatchObject({
+      schoolId,
+      path: 'walking',
+      measuredBy: 'straight_fallback',
+      route: null,
+      note: expect.stringMatching(/more than 100 m from any walkable road/),
+    })
     expect(conflict!.distanceM).toBeCloseTo(oracle().straight(GATE, far), 1)
   })
 
   it('a school without gates under a walking rule is measured straight from its campus, and says so', async () => {
-    gatelessId = (await education.post('/api/schools').send(schoolFeature({ center: at(0, 400), name: '无门小学', gates: [] })).expect(201)).body.id
+    gatelessId = (
+      await education
+        .post('/api/schools')
+        .send(schoolFeature({ center: at(0, 400), name: '无门小学', gates: [] }))
+        .expect(201)
+    ).body.id
     const shop = at(0, 520)
-    const id = (await tobacco.post('/api/premises').send(premisesFeature({ at: shop, name: '无门附近烟店', category: 'tobacco_retail' })).expect(201)).body.id
+    const id = (
+      await tobacco
+        .post('/api/premises')
+        .send(premisesFeature({ at: shop, name: '无门附近烟店', category: 'tobacco_retail' }))
+        .expect(201)
+    ).body.id
     const conflicts = await conflictsOf(id)
-    expect(conflicts.find((c) => c.schoolId === gatelessId)).toMatchObject({ path: 'walking', measuredBy: 'straight_fallback', origin: 'campus', note: expect.stringMatching(/none registered/) })
+    expect(conflicts.find((c) => c.schoolId === gatelessId)).toMatchObject({
+      path: 'walking',
+      measuredBy: 'straight_fallback',
+      origin: 'campus',
+      note: expect.stringMatching(/none registered/),
+    })
     const check = await tobacco.post('/api/check').send({ lon: shop[0], lat: shop[1], category: 'tobacco_retail' }).expect(200)
-    expect(check.body.conflicts.find((c: { schoolId: number }) => c.schoolId === gatelessId)).toMatchObject({ path: 'walking', measuredBy: 'straight_fallback' })
+    expect(check.body.conflicts.find((c: { schoolId: number }) => c.schoolId === gatelessId)).toMatchObject({
+      path: 'walking',
+      measuredBy: 'straight_fallback',
+    })
   })
 })

@@ -50,7 +50,13 @@ const SITES: Site[] = [
 ]
 
 /** A square campus around a centre: vertices at 45°, 135°… with the given half-diagonal, counter-clockwise. */
-const square = (centre: LonLat, halfDiagonal: number) => ringAround(centre, [[315, halfDiagonal], [225, halfDiagonal], [135, halfDiagonal], [45, halfDiagonal]])
+const square = (centre: LonLat, halfDiagonal: number) =>
+  ringAround(centre, [
+    [315, halfDiagonal],
+    [225, halfDiagonal],
+    [135, halfDiagonal],
+    [45, halfDiagonal],
+  ])
 
 interface SiteFixtures {
   convex: { id: number; ring: LonLat[]; campus: Campus }
@@ -64,7 +70,9 @@ const fixtures = new Map<string, SiteFixtures>()
 const rules = new Map<string, { id: number; version: number; legalBasis: string }>()
 
 async function createSchool(site: Site, name: string, schoolType: string, campus: Campus, gates: LonLat[] = []): Promise<number> {
-  const response = await education.post('/api/schools').send(schoolFeature({ name, schoolType, countyCode: site.county, geometry: campus, gates }))
+  const response = await education
+    .post('/api/schools')
+    .send(schoolFeature({ name, schoolType, countyCode: site.county, geometry: campus, gates }))
   expect(response.status, JSON.stringify(response.body)).toBe(201)
   return response.body.id as number
 }
@@ -83,20 +91,40 @@ beforeAll(async () => {
 
   // Lottery outlets near senior high schools are measured from the gates (as several cities do for tobacco).
   const lottery = await ruleFor('lottery_outlet', 'senior_high')
-  const changed = await governance.put(`/api/rules/${lottery.id}`).send({ origin: 'gates', reason: 'test: measure lottery outlets from the school gates' })
+  const changed = await governance
+    .put(`/api/rules/${lottery.id}`)
+    .send({ origin: 'gates', reason: 'test: measure lottery outlets from the school gates' })
   expect(changed.status, JSON.stringify(changed.body)).toBe(200)
   expect(changed.body).toMatchObject({ origin: 'gates', version: lottery.version + 1 })
-  for (const [category, schoolType] of [['tobacco_retail', 'primary'], ['lottery_outlet', 'senior_high'], ['tobacco_retail', 'senior_high']] as const) {
+  for (const [category, schoolType] of [
+    ['tobacco_retail', 'primary'],
+    ['lottery_outlet', 'senior_high'],
+    ['tobacco_retail', 'senior_high'],
+  ] as const) {
     const rule = await ruleFor(category, schoolType)
     rules.set(`${category}|${schoolType}`, rule)
   }
 
   for (const site of SITES) {
     // A convex hexagon (azimuths decreasing: counter-clockwise).
-    const convexRing = ringAround(site.at, [[350, 130], [290, 150], [230, 120], [170, 140], [110, 110], [50, 145]])
+    const convexRing = ringAround(site.at, [
+      [350, 130],
+      [290, 150],
+      [230, 120],
+      [170, 140],
+      [110, 110],
+      [50, 145],
+    ])
     const convexCampus: Campus = { type: 'Polygon', coordinates: [convexRing] }
     // An L: 500 m × 500 m with the north-east 300 m × 300 m cut out; vertex 3 is the reflex corner.
-    const lRing = ringByLegs(direct(site.at, 90, 3000), [[90, 500], [0, 200], [270, 300], [0, 300], [270, 200], [180, 500]])
+    const lRing = ringByLegs(direct(site.at, 90, 3000), [
+      [90, 500],
+      [0, 200],
+      [270, 300],
+      [0, 300],
+      [270, 200],
+      [180, 500],
+    ])
     const lCampus: Campus = { type: 'Polygon', coordinates: [lRing] }
     // Two parts 450 m apart (centre to centre), each a square of 141 m.
     const multiCentre = direct(site.at, 180, 3000)
@@ -113,7 +141,12 @@ beforeAll(async () => {
     const tiePoint = direct(northGate, 0, 199.9)
     const tieGates = [northGate, direct(tiePoint, 90, 200.15)]
     fixtures.set(site.name, {
-      tie: { id: await createSchool(site, `${site.name} 两门高中`, 'senior_high', tieCampus, tieGates), campus: tieCampus, gates: tieGates, point: tiePoint },
+      tie: {
+        id: await createSchool(site, `${site.name} 两门高中`, 'senior_high', tieCampus, tieGates),
+        campus: tieCampus,
+        gates: tieGates,
+        point: tiePoint,
+      },
       convex: { id: await createSchool(site, `${site.name} 凸校园小学`, 'primary', convexCampus), ring: convexRing, campus: convexCampus },
       lShape: { id: await createSchool(site, `${site.name} L形小学`, 'primary', lCampus), ring: lRing, campus: lCampus },
       multi: { id: await createSchool(site, `${site.name} 两校区小学`, 'primary', multiCampus), a, b, campus: multiCampus },
@@ -167,7 +200,15 @@ async function expectVerdict(c: Case) {
     expect(body.verdict, `${c.label}: verdict`).toBe('prohibited')
     expect(body.conflicts, c.label).toHaveLength(1)
     const conflict = body.conflicts[0]
-    expect(conflict).toMatchObject({ schoolId: c.schoolId, schoolType: c.schoolType, limitM: LIMIT, origin: c.origin, band: expectedBand(truth), ruleId: rule.id, ruleVersion: rule.version })
+    expect(conflict).toMatchObject({
+      schoolId: c.schoolId,
+      schoolType: c.schoolType,
+      limitM: LIMIT,
+      origin: c.origin,
+      band: expectedBand(truth),
+      ruleId: rule.id,
+      ruleVersion: rule.version,
+    })
     expect(conflict.legalBasis.length, c.label).toBeGreaterThan(0)
     expect(conflict.legalBasis).toBe(rule.legalBasis)
     expectReportedDistance(conflict.distanceM, oracle.distance, `${c.label}: distanceM`)
@@ -248,7 +289,13 @@ function casesAt(site: Site): Case[] {
   // shorter than on the ellipsoid, so a sphere-first search picks the wrong one; the verdict must not.
   {
     const [r, n] = [f.lShape.ring[3]!, f.lShape.ring[4]!]
-    for (const [northSouth, eastWest] of [[199.9, 200.1], [200.1, 199.9], [199.95, 200.4], [200.4, 199.99], [200.05, 200.3]] as const) {
+    for (const [northSouth, eastWest] of [
+      [199.9, 200.1],
+      [200.1, 199.9],
+      [199.95, 200.4],
+      [200.4, 199.99],
+      [200.05, 200.3],
+    ] as const) {
       // eastWest m east of the R→N edge, northSouth m north of the E→R edge.
       const { point } = offEdge(r, n, northSouth / inverse(r, n).distance, eastWest)
       const measured = distanceToCampus(point, f.lShape.campus)
@@ -256,7 +303,15 @@ function casesAt(site: Site): Case[] {
       const built = measured.distance
       expect(Math.abs(built - Math.min(northSouth, eastWest))).toBeLessThan(0.02)
       expect(Math.abs(built - LIMIT)).toBeGreaterThan(0.0099)
-      cases.push(campusCase(f.lShape, `in the notch, ${northSouth} m from the E→R edge and ${eastWest} m from the R→N edge`, point, built, measured.nearest))
+      cases.push(
+        campusCase(
+          f.lShape,
+          `in the notch, ${northSouth} m from the E→R edge and ${eastWest} m from the R→N edge`,
+          point,
+          built,
+          measured.nearest,
+        ),
+      )
     }
   }
   cases.push({
@@ -307,7 +362,13 @@ describe.each(SITES)('verdicts at $name', (site) => {
     const tobaccoCheck = await tobacco.post('/api/check').send({ lon: point[0], lat: point[1], category: 'tobacco_retail' }).expect(200)
     expect(tobaccoCheck.body.verdict).toBe('prohibited')
     const conflict = tobaccoCheck.body.conflicts[0]
-    expect(conflict).toMatchObject({ schoolId: f.gated.id, origin: 'campus', distanceM: 150, band: 'control', ruleId: rules.get('tobacco_retail|senior_high')!.id })
+    expect(conflict).toMatchObject({
+      schoolId: f.gated.id,
+      origin: 'campus',
+      distanceM: 150,
+      band: 'control',
+      ruleId: rules.get('tobacco_retail|senior_high')!.id,
+    })
     expect(distance([conflict.nearestPoint.lon, conflict.nearestPoint.lat], foot)).toBeLessThan(0.02)
     const lotteryCheck = await tobacco.post('/api/check').send({ lon: point[0], lat: point[1], category: 'lottery_outlet' }).expect(200)
     expect(lotteryCheck.body.verdict).toBe('allowed')
@@ -324,7 +385,13 @@ describe('nearest schools', () => {
   const schools: { id: number; campus: Campus }[] = []
   beforeAll(async () => {
     // Five small campuses around a point at increasing distances; the first is within the limit.
-    const placements: [number, number][] = [[0, 120], [72, 300], [144, 260], [216, 380], [288, 450]]
+    const placements: [number, number][] = [
+      [0, 120],
+      [72, 300],
+      [144, 260],
+      [216, 380],
+      [288, 450],
+    ]
     for (const [i, [azimuth, d]] of placements.entries()) {
       const campus: Campus = { type: 'Polygon', coordinates: [square(direct(centre, azimuth, d), 20)] }
       schools.push({ id: await createSchool(SITES[0]!, `最近学校${i}`, 'primary', campus), campus })
@@ -332,7 +399,9 @@ describe('nearest schools', () => {
   })
 
   it('lists the three nearest schools outside their limits, nearest first, with their oracle distances', async () => {
-    const measured = schools.map((s) => ({ ...s, distance: distanceToCampus(centre, s.campus).distance })).sort((a, b) => a.distance - b.distance)
+    const measured = schools
+      .map((s) => ({ ...s, distance: distanceToCampus(centre, s.campus).distance }))
+      .sort((a, b) => a.distance - b.distance)
     expect(measured[0]!.distance).toBeLessThan(LIMIT - 1)
     expect(measured[1]!.distance).toBeGreaterThan(LIMIT + 1)
     const response = await tobacco.post('/api/check').send({ lon: centre[0], lat: centre[1], category: 'tobacco_retail' }).expect(200)

@@ -26,12 +26,36 @@ const SITES: { name: string; at: LonLat }[] = [
   { name: 'a UTM zone boundary (108.0°E, 34.3°N)', at: [107.9995, 34.3] },
 ]
 
-const hexagon = (centre: LonLat) => ringAround(centre, [[350, 130], [290, 150], [230, 120], [170, 140], [110, 110], [50, 145]])
-const square = (centre: LonLat, halfDiagonal: number) => ringAround(centre, [[315, halfDiagonal], [225, halfDiagonal], [135, halfDiagonal], [45, halfDiagonal]])
+const hexagon = (centre: LonLat) =>
+  ringAround(centre, [
+    [350, 130],
+    [290, 150],
+    [230, 120],
+    [170, 140],
+    [110, 110],
+    [50, 145],
+  ])
+const square = (centre: LonLat, halfDiagonal: number) =>
+  ringAround(centre, [
+    [315, halfDiagonal],
+    [225, halfDiagonal],
+    [135, halfDiagonal],
+    [45, halfDiagonal],
+  ])
 
 interface Feature {
   type: 'Feature'
-  properties: { kind: 'zone' | 'band'; band?: string; fromM?: number; toM?: number; schoolId: number; limitM: number; origin: string; categories: string[]; ruleIds: number[] }
+  properties: {
+    kind: 'zone' | 'band'
+    band?: string
+    fromM?: number
+    toM?: number
+    schoolId: number
+    limitM: number
+    origin: string
+    categories: string[]
+    ruleIds: number[]
+  }
   geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: number[][][] | number[][][][] }
 }
 
@@ -67,7 +91,10 @@ function expectRingsAt(geometry: Feature['geometry'], measure: Measure, radii: n
     expectRingAt(ring, measure, radius, `${label} (ring at ${radius} m)`)
     found.add(radius)
   }
-  expect([...found].sort((a, b) => a - b), label).toEqual([...radii].sort((a, b) => a - b))
+  expect(
+    [...found].sort((a, b) => a - b),
+    label,
+  ).toEqual([...radii].sort((a, b) => a - b))
 }
 
 /** Checks a zone's outline and bands: core 0–edge, control edge–limit. */
@@ -117,7 +144,11 @@ describe.each(SITES)('the zone of a convex campus at $name', ({ name, at }) => {
     const id = await createSchool(`${name} 画区小学`, 'primary', campus)
     const features = await zoneOf(id)
     // Every category shares the default shape for a primary school: one outline and two bands.
-    expect(features.map((f) => [f.properties.kind, f.properties.band ?? null])).toEqual([['zone', null], ['band', 'core'], ['band', 'control']])
+    expect(features.map((f) => [f.properties.kind, f.properties.band ?? null])).toEqual([
+      ['zone', null],
+      ['band', 'core'],
+      ['band', 'control'],
+    ])
     for (const f of features) {
       expect(f.type).toBe('Feature')
       expect(f.properties).toMatchObject({ schoolId: id, limitM: 200, origin: 'campus' })
@@ -130,7 +161,14 @@ describe.each(SITES)('the zone of a convex campus at $name', ({ name, at }) => {
 
 describe('other campus shapes', () => {
   it('draws an L-shaped (concave) campus at the limit, round the notch too', async () => {
-    const ring = ringByLegs(direct(SITES[0]!.at, 90, 3000), [[90, 500], [0, 200], [270, 300], [0, 300], [270, 200], [180, 500]])
+    const ring = ringByLegs(direct(SITES[0]!.at, 90, 3000), [
+      [90, 500],
+      [0, 200],
+      [270, 300],
+      [0, 300],
+      [270, 200],
+      [180, 500],
+    ])
     const campus: Campus = { type: 'Polygon', coordinates: [ring] }
     const id = await createSchool('L形画区小学', 'primary', campus)
     expectZoneShape(await zoneOf(id), (p) => distanceToCampus(p, campus).distance, 200, 50, 'L-shaped campus')
@@ -159,13 +197,23 @@ describe('rules shape the zone', () => {
     lotteryRule = await ruleFor('lottery_outlet', 'kindergarten')
     await governance
       .put(`/api/rules/${lotteryRule.id}`)
-      .send({ limitM: 100, bands: [{ name: 'core', fromM: 0, toM: 30 }, { name: 'control', fromM: 30, toM: 100 }], reason: 'test: 100 m for kindergartens' })
+      .send({
+        limitM: 100,
+        bands: [
+          { name: 'core', fromM: 0, toM: 30 },
+          { name: 'control', fromM: 30, toM: 100 },
+        ],
+        reason: 'test: 100 m for kindergartens',
+      })
       .expect(200)
     const centre = direct(SITES[0]!.at, 270, 3000)
     gates = [direct(centre, 180, 90), direct(centre, 0, 75)]
     gated = await createSchool('大门画区高中', 'senior_high', { type: 'Polygon', coordinates: [square(centre, 100)] }, gates)
     cafeRule = await ruleFor('internet_cafe', 'senior_high')
-    await governance.put(`/api/rules/${cafeRule.id}`).send({ origin: 'gates', reason: 'test: internet cafés measured from the gates' }).expect(200)
+    await governance
+      .put(`/api/rules/${cafeRule.id}`)
+      .send({ origin: 'gates', reason: 'test: internet cafés measured from the gates' })
+      .expect(200)
   })
 
   it('draws one outline per distinct rule shape, naming the categories and rules of each', async () => {
@@ -191,7 +239,8 @@ describe('rules shape the zone', () => {
   it('draws a gates rule around the gates', async () => {
     const features = await zoneOf(gated, 'internet_cafe')
     expect(features).toHaveLength(3)
-    for (const f of features) expect(f.properties).toMatchObject({ origin: 'gates', limitM: 200, categories: ['internet_cafe'], ruleIds: [cafeRule.id] })
+    for (const f of features)
+      expect(f.properties).toMatchObject({ origin: 'gates', limitM: 200, categories: ['internet_cafe'], ruleIds: [cafeRule.id] })
     expectZoneShape(features, (p) => distanceToPoints(p, gates).distance, 200, 50, 'gates')
     const campusDrawn = await zoneOf(gated, 'tobacco_retail')
     expect(campusDrawn[0]!.properties.origin).toBe('campus')

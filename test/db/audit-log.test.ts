@@ -5,12 +5,28 @@ import { appendAudit } from '../../server/modules/audit-log/repository.ts'
 import { createTestDatabase } from '../helpers/database.ts'
 
 let database: DatabaseHandle
-const count = async () => Number((await database.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+const count = async () =>
+  Number(
+    (
+      await database.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 
 beforeAll(async () => {
   database = await createTestDatabase()
-  await appendAudit(database.db, { user: null, requestId: 'audit-test' }, { action: 'create', entityType: 'school', entityId: 1, after: { name: 'kept' } })
-  await appendAudit(database.db, { user: null, requestId: 'audit-test' }, { action: 'update', entityType: 'school', entityId: 1, before: { name: 'kept' }, after: { name: 'still kept' } })
+  await appendAudit(
+    database.db,
+    { user: null, requestId: 'audit-test' },
+    { action: 'create', entityType: 'school', entityId: 1, after: { name: 'kept' } },
+  )
+  await appendAudit(
+    database.db,
+    { user: null, requestId: 'audit-test' },
+    { action: 'update', entityType: 'school', entityId: 1, before: { name: 'kept' }, after: { name: 'still kept' } },
+  )
 })
 afterAll(async () => {
   await database?.close()
@@ -29,14 +45,25 @@ async function sqlState(statement: Promise<unknown>): Promise<string> {
 describe('audit_log is append-only', () => {
   it('accepts new entries', async () => {
     const before = await count()
-    await appendAudit(database.db, { user: null, requestId: 'audit-test' }, { action: 'delete', entityType: 'school', entityId: 1, before: { name: 'still kept' } })
+    await appendAudit(
+      database.db,
+      { user: null, requestId: 'audit-test' },
+      { action: 'delete', entityType: 'school', entityId: 1, before: { name: 'still kept' } },
+    )
     expect(await count()).toBe(before + 1)
   })
 
   it('refuses UPDATE', async () => {
-    const state = await sqlState(database.db.updateTable('audit_log').set({ action: 'forged' }).where('request_id', '=', 'audit-test').execute())
+    const state = await sqlState(
+      database.db.updateTable('audit_log').set({ action: 'forged' }).where('request_id', '=', 'audit-test').execute(),
+    )
     expect(state).toBe('42501')
-    const actions = await database.db.selectFrom('audit_log').select('action').where('request_id', '=', 'audit-test').orderBy('id').execute()
+    const actions = await database.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('request_id', '=', 'audit-test')
+      .orderBy('id')
+      .execute()
     expect(actions.map((a) => a.action)).toEqual(['create', 'update', 'delete'])
   })
 

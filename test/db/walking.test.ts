@@ -18,12 +18,57 @@ const street = (points: [number, number][]) => points.map(([e, n]) => at(e, n))
  * first street without a junction and comes down onto the second.
  */
 const ROADS: (OracleRoad & { kind: string; name: string })[] = [
-  { name: '南街', kind: 'residential', walkable: true, coordinates: street([-400, -300, -200, -100, 0, 100, 200, 300, 400].map((e) => [e, 0])) },
-  { name: '北街', kind: 'residential', walkable: true, coordinates: street([-400, -300, -200, -100, 0, 100, 200, 300, 400].map((e) => [e, 120])) },
-  { name: '东巷', kind: 'residential', walkable: true, coordinates: street([[400, 0], [400, 60], [400, 120]]) },
-  { name: '小路', kind: 'footway', walkable: true, coordinates: street([[-100, 0], [-100, -75], [-100, -150]]) },
-  { name: '高架桥', kind: 'primary', walkable: true, coordinates: street([[200, -100], [200, 50], [200, 120]]) },
-  { name: '快速路', kind: 'motorway', walkable: false, coordinates: street([[-400, 60], [400, 60]]) },
+  {
+    name: '南街',
+    kind: 'residential',
+    walkable: true,
+    coordinates: street([-400, -300, -200, -100, 0, 100, 200, 300, 400].map((e) => [e, 0])),
+  },
+  {
+    name: '北街',
+    kind: 'residential',
+    walkable: true,
+    coordinates: street([-400, -300, -200, -100, 0, 100, 200, 300, 400].map((e) => [e, 120])),
+  },
+  {
+    name: '东巷',
+    kind: 'residential',
+    walkable: true,
+    coordinates: street([
+      [400, 0],
+      [400, 60],
+      [400, 120],
+    ]),
+  },
+  {
+    name: '小路',
+    kind: 'footway',
+    walkable: true,
+    coordinates: street([
+      [-100, 0],
+      [-100, -75],
+      [-100, -150],
+    ]),
+  },
+  {
+    name: '高架桥',
+    kind: 'primary',
+    walkable: true,
+    coordinates: street([
+      [200, -100],
+      [200, 50],
+      [200, 120],
+    ]),
+  },
+  {
+    name: '快速路',
+    kind: 'motorway',
+    walkable: false,
+    coordinates: street([
+      [-400, 60],
+      [400, 60],
+    ]),
+  },
 ]
 
 let t: TestApp
@@ -33,7 +78,11 @@ let pgRouting = false
 beforeAll(async () => {
   t = await startTestApp()
   governance = (await t.signIn({ department: 'governance', role: 'clerk' })).agent
-  const features = ROADS.map((r) => ({ type: 'Feature', properties: { highway: r.kind, name: r.name }, geometry: { type: 'LineString', coordinates: r.coordinates } }))
+  const features = ROADS.map((r) => ({
+    type: 'Feature',
+    properties: { highway: r.kind, name: r.name },
+    geometry: { type: 'LineString', coordinates: r.coordinates },
+  }))
   await governance.post('/api/import/roads?source=town').send({ type: 'FeatureCollection', features }).expect(201)
   oracle = new WalkingOracle(ROADS)
   pgRouting = await hasPgRouting(t.app.db)
@@ -94,7 +143,11 @@ describe('walking distance against the independent oracle', () => {
         const shop = at(-60, -200)
         const result = await measure([gate], shop)
         expect(oracle.walking(gate, shop)).toBeNull()
-        expect(result).toMatchObject({ measuredBy: 'straight_fallback', reason: expect.stringMatching(/gate lies more than 100 m/), route: null })
+        expect(result).toMatchObject({
+          measuredBy: 'straight_fallback',
+          reason: expect.stringMatching(/gate lies more than 100 m/),
+          route: null,
+        })
         expect(result.distanceM).toBeCloseTo(oracle.straight(gate, shop), 6)
       })
 

@@ -22,7 +22,8 @@ export function directWithAzimuth(from: readonly number[], azimuth: number, dist
 }
 
 /** The point `distanceM` from `from` along `azimuth`. */
-export const direct = (from: readonly number[], azimuth: number, distanceM: number): LonLat => directWithAzimuth(from, azimuth, distanceM).point
+export const direct = (from: readonly number[], azimuth: number, distanceM: number): LonLat =>
+  directWithAzimuth(from, azimuth, distanceM).point
 
 /** Geodesic distance (m) and the azimuths at both ends. */
 export function inverse(a: readonly number[], b: readonly number[]): { distance: number; azi1: number; azi2: number } {
@@ -56,7 +57,13 @@ export function along(a: readonly number[], b: readonly number[], t: number): { 
  * direction of travel (outside, for a counter-clockwise exterior ring) unless side is 'left'.
  * Returns the point and the foot of the perpendicular on the edge.
  */
-export function offEdge(a: readonly number[], b: readonly number[], t: number, d: number, side: 'right' | 'left' = 'right'): { point: LonLat; foot: LonLat } {
+export function offEdge(
+  a: readonly number[],
+  b: readonly number[],
+  t: number,
+  d: number,
+  side: 'right' | 'left' = 'right',
+): { point: LonLat; foot: LonLat } {
   const { point: foot, azimuth } = along(a, b, t)
   return { point: direct(foot, azimuth + (side === 'right' ? 90 : -90), d), foot }
 }
@@ -85,7 +92,11 @@ const GOLDEN = (Math.sqrt(5) - 1) / 2
  * Distance from p to the geodesic segment a→b: the minimum over t of |p, point at t|, sampled and then
  * refined by golden-section search. Returns the distance, the nearest point and its fraction t.
  */
-export function distanceToSegment(p: readonly number[], a: readonly number[], b: readonly number[]): { distance: number; nearest: LonLat; t: number } {
+export function distanceToSegment(
+  p: readonly number[],
+  a: readonly number[],
+  b: readonly number[],
+): { distance: number; nearest: LonLat; t: number } {
   const { distance: length, azi1 } = inverse(a, b)
   const at = (t: number) => direct(a, azi1, t * length)
   const f = (t: number) => distance(p, at(t))
@@ -150,7 +161,9 @@ export function distanceToCampus(p: readonly number[], campus: Campus): { distan
   }
   // Every point of an edge is within half its length of one of its ends, so an edge whose nearer end is
   // further than the best distance so far plus half its length cannot hold a nearer point.
-  const edges = polygonsOf(campus).flatMap((polygon) => polygon.flatMap((ring) => ring.slice(0, -1).map((a, i) => [a, ring[i + 1]!] as const)))
+  const edges = polygonsOf(campus).flatMap((polygon) =>
+    polygon.flatMap((ring) => ring.slice(0, -1).map((a, i) => [a, ring[i + 1]!] as const)),
+  )
   const bounded = edges
     .map(([a, b]) => ({ a, b, lower: Math.min(distance(p, a), distance(p, b)) - distance(a, b) / 2 }))
     .sort((x, y) => x.lower - y.lower)

@@ -22,8 +22,14 @@ const tagsXml = (tags: Record<string, string> | undefined) =>
 /** An .osm document (API 0.6) holding the nodes, then the ways, as OSM's own tools write them. */
 export function osmXml({ nodes, ways }: { nodes: readonly OsmNode[]; ways: readonly OsmWay[] }): string {
   const parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="test">\n']
-  for (const n of nodes) parts.push(n.tags ? `<node id="${n.id}" version="1" lat="${n.lat}" lon="${n.lon}">${tagsXml(n.tags)}</node>\n` : `<node id="${n.id}" version="1" lat="${n.lat}" lon="${n.lon}"/>\n`)
-  for (const w of ways) parts.push(`<way id="${w.id}" version="1">${w.refs.map((r) => `<nd ref="${r}"/>`).join('')}${tagsXml(w.tags)}</way>\n`)
+  for (const n of nodes)
+    parts.push(
+      n.tags
+        ? `<node id="${n.id}" version="1" lat="${n.lat}" lon="${n.lon}">${tagsXml(n.tags)}</node>\n`
+        : `<node id="${n.id}" version="1" lat="${n.lat}" lon="${n.lon}"/>\n`,
+    )
+  for (const w of ways)
+    parts.push(`<way id="${w.id}" version="1">${w.refs.map((r) => `<nd ref="${r}"/>`).join('')}${tagsXml(w.tags)}</way>\n`)
   parts.push('</osm>\n')
   return parts.join('')
 }
@@ -46,8 +52,16 @@ export function gridNetwork(center: readonly number[], size: number, spacingM: n
   let wayId = firstId
   for (let i = 0; i < size; i += 1) {
     for (let j = 0; j + 1 < size; j += 1) {
-      ways.push({ id: wayId++, refs: [id(i, j), id(i, j + 1)], tags: { highway: i % 5 === 0 ? 'secondary' : 'residential', name: `东西街${i}` } })
-      ways.push({ id: wayId++, refs: [id(j, i), id(j + 1, i)], tags: { highway: i % 5 === 0 ? 'tertiary' : 'residential', name: `南北路${i}` } })
+      ways.push({
+        id: wayId++,
+        refs: [id(i, j), id(i, j + 1)],
+        tags: { highway: i % 5 === 0 ? 'secondary' : 'residential', name: `东西街${i}` },
+      })
+      ways.push({
+        id: wayId++,
+        refs: [id(j, i), id(j + 1, i)],
+        tags: { highway: i % 5 === 0 ? 'tertiary' : 'residential', name: `南北路${i}` },
+      })
     }
   }
   return { nodes, ways }

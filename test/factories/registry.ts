@@ -16,7 +16,17 @@ export function rectangle(center: readonly number[], widthM = 120, heightM = 80)
   return [...ring, ring[0]!]
 }
 
-export function schoolFeature(overrides: { center?: readonly number[]; name?: string; schoolType?: string; countyCode?: string; gates?: number[][]; geometry?: unknown; properties?: Record<string, unknown> } = {}) {
+export function schoolFeature(
+  overrides: {
+    center?: readonly number[]
+    name?: string
+    schoolType?: string
+    countyCode?: string
+    gates?: number[][]
+    geometry?: unknown
+    properties?: Record<string, unknown>
+  } = {},
+) {
   const center = overrides.center ?? [GUYUAN.lon, GUYUAN.lat]
   const ring = rectangle(center)
   return {
@@ -37,7 +47,16 @@ export function schoolFeature(overrides: { center?: readonly number[]; name?: st
   }
 }
 
-export function premisesFeature(overrides: { at?: readonly number[]; name?: string; category?: string; countyCode?: string; licenceNo?: string; properties?: Record<string, unknown> } = {}) {
+export function premisesFeature(
+  overrides: {
+    at?: readonly number[]
+    name?: string
+    category?: string
+    countyCode?: string
+    licenceNo?: string
+    properties?: Record<string, unknown>
+  } = {},
+) {
   const at = overrides.at ?? offset([GUYUAN.lon, GUYUAN.lat], 300, 0)
   return {
     type: 'Feature' as const,

@@ -26,7 +26,10 @@ let counter = 0
 /** Starts the real service on its own database, listening on a free port. */
 export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
   const database = await createTestDatabase()
-  const config = loadConfig({}, { port: 0, loadDemoData: false, serveWeb: false, loginRateLimitPerMinute: 10_000, logLevel: 'silent', ...overrides })
+  const config = loadConfig(
+    {},
+    { port: 0, loadDemoData: false, serveWeb: false, loginRateLimitPerMinute: 10_000, logLevel: 'silent', ...overrides },
+  )
   const app = await buildApp(config, { database, logger: false })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address() as { port: number }
@@ -39,7 +42,11 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
     signIn: async (spec) => {
       counter += 1
       const username = spec.username ?? `${spec.department}_${spec.role}_${counter}`
-      const user = await createUser(app.db, { username, password: TEST_PASSWORD, countyCode: null, ...spec }, { user: null, requestId: 'test' })
+      const user = await createUser(
+        app.db,
+        { username, password: TEST_PASSWORD, countyCode: null, ...spec },
+        { user: null, requestId: 'test' },
+      )
       const agent = supertest.agent(url).set('Origin', url)
       const response = await agent.post('/api/auth/login').send({ username, password: TEST_PASSWORD })
       if (response.status !== 200) throw new Error(`sign-in failed: ${response.status} ${JSON.stringify(response.body)}`)

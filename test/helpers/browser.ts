@@ -20,7 +20,10 @@ export interface BrowserSession {
   close(): Promise<void>
 }
 
-export async function openBrowser(baseUrl: string, options: { locale?: string; viewport?: { width: number; height: number } } = {}): Promise<BrowserSession> {
+export async function openBrowser(
+  baseUrl: string,
+  options: { locale?: string; viewport?: { width: number; height: number } } = {},
+): Promise<BrowserSession> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'zones-chromium-'))
   // A persistent context is how playwright takes a fresh --user-data-dir of our choosing.
   const context = await chromium.launchPersistentContext(profile, {

@@ -2,15 +2,7 @@ import { describe, it, expect } from 'vitest'
 import { readFileSync } from 'node:fs'
 import geodesic from 'geographiclib-geodesic'
 import gcoordModule from 'gcoord'
-import {
-  CRS_VALUES,
-  INVERSE_TOLERANCE_DEG,
-  fromWgs84,
-  geometryToWgs84,
-  isCrs,
-  isInsideChina,
-  toWgs84,
-} from '../../server/geo/crs.ts'
+import { CRS_VALUES, INVERSE_TOLERANCE_DEG, fromWgs84, geometryToWgs84, isCrs, isInsideChina, toWgs84 } from '../../server/geo/crs.ts'
 import type { Crs } from '../../server/geo/crs.ts'
 
 // Independent geodesic oracle (GeographicLib, WGS84 ellipsoid).
@@ -42,9 +34,11 @@ interface Vector {
   check_wgs2gcj_m?: number
 }
 // The project's own copy of the shared reference file data/crs_test_vectors.json (see its `sources`).
-const fixture = JSON.parse(
-  readFileSync(new URL('../fixtures/crs_test_vectors.json', import.meta.url), 'utf8'),
-) as { vectors: Vector[]; observations: string[]; note_on_precision: string }
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/crs_test_vectors.json', import.meta.url), 'utf8')) as {
+  vectors: Vector[]
+  observations: string[]
+  note_on_precision: string
+}
 const vectors = fixture.vectors
 
 const GUYUAN = { west: 105.32, east: 106.95, south: 35.24, north: 36.52 }
@@ -54,10 +48,7 @@ function guyuanGrid(steps: number): Lonlat[] {
   const points: Lonlat[] = []
   for (let i = 0; i <= steps; i++) {
     for (let j = 0; j <= steps; j++) {
-      points.push([
-        GUYUAN.west + ((GUYUAN.east - GUYUAN.west) * i) / steps,
-        GUYUAN.south + ((GUYUAN.north - GUYUAN.south) * j) / steps,
-      ])
+      points.push([GUYUAN.west + ((GUYUAN.east - GUYUAN.west) * i) / steps, GUYUAN.south + ((GUYUAN.north - GUYUAN.south) * j) / steps])
     }
   }
   return points

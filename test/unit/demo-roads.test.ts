@@ -12,10 +12,28 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dataDir = path.join(root, 'data')
-const HIGHWAYS = ['motorway', 'trunk', 'primary', 'secondary', 'tertiary', 'unclassified', 'residential', 'service', 'living_street', 'pedestrian', 'track', 'footway', 'path', 'steps', 'cycleway']
-const walkable = (f: RoadFeature) => f.properties.highway !== undefined && f.properties.highway !== 'motorway' && f.properties.highway !== 'cycleway'
+const HIGHWAYS = [
+  'motorway',
+  'trunk',
+  'primary',
+  'secondary',
+  'tertiary',
+  'unclassified',
+  'residential',
+  'service',
+  'living_street',
+  'pedestrian',
+  'track',
+  'footway',
+  'path',
+  'steps',
+  'cycleway',
+]
+const walkable = (f: RoadFeature) =>
+  f.properties.highway !== undefined && f.properties.highway !== 'motorway' && f.properties.highway !== 'cycleway'
 const decimals = (v: number) => (String(v).split('.')[1] ?? '').length
-const shipped = <G extends Geometry>(file: string) => JSON.parse(readFileSync(path.join(dataDir, 'demo', file), 'utf8')) as { features: Feature<G, Record<string, unknown>>[] }
+const shipped = <G extends Geometry>(file: string) =>
+  JSON.parse(readFileSync(path.join(dataDir, 'demo', file), 'utf8')) as { features: Feature<G, Record<string, unknown>>[] }
 
 /** planar metres between two lon/lat points */
 function metres(a: readonly number[], b: readonly number[]): number {
@@ -25,7 +43,8 @@ function metres(a: readonly number[], b: readonly number[]): number {
 
 /** strict crossing of segments ab and cd (not touching at an end) */
 function properCross(a: readonly number[], b: readonly number[], c: readonly number[], d: readonly number[]): boolean {
-  const o = (p: readonly number[], q: readonly number[], r: readonly number[]) => Math.sign((q[0]! - p[0]!) * (r[1]! - p[1]!) - (q[1]! - p[1]!) * (r[0]! - p[0]!))
+  const o = (p: readonly number[], q: readonly number[], r: readonly number[]) =>
+    Math.sign((q[0]! - p[0]!) * (r[1]! - p[1]!) - (q[1]! - p[1]!) * (r[0]! - p[0]!))
   return o(a, b, c) * o(a, b, d) < 0 && o(c, d, a) * o(c, d, b) < 0
 }
 
@@ -174,7 +193,11 @@ let demo: { roads: RoadFeature[]; gates: number[][]; premises: number[][] }
 beforeAll(() => {
   reference = loadReferenceData(dataDir)
   const g = createRegistryGenerator({ schools: 80, premises: 600, seed: 21 }, reference)
-  small = { roads: g.roads(), gates: [...g.schools()].flatMap((s) => s.properties.gates), premises: [...g.premises()].map((p) => p.geometry.coordinates) }
+  small = {
+    roads: g.roads(),
+    gates: [...g.schools()].flatMap((s) => s.properties.gates),
+    premises: [...g.premises()].map((p) => p.geometry.coordinates),
+  }
   demo = {
     roads: shipped<LineString>('roads.geojson').features as RoadFeature[],
     gates: shipped('schools.geojson').features.flatMap((s) => s.properties.gates as number[][]),
@@ -242,7 +265,9 @@ describe('demo street network', () => {
     const onRail = (p: number[]) => rail.some((v) => v[0] === p[0] && v[1] === p[1])
     const touchesRail = (p: number[], q: number[]) => onRail(p) || onRail(q) || rail.slice(1).some((r, k) => properCross(p, q, rail[k]!, r))
     const inCity = (p: number[], q: number[]) => metres(p, middle) < radiusM && metres(q, middle) < radiusM
-    const crossing = demo.roads.filter((f) => walkable(f) && f.geometry.coordinates.some((p, k, c) => k > 0 && inCity(c[k - 1]!, p) && touchesRail(c[k - 1]!, p)))
+    const crossing = demo.roads.filter(
+      (f) => walkable(f) && f.geometry.coordinates.some((p, k, c) => k > 0 && inCity(c[k - 1]!, p) && touchesRail(c[k - 1]!, p)),
+    )
     expect(crossing).toHaveLength(1)
     const bothSides = (network: Network) => {
       const sides = new Map<number, Set<number>>()
@@ -260,7 +285,12 @@ describe('demo street network', () => {
   it('joins the motorway and the railway to the walkable roads at exactly one vertex each', () => {
     const walkableVertices = new Set(demo.roads.filter(walkable).flatMap((f) => f.geometry.coordinates.map((p) => `${p[0]},${p[1]}`)))
     const shared = (pick: (f: RoadFeature) => boolean) =>
-      new Set(demo.roads.filter(pick).flatMap((f) => f.geometry.coordinates.map((p) => `${p[0]},${p[1]}`)).filter((k) => walkableVertices.has(k))).size
+      new Set(
+        demo.roads
+          .filter(pick)
+          .flatMap((f) => f.geometry.coordinates.map((p) => `${p[0]},${p[1]}`))
+          .filter((k) => walkableVertices.has(k)),
+      ).size
     expect(shared((f) => f.properties.highway === 'motorway')).toBe(1)
     expect(shared((f) => f.properties.railway === 'rail')).toBe(1)
   })
@@ -269,15 +299,21 @@ describe('demo street network', () => {
     const bridges = demo.roads.filter((f) => f.properties.bridge === 'yes')
     const others = demo.roads.filter((f) => f.properties.highway !== undefined && f.properties.bridge !== 'yes')
     const over = bridges.some((bridge) =>
-      bridge.geometry.coordinates.some((p, k, c) => k > 0 && others.some((o) => o.geometry.coordinates.some((q, m, d) => m > 0 && properCross(c[k - 1]!, p, d[m - 1]!, q)))),
+      bridge.geometry.coordinates.some(
+        (p, k, c) =>
+          k > 0 && others.some((o) => o.geometry.coordinates.some((q, m, d) => m > 0 && properCross(c[k - 1]!, p, d[m - 1]!, q))),
+      ),
     )
     expect(over).toBe(true)
     const wall = demo.roads.find((f) => f.properties.barrier === 'wall')!.geometry.coordinates
     expect(wall[0]).toEqual(wall.at(-1))
-    const streets = demo.roads.filter((f) => ['primary', 'secondary', 'tertiary', 'residential', 'living_street', 'pedestrian'].includes(f.properties.highway ?? ''))
+    const streets = demo.roads.filter((f) =>
+      ['primary', 'secondary', 'tertiary', 'residential', 'living_street', 'pedestrian'].includes(f.properties.highway ?? ''),
+    )
     for (const s of streets) {
       const c = s.geometry.coordinates
-      for (let k = 1; k < c.length; k++) for (let w = 1; w < wall.length; w++) expect(properCross(c[k - 1]!, c[k]!, wall[w - 1]!, wall[w]!)).toBe(false)
+      for (let k = 1; k < c.length; k++)
+        for (let w = 1; w < wall.length; w++) expect(properCross(c[k - 1]!, c[k]!, wall[w - 1]!, wall[w]!)).toBe(false)
     }
   })
 

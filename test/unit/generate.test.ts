@@ -19,7 +19,8 @@ const dataDir = path.join(root, 'data')
 
 type Bbox = [number, number, number, number]
 const bboxOf = (f: Feature): Bbox => turf.bbox(f) as Bbox
-const bboxesTouch = (a: Bbox, b: Bbox, margin = 0) => !(a[0] > b[2] + margin || a[2] < b[0] - margin || a[1] > b[3] + margin || a[3] < b[1] - margin)
+const bboxesTouch = (a: Bbox, b: Bbox, margin = 0) =>
+  !(a[0] > b[2] + margin || a[2] < b[0] - margin || a[1] > b[3] + margin || a[3] < b[1] - margin)
 const partsOf = (f: SchoolFeature): Position[][][] => (f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates)
 const decimals = (v: number) => (String(v).split('.')[1] ?? '').length
 
@@ -82,11 +83,21 @@ describe('determinism and options', () => {
   })
 
   it('writes Chinese ordinals', () => {
-    expect([1, 3, 10, 12, 20, 101, 110, 1005].map(chineseNumber)).toEqual(['一', '三', '十', '十二', '二十', '一百零一', '一百一十', '一千零五'])
+    expect([1, 3, 10, 12, 20, 101, 110, 1005].map(chineseNumber)).toEqual([
+      '一',
+      '三',
+      '十',
+      '十二',
+      '二十',
+      '一百零一',
+      '一百一十',
+      '一千零五',
+    ])
   })
 
   it('matches the shipped demo set in data/demo (regenerate with --schools 600 --premises 4000)', () => {
-    const shipped = (file: string) => (JSON.parse(readFileSync(path.join(dataDir, 'demo', file), 'utf8')) as { features: unknown[]; demo: boolean })
+    const shipped = (file: string) =>
+      JSON.parse(readFileSync(path.join(dataDir, 'demo', file), 'utf8')) as { features: unknown[]; demo: boolean }
     const schools = shipped('schools.geojson')
     const premises = shipped('premises.geojson')
     expect(schools.demo).toBe(true)
@@ -200,7 +211,11 @@ describe('schools', () => {
   it('keep the sports field of a two-part campus 30–80 m from the main part', () => {
     for (const s of set.schools.filter((x) => x.geometry.type === 'MultiPolygon')) {
       const [main, field] = partsOf(s).map((p) => turf.polygon(p))
-      const gap = Math.min(...turf.explode(field!).features.map((pt) => turf.pointToLineDistance(pt, turf.polygonToLine(main!) as Feature<never>, { units: 'meters' })))
+      const gap = Math.min(
+        ...turf
+          .explode(field!)
+          .features.map((pt) => turf.pointToLineDistance(pt, turf.polygonToLine(main!) as Feature<never>, { units: 'meters' })),
+      )
       expect(gap).toBeGreaterThan(29)
       expect(gap).toBeLessThan(81)
     }
@@ -288,7 +303,11 @@ describe('premises', () => {
     let near = 0
     for (const p of set.premises) {
       const pb: Bbox = [...p.geometry.coordinates, ...p.geometry.coordinates] as Bbox
-      const hit = set.schools.some((s, i) => bboxesTouch(boxes[i]!, pb, margin) && partsOf(s).some((part) => turf.pointToPolygonDistance(p, turf.polygon(part), { units: 'meters' }) <= 200))
+      const hit = set.schools.some(
+        (s, i) =>
+          bboxesTouch(boxes[i]!, pb, margin) &&
+          partsOf(s).some((part) => turf.pointToPolygonDistance(p, turf.polygon(part), { units: 'meters' }) <= 200),
+      )
       if (hit) near++
     }
     const share = near / set.premises.length

@@ -18,7 +18,11 @@ describe('map style', () => {
 
   it('with Tianditu: its base and label rasters lie beneath every registry layer, attributed with the approval number', () => {
     const tiles = [['https://t0.tianditu.gov.cn/vec_w/wmts?tk=k'], ['https://t0.tianditu.gov.cn/cva_w/wmts?tk=k']]
-    const style = buildStyle({ tianditu: { key: 'k', style: 'vector', tiles, attribution: '© 天地图' }, approvalNumber: 'GS(2099)0000号', bounds })
+    const style = buildStyle({
+      tianditu: { key: 'k', style: 'vector', tiles, attribution: '© 天地图' },
+      approvalNumber: 'GS(2099)0000号',
+      bounds,
+    })
     const ids = style.layers.map((layer) => layer.id)
     expect(ids.indexOf('tianditu')).toBeLessThan(ids.indexOf('county-line'))
     expect(ids.indexOf('tianditu-labels')).toBeLessThan(ids.indexOf('zone-control-fill'))
@@ -34,13 +38,15 @@ describe('pasted coordinates', () => {
     expect(parseCoordinates('36.0150 106.2410')).toEqual({ lon: 106.241, lat: 36.015, swapped: true })
   })
   it('refuses what is not two numbers in range', () => {
-    for (const text of ['', '106.2', '106.2,36.0,5', 'abc,def', '106,95', '1e3,36', '200,95']) expect(parseCoordinates(text), text).toBeUndefined()
+    for (const text of ['', '106.2', '106.2,36.0,5', 'abc,def', '106,95', '1e3,36', '200,95'])
+      expect(parseCoordinates(text), text).toBeUndefined()
   })
 })
 
 describe('map position in the URL', () => {
   it('reads zoom/lat/lon and refuses anything else', () => {
     expect(parseMapPosition('15.50/36.01500/106.24000')).toEqual({ center: [106.24, 36.015], zoom: 15.5 })
-    for (const text of [null, '', '30/36/106', '15/95/106', '15/36/200', '15/36', 'x/y/z']) expect(parseMapPosition(text), String(text)).toBeUndefined()
+    for (const text of [null, '', '30/36/106', '15/95/106', '15/36/200', '15/36', 'x/y/z'])
+      expect(parseMapPosition(text), String(text)).toBeUndefined()
   })
 })

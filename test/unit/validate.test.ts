@@ -2,14 +2,7 @@ import { describe, it, expect } from 'vitest'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import geodesic from 'geographiclib-geodesic'
-import {
-  LIMITS,
-  MAX_PROBLEMS,
-  validateCampus,
-  validateGates,
-  validatePoint,
-  validatePosition,
-} from '../../server/geo/validate.ts'
+import { LIMITS, MAX_PROBLEMS, validateCampus, validateGates, validatePoint, validatePosition } from '../../server/geo/validate.ts'
 import type { CampusGeometry, GeometryProblem } from '../../server/geo/validate.ts'
 import { localDistanceM, pointToCampusDistanceM } from '../../server/geo/geodesic.ts'
 
@@ -253,9 +246,7 @@ describe('validateCampus: limits and performance', () => {
         'random scribble',
         {
           type: 'Polygon',
-          coordinates: [
-            radialRing(9_999, (i) => 50 + ((i * 7919) % 450)).map((p, i, all) => all[(i * 4_001) % (all.length - 1)] ?? p),
-          ],
+          coordinates: [radialRing(9_999, (i) => 50 + ((i * 7919) % 450)).map((p, i, all) => all[(i * 4_001) % (all.length - 1)] ?? p)],
         },
         false,
       ],
@@ -419,11 +410,21 @@ describe('validateCampus agrees with JSTS IsValidOp on random degenerate geometr
       const kind = ri(4)
       let pts: [number, number][]
       if (kind === 0) {
-        const x = ri(G), y = ri(G), w = 1 + ri(G - x), h = 1 + ri(G - y)
-        pts = [[x, y], [x + w, y], [x + w, y + h], [x, y + h]]
+        const x = ri(G),
+          y = ri(G),
+          w = 1 + ri(G - x),
+          h = 1 + ri(G - y)
+        pts = [
+          [x, y],
+          [x + w, y],
+          [x + w, y + h],
+          [x, y + h],
+        ]
       } else {
         const k = 3 + ri(kind === 3 ? 3 : 6)
-        pts = Array.from({ length: k }, () => (kind === 3 && pool.length > 0 && rnd() < 0.6 ? (pool[ri(pool.length)] ?? [0, 0]) : [ri(G + 1), ri(G + 1)]))
+        pts = Array.from({ length: k }, () =>
+          kind === 3 && pool.length > 0 && rnd() < 0.6 ? (pool[ri(pool.length)] ?? [0, 0]) : [ri(G + 1), ri(G + 1)],
+        )
         if (kind !== 1) {
           const cx = pts.reduce((a, p) => a + p[0], 0) / k
           const cy = pts.reduce((a, p) => a + p[1], 0) / k
@@ -439,8 +440,12 @@ describe('validateCampus agrees with JSTS IsValidOp on random degenerate geometr
     let valid = 0
     for (let i = 0; i < 2000; i++) {
       pool = []
-      const polys = Array.from({ length: rnd() < 0.6 ? 1 : 2 + ri(2) }, () => [ring(), ...Array.from({ length: rnd() < 0.5 ? 0 : 1 + ri(3) }, ring)])
-      const g = polys.length === 1 && rnd() < 0.5 ? { type: 'Polygon', coordinates: polys[0] } : { type: 'MultiPolygon', coordinates: polys }
+      const polys = Array.from({ length: rnd() < 0.6 ? 1 : 2 + ri(2) }, () => [
+        ring(),
+        ...Array.from({ length: rnd() < 0.5 ? 0 : 1 + ri(3) }, ring),
+      ])
+      const g =
+        polys.length === 1 && rnd() < 0.5 ? { type: 'Polygon', coordinates: polys[0] } : { type: 'MultiPolygon', coordinates: polys }
       const ours = validateCampus(g, '').filter((p) => !p.message.includes('campus area')).length === 0
       let theirs: boolean
       try {

@@ -4,7 +4,21 @@
  */
 import { describe, expect, it } from 'vitest'
 import { bandAt, bandsForLimit, bandsOf, checkBands, round1 } from '../../server/modules/zones/service.ts'
-import { along, direct, distance, distanceToCampus, distanceToPoints, distanceToSegment, inverse, offCorner, offEdge, prng, ringAround, ringByLegs, type Campus } from '../factories/geodesic.ts'
+import {
+  along,
+  direct,
+  distance,
+  distanceToCampus,
+  distanceToPoints,
+  distanceToSegment,
+  inverse,
+  offCorner,
+  offEdge,
+  prng,
+  ringAround,
+  ringByLegs,
+  type Campus,
+} from '../factories/geodesic.ts'
 
 describe('bands', () => {
   const names = ['core', 'control']
@@ -21,22 +35,82 @@ describe('bands', () => {
   })
 
   it('shows stored names and inner edges as bands from 0 to the limit', () => {
-    expect(bandsOf(names, edges, 200)).toEqual([{ name: 'core', fromM: 0, toM: 50 }, { name: 'control', fromM: 50, toM: 200 }])
+    expect(bandsOf(names, edges, 200)).toEqual([
+      { name: 'core', fromM: 0, toM: 50 },
+      { name: 'control', fromM: 50, toM: 200 },
+    ])
     expect(bandsOf(['only'], [], 100)).toEqual([{ name: 'only', fromM: 0, toM: 100 }])
   })
 
   it('accepts contiguous bands from 0 to the limit and returns names and inner edges', () => {
-    expect(checkBands([{ name: 'core', fromM: 0, toM: 50 }, { name: 'control', fromM: 50, toM: 200 }], 200)).toEqual({ names, edges, problems: [] })
+    expect(
+      checkBands(
+        [
+          { name: 'core', fromM: 0, toM: 50 },
+          { name: 'control', fromM: 50, toM: 200 },
+        ],
+        200,
+      ),
+    ).toEqual({ names, edges, problems: [] })
   })
 
   it.each([
-    ['overlapping', [{ name: 'core', fromM: 0, toM: 60 }, { name: 'control', fromM: 50, toM: 200 }], 'body/bands/1/fromM'],
-    ['with a gap', [{ name: 'core', fromM: 0, toM: 40 }, { name: 'control', fromM: 50, toM: 200 }], 'body/bands/1/fromM'],
-    ['not from 0', [{ name: 'core', fromM: 10, toM: 50 }, { name: 'control', fromM: 50, toM: 200 }], 'body/bands/0/fromM'],
-    ['short of the limit', [{ name: 'core', fromM: 0, toM: 50 }, { name: 'control', fromM: 50, toM: 150 }], 'body/bands/1/toM'],
-    ['past the limit', [{ name: 'core', fromM: 0, toM: 50 }, { name: 'control', fromM: 50, toM: 250 }], 'body/bands/1/toM'],
-    ['empty', [{ name: 'core', fromM: 0, toM: 0 }, { name: 'control', fromM: 0, toM: 200 }], 'body/bands/0/toM'],
-    ['with a name twice', [{ name: 'core', fromM: 0, toM: 50 }, { name: 'core', fromM: 50, toM: 200 }], 'body/bands/1/name'],
+    [
+      'overlapping',
+      [
+        { name: 'core', fromM: 0, toM: 60 },
+        { name: 'control', fromM: 50, toM: 200 },
+      ],
+      'body/bands/1/fromM',
+    ],
+    [
+      'with a gap',
+      [
+        { name: 'core', fromM: 0, toM: 40 },
+        { name: 'control', fromM: 50, toM: 200 },
+      ],
+      'body/bands/1/fromM',
+    ],
+    [
+      'not from 0',
+      [
+        { name: 'core', fromM: 10, toM: 50 },
+        { name: 'control', fromM: 50, toM: 200 },
+      ],
+      'body/bands/0/fromM',
+    ],
+    [
+      'short of the limit',
+      [
+        { name: 'core', fromM: 0, toM: 50 },
+        { name: 'control', fromM: 50, toM: 150 },
+      ],
+      'body/bands/1/toM',
+    ],
+    [
+      'past the limit',
+      [
+        { name: 'core', fromM: 0, toM: 50 },
+        { name: 'control', fromM: 50, toM: 250 },
+      ],
+      'body/bands/1/toM',
+    ],
+    [
+      'empty',
+      [
+        { name: 'core', fromM: 0, toM: 0 },
+        { name: 'control', fromM: 0, toM: 200 },
+      ],
+      'body/bands/0/toM',
+    ],
+    [
+      'with a name twice',
+      [
+        { name: 'core', fromM: 0, toM: 50 },
+        { name: 'core', fromM: 50, toM: 200 },
+      ],
+      'body/bands/1/name',
+    ],
   ])('refuses bands %s, naming the field', (_label, bands, field) => {
     const { problems } = checkBands(bands, 200)
     expect(problems.map((p) => p.field)).toContain(field)
@@ -44,7 +118,10 @@ describe('bands', () => {
 
   it('keeps the inner edges that fit under a new limit, the last band ending at it', () => {
     const bands = bandsOf(names, edges, 200)
-    expect(bandsForLimit(bands, 100)).toEqual([{ name: 'core', fromM: 0, toM: 50 }, { name: 'control', fromM: 50, toM: 100 }])
+    expect(bandsForLimit(bands, 100)).toEqual([
+      { name: 'core', fromM: 0, toM: 50 },
+      { name: 'control', fromM: 50, toM: 100 },
+    ])
     expect(bandsForLimit(bands, 40)).toEqual([{ name: 'core', fromM: 0, toM: 40 }])
     expect(bandsForLimit(bandsForLimit(bands, 100), 200)).toEqual(bands)
   })
@@ -59,7 +136,12 @@ describe('bands', () => {
 
 describe('geodesic fixture builders (GeographicLib only)', () => {
   const random = prng(2024)
-  const places: [number, number][] = [[106.24, 36.0], [109.5, 18.3], [126.6, 45.8], [122.5, 53.0]]
+  const places: [number, number][] = [
+    [106.24, 36.0],
+    [109.5, 18.3],
+    [126.6, 45.8],
+    [122.5, 53.0],
+  ]
 
   it('direct and inverse are each other’s inverse', () => {
     for (const at of places) {
@@ -78,7 +160,11 @@ describe('geodesic fixture builders (GeographicLib only)', () => {
     for (const at of places) {
       const a = direct(at, 20, 100)
       const b = direct(a, 110, 180)
-      for (const [t, d] of [[0.5, 200], [0.1, 50], [0.9, 199.99]] as const) {
+      for (const [t, d] of [
+        [0.5, 200],
+        [0.1, 50],
+        [0.9, 199.99],
+      ] as const) {
         const { point, foot } = offEdge(a, b, t, d)
         const found = distanceToSegment(point, a, b)
         expect(found.distance).toBeCloseTo(d, 6)
@@ -99,7 +185,14 @@ describe('geodesic fixture builders (GeographicLib only)', () => {
 
   it('places a point off a convex corner at the given distance from the vertex, the vertex nearest', () => {
     for (const at of places) {
-      const ring = ringAround(at, [[350, 130], [290, 150], [230, 120], [170, 140], [110, 110], [50, 145]])
+      const ring = ringAround(at, [
+        [350, 130],
+        [290, 150],
+        [230, 120],
+        [170, 140],
+        [110, 110],
+        [50, 145],
+      ])
       const campus: Campus = { type: 'Polygon', coordinates: [ring] }
       for (let i = 1; i < 6; i += 1) {
         const p = offCorner(ring[i - 1]!, ring[i]!, ring[i + 1]!, 200)
@@ -111,7 +204,14 @@ describe('geodesic fixture builders (GeographicLib only)', () => {
   })
 
   it('finds the nearest edge of a campus by brute force and 0 inside it', () => {
-    const ring = ringByLegs(direct(places[0]!, 90, 3000), [[90, 500], [0, 200], [270, 300], [0, 300], [270, 200], [180, 500]])
+    const ring = ringByLegs(direct(places[0]!, 90, 3000), [
+      [90, 500],
+      [0, 200],
+      [270, 300],
+      [0, 300],
+      [270, 200],
+      [180, 500],
+    ])
     const campus: Campus = { type: 'Polygon', coordinates: [ring] }
     expect(ring).toHaveLength(7)
     expect(distanceToCampus(direct(ring[0]!, 45, 100), campus).distance).toBe(0)
@@ -120,7 +220,8 @@ describe('geodesic fixture builders (GeographicLib only)', () => {
     expect(distanceToCampus(point, campus).distance).toBeCloseTo(120, 4)
     // Dense sampling of every edge agrees with the search to a millimetre.
     let sampled = Infinity
-    for (let i = 0; i < ring.length - 1; i += 1) for (let k = 0; k <= 2000; k += 1) sampled = Math.min(sampled, distance(point, along(ring[i]!, ring[i + 1]!, k / 2000).point))
+    for (let i = 0; i < ring.length - 1; i += 1)
+      for (let k = 0; k <= 2000; k += 1) sampled = Math.min(sampled, distance(point, along(ring[i]!, ring[i + 1]!, k / 2000).point))
     expect(Math.abs(sampled - distanceToCampus(point, campus).distance)).toBeLessThan(1e-3)
   })
 

@@ -63,7 +63,9 @@ async function submitApplication(businessName: string, location: { lon: number; 
 async function renderedFeatures(layers: string[]) {
   return page.evaluate((ids) => {
     const map = window.zonesDesk!.map
-    return map.queryRenderedFeatures({ layers: ids.filter((id) => map.getLayer(id)) }).map((f) => ({ properties: f.properties as Record<string, unknown> }))
+    return map
+      .queryRenderedFeatures({ layers: ids.filter((id) => map.getLayer(id)) })
+      .map((f) => ({ properties: f.properties as Record<string, unknown> }))
   }, layers)
 }
 const renderedCount = async (layers: string[]) => (await renderedFeatures(layers)).length
@@ -221,7 +223,9 @@ describe('map desk in Chromium', () => {
     await page.waitForSelector('form.decision')
     // Meanwhile the supervisor rejects it.
     const supervisor = await apiAs('tobacco_supervisor')
-    const decided = await supervisor.post(`/api/permits/${created.id}/decision`).send({ decision: 'reject', reason: '在学校安全区域内。', version: created.version })
+    const decided = await supervisor
+      .post(`/api/permits/${created.id}/decision`)
+      .send({ decision: 'reject', reason: '在学校安全区域内。', version: created.version })
     expect(decided.status).toBe(200)
     await page.check('#decision-reject')
     await page.fill('#reason', '在学校安全区域内。')
@@ -285,10 +289,13 @@ describe('map desk in Chromium', () => {
     await as('education')
     await page.goto(`/#/map?at=16.00/${conflict.lat.toFixed(6)}/${conflict.lon.toFixed(6)}`)
     await waitForRendered(['premises-point'])
-    const point = await page.evaluate(([lon, lat]) => {
-      const p = window.zonesDesk!.map.project([lon!, lat!])
-      return { x: p.x, y: p.y }
-    }, [conflict.lon, conflict.lat])
+    const point = await page.evaluate(
+      ([lon, lat]) => {
+        const p = window.zonesDesk!.map.project([lon!, lat!])
+        return { x: p.x, y: p.y }
+      },
+      [conflict.lon, conflict.lat],
+    )
     const box = (await page.locator('#map canvas').boundingBox())!
     await page.mouse.click(box.x + point.x, box.y + point.y)
     await expect.poll(() => page.textContent('#details')).toContain(conflict.schoolName)
@@ -307,7 +314,9 @@ describe('map desk in Chromium', () => {
     await page.mouse.click(box.x + b.x, box.y + b.y)
     // 0.001° of longitude at this latitude, on the WGS84 ellipsoid: about 90 m; the clicks land within a pixel.
     const total = Number((await page.textContent('#measure-total'))!.replace(/[^0-9.]/g, ''))
-    const expected = (Math.PI / 180) * 0.001 * 6378137 * Math.cos((conflict.lat * Math.PI) / 180) / Math.sqrt(1 - 0.00669438 * Math.sin((conflict.lat * Math.PI) / 180) ** 2)
+    const expected =
+      ((Math.PI / 180) * 0.001 * 6378137 * Math.cos((conflict.lat * Math.PI) / 180)) /
+      Math.sqrt(1 - 0.00669438 * Math.sin((conflict.lat * Math.PI) / 180) ** 2)
     expect(Math.abs(total - expected)).toBeLessThan(2)
     await page.click('#tool-measure')
   })

@@ -3,7 +3,17 @@
  * missing translation is a type error rather than a blank label.
  */
 import { CATEGORY_NAMES, PERMIT_KIND_NAMES, PERMIT_STATUS_NAMES, SCHOOL_TYPE_NAMES } from '../../server/schemas/labels.ts'
-import { PREMISES_CATEGORIES, type CrsName, type Department, type LicenceStatus, type PermitKind, type PermitStatus, type PremisesCategory, type Role, type SchoolType } from '../../server/schemas/vocabulary.ts'
+import {
+  PREMISES_CATEGORIES,
+  type CrsName,
+  type Department,
+  type LicenceStatus,
+  type PermitKind,
+  type PermitStatus,
+  type PremisesCategory,
+  type Role,
+  type SchoolType,
+} from '../../server/schemas/vocabulary.ts'
 
 export type Language = 'zh' | 'en'
 const STORAGE_KEY = 'zones.language'
@@ -21,14 +31,20 @@ const text = {
   password: ['密码', 'Password'],
   signingIn: ['正在登录…', 'Signing in…'],
   signInFailed: ['用户名或密码不正确。', 'Wrong username or password.'],
-  demoHint: ['演示账号（密码 guyuan-demo）：tobacco（烟草经办）、tobacco_supervisor（烟草审核）、education（教育局）、police（公安）、governance（综治办）、viewer（只读）。', 'Demo accounts (password guyuan-demo): tobacco (tobacco clerk), tobacco_supervisor, education, police, governance, viewer (read only).'],
+  demoHint: [
+    '演示账号（密码 guyuan-demo）：tobacco（烟草经办）、tobacco_supervisor（烟草审核）、education（教育局）、police（公安）、governance（综治办）、viewer（只读）。',
+    'Demo accounts (password guyuan-demo): tobacco (tobacco clerk), tobacco_supervisor, education, police, governance, viewer (read only).',
+  ],
   loading: ['加载中…', 'Loading…'],
   retry: ['重试', 'Retry'],
   close: ['关闭', 'Close'],
   cancel: ['取消', 'Cancel'],
   empty: ['没有记录。', 'Nothing here.'],
   networkError: ['无法连接服务器，请检查网络后重试。', 'The server cannot be reached. Check the network and try again.'],
-  forbidden: ['您的账号没有此项权限（按部门和县区划分）。', 'Your account is not allowed to do this (rights follow department and county).'],
+  forbidden: [
+    '您的账号没有此项权限（按部门和县区划分）。',
+    'Your account is not allowed to do this (rights follow department and county).',
+  ],
   notFound: ['记录不存在，或不在您的管辖范围内。', 'Not found, or outside your department’s scope.'],
   sessionExpired: ['登录已过期，请重新登录。', 'Your session has ended. Please sign in again.'],
   // Check
@@ -48,12 +64,18 @@ const text = {
   categoryLabel: ['经营类别', 'Category'],
   checkButton: ['核查', 'Check'],
   checking: ['正在核查…', 'Checking…'],
-  coordinatesInvalid: ['请输入两个数字：经度, 纬度（例如 106.2410, 36.0150）。', 'Enter two numbers: longitude, latitude (e.g. 106.2410, 36.0150).'],
+  coordinatesInvalid: [
+    '请输入两个数字：经度, 纬度（例如 106.2410, 36.0150）。',
+    'Enter two numbers: longitude, latitude (e.g. 106.2410, 36.0150).',
+  ],
   coordinatesSwapped: ['已按经度在前理解（经度大于纬度）。', 'Read with longitude first (it is the larger number).'],
   clickMapHint: ['提示：在地图上单击任意位置即可核查该点。', 'Tip: click anywhere on the map to check that point.'],
   verdictProhibited: ['禁止', 'Prohibited'],
   verdictAllowed: ['允许', 'Allowed'],
-  verdictProhibitedLong: ['该位置处于学校安全区域内，不得设立此类经营场所。', 'This place lies inside a school safety zone: this category may not be licensed here.'],
+  verdictProhibitedLong: [
+    '该位置处于学校安全区域内，不得设立此类经营场所。',
+    'This place lies inside a school safety zone: this category may not be licensed here.',
+  ],
   verdictAllowedLong: ['该位置不在任何学校的此类安全区域内。', 'This place lies outside every school zone for this category.'],
   schoolsInReach: ['范围内的学校', 'Schools within reach'],
   nearestOutside: ['最近的学校（区域外）', 'Nearest schools (outside their zones)'],
@@ -94,12 +116,24 @@ const text = {
   reason: ['理由', 'Reason'],
   reasonRequired: ['请填写理由。', 'A reason is required.'],
   overrideJustification: ['越权批准说明（将报综治办）', 'Override justification (reported to the governance office)'],
-  overrideNeeded: ['筛查发现冲突：只有审核负责人可以批准，并须说明理由；该批准将报综治办。', 'The screening found a conflict: only a supervisor may approve, with a justification; the approval is reported to the governance office.'],
-  overrideNotAllowed: ['筛查发现冲突：经办人不能批准，请驳回或提交负责人。', 'The screening found a conflict: a clerk cannot approve it. Reject it or pass it to a supervisor.'],
+  overrideNeeded: [
+    '筛查发现冲突：只有审核负责人可以批准，并须说明理由；该批准将报综治办。',
+    'The screening found a conflict: only a supervisor may approve, with a justification; the approval is reported to the governance office.',
+  ],
+  overrideNotAllowed: [
+    '筛查发现冲突：经办人不能批准，请驳回或提交负责人。',
+    'The screening found a conflict: a clerk cannot approve it. Reject it or pass it to a supervisor.',
+  ],
   decide: ['确认', 'Confirm'],
   decided: ['已记录审批决定。', 'Decision recorded.'],
-  staleVersion: ['该申请已被他人修改，已重新载入最新内容，请核对后再决定。', 'Someone else changed this application. It has been reloaded: check it and decide again.'],
-  screeningChanged: ['区域或规则已变化，重新筛查的结果与原结果不同。请查看新结果后再决定。', 'Zones or rules changed: the new screening differs from the stored one. Review it, then decide again.'],
+  staleVersion: [
+    '该申请已被他人修改，已重新载入最新内容，请核对后再决定。',
+    'Someone else changed this application. It has been reloaded: check it and decide again.',
+  ],
+  screeningChanged: [
+    '区域或规则已变化，重新筛查的结果与原结果不同。请查看新结果后再决定。',
+    'Zones or rules changed: the new screening differs from the stored one. Review it, then decide again.',
+  ],
   decidedBy: ['审批人', 'Decided by'],
   readOnly: ['只读账号：可以查看，不能审批。', 'Read-only account: you can look, not decide.'],
   history: ['记录', 'History'],
@@ -116,7 +150,10 @@ const text = {
   measureClose: ['限期关闭', 'Close'],
   rectificationDeadline: ['整改期限', 'Deadline'],
   earlierPremises: ['原登记场所编号', 'Registered premises no.'],
-  earlierPremisesHint: ['延续、迁址、变更须填写原登记场所编号（见区域图场所详情）。', 'Renewals, relocations and changes name the registered premises (its number is in the map’s premises details).'],
+  earlierPremisesHint: [
+    '延续、迁址、变更须填写原登记场所编号（见区域图场所详情）。',
+    'Renewals, relocations and changes name the registered premises (its number is in the map’s premises details).',
+  ],
   resultsCount: ['共 {n} 条', '{n} in all'],
   previous: ['上一页', 'Previous'],
   next: ['下一页', 'Next'],
@@ -136,7 +173,10 @@ const text = {
   measure: ['量距', 'Measure'],
   measureHint: ['单击添加测量点，双击或按 Enter 结束，Esc 清除。', 'Click to add points; double-click or Enter to finish; Esc clears.'],
   drawCampus: ['绘制校园', 'Draw campus'],
-  drawHint: ['单击添加顶点，双击或按 Enter 闭合，Backspace 撤销，Esc 取消。', 'Click to add corners; double-click or Enter closes; Backspace undoes; Esc cancels.'],
+  drawHint: [
+    '单击添加顶点，双击或按 Enter 闭合，Backspace 撤销，Esc 取消。',
+    'Click to add corners; double-click or Enter closes; Backspace undoes; Esc cancels.',
+  ],
   drawPickSchool: ['先在地图上单击要编辑的学校。', 'First click the school to edit on the map.'],
   drawInvalid: ['校园轮廓不合格', 'The campus outline is not valid'],
   drawSaved: ['校园轮廓已保存，安全区域和冲突已重新计算。', 'Campus saved; its zones and conflicts were recomputed.'],
@@ -160,7 +200,10 @@ export type TextKey = keyof typeof text
 
 // Chinese names come from the one table the certificates use (server/schemas/labels.ts); English is the desk's own.
 const bilingual = <K extends string>(chinese: Readonly<Record<string, string>>, english: Record<K, string>) =>
-  Object.fromEntries(Object.entries<string>(english).map(([code, name]) => [code, [chinese[code] ?? code, name] as const])) as Record<K, readonly [string, string]>
+  Object.fromEntries(Object.entries<string>(english).map(([code, name]) => [code, [chinese[code] ?? code, name] as const])) as Record<
+    K,
+    readonly [string, string]
+  >
 
 const categories = bilingual<PremisesCategory>(CATEGORY_NAMES, {
   internet_cafe: 'Internet café',

@@ -85,14 +85,26 @@ function drawHeader(header: HTMLElement) {
       'nav',
       { 'aria-label': 'screens' },
       SCREENS.map((screen) =>
-        h('a', { href: routeHref(screen), class: screen === current ? 'active' : '', 'aria-current': screen === current ? 'page' : null }, t(screen === 'check' ? 'navCheck' : screen === 'permits' ? 'navPermits' : 'navMap')),
+        h(
+          'a',
+          { href: routeHref(screen), class: screen === current ? 'active' : '', 'aria-current': screen === current ? 'page' : null },
+          t(screen === 'check' ? 'navCheck' : screen === 'permits' ? 'navPermits' : 'navMap'),
+        ),
       ),
     ),
     h(
       'div',
       { class: 'who' },
-      h('span', { class: 'user', title: user.username }, `${user.username} · ${departmentName(user.department)} · ${roleName(user.role)}${user.countyCode ? ` · ${countyName(user.countyCode)}` : ''}`),
-      h('button', { type: 'button', class: 'link', onclick: () => setLanguage(currentLanguage() === 'zh' ? 'en' : 'zh') }, t('switchLanguage')),
+      h(
+        'span',
+        { class: 'user', title: user.username },
+        `${user.username} · ${departmentName(user.department)} · ${roleName(user.role)}${user.countyCode ? ` · ${countyName(user.countyCode)}` : ''}`,
+      ),
+      h(
+        'button',
+        { type: 'button', class: 'link', onclick: () => setLanguage(currentLanguage() === 'zh' ? 'en' : 'zh') },
+        t('switchLanguage'),
+      ),
       h(
         'button',
         {

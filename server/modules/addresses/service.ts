@@ -20,7 +20,8 @@ export interface AddressPointRecord {
 export function addressWriteRefusal(user: User, countyCode: string): string | undefined {
   if (user.role === 'admin') return undefined
   if (user.role === 'viewer') return 'viewers cannot change address points'
-  if (!ADDRESS_DEPARTMENTS.includes(user.department)) return `address points are kept by ${ADDRESS_DEPARTMENTS.join(' or ')}, not ${user.department}`
+  if (!ADDRESS_DEPARTMENTS.includes(user.department))
+    return `address points are kept by ${ADDRESS_DEPARTMENTS.join(' or ')}, not ${user.department}`
   if (user.countyCode && user.countyCode !== countyCode) return `your scope is county ${user.countyCode}, this record is in ${countyCode}`
   return undefined
 }
@@ -38,7 +39,12 @@ export function prepareAddressPoint(
   const [lon, lat] = (input.geometry as { coordinates: number[] }).coordinates as [number, number]
   const { address, countyCode, source } = input.properties
   return {
-    record: { properties: { address: address.trim(), countyCode, source: source ?? defaultSource }, geometry: { type: 'Point', coordinates: toWgs84(lon, lat, crs) }, sourceCrs: crs, demo },
+    record: {
+      properties: { address: address.trim(), countyCode, source: source ?? defaultSource },
+      geometry: { type: 'Point', coordinates: toWgs84(lon, lat, crs) },
+      sourceCrs: crs,
+      demo,
+    },
     problems,
   }
 }

@@ -2,7 +2,6 @@ import type { Kysely, Selectable, Transaction } from 'kysely'
 import type { AuditLogTable, Database } from '../../db/types.ts'
 import type { Actor } from '../../schemas/auth.ts'
 
-
 type Db = Kysely<Database> | Transaction<Database>
 
 /** One entry as stored. */
@@ -78,7 +77,20 @@ export async function listAudit(db: Db, filter: AuditFilter): Promise<{ rows: Au
   if (filter.to) query = query.where('at', '<', new Date(filter.to))
   const [rows, count] = await Promise.all([
     query
-      .select(['id', 'at', 'user_id', 'username', 'role', 'department', 'action', 'entity_type', 'entity_id', 'before', 'after', 'request_id'])
+      .select([
+        'id',
+        'at',
+        'user_id',
+        'username',
+        'role',
+        'department',
+        'action',
+        'entity_type',
+        'entity_id',
+        'before',
+        'after',
+        'request_id',
+      ])
       .orderBy('id', 'desc')
       .limit(filter.limit)
       .offset(filter.offset)

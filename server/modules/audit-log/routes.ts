@@ -10,7 +10,12 @@ const auditLogRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/audit-log',
     {
       config: { access: { departments: ['governance'] as const } },
-      schema: { tags: ['audit'], summary: 'Audit trail, newest first (governance office and admin)', querystring: AuditQuerySchema, response: { 200: AuditPageSchema, ...errorResponses } },
+      schema: {
+        tags: ['audit'],
+        summary: 'Audit trail, newest first (governance office and admin)',
+        querystring: AuditQuerySchema,
+        response: { 200: AuditPageSchema, ...errorResponses },
+      },
     },
     async (request) => service.listEntries(db, request.query),
   )

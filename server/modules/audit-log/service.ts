@@ -14,10 +14,12 @@ type AuditPage = Static<typeof AuditPageSchema>
 export const record = (db: Db, actor: Actor, entry: AuditEntry): Promise<void> => repository.appendAudit(db, actor, entry)
 
 /** Records several actions in one statement (imports). */
-export const recordMany = (db: Db, actor: Actor, entries: readonly AuditEntry[]): Promise<void> => repository.appendAuditMany(db, actor, entries)
+export const recordMany = (db: Db, actor: Actor, entries: readonly AuditEntry[]): Promise<void> =>
+  repository.appendAuditMany(db, actor, entries)
 
 /** The trail of one record, oldest first. */
-export const historyOf = (db: Db, entityType: string, entityId: number): Promise<HistoryRow[]> => repository.listHistory(db, entityType, entityId)
+export const historyOf = (db: Db, entityType: string, entityId: number): Promise<HistoryRow[]> =>
+  repository.listHistory(db, entityType, entityId)
 
 /** One page of the trail, newest first, as the governance office reads it. */
 export async function listEntries(db: Kysely<Database>, query: AuditQuery): Promise<AuditPage> {

@@ -92,23 +92,30 @@ export async function setProgress(db: Db, auditId: number, done: number, total: 
  * Replaces the conflicts by the audit's staged pairs under an exclusive lock of the conflicts table, and
  * empties the staging set; returns how many pairs were added, removed and changed.
  */
-export async function replaceConflicts(trx: Transaction<Database>, auditId: number): Promise<{ added: number; removed: number; changed: number }> {
+export async function replaceConflicts(
+  trx: Transaction<Database>,
+  auditId: number,
+): Promise<{ added: number; removed: number; changed: number }> {
   await sql`lock table conflicts in exclusive mode`.execute(trx)
   const pair = sql`a.premises_id = c.premises_id and a.school_id = c.school_id`
   const affected = async (query: ReturnType<typeof sql>) => Number((await query.execute(trx)).numAffectedRows ?? 0)
   // Gone, then changed, then the pairs already stored are dropped from the staging set so that what
   // remains is inserted without reading the table being written (an anti-join over conflicts while
   // inserting into it crawls: each new index entry needs a heap visit).
-  const removed = await affected(sql`delete from conflicts c where not exists (select 1 from audit_pairs a where a.audit_id = ${auditId} and ${pair})`)
+  const removed = await affected(
+    sql`delete from conflicts c where not exists (select 1 from audit_pairs a where a.audit_id = ${auditId} and ${pair})`,
+  )
   // A walking pair whose route moved counts as changed too (its figures are what the desk shows).
-  const changed = await affected(sql`update conflicts c set band = a.band, rule_id = a.rule_id, rule_version = a.rule_version, path = a.path,
+  const changed =
+    await affected(sql`update conflicts c set band = a.band, rule_id = a.rule_id, rule_version = a.rule_version, path = a.path,
       distance_m = a.distance_m, straight_m = a.straight_m, gate_index = a.gate_index, measured_by = a.measured_by, measure_note = a.measure_note, route = a.route
     from audit_pairs a where a.audit_id = ${auditId} and ${pair}
       and ((a.band, a.rule_id, a.rule_version, a.path) is distinct from (c.band, c.rule_id, c.rule_version, c.path)
         or (a.path = 'walking' and ((a.distance_m, a.measured_by, a.gate_index) is distinct from (c.distance_m, c.measured_by, c.gate_index)
           or not coalesce(ST_Equals(a.route, c.route), a.route is null and c.route is null))))`)
   await sql`delete from audit_pairs a using conflicts c where a.audit_id = ${auditId} and ${pair}`.execute(trx)
-  const added = await affected(sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route)
+  const added =
+    await affected(sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route)
     select a.premises_id, a.school_id, a.rule_id, a.rule_version, a.band, a.path, a.distance_m, a.straight_m, a.gate_index, a.measured_by, a.measure_note, a.route
     from audit_pairs a where a.audit_id = ${auditId}`)
   await sql`delete from audit_pairs where audit_id = ${auditId}`.execute(trx)
@@ -119,7 +126,9 @@ export async function replaceConflicts(trx: Transaction<Database>, auditId: numb
 export async function touchedSince(db: Db, auditId: number): Promise<{ entity_type: string; entity_id: string }[]> {
   const { rows } = await sql<{ entity_type: string; entity_id: string }>`
     select distinct entity_type, entity_id from audit_log
-    where id > (select first_log_id from audits where id = ${auditId}) and entity_type in ('school', 'premises', 'rule') and entity_id is not null`.execute(db)
+    where id > (select first_log_id from audits where id = ${auditId}) and entity_type in ('school', 'premises', 'rule') and entity_id is not null`.execute(
+    db,
+  )
   return rows
 }
 
@@ -142,7 +151,9 @@ export async function countConflicts(db: Db): Promise<number> {
 
 /** Marks the audit done with its summary. */
 export async function finishAudit(db: Db, auditId: number, summary: NonNullable<Audit['summary']>): Promise<void> {
-  await sql`update audits set status = 'done', finished_at = now(), summary = ${JSON.stringify(summary)}::jsonb, schools_done = schools_total where id = ${auditId}`.execute(db)
+  await sql`update audits set status = 'done', finished_at = now(), summary = ${JSON.stringify(summary)}::jsonb, schools_done = schools_total where id = ${auditId}`.execute(
+    db,
+  )
 }
 
 /** Marks the audit failed with the error's message and drops its staged pairs (best effort: errors are swallowed). */

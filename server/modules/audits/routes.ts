@@ -11,19 +11,52 @@ const auditors = { access: { departments: ['governance'] as const, roles: ['cler
 const auditsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
 
-  app.post('/api/audits', { config: auditors, schema: { tags: ['audits'], summary: 'Start a full recomputation of every conflict', body: NoBodySchema, response: { 202: AuditSchema, ...errorResponses } } }, async (request, reply) => {
-    const audit = await service.startAudit(db, actorOf(request))
-    service.runAudit(db, audit.id).then(
-      (done) => request.log.info({ auditId: done.id, summary: done.summary }, 'audit finished'),
-      (error: unknown) => request.log.error({ err: error, auditId: audit.id }, 'audit failed'),
-    )
-    return reply.status(202).header('location', `/api/audits/${audit.id}`).send(audit)
-  })
-  app.get('/api/audits', { config: { access: 'user' }, schema: { tags: ['audits'], summary: 'Recent audits', response: { 200: Type.Object({ audits: Type.Array(AuditSchema) }), ...errorResponses } } }, async () => ({
-    audits: await service.listAudits(db),
-  }))
-  app.get('/api/audits/:id', { config: { access: 'user' }, schema: { tags: ['audits'], summary: 'An audit’s progress and result', params: IdParamsSchema, response: { 200: AuditSchema, ...errorResponses } } }, async (request) =>
-    service.getAudit(db, request.params.id),
+  app.post(
+    '/api/audits',
+    {
+      config: auditors,
+      schema: {
+        tags: ['audits'],
+        summary: 'Start a full recomputation of every conflict',
+        body: NoBodySchema,
+        response: { 202: AuditSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const audit = await service.startAudit(db, actorOf(request))
+      service.runAudit(db, audit.id).then(
+        (done) => request.log.info({ auditId: done.id, summary: done.summary }, 'audit finished'),
+        (error: unknown) => request.log.error({ err: error, auditId: audit.id }, 'audit failed'),
+      )
+      return reply.status(202).header('location', `/api/audits/${audit.id}`).send(audit)
+    },
+  )
+  app.get(
+    '/api/audits',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['audits'],
+        summary: 'Recent audits',
+        response: { 200: Type.Object({ audits: Type.Array(AuditSchema) }), ...errorResponses },
+      },
+    },
+    async () => ({
+      audits: await service.listAudits(db),
+    }),
+  )
+  app.get(
+    '/api/audits/:id',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['audits'],
+        summary: 'An audit’s progress and result',
+        params: IdParamsSchema,
+        response: { 200: AuditSchema, ...errorResponses },
+      },
+    },
+    async (request) => service.getAudit(db, request.params.id),
   )
 }
 

@@ -82,7 +82,13 @@ export async function runAudit(db: Kysely<Database>, auditId: number, onProgress
         if (rule) await refreshForRule(trx, rule.category, rule.school_type)
       }
       const conflicts = await repository.countConflicts(trx)
-      await repository.finishAudit(trx, auditId, { conflicts, added, removed, changed, seconds: Math.round((Date.now() - started) / 100) / 10 })
+      await repository.finishAudit(trx, auditId, {
+        conflicts,
+        added,
+        removed,
+        changed,
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+      })
     })
   } catch (error) {
     await repository.failAudit(db, auditId, (error as Error).message)

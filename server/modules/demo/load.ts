@@ -47,7 +47,9 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
   }
   // The files mark each feature `demo: true`; the loader sets that flag itself, so it is dropped from the input.
   const read = (name: string) => {
-    const collection = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'demo', name), 'utf8')) as { features: { properties: Record<string, unknown> }[] }
+    const collection = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'demo', name), 'utf8')) as {
+      features: { properties: Record<string, unknown> }[]
+    }
     for (const feature of collection.features) delete feature.properties.demo
     return collection
   }
@@ -71,10 +73,18 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
 /** Loads the generated demo address points once (marked `demo_addresses` in app_settings). */
 async function loadDemoAddresses(db: Kysely<Database>, log: (message: string) => void): Promise<void> {
   if (await repository.isMarked(db, 'demo_addresses')) return
-  const collection = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'demo', 'addresses.geojson'), 'utf8')) as { features: { properties: Record<string, unknown> }[] }
+  const collection = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'demo', 'addresses.geojson'), 'utf8')) as {
+    features: { properties: Record<string, unknown> }[]
+  }
   for (const feature of collection.features) delete feature.properties.demo
   await db.transaction().execute(async (trx) => {
-    const result = await importRecords(trx, candidatesFromGeoJson(collection, 'wgs84'), [], { kind: 'addresses', crs: 'wgs84', demo: true }, SYSTEM)
+    const result = await importRecords(
+      trx,
+      candidatesFromGeoJson(collection, 'wgs84'),
+      [],
+      { kind: 'addresses', crs: 'wgs84', demo: true },
+      SYSTEM,
+    )
     await repository.mark(trx, 'demo_addresses', { addresses: result.imported, loadedAt: new Date().toISOString() }, 'replace')
     log(`loaded demo address points: ${result.imported} (generated, not real)`)
   })
@@ -90,7 +100,14 @@ async function loadDemoRoads(db: Kysely<Database>, log: (message: string) => voi
   const result = await importRoads(
     db,
     file,
-    { format: 'geojson', source: DEMO_ROAD_SOURCE, replace: true, licence: 'generated demo data', attribution: '示例道路（生成数据，非真实道路）', onNetworkChanged: refreshWalkingConflicts },
+    {
+      format: 'geojson',
+      source: DEMO_ROAD_SOURCE,
+      replace: true,
+      licence: 'generated demo data',
+      attribution: '示例道路（生成数据，非真实道路）',
+      onNetworkChanged: refreshWalkingConflicts,
+    },
     SYSTEM,
   )
   await repository.mark(db, 'demo_roads', { roads: result.imported, loadedAt: new Date().toISOString() }, 'replace')

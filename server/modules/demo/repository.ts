@@ -16,7 +16,11 @@ export async function mark(db: Db, key: DemoMark, value: unknown, onExisting: 'r
   await db
     .insertInto('app_settings')
     .values({ key, value: JSON.stringify(value) })
-    .onConflict((oc) => (onExisting === 'replace' ? oc.column('key').doUpdateSet({ value: sql`excluded.value`, updated_at: sql`now()` }) : oc.column('key').doNothing()))
+    .onConflict((oc) =>
+      onExisting === 'replace'
+        ? oc.column('key').doUpdateSet({ value: sql`excluded.value`, updated_at: sql`now()` })
+        : oc.column('key').doNothing(),
+    )
     .execute()
 }
 

@@ -11,14 +11,21 @@ const HealthSchema = Type.Object({
 
 /** Liveness with a real database round trip. */
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/health', { config: { access: 'public' }, schema: { tags: ['service'], summary: 'Service and database health', response: { 200: HealthSchema } } }, async () => {
-    try {
-      return await service.health(app.db, app.databaseKind)
-    } catch (error) {
-      app.log.error({ err: error }, 'health check failed')
-      throw new AppError('UNAVAILABLE', 'the database is not answering')
-    }
-  })
+  app.get(
+    '/health',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['service'], summary: 'Service and database health', response: { 200: HealthSchema } },
+    },
+    async () => {
+      try {
+        return await service.health(app.db, app.databaseKind)
+      } catch (error) {
+        app.log.error({ err: error }, 'health check failed')
+        throw new AppError('UNAVAILABLE', 'the database is not answering')
+      }
+    },
+  )
 }
 
 export default healthRoutes

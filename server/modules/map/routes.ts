@@ -6,7 +6,10 @@ import * as service from './service.ts'
 const mapRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/map-config',
-    { config: { access: 'public' }, schema: { tags: ['map'], summary: 'Basemap settings and the area to show', response: { 200: MapConfigSchema } } },
+    {
+      config: { access: 'public' },
+      schema: { tags: ['map'], summary: 'Basemap settings and the area to show', response: { 200: MapConfigSchema } },
+    },
     async () => service.mapConfig(app.db, app.config),
   )
 }

@@ -11,7 +11,8 @@ const GUYUAN_BOUNDS: [number, number, number, number] = [105.3, 35.2, 106.97, 36
 function tiandituTiles(layer: string, key: string): string[] {
   return Array.from(
     { length: 8 },
-    (_, i) => `https://t${i}.tianditu.gov.cn/${layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=${layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=${key}`,
+    (_, i) =>
+      `https://t${i}.tianditu.gov.cn/${layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=${layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=${key}`,
   )
 }
 
@@ -24,7 +25,10 @@ export async function mapConfig(db: Kysely<Database>, config: Config): Promise<M
       ? {
           key,
           style: config.tiandituStyle,
-          tiles: config.tiandituStyle === 'imagery' ? [tiandituTiles('img', key), tiandituTiles('cia', key)] : [tiandituTiles('vec', key), tiandituTiles('cva', key)],
+          tiles:
+            config.tiandituStyle === 'imagery'
+              ? [tiandituTiles('img', key), tiandituTiles('cia', key)]
+              : [tiandituTiles('vec', key), tiandituTiles('cva', key)],
           attribution: '© 天地图 Tianditu (国家地理信息公共服务平台)',
         }
       : null,

@@ -21,7 +21,12 @@ export function certificateFont() {
   return FONT_CANDIDATES.find((f) => fs.existsSync(f.path))
 }
 
-const CRS_NAMES: Record<string, string> = { wgs84: 'WGS84 (GPS)', cgcs2000: 'CGCS2000 (天地图)', gcj02: 'GCJ-02 (高德/腾讯)', bd09: 'BD-09 (百度)' }
+const CRS_NAMES: Record<string, string> = {
+  wgs84: 'WGS84 (GPS)',
+  cgcs2000: 'CGCS2000 (天地图)',
+  gcj02: 'GCJ-02 (高德/腾讯)',
+  bd09: 'BD-09 (百度)',
+}
 
 type Ring = number[][]
 /** What the drawing shows of one school: campus parts, gates and the zone outline at the limit. */
@@ -33,11 +38,16 @@ export interface DrawnSchool {
   zone: Ring[][]
 }
 
-const beijingTime = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19) + ' (北京时间)'
+const beijingTime = (iso: string) =>
+  new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19) + ' (北京时间)'
 const maskId = (id: string) => `${id.slice(0, 6)}********${id.slice(14)}`
 
 const polygonsOf = (geometry: { type: string; coordinates: unknown }): Ring[][] =>
-  geometry.type === 'Polygon' ? [geometry.coordinates as Ring[]] : geometry.type === 'MultiPolygon' ? (geometry.coordinates as Ring[][]) : []
+  geometry.type === 'Polygon'
+    ? [geometry.coordinates as Ring[]]
+    : geometry.type === 'MultiPolygon'
+      ? (geometry.coordinates as Ring[][])
+      : []
 export { polygonsOf }
 
 /** What a certificate shows beyond the screening: the heading, lines before and after it, and who printed it when. */
@@ -65,7 +75,11 @@ export interface CertificateContent {
  */
 export async function renderCertificate(content: CertificateContent): Promise<Buffer> {
   const font = certificateFont()
-  if (!font) throw new AppError('UNAVAILABLE', 'certificate: no CJK font is installed on the server (Debian package fonts-wqy-microhei or fonts-noto-cjk)')
+  if (!font)
+    throw new AppError(
+      'UNAVAILABLE',
+      'certificate: no CJK font is installed on the server (Debian package fonts-wqy-microhei or fonts-noto-cjk)',
+    )
   // pdfkit (with its font engine) is loaded on the first certificate, not at every start of the service.
   const { default: PDFDocument } = await import('pdfkit')
   const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: content.documentTitle, Author: '固原市校园安全区域系统' } })
@@ -88,23 +102,38 @@ export async function renderCertificate(content: CertificateContent): Promise<Bu
   line('位置（输入）', `${s.input.lon}, ${s.input.lat}，坐标系 ${CRS_NAMES[s.input.crs] ?? s.input.crs}`)
   doc.moveDown(0.4)
   const prohibited = s.verdict === 'prohibited'
-  doc.fontSize(12).fillColor(prohibited ? '#b00020' : '#0a6b2d').text(`审查结论：${prohibited ? `禁止 —— 位于 ${s.conflicts.length} 所学校的安全区域内` : '允许 —— 不在任何学校的安全区域内'}`)
-  doc.fillColor('black').fontSize(8).text(`经营类别：${CATEGORY_NAMES[s.category] ?? s.category}；测量方法：WGS84 椭球面测地线距离（PostGIS geography），精确到 0.1 米；审查时间 ${beijingTime(s.checkedAt)}`)
+  doc
+    .fontSize(12)
+    .fillColor(prohibited ? '#b00020' : '#0a6b2d')
+    .text(`审查结论：${prohibited ? `禁止 —— 位于 ${s.conflicts.length} 所学校的安全区域内` : '允许 —— 不在任何学校的安全区域内'}`)
+  doc
+    .fillColor('black')
+    .fontSize(8)
+    .text(
+      `经营类别：${CATEGORY_NAMES[s.category] ?? s.category}；测量方法：WGS84 椭球面测地线距离（PostGIS geography），精确到 0.1 米；审查时间 ${beijingTime(s.checkedAt)}`,
+    )
   doc.moveDown(0.4).fontSize(9)
 
   if (s.conflicts.length > 0) {
     doc.text('区域内学校（逐校说明测量点与适用规则）：')
     for (const c of s.conflicts) {
-      doc.fontSize(8.5).text(
-        `· ${c.schoolName}（${SCHOOL_TYPE_NAMES[c.schoolType] ?? c.schoolType}）：距离 ${c.distanceM.toFixed(1)} 米，限值 ${c.limitM} 米，分带 ${c.band}；` +
-          `测量起点 ${c.origin === 'gates' ? '校门' : '校园边界'}最近点（${c.nearestPoint.lon.toFixed(6)}, ${c.nearestPoint.lat.toFixed(6)}）；规则 #${c.ruleId} 第 ${c.ruleVersion} 版；依据：${c.legalBasis}`,
-        { indent: 8 },
-      )
+      doc
+        .fontSize(8.5)
+        .text(
+          `· ${c.schoolName}（${SCHOOL_TYPE_NAMES[c.schoolType] ?? c.schoolType}）：距离 ${c.distanceM.toFixed(1)} 米，限值 ${c.limitM} 米，分带 ${c.band}；` +
+            `测量起点 ${c.origin === 'gates' ? '校门' : '校园边界'}最近点（${c.nearestPoint.lon.toFixed(6)}, ${c.nearestPoint.lat.toFixed(6)}）；规则 #${c.ruleId} 第 ${c.ruleVersion} 版；依据：${c.legalBasis}`,
+          { indent: 8 },
+        )
     }
   } else if (s.nearestSchools.length > 0) {
     doc.text('最近的学校：')
     for (const n of s.nearestSchools) {
-      doc.fontSize(8.5).text(`· ${n.schoolName}（${SCHOOL_TYPE_NAMES[n.schoolType] ?? n.schoolType}）：距离 ${n.distanceM.toFixed(1)} 米${n.limitM === null ? '' : `，限值 ${n.limitM} 米`}`, { indent: 8 })
+      doc
+        .fontSize(8.5)
+        .text(
+          `· ${n.schoolName}（${SCHOOL_TYPE_NAMES[n.schoolType] ?? n.schoolType}）：距离 ${n.distanceM.toFixed(1)} 米${n.limitM === null ? '' : `，限值 ${n.limitM} 米`}`,
+          { indent: 8 },
+        )
     }
   } else {
     doc.text('附近没有登记的学校。')
@@ -121,15 +150,26 @@ export async function renderCertificate(content: CertificateContent): Promise<Bu
 }
 
 /** The permit certificate's lines: applicant, business, kind, address, then status, decision, licence and submission. */
-export function permitCertificate(permit: PermitDetail, schools: readonly DrawnSchool[], operator: string, printedAt: Date): CertificateContent {
+export function permitCertificate(
+  permit: PermitDetail,
+  schools: readonly DrawnSchool[],
+  operator: string,
+  printedAt: Date,
+): CertificateContent {
   const tail: [string, string][] = [['办理状态', PERMIT_STATUS_NAMES[permit.status] ?? permit.status]]
   if (permit.decision) {
     tail.push(['决定', `${permit.decision.decision === 'approve' ? '批准' : '不予批准'}，理由：${permit.decision.reason}`])
     if (permit.decision.overrideJustification) tail.push(['越权批准理由（已报综治办）', permit.decision.overrideJustification])
     if (permit.decision.rectification) {
-      tail.push(['限期整改', `${permit.decision.rectification.measure === 'relocate' ? '迁出安全区域' : '停业关闭'}，期限至 ${permit.decision.rectification.deadline}，期满不再续期`])
+      tail.push([
+        '限期整改',
+        `${permit.decision.rectification.measure === 'relocate' ? '迁出安全区域' : '停业关闭'}，期限至 ${permit.decision.rectification.deadline}，期满不再续期`,
+      ])
     }
-    tail.push(['决定人 / 时间', `${permit.decision.decidedBy.username}（${permit.decision.decidedBy.role}） / ${beijingTime(permit.decision.decidedAt)}`])
+    tail.push([
+      '决定人 / 时间',
+      `${permit.decision.decidedBy.username}（${permit.decision.decidedBy.role}） / ${beijingTime(permit.decision.decidedAt)}`,
+    ])
   }
   if (permit.licenceNo) tail.push(['许可证号', permit.licenceNo])
   tail.push(['提交人 / 时间', `${permit.submittedBy} / ${beijingTime(permit.submittedAt)}`])
@@ -140,7 +180,10 @@ export function permitCertificate(permit: PermitDetail, schools: readonly DrawnS
     lead: [
       ['申请人', `${permit.applicant.name}（身份证号 ${maskId(permit.applicant.idNumber)}）`],
       ['经营者名称', permit.businessName],
-      ['经营类别 / 申请类型', `${CATEGORY_NAMES[permit.category] ?? permit.category} / ${PERMIT_KIND_NAMES[permit.kind] ?? permit.kind}${permit.premisesId !== null && permit.kind !== 'new' ? `（原登记场所 #${permit.premisesId}）` : ''}`],
+      [
+        '经营类别 / 申请类型',
+        `${CATEGORY_NAMES[permit.category] ?? permit.category} / ${PERMIT_KIND_NAMES[permit.kind] ?? permit.kind}${permit.premisesId !== null && permit.kind !== 'new' ? `（原登记场所 #${permit.premisesId}）` : ''}`,
+      ],
       ['经营地址', `${permit.address}（区县代码 ${permit.countyCode}）`],
     ],
     screening: permit.screening,
@@ -153,7 +196,13 @@ export function permitCertificate(permit: PermitDetail, schools: readonly DrawnS
 }
 
 /** The point check certificate's lines: what was asked, for which county, by whom. */
-export function checkCertificate(result: CheckResult, countyCode: string, schools: readonly DrawnSchool[], operator: string, printedAt: Date): CertificateContent {
+export function checkCertificate(
+  result: CheckResult,
+  countyCode: string,
+  schools: readonly DrawnSchool[],
+  operator: string,
+  printedAt: Date,
+): CertificateContent {
   return {
     documentTitle: `选址测量证明 ${result.location.lon.toFixed(6)},${result.location.lat.toFixed(6)}`,
     heading: '固原市中小学幼儿园安全区域 · 选址距离测量证明',
@@ -181,7 +230,8 @@ function drawMap(doc: PDFKit.PDFDocument, screening: CheckResult, schools: reado
   const ky = 110_950
   const local = ([lon, lat]: number[]) => [(lon! - lon0) * kx, (lat! - lat0) * ky] as const
   const points: (readonly [number, number])[] = [[0, 0]]
-  for (const school of schools) for (const ring of [...school.zone.flat(), ...school.campus.flat()]) for (const p of ring) points.push(local(p))
+  for (const school of schools)
+    for (const ring of [...school.zone.flat(), ...school.campus.flat()]) for (const p of ring) points.push(local(p))
   for (const c of screening.conflicts) points.push(local([c.nearestPoint.lon, c.nearestPoint.lat]))
   const extent = Math.max(100, ...points.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))) * 1.1
   const scale = Math.min(box.w, box.h) / (2 * extent)
@@ -206,7 +256,13 @@ function drawMap(doc: PDFKit.PDFDocument, screening: CheckResult, schools: reado
   for (const school of schools) {
     for (const polygon of school.zone) {
       for (const ring of polygon) path(ring)
-      doc.fillOpacity(0.12).fillColor('#d32f2f').lineWidth(1).strokeColor('#d32f2f').dash(4, { space: 3 }).fillAndStroke('#d32f2f', '#d32f2f')
+      doc
+        .fillOpacity(0.12)
+        .fillColor('#d32f2f')
+        .lineWidth(1)
+        .strokeColor('#d32f2f')
+        .dash(4, { space: 3 })
+        .fillAndStroke('#d32f2f', '#d32f2f')
       doc.undash().fillOpacity(1)
     }
     for (const polygon of school.campus) {
@@ -221,28 +277,53 @@ function drawMap(doc: PDFKit.PDFDocument, screening: CheckResult, schools: reado
     const first = school.campus[0]?.[0]?.[0]
     if (first) {
       const [x, y] = toPage(first)
-      doc.fillColor('#0d47a1').fontSize(7.5).text(school.name, x + 3, y + 2, { lineBreak: false })
+      doc
+        .fillColor('#0d47a1')
+        .fontSize(7.5)
+        .text(school.name, x + 3, y + 2, { lineBreak: false })
     }
   }
   for (const c of screening.conflicts) {
     const [x1, y1] = toPage([lon0, lat0])
     const [x2, y2] = toPage([c.nearestPoint.lon, c.nearestPoint.lat])
     doc.moveTo(x1, y1).lineTo(x2, y2).lineWidth(1.2).strokeColor('black').stroke()
-    doc.fillColor('black').fontSize(7.5).text(`${c.distanceM.toFixed(1)} m`, (x1 + x2) / 2 + 3, (y1 + y2) / 2 - 9, { lineBreak: false })
+    doc
+      .fillColor('black')
+      .fontSize(7.5)
+      .text(`${c.distanceM.toFixed(1)} m`, (x1 + x2) / 2 + 3, (y1 + y2) / 2 - 9, { lineBreak: false })
   }
   doc.circle(cx, cy, 3.5).fill('black')
-  doc.fillColor('black').fontSize(7.5).text(pointLabel, cx + 5, cy + 3, { lineBreak: false })
+  doc
+    .fillColor('black')
+    .fontSize(7.5)
+    .text(pointLabel, cx + 5, cy + 3, { lineBreak: false })
   doc.restore()
 
   // Scale bar (a round number of metres) and north arrow.
-  const target = (box.w / 5) / scale
+  const target = box.w / 5 / scale
   const bar = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000].reduce((best, m) => (m <= target ? m : best), 10)
   const bx = box.x + 10
   const by = box.y + box.h - 12
-  doc.moveTo(bx, by).lineTo(bx + bar * scale, by).lineWidth(2).strokeColor('black').stroke()
-  doc.fontSize(7).fillColor('black').text(`${bar} 米`, bx, by - 10, { lineBreak: false })
+  doc
+    .moveTo(bx, by)
+    .lineTo(bx + bar * scale, by)
+    .lineWidth(2)
+    .strokeColor('black')
+    .stroke()
+  doc
+    .fontSize(7)
+    .fillColor('black')
+    .text(`${bar} 米`, bx, by - 10, { lineBreak: false })
   doc.fontSize(8).text('北 N ↑', box.x + box.w - 40, box.y + 6, { lineBreak: false })
-  doc.fontSize(7).fillColor('#555').text('图例：蓝色 校园边界 · 橙色 校门 · 红色虚线 安全区域（限值处外缘，仅供示意，结论以测地线距离为准） · 黑线 测量线', box.x, box.y + box.h + 3, { width: box.w })
+  doc
+    .fontSize(7)
+    .fillColor('#555')
+    .text(
+      '图例：蓝色 校园边界 · 橙色 校门 · 红色虚线 安全区域（限值处外缘，仅供示意，结论以测地线距离为准） · 黑线 测量线',
+      box.x,
+      box.y + box.h + 3,
+      { width: box.w },
+    )
   doc.fillColor('black')
   doc.x = 40
   doc.y = box.y + box.h + 18

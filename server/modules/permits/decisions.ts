@@ -16,7 +16,8 @@ type Outcome = { kind: 'decided'; permit: Permit } | { kind: 'rescreened'; scree
 type Granted = { measure: 'relocate' | 'close'; deadline: string }
 
 /** A 422 naming the field: the request is well formed but the registry does not allow it. */
-export const unprocessable = (field: string, problem: string): AppError => new AppError('UNPROCESSABLE', `${field}: ${problem}`, { problems: [{ field, message: problem }] })
+export const unprocessable = (field: string, problem: string): AppError =>
+  new AppError('UNPROCESSABLE', `${field}: ${problem}`, { problems: [{ field, message: problem }] })
 
 /**
  * Decides a pending permit under a row lock: re-screens against the current zones and rules (a changed
@@ -33,13 +34,27 @@ export async function decide(db: Kysely<Database>, id: number, input: CreateDeci
     if (!row) throw notFound('permit', id)
     if (row.status !== 'pending') throw new AppError('CONFLICT', `permit ${id} was already ${row.status}; decisions are final`)
     if (row.version !== input.version) {
-      throw new AppError('VERSION_CONFLICT', `version: the application is at version ${row.version}, not ${input.version}; reload it and decide again`)
+      throw new AppError(
+        'VERSION_CONFLICT',
+        `version: the application is at version ${row.version}, not ${input.version}; reload it and decide again`,
+      )
     }
     // One "today" for the whole decision: the screening's deadline, the licence term and its number agree.
     const today = await repository.today(trx)
     const stored = permitOf(row)
     const earlierPremisesId = stored.kind === 'new' || stored.premisesId === null ? undefined : stored.premisesId
-    const fresh = await screen(trx, { category: stored.category, kind: stored.kind, lon: stored.location.lon, lat: stored.location.lat, input: stored.input, earlierPremisesId }, today)
+    const fresh = await screen(
+      trx,
+      {
+        category: stored.category,
+        kind: stored.kind,
+        lon: stored.location.lon,
+        lat: stored.location.lat,
+        input: stored.input,
+        earlierPremisesId,
+      },
+      today,
+    )
     if (signature(fresh) !== signature(stored.screening)) {
       await repository.replaceScreening(trx, id, fresh, fresh.checkedAt)
       await appendAudit(trx, actor, { action: 'rescreen', entityType: 'permit', entityId: id, before: stored.screening, after: fresh })
@@ -48,16 +63,23 @@ export async function decide(db: Kysely<Database>, id: number, input: CreateDeci
     let flagged = false
     if (input.decision === 'approve' && fresh.verdict === 'prohibited') {
       if (user.role !== 'supervisor' && user.role !== 'admin') {
-        throw new AppError('FORBIDDEN', `the screening found ${fresh.conflicts.length} conflict(s): approving needs a supervisor with an override justification`)
+        throw new AppError(
+          'FORBIDDEN',
+          `the screening found ${fresh.conflicts.length} conflict(s): approving needs a supervisor with an override justification`,
+        )
       }
-      if (!input.overrideJustification) throw invalid('body/overrideJustification', 'is required to approve an application whose screening found a conflict')
+      if (!input.overrideJustification)
+        throw invalid('body/overrideJustification', 'is required to approve an application whose screening found a conflict')
       flagged = true
     }
     const rectification = checkRectification(input, fresh, today)
     let premisesId: number | null = stored.premisesId
     let licenceNo: string | null = null
     if (input.decision === 'approve') {
-      const licensed = stored.kind === 'new' ? await licenceNewPremises(trx, stored, actor, today) : await licenceEarlierPremises(trx, stored, rectification, actor, today)
+      const licensed =
+        stored.kind === 'new'
+          ? await licenceNewPremises(trx, stored, actor, today)
+          : await licenceEarlierPremises(trx, stored, rectification, actor, today)
       premisesId = licensed.premisesId
       licenceNo = licensed.licenceNo
     }
@@ -93,19 +115,28 @@ export async function decide(db: Kysely<Database>, id: number, input: CreateDeci
 function checkRectification(input: CreateDecision, screening: Screening, today: string): Granted | null {
   const guidance = screening.rectification
   if (input.decision !== 'approve' || !guidance) {
-    if (input.rectification) throw invalid('body/rectification', 'is only for approving a renewal whose screening carries rectification guidance')
+    if (input.rectification)
+      throw invalid('body/rectification', 'is only for approving a renewal whose screening carries rectification guidance')
     return null
   }
   if (guidance.grantedUntil !== null) {
-    throw unprocessable('body/decision', `premises ${guidance.premisesId} already had a rectification period until ${guidance.grantedUntil}; no renewal beyond it: reject the application`)
+    throw unprocessable(
+      'body/decision',
+      `premises ${guidance.premisesId} already had a rectification period until ${guidance.grantedUntil}; no renewal beyond it: reject the application`,
+    )
   }
-  if (!input.rectification) throw invalid('body/rectification', 'is required: these premises predate a school whose zone they lie in, so a renewal is only a time-limited rectification ({"measure":"relocate"|"close","deadline":"YYYY-MM-DD"})')
+  if (!input.rectification)
+    throw invalid(
+      'body/rectification',
+      'is required: these premises predate a school whose zone they lie in, so a renewal is only a time-limited rectification ({"measure":"relocate"|"close","deadline":"YYYY-MM-DD"})',
+    )
   const { measure, deadline } = input.rectification
   const latest = termEnd(screening.category, today)
   if (Number.isNaN(Date.parse(`${deadline}T00:00:00Z`)) || new Date(`${deadline}T00:00:00Z`).toISOString().slice(0, 10) !== deadline) {
     throw invalid('body/rectification/deadline', `${deadline} is not a calendar day`)
   }
-  if (deadline <= today || deadline > latest) throw invalid('body/rectification/deadline', `must be after today (${today}) and at most ${latest}, the end of a normal term`)
+  if (deadline <= today || deadline > latest)
+    throw invalid('body/rectification/deadline', `must be after today (${today}) and at most ${latest}, the end of a normal term`)
   return { measure, deadline }
 }
 
@@ -143,10 +174,21 @@ async function licenceNewPremises(trx: Transaction<Database>, permit: Permit, ac
  * (to the rectification deadline when one is granted), a relocation moves it (licensed here from
  * today), a change renames it and updates its address.
  */
-async function licenceEarlierPremises(trx: Transaction<Database>, permit: Permit, rectification: Granted | null, actor: SignedInActor, today: string): Promise<Licensed> {
-  if (permit.premisesId === null) throw unprocessable('premisesId', `permit ${permit.id} names no earlier premises (submitted before applications had to): reject it and submit it again with premisesId`)
+async function licenceEarlierPremises(
+  trx: Transaction<Database>,
+  permit: Permit,
+  rectification: Granted | null,
+  actor: SignedInActor,
+  today: string,
+): Promise<Licensed> {
+  if (permit.premisesId === null)
+    throw unprocessable(
+      'premisesId',
+      `permit ${permit.id} names no earlier premises (submitted before applications had to): reject it and submit it again with premisesId`,
+    )
   const before = await lockPremises(trx, permit.premisesId)
-  if (!before) throw new AppError('CONFLICT', `premises ${permit.premisesId} named by permit ${permit.id} no longer exist: reject the application`)
+  if (!before)
+    throw new AppError('CONFLICT', `premises ${permit.premisesId} named by permit ${permit.id} no longer exist: reject the application`)
   const refusal = writeRefusal(actor.user, 'premises', before.properties.countyCode, before.properties.category)
   if (refusal) throw new AppError('FORBIDDEN', `premises ${before.id}: ${refusal}`)
   const properties = { ...before.properties }
@@ -163,7 +205,8 @@ async function licenceEarlierPremises(trx: Transaction<Database>, permit: Permit
     properties.address = permit.address
     properties.countyCode = permit.countyCode
     // Licensed at the new place from today: it was not there before any school near it.
-    if (properties.expiresOn !== null && properties.expiresOn < today) throw new AppError('CONFLICT', `the licence of premises ${before.id} expired on ${properties.expiresOn}; renew it before relocating`)
+    if (properties.expiresOn !== null && properties.expiresOn < today)
+      throw new AppError('CONFLICT', `the licence of premises ${before.id} expired on ${properties.expiresOn}; renew it before relocating`)
     properties.licensedOn = today
   } else {
     properties.name = permit.businessName
@@ -171,6 +214,9 @@ async function licenceEarlierPremises(trx: Transaction<Database>, permit: Permit
   }
   properties.licenceNo ??= await issueLicenceNo(trx, permit, today)
   const { sourceCrs: _s, demo: _d, version: _v, createdAt: _c, updatedAt: _u, ...stored } = properties
-  await rewritePremises(trx, before, { properties: stored, geometry, sourceCrs, demo: before.properties.demo }, actor, { permitId: permit.id, permitKind: permit.kind })
+  await rewritePremises(trx, before, { properties: stored, geometry, sourceCrs, demo: before.properties.demo }, actor, {
+    permitId: permit.id,
+    permitKind: permit.kind,
+  })
   return { premisesId: before.id, licenceNo: properties.licenceNo }
 }

@@ -49,7 +49,12 @@ export const licenceNumber = (category: PremisesCategory, countyCode: string, li
  * When a renewal's new term ends: one filed before expiry runs on from the old end, a late one from
  * today; a granted rectification ends on its deadline instead.
  */
-export function renewedUntil(category: PremisesCategory, expiresOn: string | null, today: string, rectificationDeadline: string | undefined): string {
+export function renewedUntil(
+  category: PremisesCategory,
+  expiresOn: string | null,
+  today: string,
+  rectificationDeadline: string | undefined,
+): string {
   if (rectificationDeadline) return rectificationDeadline
   const start = expiresOn !== null && expiresOn >= today ? nextDay(expiresOn) : today
   return termEnd(category, start)

@@ -8,7 +8,14 @@ function screeningOf(stored: unknown, premisesId: number | null): Screening {
   const legacy: unknown = screening.rectification
   if (typeof legacy === 'string') {
     const [zh, ...en] = legacy.split(' The premises')
-    screening.rectification = { guidance: zh!, guidanceEn: en.length > 0 ? `The premises${en.join(' The premises')}` : '', premisesId: premisesId ?? 0, predates: [], deadlineAtMost: null, grantedUntil: null }
+    screening.rectification = {
+      guidance: zh!,
+      guidanceEn: en.length > 0 ? `The premises${en.join(' The premises')}` : '',
+      premisesId: premisesId ?? 0,
+      predates: [],
+      deadlineAtMost: null,
+      grantedUntil: null,
+    }
   }
   return screening
 }
@@ -40,7 +47,10 @@ export function permitOf(row: PermitRow): Permit {
             decision: row.status === 'approved' ? 'approve' : 'reject',
             reason: row.decision_reason ?? '',
             overrideJustification: row.override_justification,
-            rectification: (typeof row.rectification === 'string' ? JSON.parse(row.rectification) : row.rectification) as { measure: 'relocate' | 'close'; deadline: string } | null,
+            rectification: (typeof row.rectification === 'string' ? JSON.parse(row.rectification) : row.rectification) as {
+              measure: 'relocate' | 'close'
+              deadline: string
+            } | null,
             decidedBy: { id: row.decided_by ?? 0, username: row.decided_by_name ?? '', role: row.decided_role ?? '' },
             decidedAt: iso(row.decided_at),
           },

@@ -30,15 +30,41 @@ const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 function scoped(db: Db, scope: Scope) {
   let query = db.selectFrom('permits')
   // The scope is part of every query's WHERE: a permit outside it does not exist for the caller.
-  if (scope.categories) query = scope.categories.length === 0 ? query.where(sql<boolean>`false`) : query.where('category', 'in', scope.categories)
+  if (scope.categories)
+    query = scope.categories.length === 0 ? query.where(sql<boolean>`false`) : query.where('category', 'in', scope.categories)
   if (scope.countyCode) query = query.where('county_code', '=', scope.countyCode)
   return query
 }
 
 const columns = [
-  'id', 'applicant_name', 'applicant_id_number', 'business_name', 'category', 'kind', 'address', 'county_code', 'input_lon', 'input_lat',
-  'source_crs', 'status', 'screening', 'screened_at', 'flagged_override', 'decision_reason', 'override_justification', 'decided_by',
-  'decided_by_name', 'decided_role', 'decided_at', 'premises_id', 'licence_no', 'rectification', 'submitted_by_name', 'submitted_at', 'updated_at', 'version',
+  'id',
+  'applicant_name',
+  'applicant_id_number',
+  'business_name',
+  'category',
+  'kind',
+  'address',
+  'county_code',
+  'input_lon',
+  'input_lat',
+  'source_crs',
+  'status',
+  'screening',
+  'screened_at',
+  'flagged_override',
+  'decision_reason',
+  'override_justification',
+  'decided_by',
+  'decided_by_name',
+  'decided_role',
+  'decided_at',
+  'premises_id',
+  'licence_no',
+  'rectification',
+  'submitted_by_name',
+  'submitted_at',
+  'updated_at',
+  'version',
 ] as const
 const location = () => asGeoJson(sql.ref('geom')).as('location')
 
@@ -54,10 +80,22 @@ export async function listPermits(db: Db, scope: Scope, filter: PermitFilter): P
   if (filter.to) query = query.where('submitted_at', '<', sql<Date>`(${filter.to}::date + 1)::timestamp at time zone 'Asia/Shanghai'`)
   if (filter.q) {
     const pattern = likePattern(filter.q)
-    query = query.where((eb) => eb.or([eb('business_name', 'ilike', pattern), eb('applicant_name', 'ilike', pattern), eb('address', 'ilike', pattern), eb('licence_no', 'ilike', pattern)]))
+    query = query.where((eb) =>
+      eb.or([
+        eb('business_name', 'ilike', pattern),
+        eb('applicant_name', 'ilike', pattern),
+        eb('address', 'ilike', pattern),
+        eb('licence_no', 'ilike', pattern),
+      ]),
+    )
   }
   const [rows, count] = await Promise.all([
-    query.select([...columns, location()]).orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
+    query
+      .select([...columns, location()])
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ])
   return { rows, numberMatched: Number(count.n) }
@@ -65,7 +103,9 @@ export async function listPermits(db: Db, scope: Scope, filter: PermitFilter): P
 
 /** One permit within the scope, optionally locking its row. */
 export async function findPermit(db: Db, scope: Scope, id: number, lock = false): Promise<PermitRow | undefined> {
-  let query = scoped(db, scope).select([...columns, location()]).where('id', '=', id)
+  let query = scoped(db, scope)
+    .select([...columns, location()])
+    .where('id', '=', id)
   if (lock) query = query.forUpdate()
   return query.executeTakeFirst()
 }
@@ -231,6 +271,11 @@ export async function distanceFromPremises(db: Db, premisesId: number, lon: numb
 
 /** The pending application that names a premises, if any. */
 export async function pendingFor(db: Db, premisesId: number): Promise<number | undefined> {
-  const row = await db.selectFrom('permits').select('id').where('premises_id', '=', premisesId).where('status', '=', 'pending').executeTakeFirst()
+  const row = await db
+    .selectFrom('permits')
+    .select('id')
+    .where('premises_id', '=', premisesId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst()
   return row?.id
 }

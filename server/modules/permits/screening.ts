@@ -49,7 +49,13 @@ export async function screen(db: Db, subject: ScreeningSubject, today: string): 
 }
 
 /** Rectification guidance when the premises predate at least one school whose zone they lie in; undefined otherwise. */
-async function rectificationFor(db: Db, premisesId: number, category: PremisesCategory, result: CheckResult, today: string): Promise<Rectification | undefined> {
+async function rectificationFor(
+  db: Db,
+  premisesId: number,
+  category: PremisesCategory,
+  result: CheckResult,
+  today: string,
+): Promise<Rectification | undefined> {
   const rows = await repository.predating(db, premisesId, [...new Set(result.conflicts.map((c) => c.schoolId))])
   const predates = rows.filter((r) => r.predates)
   if (predates.length === 0) return undefined
@@ -73,5 +79,7 @@ async function rectificationFor(db: Db, premisesId: number, category: PremisesCa
 
 /** What makes two screenings the same for a decision: the verdict and each conflicting school with the rule version that decided it. */
 export const signature = (screening: Screening): string =>
-  `${screening.verdict}|${screening.conflicts.map((c) => `${c.schoolId}:${c.ruleId}:${c.ruleVersion}`).sort().join(',')}` +
-  `|${screening.rectification ? `rectification:${screening.rectification.grantedUntil ?? 'open'}` : '-'}`
+  `${screening.verdict}|${screening.conflicts
+    .map((c) => `${c.schoolId}:${c.ruleId}:${c.ruleVersion}`)
+    .sort()
+    .join(',')}` + `|${screening.rectification ? `rectification:${screening.rectification.grantedUntil ?? 'open'}` : '-'}`

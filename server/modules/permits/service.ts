@@ -33,7 +33,12 @@ export function idNumberProblem(value: string): string | undefined {
   if (!/^[1-9][0-9]{16}[0-9Xx]$/.test(value)) return 'must be 18 characters: 17 digits then a digit or X'
   const birth = value.slice(6, 14)
   const date = new Date(`${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6, 8)}T00:00:00Z`)
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10).replaceAll('-', '') !== birth || date.getUTCFullYear() < 1900 || date.getTime() > Date.now()) {
+  if (
+    Number.isNaN(date.getTime()) ||
+    date.toISOString().slice(0, 10).replaceAll('-', '') !== birth ||
+    date.getUTCFullYear() < 1900 ||
+    date.getTime() > Date.now()
+  ) {
     return `the birth date ${birth} in characters 7–14 is not a real past date`
   }
   const sum = WEIGHTS.reduce((total, weight, i) => total + weight * Number(value[i]), 0)
@@ -66,7 +71,18 @@ export async function submit(db: Kysely<Database>, input: CreatePermit, actor: S
     throw new AppError('FORBIDDEN', `your scope is county ${user.countyCode}; this location is in ${countyCode}`)
   }
   return db.transaction().execute(async (trx) => {
-    const screening = await screen(trx, { category: input.category, kind: input.kind, lon, lat, input: { lon: input.location.lon, lat: input.location.lat, crs }, earlierPremisesId: earlier?.id }, today)
+    const screening = await screen(
+      trx,
+      {
+        category: input.category,
+        kind: input.kind,
+        lon,
+        lat,
+        input: { lon: input.location.lon, lat: input.location.lat, crs },
+        earlierPremisesId: earlier?.id,
+      },
+      today,
+    )
     const row = await repository.insertPermit(trx, {
       applicantName: input.applicant.name.trim(),
       applicantIdNumber: input.applicant.idNumber.toUpperCase(),
@@ -99,12 +115,21 @@ export const SAME_PLACE_M = 50
  * category, be writable by the user (department and county), hold a licence that was not revoked,
  * and — unless it moves — lie where the application says.
  */
-async function earlierPremises(db: Kysely<Database>, input: CreatePermit, user: User, lon: number, lat: number, today: string): Promise<Premises | undefined> {
+async function earlierPremises(
+  db: Kysely<Database>,
+  input: CreatePermit,
+  user: User,
+  lon: number,
+  lat: number,
+  today: string,
+): Promise<Premises | undefined> {
   if (input.kind === 'new') {
-    if (input.premisesId !== undefined) throw invalid('body/premisesId', 'is only for a renewal, relocation or change; a new application registers new premises')
+    if (input.premisesId !== undefined)
+      throw invalid('body/premisesId', 'is only for a renewal, relocation or change; a new application registers new premises')
     return undefined
   }
-  if (input.premisesId === undefined) throw invalid('body/premisesId', `is required for a ${input.kind}: name the registered premises it is for`)
+  if (input.premisesId === undefined)
+    throw invalid('body/premisesId', `is required for a ${input.kind}: name the registered premises it is for`)
   const premises = await findPremises(db, input.premisesId)
   if (!premises) throw unprocessable('body/premisesId', `premises ${input.premisesId} does not exist`)
   const { category, countyCode, licenceStatus, expiresOn } = premises.properties
@@ -113,15 +138,20 @@ async function earlierPremises(db: Kysely<Database>, input: CreatePermit, user: 
   if (refusal) throw new AppError('FORBIDDEN', `body/premisesId: ${refusal}`)
   // The unique index permits_pending_premises_idx settles a race; this names the field for the common case.
   const pending = await repository.pendingFor(db, premises.id)
-  if (pending !== undefined) throw new AppError('CONFLICT', `body/premisesId: application ${pending} for premises ${premises.id} is still pending; decide it first`)
-  if (licenceStatus === 'revoked') throw unprocessable('body/premisesId', `the licence of premises ${premises.id} was revoked; apply for a new licence`)
+  if (pending !== undefined)
+    throw new AppError('CONFLICT', `body/premisesId: application ${pending} for premises ${premises.id} is still pending; decide it first`)
+  if (licenceStatus === 'revoked')
+    throw unprocessable('body/premisesId', `the licence of premises ${premises.id} was revoked; apply for a new licence`)
   if (input.kind !== 'renewal' && expiresOn !== null && expiresOn < today) {
     throw unprocessable('body/premisesId', `the licence of premises ${premises.id} expired on ${expiresOn}; apply for a renewal first`)
   }
   if (input.kind !== 'relocation') {
     const distanceM = (await repository.distanceFromPremises(db, premises.id, lon, lat))!
     if (distanceM > SAME_PLACE_M) {
-      throw invalid('body/location', `is ${distanceM.toFixed(1)} m from premises ${premises.id}'s registered point; a ${input.kind} keeps the place (within ${SAME_PLACE_M} m): apply for a relocation to move`)
+      throw invalid(
+        'body/location',
+        `is ${distanceM.toFixed(1)} m from premises ${premises.id}'s registered point; a ${input.kind} keeps the place (within ${SAME_PLACE_M} m): apply for a relocation to move`,
+      )
     }
   }
   return premises
@@ -130,8 +160,15 @@ async function earlierPremises(db: Kysely<Database>, input: CreatePermit, user: 
 /** The caller's queue: permits within their scope, filtered and paged. */
 export async function list(db: Kysely<Database>, query: PermitQuery, user: User): Promise<PermitPage> {
   const { rows, numberMatched } = await repository.listPermits(db, readScope(user), {
-    status: query.status, category: query.category, countyCode: query.countyCode, from: query.from, to: query.to, q: query.q,
-    flagged: query.flag === 'override', limit: query.limit ?? 100, offset: query.offset ?? 0,
+    status: query.status,
+    category: query.category,
+    countyCode: query.countyCode,
+    from: query.from,
+    to: query.to,
+    q: query.q,
+    flagged: query.flag === 'override',
+    limit: query.limit ?? 100,
+    offset: query.offset ?? 0,
   })
   return { numberMatched, numberReturned: rows.length, permits: rows.map(permitOf) }
 }
@@ -149,7 +186,10 @@ export async function get(db: Kysely<Database>, id: number, user: User): Promise
 
 /** The schools a certificate draws: those in conflict, or else the nearest one (at most four), each with its zone for the category. */
 async function schoolsToDraw(db: Kysely<Database>, screening: CheckResult): Promise<DrawnSchool[]> {
-  const ids = screening.conflicts.length > 0 ? screening.conflicts.map((c) => c.schoolId) : screening.nearestSchools.slice(0, 1).map((n) => n.schoolId)
+  const ids =
+    screening.conflicts.length > 0
+      ? screening.conflicts.map((c) => c.schoolId)
+      : screening.nearestSchools.slice(0, 1).map((n) => n.schoolId)
   const schools: DrawnSchool[] = []
   for (const schoolId of [...new Set(ids)].slice(0, 4)) {
     // A school deleted since the screening is listed in the text but cannot be drawn.
@@ -185,7 +225,10 @@ export async function pointCertificate(db: Kysely<Database>, query: Check, user:
   const [lon, lat] = toWgs84(query.lon, query.lat, query.crs ?? 'wgs84')
   const countyCode = await repository.countyAt(db, lon, lat)
   if (!countyCode) {
-    throw invalid('querystring/lon', `with lat: (${lon.toFixed(6)}, ${lat.toFixed(6)}) WGS84 lies in no county of Guyuan, where the registry has its schools`)
+    throw invalid(
+      'querystring/lon',
+      `with lat: (${lon.toFixed(6)}, ${lat.toFixed(6)}) WGS84 lies in no county of Guyuan, where the registry has its schools`,
+    )
   }
   const result = await check(db, query)
   return renderCertificate(checkCertificate(result, countyCode, await schoolsToDraw(db, result), operatorOf(user), new Date()))

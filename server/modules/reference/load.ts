@@ -25,12 +25,20 @@ export interface ReferenceOptions {
  * Loads the real reference layers shipped in data/ (county outlines, townships with GeoNames seats,
  * villages) once; later starts find them and do nothing.
  */
-export async function loadReferenceData(db: Kysely<Database>, log: (message: string) => void = () => {}, options: ReferenceOptions = {}): Promise<boolean> {
+export async function loadReferenceData(
+  db: Kysely<Database>,
+  log: (message: string) => void = () => {},
+  options: ReferenceOptions = {},
+): Promise<boolean> {
   if (await repository.hasCounties(db)) return false
   const search = options.searchColumns
   const counties = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'boundaries/counties.geojson'), 'utf8')) as { features: CountyFeature[] }
-  const townships = parseCsv(fs.readFileSync(path.join(DATA_DIR, 'gazetteer/guyuan_townships_nbs2023.csv'), 'utf8'), { columns: true }) as Record<string, string>[]
-  const villages = parseCsv(fs.readFileSync(path.join(DATA_DIR, 'gazetteer/guyuan_villages_nbs2023.csv'), 'utf8'), { columns: true }) as Record<string, string>[]
+  const townships = parseCsv(fs.readFileSync(path.join(DATA_DIR, 'gazetteer/guyuan_townships_nbs2023.csv'), 'utf8'), {
+    columns: true,
+  }) as Record<string, string>[]
+  const villages = parseCsv(fs.readFileSync(path.join(DATA_DIR, 'gazetteer/guyuan_villages_nbs2023.csv'), 'utf8'), {
+    columns: true,
+  }) as Record<string, string>[]
   const places = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'gazetteer/geonames_cities500_guyuan_bbox.geojson'), 'utf8')) as {
     features: { properties: Record<string, unknown>; geometry: { coordinates: [number, number] } }[]
   }
@@ -38,12 +46,18 @@ export async function loadReferenceData(db: Kysely<Database>, log: (message: str
   for (const place of places.features) {
     for (const key of ['name_zh', 'alternatenames_zh', 'name']) {
       const value = place.properties[key]
-      for (const name of typeof value === 'string' ? value.split(/[,;]/) : []) if (name && !seatOf.has(name.trim())) seatOf.set(name.trim(), place.geometry.coordinates)
+      for (const name of typeof value === 'string' ? value.split(/[,;]/) : [])
+        if (name && !seatOf.has(name.trim())) seatOf.set(name.trim(), place.geometry.coordinates)
     }
   }
-  const countyRows = counties.features.filter((f) => /^6404\d\d$/.test(String(f.properties.adcode)) && String(f.properties.adcode) !== '640400')
+  const countyRows = counties.features.filter(
+    (f) => /^6404\d\d$/.test(String(f.properties.adcode)) && String(f.properties.adcode) !== '640400',
+  )
   await db.transaction().execute(async (trx) => {
-    await repository.insertCounties(trx, countyRows.map((f) => ({ code: String(f.properties.adcode), name: f.properties.name, geometry: f.geometry })))
+    await repository.insertCounties(
+      trx,
+      countyRows.map((f) => ({ code: String(f.properties.adcode), name: f.properties.name, geometry: f.geometry })),
+    )
     await repository.insertTownships(
       trx,
       townships.map((t) => ({
@@ -54,7 +68,16 @@ export async function loadReferenceData(db: Kysely<Database>, log: (message: str
         search: search?.(t.name!),
       })),
     )
-    await repository.insertVillages(trx, villages.map((v) => ({ code: v.code!, name: v.name!, townshipCode: v.township_code!, countyCode: v.county_code!, search: search?.(v.name!) })))
+    await repository.insertVillages(
+      trx,
+      villages.map((v) => ({
+        code: v.code!,
+        name: v.name!,
+        townshipCode: v.township_code!,
+        countyCode: v.county_code!,
+        search: search?.(v.name!),
+      })),
+    )
   })
   log(`loaded reference data: ${countyRows.length} counties, ${townships.length} townships, ${villages.length} villages`)
   return true

@@ -32,7 +32,10 @@ export interface VillageRecord {
 
 /** Whether any county outline is loaded. */
 export async function hasCounties(db: Db): Promise<boolean> {
-  const row = await db.selectFrom('counties').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  const row = await db
+    .selectFrom('counties')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
   return Number(row.n) > 0
 }
 
@@ -50,7 +53,15 @@ export async function insertTownships(db: Db, townships: readonly TownshipRecord
   if (townships.length === 0) return
   await db
     .insertInto('townships')
-    .values(townships.map((t) => ({ code: t.code, name: t.name, county_code: t.countyCode, geom: t.seat ? pointFromLonLat(t.seat[0], t.seat[1]) : null, ...t.search })))
+    .values(
+      townships.map((t) => ({
+        code: t.code,
+        name: t.name,
+        county_code: t.countyCode,
+        geom: t.seat ? pointFromLonLat(t.seat[0], t.seat[1]) : null,
+        ...t.search,
+      })),
+    )
     .execute()
 }
 
@@ -59,7 +70,11 @@ export async function insertVillages(db: Db, villages: readonly VillageRecord[])
   for (let i = 0; i < villages.length; i += 500) {
     await db
       .insertInto('villages')
-      .values(villages.slice(i, i + 500).map((v) => ({ code: v.code, name: v.name, township_code: v.townshipCode, county_code: v.countyCode, ...v.search })))
+      .values(
+        villages
+          .slice(i, i + 500)
+          .map((v) => ({ code: v.code, name: v.name, township_code: v.townshipCode, county_code: v.countyCode, ...v.search })),
+      )
       .execute()
   }
 }

@@ -8,8 +8,16 @@ import { candidatesFromCsv, candidatesFromGeoJson, importRecords } from './impor
 
 /** Bulk import of GeoJSON or CSV, all rows or none. */
 const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes }, (_request, body, done) => done(null, body))
-  app.addContentTypeParser('application/geo+json', { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes }, app.getDefaultJsonParser('error', 'error'))
+  app.addContentTypeParser(
+    ['text/csv', 'application/csv'],
+    { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes },
+    (_request, body, done) => done(null, body),
+  )
+  app.addContentTypeParser(
+    'application/geo+json',
+    { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes },
+    app.getDefaultJsonParser('error', 'error'),
+  )
 
   app.post(
     '/api/import/:kind',
@@ -28,7 +36,10 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const actor = signedInActorOf(request)
       const { kind } = request.params
       const crs = request.query.crs ?? 'wgs84'
-      const parsed = typeof request.body === 'string' ? candidatesFromCsv(request.body, kind, crs) : { candidates: candidatesFromGeoJson(request.body, crs), errors: [] }
+      const parsed =
+        typeof request.body === 'string'
+          ? candidatesFromCsv(request.body, kind, crs)
+          : { candidates: candidatesFromGeoJson(request.body, crs), errors: [] }
       const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind, crs }, actor)
       request.log.info({ kind, imported: result.imported }, 'import stored')
       return reply.status(201).send(result)
@@ -51,8 +62,17 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const actor = signedInActorOf(request)
       const crs = request.query.crs ?? 'wgs84'
-      const parsed = typeof request.body === 'string' ? candidatesFromCsv(request.body, 'addresses', crs) : { candidates: candidatesFromGeoJson(request.body, crs), errors: [] }
-      const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind: 'addresses', crs, source: request.query.source ?? 'import' }, actor)
+      const parsed =
+        typeof request.body === 'string'
+          ? candidatesFromCsv(request.body, 'addresses', crs)
+          : { candidates: candidatesFromGeoJson(request.body, crs), errors: [] }
+      const result = await importRecords(
+        app.db,
+        parsed.candidates,
+        parsed.errors,
+        { kind: 'addresses', crs, source: request.query.source ?? 'import' },
+        actor,
+      )
       request.log.info({ kind: 'addresses', imported: result.imported }, 'import stored')
       return reply.status(201).send(result)
     },

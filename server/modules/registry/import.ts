@@ -25,7 +25,11 @@ const BATCH = 1000
 const MAX_LISTED_ERRORS = 5000
 const ajv = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, strict: false })
 addFormats.default(ajv)
-const validators = { schools: ajv.compile(createSchemaOf('schools')), premises: ajv.compile(createSchemaOf('premises')), addresses: ajv.compile(CreateAddressPointSchema) }
+const validators = {
+  schools: ajv.compile(createSchemaOf('schools')),
+  premises: ajv.compile(createSchemaOf('premises')),
+  addresses: ajv.compile(CreateAddressPointSchema),
+}
 
 /** What an import fills: one of the registers, or the address points that place search finds. */
 export type ImportKind = RegistryKind | 'addresses'
@@ -51,17 +55,41 @@ interface Candidate {
 export function candidatesFromGeoJson(body: unknown, crs: CrsName): Candidate[] {
   const features = Array.isArray(body) ? body : (body as { type?: unknown; features?: unknown })?.features
   if ((!Array.isArray(body) && (body as { type?: unknown })?.type !== 'FeatureCollection') || !Array.isArray(features)) {
-    throw new AppError('VALIDATION_FAILED', 'body: must be a GeoJSON FeatureCollection with a features array', { problems: [{ field: 'body', message: 'must be a GeoJSON FeatureCollection' }] })
+    throw new AppError('VALIDATION_FAILED', 'body: must be a GeoJSON FeatureCollection with a features array', {
+      problems: [{ field: 'body', message: 'must be a GeoJSON FeatureCollection' }],
+    })
   }
   return features.map((feature, i) => ({ row: i + 1, feature, crs }))
 }
 
 const HEADER_ALIASES: Record<string, string> = {
-  name: 'name', schooltype: 'schoolType', type: 'schoolType', countycode: 'countyCode', county: 'countyCode', adcode: 'countyCode',
-  address: 'address', students: 'students', staff: 'staff', boarding: 'boarding', openedon: 'openedOn', gates: 'gates',
-  category: 'category', licenceno: 'licenceNo', licenseno: 'licenceNo', licencestatus: 'licenceStatus', licensestatus: 'licenceStatus',
-  licensedon: 'licensedOn', expireson: 'expiresOn', lon: 'lon', lng: 'lon', longitude: 'lon', lat: 'lat', latitude: 'lat',
-  geometry: 'geometry', crs: 'crs', source: 'source',
+  name: 'name',
+  schooltype: 'schoolType',
+  type: 'schoolType',
+  countycode: 'countyCode',
+  county: 'countyCode',
+  adcode: 'countyCode',
+  address: 'address',
+  students: 'students',
+  staff: 'staff',
+  boarding: 'boarding',
+  openedon: 'openedOn',
+  gates: 'gates',
+  category: 'category',
+  licenceno: 'licenceNo',
+  licenseno: 'licenceNo',
+  licencestatus: 'licenceStatus',
+  licensestatus: 'licenceStatus',
+  licensedon: 'licensedOn',
+  expireson: 'expiresOn',
+  lon: 'lon',
+  lng: 'lon',
+  longitude: 'lon',
+  lat: 'lat',
+  latitude: 'lat',
+  geometry: 'geometry',
+  crs: 'crs',
+  source: 'source',
 }
 const INTEGER_FIELDS = new Set(['students', 'staff'])
 
@@ -79,7 +107,15 @@ function csvValue(field: string, raw: string): unknown {
 function parseGates(raw: string): unknown {
   const text = raw.trim()
   if (text.startsWith('[')) return JSON.parse(text)
-  return text.split(';').filter((s) => s.trim()).map((pair) => pair.trim().split(/[\s,]+/).map(Number))
+  return text
+    .split(';')
+    .filter((s) => s.trim())
+    .map((pair) =>
+      pair
+        .trim()
+        .split(/[\s,]+/)
+        .map(Number),
+    )
 }
 
 /**
@@ -92,13 +128,26 @@ export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName):
   try {
     records = parseCsv(text.replace(/^\uFEFF/, ''), { relax_column_count: false, skip_empty_lines: true }) as string[][]
   } catch (error) {
-    throw new AppError('VALIDATION_FAILED', `body: is not valid CSV: ${(error as Error).message}`, { problems: [{ field: 'body', message: 'is not valid CSV' }] })
+    throw new AppError('VALIDATION_FAILED', `body: is not valid CSV: ${(error as Error).message}`, {
+      problems: [{ field: 'body', message: 'is not valid CSV' }],
+    })
   }
   const header = records.shift()
   if (!header) throw new AppError('VALIDATION_FAILED', 'body: the CSV is empty', { problems: [{ field: 'body', message: 'is empty' }] })
-  const fields = header.map((h) => HEADER_ALIASES[h.trim().toLowerCase().replace(/[_\s-]/g, '')])
+  const fields = header.map(
+    (h) =>
+      HEADER_ALIASES[
+        h
+          .trim()
+          .toLowerCase()
+          .replace(/[_\s-]/g, '')
+      ],
+  )
   const unknown = header.filter((_, i) => !fields[i])
-  if (unknown.length > 0) throw new AppError('VALIDATION_FAILED', `header: unknown column ${unknown.join(', ')}`, { problems: unknown.map((u) => ({ field: `header/${u}`, message: 'is not a known column' })) })
+  if (unknown.length > 0)
+    throw new AppError('VALIDATION_FAILED', `header: unknown column ${unknown.join(', ')}`, {
+      problems: unknown.map((u) => ({ field: `header/${u}`, message: 'is not a known column' })),
+    })
   const candidates: Candidate[] = []
   const errors: ImportRowError[] = []
   records.forEach((cells, index) => {
@@ -139,7 +188,13 @@ export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName):
  * Imports all rows or none: every row is validated (schema, geometry, dates, licence numbers,
  * the user's right to write it) before anything is written; then all are stored in one transaction.
  */
-export async function importRecords(db: Kysely<Database> | Transaction<Database>, candidates: Candidate[], initialErrors: ImportRowError[], options: ImportOptions, actor: Actor): Promise<ImportResult> {
+export async function importRecords(
+  db: Kysely<Database> | Transaction<Database>,
+  candidates: Candidate[],
+  initialErrors: ImportRowError[],
+  options: ImportOptions,
+  actor: Actor,
+): Promise<ImportResult> {
   const { kind } = options
   const errors: ImportRowError[] = [...initialErrors]
   const records: (SchoolRecord | PremisesRecord | AddressPointRecord)[] = []
@@ -153,12 +208,17 @@ export async function importRecords(db: Kysely<Database> | Transaction<Database>
     }
     const input = feature as { properties: any; geometry: unknown }
     const prepared =
-      kind === 'schools' ? prepareSchool(input, crs, '', options.demo)
-      : kind === 'premises' ? preparePremises(input, crs, '', options.demo)
-      : prepareAddressPoint(input, crs, '', options.source ?? 'import', options.demo)
+      kind === 'schools'
+        ? prepareSchool(input, crs, '', options.demo)
+        : kind === 'premises'
+          ? preparePremises(input, crs, '', options.demo)
+          : prepareAddressPoint(input, crs, '', options.source ?? 'import', options.demo)
     const problems: FieldProblem[] = [...prepared.problems]
     if (actor.user) {
-      const refusal = kind === 'addresses' ? addressWriteRefusal(actor.user, input.properties.countyCode) : writeRefusal(actor.user, kind, input.properties.countyCode, input.properties.category)
+      const refusal =
+        kind === 'addresses'
+          ? addressWriteRefusal(actor.user, input.properties.countyCode)
+          : writeRefusal(actor.user, kind, input.properties.countyCode, input.properties.category)
       if (refusal) problems.push({ field: '/properties', message: refusal })
     }
     const licenceNo = kind === 'premises' ? (input.properties.licenceNo as string | undefined) : undefined
@@ -183,22 +243,38 @@ export async function importRecords(db: Kysely<Database> | Transaction<Database>
   if (errors.length > 0) {
     errors.sort((a, b) => a.row - b.row)
     const badRows = new Set(errors.map((e) => e.row)).size
-    throw new AppError('IMPORT_REJECTED', `${badRows} of ${candidates.length + initialErrors.length} rows are invalid; nothing was imported (first: row ${errors[0]!.row} ${errors[0]!.field}: ${errors[0]!.message})`, {
-      badRows,
-      errors: errors.slice(0, MAX_LISTED_ERRORS),
-      truncated: errors.length > MAX_LISTED_ERRORS,
-    })
+    throw new AppError(
+      'IMPORT_REJECTED',
+      `${badRows} of ${candidates.length + initialErrors.length} rows are invalid; nothing was imported (first: row ${errors[0]!.row} ${errors[0]!.field}: ${errors[0]!.message})`,
+      {
+        badRows,
+        errors: errors.slice(0, MAX_LISTED_ERRORS),
+        truncated: errors.length > MAX_LISTED_ERRORS,
+      },
+    )
   }
-  if (records.length === 0) throw new AppError('VALIDATION_FAILED', 'body: there are no rows to import', { problems: [{ field: 'body', message: 'has no rows' }] })
+  if (records.length === 0)
+    throw new AppError('VALIDATION_FAILED', 'body: there are no rows to import', { problems: [{ field: 'body', message: 'has no rows' }] })
   const ids: number[] = []
   const store = async (trx: Transaction<Database>) => {
     for (let i = 0; i < records.length; i += BATCH) {
       const batch = records.slice(i, i + BATCH)
       const batchIds =
-        kind === 'schools' ? await repository.insertSchools(trx, batch as SchoolRecord[])
-        : kind === 'premises' ? await repository.insertPremises(trx, batch as PremisesRecord[])
-        : await insertAddressPoints(trx, batch as AddressPointRecord[])
-      await appendAuditMany(trx, actor, batchIds.map((id, j) => ({ action: 'import', entityType: importedEntity(kind), entityId: id, after: { row: rowOf[i + j], ...batch[j]!.properties, geometry: batch[j]!.geometry, sourceCrs: batch[j]!.sourceCrs } })))
+        kind === 'schools'
+          ? await repository.insertSchools(trx, batch as SchoolRecord[])
+          : kind === 'premises'
+            ? await repository.insertPremises(trx, batch as PremisesRecord[])
+            : await insertAddressPoints(trx, batch as AddressPointRecord[])
+      await appendAuditMany(
+        trx,
+        actor,
+        batchIds.map((id, j) => ({
+          action: 'import',
+          entityType: importedEntity(kind),
+          entityId: id,
+          after: { row: rowOf[i + j], ...batch[j]!.properties, geometry: batch[j]!.geometry, sourceCrs: batch[j]!.sourceCrs },
+        })),
+      )
       // Address points are not in any zone: nothing to refresh.
       if (kind === 'schools') await refreshForSchools(trx, batchIds)
       else if (kind === 'premises') await refreshForPremises(trx, batchIds)

@@ -29,7 +29,8 @@ export function writeRefusal(user: User, kind: RegistryKind, countyCode: string,
   if (kind === 'schools' && user.department !== 'education') return 'only the education department keeps the school registry'
   if (kind === 'premises') {
     const departments = LICENSING_DEPARTMENTS[category as PremisesCategory] ?? []
-    if (!departments.includes(user.department)) return `${category} premises are licensed by ${departments.join(' or ')}, not ${user.department}`
+    if (!departments.includes(user.department))
+      return `${category} premises are licensed by ${departments.join(' or ')}, not ${user.department}`
   }
   if (user.countyCode && user.countyCode !== countyCode) return `your scope is county ${user.countyCode}, this record is in ${countyCode}`
   return undefined
@@ -41,8 +42,36 @@ export interface GeoJsonValue {
   coordinates: unknown
 }
 
-type SchoolColumns = 'id' | 'name' | 'school_type' | 'county_code' | 'address' | 'students' | 'staff' | 'boarding' | 'opened_on' | 'source_crs' | 'demo' | 'version' | 'created_at' | 'updated_at'
-type PremisesColumns = 'id' | 'name' | 'category' | 'licence_no' | 'licence_status' | 'licensed_on' | 'expires_on' | 'address' | 'county_code' | 'source_crs' | 'demo' | 'version' | 'created_at' | 'updated_at'
+type SchoolColumns =
+  | 'id'
+  | 'name'
+  | 'school_type'
+  | 'county_code'
+  | 'address'
+  | 'students'
+  | 'staff'
+  | 'boarding'
+  | 'opened_on'
+  | 'source_crs'
+  | 'demo'
+  | 'version'
+  | 'created_at'
+  | 'updated_at'
+type PremisesColumns =
+  | 'id'
+  | 'name'
+  | 'category'
+  | 'licence_no'
+  | 'licence_status'
+  | 'licensed_on'
+  | 'expires_on'
+  | 'address'
+  | 'county_code'
+  | 'source_crs'
+  | 'demo'
+  | 'version'
+  | 'created_at'
+  | 'updated_at'
 
 /** A school as the repository reads it, geometry already GeoJSON. */
 export type SchoolRow = Pick<Selectable<SchoolsTable>, SchoolColumns> & { geometry: GeoJsonValue; gates: GeoJsonValue | null }

@@ -9,14 +9,17 @@ import type { PremisesRecord, SchoolRecord } from './kinds.ts'
 function dateProblem(value: string | null | undefined, field: string): FieldProblem | undefined {
   if (!value) return undefined
   const date = new Date(`${value}T00:00:00Z`)
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) return { field, message: `${value} is not a calendar date` }
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value)
+    return { field, message: `${value} is not a calendar date` }
   return undefined
 }
 
 type Position = number[]
 const convert = (position: Position, crs: CrsName): [number, number] => toWgs84(position[0]!, position[1]!, crs)
 const mapPositions = (value: unknown, crs: CrsName): unknown =>
-  Array.isArray(value) && typeof value[0] === 'number' ? convert(value as Position, crs) : (value as unknown[]).map((v) => mapPositions(v, crs))
+  Array.isArray(value) && typeof value[0] === 'number'
+    ? convert(value as Position, crs)
+    : (value as unknown[]).map((v) => mapPositions(v, crs))
 
 /** A structurally valid geometry's coordinates converted to WGS84. */
 export function geometryToWgs84<G extends { type: string; coordinates: unknown }>(geometry: G, crs: CrsName): G {
@@ -44,7 +47,10 @@ export function prepareSchool(
   const gates = (input.properties.gates ?? []).map((g) => convert(g, crs))
   // The GCJ-02/BD-09 inverse warps the shape slightly: a ring touching another could come out crossing it.
   if (crs !== 'wgs84' && crs !== 'cgcs2000') {
-    const converted = validateCampus(geometry, `${path}/geometry`).map((p) => ({ ...p, message: `${p.message} (after conversion from ${crs} to WGS84)` }))
+    const converted = validateCampus(geometry, `${path}/geometry`).map((p) => ({
+      ...p,
+      message: `${p.message} (after conversion from ${crs} to WGS84)`,
+    }))
     if (converted.length > 0) return { problems: converted }
   }
   return { record: { properties: { ...input.properties, gates }, geometry, sourceCrs: crs, demo }, problems }
@@ -59,11 +65,15 @@ export function preparePremises(
 ): { record?: PremisesRecord; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [...validatePoint(input.geometry, `${path}/geometry`)]
   const { licensedOn, expiresOn } = input.properties
-  for (const [value, name] of [[licensedOn, 'licensedOn'], [expiresOn, 'expiresOn']] as const) {
+  for (const [value, name] of [
+    [licensedOn, 'licensedOn'],
+    [expiresOn, 'expiresOn'],
+  ] as const) {
     const problem = dateProblem(value, `${path}/properties/${name}`)
     if (problem) problems.push(problem)
   }
-  if (licensedOn && expiresOn && expiresOn < licensedOn) problems.push({ field: `${path}/properties/expiresOn`, message: `must not be before licensedOn (${licensedOn})` })
+  if (licensedOn && expiresOn && expiresOn < licensedOn)
+    problems.push({ field: `${path}/properties/expiresOn`, message: `must not be before licensedOn (${licensedOn})` })
   if (problems.length > 0) return { problems }
   const [lon, lat] = (input.geometry as { coordinates: number[] }).coordinates as [number, number]
   const geometry = { type: 'Point' as const, coordinates: toWgs84(lon, lat, crs) }

@@ -20,13 +20,37 @@ const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
 // One list of columns for reading and for RETURNING, so a written record comes back as a read one does.
 const schoolColumns = [
-  'id', 'name', 'school_type', 'county_code', 'address', 'students', 'staff', 'boarding', 'opened_on',
-  'source_crs', 'demo', 'version', 'created_at', 'updated_at',
+  'id',
+  'name',
+  'school_type',
+  'county_code',
+  'address',
+  'students',
+  'staff',
+  'boarding',
+  'opened_on',
+  'source_crs',
+  'demo',
+  'version',
+  'created_at',
+  'updated_at',
 ] as const
 const schoolGeometry = () => [asGeoJson(sql.ref('geom')).as('geometry'), asGeoJson(sql.ref('gates')).as('gates')] as const
 const premisesColumns = [
-  'id', 'name', 'category', 'licence_no', 'licence_status', 'licensed_on', 'expires_on', 'address', 'county_code',
-  'source_crs', 'demo', 'version', 'created_at', 'updated_at',
+  'id',
+  'name',
+  'category',
+  'licence_no',
+  'licence_status',
+  'licensed_on',
+  'expires_on',
+  'address',
+  'county_code',
+  'source_crs',
+  'demo',
+  'version',
+  'created_at',
+  'updated_at',
 ] as const
 const premisesGeometry = () => [asGeoJson(sql.ref('geom')).as('geometry')] as const
 
@@ -44,7 +68,8 @@ export async function listSchools(db: Db, filter: ListFilter): Promise<{ rows: S
   if (filter.countyCode) query = query.where('county_code', '=', filter.countyCode)
   if (filter.type) query = query.where('school_type', '=', filter.type)
   if (filter.bbox) query = query.where(intersectsEnvelope(sql.ref('geom'), filter.bbox))
-  if (filter.q) query = query.where((eb) => eb.or([eb('name', 'ilike', likePattern(filter.q!)), eb('address', 'ilike', likePattern(filter.q!))]))
+  if (filter.q)
+    query = query.where((eb) => eb.or([eb('name', 'ilike', likePattern(filter.q!)), eb('address', 'ilike', likePattern(filter.q!))]))
   const [rows, count] = await Promise.all([
     schoolSelect(db).where('id', 'in', query.select('id').orderBy('id').limit(filter.limit).offset(filter.offset)).orderBy('id').execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
@@ -59,9 +84,19 @@ export async function listPremises(db: Db, filter: ListFilter): Promise<{ rows: 
   if (filter.type) query = query.where('category', '=', filter.type)
   if (filter.licenceStatus) query = query.where('licence_status', '=', filter.licenceStatus)
   if (filter.bbox) query = query.where(intersectsEnvelope(sql.ref('geom'), filter.bbox))
-  if (filter.q) query = query.where((eb) => eb.or([eb('name', 'ilike', likePattern(filter.q!)), eb('address', 'ilike', likePattern(filter.q!)), eb('licence_no', 'ilike', likePattern(filter.q!))]))
+  if (filter.q)
+    query = query.where((eb) =>
+      eb.or([
+        eb('name', 'ilike', likePattern(filter.q!)),
+        eb('address', 'ilike', likePattern(filter.q!)),
+        eb('licence_no', 'ilike', likePattern(filter.q!)),
+      ]),
+    )
   const [rows, count] = await Promise.all([
-    premisesSelect(db).where('id', 'in', query.select('id').orderBy('id').limit(filter.limit).offset(filter.offset)).orderBy('id').execute(),
+    premisesSelect(db)
+      .where('id', 'in', query.select('id').orderBy('id').limit(filter.limit).offset(filter.offset))
+      .orderBy('id')
+      .execute(),
     query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ])
   return { rows: rows, numberMatched: Number(count.n) }
@@ -128,12 +163,20 @@ export async function insertPremises(db: Db, records: readonly PremisesRecord[])
 
 /** Inserts one school and returns it as stored. */
 export async function insertSchool(db: Db, record: SchoolRecord): Promise<SchoolRow> {
-  return db.insertInto('schools').values(schoolValues(record)).returning([...schoolColumns, ...schoolGeometry()]).executeTakeFirstOrThrow()
+  return db
+    .insertInto('schools')
+    .values(schoolValues(record))
+    .returning([...schoolColumns, ...schoolGeometry()])
+    .executeTakeFirstOrThrow()
 }
 
 /** Inserts one premises and returns it as stored. */
 export async function insertOnePremises(db: Db, record: PremisesRecord): Promise<PremisesRow> {
-  return db.insertInto('premises').values(premisesValues(record)).returning([...premisesColumns, ...premisesGeometry()]).executeTakeFirstOrThrow()
+  return db
+    .insertInto('premises')
+    .values(premisesValues(record))
+    .returning([...premisesColumns, ...premisesGeometry()])
+    .executeTakeFirstOrThrow()
 }
 
 /** Rewrites a school, bumps its version and returns it as stored. */
@@ -163,7 +206,10 @@ export async function analyze(db: Db, table: 'schools' | 'premises' | 'address_p
 
 /** Deletes a record and its conflicts; true when it existed. */
 export async function deleteRecord(db: Db, kind: 'schools' | 'premises', id: number): Promise<boolean> {
-  await db.deleteFrom('conflicts').where(kind === 'schools' ? 'school_id' : 'premises_id', '=', id).execute()
+  await db
+    .deleteFrom('conflicts')
+    .where(kind === 'schools' ? 'school_id' : 'premises_id', '=', id)
+    .execute()
   const result = await (kind === 'schools' ? db.deleteFrom('schools') : db.deleteFrom('premises')).where('id', '=', id).executeTakeFirst()
   return Number(result.numDeletedRows) > 0
 }

@@ -26,15 +26,39 @@ const write = { access: { roles: ['clerk', 'supervisor'] as const } }
 const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
 
-  app.get('/api/schools', { config: read, schema: { tags: ['schools'], summary: 'Schools as a FeatureCollection', querystring: SchoolQuerySchema, response: { 200: SchoolCollectionSchema, ...errorResponses } } }, async (request) =>
-    service.listSchools(db, request.query),
+  app.get(
+    '/api/schools',
+    {
+      config: read,
+      schema: {
+        tags: ['schools'],
+        summary: 'Schools as a FeatureCollection',
+        querystring: SchoolQuerySchema,
+        response: { 200: SchoolCollectionSchema, ...errorResponses },
+      },
+    },
+    async (request) => service.listSchools(db, request.query),
   )
-  app.get('/api/schools/:id', { config: read, schema: { tags: ['schools'], summary: 'One school', params: IdParamsSchema, response: { 200: SchoolSchema, ...errorResponses } } }, async (request) =>
-    service.getSchool(db, request.params.id),
+  app.get(
+    '/api/schools/:id',
+    {
+      config: read,
+      schema: { tags: ['schools'], summary: 'One school', params: IdParamsSchema, response: { 200: SchoolSchema, ...errorResponses } },
+    },
+    async (request) => service.getSchool(db, request.params.id),
   )
   app.post(
     '/api/schools',
-    { config: write, schema: { tags: ['schools'], summary: 'Register a school (education department)', querystring: WriteQuerySchema, body: CreateSchoolSchema, response: { 201: SchoolSchema, ...errorResponses } } },
+    {
+      config: write,
+      schema: {
+        tags: ['schools'],
+        summary: 'Register a school (education department)',
+        querystring: WriteQuerySchema,
+        body: CreateSchoolSchema,
+        response: { 201: SchoolSchema, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       const school = await service.createSchool(db, request.body, request.query.crs ?? 'wgs84', actor(request))
       request.log.info({ schoolId: school.id }, 'school created')
@@ -43,26 +67,77 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
   app.patch(
     '/api/schools/:id',
-    { config: write, schema: { tags: ['schools'], summary: 'Change a school', params: IdParamsSchema, querystring: WriteQuerySchema, body: UpdateSchoolSchema, response: { 200: SchoolSchema, ...errorResponses } } },
+    {
+      config: write,
+      schema: {
+        tags: ['schools'],
+        summary: 'Change a school',
+        params: IdParamsSchema,
+        querystring: WriteQuerySchema,
+        body: UpdateSchoolSchema,
+        response: { 200: SchoolSchema, ...errorResponses },
+      },
+    },
     async (request) => service.updateSchool(db, request.params.id, request.body, request.query.crs ?? 'wgs84', actor(request)),
   )
-  app.delete('/api/schools/:id', { config: write, schema: { tags: ['schools'], summary: 'Remove a school', params: IdParamsSchema, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
-    await service.deleteRecord(db, 'schools', request.params.id, actor(request))
-    return reply.status(204).send(null)
-  })
-  app.get('/api/schools/:id/history', { config: read, schema: { tags: ['schools'], summary: 'Every change to a school', params: IdParamsSchema, response: { 200: HistorySchema, ...errorResponses } } }, async (request) =>
-    service.history(db, 'schools', request.params.id),
+  app.delete(
+    '/api/schools/:id',
+    {
+      config: write,
+      schema: { tags: ['schools'], summary: 'Remove a school', params: IdParamsSchema, response: { 204: Type.Null(), ...errorResponses } },
+    },
+    async (request, reply) => {
+      await service.deleteRecord(db, 'schools', request.params.id, actor(request))
+      return reply.status(204).send(null)
+    },
+  )
+  app.get(
+    '/api/schools/:id/history',
+    {
+      config: read,
+      schema: {
+        tags: ['schools'],
+        summary: 'Every change to a school',
+        params: IdParamsSchema,
+        response: { 200: HistorySchema, ...errorResponses },
+      },
+    },
+    async (request) => service.history(db, 'schools', request.params.id),
   )
 
-  app.get('/api/premises', { config: read, schema: { tags: ['premises'], summary: 'Licensed premises as a FeatureCollection', querystring: PremisesQuerySchema, response: { 200: PremisesCollectionSchema, ...errorResponses } } }, async (request) =>
-    service.listPremises(db, request.query),
+  app.get(
+    '/api/premises',
+    {
+      config: read,
+      schema: {
+        tags: ['premises'],
+        summary: 'Licensed premises as a FeatureCollection',
+        querystring: PremisesQuerySchema,
+        response: { 200: PremisesCollectionSchema, ...errorResponses },
+      },
+    },
+    async (request) => service.listPremises(db, request.query),
   )
-  app.get('/api/premises/:id', { config: read, schema: { tags: ['premises'], summary: 'One premises', params: IdParamsSchema, response: { 200: PremisesSchema, ...errorResponses } } }, async (request) =>
-    service.getPremises(db, request.params.id),
+  app.get(
+    '/api/premises/:id',
+    {
+      config: read,
+      schema: { tags: ['premises'], summary: 'One premises', params: IdParamsSchema, response: { 200: PremisesSchema, ...errorResponses } },
+    },
+    async (request) => service.getPremises(db, request.params.id),
   )
   app.post(
     '/api/premises',
-    { config: write, schema: { tags: ['premises'], summary: 'Register premises (the licensing department of its category)', querystring: WriteQuerySchema, body: CreatePremisesSchema, response: { 201: PremisesSchema, ...errorResponses } } },
+    {
+      config: write,
+      schema: {
+        tags: ['premises'],
+        summary: 'Register premises (the licensing department of its category)',
+        querystring: WriteQuerySchema,
+        body: CreatePremisesSchema,
+        response: { 201: PremisesSchema, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       const premises = await service.createPremises(db, request.body, request.query.crs ?? 'wgs84', actor(request))
       request.log.info({ premisesId: premises.id }, 'premises created')
@@ -71,15 +146,42 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
   app.patch(
     '/api/premises/:id',
-    { config: write, schema: { tags: ['premises'], summary: 'Change premises', params: IdParamsSchema, querystring: WriteQuerySchema, body: UpdatePremisesSchema, response: { 200: PremisesSchema, ...errorResponses } } },
+    {
+      config: write,
+      schema: {
+        tags: ['premises'],
+        summary: 'Change premises',
+        params: IdParamsSchema,
+        querystring: WriteQuerySchema,
+        body: UpdatePremisesSchema,
+        response: { 200: PremisesSchema, ...errorResponses },
+      },
+    },
     async (request) => service.updatePremises(db, request.params.id, request.body, request.query.crs ?? 'wgs84', actor(request)),
   )
-  app.delete('/api/premises/:id', { config: write, schema: { tags: ['premises'], summary: 'Remove premises', params: IdParamsSchema, response: { 204: Type.Null(), ...errorResponses } } }, async (request, reply) => {
-    await service.deleteRecord(db, 'premises', request.params.id, actor(request))
-    return reply.status(204).send(null)
-  })
-  app.get('/api/premises/:id/history', { config: read, schema: { tags: ['premises'], summary: 'Every change to premises', params: IdParamsSchema, response: { 200: HistorySchema, ...errorResponses } } }, async (request) =>
-    service.history(db, 'premises', request.params.id),
+  app.delete(
+    '/api/premises/:id',
+    {
+      config: write,
+      schema: { tags: ['premises'], summary: 'Remove premises', params: IdParamsSchema, response: { 204: Type.Null(), ...errorResponses } },
+    },
+    async (request, reply) => {
+      await service.deleteRecord(db, 'premises', request.params.id, actor(request))
+      return reply.status(204).send(null)
+    },
+  )
+  app.get(
+    '/api/premises/:id/history',
+    {
+      config: read,
+      schema: {
+        tags: ['premises'],
+        summary: 'Every change to premises',
+        params: IdParamsSchema,
+        response: { 200: HistorySchema, ...errorResponses },
+      },
+    },
+    async (request) => service.history(db, 'premises', request.params.id),
   )
 }
 

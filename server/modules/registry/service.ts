@@ -32,12 +32,15 @@ export function parseBbox(bbox: string | undefined): [number, number, number, nu
   if (!bbox) return undefined
   const values = bbox.split(',').map(Number) as [number, number, number, number]
   const [minLon, minLat, maxLon, maxLat] = values
-  const problem =
-    values.some((v) => !Number.isFinite(v)) ? 'must be four numbers'
-    : minLon < -180 || maxLon > 180 || minLat < -90 || maxLat > 90 ? 'is outside -180..180, -90..90'
-    : minLon > maxLon || minLat > maxLat ? 'must be minLon,minLat,maxLon,maxLat with min ≤ max'
-    : undefined
-  if (problem) throw new AppError('VALIDATION_FAILED', `querystring/bbox: ${problem}`, { problems: [{ field: 'querystring/bbox', message: problem }] })
+  const problem = values.some((v) => !Number.isFinite(v))
+    ? 'must be four numbers'
+    : minLon < -180 || maxLon > 180 || minLat < -90 || maxLat > 90
+      ? 'is outside -180..180, -90..90'
+      : minLon > maxLon || minLat > maxLat
+        ? 'must be minLon,minLat,maxLon,maxLat with min ≤ max'
+        : undefined
+  if (problem)
+    throw new AppError('VALIDATION_FAILED', `querystring/bbox: ${problem}`, { problems: [{ field: 'querystring/bbox', message: problem }] })
   return values
 }
 
@@ -53,7 +56,12 @@ type PremisesCollection = Static<typeof PremisesCollectionSchema>
 /** A page of schools as a FeatureCollection. */
 export async function listSchools(db: Kysely<Database>, query: SchoolQuery): Promise<SchoolCollection> {
   const { rows, numberMatched } = await repository.listSchools(db, {
-    countyCode: query.countyCode, type: query.schoolType, bbox: parseBbox(query.bbox), q: query.q, limit: query.limit ?? 100, offset: query.offset ?? 0,
+    countyCode: query.countyCode,
+    type: query.schoolType,
+    bbox: parseBbox(query.bbox),
+    q: query.q,
+    limit: query.limit ?? 100,
+    offset: query.offset ?? 0,
   })
   return { type: 'FeatureCollection' as const, numberMatched, numberReturned: rows.length, features: rows.map(schoolFeature) }
 }
@@ -61,7 +69,13 @@ export async function listSchools(db: Kysely<Database>, query: SchoolQuery): Pro
 /** A page of premises as a FeatureCollection. */
 export async function listPremises(db: Kysely<Database>, query: PremisesQuery): Promise<PremisesCollection> {
   const { rows, numberMatched } = await repository.listPremises(db, {
-    countyCode: query.countyCode, type: query.category, licenceStatus: query.licenceStatus, bbox: parseBbox(query.bbox), q: query.q, limit: query.limit ?? 100, offset: query.offset ?? 0,
+    countyCode: query.countyCode,
+    type: query.category,
+    licenceStatus: query.licenceStatus,
+    bbox: parseBbox(query.bbox),
+    q: query.q,
+    limit: query.limit ?? 100,
+    offset: query.offset ?? 0,
   })
   return { type: 'FeatureCollection' as const, numberMatched, numberReturned: rows.length, features: rows.map(premisesFeature) }
 }
@@ -96,7 +110,12 @@ export async function lockPremises(trx: Transaction<Database>, id: number): Prom
  * Stores new premises within the caller's transaction, recomputes their conflicts and records the
  * creation; `note` is added to the audit entry (the permit that licensed them).
  */
-export async function registerPremises(trx: Transaction<Database>, record: PremisesRecord, actor: Actor, note: Record<string, unknown> = {}): Promise<Premises> {
+export async function registerPremises(
+  trx: Transaction<Database>,
+  record: PremisesRecord,
+  actor: Actor,
+  note: Record<string, unknown> = {},
+): Promise<Premises> {
   const premises = premisesFeature(await repository.insertOnePremises(trx, record))
   await refreshForPremises(trx, [premises.id])
   await appendAudit(trx, actor, { action: 'create', entityType: 'premises', entityId: premises.id, after: { ...premises, ...note } })
@@ -107,7 +126,13 @@ export async function registerPremises(trx: Transaction<Database>, record: Premi
  * Rewrites premises read (and locked) as `before` within the caller's transaction, recomputes their
  * conflicts and records the change; `note` is added to the audit entry's new state.
  */
-export async function rewritePremises(trx: Transaction<Database>, before: Premises, record: PremisesRecord, actor: SignedInActor, note: Record<string, unknown> = {}): Promise<Premises> {
+export async function rewritePremises(
+  trx: Transaction<Database>,
+  before: Premises,
+  record: PremisesRecord,
+  actor: SignedInActor,
+  note: Record<string, unknown> = {},
+): Promise<Premises> {
   const after = premisesFeature(await repository.updatePremises(trx, before.id, record))
   await refreshForPremises(trx, [before.id])
   await appendAudit(trx, actor, { action: 'update', entityType: 'premises', entityId: before.id, before, after: { ...after, ...note } })
@@ -138,7 +163,11 @@ export async function createPremises(db: Kysely<Database>, input: CreatePremises
   })
 }
 
-async function assertLicenceFree(db: Parameters<typeof repository.takenLicenceNumbers>[0], licenceNo: string | null | undefined, exceptId?: number) {
+async function assertLicenceFree(
+  db: Parameters<typeof repository.takenLicenceNumbers>[0],
+  licenceNo: string | null | undefined,
+  exceptId?: number,
+) {
   if (!licenceNo) return
   const taken = await repository.takenLicenceNumbers(db, [licenceNo], exceptId)
   if (taken.size > 0) throw new AppError('DUPLICATE', `body/properties/licenceNo: licence ${licenceNo} is already registered`)
@@ -146,15 +175,25 @@ async function assertLicenceFree(db: Parameters<typeof repository.takenLicenceNu
 
 function checkVersion(current: number, expected: number | undefined) {
   if (expected !== undefined && expected !== current) {
-    throw new AppError('VERSION_CONFLICT', `version: the record is at version ${current}, not ${expected}; reload it and apply your change again`)
+    throw new AppError(
+      'VERSION_CONFLICT',
+      `version: the record is at version ${current}, not ${expected}; reload it and apply your change again`,
+    )
   }
 }
 
 /** Applies a partial change to a school under a row lock; both old and new county must be in the user's scope. */
-export async function updateSchool(db: Kysely<Database>, id: number, patch: UpdateSchool, crs: CrsName, actor: SignedInActor): Promise<School> {
+export async function updateSchool(
+  db: Kysely<Database>,
+  id: number,
+  patch: UpdateSchool,
+  crs: CrsName,
+  actor: SignedInActor,
+): Promise<School> {
   const structural: FieldProblem[] = []
   if (patch.geometry) structural.push(...validateCampus(patch.geometry, 'body/geometry'))
-  for (const [i, gate] of (patch.properties?.gates ?? []).entries()) structural.push(...validatePosition(gate, `body/properties/gates/${i}`))
+  for (const [i, gate] of (patch.properties?.gates ?? []).entries())
+    structural.push(...validatePosition(gate, `body/properties/gates/${i}`))
   if (structural.length > 0) throw rejected(structural)
   return db.transaction().execute(async (trx) => {
     const row = await repository.findSchool(trx, id, true)
@@ -178,7 +217,13 @@ export async function updateSchool(db: Kysely<Database>, id: number, patch: Upda
 }
 
 /** Applies a partial change to a premises under a row lock. */
-export async function updatePremises(db: Kysely<Database>, id: number, patch: UpdatePremises, crs: CrsName, actor: SignedInActor): Promise<Premises> {
+export async function updatePremises(
+  db: Kysely<Database>,
+  id: number,
+  patch: UpdatePremises,
+  crs: CrsName,
+  actor: SignedInActor,
+): Promise<Premises> {
   if (patch.geometry) {
     const problems = validatePoint(patch.geometry, 'body/geometry')
     if (problems.length > 0) throw rejected(problems)
@@ -201,7 +246,9 @@ export async function updatePremises(db: Kysely<Database>, id: number, patch: Up
   })
 }
 
-function stripMeta<T extends { sourceCrs?: unknown; demo?: unknown; version?: unknown; createdAt?: unknown; updatedAt?: unknown }>(properties: T) {
+function stripMeta<T extends { sourceCrs?: unknown; demo?: unknown; version?: unknown; createdAt?: unknown; updatedAt?: unknown }>(
+  properties: T,
+) {
   const { sourceCrs: _s, demo: _d, version: _v, createdAt: _c, updatedAt: _u, ...rest } = properties
   return rest as any
 }
@@ -209,9 +256,17 @@ function stripMeta<T extends { sourceCrs?: unknown; demo?: unknown; version?: un
 /** Deletes a school or premises under a row lock, keeping its last state in the history. */
 export async function deleteRecord(db: Kysely<Database>, kind: RegistryKind, id: number, actor: SignedInActor): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const before = kind === 'schools' ? await repository.findSchool(trx, id, true).then((r) => r && schoolFeature(r)) : await repository.findPremises(trx, id, true).then((r) => r && premisesFeature(r))
+    const before =
+      kind === 'schools'
+        ? await repository.findSchool(trx, id, true).then((r) => r && schoolFeature(r))
+        : await repository.findPremises(trx, id, true).then((r) => r && premisesFeature(r))
     if (!before) throw notFound(entityType(kind), id)
-    refuseUnlessAllowed(actor.user, kind, before.properties.countyCode, 'category' in before.properties ? before.properties.category : undefined)
+    refuseUnlessAllowed(
+      actor.user,
+      kind,
+      before.properties.countyCode,
+      'category' in before.properties ? before.properties.category : undefined,
+    )
     await repository.deleteRecord(trx, kind, id)
     await appendAudit(trx, actor, { action: 'delete', entityType: entityType(kind), entityId: id, before })
   })
@@ -226,7 +281,8 @@ export async function history(db: Kysely<Database>, kind: RegistryKind, id: numb
       id: Number(r.id),
       at: new Date(r.at).toISOString(),
       action: r.action,
-      user: r.user_id === null && r.username === null ? null : { id: r.user_id, username: r.username, role: r.role, department: r.department },
+      user:
+        r.user_id === null && r.username === null ? null : { id: r.user_id, username: r.username, role: r.role, department: r.department },
       before: r.before,
       after: r.after,
       requestId: r.request_id,

@@ -39,11 +39,16 @@ const MAX_WAY_NODES = 2000
 const MAX_ERRORS = 5000
 const CHUNK_BYTES = 256 * 1024
 
-const problem = (field: string, message: string) => new AppError('VALIDATION_FAILED', `${field}: ${message}`, { problems: [{ field, message }] })
+const problem = (field: string, message: string) =>
+  new AppError('VALIDATION_FAILED', `${field}: ${message}`, { problems: [{ field, message }] })
 const tooLarge = (what: string, limit: number) =>
-  new AppError('PAYLOAD_TOO_LARGE', `body: the extract has more than ${limit.toLocaleString('en')} ${what}; cut it to the area you need (osmium extract) and import the parts`, {
-    problems: [{ field: 'body', message: `more than ${limit} ${what}` }],
-  })
+  new AppError(
+    'PAYLOAD_TOO_LARGE',
+    `body: the extract has more than ${limit.toLocaleString('en')} ${what}; cut it to the area you need (osmium extract) and import the parts`,
+    {
+      problems: [{ field: 'body', message: `more than ${limit} ${what}` }],
+    },
+  )
 
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/
 const INTEGER = /^-?\d{1,17}$/
@@ -100,7 +105,11 @@ class OsmCollector {
   node(id: number, lon: number, lat: number, tags: Record<string, string> | undefined): void {
     this.nodeCount += 1
     if (!Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lon) > 180 || Math.abs(lat) > 90) {
-      this.error(this.nodeCount, `node/${id}`, `has no valid position (lon ${lon}, lat ${lat}): lon must be a finite number in −180…180, lat in −90…90`)
+      this.error(
+        this.nodeCount,
+        `node/${id}`,
+        `has no valid position (lon ${lon}, lat ${lat}): lon must be a finite number in −180…180, lat in −90…90`,
+      )
       return
     }
     this.nodes.add(id, lon, lat)
@@ -131,7 +140,11 @@ class OsmCollector {
       for (const ref of way.refs) {
         const position = this.nodes.get(ref)
         if (!position) {
-          this.error(index + 1, `way/${way.id}`, `names node ${ref}, which the file does not hold (export complete ways, e.g. osmium extract --strategy complete_ways)`)
+          this.error(
+            index + 1,
+            `way/${way.id}`,
+            `names node ${ref}, which the file does not hold (export complete ways, e.g. osmium extract --strategy complete_ways)`,
+          )
           return
         }
         const last = coordinates[coordinates.length - 1]
@@ -145,7 +158,11 @@ class OsmCollector {
   }
 }
 
-function roadOf(tags: Readonly<Record<string, string | undefined>>, coordinates: [number, number][], osmId: number | null): RoadCandidate | undefined {
+function roadOf(
+  tags: Readonly<Record<string, string | undefined>>,
+  coordinates: [number, number][],
+  osmId: number | null,
+): RoadCandidate | undefined {
   const road = classifyRoad(tags)
   if (!road || coordinates.length < 2) return undefined
   const { reversed, ...kept } = road
@@ -166,7 +183,10 @@ export async function readOsmXml(body: Buffer | string, maxNodes: number): Promi
   const parser = new SaxesParser({ position: true })
   let failure: Error | undefined
   let sawRoot = false
-  let current: { kind: 'node'; id: number; lon: number; lat: number; tags: Record<string, string> } | { kind: 'way'; id: number; refs: number[]; tags: Record<string, string> } | undefined
+  let current:
+    | { kind: 'node'; id: number; lon: number; lat: number; tags: Record<string, string> }
+    | { kind: 'way'; id: number; refs: number[]; tags: Record<string, string> }
+    | undefined
   let elements = 0
   const fail = (message: string) => {
     failure ??= problem('body', `${message} (line ${parser.line}, column ${parser.column})`)
@@ -191,7 +211,13 @@ export async function readOsmXml(body: Buffer | string, maxNodes: number): Promi
       else {
         const lon = attribute(attributes, 'lon') ?? ''
         const lat = attribute(attributes, 'lat') ?? ''
-        current = { kind: 'node', id, lon: DECIMAL.test(lon) ? Number(lon) : Number.NaN, lat: DECIMAL.test(lat) ? Number(lat) : Number.NaN, tags: {} }
+        current = {
+          kind: 'node',
+          id,
+          lon: DECIMAL.test(lon) ? Number(lon) : Number.NaN,
+          lat: DECIMAL.test(lat) ? Number(lat) : Number.NaN,
+          tags: {},
+        }
       }
     } else if (tag.name === 'nd' && current?.kind === 'way') {
       const ref = attribute(attributes, 'ref') ?? ''
@@ -272,7 +298,19 @@ function* chunksOf(buffer: Buffer): Generator<Buffer> {
   for (let offset = 0; offset < buffer.length; offset += CHUNK_BYTES) yield buffer.subarray(offset, offset + CHUNK_BYTES)
 }
 
-const ROAD_TAGS = ['highway', 'name', 'ref', 'foot', 'access', 'motor_vehicle', 'motorcar', 'vehicle', 'oneway', 'junction', 'area'] as const
+const ROAD_TAGS = [
+  'highway',
+  'name',
+  'ref',
+  'foot',
+  'access',
+  'motor_vehicle',
+  'motorcar',
+  'vehicle',
+  'oneway',
+  'junction',
+  'area',
+] as const
 
 /**
  * GeoJSON FeatureCollection of LineString and MultiLineString features (each part a road). Properties are
@@ -281,7 +319,8 @@ const ROAD_TAGS = ['highway', 'name', 'ref', 'foot', 'access', 'motor_vehicle', 
  */
 export function readRoadGeoJson(body: unknown, crs: CrsName): RoadFile {
   const features = (body as { type?: unknown; features?: unknown })?.features
-  if ((body as { type?: unknown })?.type !== 'FeatureCollection' || !Array.isArray(features)) throw problem('body', 'must be a GeoJSON FeatureCollection with a features array')
+  if ((body as { type?: unknown })?.type !== 'FeatureCollection' || !Array.isArray(features))
+    throw problem('body', 'must be a GeoJSON FeatureCollection with a features array')
   if (features.length > MAX_WAYS) throw tooLarge('features', MAX_WAYS)
   const file: RoadFile = { roads: [], addresses: [], notRoads: 0, degenerate: 0, errors: [] }
   features.forEach((feature: unknown, index) => {
@@ -309,7 +348,8 @@ export function readRoadGeoJson(body: unknown, crs: CrsName): RoadFile {
       return
     }
     const geometry = f.geometry
-    const parts = geometry?.type === 'LineString' ? [geometry.coordinates] : geometry?.type === 'MultiLineString' ? geometry.coordinates : undefined
+    const parts =
+      geometry?.type === 'LineString' ? [geometry.coordinates] : geometry?.type === 'MultiLineString' ? geometry.coordinates : undefined
     if (!Array.isArray(parts)) return error('geometry', 'must be a LineString or MultiLineString')
     const lines: [number, number][][] = []
     for (const [p, part] of parts.entries()) {
@@ -319,7 +359,14 @@ export function readRoadGeoJson(body: unknown, crs: CrsName): RoadFile {
       const line: [number, number][] = []
       for (const [i, position] of (part as unknown[]).entries()) {
         const [lon, lat] = Array.isArray(position) ? (position as unknown[]) : []
-        if (typeof lon !== 'number' || typeof lat !== 'number' || !Number.isFinite(lon) || !Number.isFinite(lat) || Math.abs(lon) > 180 || Math.abs(lat) > 90) {
+        if (
+          typeof lon !== 'number' ||
+          typeof lat !== 'number' ||
+          !Number.isFinite(lon) ||
+          !Number.isFinite(lat) ||
+          Math.abs(lon) > 180 ||
+          Math.abs(lat) > 90
+        ) {
           return error(`${field}/${i}`, 'must be [lon, lat] with finite numbers, lon in −180…180 and lat in −90…90')
         }
         const converted = toWgs84(lon, lat, crs)
@@ -341,7 +388,11 @@ export function readRoadGeoJson(body: unknown, crs: CrsName): RoadFile {
 /** Reads a road file in any of the accepted formats: raw bytes for the OpenStreetMap encodings, parsed JSON for GeoJSON. */
 export async function readRoadFile(body: unknown, format: RoadFormat, crs: CrsName, maxNodes: number): Promise<RoadFile> {
   if (format === 'geojson') return readRoadGeoJson(body, crs)
-  if (!Buffer.isBuffer(body)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `content-type: send ${format === 'osm' ? 'OpenStreetMap XML as application/osm+xml' : 'PBF as application/vnd.openstreetmap.data+pbf'}`)
+  if (!Buffer.isBuffer(body))
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `content-type: send ${format === 'osm' ? 'OpenStreetMap XML as application/osm+xml' : 'PBF as application/vnd.openstreetmap.data+pbf'}`,
+    )
   return format === 'osm' ? readOsmXml(body, maxNodes) : readOsmPbf(body, maxNodes)
 }
 

@@ -20,10 +20,19 @@ export async function deleteSource(db: Db, id: number): Promise<void> {
 }
 
 /** Records an import with its licence and attribution; returns its id. */
-export async function insertSource(db: Db, source: { name: string; format: RoadFormat | 'demo'; licence: string; attribution: string; userId: number | null }): Promise<number> {
+export async function insertSource(
+  db: Db,
+  source: { name: string; format: RoadFormat | 'demo'; licence: string; attribution: string; userId: number | null },
+): Promise<number> {
   const row = await db
     .insertInto('road_sources')
-    .values({ name: source.name, format: source.format, licence: source.licence, attribution: source.attribution, imported_by: source.userId })
+    .values({
+      name: source.name,
+      format: source.format,
+      licence: source.licence,
+      attribution: source.attribution,
+      imported_by: source.userId,
+    })
     .returning('id')
     .executeTakeFirstOrThrow()
   return row.id
@@ -42,11 +51,21 @@ export async function countiesExtent(db: Db, marginDeg: number): Promise<[number
 export async function insertRoads(db: Db, sourceId: number, roads: readonly RoadCandidate[]): Promise<void> {
   if (roads.length === 0) return
   const batch = JSON.stringify(
-    roads.map((r) => ({ osm_id: r.osmId, name: r.name, kind: r.kind, walkable: r.walkable, drivable: r.drivable, oneway: r.oneway, geom: { type: 'LineString', coordinates: r.coordinates } })),
+    roads.map((r) => ({
+      osm_id: r.osmId,
+      name: r.name,
+      kind: r.kind,
+      walkable: r.walkable,
+      drivable: r.drivable,
+      oneway: r.oneway,
+      geom: { type: 'LineString', coordinates: r.coordinates },
+    })),
   )
   await sql`insert into roads (source_id, osm_id, name, kind, walkable, drivable, oneway, geom)
     select ${sourceId}, r.osm_id, r.name, r.kind, r.walkable, r.drivable, r.oneway, ${geomFromGeoJsonColumn(sql`r.geom`)}
-    from json_to_recordset(${batch}::json) as r(osm_id bigint, name text, kind text, walkable boolean, drivable boolean, oneway boolean, geom json)`.execute(db)
+    from json_to_recordset(${batch}::json) as r(osm_id bigint, name text, kind text, walkable boolean, drivable boolean, oneway boolean, geom json)`.execute(
+    db,
+  )
 }
 
 /** The county each address lies in (null outside every county), in input order. */
@@ -110,7 +129,9 @@ export async function writeWalkComponents(db: Db, vertexIds: Int32Array, compone
   for (let i = 0; i < vertexIds.length; i += BATCH) {
     const ids = `{${Array.from(vertexIds.subarray(i, i + BATCH)).join(',')}}`
     const labels = `{${Array.from(components.subarray(i, i + BATCH)).join(',')}}`
-    await sql`update road_vertices v set walk_component = x.c from unnest(${ids}::int[], ${labels}::int[]) as x(id, c) where v.id = x.id`.execute(db)
+    await sql`update road_vertices v set walk_component = x.c from unnest(${ids}::int[], ${labels}::int[]) as x(id, c) where v.id = x.id`.execute(
+      db,
+    )
   }
 }
 
@@ -131,10 +152,24 @@ export interface SnappedPoint {
  * nearest point is found in the local frame of the point (east scaled by the ellipsoid's parallel radius
  * against its meridian radius, as the verdicts do), the connector measured on the ellipsoid.
  */
-export async function snapToWalkable(db: Db, points: readonly (readonly [number, number])[], reachM: number): Promise<(SnappedPoint | null)[]> {
+export async function snapToWalkable(
+  db: Db,
+  points: readonly (readonly [number, number])[],
+  reachM: number,
+): Promise<(SnappedPoint | null)[]> {
   if (points.length === 0) return []
   const batch = JSON.stringify(points.map(([lon, lat], i) => ({ i, lon, lat })))
-  const { rows } = await sql<{ i: number; segment_id: number | null; source: number; target: number; fraction: number; connector_m: number; lon: number; lat: number; component: number | null }>`
+  const { rows } = await sql<{
+    i: number
+    segment_id: number | null
+    source: number
+    target: number
+    fraction: number
+    connector_m: number
+    lon: number
+    lat: number
+    component: number | null
+  }>`
     with p as (select x.i, ${pointOf(sql`x.lon`, sql`x.lat`)} as g, x.lat, ${frameKx(sql`radians(x.lat)`)} as kx
       from json_to_recordset(${batch}::json) as x(i integer, lon float8, lat float8))
     select p.i, best.segment_id, best.source, best.target, best.fraction, best.connector_m, ST_X(best.snapped) as lon, ST_Y(best.snapped) as lat, best.component
@@ -153,12 +188,25 @@ export async function snapToWalkable(db: Db, points: readonly (readonly [number,
   return rows.map((r) =>
     r.segment_id === null || Number(r.connector_m) > reachM
       ? null
-      : { segmentId: r.segment_id, source: r.source, target: r.target, fraction: Number(r.fraction), connectorM: Number(r.connector_m), snapped: [Number(r.lon), Number(r.lat)], component: r.component },
+      : {
+          segmentId: r.segment_id,
+          source: r.source,
+          target: r.target,
+          fraction: Number(r.fraction),
+          connectorM: Number(r.connector_m),
+          snapped: [Number(r.lon), Number(r.lat)],
+          component: r.component,
+        },
   )
 }
 
 /** The walkable segments within `radiusM` of a point (by bounding box, which over-covers). */
-export async function walkableSegmentsNear(db: Db, lon: number, lat: number, radiusM: number): Promise<{ id: number; source: number; target: number; lengthM: number }[]> {
+export async function walkableSegmentsNear(
+  db: Db,
+  lon: number,
+  lat: number,
+  radiusM: number,
+): Promise<{ id: number; source: number; target: number; lengthM: number }[]> {
   const { rows } = await sql<{ id: number; source: number; target: number; length_m: number }>`
     select id, source, target, length_m from road_segments
     where walkable and geom && ${expandByMetres(pointFromLonLat(lon, lat), sql`${radiusM}::float8`, sql`${lat}::float8`)}`.execute(db)
@@ -168,7 +216,11 @@ export async function walkableSegmentsNear(db: Db, lon: number, lat: number, rad
 /** Positions of vertices, by id. */
 export async function vertexPositions(db: Db, ids: readonly number[]): Promise<Map<number, [number, number]>> {
   if (ids.length === 0) return new Map()
-  const { rows } = await sql<{ id: number; lon: number; lat: number }>`select id, lon, lat from road_vertices where id = any(${`{${ids.join(',')}}`}::int[])`.execute(db)
+  const { rows } = await sql<{
+    id: number
+    lon: number
+    lat: number
+  }>`select id, lon, lat from road_vertices where id = any(${`{${ids.join(',')}}`}::int[])`.execute(db)
   return new Map(rows.map((r) => [r.id, [Number(r.lon), Number(r.lat)]]))
 }
 
@@ -196,12 +248,17 @@ export async function pgRoutingPaths(
   const idOf = (place: Pick<SnappedPoint, 'segmentId' | 'source' | 'target' | 'fraction'>) => {
     if (place.fraction <= 0) return place.source
     if (place.fraction >= 1) return place.target
-    points.push(`select ${points.length + 1}::bigint as pid, ${Math.trunc(place.segmentId)}::bigint as edge_id, ${Number(place.fraction)}::float8 as fraction, 'b'::char as side`)
+    points.push(
+      `select ${points.length + 1}::bigint as pid, ${Math.trunc(place.segmentId)}::bigint as edge_id, ${Number(place.fraction)}::float8 as fraction, 'b'::char as side`,
+    )
     return -points.length
   }
   const start = idOf(from)
   const ends = to.map(idOf)
-  const pointsSql = points.length > 0 ? points.join(' union all ') : `select 0::bigint as pid, 0::bigint as edge_id, 0::float8 as fraction, 'b'::char as side where false`
+  const pointsSql =
+    points.length > 0
+      ? points.join(' union all ')
+      : `select 0::bigint as pid, 0::bigint as edge_id, 0::float8 as fraction, 'b'::char as side where false`
   const { rows } = await sql<{ end_pid: string; node: string; agg_cost: number }>`
     select w.end_pid::text, w.node::text, w.agg_cost
     from pgr_withPoints(

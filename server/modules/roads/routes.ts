@@ -24,8 +24,16 @@ export interface RoadRoutesOptions {
 
 const roadRoutes: FastifyPluginAsyncTypebox<RoadRoutesOptions> = async (app, { onNetworkChanged }) => {
   // Raw bodies for the OpenStreetMap encodings; each is decoded by the import in bounded chunks.
-  app.addContentTypeParser([...XML_TYPES, ...PBF_TYPES], { parseAs: 'buffer', bodyLimit: app.config.importBodyLimitBytes }, (_request, body, done) => done(null, body))
-  app.addContentTypeParser('application/geo+json', { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes }, app.getDefaultJsonParser('error', 'error'))
+  app.addContentTypeParser(
+    [...XML_TYPES, ...PBF_TYPES],
+    { parseAs: 'buffer', bodyLimit: app.config.importBodyLimitBytes },
+    (_request, body, done) => done(null, body),
+  )
+  app.addContentTypeParser(
+    'application/geo+json',
+    { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes },
+    app.getDefaultJsonParser('error', 'error'),
+  )
 
   app.post(
     '/api/import/roads',
@@ -45,7 +53,19 @@ const roadRoutes: FastifyPluginAsyncTypebox<RoadRoutesOptions> = async (app, { o
       const format = formatOf(request.headers['content-type'], request.query.format)
       const file = await readRoadFile(request.body, format, request.query.crs ?? 'wgs84', app.config.roadImportMaxNodes)
       const source = request.query.source ?? `${format} import ${new Date().toISOString()}`
-      const result = await importRoads(app.db, file, { format, source, licence: request.query.licence, attribution: request.query.attribution, replace: request.query.replace, onNetworkChanged }, { ...actorOf(request), user })
+      const result = await importRoads(
+        app.db,
+        file,
+        {
+          format,
+          source,
+          licence: request.query.licence,
+          attribution: request.query.attribution,
+          replace: request.query.replace,
+          onNetworkChanged,
+        },
+        { ...actorOf(request), user },
+      )
       request.log.info({ sourceId: result.sourceId, imported: result.imported }, 'roads imported')
       return reply.status(201).send(result)
     },

@@ -44,7 +44,8 @@ export interface RoadImportOptions {
 export function roadWriteRefusal(user: User): string | undefined {
   if (user.role === 'admin') return undefined
   if (user.role === 'viewer') return 'viewers cannot change the road network'
-  if (!ROAD_DEPARTMENTS.includes(user.department)) return `the road network is kept by ${ROAD_DEPARTMENTS.join(' or ')}, not ${user.department}`
+  if (!ROAD_DEPARTMENTS.includes(user.department))
+    return `the road network is kept by ${ROAD_DEPARTMENTS.join(' or ')}, not ${user.department}`
   return undefined
 }
 
@@ -56,18 +57,27 @@ const within = (road: RoadCandidate, box: readonly [number, number, number, numb
  * with every problem named; an import of the same source name is refused unless `replace`, which swaps its
  * roads in the same transaction. Address nodes of an OpenStreetMap file become address points.
  */
-export async function importRoads(db: Kysely<Database>, file: RoadFile, options: RoadImportOptions, actor: Actor): Promise<RoadImportResult> {
+export async function importRoads(
+  db: Kysely<Database>,
+  file: RoadFile,
+  options: RoadImportOptions,
+  actor: Actor,
+): Promise<RoadImportResult> {
   if (actor.user) {
     const refusal = roadWriteRefusal(actor.user)
     if (refusal) throw new AppError('FORBIDDEN', refusal)
   }
   if (file.errors.length > 0) {
     const errors = [...file.errors].sort((a, b) => a.row - b.row)
-    throw new AppError('IMPORT_REJECTED', `${errors.length} problems in the file; nothing was imported (first: ${errors[0]!.field}: ${errors[0]!.message})`, {
-      badRows: new Set(errors.map((e) => e.row)).size,
-      errors: errors.slice(0, MAX_LISTED_ERRORS),
-      truncated: errors.length > MAX_LISTED_ERRORS,
-    })
+    throw new AppError(
+      'IMPORT_REJECTED',
+      `${errors.length} problems in the file; nothing was imported (first: ${errors[0]!.field}: ${errors[0]!.message})`,
+      {
+        badRows: new Set(errors.map((e) => e.row)).size,
+        errors: errors.slice(0, MAX_LISTED_ERRORS),
+        truncated: errors.length > MAX_LISTED_ERRORS,
+      },
+    )
   }
   const osm = options.format !== 'geojson'
   const licence = options.licence ?? (osm ? OSM_LICENCE : 'not stated')
@@ -76,18 +86,32 @@ export async function importRoads(db: Kysely<Database>, file: RoadFile, options:
     const box = await repository.countiesExtent(trx, OUTSIDE_MARGIN_DEG)
     const roads = box ? file.roads.filter((road) => within(road, box)) : file.roads
     if (roads.length === 0) {
-      throw new AppError('VALIDATION_FAILED', `body: holds no roads within Guyuan's counties (${file.roads.length} roads outside, ${file.notRoads} ways that are not roads)`, {
-        problems: [{ field: 'body', message: 'holds no roads within the counties' }],
-      })
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `body: holds no roads within Guyuan's counties (${file.roads.length} roads outside, ${file.notRoads} ways that are not roads)`,
+        {
+          problems: [{ field: 'body', message: 'holds no roads within the counties' }],
+        },
+      )
     }
     const earlier = await repository.findSourceByName(trx, options.source)
     if (earlier && !options.replace) {
-      throw new AppError('DUPLICATE', `source: a road import named ${JSON.stringify(options.source)} exists (${earlier.roads} roads); pass replace=true to replace its roads`, {
-        problems: [{ field: 'querystring/source', message: 'is the name of an earlier import' }],
-      })
+      throw new AppError(
+        'DUPLICATE',
+        `source: a road import named ${JSON.stringify(options.source)} exists (${earlier.roads} roads); pass replace=true to replace its roads`,
+        {
+          problems: [{ field: 'querystring/source', message: 'is the name of an earlier import' }],
+        },
+      )
     }
     if (earlier) await repository.deleteSource(trx, earlier.id)
-    const sourceId = await repository.insertSource(trx, { name: options.source, format: options.format, licence, attribution, userId: actor.user?.id ?? null })
+    const sourceId = await repository.insertSource(trx, {
+      name: options.source,
+      format: options.format,
+      licence,
+      attribution,
+      userId: actor.user?.id ?? null,
+    })
     for (let i = 0; i < roads.length; i += BATCH) {
       await repository.insertRoads(trx, sourceId, roads.slice(i, i + BATCH))
       options.onProgress?.(Math.min(i + BATCH, roads.length), roads.length)
@@ -103,7 +127,13 @@ export async function importRoads(db: Kysely<Database>, file: RoadFile, options:
       const records: AddressPointRecord[] = []
       batch.forEach((a, j) => {
         const countyCode = counties[j]
-        if (countyCode) records.push({ properties: { address: a.address, countyCode, source: options.source }, geometry: { type: 'Point', coordinates: [a.lon, a.lat] }, sourceCrs: 'wgs84', demo: false })
+        if (countyCode)
+          records.push({
+            properties: { address: a.address, countyCode, source: options.source },
+            geometry: { type: 'Point', coordinates: [a.lon, a.lat] },
+            sourceCrs: 'wgs84',
+            demo: false,
+          })
       })
       addressPoints += (await insertAddressPoints(trx, records)).length
     }
@@ -117,7 +147,12 @@ export async function importRoads(db: Kysely<Database>, file: RoadFile, options:
       skipped: { notRoads: file.notRoads + file.degenerate, outside: file.roads.length - roads.length },
       addressPoints,
     }
-    await appendAudit(trx, actor, { action: earlier ? 'replace' : 'import', entityType: 'road_source', entityId: sourceId, after: { ...result, format: options.format } })
+    await appendAudit(trx, actor, {
+      action: earlier ? 'replace' : 'import',
+      entityType: 'road_source',
+      entityId: sourceId,
+      after: { ...result, format: options.format },
+    })
     await repository.analyzeRoads(trx)
     return result
   })

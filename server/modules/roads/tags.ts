@@ -40,5 +40,11 @@ export function classifyRoad(tags: Readonly<Record<string, string | undefined>>)
   const oneway = tags.oneway
   const roundabout = tags.junction === 'roundabout' || tags.junction === 'circular'
   const reversed = oneway === '-1' || oneway === 'reverse'
-  return { kind, walkable, drivable, oneway: drivable && (reversed || oneway === 'yes' || oneway === 'true' || oneway === '1' || (roundabout && oneway !== 'no')), reversed: drivable && reversed }
+  return {
+    kind,
+    walkable,
+    drivable,
+    oneway: drivable && (reversed || oneway === 'yes' || oneway === 'true' || oneway === '1' || (roundabout && oneway !== 'no')),
+    reversed: drivable && reversed,
+  }
 }

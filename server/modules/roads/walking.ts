@@ -12,7 +12,8 @@ export const MAX_CONNECTOR_M = 100
 const WGS84 = geodesic.Geodesic.WGS84
 
 /** Geodesic distance on the WGS84 ellipsoid (GeographicLib, exact to nanometres). */
-export const geodesicM = (a: readonly number[], b: readonly number[]) => WGS84.Inverse(a[1]!, a[0]!, b[1]!, b[0]!, geodesic.Geodesic.DISTANCE).s12!
+export const geodesicM = (a: readonly number[], b: readonly number[]) =>
+  WGS84.Inverse(a[1]!, a[0]!, b[1]!, b[0]!, geodesic.Geodesic.DISTANCE).s12!
 
 /** How a walking distance was measured. */
 export type MeasuredBy = 'network' | 'straight_fallback'
@@ -49,7 +50,12 @@ export async function defaultEngine(db: Db): Promise<'service' | 'pgrouting'> {
  * straight distance from that gate decides instead, and the answer says why. Walking is never shorter than
  * the straight line, so only gates within the cut-off in a straight line are searched.
  */
-export async function measureWalking(db: Db, gates: readonly (readonly [number, number])[], point: readonly [number, number], options: WalkingOptions): Promise<WalkingMeasure> {
+export async function measureWalking(
+  db: Db,
+  gates: readonly (readonly [number, number])[],
+  point: readonly [number, number],
+  options: WalkingOptions,
+): Promise<WalkingMeasure> {
   return (await measureWalkingMany(db, gates, [point], options))[0]!
 }
 
@@ -74,22 +80,48 @@ export async function measureWalkingMany(
   const found: { p: number; g: number; path: NetworkPath }[] = []
   for (const [g, gate] of gates.entries()) {
     const snap = gateSnaps[g]
-    const fallback = (p: number, reason: string): WalkingMeasure => ({ distanceM: straight[p]![g]!, straightM: straight[p]![g]!, gateIndex: g, measuredBy: 'straight_fallback', reason, route: null })
+    const fallback = (p: number, reason: string): WalkingMeasure => ({
+      distanceM: straight[p]![g]!,
+      straightM: straight[p]![g]!,
+      gateIndex: g,
+      measuredBy: 'straight_fallback',
+      reason,
+      route: null,
+    })
     const searched: number[] = []
     for (const [p] of points.entries()) {
       if (straight[p]![g]! > options.cutoffM) continue
       const door = doors[p]
-      if (!door) results[p]![g] = fallback(p, `the premises lie more than ${MAX_CONNECTOR_M} m from any walkable road: the straight distance from the gate decides`)
-      else if (!snap) results[p]![g] = fallback(p, `the gate lies more than ${MAX_CONNECTOR_M} m from any walkable road: the straight distance from the gate decides`)
+      if (!door)
+        results[p]![g] = fallback(
+          p,
+          `the premises lie more than ${MAX_CONNECTOR_M} m from any walkable road: the straight distance from the gate decides`,
+        )
+      else if (!snap)
+        results[p]![g] = fallback(
+          p,
+          `the gate lies more than ${MAX_CONNECTOR_M} m from any walkable road: the straight distance from the gate decides`,
+        )
       else if (snap.component === null || snap.component !== door.component) {
-        results[p]![g] = fallback(p, 'no walking path joins the gate and the premises on the road network: the straight distance from the gate decides')
+        results[p]![g] = fallback(
+          p,
+          'no walking path joins the gate and the premises on the road network: the straight distance from the gate decides',
+        )
       } else if (options.cutoffM - snap.connectorM - door.connectorM >= 0) searched.push(p)
     }
     if (!snap || searched.length === 0) continue
     // A path no longer than the cut-off less the gate's connector stays within that distance of G′, hence
     // within the cut-off of the gate: the network read around the gate holds every path that can count.
     const budget = options.cutoffM - snap.connectorM
-    const paths = await searchPaths(db, engine, gate, options.cutoffM, snap, searched.map((p) => doors[p]!), budget)
+    const paths = await searchPaths(
+      db,
+      engine,
+      gate,
+      options.cutoffM,
+      snap,
+      searched.map((p) => doors[p]!),
+      budget,
+    )
     paths.forEach((path, k) => {
       const p = searched[k]!
       if (path && snap.connectorM + path.lengthM + doors[p]!.connectorM <= options.cutoffM) found.push({ p, g, path })
@@ -99,13 +131,22 @@ export async function measureWalkingMany(
   for (const { p, g, path } of found) {
     const snap = gateSnaps[g]!
     const door = doors[p]!
-    const coordinates: [number, number][] = [[gates[g]![0], gates[g]![1]], snap.snapped, ...path.vertices.map((v) => positions.get(v)!), door.snapped, [points[p]![0], points[p]![1]]]
+    const coordinates: [number, number][] = [
+      [gates[g]![0], gates[g]![1]],
+      snap.snapped,
+      ...path.vertices.map((v) => positions.get(v)!),
+      door.snapped,
+      [points[p]![0], points[p]![1]],
+    ]
     results[p]![g] = {
       distanceM: snap.connectorM + path.lengthM + door.connectorM,
       straightM: straight[p]![g]!,
       gateIndex: g,
       measuredBy: 'network',
-      route: { type: 'LineString', coordinates: coordinates.filter((c, j) => j === 0 || c[0] !== coordinates[j - 1]![0] || c[1] !== coordinates[j - 1]![1]) },
+      route: {
+        type: 'LineString',
+        coordinates: coordinates.filter((c, j) => j === 0 || c[0] !== coordinates[j - 1]![0] || c[1] !== coordinates[j - 1]![1]),
+      },
     }
   }
   return points.map((_, p) => {
@@ -125,7 +166,8 @@ async function searchPaths(
   to: readonly repository.SnappedPoint[],
   budgetM: number,
 ): Promise<(NetworkPath | null)[]> {
-  if (engine === 'pgrouting') return (await repository.pgRoutingPaths(db, centre, radiusM, from, to)).map((path) => (path && path.lengthM <= budgetM ? path : null))
+  if (engine === 'pgrouting')
+    return (await repository.pgRoutingPaths(db, centre, radiusM, from, to)).map((path) => (path && path.lengthM <= budgetM ? path : null))
   const graph = new SegmentGraph(await repository.walkableSegmentsNear(db, centre[0], centre[1], radiusM))
   return graph.paths(from, to, budgetM)
 }
@@ -162,16 +204,22 @@ export interface WalkingConflict {
 }
 
 /** The band a distance falls in: [from, to), the last band closed at the limit. */
-const bandAt = (names: readonly string[], edges: readonly number[], distanceM: number) => names[edges.filter((edge) => edge <= distanceM).length]!
+const bandAt = (names: readonly string[], edges: readonly number[], distanceM: number) =>
+  names[edges.filter((edge) => edge <= distanceM).length]!
 
-export const NO_GATES_NOTE = 'the rule measures walking distance from the gates, but this school has none registered: measured in a straight line from the campus boundary'
+export const NO_GATES_NOTE =
+  'the rule measures walking distance from the gates, but this school has none registered: measured in a straight line from the campus boundary'
 
 /**
  * Keeps the candidates that are within their limit on foot, with the band by walking distance: each school's
  * candidates measured together (measureWalkingMany), once per limit. A school without gates keeps its
  * straight pairs from the campus, and says so.
  */
-export async function settleWalking(db: Db, candidates: readonly WalkingCandidate[], engine?: WalkingOptions['engine']): Promise<WalkingConflict[]> {
+export async function settleWalking(
+  db: Db,
+  candidates: readonly WalkingCandidate[],
+  engine?: WalkingOptions['engine'],
+): Promise<WalkingConflict[]> {
   const groups = new Map<string, WalkingCandidate[]>()
   for (const c of candidates) {
     const key = `${c.schoolId}|${c.limitM}`
@@ -182,14 +230,38 @@ export async function settleWalking(db: Db, candidates: readonly WalkingCandidat
   for (const group of groups.values()) {
     const { gates, limitM } = group[0]!
     if (!gates || gates.length === 0) {
-      for (const c of group) settled.push({ ...ids(c), band: c.straightBand, distanceM: null, straightM: null, gateIndex: null, measuredBy: 'straight_fallback', note: NO_GATES_NOTE, route: null })
+      for (const c of group)
+        settled.push({
+          ...ids(c),
+          band: c.straightBand,
+          distanceM: null,
+          straightM: null,
+          gateIndex: null,
+          measuredBy: 'straight_fallback',
+          note: NO_GATES_NOTE,
+          route: null,
+        })
       continue
     }
-    const measures = await measureWalkingMany(db, gates, group.map((c) => c.point), { cutoffM: limitM, engine: chosen })
+    const measures = await measureWalkingMany(
+      db,
+      gates,
+      group.map((c) => c.point),
+      { cutoffM: limitM, engine: chosen },
+    )
     measures.forEach((m, i) => {
       const c = group[i]!
       if (m.distanceM === null || m.distanceM > c.limitM) return
-      settled.push({ ...ids(c), band: bandAt(c.bandNames, c.bandEdges, m.distanceM), distanceM: m.distanceM, straightM: m.straightM, gateIndex: m.gateIndex, measuredBy: m.measuredBy, note: m.reason ?? null, route: m.route })
+      settled.push({
+        ...ids(c),
+        band: bandAt(c.bandNames, c.bandEdges, m.distanceM),
+        distanceM: m.distanceM,
+        straightM: m.straightM,
+        gateIndex: m.gateIndex,
+        measuredBy: m.measuredBy,
+        note: m.reason ?? null,
+        route: m.route,
+      })
     })
   }
   return settled

@@ -7,7 +7,11 @@ import { pinyin } from 'pinyin-pro'
  */
 export function pinyinColumns(name: string): { search_pinyin: string; search_initials: string } {
   const text = name.normalize('NFKC')
-  const clean = (parts: string[]) => parts.join('').toLowerCase().replace(/[^a-z0-9]/g, '')
+  const clean = (parts: string[]) =>
+    parts
+      .join('')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
   return {
     search_pinyin: clean(pinyin(text, { toneType: 'none', type: 'array', nonZh: 'consecutive', v: true })),
     search_initials: clean(pinyin(text, { pattern: 'first', toneType: 'none', type: 'array', nonZh: 'consecutive' })),

@@ -216,10 +216,16 @@ export async function searchParts(db: Db, children: readonly ChildQuery[]): Prom
  * planner, which cannot know how far the walk goes, could prefer reading the whole table and sorting it:
  * within this transaction it may not.
  */
-export async function searchNearest(db: Kysely<Database>, child: ChildQuery & { near: readonly [number, number] }, budget: number): Promise<SearchRow[]> {
+export async function searchNearest(
+  db: Kysely<Database>,
+  child: ChildQuery & { near: readonly [number, number] },
+  budget: number,
+): Promise<SearchRow[]> {
   const query = sql<SearchRow>`${nearestChild(child, budget)}`
   return db.transaction().execute(async (trx) => {
-    await sql`select set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`.execute(trx)
+    await sql`select set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)`.execute(
+      trx,
+    )
     const { rows } = await query.execute(trx)
     return rows.map(numeric)
   })
@@ -259,7 +265,12 @@ export async function fillMissingPinyin(db: Kysely<Database>): Promise<number> {
   let filled = 0
   for (const { table, id, text } of PINYIN_TABLES) {
     for (;;) {
-      const { rows } = await sql<{ id: string; text: string }>`select ${sql.ref(id)}::text as id, ${sql.ref(text)} as text from ${sql.table(table)} where search_initials is null limit 1000`.execute(db)
+      const { rows } = await sql<{
+        id: string
+        text: string
+      }>`select ${sql.ref(id)}::text as id, ${sql.ref(text)} as text from ${sql.table(table)} where search_initials is null limit 1000`.execute(
+        db,
+      )
       if (rows.length === 0) break
       const values = rows.map((r) => {
         const p = pinyinColumns(r.text)

@@ -36,13 +36,17 @@ export function parseSearch(query: SearchQuery): ParsedSearch {
   const q = query.q.trim()
   const length = Array.from(q).length
   if (length === 0) throw invalid('querystring/q', 'must contain something other than spaces')
-  if (length > MAX_QUERY_CHARACTERS) throw invalid('querystring/q', `must be at most ${MAX_QUERY_CHARACTERS} characters after trimming (got ${length})`)
+  if (length > MAX_QUERY_CHARACTERS)
+    throw invalid('querystring/q', `must be at most ${MAX_QUERY_CHARACTERS} characters after trimming (got ${length})`)
   let kinds: SearchKind[] = [...SEARCH_KINDS]
   if (query.kinds !== undefined) {
     const names = query.kinds.split(',').map((k) => k.trim())
     const wrong = names.filter((k) => !(SEARCH_KINDS as readonly string[]).includes(k))
     if (wrong.length > 0 || names.length === 0) {
-      throw invalid('querystring/kinds', `must be a comma-separated list of ${SEARCH_KINDS.join(', ')}; not ${wrong.map((w) => JSON.stringify(w)).join(', ')}`)
+      throw invalid(
+        'querystring/kinds',
+        `must be a comma-separated list of ${SEARCH_KINDS.join(', ')}; not ${wrong.map((w) => JSON.stringify(w)).join(', ')}`,
+      )
     }
     kinds = SEARCH_KINDS.filter((k) => names.includes(k))
   }
@@ -52,10 +56,13 @@ export function parseSearch(query: SearchQuery): ParsedSearch {
     const numbers = parts.map((p) => (/^\s*-?\d+(\.\d+)?\s*$/.test(p) ? Number(p) : Number.NaN))
     const [lon, lat] = numbers as [number, number]
     const problem =
-      parts.length !== 2 || numbers.some((n) => !Number.isFinite(n)) ? 'must be lon,lat (two decimal numbers, WGS84)'
-      : lon < -180 || lon > 180 ? `longitude ${lon} is outside -180..180`
-      : lat < -90 || lat > 90 ? `latitude ${lat} is outside -90..90`
-      : undefined
+      parts.length !== 2 || numbers.some((n) => !Number.isFinite(n))
+        ? 'must be lon,lat (two decimal numbers, WGS84)'
+        : lon < -180 || lon > 180
+          ? `longitude ${lon} is outside -180..180`
+          : lat < -90 || lat > 90
+            ? `latitude ${lat} is outside -90..90`
+            : undefined
     if (problem) throw invalid('querystring/near', problem)
     near = [lon, lat]
   }
@@ -74,11 +81,15 @@ function compareRows(near: boolean) {
 function detailOf(row: SearchRow, counties: Map<string, string>): string {
   const county = counties.get(row.county_code.trim()) ?? row.county_code
   const parts =
-    row.kind === 'school' ? [county, SCHOOL_TYPE_NAMES[row.type ?? ''], row.address]
-    : row.kind === 'premises' ? [county, CATEGORY_NAMES[row.type ?? ''], row.address]
-    : row.kind === 'township' ? [county, '乡镇（街道）']
-    : row.kind === 'village' ? [row.township_name, county, '村（社区）']
-    : [county, '门牌地址']
+    row.kind === 'school'
+      ? [county, SCHOOL_TYPE_NAMES[row.type ?? ''], row.address]
+      : row.kind === 'premises'
+        ? [county, CATEGORY_NAMES[row.type ?? ''], row.address]
+        : row.kind === 'township'
+          ? [county, '乡镇（街道）']
+          : row.kind === 'village'
+            ? [row.township_name, county, '村（社区）']
+            : [county, '门牌地址']
   return parts.filter((p): p is string => Boolean(p)).join(' · ')
 }
 

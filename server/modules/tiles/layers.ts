@@ -38,9 +38,30 @@ export const LAYERS: Record<TileLayer, LayerDefinition> = {
     maxzoom: 16,
     centerZoom: 13,
     sourceLayers: [
-      { id: 'campuses', geometry: 'polygon', description: 'Campus boundary (Polygon or MultiPolygon)', minzoom: 10, maxzoom: 16, fields: { id: 'Number', name: 'String', schoolType: 'String', countyCode: 'String', gateCount: 'Number' } },
-      { id: 'gates', geometry: 'point', description: 'Registered gates; gates carry no names in the registry, so name is never set', minzoom: 14, maxzoom: 16, fields: { schoolId: 'Number', name: 'String' } },
-      { id: 'school_labels', geometry: 'point', description: 'A label point inside each campus (ST_PointOnSurface)', minzoom: 10, maxzoom: 16, fields: { id: 'Number', name: 'String', schoolType: 'String' } },
+      {
+        id: 'campuses',
+        geometry: 'polygon',
+        description: 'Campus boundary (Polygon or MultiPolygon)',
+        minzoom: 10,
+        maxzoom: 16,
+        fields: { id: 'Number', name: 'String', schoolType: 'String', countyCode: 'String', gateCount: 'Number' },
+      },
+      {
+        id: 'gates',
+        geometry: 'point',
+        description: 'Registered gates; gates carry no names in the registry, so name is never set',
+        minzoom: 14,
+        maxzoom: 16,
+        fields: { schoolId: 'Number', name: 'String' },
+      },
+      {
+        id: 'school_labels',
+        geometry: 'point',
+        description: 'A label point inside each campus (ST_PointOnSurface)',
+        minzoom: 10,
+        maxzoom: 16,
+        fields: { id: 'Number', name: 'String', schoolType: 'String' },
+      },
     ],
   },
   zones: {
@@ -53,7 +74,14 @@ export const LAYERS: Record<TileLayer, LayerDefinition> = {
     maxzoom: 16,
     centerZoom: 14,
     sourceLayers: [
-      { id: 'zones', geometry: 'polygon', description: 'One band ring: innerM–outerM metres from the campus (or gates), of a rule whose limit is limitM', minzoom: 11, maxzoom: 16, fields: { schoolId: 'Number', schoolName: 'String', band: 'String', innerM: 'Number', outerM: 'Number', limitM: 'Number' } },
+      {
+        id: 'zones',
+        geometry: 'polygon',
+        description: 'One band ring: innerM–outerM metres from the campus (or gates), of a rule whose limit is limitM',
+        minzoom: 11,
+        maxzoom: 16,
+        fields: { schoolId: 'Number', schoolName: 'String', band: 'String', innerM: 'Number', outerM: 'Number', limitM: 'Number' },
+      },
     ],
   },
   premises: {
@@ -66,7 +94,22 @@ export const LAYERS: Record<TileLayer, LayerDefinition> = {
     maxzoom: 16,
     centerZoom: 14,
     sourceLayers: [
-      { id: 'premises', geometry: 'point', description: 'Premises location', minzoom: 12, maxzoom: 16, fields: { id: 'Number', name: 'String', category: 'String', licenceStatus: 'String', conflict: 'Boolean', band: 'String', nearestSchoolId: 'Number' } },
+      {
+        id: 'premises',
+        geometry: 'point',
+        description: 'Premises location',
+        minzoom: 12,
+        maxzoom: 16,
+        fields: {
+          id: 'Number',
+          name: 'String',
+          category: 'String',
+          licenceStatus: 'String',
+          conflict: 'Boolean',
+          band: 'String',
+          nearestSchoolId: 'Number',
+        },
+      },
     ],
   },
   counties: {
@@ -80,20 +123,43 @@ export const LAYERS: Record<TileLayer, LayerDefinition> = {
     maxzoom: 11,
     centerZoom: 8,
     sourceLayers: [
-      { id: 'counties', geometry: 'polygon', description: 'County boundary (MultiPolygon)', minzoom: 0, maxzoom: 11, fields: { code: 'String', name: 'String' } },
-      { id: 'county_labels', geometry: 'point', description: 'A label point inside each county', minzoom: 0, maxzoom: 11, fields: { code: 'String', name: 'String' } },
+      {
+        id: 'counties',
+        geometry: 'polygon',
+        description: 'County boundary (MultiPolygon)',
+        minzoom: 0,
+        maxzoom: 11,
+        fields: { code: 'String', name: 'String' },
+      },
+      {
+        id: 'county_labels',
+        geometry: 'point',
+        description: 'A label point inside each county',
+        minzoom: 0,
+        maxzoom: 11,
+        fields: { code: 'String', name: 'String' },
+      },
     ],
   },
   townships: {
     name: '乡镇 townships',
-    description: 'Township seats as points. No township boundaries exist in the data the project has, so townships are points only; townships whose seat is unknown are left out.',
+    description:
+      'Township seats as points. No township boundaries exist in the data the project has, so townships are points only; townships whose seat is unknown are left out.',
     attribution: '乡镇驻地 Township seats: GeoNames (https://www.geonames.org), CC BY 4.0; names and codes: 国家统计局 2023',
     access: 'public',
     minzoom: 7,
     // Seat positions are good to about a kilometre (GeoNames): z11 tiles carry them with room to spare.
     maxzoom: 11,
     centerZoom: 9,
-    sourceLayers: [{ id: 'townships', geometry: 'point', description: 'Township seat', minzoom: 7, maxzoom: 11, fields: { code: 'String', name: 'String', countyCode: 'String' } }],
+    sourceLayers: [
+      {
+        id: 'townships',
+        geometry: 'point',
+        description: 'Township seat',
+        minzoom: 7,
+        maxzoom: 11,
+        fields: { code: 'String', name: 'String', countyCode: 'String' },
+      },
+    ],
   },
 }
-

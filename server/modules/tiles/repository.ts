@@ -36,7 +36,12 @@ export function tileBox(z: number, x: number, y: number): TileBox {
   const margin = (size * TILE_BUFFER) / TILE_EXTENT
   return {
     ...box,
-    lonLat: [mercatorToLon(box.minX - margin), mercatorToLat(box.minY - margin), mercatorToLon(box.maxX + margin), mercatorToLat(box.maxY + margin)],
+    lonLat: [
+      mercatorToLon(box.minX - margin),
+      mercatorToLat(box.minY - margin),
+      mercatorToLon(box.maxX + margin),
+      mercatorToLat(box.maxY + margin),
+    ],
   }
 }
 
@@ -71,7 +76,9 @@ const SOURCES: Record<SourceLayerId, Source> = {
   zones: {
     columns: ['schoolId', 'schoolName', 'band', 'innerM', 'outerM', 'limitM'],
     geometry: 'polygon',
-    rows: (box) => sql`select z.school_id as "schoolId", s.name as "schoolName", z.band as "band", z.inner_m as "innerM", z.outer_m as "outerM",
+    rows: (
+      box,
+    ) => sql`select z.school_id as "schoolId", s.name as "schoolName", z.band as "band", z.inner_m as "innerM", z.outer_m as "outerM",
       z.limit_m as "limitM", z.geom as g
       from school_zones z join schools s on s.id = z.school_id where z.geom && ${box}`,
   },
@@ -107,7 +114,8 @@ const SOURCES: Record<SourceLayerId, Source> = {
   townships: {
     columns: ['code', 'name', 'countyCode'],
     geometry: 'point',
-    rows: (box) => sql`select t.code as "code", t.name as "name", trim(t.county_code) as "countyCode", t.geom as g from townships t where t.geom && ${box}`,
+    rows: (box) =>
+      sql`select t.code as "code", t.name as "name", trim(t.county_code) as "countyCode", t.geom as g from townships t where t.geom && ${box}`,
   },
 }
 
@@ -135,7 +143,12 @@ const versionColumn = (layer: TileLayer | undefined) =>
  * one statement (an empty Buffer when no layer has a feature), with the data version of `versionOf`
  * read in the same snapshot.
  */
-export async function renderTileInDatabase(db: Db, box: TileBox, sourceLayers: readonly SourceLayerId[], versionOf?: TileLayer): Promise<{ tile: Buffer; version: string | null }> {
+export async function renderTileInDatabase(
+  db: Db,
+  box: TileBox,
+  sourceLayers: readonly SourceLayerId[],
+  versionOf?: TileLayer,
+): Promise<{ tile: Buffer; version: string | null }> {
   const bbox = envelope(box.lonLat)
   const parts = sourceLayers.map((id) => {
     const source = SOURCES[id]
@@ -145,7 +158,10 @@ export async function renderTileInDatabase(db: Db, box: TileBox, sourceLayers: r
     ) t where t.geom is not null), ''::bytea)`
   })
   const tile = parts.length > 0 ? sql.join(parts, sql` || `) : sql`''::bytea`
-  const { rows } = await sql<{ tile: Buffer; version: string | null }>`select ${tile} as tile, ${versionColumn(versionOf)} as version`.execute(db)
+  const { rows } = await sql<{
+    tile: Buffer
+    version: string | null
+  }>`select ${tile} as tile, ${versionColumn(versionOf)} as version`.execute(db)
   return { tile: Buffer.from(rows[0]?.tile ?? Buffer.alloc(0)), version: rows[0]?.version ?? null }
 }
 
@@ -163,7 +179,12 @@ export interface TileFeatureRow {
  * orients exterior rings as the vector tile specification wants. The data version of `versionOf` comes
  * from the same statement.
  */
-export async function tileFeatures(db: Db, box: TileBox, sourceLayers: readonly SourceLayerId[], versionOf?: TileLayer): Promise<{ layers: Record<string, TileFeatureRow[]>; version: string | null }> {
+export async function tileFeatures(
+  db: Db,
+  box: TileBox,
+  sourceLayers: readonly SourceLayerId[],
+  versionOf?: TileLayer,
+): Promise<{ layers: Record<string, TileFeatureRow[]>; version: string | null }> {
   const bbox = envelope(box.lonLat)
   const fx = TILE_EXTENT / (box.maxX - box.minX)
   const fy = -TILE_EXTENT / (box.maxY - box.minY)
@@ -181,16 +202,15 @@ export async function tileFeatures(db: Db, box: TileBox, sourceLayers: readonly 
             (select case when a.g @ ${clip} then a.g else ST_ClipByBox2D(a.g, ${clip}) end
              from (select ${toTile(sql`ST_Simplify(ST_RemoveRepeatedPoints(ST_Transform(${presimplified(source, box)}, 3857), ${halfUnit}::float8), ${halfUnit}::float8)`)} as g) a),
             1), 3))`
-    const kept =
-      source.geometry === 'point'
-        ? sql`t.geom && ${clip}`
-        : sql`not ST_IsEmpty(t.geom) and ST_Area(t.geom) > 0`
+    const kept = source.geometry === 'point' ? sql`t.geom && ${clip}` : sql`not ST_IsEmpty(t.geom) and ST_Area(t.geom) > 0`
     return sql`coalesce((select json_agg(json_build_object('properties', t.properties, 'geometry', ${asGeoJson(sql`t.geom`)})) from (
       select json_build_object(${properties}) as properties, ${tileGeometry} as geom
       from (${source.rows(bbox)}) f
     ) t where t.geom is not null and ${kept}), '[]'::json) as ${sql.ref(id)}`
   })
-  const { rows } = await sql<Record<string, TileFeatureRow[] | string | null>>`select ${sql.join([...parts, sql`${versionColumn(versionOf)} as version`])}`.execute(db)
+  const { rows } = await sql<
+    Record<string, TileFeatureRow[] | string | null>
+  >`select ${sql.join([...parts, sql`${versionColumn(versionOf)} as version`])}`.execute(db)
   const row = rows[0] ?? {}
   const layers: Record<string, TileFeatureRow[]> = {}
   for (const id of sourceLayers) {
@@ -217,7 +237,9 @@ const EXTENT_OF: Record<TileLayer, RawBuilder<unknown>> = {
 /** The layer's data extent [west, south, east, north], or null when it has no data. */
 export async function layerExtent(db: Db, layer: TileLayer): Promise<[number, number, number, number] | null> {
   const { rows } = await sql<{ w: number | null; s: number | null; e: number | null; n: number | null }>`
-    select ST_XMin(b) as w, ST_YMin(b) as s, ST_XMax(b) as e, ST_YMax(b) as n from (select ${EXTENT_OF[layer]}::geometry as b) x`.execute(db)
+    select ST_XMin(b) as w, ST_YMin(b) as s, ST_XMax(b) as e, ST_YMax(b) as n from (select ${EXTENT_OF[layer]}::geometry as b) x`.execute(
+    db,
+  )
   const row = rows[0]
   if (!row || row.w === null || row.s === null || row.e === null || row.n === null) return null
   return [Number(row.w), Number(row.s), Number(row.e), Number(row.n)]

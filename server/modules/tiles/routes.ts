@@ -2,7 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { AppError, invalid } from '../../errors.ts'
 import { errorResponses } from '../../schemas/common.ts'
-import { AnyLayerParamsSchema, AnyLayerTileParamsSchema, MvtSchema, TILE_LAYERS, TileJsonSchema, TileParamsSchema, TileQuerySchema } from '../../schemas/tiles.ts'
+import {
+  AnyLayerParamsSchema,
+  AnyLayerTileParamsSchema,
+  MvtSchema,
+  TILE_LAYERS,
+  TileJsonSchema,
+  TileParamsSchema,
+  TileQuerySchema,
+} from '../../schemas/tiles.ts'
 import { LAYERS } from './layers.ts'
 import * as service from './service.ts'
 
@@ -23,7 +31,14 @@ const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
     app.get(
       `/tiles/${layer}.json`,
-      { config, schema: { tags: ['tiles'], summary: `TileJSON 3.0.0 of the ${layer} layer (${who})`, response: { 200: TileJsonSchema, ...errorResponses } } },
+      {
+        config,
+        schema: {
+          tags: ['tiles'],
+          summary: `TileJSON 3.0.0 of the ${layer} layer (${who})`,
+          response: { 200: TileJsonSchema, ...errorResponses },
+        },
+      },
       async (request, reply) => {
         if (!HOST.test(request.host)) throw invalid('headers/host', 'is not a host name or address with an optional port')
         reply.header('cache-control', `${definition.access === 'public' ? 'public' : 'private'}, no-cache`)
@@ -40,7 +55,12 @@ const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
           summary: `Vector tile of the ${layer} layer (${who}); source-layers ${definition.sourceLayers.map((s) => s.id).join(', ')}; 204 when empty, 304 on If-None-Match`,
           params: TileParamsSchema,
           querystring: TileQuerySchema,
-          response: { 200: MvtSchema, 204: Type.Null({ description: 'No feature in this tile' }), 304: Type.Null({ description: 'Not modified (If-None-Match)' }), ...errorResponses },
+          response: {
+            200: MvtSchema,
+            204: Type.Null({ description: 'No feature in this tile' }),
+            304: Type.Null({ description: 'Not modified (If-None-Match)' }),
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) => {
@@ -60,9 +80,13 @@ const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/tiles/:layer.json', { config: { access: 'public' }, schema: { hide: true, params: AnyLayerParamsSchema } }, async (request) => {
     throw unknownLayer(request.params.layer)
   })
-  app.get('/tiles/:layer/:z/:x/:y.mvt', { config: { access: 'public' }, schema: { hide: true, params: AnyLayerTileParamsSchema, querystring: TileQuerySchema } }, async (request) => {
-    throw unknownLayer(request.params.layer)
-  })
+  app.get(
+    '/tiles/:layer/:z/:x/:y.mvt',
+    { config: { access: 'public' }, schema: { hide: true, params: AnyLayerTileParamsSchema, querystring: TileQuerySchema } },
+    async (request) => {
+      throw unknownLayer(request.params.layer)
+    },
+  )
 }
 
 export default tilesRoutes

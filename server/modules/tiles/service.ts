@@ -40,7 +40,14 @@ export async function dataVersion(db: Kysely<Database>, layer: TileLayer): Promi
  * drawn and its data version read in one statement, so the ETag always names the data sent; only a
  * conditional request reads the version first (a 304 then costs that one small read).
  */
-export async function tile(db: Kysely<Database>, kind: DatabaseKind, layer: TileLayer, params: TileParams, query: TileQuery, ifNoneMatch: string | undefined): Promise<TileAnswer> {
+export async function tile(
+  db: Kysely<Database>,
+  kind: DatabaseKind,
+  layer: TileLayer,
+  params: TileParams,
+  query: TileQuery,
+  ifNoneMatch: string | undefined,
+): Promise<TileAnswer> {
   const { z, x, y } = params
   const size = 2 ** z
   if (x >= size) throw invalid('params/x', `must be less than 2^z = ${size} at zoom ${z}`)
@@ -55,13 +62,19 @@ export async function tile(db: Kysely<Database>, kind: DatabaseKind, layer: Tile
   const cacheControlOf = (version: string) => (query.v === version ? `${scope}, max-age=31536000, immutable` : `${scope}, no-cache`)
   if (ifNoneMatch) {
     const version = await dataVersion(db, layer)
-    if (matchesEntityTag(ifNoneMatch, etagOf(version))) return { status: 304, body: null, etag: etagOf(version), cacheControl: cacheControlOf(version) }
+    if (matchesEntityTag(ifNoneMatch, etagOf(version)))
+      return { status: 304, body: null, etag: etagOf(version), cacheControl: cacheControlOf(version) }
   }
   const sourceLayers = definition.sourceLayers.filter((s) => z >= s.minzoom).map((s) => s.id)
   const box = repository.tileBox(z, x, y)
   const { tile: body, version } = await renderTile(db, kind, box, sourceLayers, layer)
   if (!version) throw new Error(`tile layer ${layer} has no version row (migration 0004 not applied?)`)
-  return { status: body.length > 0 ? 200 : 204, body: body.length > 0 ? body : null, etag: etagOf(version), cacheControl: cacheControlOf(version) }
+  return {
+    status: body.length > 0 ? 200 : 204,
+    body: body.length > 0 ? body : null,
+    etag: etagOf(version),
+    cacheControl: cacheControlOf(version),
+  }
 }
 
 /**
@@ -69,7 +82,13 @@ export async function tile(db: Kysely<Database>, kind: DatabaseKind, layer: Tile
  * SQL with the protobuf written in Node on the embedded database (built without protobuf-c). With
  * `versionOf`, that layer's data version is read in the same statement.
  */
-export async function renderTile(db: Kysely<Database>, kind: DatabaseKind, box: repository.TileBox, sourceLayers: readonly SourceLayerId[], versionOf?: TileLayer): Promise<{ tile: Buffer; version: string | null }> {
+export async function renderTile(
+  db: Kysely<Database>,
+  kind: DatabaseKind,
+  box: repository.TileBox,
+  sourceLayers: readonly SourceLayerId[],
+  versionOf?: TileLayer,
+): Promise<{ tile: Buffer; version: string | null }> {
   if (kind === 'postgis') return repository.renderTileInDatabase(db, box, sourceLayers, versionOf)
   const { layers, version } = await repository.tileFeatures(db, box, sourceLayers, versionOf)
   return { tile: encodeTile(layers), version }
@@ -115,6 +134,12 @@ export async function tileJson(db: Kysely<Database>, layer: TileLayer, origin: s
     maxzoom: definition.maxzoom,
     bounds,
     center: [center[0]!, center[1]!, definition.centerZoom],
-    vector_layers: definition.sourceLayers.map(({ id, description, minzoom, maxzoom, fields }) => ({ id, description, minzoom, maxzoom, fields })),
+    vector_layers: definition.sourceLayers.map(({ id, description, minzoom, maxzoom, fields }) => ({
+      id,
+      description,
+      minzoom,
+      maxzoom,
+      fields,
+    })),
   }
 }

@@ -59,7 +59,12 @@ export function findSessionUser(db: Db, tokenHash: string): Promise<UserRow | un
 
 /** Marks a session revoked. */
 export async function revokeSession(db: Db, tokenHash: string): Promise<void> {
-  await db.updateTable('sessions').set({ revoked_at: new Date() }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute()
+  await db
+    .updateTable('sessions')
+    .set({ revoked_at: new Date() })
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .execute()
 }
 
 /** All users, for administrators. */
@@ -79,6 +84,8 @@ export async function demoDataMarked(db: Db): Promise<boolean> {
 
 /** Drops sessions that expired more than a week ago. */
 export async function deleteExpiredSessions(db: Db): Promise<void> {
-  await db.deleteFrom('sessions').where(sql<boolean>`expires_at < now() - interval '7 days'`).execute()
+  await db
+    .deleteFrom('sessions')
+    .where(sql<boolean>`expires_at < now() - interval '7 days'`)
+    .execute()
 }
-

@@ -20,14 +20,26 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
           timeWindow: '1 minute',
           // The key reads the body, which onRequest (the plugin's default hook) has not parsed yet.
           hook: 'preHandler',
-          keyGenerator: (request) => `${request.ip}|${String((request.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase()}`,
+          keyGenerator: (request) =>
+            `${request.ip}|${String((request.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase()}`,
         },
       },
-      schema: { tags: ['auth'], summary: 'Sign in; sets the session cookie', body: LoginSchema, response: { 200: Type.Object({ user: UserSchema }), ...errorResponses } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in; sets the session cookie',
+        body: LoginSchema,
+        response: { 200: Type.Object({ user: UserSchema }), ...errorResponses },
+      },
     },
     async (request, reply) => {
       if (request.headers.origin) checkOrigin(request, config)
-      const { user, token, expiresAt } = await service.login(app.db, request.body.username, request.body.password, config.sessionTtlHours, String(request.id))
+      const { user, token, expiresAt } = await service.login(
+        app.db,
+        request.body.username,
+        request.body.password,
+        config.sessionTtlHours,
+        String(request.id),
+      )
       request.log.info({ userId: user.id }, 'signed in')
       reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, expires: expiresAt })
       return { user }
@@ -36,7 +48,15 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/auth/logout',
-    { config: { access: 'user' }, schema: { tags: ['auth'], summary: 'Sign out; revokes the session', body: NoBodySchema, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out; revokes the session',
+        body: NoBodySchema,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE]
       if (token) await service.logout(app.db, token, actorOf(request))
@@ -47,13 +67,23 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/auth/me',
-    { config: { access: 'user' }, schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: Type.Object({ user: UserSchema }), ...errorResponses } } },
+    {
+      config: { access: 'user' },
+      schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: Type.Object({ user: UserSchema }), ...errorResponses } },
+    },
     async (request) => ({ user: requireUser(request) }),
   )
 
   app.get(
     '/api/users',
-    { config: { access: { departments: ['admin'] } }, schema: { tags: ['users'], summary: 'All users (admin)', response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errorResponses } } },
+    {
+      config: { access: { departments: ['admin'] } },
+      schema: {
+        tags: ['users'],
+        summary: 'All users (admin)',
+        response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errorResponses },
+      },
+    },
     async () => ({ users: await service.listUsers(app.db) }),
   )
 
@@ -61,7 +91,12 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/users',
     {
       config: { access: { departments: ['admin'] } },
-      schema: { tags: ['users'], summary: 'Create a user (admin)', body: CreateUserSchema, response: { 201: Type.Object({ user: UserSchema }), ...errorResponses } },
+      schema: {
+        tags: ['users'],
+        summary: 'Create a user (admin)',
+        body: CreateUserSchema,
+        response: { 201: Type.Object({ user: UserSchema }), ...errorResponses },
+      },
     },
     async (request, reply) => {
       const user = await service.createUser(app.db, request.body, actorOf(request))

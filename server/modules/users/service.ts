@@ -34,7 +34,13 @@ export const hashPassword = (password: string): Promise<string> => hash(password
 export const demoDataLoaded = (db: Kysely<Database>): Promise<boolean> => repository.demoDataMarked(db)
 
 /** Checks credentials and opens a server-side session; returns the user and the cookie token. */
-export async function login(db: Kysely<Database>, username: string, password: string, ttlHours: number, requestId: string): Promise<{ user: User; token: string; expiresAt: Date }> {
+export async function login(
+  db: Kysely<Database>,
+  username: string,
+  password: string,
+  ttlHours: number,
+  requestId: string,
+): Promise<{ user: User; token: string; expiresAt: Date }> {
   const row = await repository.findUserByUsername(db, username)
   dummyHash ??= hashPassword(randomBytes(16).toString('hex'))
   const valid = await verify(row?.password_hash ?? (await dummyHash), password).catch(() => false)
@@ -43,7 +49,11 @@ export async function login(db: Kysely<Database>, username: string, password: st
     throw new AppError('INVALID_CREDENTIALS', 'username or password is wrong')
   }
   if (row.demo && !(await demoDataLoaded(db))) {
-    await appendAudit(db, { user: null, requestId }, { action: 'login_failed', entityType: 'session', entityId: null, after: { username, reason: 'demo data not loaded' } })
+    await appendAudit(
+      db,
+      { user: null, requestId },
+      { action: 'login_failed', entityType: 'session', entityId: null, after: { username, reason: 'demo data not loaded' } },
+    )
     throw new AppError('INVALID_CREDENTIALS', 'demo users can sign in only while the demo data is loaded')
   }
   const user = toUser(row)
@@ -73,7 +83,9 @@ export async function userForToken(db: Kysely<Database>, token: string): Promise
 /** Creates a user (administrators, the CLI and the demo loader); the audit entry never holds the password. */
 export async function createUser(db: Kysely<Database>, input: CreateUser & { demo?: boolean }, actor: Actor): Promise<User> {
   if (input.role === 'admin' && input.department !== 'admin') {
-    throw new AppError('VALIDATION_FAILED', 'role: admin is only for the admin department', { problems: [{ field: '/role', message: 'admin is only for the admin department' }] })
+    throw new AppError('VALIDATION_FAILED', 'role: admin is only for the admin department', {
+      problems: [{ field: '/role', message: 'admin is only for the admin department' }],
+    })
   }
   const passwordHash = await hashPassword(input.password)
   return db.transaction().execute(async (trx) => {
@@ -85,7 +97,14 @@ export async function createUser(db: Kysely<Database>, input: CreateUser & { dem
       countyCode: input.countyCode ?? null,
       demo: input.demo ?? false,
     })
-    const user: User = { id, username: input.username, department: input.department, role: input.role, countyCode: input.countyCode ?? null, demo: input.demo ?? false }
+    const user: User = {
+      id,
+      username: input.username,
+      department: input.department,
+      role: input.role,
+      countyCode: input.countyCode ?? null,
+      demo: input.demo ?? false,
+    }
     await appendAudit(trx, actor, { action: 'create', entityType: 'user', entityId: id, after: user })
     return user
   })
@@ -99,7 +118,14 @@ export async function createDemoUser(
   actor: Actor,
 ): Promise<boolean> {
   if (await repository.usernameTaken(trx, spec.username)) return false
-  const id = await repository.insertUser(trx, { username: spec.username, passwordHash, department: spec.department, role: spec.role, countyCode: spec.countyCode ?? null, demo: true })
+  const id = await repository.insertUser(trx, {
+    username: spec.username,
+    passwordHash,
+    department: spec.department,
+    role: spec.role,
+    countyCode: spec.countyCode ?? null,
+    demo: true,
+  })
   await appendAudit(trx, actor, { action: 'create', entityType: 'user', entityId: id, after: { ...spec, demo: true } })
   return true
 }

@@ -7,7 +7,6 @@ import * as repository from './repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
-
 /** The ids as one integer-array parameter, for `= any(…)`. */
 const idArray = (ids: readonly number[]) => sql`${ids.map((id) => Math.trunc(id))}::int[]`
 
@@ -33,7 +32,9 @@ export function schoolsNearPremises(premisesFilter: RawBuilder<boolean>): RawBui
  */
 async function insertPairs(db: Db, schoolFilter: RawBuilder<boolean>, premisesFilter: RawBuilder<boolean>) {
   await sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band)
-    select premises_id, school_id, rule_id, rule_version, band from (${pairsSql({ schoolFilter, premisesFilter })}) found where found.path = 'straight'`.execute(db)
+    select premises_id, school_id, rule_id, rule_version, band from (${pairsSql({ schoolFilter, premisesFilter })}) found where found.path = 'straight'`.execute(
+    db,
+  )
   if (!(await repository.anyWalkingRule(db))) return
   const settled = await settleWalking(db, await repository.walkingCandidates(db, { schoolFilter, premisesFilter }))
   await repository.insertWalkingPairs(db, { table: 'conflicts' }, settled)
@@ -43,7 +44,14 @@ async function insertPairs(db: Db, schoolFilter: RawBuilder<boolean>, premisesFi
 export async function refreshWalkingConflicts(db: Db): Promise<void> {
   await sql`delete from conflicts where path = 'walking'`.execute(db)
   if (!(await repository.anyWalkingRule(db))) return
-  const settled = await settleWalking(db, await repository.walkingCandidates(db, { schoolFilter: sql<boolean>`true`, premisesFilter: sql<boolean>`true`, rules: sql`(select * from ${rulesInForce} as w0 where w0.path = 'walking')` }))
+  const settled = await settleWalking(
+    db,
+    await repository.walkingCandidates(db, {
+      schoolFilter: sql<boolean>`true`,
+      premisesFilter: sql<boolean>`true`,
+      rules: sql`(select * from ${rulesInForce} as w0 where w0.path = 'walking')`,
+    }),
+  )
   await repository.insertWalkingPairs(db, { table: 'conflicts' }, settled)
 }
 

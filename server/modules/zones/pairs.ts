@@ -1,5 +1,15 @@
 import { sql, type RawBuilder } from 'kysely'
-import { frameKx, geodesicDistance, geodesicWithin, inFrame, latitudeDegreesOf, longitudeDegreesOf, meridianMetresPerDegree, WGS84_A_M, WGS84_RADIUS_MIN_M } from '../../db/postgis.ts'
+import {
+  frameKx,
+  geodesicDistance,
+  geodesicWithin,
+  inFrame,
+  latitudeDegreesOf,
+  longitudeDegreesOf,
+  meridianMetresPerDegree,
+  WGS84_A_M,
+  WGS84_RADIUS_MIN_M,
+} from '../../db/postgis.ts'
 
 /**
  * Finding every (premises, school) pair within the rule's limit, fast and exactly.

@@ -1,5 +1,13 @@
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
-import { asGeoJson, closestPoint, expandByMetres, geodesicDistance, geodesicWithin, geomFromGeoJsonColumn, pointFromLonLat } from '../../db/postgis.ts'
+import {
+  asGeoJson,
+  closestPoint,
+  expandByMetres,
+  geodesicDistance,
+  geodesicWithin,
+  geomFromGeoJsonColumn,
+  pointFromLonLat,
+} from '../../db/postgis.ts'
 import type { ConflictsTable, Database, PremisesTable, RulesTable, SchoolsTable, SchoolZonesTable } from '../../db/types.ts'
 import { settleWalking, type WalkingCandidate, type WalkingConflict } from '../roads/walking.ts'
 import { GATE_REACH_M, pairsSql, rulesInForce, type PairQuery } from './pairs.ts'
@@ -33,14 +41,33 @@ export async function findRule(db: Db, id: number, lock = false): Promise<RuleRo
 // Array columns come back as arrays from pg and PGlite alike, but guard against the text form.
 const parseArray = (v: unknown) => (Array.isArray(v) ? v : String(v).replace(/[{}]/g, '').split(',').filter(Boolean))
 function normaliseArrays<R extends { band_names: string[]; band_edges: number[]; limit_m: number }>(row: R): R {
-  return { ...row, band_names: parseArray(row.band_names).map(String), band_edges: parseArray(row.band_edges).map(Number), limit_m: Number(row.limit_m) }
+  return {
+    ...row,
+    band_names: parseArray(row.band_names).map(String),
+    band_edges: parseArray(row.band_edges).map(Number),
+    limit_m: Number(row.limit_m),
+  }
 }
 
 const textArray = (values: readonly string[]) => sql`${`{${values.join(',')}}`}::text[]`
 const floatArray = (values: readonly number[]) => sql`${`{${values.join(',')}}`}::float8[]`
 
 /** Writes a new version of a rule. */
-export async function updateRule(db: Db, id: number, change: { limitM: number; origin: string; path: string; bandNames: string[]; bandEdges: number[]; legalBasis: string; effectiveFrom: string; effectiveTo: string | null }, userId: number | null): Promise<void> {
+export async function updateRule(
+  db: Db,
+  id: number,
+  change: {
+    limitM: number
+    origin: string
+    path: string
+    bandNames: string[]
+    bandEdges: number[]
+    legalBasis: string
+    effectiveFrom: string
+    effectiveTo: string | null
+  },
+  userId: number | null,
+): Promise<void> {
   await sql`update rules set limit_m = ${change.limitM}, origin = ${change.origin}, path = ${change.path},
       band_names = ${textArray(change.bandNames)}, band_edges = ${floatArray(change.bandEdges)}, legal_basis = ${change.legalBasis},
       effective_from = ${change.effectiveFrom}::date, effective_to = ${change.effectiveTo}::date,
@@ -49,9 +76,16 @@ export async function updateRule(db: Db, id: number, change: { limitM: number; o
 }
 
 /** Keeps a snapshot of a rule version with who changed it and why. */
-export async function insertRuleVersion(db: Db, ruleId: number, reason: string, user: { id: number; username: string } | null): Promise<void> {
+export async function insertRuleVersion(
+  db: Db,
+  ruleId: number,
+  reason: string,
+  user: { id: number; username: string } | null,
+): Promise<void> {
   await sql`insert into rule_versions (rule_id, version, snapshot, reason, changed_by, changed_by_name)
-    select id, version, to_jsonb(rules) - 'updated_at', ${reason}, ${user?.id ?? null}, ${user?.username ?? null} from rules where id = ${ruleId}`.execute(db)
+    select id, version, to_jsonb(rules) - 'updated_at', ${reason}, ${user?.id ?? null}, ${user?.username ?? null} from rules where id = ${ruleId}`.execute(
+    db,
+  )
 }
 
 /** A row of rule_versions (migrations/0002_zoning.ts), as listed. */
@@ -131,7 +165,14 @@ export interface NearSchoolRow extends Pick<SchoolRow, 'school_type'> {
  * The schools nearest to a point (geodesic, measured as their rule for the category measures: from the
  * gates when it says so and the school has some, else from the campus), with the limit that rule sets.
  */
-export async function nearestSchools(db: Db, lon: number, lat: number, category: string, take: number, exclude: readonly number[]): Promise<NearSchoolRow[]> {
+export async function nearestSchools(
+  db: Db,
+  lon: number,
+  lat: number,
+  category: string,
+  take: number,
+  exclude: readonly number[],
+): Promise<NearSchoolRow[]> {
   const { rows } = await sql<NearSchoolRow>`
     with pt as (select ${pointFromLonLat(lon, lat)} as g)
     select s.id as school_id, s.name as school_name, s.school_type,
@@ -170,7 +211,8 @@ function conflictWhere(filter: ConflictFilter) {
 }
 
 export interface ConflictRow
-  extends SchoolMeasure,
+  extends
+    SchoolMeasure,
     Pick<Selectable<ConflictsTable>, 'premises_id' | 'band' | 'detected_at' | 'path' | 'straight_m' | 'measured_by' | 'measure_note'>,
     Pick<PremisesRow, 'category' | 'licence_no' | 'licence_status' | 'licensed_on' | 'expires_on'> {
   premises_name: PremisesRow['name']
@@ -205,13 +247,28 @@ export async function listConflicts(db: Db, filter: ConflictFilter): Promise<{ r
       join rules r on r.id = c.rule_id
       cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
       order by c.school_id, c.premises_id`.execute(db),
-    sql<{ n: number }>`select count(*)::int as n from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id where ${where}`.execute(db),
+    sql<{
+      n: number
+    }>`select count(*)::int as n from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id where ${where}`.execute(
+      db,
+    ),
   ])
-  return { rows: page.rows.map((r) => ({ ...r, distance_m: Number(r.distance_m), limit_m: Number(r.limit_m), straight_m: r.straight_m === null ? null : Number(r.straight_m) })), numberMatched: Number(count.rows[0]?.n ?? 0) }
+  return {
+    rows: page.rows.map((r) => ({
+      ...r,
+      distance_m: Number(r.distance_m),
+      limit_m: Number(r.limit_m),
+      straight_m: r.straight_m === null ? null : Number(r.straight_m),
+    })),
+    numberMatched: Number(count.rows[0]?.n ?? 0),
+  }
 }
 
 /** The school a zone is asked for: its type and whether it has gates, or undefined. */
-export async function findSchoolForZone(db: Db, schoolId: number): Promise<{ id: number; school_type: string; has_gates: boolean } | undefined> {
+export async function findSchoolForZone(
+  db: Db,
+  schoolId: number,
+): Promise<{ id: number; school_type: string; has_gates: boolean } | undefined> {
   const row = await db
     .selectFrom('schools')
     .select((eb) => ['id', 'school_type', eb('gates', 'is not', null).as('has_gates')])
@@ -233,7 +290,11 @@ export interface GeoJsonGeometry {
  * as drawn and the outline at the limit, their union; undefined when some band is not stored.
  * Single-part geometries come back as Polygons, as ST_Buffer and ST_Difference drew them.
  */
-export async function storedZone(db: Db, schoolId: number, shape: { limitM: number; origin: 'campus' | 'gates'; bands: readonly StoredBand[] }): Promise<{ outline: GeoJsonGeometry; bands: GeoJsonGeometry[] } | undefined> {
+export async function storedZone(
+  db: Db,
+  schoolId: number,
+  shape: { limitM: number; origin: 'campus' | 'gates'; bands: readonly StoredBand[] },
+): Promise<{ outline: GeoJsonGeometry; bands: GeoJsonGeometry[] } | undefined> {
   const wanted = sql.join(shape.bands.map((b) => sql`(${b.band_index}::int, ${b.band}::text, ${b.inner_m}::float8, ${b.outer_m}::float8)`))
   const { rows } = await sql<{ outline: GeoJsonGeometry | null; bands: GeoJsonGeometry[] | null; n: number }>`
     with b as (
@@ -274,7 +335,10 @@ export interface BandedPair {
 /** Every pair within its limit if the proposed rules replaced the ones in force for their category × school type. */
 export async function proposedPairs(db: Db, proposals: readonly ProposedRule[]): Promise<BandedPair[]> {
   const values = sql.join(
-    proposals.map((o) => sql`(${o.category}::text, ${o.schoolType}::text, ${o.limitM}::float8, ${o.origin}::text, ${o.path}::text, ${textArray(o.names)}, ${floatArray(o.edges)})`),
+    proposals.map(
+      (o) =>
+        sql`(${o.category}::text, ${o.schoolType}::text, ${o.limitM}::float8, ${o.origin}::text, ${o.path}::text, ${textArray(o.names)}, ${floatArray(o.edges)})`,
+    ),
   )
   const rules: RawBuilder<unknown> = sql`(
     select r.id, r.category, r.school_type, coalesce(o.limit_m, r.limit_m) as limit_m, coalesce(o.origin, r.origin) as origin, coalesce(o.path, r.path) as path,
@@ -285,8 +349,13 @@ export async function proposedPairs(db: Db, proposals: readonly ProposedRule[]):
   )`
   const categories = [...new Set(proposals.map((o) => o.category))]
   const types = [...new Set(proposals.map((o) => o.schoolType))]
-  const query = { schoolFilter: sql<boolean>`s.school_type in (${sql.join(types)})`, premisesFilter: sql<boolean>`p.category in (${sql.join(categories)})`, rules }
-  const { rows } = await sql<BandedPair>`select premises_id, school_id, band from (${pairsSql(query)}) found where found.path = 'straight'`.execute(db)
+  const query = {
+    schoolFilter: sql<boolean>`s.school_type in (${sql.join(types)})`,
+    premisesFilter: sql<boolean>`p.category in (${sql.join(categories)})`,
+    rules,
+  }
+  const { rows } =
+    await sql<BandedPair>`select premises_id, school_id, band from (${pairsSql(query)}) found where found.path = 'straight'`.execute(db)
   if (!proposals.some((o) => o.path === 'walking')) return rows
   // Under a walking rule the pairs within a gate's limit in a straight line are candidates: the walk decides.
   const walked = await settleWalking(db, await walkingCandidates(db, query))
@@ -295,7 +364,10 @@ export async function proposedPairs(db: Db, proposals: readonly ProposedRule[]):
 
 /** The stored conflicts of the given category × school type combinations. */
 export async function conflictsUnder(db: Db, scopes: readonly { category: string; schoolType: string }[]): Promise<BandedPair[]> {
-  const affected = sql.join(scopes.map((o) => sql`(p.category = ${o.category} and s.school_type = ${o.schoolType})`), sql` or `)
+  const affected = sql.join(
+    scopes.map((o) => sql`(p.category = ${o.category} and s.school_type = ${o.schoolType})`),
+    sql` or `,
+  )
   const { rows } = await sql<BandedPair>`
     select c.premises_id, c.school_id, c.band from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id
     where ${affected}`.execute(db)
@@ -303,7 +375,10 @@ export async function conflictsUnder(db: Db, scopes: readonly { category: string
 }
 
 /** Category and county of these premises (ids at most a few thousand). */
-export async function premisesPlaces(db: Db, ids: readonly number[]): Promise<Pick<Selectable<Database['premises']>, 'id' | 'category' | 'county_code'>[]> {
+export async function premisesPlaces(
+  db: Db,
+  ids: readonly number[],
+): Promise<Pick<Selectable<Database['premises']>, 'id' | 'category' | 'county_code'>[]> {
   if (ids.length === 0) return []
   return db.selectFrom('premises').select(['id', 'category', 'county_code']).where('id', 'in', ids).execute()
 }
@@ -363,7 +438,11 @@ export async function walkingCandidates(db: Db, query: PairQuery): Promise<Walki
 }
 
 /** Stores walking conflicts (or an audit's staged walking pairs) with what the network measured, in one statement a batch. */
-export async function insertWalkingPairs(db: Db, target: { table: 'conflicts' } | { table: 'audit_pairs'; auditId: number }, pairs: readonly WalkingConflict[]): Promise<void> {
+export async function insertWalkingPairs(
+  db: Db,
+  target: { table: 'conflicts' } | { table: 'audit_pairs'; auditId: number },
+  pairs: readonly WalkingConflict[],
+): Promise<void> {
   for (let i = 0; i < pairs.length; i += 2000) {
     const batch = JSON.stringify(
       pairs.slice(i, i + 2000).map((p) => ({

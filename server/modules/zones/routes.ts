@@ -23,17 +23,46 @@ const ruleEditors = { access: { departments: ['governance'] as const, roles: ['s
 const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
 
-  app.get('/api/rules', { config: { access: 'user' }, schema: { tags: ['rules'], summary: 'Zoning rules (category × school type)', querystring: RuleQuerySchema, response: { 200: Type.Object({ rules: Type.Array(RuleSchema) }), ...errorResponses } } }, async (request) => ({
-    rules: await service.listRules(db, request.query),
-  }))
+  app.get(
+    '/api/rules',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['rules'],
+        summary: 'Zoning rules (category × school type)',
+        querystring: RuleQuerySchema,
+        response: { 200: Type.Object({ rules: Type.Array(RuleSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      rules: await service.listRules(db, request.query),
+    }),
+  )
   app.get(
     '/api/rules/:id',
-    { config: { access: 'user' }, schema: { tags: ['rules'], summary: 'One rule with its versions', params: IdParamsSchema, response: { 200: Type.Object({ rule: RuleSchema, versions: Type.Array(RuleVersionSchema) }), ...errorResponses } } },
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['rules'],
+        summary: 'One rule with its versions',
+        params: IdParamsSchema,
+        response: { 200: Type.Object({ rule: RuleSchema, versions: Type.Array(RuleVersionSchema) }), ...errorResponses },
+      },
+    },
     async (request) => service.getRule(db, request.params.id),
   )
   app.put(
     '/api/rules/:id',
-    { config: ruleEditors, schema: { tags: ['rules'], summary: 'Change a rule (governance supervisor or admin); conflicts follow in the same transaction', params: IdParamsSchema, body: UpdateRuleSchema, response: { 200: RuleSchema, ...errorResponses } } },
+    {
+      config: ruleEditors,
+      schema: {
+        tags: ['rules'],
+        summary: 'Change a rule (governance supervisor or admin); conflicts follow in the same transaction',
+        params: IdParamsSchema,
+        body: UpdateRuleSchema,
+        response: { 200: RuleSchema, ...errorResponses },
+      },
+    },
     async (request) => {
       const rule = await service.updateRule(db, request.params.id, request.body, { ...actorOf(request), user: requireUser(request) })
       request.log.info({ ruleId: rule.id, version: rule.version }, 'rule changed')
@@ -42,17 +71,43 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
   app.post(
     '/api/rules/preview',
-    { config: { access: 'user' }, schema: { tags: ['rules'], summary: 'What proposed rules would change, without saving', body: PreviewSchema, response: { 200: PreviewResultSchema, ...errorResponses } } },
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['rules'],
+        summary: 'What proposed rules would change, without saving',
+        body: PreviewSchema,
+        response: { 200: PreviewResultSchema, ...errorResponses },
+      },
+    },
     async (request) => service.previewRules(db, request.body),
   )
 
-  app.post('/api/check', { config: { access: 'user' }, schema: { tags: ['check'], summary: 'Verdict for a point and a premises category', body: CheckSchema, response: { 200: CheckResultSchema, ...errorResponses } } }, async (request) =>
-    service.check(db, request.body),
+  app.post(
+    '/api/check',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['check'],
+        summary: 'Verdict for a point and a premises category',
+        body: CheckSchema,
+        response: { 200: CheckResultSchema, ...errorResponses },
+      },
+    },
+    async (request) => service.check(db, request.body),
   )
 
   app.get(
     '/api/conflicts',
-    { config: { access: 'user' }, schema: { tags: ['conflicts'], summary: 'Premises within a school zone under the current rules', querystring: ConflictQuerySchema, response: { 200: ConflictPageSchema, ...errorResponses } } },
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['conflicts'],
+        summary: 'Premises within a school zone under the current rules',
+        querystring: ConflictQuerySchema,
+        response: { 200: ConflictPageSchema, ...errorResponses },
+      },
+    },
     async (request) => service.listConflicts(db, request.query),
   )
 
@@ -60,7 +115,16 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/schools/:id/zone',
     {
       config: { access: 'user' },
-      schema: { tags: ['schools'], summary: 'The school’s zone and bands as GeoJSON, for drawing', params: IdParamsSchema, querystring: ZoneQuerySchema, response: { 200: Type.Object({ type: Type.Literal('FeatureCollection'), features: Type.Array(Type.Unknown()) }), ...errorResponses } },
+      schema: {
+        tags: ['schools'],
+        summary: 'The school’s zone and bands as GeoJSON, for drawing',
+        params: IdParamsSchema,
+        querystring: ZoneQuerySchema,
+        response: {
+          200: Type.Object({ type: Type.Literal('FeatureCollection'), features: Type.Array(Type.Unknown()) }),
+          ...errorResponses,
+        },
+      },
     },
     async (request) => service.zone(db, request.params.id, request.query.category),
   )

@@ -5,7 +5,22 @@ import { AppError, notFound, type FieldProblem } from '../../errors.ts'
 import { toWgs84 } from '../../geo/crs.ts'
 import type { User } from '../../schemas/auth.ts'
 import type { CrsName, PremisesCategory, SchoolType } from '../../schemas/common.ts'
-import type { Band, Check, CheckResult, Conflict, ConflictDetail, ConflictPageSchema, NearestSchool, ConflictQuery, Preview, PreviewResult, Rule, RuleQuery, RuleVersionSchema, UpdateRule } from '../../schemas/zones.ts'
+import type {
+  Band,
+  Check,
+  CheckResult,
+  Conflict,
+  ConflictDetail,
+  ConflictPageSchema,
+  NearestSchool,
+  ConflictQuery,
+  Preview,
+  PreviewResult,
+  Rule,
+  RuleQuery,
+  RuleVersionSchema,
+  UpdateRule,
+} from '../../schemas/zones.ts'
 import { appendAudit } from '../audit-log/repository.ts'
 import type { Actor } from '../../schemas/auth.ts'
 import { refreshForRule } from './maintenance.ts'
@@ -19,7 +34,17 @@ type RuleVersion = Static<typeof RuleVersionSchema>
 /** One feature of GET /api/schools/{id}/zone: a shape's outline at the limit, or one of its bands. */
 export interface ZoneFeature {
   type: 'Feature'
-  properties: { kind: 'zone' | 'band'; band?: string; fromM?: number; toM?: number; schoolId: number; limitM: number; origin: 'campus' | 'gates'; categories: string[]; ruleIds: number[] }
+  properties: {
+    kind: 'zone' | 'band'
+    band?: string
+    fromM?: number
+    toM?: number
+    schoolId: number
+    limitM: number
+    origin: 'campus' | 'gates'
+    categories: string[]
+    ruleIds: number[]
+  }
   geometry: GeoJsonGeometry
 }
 export interface ZoneCollection {
@@ -63,17 +88,29 @@ export function ruleOf(row: RuleRow): Rule {
  * Checks bands: sorted, starting at 0, each starting where the previous ended, the last ending at
  * the limit, names unique. Returns names and inner edges, or the problems with their fields.
  */
-export function checkBands(bands: readonly Band[], limitM: number, field = 'body/bands'): { names: string[]; edges: number[]; problems: FieldProblem[] } {
+export function checkBands(
+  bands: readonly Band[],
+  limitM: number,
+  field = 'body/bands',
+): { names: string[]; edges: number[]; problems: FieldProblem[] } {
   const problems: FieldProblem[] = []
   const names = bands.map((b) => b.name)
   bands.forEach((band, i) => {
     const expectedFrom = i === 0 ? 0 : bands[i - 1]!.toM
-    if (band.fromM !== expectedFrom) problems.push({ field: `${field}/${i}/fromM`, message: i === 0 ? 'the first band must start at 0' : `must equal the previous band's toM (${expectedFrom}); bands may not overlap or leave gaps` })
+    if (band.fromM !== expectedFrom)
+      problems.push({
+        field: `${field}/${i}/fromM`,
+        message:
+          i === 0
+            ? 'the first band must start at 0'
+            : `must equal the previous band's toM (${expectedFrom}); bands may not overlap or leave gaps`,
+      })
     if (!(band.toM > band.fromM)) problems.push({ field: `${field}/${i}/toM`, message: `must be greater than fromM (${band.fromM})` })
     if (names.indexOf(band.name) !== i) problems.push({ field: `${field}/${i}/name`, message: `${band.name} is used twice` })
   })
   const last = bands[bands.length - 1]
-  if (last && last.toM !== limitM) problems.push({ field: `${field}/${bands.length - 1}/toM`, message: `the last band must end at the limit (${limitM} m)` })
+  if (last && last.toM !== limitM)
+    problems.push({ field: `${field}/${bands.length - 1}/toM`, message: `the last band must end at the limit (${limitM} m)` })
   return { names, edges: bands.slice(0, -1).map((b) => b.toM), problems }
 }
 
@@ -101,7 +138,13 @@ export async function getRule(db: Kysely<Database>, id: number): Promise<{ rule:
   const versions = await repository.listRuleVersions(db, id)
   return {
     rule: ruleOf(row),
-    versions: versions.map((v) => ({ version: v.version, snapshot: v.snapshot, reason: v.reason, changedBy: v.changed_by_name, changedAt: new Date(v.changed_at).toISOString() })),
+    versions: versions.map((v) => ({
+      version: v.version,
+      snapshot: v.snapshot,
+      reason: v.reason,
+      changedBy: v.changed_by_name,
+      changedAt: new Date(v.changed_at).toISOString(),
+    })),
   }
 }
 
@@ -115,23 +158,48 @@ export async function updateRule(db: Kysely<Database>, id: number, change: Updat
     if (!row) throw notFound('rule', id)
     const before = ruleOf(row)
     if (change.version !== undefined && change.version !== before.version) {
-      throw new AppError('VERSION_CONFLICT', `version: the rule is at version ${before.version}, not ${change.version}; reload it and apply your change again`)
+      throw new AppError(
+        'VERSION_CONFLICT',
+        `version: the rule is at version ${before.version}, not ${change.version}; reload it and apply your change again`,
+      )
     }
     const limitM = change.limitM ?? before.limitM
     const bands = change.bands ?? bandsForLimit(before.bands, limitM)
     const { names, edges, problems } = checkBands(bands, limitM)
     const effectiveFrom = change.effectiveFrom ?? before.effectiveFrom
     const effectiveTo = change.effectiveTo === undefined ? before.effectiveTo : change.effectiveTo
-    if (effectiveTo !== null && effectiveTo <= effectiveFrom) problems.push({ field: 'body/effectiveTo', message: `must be after effectiveFrom (${effectiveFrom})` })
+    if (effectiveTo !== null && effectiveTo <= effectiveFrom)
+      problems.push({ field: 'body/effectiveTo', message: `must be after effectiveFrom (${effectiveFrom})` })
     const path = change.path ?? before.path
     const origin = change.origin ?? before.origin
     if (path === 'walking' && origin !== 'gates') throw walkingNeedsGates(change.path === 'walking' ? 'body/path' : 'body/origin')
-    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems })
-    await repository.updateRule(trx, id, { limitM, origin, path, bandNames: names, bandEdges: edges, legalBasis: change.legalBasis ?? before.legalBasis, effectiveFrom, effectiveTo }, actor.user.id)
+    if (problems.length > 0)
+      throw new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems })
+    await repository.updateRule(
+      trx,
+      id,
+      {
+        limitM,
+        origin,
+        path,
+        bandNames: names,
+        bandEdges: edges,
+        legalBasis: change.legalBasis ?? before.legalBasis,
+        effectiveFrom,
+        effectiveTo,
+      },
+      actor.user.id,
+    )
     await repository.insertRuleVersion(trx, id, change.reason, actor.user)
     await refreshForRule(trx, row.category, row.school_type)
     const after = ruleOf((await repository.findRule(trx, id))!)
-    await appendAudit(trx, actor, { action: 'update', entityType: 'rule', entityId: id, before, after: { ...after, reason: change.reason } })
+    await appendAudit(trx, actor, {
+      action: 'update',
+      entityType: 'rule',
+      entityId: id,
+      before,
+      after: { ...after, reason: change.reason },
+    })
     return after
   })
 }
@@ -148,7 +216,8 @@ export async function check(db: Kysely<Database>, input: Check): Promise<CheckRe
   const conflicts: ConflictDetail[] = []
   for (const m of measured.filter((row) => row.inside)) {
     if (m.path !== 'walking') conflicts.push(detailOf(m, m.distance_m))
-    else if (!m.gates) conflicts.push({ ...detailOf(m, m.distance_m), path: 'walking', measuredBy: 'straight_fallback', route: null, note: NO_GATES_NOTE })
+    else if (!m.gates)
+      conflicts.push({ ...detailOf(m, m.distance_m), path: 'walking', measuredBy: 'straight_fallback', route: null, note: NO_GATES_NOTE })
     else {
       // Within the limit of a gate in a straight line: the walk decides.
       const walk = await measureWalking(db, m.gates.coordinates, [lon, lat], { cutoffM: m.limit_m })
@@ -168,7 +237,9 @@ export async function check(db: Kysely<Database>, input: Check): Promise<CheckRe
     crs,
     category: input.category,
     conflicts,
-    nearestSchools: nearestSchools.some((n) => n.path === 'walking') ? nearestSchools.sort((a, b) => a.distanceM - b.distanceM || a.schoolId - b.schoolId) : nearestSchools,
+    nearestSchools: nearestSchools.some((n) => n.path === 'walking')
+      ? nearestSchools.sort((a, b) => a.distanceM - b.distanceM || a.schoolId - b.schoolId)
+      : nearestSchools,
     checkedAt: new Date().toISOString(),
   }
 }
@@ -178,12 +249,30 @@ const NEAR_WALK_REACH_M = 2000
 
 /** A school near the point: under a walking rule with gates, its walking distance where the network measures it within reach. */
 async function nearSchoolOf(db: Kysely<Database>, n: repository.NearSchoolRow, point: [number, number]): Promise<NearestSchool> {
-  const base: NearestSchool = { schoolId: n.school_id, schoolName: n.school_name, schoolType: n.school_type as SchoolType, distanceM: round1(n.distance_m), limitM: n.limit_m }
+  const base: NearestSchool = {
+    schoolId: n.school_id,
+    schoolName: n.school_name,
+    schoolType: n.school_type as SchoolType,
+    distanceM: round1(n.distance_m),
+    limitM: n.limit_m,
+  }
   if (n.path !== 'walking') return base
   if (!n.gates) return { ...base, path: 'walking', measuredBy: 'straight_fallback', note: NO_GATES_NOTE }
   const walk = await measureWalking(db, n.gates.coordinates, point, { cutoffM: Math.max(NEAR_WALK_REACH_M, (n.limit_m ?? 0) * 2) })
-  if (walk.distanceM === null) return { ...base, path: 'walking', measuredBy: 'straight_fallback', note: `more than ${NEAR_WALK_REACH_M} m on foot: the straight distance from the nearest gate is shown` }
-  return { ...base, distanceM: round1(walk.distanceM), path: 'walking', measuredBy: walk.measuredBy, ...(walk.reason ? { note: walk.reason } : {}) }
+  if (walk.distanceM === null)
+    return {
+      ...base,
+      path: 'walking',
+      measuredBy: 'straight_fallback',
+      note: `more than ${NEAR_WALK_REACH_M} m on foot: the straight distance from the nearest gate is shown`,
+    }
+  return {
+    ...base,
+    distanceM: round1(walk.distanceM),
+    path: 'walking',
+    measuredBy: walk.measuredBy,
+    ...(walk.reason ? { note: walk.reason } : {}),
+  }
 }
 
 /** A conflict under a walking rule, as the walk measured it: from the gate it started at, with its route. */
@@ -215,7 +304,9 @@ function detailOf(m: Omit<repository.MeasuredRow, 'gates' | 'path'>, distanceM: 
     ruleId: m.rule_id,
     ruleVersion: m.rule_version,
     legalBasis: m.legal_basis,
-    ...(m.gates_missing ? { note: 'the rule measures from the gates, but this school has none registered: measured from the campus boundary' } : {}),
+    ...(m.gates_missing
+      ? { note: 'the rule measures from the gates, but this school has none registered: measured from the campus boundary' }
+      : {}),
   }
 }
 
@@ -271,14 +362,23 @@ export async function zone(db: Kysely<Database>, schoolId: number, category?: Pr
   for (const { rule, categories, ruleIds } of shapes.values()) {
     const origin = rule.origin === 'gates' && school.has_gates ? ('gates' as const) : ('campus' as const)
     const radii = [...rule.band_edges, rule.limit_m]
-    const bands = radii.map((outer, i) => ({ band_index: i + 1, band: rule.band_names[i]!, inner_m: i === 0 ? 0 : radii[i - 1]!, outer_m: outer }))
+    const bands = radii.map((outer, i) => ({
+      band_index: i + 1,
+      band: rule.band_names[i]!,
+      inner_m: i === 0 ? 0 : radii[i - 1]!,
+      outer_m: outer,
+    }))
     const stored = await repository.storedZone(db, schoolId, { limitM: rule.limit_m, origin, bands })
     // Drawn with the school and with every rule change; a rule whose dates have just brought it into force waits for the next audit.
     if (!stored) continue
     const common = { schoolId, limitM: rule.limit_m, origin, categories, ruleIds }
     features.push({ type: 'Feature', properties: { kind: 'zone', ...common }, geometry: stored.outline })
     bands.forEach((band, i) => {
-      features.push({ type: 'Feature', properties: { kind: 'band', band: band.band, fromM: band.inner_m, toM: band.outer_m, ...common }, geometry: stored.bands[i]! })
+      features.push({
+        type: 'Feature',
+        properties: { kind: 'band', band: band.band, fromM: band.inner_m, toM: band.outer_m, ...common },
+        geometry: stored.bands[i]!,
+      })
     })
   }
   return { type: 'FeatureCollection', features }
@@ -296,8 +396,14 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
   const overrides = new Map<string, repository.ProposedRule>()
   const problems: FieldProblem[] = []
   preview.rules.forEach((proposal, i) => {
-    const targets = current.filter((r) => r.category === proposal.category && (!proposal.schoolType || r.schoolType === proposal.schoolType))
-    if (targets.length === 0) problems.push({ field: `body/rules/${i}`, message: `no rule in force for ${proposal.category}${proposal.schoolType ? ` × ${proposal.schoolType}` : ''}` })
+    const targets = current.filter(
+      (r) => r.category === proposal.category && (!proposal.schoolType || r.schoolType === proposal.schoolType),
+    )
+    if (targets.length === 0)
+      problems.push({
+        field: `body/rules/${i}`,
+        message: `no rule in force for ${proposal.category}${proposal.schoolType ? ` × ${proposal.schoolType}` : ''}`,
+      })
     for (const rule of targets) {
       const limitM = proposal.limitM ?? rule.limitM
       const bands = proposal.bands ?? bandsForLimit(rule.bands, limitM)
@@ -305,12 +411,22 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
       problems.push(...checked.problems)
       const origin = proposal.origin ?? rule.origin
       const path = proposal.path ?? rule.path
-      if (path === 'walking' && origin !== 'gates') throw walkingNeedsGates(`body/rules/${i}/${proposal.path === 'walking' ? 'path' : 'origin'}`)
-      overrides.set(`${rule.category}|${rule.schoolType}`, { category: rule.category, schoolType: rule.schoolType, limitM, origin, path, names: checked.names, edges: checked.edges })
+      if (path === 'walking' && origin !== 'gates')
+        throw walkingNeedsGates(`body/rules/${i}/${proposal.path === 'walking' ? 'path' : 'origin'}`)
+      overrides.set(`${rule.category}|${rule.schoolType}`, {
+        category: rule.category,
+        schoolType: rule.schoolType,
+        limitM,
+        origin,
+        path,
+        names: checked.names,
+        edges: checked.edges,
+      })
     }
   })
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.field === p.field && q.message === p.message) === i)
-  if (unique.length > 0) throw new AppError('VALIDATION_FAILED', unique.map((p) => `${p.field}: ${p.message}`).join('; '), { problems: unique })
+  if (unique.length > 0)
+    throw new AppError('VALIDATION_FAILED', unique.map((p) => `${p.field}: ${p.message}`).join('; '), { problems: unique })
 
   const list = [...overrides.values()]
   const proposed = await repository.proposedPairs(db, list)
@@ -364,8 +480,16 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
     return { total: seen.size, byCategory, byCounty, byBand }
   }
   const perSchool = new Map<number, { newlyConflicting: number; cleared: number }>()
-  for (const r of added) perSchool.set(r.school_id, { ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }), newlyConflicting: (perSchool.get(r.school_id)?.newlyConflicting ?? 0) + 1 })
-  for (const r of cleared) perSchool.set(r.school_id, { ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }), cleared: (perSchool.get(r.school_id)?.cleared ?? 0) + 1 })
+  for (const r of added)
+    perSchool.set(r.school_id, {
+      ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }),
+      newlyConflicting: (perSchool.get(r.school_id)?.newlyConflicting ?? 0) + 1,
+    })
+  for (const r of cleared)
+    perSchool.set(r.school_id, {
+      ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }),
+      cleared: (perSchool.get(r.school_id)?.cleared ?? 0) + 1,
+    })
   return {
     newlyConflicting: tally(added, (id) => today(id) === 0),
     cleared: tally(cleared, (id) => tomorrow(id) === 0),

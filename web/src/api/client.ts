@@ -11,7 +11,21 @@ import type { Premises, School, UpdateSchool } from '../../../server/schemas/reg
 import type { SearchItem, SearchResult } from '../../../server/schemas/search.ts'
 import type { Check, CheckQuery, CheckResult, Conflict, ConflictPage, ConflictQuery } from '../../../server/schemas/zones.ts'
 
-export type { Check, CheckResult, Conflict, CrsName, FieldProblem, MapConfig, Permit, PermitDetail, PremisesCategory, Premises, School, SearchItem, User }
+export type {
+  Check,
+  CheckResult,
+  Conflict,
+  CrsName,
+  FieldProblem,
+  MapConfig,
+  Permit,
+  PermitDetail,
+  PremisesCategory,
+  Premises,
+  School,
+  SearchItem,
+  User,
+}
 
 /** A code from the server's catalogue, or one the client gives a failure that never reached the error handler. */
 export type ClientErrorCode = ErrorCode | 'NETWORK' | `HTTP_${number}`
@@ -39,7 +53,8 @@ type Query = Record<string, string | number | boolean | undefined | null>
 function withQuery(path: string, query?: Query): string {
   if (!query) return path
   const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
   const text = params.toString()
   return text ? `${path}?${text}` : path
 }
@@ -56,7 +71,8 @@ async function request<T>(method: string, path: string, options: { query?: Query
     response = await fetch(withQuery(path, options.query), {
       method,
       credentials: 'same-origin',
-      headers: options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers:
+        options.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: options.signal,
     })
@@ -83,14 +99,16 @@ async function request<T>(method: string, path: string, options: { query?: Query
 export const api = {
   mapConfig: () => request<MapConfig>('GET', '/api/map-config'),
   me: () => request<{ user: User }>('GET', '/api/auth/me').then((r) => r.user),
-  login: (username: string, password: string) => request<{ user: User }>('POST', '/api/auth/login', { body: { username, password } }).then((r) => r.user),
+  login: (username: string, password: string) =>
+    request<{ user: User }>('POST', '/api/auth/login', { body: { username, password } }).then((r) => r.user),
   logout: () => request<void>('POST', '/api/auth/logout'),
-  check: (body: Check, signal?: AbortSignal) =>
-    request<CheckResult>('POST', '/api/check', { body, signal }),
+  check: (body: Check, signal?: AbortSignal) => request<CheckResult>('POST', '/api/check', { body, signal }),
   search: (q: string, near?: [number, number], signal?: AbortSignal) =>
-    request<SearchResult>('GET', '/api/search', { query: { q, limit: 8, near: near ? near.map((n) => n.toFixed(5)).join(',') : undefined }, signal }).then((r) => r.items),
-  permits: (query: PermitQuery, signal?: AbortSignal) =>
-    request<PermitPage>('GET', '/api/permits', { query: query as Query, signal }),
+    request<SearchResult>('GET', '/api/search', {
+      query: { q, limit: 8, near: near ? near.map((n) => n.toFixed(5)).join(',') : undefined },
+      signal,
+    }).then((r) => r.items),
+  permits: (query: PermitQuery, signal?: AbortSignal) => request<PermitPage>('GET', '/api/permits', { query: query as Query, signal }),
   permit: (id: number) => request<PermitDetail>('GET', `/api/permits/${id}`),
   createPermit: (body: CreatePermit) => request<Permit>('POST', '/api/permits', { body }),
   decide: (id: number, body: CreateDecision) => request<Permit>('POST', `/api/permits/${id}/decision`, { body }),

@@ -58,33 +58,86 @@ export function createMapView(container: HTMLElement, config: MapConfig, initial
   const ready = new Promise<void>((resolve) => {
     map.on('load', () => {
       for (const name of OVERLAYS) map.addSource(name, { type: 'geojson', data: EMPTY })
-      map.addLayer({ id: 'overlay-zone-fill', type: 'fill', source: 'overlay-zone', filter: ['==', ['get', 'kind'], 'band'], paint: { 'fill-color': ['match', ['get', 'band'], 'core', BAND_COLOURS.core, BAND_COLOURS.control], 'fill-opacity': 0.2 } })
-      map.addLayer({ id: 'overlay-zone-line', type: 'line', source: 'overlay-zone', filter: ['==', ['get', 'kind'], 'zone'], paint: { 'line-color': CONFLICT_COLOUR, 'line-width': 2.5 } })
-      map.addLayer({ id: 'overlay-lines', type: 'line', source: 'overlay-lines', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': ['case', ['get', 'inside'], CONFLICT_COLOUR, '#2f855a'], 'line-width': 2.5, 'line-dasharray': [3, 1.5] } })
+      map.addLayer({
+        id: 'overlay-zone-fill',
+        type: 'fill',
+        source: 'overlay-zone',
+        filter: ['==', ['get', 'kind'], 'band'],
+        paint: { 'fill-color': ['match', ['get', 'band'], 'core', BAND_COLOURS.core, BAND_COLOURS.control], 'fill-opacity': 0.2 },
+      })
+      map.addLayer({
+        id: 'overlay-zone-line',
+        type: 'line',
+        source: 'overlay-zone',
+        filter: ['==', ['get', 'kind'], 'zone'],
+        paint: { 'line-color': CONFLICT_COLOUR, 'line-width': 2.5 },
+      })
+      map.addLayer({
+        id: 'overlay-lines',
+        type: 'line',
+        source: 'overlay-lines',
+        filter: ['==', ['geometry-type'], 'LineString'],
+        paint: { 'line-color': ['case', ['get', 'inside'], CONFLICT_COLOUR, '#2f855a'], 'line-width': 2.5, 'line-dasharray': [3, 1.5] },
+      })
       map.addLayer({
         id: 'overlay-lines-label',
         type: 'symbol',
         source: 'overlay-lines',
         filter: ['has', 'label'],
-        layout: { 'text-field': ['get', 'label'], 'text-font': LABEL_FONT, 'text-size': 13, 'text-allow-overlap': true, 'text-ignore-placement': true },
+        layout: {
+          'text-field': ['get', 'label'],
+          'text-font': LABEL_FONT,
+          'text-size': 13,
+          'text-allow-overlap': true,
+          'text-ignore-placement': true,
+        },
         paint: { 'text-color': '#1a202c', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
       })
-      map.addLayer({ id: 'tool-fill', type: 'fill', source: 'tool', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#3182ce', 'fill-opacity': 0.2 } })
-      map.addLayer({ id: 'tool-line', type: 'line', source: 'tool', filter: ['in', ['geometry-type'], ['literal', ['LineString', 'Polygon']]], paint: { 'line-color': '#2c5282', 'line-width': 2 } })
-      map.addLayer({ id: 'tool-vertex', type: 'circle', source: 'tool', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': '#2c5282', 'circle-stroke-width': 2 } })
+      map.addLayer({
+        id: 'tool-fill',
+        type: 'fill',
+        source: 'tool',
+        filter: ['==', ['geometry-type'], 'Polygon'],
+        paint: { 'fill-color': '#3182ce', 'fill-opacity': 0.2 },
+      })
+      map.addLayer({
+        id: 'tool-line',
+        type: 'line',
+        source: 'tool',
+        filter: ['in', ['geometry-type'], ['literal', ['LineString', 'Polygon']]],
+        paint: { 'line-color': '#2c5282', 'line-width': 2 },
+      })
+      map.addLayer({
+        id: 'tool-vertex',
+        type: 'circle',
+        source: 'tool',
+        filter: ['==', ['geometry-type'], 'Point'],
+        paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': '#2c5282', 'circle-stroke-width': 2 },
+      })
       map.addLayer({
         id: 'tool-label',
         type: 'symbol',
         source: 'tool',
         filter: ['has', 'label'],
-        layout: { 'text-field': ['get', 'label'], 'text-font': LABEL_FONT, 'text-size': 12, 'text-offset': [0, -1.2], 'text-allow-overlap': true },
+        layout: {
+          'text-field': ['get', 'label'],
+          'text-font': LABEL_FONT,
+          'text-size': 12,
+          'text-offset': [0, -1.2],
+          'text-allow-overlap': true,
+        },
         paint: { 'text-color': '#1a202c', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
       })
       map.addLayer({
         id: 'overlay-points',
         type: 'circle',
         source: 'overlay-points',
-        paint: { 'circle-radius': ['match', ['get', 'role'], 'subject', 8, 5], 'circle-color': ['match', ['get', 'role'], 'subject', '#1a202c', '#ffffff'], 'circle-stroke-color': ['case', ['get', 'inside'], CONFLICT_COLOUR, '#1a202c'], 'circle-stroke-width': 3 },
+        paint: {
+          'circle-radius': ['match', ['get', 'role'], 'subject', 8, 5],
+          'circle-color': ['match', ['get', 'role'], 'subject', '#1a202c', '#ffffff'],
+          'circle-stroke-color': ['case', ['get', 'inside'], CONFLICT_COLOUR, '#1a202c'],
+          'circle-stroke-width': 3,
+        },
       })
       resolve()
     })

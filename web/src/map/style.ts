@@ -26,7 +26,12 @@ export const BAND_COLOURS = { core: '#d7301f', control: '#fc8d59' } as const
 export const CONFLICT_COLOUR = '#c00000'
 export const SCHOOL_COLOUR = '#2b6cb0'
 
-const categoryColour = ['match', ['get', 'category'], ...Object.entries(CATEGORY_COLOURS).flat(), '#444444'] as unknown as ExpressionSpecification
+const categoryColour = [
+  'match',
+  ['get', 'category'],
+  ...Object.entries(CATEGORY_COLOURS).flat(),
+  '#444444',
+] as unknown as ExpressionSpecification
 
 /** Layer ids grouped by what the layer switcher turns on and off. */
 export const LAYER_GROUPS = {
@@ -40,7 +45,14 @@ export const LAYER_GROUPS = {
 export type LayerGroup = keyof typeof LAYER_GROUPS
 
 /** Layers a click can open details for. */
-export const CLICKABLE_LAYERS = ['premises-point', 'premises-conflict-ring', 'gate', 'campus-fill', 'zone-core-fill', 'zone-control-fill'] as const
+export const CLICKABLE_LAYERS = [
+  'premises-point',
+  'premises-conflict-ring',
+  'gate',
+  'campus-fill',
+  'zone-core-fill',
+  'zone-control-fill',
+] as const
 
 function vector(layer: string): SourceSpecification {
   return { type: 'vector', url: `/tiles/${layer}.json` }
@@ -59,26 +71,93 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     const [base, labels] = config.tianditu.tiles
     sources.tianditu = { type: 'raster', tiles: base ?? [], tileSize: 256, maxzoom: 18, attribution: attribution(config) }
     sources['tianditu-labels'] = { type: 'raster', tiles: labels ?? [], tileSize: 256, maxzoom: 18 }
-    layers.push({ id: 'tianditu', type: 'raster', source: 'tianditu' }, { id: 'tianditu-labels', type: 'raster', source: 'tianditu-labels' })
+    layers.push(
+      { id: 'tianditu', type: 'raster', source: 'tianditu' },
+      { id: 'tianditu-labels', type: 'raster', source: 'tianditu-labels' },
+    )
   }
   const haveBasemap = Boolean(config.tianditu)
   layers.push(
-    { id: 'county-fill', type: 'fill', source: 'counties', 'source-layer': 'counties', paint: { 'fill-color': '#ffffff', 'fill-opacity': haveBasemap ? 0 : 0.55 } },
-    { id: 'county-line', type: 'line', source: 'counties', 'source-layer': 'counties', paint: { 'line-color': '#6b5b4b', 'line-width': ['interpolate', ['linear'], ['zoom'], 7, 1, 14, 2.5], 'line-dasharray': [4, 2] } },
-    { id: 'zone-control-fill', type: 'fill', source: 'zones', 'source-layer': 'zones', filter: ['==', ['get', 'band'], 'control'], paint: { 'fill-color': BAND_COLOURS.control, 'fill-opacity': 0.18 } },
-    { id: 'zone-control-line', type: 'line', source: 'zones', 'source-layer': 'zones', filter: ['==', ['get', 'band'], 'control'], paint: { 'line-color': BAND_COLOURS.control, 'line-width': 1.2 } },
-    { id: 'zone-core-fill', type: 'fill', source: 'zones', 'source-layer': 'zones', filter: ['==', ['get', 'band'], 'core'], paint: { 'fill-color': BAND_COLOURS.core, 'fill-opacity': 0.22 } },
-    { id: 'zone-core-line', type: 'line', source: 'zones', 'source-layer': 'zones', filter: ['==', ['get', 'band'], 'core'], paint: { 'line-color': BAND_COLOURS.core, 'line-width': 1, 'line-dasharray': [2, 1] } },
-    { id: 'campus-fill', type: 'fill', source: 'schools', 'source-layer': 'campuses', paint: { 'fill-color': SCHOOL_COLOUR, 'fill-opacity': 0.35 } },
-    { id: 'campus-line', type: 'line', source: 'schools', 'source-layer': 'campuses', paint: { 'line-color': SCHOOL_COLOUR, 'line-width': 1.5 } },
-    { id: 'gate', type: 'circle', source: 'schools', 'source-layer': 'gates', minzoom: 14, paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': SCHOOL_COLOUR, 'circle-stroke-width': 2 } },
+    {
+      id: 'county-fill',
+      type: 'fill',
+      source: 'counties',
+      'source-layer': 'counties',
+      paint: { 'fill-color': '#ffffff', 'fill-opacity': haveBasemap ? 0 : 0.55 },
+    },
+    {
+      id: 'county-line',
+      type: 'line',
+      source: 'counties',
+      'source-layer': 'counties',
+      paint: { 'line-color': '#6b5b4b', 'line-width': ['interpolate', ['linear'], ['zoom'], 7, 1, 14, 2.5], 'line-dasharray': [4, 2] },
+    },
+    {
+      id: 'zone-control-fill',
+      type: 'fill',
+      source: 'zones',
+      'source-layer': 'zones',
+      filter: ['==', ['get', 'band'], 'control'],
+      paint: { 'fill-color': BAND_COLOURS.control, 'fill-opacity': 0.18 },
+    },
+    {
+      id: 'zone-control-line',
+      type: 'line',
+      source: 'zones',
+      'source-layer': 'zones',
+      filter: ['==', ['get', 'band'], 'control'],
+      paint: { 'line-color': BAND_COLOURS.control, 'line-width': 1.2 },
+    },
+    {
+      id: 'zone-core-fill',
+      type: 'fill',
+      source: 'zones',
+      'source-layer': 'zones',
+      filter: ['==', ['get', 'band'], 'core'],
+      paint: { 'fill-color': BAND_COLOURS.core, 'fill-opacity': 0.22 },
+    },
+    {
+      id: 'zone-core-line',
+      type: 'line',
+      source: 'zones',
+      'source-layer': 'zones',
+      filter: ['==', ['get', 'band'], 'core'],
+      paint: { 'line-color': BAND_COLOURS.core, 'line-width': 1, 'line-dasharray': [2, 1] },
+    },
+    {
+      id: 'campus-fill',
+      type: 'fill',
+      source: 'schools',
+      'source-layer': 'campuses',
+      paint: { 'fill-color': SCHOOL_COLOUR, 'fill-opacity': 0.35 },
+    },
+    {
+      id: 'campus-line',
+      type: 'line',
+      source: 'schools',
+      'source-layer': 'campuses',
+      paint: { 'line-color': SCHOOL_COLOUR, 'line-width': 1.5 },
+    },
+    {
+      id: 'gate',
+      type: 'circle',
+      source: 'schools',
+      'source-layer': 'gates',
+      minzoom: 14,
+      paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': SCHOOL_COLOUR, 'circle-stroke-width': 2 },
+    },
     {
       id: 'premises-conflict-ring',
       type: 'circle',
       source: 'premises',
       'source-layer': 'premises',
       filter: ['==', ['get', 'conflict'], true],
-      paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, 5, 17, 10], 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': CONFLICT_COLOUR, 'circle-stroke-width': 2.5 },
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, 5, 17, 10],
+        'circle-color': 'rgba(0,0,0,0)',
+        'circle-stroke-color': CONFLICT_COLOUR,
+        'circle-stroke-width': 2.5,
+      },
     },
     {
       id: 'premises-point',
@@ -93,7 +172,13 @@ export function buildStyle(config: MapConfig): StyleSpecification {
         'circle-stroke-width': 0.8,
       },
     },
-    { id: 'township-point', type: 'circle', source: 'townships', 'source-layer': 'townships', paint: { 'circle-radius': 3, 'circle-color': '#5a4a3a' } },
+    {
+      id: 'township-point',
+      type: 'circle',
+      source: 'townships',
+      'source-layer': 'townships',
+      paint: { 'circle-radius': 3, 'circle-color': '#5a4a3a' },
+    },
     {
       id: 'township-label',
       type: 'symbol',
@@ -109,7 +194,12 @@ export function buildStyle(config: MapConfig): StyleSpecification {
       source: 'counties',
       'source-layer': 'county_labels',
       maxzoom: 12,
-      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': ['interpolate', ['linear'], ['zoom'], 7, 13, 11, 18], 'text-letter-spacing': 0.2 },
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': LABEL_FONT,
+        'text-size': ['interpolate', ['linear'], ['zoom'], 7, 13, 11, 18],
+        'text-letter-spacing': 0.2,
+      },
       paint: { 'text-color': '#3d2f22', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
     },
     {
@@ -127,7 +217,14 @@ export function buildStyle(config: MapConfig): StyleSpecification {
       source: 'premises',
       'source-layer': 'premises',
       minzoom: 16,
-      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 11, 'text-offset': [0, 1], 'text-anchor': 'top', 'text-optional': true },
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': LABEL_FONT,
+        'text-size': 11,
+        'text-offset': [0, 1],
+        'text-anchor': 'top',
+        'text-optional': true,
+      },
       paint: { 'text-color': '#333333', 'text-halo-color': '#ffffff', 'text-halo-width': 1.2 },
     },
   )

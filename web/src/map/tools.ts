@@ -12,7 +12,8 @@ const WGS84 = geodesic.Geodesic.WGS84
 
 export function geodesicLengthM(points: readonly GeoJSON.Position[]): number {
   let total = 0
-  for (let i = 1; i < points.length; i += 1) total += WGS84.Inverse(points[i - 1]![1]!, points[i - 1]![0]!, points[i]![1]!, points[i]![0]!).s12 ?? 0
+  for (let i = 1; i < points.length; i += 1)
+    total += WGS84.Inverse(points[i - 1]![1]!, points[i - 1]![0]!, points[i]![1]!, points[i]![0]!).s12 ?? 0
   return total
 }
 
@@ -87,7 +88,9 @@ export function startCampusEdit(
   gates: readonly (readonly number[])[],
   onChange: (problems: GeometryProblem[], areaM2: number | null) => void,
 ): CampusEdit & { redraw(): void } {
-  const polygons: GeoJSON.Position[][][] = initial ? (initial.type === 'Polygon' ? [initial.coordinates] : initial.coordinates).map((p) => p.map((r) => r.map((c) => [c[0]!, c[1]!]))) : [[[]]]
+  const polygons: GeoJSON.Position[][][] = initial
+    ? (initial.type === 'Polygon' ? [initial.coordinates] : initial.coordinates).map((p) => p.map((r) => r.map((c) => [c[0]!, c[1]!])))
+    : [[[]]]
   const first = polygons[0]!
   let ring: GeoJSON.Position[] = (first[0] ?? []).slice(0, -1)
   let dragging = -1
@@ -100,7 +103,12 @@ export function startCampusEdit(
   }
   const draw = () => {
     const geometry = current()
-    const features: GeoJSON.Feature[] = ring.map((p, index) => ({ type: 'Feature', id: index, properties: { index }, geometry: { type: 'Point', coordinates: p } }))
+    const features: GeoJSON.Feature[] = ring.map((p, index) => ({
+      type: 'Feature',
+      id: index,
+      properties: { index },
+      geometry: { type: 'Point', coordinates: p },
+    }))
     if (geometry) features.push({ type: 'Feature', properties: {}, geometry })
     else if (ring.length === 2) features.push({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: ring } })
     view.setOverlay('tool', { type: 'FeatureCollection', features })

@@ -10,5 +10,9 @@ export function defaultCategory(user: User): PremisesCategory {
 
 /** A select of every premises category, named in the current language. */
 export function categorySelect(id: string, selected: PremisesCategory): HTMLSelectElement {
-  return h('select', { id, name: id }, CATEGORY_VALUES.map((category) => h('option', { value: category, selected: category === selected }, categoryName(category))))
+  return h(
+    'select',
+    { id, name: id },
+    CATEGORY_VALUES.map((category) => h('option', { value: category, selected: category === selected }, categoryName(category))),
+  )
 }

@@ -13,10 +13,25 @@ import { drawResult, verdictCard } from './verdict.ts'
 /** The check screen: a place (search, pasted coordinates or a map click) and a category → the verdict. */
 export function mountCheck({ user, view, panel }: ScreenContext): () => void {
   const params = readRoute().params
-  const category = categorySelect('category', (CATEGORY_VALUES as readonly string[]).includes(params.get('category') ?? '') ? (params.get('category') as PremisesCategory) : defaultCategory(user))
+  const category = categorySelect(
+    'category',
+    (CATEGORY_VALUES as readonly string[]).includes(params.get('category') ?? '')
+      ? (params.get('category') as PremisesCategory)
+      : defaultCategory(user),
+  )
   const initialCrs = (CRS_NAMES as readonly string[]).includes(params.get('crs') ?? '') ? (params.get('crs') as CrsName) : 'wgs84'
-  const crs = h('select', { id: 'crs', name: 'crs' }, CRS_NAMES.map((value) => h('option', { value, selected: value === initialCrs }, crsName(value))))
-  const coordinates = h('input', { id: 'coordinates', name: 'coordinates', inputmode: 'decimal', placeholder: t('coordinatesPlaceholder'), 'aria-describedby': 'coordinates-note' })
+  const crs = h(
+    'select',
+    { id: 'crs', name: 'crs' },
+    CRS_NAMES.map((value) => h('option', { value, selected: value === initialCrs }, crsName(value))),
+  )
+  const coordinates = h('input', {
+    id: 'coordinates',
+    name: 'coordinates',
+    inputmode: 'decimal',
+    placeholder: t('coordinatesPlaceholder'),
+    'aria-describedby': 'coordinates-note',
+  })
   const note = h('p', { id: 'coordinates-note', class: 'muted small' })
   const result = h('div', { id: 'result', 'aria-live': 'polite' })
   const button = h('button', { type: 'submit', class: 'primary' }, t('checkButton'))
@@ -31,12 +46,19 @@ export function mountCheck({ user, view, panel }: ScreenContext): () => void {
     try {
       const checked: CheckResult = await api.check(body, controller.signal)
       updateParams({ lon: lon.toFixed(7), lat: lat.toFixed(7), crs: system, category: body.category })
-      const certificate = h('a', { class: 'button', href: checkCertificateUrl(body), target: '_blank', rel: 'noopener', id: 'certificate' }, t('certificate'))
+      const certificate = h(
+        'a',
+        { class: 'button', href: checkCertificateUrl(body), target: '_blank', rel: 'noopener', id: 'certificate' },
+        t('certificate'),
+      )
       result.replaceChildren(verdictCard(checked, { footer: [h('p', {}, certificate)] }))
       await drawResult(view, checked, { fit })
     } catch (error) {
       if ((error as Error).name === 'AbortError') return
-      result.replaceChildren(h('p', { class: 'error', role: 'alert' }, explain(error)), h('button', { type: 'button', onclick: () => void run(lon, lat, system, fit) }, t('retry')))
+      result.replaceChildren(
+        h('p', { class: 'error', role: 'alert' }, explain(error)),
+        h('button', { type: 'button', onclick: () => void run(lon, lat, system, fit) }, t('retry')),
+      )
     } finally {
       button.disabled = false
     }
@@ -63,7 +85,12 @@ export function mountCheck({ user, view, panel }: ScreenContext): () => void {
       },
     },
     h('div', { class: 'row' }, h('label', { for: 'coordinates' }, t('coordinatesLabel')), coordinates, note),
-    h('div', { class: 'row two' }, h('div', {}, h('label', { for: 'crs' }, t('crsLabel')), crs), h('div', {}, h('label', { for: 'category' }, t('categoryLabel')), category)),
+    h(
+      'div',
+      { class: 'row two' },
+      h('div', {}, h('label', { for: 'crs' }, t('crsLabel')), crs),
+      h('div', {}, h('label', { for: 'category' }, t('categoryLabel')), category),
+    ),
     button,
   )
   const search = searchBox({
@@ -83,7 +110,15 @@ export function mountCheck({ user, view, panel }: ScreenContext): () => void {
       void run(item.lon, item.lat, 'wgs84', true)
     },
   })
-  fill(panel, h('h2', {}, t('checkTitle')), h('p', { class: 'muted' }, t('checkIntro')), search, form, h('p', { class: 'muted small' }, t('clickMapHint')), result)
+  fill(
+    panel,
+    h('h2', {}, t('checkTitle')),
+    h('p', { class: 'muted' }, t('checkIntro')),
+    search,
+    form,
+    h('p', { class: 'muted small' }, t('clickMapHint')),
+    result,
+  )
   category.addEventListener('change', () => {
     const parsed = parseCoordinates(coordinates.value)
     if (parsed && result.querySelector('.verdict')) void run(parsed.lon, parsed.lat, crs.value as CrsName, false)

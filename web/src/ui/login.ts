@@ -21,7 +21,12 @@ export function mountLogin(root: HTMLElement, onSignedIn: (user: User) => void):
         try {
           onSignedIn(await api.login(username.value.trim(), password.value))
         } catch (caught) {
-          error.textContent = caught instanceof ApiError && (caught.status === 401 || caught.status === 400) ? t('signInFailed') : caught instanceof ApiError && caught.status === 429 ? caught.message : t('networkError')
+          error.textContent =
+            caught instanceof ApiError && (caught.status === 401 || caught.status === 400)
+              ? t('signInFailed')
+              : caught instanceof ApiError && caught.status === 429
+                ? caught.message
+                : t('networkError')
           button.disabled = false
           button.textContent = t('signIn')
           password.select()
@@ -36,7 +41,15 @@ export function mountLogin(root: HTMLElement, onSignedIn: (user: User) => void):
     error,
     button,
     h('p', { class: 'hint' }, t('demoHint')),
-    h('button', { type: 'button', class: 'link', onclick: () => (setLanguage(currentLanguage() === 'zh' ? 'en' : 'zh'), mountLogin(root, onSignedIn)) }, t('switchLanguage')),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        onclick: () => (setLanguage(currentLanguage() === 'zh' ? 'en' : 'zh'), mountLogin(root, onSignedIn)),
+      },
+      t('switchLanguage'),
+    ),
   )
   fill(root, h('main', { class: 'login-page' }, form))
   username.focus()

@@ -14,7 +14,11 @@ const KIND_LABELS: Record<SearchItem['kind'], readonly [string, string]> = {
  * A combobox over the place search (ARIA 1.2 pattern): typing searches after a pause, arrows move through the
  * results, Enter picks one, Escape closes the list.
  */
-export function searchBox(options: { near: () => [number, number] | undefined; onPick: (item: SearchItem) => void; language: () => 'zh' | 'en' }): HTMLElement {
+export function searchBox(options: {
+  near: () => [number, number] | undefined
+  onPick: (item: SearchItem) => void
+  language: () => 'zh' | 'en'
+}): HTMLElement {
   const listId = 'search-results'
   const input = h('input', {
     id: 'search',
@@ -57,7 +61,13 @@ export function searchBox(options: { near: () => [number, number] | undefined; o
       ...items.map((item, index) =>
         h(
           'li',
-          { id: `search-option-${index}`, role: 'option', 'aria-selected': 'false', 'data-kind': item.kind, onmousedown: (event: Event) => (event.preventDefault(), pick(index)) },
+          {
+            id: `search-option-${index}`,
+            role: 'option',
+            'aria-selected': 'false',
+            'data-kind': item.kind,
+            onmousedown: (event: Event) => (event.preventDefault(), pick(index)),
+          },
           h('span', { class: `kind kind-${item.kind}` }, KIND_LABELS[item.kind][options.language() === 'zh' ? 0 : 1]),
           h('span', { class: 'name' }, item.name),
           h('span', { class: 'muted small' }, ` ${item.detail}${item.lon === null ? ` ${t('searchNoPoint')}` : ''}`),

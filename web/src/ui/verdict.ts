@@ -4,7 +4,8 @@ import { bandName, categoryName, currentLanguage, dateTime, metres, schoolTypeNa
 import type { MapView } from '../map/map-view.ts'
 import { h } from './dom.ts'
 
-const crsLabel = (crs: string) => t(crs === 'wgs84' ? 'crsWgs84' : crs === 'cgcs2000' ? 'crsCgcs2000' : crs === 'gcj02' ? 'crsGcj02' : 'crsBd09')
+const crsLabel = (crs: string) =>
+  t(crs === 'wgs84' ? 'crsWgs84' : crs === 'cgcs2000' ? 'crsCgcs2000' : crs === 'gcj02' ? 'crsGcj02' : 'crsBd09')
 const position = (lon: number, lat: number) => `${lon.toFixed(6)}, ${lat.toFixed(6)}`
 
 /** The verdict card: 禁止/允许, then each school within reach with distance, band, rule and legal basis. */
@@ -13,7 +14,12 @@ export function verdictCard(result: CheckResult, extra: { rectification?: Rectif
   return h(
     'section',
     { class: `verdict ${prohibited ? 'prohibited' : 'allowed'}`, 'data-verdict': result.verdict, 'aria-label': t('screening') },
-    h('div', { class: 'verdict-head' }, h('strong', { class: 'verdict-word' }, t(prohibited ? 'verdictProhibited' : 'verdictAllowed')), h('span', {}, categoryName(result.category))),
+    h(
+      'div',
+      { class: 'verdict-head' },
+      h('strong', { class: 'verdict-word' }, t(prohibited ? 'verdictProhibited' : 'verdictAllowed')),
+      h('span', {}, categoryName(result.category)),
+    ),
     h('p', {}, t(prohibited ? 'verdictProhibitedLong' : 'verdictAllowedLong')),
     extra.rectification ? rectificationNote(extra.rectification) : null,
     h(
@@ -21,7 +27,9 @@ export function verdictCard(result: CheckResult, extra: { rectification?: Rectif
       { class: 'facts' },
       h('dt', {}, t('wgs84Position')),
       h('dd', {}, position(result.location.lon, result.location.lat)),
-      result.input.crs !== 'wgs84' ? [h('dt', {}, `${t('enteredAs')}（${crsLabel(result.input.crs)}）`), h('dd', {}, position(result.input.lon, result.input.lat))] : null,
+      result.input.crs !== 'wgs84'
+        ? [h('dt', {}, `${t('enteredAs')}（${crsLabel(result.input.crs)}）`), h('dd', {}, position(result.input.lon, result.input.lat))]
+        : null,
       h('dt', {}, t('checkedAt')),
       h('dd', {}, dateTime(result.checkedAt)),
     ),
@@ -35,15 +43,28 @@ export function verdictCard(result: CheckResult, extra: { rectification?: Rectif
               h(
                 'li',
                 { class: 'school', 'data-school-id': conflict.schoolId },
-                h('div', { class: 'school-name' }, h('strong', {}, conflict.schoolName), h('span', { class: 'muted' }, ` ${schoolTypeName(conflict.schoolType)}`)),
+                h(
+                  'div',
+                  { class: 'school-name' },
+                  h('strong', {}, conflict.schoolName),
+                  h('span', { class: 'muted' }, ` ${schoolTypeName(conflict.schoolType)}`),
+                ),
                 h(
                   'div',
                   { class: 'measure' },
                   h('span', { class: 'distance' }, metres(conflict.distanceM)),
                   h('span', { class: `band band-${conflict.band}` }, bandName(conflict.band)),
-                  h('span', { class: 'muted' }, `${t('limit')} ${metres(conflict.limitM)} · ${t('measuredFrom')}${t(conflict.origin === 'gates' ? 'originGates' : 'originCampus')}`),
+                  h(
+                    'span',
+                    { class: 'muted' },
+                    `${t('limit')} ${metres(conflict.limitM)} · ${t('measuredFrom')}${t(conflict.origin === 'gates' ? 'originGates' : 'originCampus')}`,
+                  ),
                 ),
-                h('div', { class: 'muted small' }, `${t('rule')} #${conflict.ruleId} v${conflict.ruleVersion} · ${t('legalBasis')}：${conflict.legalBasis}`),
+                h(
+                  'div',
+                  { class: 'muted small' },
+                  `${t('rule')} #${conflict.ruleId} v${conflict.ruleVersion} · ${t('legalBasis')}：${conflict.legalBasis}`,
+                ),
               ),
             ),
           ),
@@ -55,7 +76,14 @@ export function verdictCard(result: CheckResult, extra: { rectification?: Rectif
           h(
             'ul',
             { class: 'nearest' },
-            result.nearestSchools.map((school) => h('li', {}, `${school.schoolName}（${schoolTypeName(school.schoolType)}）`, h('span', { class: 'distance' }, ` ${metres(school.distanceM)}`))),
+            result.nearestSchools.map((school) =>
+              h(
+                'li',
+                {},
+                `${school.schoolName}（${schoolTypeName(school.schoolType)}）`,
+                h('span', { class: 'distance' }, ` ${metres(school.distanceM)}`),
+              ),
+            ),
           ),
         ]
       : null,
@@ -72,7 +100,9 @@ function rectificationNote(rectification: Rectification): HTMLElement {
     h(
       'ul',
       { class: 'small' },
-      rectification.predates.map((p) => h('li', {}, `${p.schoolName}：${t('schoolSince')} ${p.schoolSince} · ${t('premisesSince')} ${p.premisesSince}`)),
+      rectification.predates.map((p) =>
+        h('li', {}, `${p.schoolName}：${t('schoolSince')} ${p.schoolSince} · ${t('premisesSince')} ${p.premisesSince}`),
+      ),
     ),
     rectification.grantedUntil ? h('p', { class: 'error small' }, `${t('rectificationGranted')} ${rectification.grantedUntil}`) : null,
     rectification.deadlineAtMost ? h('p', { class: 'small' }, `${t('deadlineAtMost')} ${rectification.deadlineAtMost}`) : null,
@@ -92,16 +122,24 @@ export function measuredLine(from: GeoJSON.Position, to: GeoJSON.Position, label
 export async function drawResult(view: MapView, result: CheckResult, options: { fit?: boolean } = {}): Promise<void> {
   const subject: GeoJSON.Position = [result.location.lon, result.location.lat]
   const inside = result.verdict === 'prohibited'
-  const lines = result.conflicts.flatMap((conflict) => measuredLine(subject, [conflict.nearestPoint.lon, conflict.nearestPoint.lat], metres(conflict.distanceM)))
+  const lines = result.conflicts.flatMap((conflict) =>
+    measuredLine(subject, [conflict.nearestPoint.lon, conflict.nearestPoint.lat], metres(conflict.distanceM)),
+  )
   const points: GeoJSON.Feature[] = [
     { type: 'Feature', properties: { role: 'subject', inside }, geometry: { type: 'Point', coordinates: subject } },
-    ...result.conflicts.map((conflict): GeoJSON.Feature => ({ type: 'Feature', properties: { role: 'measured', inside: true }, geometry: { type: 'Point', coordinates: [conflict.nearestPoint.lon, conflict.nearestPoint.lat] } })),
+    ...result.conflicts.map((conflict): GeoJSON.Feature => ({
+      type: 'Feature',
+      properties: { role: 'measured', inside: true },
+      geometry: { type: 'Point', coordinates: [conflict.nearestPoint.lon, conflict.nearestPoint.lat] },
+    })),
   ]
   view.setOverlay('overlay-lines', { type: 'FeatureCollection', features: lines })
   view.setOverlay('overlay-points', { type: 'FeatureCollection', features: points })
   const schoolIds = [...new Set(result.conflicts.map((c) => c.schoolId))]
   if (schoolIds.length === 0 && result.nearestSchools[0]) schoolIds.push(result.nearestSchools[0].schoolId)
-  const zones = (await Promise.all(schoolIds.slice(0, 6).map((id) => api.schoolZone(id, result.category).catch(() => null)))).flatMap((collection) => collection?.features ?? [])
+  const zones = (await Promise.all(schoolIds.slice(0, 6).map((id) => api.schoolZone(id, result.category).catch(() => null)))).flatMap(
+    (collection) => collection?.features ?? [],
+  )
   view.setOverlay('overlay-zone', { type: 'FeatureCollection', features: zones })
   if (options.fit) {
     const outline = zones.filter((f) => f.properties?.kind === 'zone')

@@ -7,7 +7,8 @@ import { h, toast } from '../dom.ts'
 import { explain } from '../errors.ts'
 import type { ToolBox } from './tool-box.ts'
 
-const canEditCampus = (user: User) => user.role === 'admin' || (user.department === 'education' && (user.role === 'clerk' || user.role === 'supervisor'))
+const canEditCampus = (user: User) =>
+  user.role === 'admin' || (user.department === 'education' && (user.role === 'clerk' || user.role === 'supervisor'))
 
 /** Campus editing for education: redraw the open school's outline, checked as it is drawn, and save it. */
 export interface CampusEditor {
@@ -20,7 +21,9 @@ export interface CampusEditor {
 export function campusEditor(user: User, view: MapView, tools: ToolBox, onSaved: (schoolId: number) => Promise<void>): CampusEditor {
   let selectedSchool: School | null = null
   // Enabled once a school is open: the tool edits that school's campus.
-  const drawButton = canEditCampus(user) ? h('button', { type: 'button', id: 'tool-draw', 'aria-pressed': 'false', disabled: true, title: t('drawPickSchool') }, t('drawCampus')) : null
+  const drawButton = canEditCampus(user)
+    ? h('button', { type: 'button', id: 'tool-draw', 'aria-pressed': 'false', disabled: true, title: t('drawPickSchool') }, t('drawCampus'))
+    : null
   drawButton?.addEventListener('click', () => {
     const active = drawButton.getAttribute('aria-pressed') === 'true'
     tools.stop()
@@ -34,11 +37,16 @@ export function campusEditor(user: User, view: MapView, tools: ToolBox, onSaved:
     const problems = h('ul', { class: 'problems', id: 'draw-problems' })
     const area = h('p', { class: 'muted small' })
     const save = h('button', { type: 'button', class: 'primary', id: 'draw-save', disabled: true }, t('save'))
-    const edit = startCampusEdit(view, school.geometry as GeoJSON.Polygon | GeoJSON.MultiPolygon, school.properties.gates, (found: GeometryProblem[], areaM2) => {
-      problems.replaceChildren(...found.map((p) => h('li', { class: 'error small' }, `${p.field}: ${p.message}`)))
-      area.textContent = areaM2 === null ? '' : `${t('area')}：${Math.round(areaM2).toLocaleString()} m²`
-      save.disabled = found.length > 0
-    })
+    const edit = startCampusEdit(
+      view,
+      school.geometry as GeoJSON.Polygon | GeoJSON.MultiPolygon,
+      school.properties.gates,
+      (found: GeometryProblem[], areaM2) => {
+        problems.replaceChildren(...found.map((p) => h('li', { class: 'error small' }, `${p.field}: ${p.message}`)))
+        area.textContent = areaM2 === null ? '' : `${t('area')}：${Math.round(areaM2).toLocaleString()} m²`
+        save.disabled = found.length > 0
+      },
+    )
     tools.start(edit)
     save.addEventListener('click', async () => {
       const geometry = edit.geometry()
@@ -59,7 +67,13 @@ export function campusEditor(user: User, view: MapView, tools: ToolBox, onSaved:
       h('p', { class: 'muted small' }, `${school.properties.name} · ${t('drawHint')}`),
       area,
       problems,
-      h('div', { class: 'actions' }, save, h('button', { type: 'button', onclick: () => edit.redraw() }, '↺'), h('button', { type: 'button', onclick: tools.stop }, t('cancel'))),
+      h(
+        'div',
+        { class: 'actions' },
+        save,
+        h('button', { type: 'button', onclick: () => edit.redraw() }, '↺'),
+        h('button', { type: 'button', onclick: tools.stop }, t('cancel')),
+      ),
     )
   })
   return {

@@ -38,7 +38,12 @@ export function featureDetails(view: MapView, disposed: () => boolean, onSchool:
           p.students !== null ? [h('dt', {}, t('students')), h('dd', {}, String(p.students))] : null,
           p.openedOn ? [h('dt', {}, t('opened')), h('dd', {}, p.openedOn)] : null,
         ),
-        conflictList(t('conflictsOf'), conflicts.conflicts, conflicts.numberMatched, (c) => `${c.premisesName}（${categoryName(c.category)}）`),
+        conflictList(
+          t('conflictsOf'),
+          conflicts.conflicts,
+          conflicts.numberMatched,
+          (c) => `${c.premisesName}（${categoryName(c.category)}）`,
+        ),
       )
       view.setOverlay('overlay-zone', { type: 'FeatureCollection', features: zone.features })
     } catch (error) {
@@ -75,10 +80,21 @@ export function featureDetails(view: MapView, disposed: () => boolean, onSchool:
         conflictList(t('inZoneOf'), conflicts.conflicts, conflicts.numberMatched, (c) => c.schoolName),
       )
       const [lon, lat] = (premises.geometry as GeoJSON.Point).coordinates as [number, number]
-      view.setOverlay('overlay-points', { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { role: 'subject', inside: conflicts.numberMatched > 0 }, geometry: { type: 'Point', coordinates: [lon, lat] } }] })
+      view.setOverlay('overlay-points', {
+        type: 'FeatureCollection',
+        features: [
+          {
+            type: 'Feature',
+            properties: { role: 'subject', inside: conflicts.numberMatched > 0 },
+            geometry: { type: 'Point', coordinates: [lon, lat] },
+          },
+        ],
+      })
       view.setOverlay('overlay-lines', {
         type: 'FeatureCollection',
-        features: conflicts.conflicts.flatMap((c) => measuredLine([lon, lat], [c.nearestPoint.lon, c.nearestPoint.lat], metres(c.distanceM))),
+        features: conflicts.conflicts.flatMap((c) =>
+          measuredLine([lon, lat], [c.nearestPoint.lon, c.nearestPoint.lat], metres(c.distanceM)),
+        ),
       })
     } catch (error) {
       fill(details, h('p', { class: 'error', role: 'alert' }, explain(error)))
@@ -97,7 +113,16 @@ function conflictList(title: string, conflicts: Conflict[], total: number, label
       : h(
           'ul',
           { class: 'conflicts' },
-          conflicts.map((c) => h('li', {}, label(c), h('span', { class: 'distance' }, ` ${metres(c.distanceM)}`), h('span', { class: `band band-${c.band}` }, bandName(c.band)), c.preexisting ? h('span', { class: 'badge' }, 'preexisting') : null)),
+          conflicts.map((c) =>
+            h(
+              'li',
+              {},
+              label(c),
+              h('span', { class: 'distance' }, ` ${metres(c.distanceM)}`),
+              h('span', { class: `band band-${c.band}` }, bandName(c.band)),
+              c.preexisting ? h('span', { class: 'badge' }, 'preexisting') : null,
+            ),
+          ),
         ),
   )
 }

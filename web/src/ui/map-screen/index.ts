@@ -16,7 +16,11 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
   let disposed = false
   const tools = createToolBox(panel)
   const campus = campusEditor(user, view, tools, (schoolId) => details.showSchool(schoolId))
-  const details = featureDetails(view, () => disposed, (school) => campus.select(school))
+  const details = featureDetails(
+    view,
+    () => disposed,
+    (school) => campus.select(school),
+  )
   const onlyConflicts = conflictFilter(view)
 
   const off = view.onClick((_event, features) => {
@@ -36,13 +40,22 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
     h('h2', {}, t('navMap')),
     h('div', { class: 'tools', role: 'toolbar', 'aria-label': 'tools' }, measureButton(view, tools), campus.button),
     tools.element,
-    h('details', { class: 'layer-box', open: true }, h('summary', {}, t('layers')), layerSwitcher(view), h('label', { class: 'check' }, onlyConflicts, t('onlyConflicts')), h('fieldset', {}, h('legend', {}, t('statusFilter')), statusFilter(view))),
+    h(
+      'details',
+      { class: 'layer-box', open: true },
+      h('summary', {}, t('layers')),
+      layerSwitcher(view),
+      h('label', { class: 'check' }, onlyConflicts, t('onlyConflicts')),
+      h('fieldset', {}, h('legend', {}, t('statusFilter')), statusFilter(view)),
+    ),
     h('details', { class: 'legend-box' }, h('summary', {}, t('legend')), legend()),
     details.element,
   )
   applyLayerState(view)
 
-  const selection = readRoute().params.get('sel')?.match(/^(school|premises):(\d+)$/)
+  const selection = readRoute()
+    .params.get('sel')
+    ?.match(/^(school|premises):(\d+)$/)
   if (selection) void (selection[1] === 'school' ? details.showSchool(Number(selection[2])) : details.showPremises(Number(selection[2])))
   return () => {
     disposed = true

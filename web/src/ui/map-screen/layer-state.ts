@@ -12,5 +12,8 @@ export const layerState = {
 /** Shows the chosen layers and filters the premises as chosen. */
 export function applyLayerState(view: MapView): void {
   for (const group of Object.keys(LAYER_GROUPS) as LayerGroup[]) view.setGroupVisible(group, layerState.visible[group])
-  view.setPremisesFilter({ onlyConflicts: layerState.onlyConflicts, statuses: layerState.statuses.size === LICENCE_STATUSES.length ? null : [...layerState.statuses] })
+  view.setPremisesFilter({
+    onlyConflicts: layerState.onlyConflicts,
+    statuses: layerState.statuses.size === LICENCE_STATUSES.length ? null : [...layerState.statuses],
+  })
 }

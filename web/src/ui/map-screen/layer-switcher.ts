@@ -32,7 +32,11 @@ export function layerSwitcher(view: MapView): HTMLElement {
         layerState.visible[group] = box.checked
         applyLayerState(view)
       })
-      return h('li', {}, h('label', {}, box, h('span', { class: 'swatch', style: `background:${GROUP_SWATCH[group]}` }), t(GROUP_TEXT[group])))
+      return h(
+        'li',
+        {},
+        h('label', {}, box, h('span', { class: 'swatch', style: `background:${GROUP_SWATCH[group]}` }), t(GROUP_TEXT[group])),
+      )
     }),
   )
 }

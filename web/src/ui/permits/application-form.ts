@@ -19,26 +19,55 @@ export function showApplicationForm(desk: PermitDesk): void {
   const category = categorySelect('application-category', allowed.includes(defaultCategory(user)) ? defaultCategory(user) : allowed[0]!)
   for (const option of [...category.options]) if (!allowed.includes(option.value as PremisesCategory)) option.remove()
   const address = h('input', { id: 'application-address', required: true, maxlength: 300 })
-  const kind = h('select', { id: 'application-kind' }, PERMIT_KINDS.map((k) => h('option', { value: k }, kindName(k))))
+  const kind = h(
+    'select',
+    { id: 'application-kind' },
+    PERMIT_KINDS.map((k) => h('option', { value: k }, kindName(k))),
+  )
   const position = h('input', { id: 'application-location', required: true, placeholder: t('coordinatesPlaceholder') })
-  const earlier = h('input', { id: 'application-premises', inputmode: 'numeric', pattern: '[0-9]{1,10}', 'aria-describedby': 'application-premises-hint' })
-  const earlierRow = h('div', { class: 'row', hidden: true }, h('label', { for: 'application-premises' }, t('earlierPremises')), earlier, h('p', { class: 'muted small', id: 'application-premises-hint' }, t('earlierPremisesHint')))
+  const earlier = h('input', {
+    id: 'application-premises',
+    inputmode: 'numeric',
+    pattern: '[0-9]{1,10}',
+    'aria-describedby': 'application-premises-hint',
+  })
+  const earlierRow = h(
+    'div',
+    { class: 'row', hidden: true },
+    h('label', { for: 'application-premises' }, t('earlierPremises')),
+    earlier,
+    h('p', { class: 'muted small', id: 'application-premises-hint' }, t('earlierPremisesHint')),
+  )
   kind.addEventListener('change', () => {
     earlierRow.hidden = kind.value === 'new'
     earlier.required = kind.value !== 'new'
   })
-  const crs = h('select', { id: 'application-crs' }, CRS_NAMES.map((c) => h('option', { value: c }, crsName(c))))
+  const crs = h(
+    'select',
+    { id: 'application-crs' },
+    CRS_NAMES.map((c) => h('option', { value: c }, crsName(c))),
+  )
   const error = h('p', { class: 'error', role: 'alert' })
   const pickHint = h('p', { class: 'muted small', role: 'status' })
   const off = view.onClick((event) => {
     position.value = `${event.lngLat.lng.toFixed(7)}, ${event.lngLat.lat.toFixed(7)}`
     crs.value = 'wgs84'
-    view.setOverlay('overlay-points', { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { role: 'subject', inside: false }, geometry: { type: 'Point', coordinates: [event.lngLat.lng, event.lngLat.lat] } }] })
+    view.setOverlay('overlay-points', {
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          properties: { role: 'subject', inside: false },
+          geometry: { type: 'Point', coordinates: [event.lngLat.lng, event.lngLat.lat] },
+        },
+      ],
+    })
     pickHint.textContent = ''
   })
   desk.onLeave(off)
   const submit = h('button', { type: 'submit', class: 'primary' }, t('submit'))
-  fill(panel, 
+  fill(
+    panel,
     desk.backButton(),
     h('h2', {}, t('newApplication')),
     h(
@@ -77,7 +106,12 @@ export function showApplicationForm(desk: PermitDesk): void {
       field('applicant-name', t('applicantName'), name),
       field('id-number', t('idNumber'), idNumber),
       field('business-name', t('businessName'), business),
-      h('div', { class: 'row two' }, field('application-category', t('categoryLabel'), category), field('application-kind', t('kind'), kind)),
+      h(
+        'div',
+        { class: 'row two' },
+        field('application-category', t('categoryLabel'), category),
+        field('application-kind', t('kind'), kind),
+      ),
       earlierRow,
       field('application-address', t('address'), address),
       h('div', { class: 'row two' }, field('application-location', t('location'), position), field('application-crs', t('crsLabel'), crs)),

@@ -14,13 +14,29 @@ export function decisionForm(desk: PermitDesk, permit: PermitDetail): HTMLElemen
   if (!licenses(user, permit.category)) return h('p', { class: 'muted small', id: 'no-decision' }, t('readOnly'))
   const conflicted = permit.screening.verdict === 'prohibited'
   const supervisor = user.role === 'supervisor' || user.role === 'admin'
-  const approve = h('input', { type: 'radio', name: 'decision', value: 'approve', id: 'decision-approve', disabled: conflicted && !supervisor })
+  const approve = h('input', {
+    type: 'radio',
+    name: 'decision',
+    value: 'approve',
+    id: 'decision-approve',
+    disabled: conflicted && !supervisor,
+  })
   const reject = h('input', { type: 'radio', name: 'decision', value: 'reject', id: 'decision-reject', checked: conflicted && !supervisor })
   const reason = h('textarea', { id: 'reason', name: 'reason', rows: 3, required: true, maxlength: 2000 })
   const justification = h('textarea', { id: 'override-justification', name: 'overrideJustification', rows: 3, maxlength: 2000 })
-  const justificationRow = h('div', { class: 'row', hidden: true }, h('label', { for: 'override-justification' }, t('overrideJustification')), justification)
+  const justificationRow = h(
+    'div',
+    { class: 'row', hidden: true },
+    h('label', { for: 'override-justification' }, t('overrideJustification')),
+    justification,
+  )
   const guidance = permit.screening.rectification
-  const measure = h('select', { id: 'rectification-measure' }, h('option', { value: 'relocate' }, t('measureRelocate')), h('option', { value: 'close' }, t('measureClose')))
+  const measure = h(
+    'select',
+    { id: 'rectification-measure' },
+    h('option', { value: 'relocate' }, t('measureRelocate')),
+    h('option', { value: 'close' }, t('measureClose')),
+  )
   const deadline = h('input', { id: 'rectification-deadline', type: 'date', max: guidance?.deadlineAtMost ?? undefined })
   const rectificationRow = h(
     'div',
@@ -61,7 +77,9 @@ export function decisionForm(desk: PermitDesk, permit: PermitDetail): HTMLElemen
             reason: reason.value.trim(),
             version: permit.version,
             ...(decision === 'approve' && conflicted ? { overrideJustification: justification.value.trim() } : {}),
-            ...(decision === 'approve' && guidance ? { rectification: { measure: measure.value as 'relocate' | 'close', deadline: deadline.value } } : {}),
+            ...(decision === 'approve' && guidance
+              ? { rectification: { measure: measure.value as 'relocate' | 'close', deadline: deadline.value } }
+              : {}),
           })
           toast(t('decided'), 'ok')
           view.refreshTiles()

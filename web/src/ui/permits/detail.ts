@@ -19,8 +19,11 @@ export async function showPermitDetail(desk: PermitDesk, id: number, notice?: No
   }
   if (desk.disposed()) return
   const screening = permit.screening
-  const footer: Node[] = [h('p', {}, h('a', { class: 'button', href: permitCertificateUrl(permit.id), target: '_blank', rel: 'noopener' }, t('certificate')))]
-  fill(panel, 
+  const footer: Node[] = [
+    h('p', {}, h('a', { class: 'button', href: permitCertificateUrl(permit.id), target: '_blank', rel: 'noopener' }, t('certificate'))),
+  ]
+  fill(
+    panel,
     desk.backButton(),
     h('h2', { id: 'permit-title' }, permit.businessName),
     notice ? h('p', { class: notice.tone === 'error' ? 'error' : 'notice', role: 'alert' }, notice.text) : null,
@@ -28,14 +31,21 @@ export async function showPermitDetail(desk: PermitDesk, id: number, notice?: No
       'dl',
       { class: 'facts' },
       h('dt', {}, t('filterStatus')),
-      h('dd', {}, h('span', { class: `badge status-${permit.status}`, id: 'permit-status' }, permitStatusName(permit.status)), permit.flaggedOverride ? h('span', { class: 'badge override' }, t('flaggedOverride')) : null),
+      h(
+        'dd',
+        {},
+        h('span', { class: `badge status-${permit.status}`, id: 'permit-status' }, permitStatusName(permit.status)),
+        permit.flaggedOverride ? h('span', { class: 'badge override' }, t('flaggedOverride')) : null,
+      ),
       h('dt', {}, t('applicantName')),
       h('dd', {}, `${permit.applicant.name}（${permit.applicant.idNumber}）`),
       h('dt', {}, t('categoryLabel')),
       h('dd', {}, `${categoryName(permit.category)} · ${kindName(permit.kind)}`),
       h('dt', {}, t('address')),
       h('dd', {}, `${permit.address} · ${countyName(permit.countyCode)}`),
-      permit.premisesId ? [h('dt', {}, t('premisesNo')), h('dd', {}, h('a', { href: `#/map?sel=premises:${permit.premisesId}` }, `#${permit.premisesId}`))] : null,
+      permit.premisesId
+        ? [h('dt', {}, t('premisesNo')), h('dd', {}, h('a', { href: `#/map?sel=premises:${permit.premisesId}` }, `#${permit.premisesId}`))]
+        : null,
       permit.licenceNo ? [h('dt', {}, t('licenceNo')), h('dd', {}, permit.licenceNo)] : null,
       permit.decision
         ? [
@@ -45,17 +55,32 @@ export async function showPermitDetail(desk: PermitDesk, id: number, notice?: No
               {},
               `${t(permit.decision.decision === 'approve' ? 'approve' : 'reject')} · ${permit.decision.reason}`,
               permit.decision.overrideJustification ? ` · ${t('overrideJustification')}：${permit.decision.overrideJustification}` : '',
-              permit.decision.rectification ? ` · ${t(permit.decision.rectification.measure === 'close' ? 'measureClose' : 'measureRelocate')} ${permit.decision.rectification.deadline}` : '',
+              permit.decision.rectification
+                ? ` · ${t(permit.decision.rectification.measure === 'close' ? 'measureClose' : 'measureRelocate')} ${permit.decision.rectification.deadline}`
+                : '',
             ),
             h('dt', {}, t('decidedBy')),
-            h('dd', {}, `${permit.decision.decidedBy.username}（${roleName(permit.decision.decidedBy.role)}）· ${dateTime(permit.decision.decidedAt)}`),
+            h(
+              'dd',
+              {},
+              `${permit.decision.decidedBy.username}（${roleName(permit.decision.decidedBy.role)}）· ${dateTime(permit.decision.decidedAt)}`,
+            ),
           ]
         : null,
     ),
     h('h3', {}, t('screening')),
     verdictCard(screening, { rectification: screening.rectification, footer }),
     permit.status === 'pending' ? decisionForm(desk, permit) : null,
-    h('details', { class: 'history' }, h('summary', {}, t('history')), h('ol', {}, permit.history.map((entry) => h('li', {}, `${dateTime(entry.at)} · ${entry.action} · ${entry.username ?? '—'}`)))),
+    h(
+      'details',
+      { class: 'history' },
+      h('summary', {}, t('history')),
+      h(
+        'ol',
+        {},
+        permit.history.map((entry) => h('li', {}, `${dateTime(entry.at)} · ${entry.action} · ${entry.username ?? '—'}`)),
+      ),
+    ),
   )
   await drawResult(view, screening, { fit: true })
 }

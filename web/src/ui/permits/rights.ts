@@ -10,4 +10,5 @@ export function licenses(user: User, category: string): boolean {
 }
 
 /** Whether this user may register applications at all. */
-export const licensesAnything = (user: User) => user.role !== 'viewer' && (user.role === 'admin' || CATEGORY_VALUES.some((c) => licenses(user, c)))
+export const licensesAnything = (user: User) =>
+  user.role !== 'viewer' && (user.role === 'admin' || CATEGORY_VALUES.some((c) => licenses(user, c)))
