@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { CrsSchema, StringEnum } from './common.ts'
+import { BboxSchema, CrsSchema, IdSchema, Nullable, PagingQuery, StringEnum } from './common.ts'
 
 /**
  * Road kinds are OpenStreetMap `highway` values (https://wiki.openstreetmap.org/wiki/Key:highway); `*_link`
@@ -65,3 +65,72 @@ export const RoadImportResultSchema = Type.Object({
   addressPoints: Type.Integer({ description: 'address nodes (addr:street + addr:housenumber) stored as address points' }),
 })
 export type RoadImportResult = Static<typeof RoadImportResultSchema>
+
+const LineStringSchema = Type.Object(
+  {
+    type: Type.Literal('LineString'),
+    coordinates: Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 3 }), { minItems: 2, maxItems: 10_000 }),
+  },
+  { additionalProperties: false },
+)
+
+export const RoadPropertiesSchema = Type.Object({
+  name: Nullable(Type.String()),
+  kind: RoadKindSchema,
+  walkable: Type.Boolean(),
+  drivable: Type.Boolean(),
+  oneway: Type.Boolean({ description: 'one-way for vehicles, in the direction of the line' }),
+  osmId: Nullable(Type.String({ description: 'the OpenStreetMap way id, for roads imported from OSM' })),
+  sourceId: Type.Integer(),
+  source: Type.String({ description: 'the import the road came from' }),
+  licence: Type.String(),
+  updatedAt: Type.String({ format: 'date-time' }),
+})
+export const RoadSchema = Type.Object({
+  type: Type.Literal('Feature'),
+  id: Type.Integer(),
+  properties: RoadPropertiesSchema,
+  geometry: Type.Object({ type: Type.Literal('LineString'), coordinates: Type.Array(Type.Array(Type.Number())) }),
+})
+export type Road = Static<typeof RoadSchema>
+
+export const RoadCollectionSchema = Type.Object({
+  type: Type.Literal('FeatureCollection'),
+  numberMatched: Type.Integer(),
+  numberReturned: Type.Integer(),
+  features: Type.Array(RoadSchema),
+})
+export type RoadCollection = Static<typeof RoadCollectionSchema>
+
+export const RoadQuerySchema = Type.Object(
+  {
+    bbox: Type.Optional(BboxSchema),
+    kind: Type.Optional(RoadKindSchema),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'part of the name' })),
+    sourceId: Type.Optional(IdSchema),
+    ...PagingQuery,
+  },
+  { additionalProperties: false },
+)
+export type RoadQuery = Static<typeof RoadQuerySchema>
+
+export const UpdateRoadSchema = Type.Object(
+  {
+    name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+    kind: Type.Optional(RoadKindSchema),
+    walkable: Type.Optional(Type.Boolean()),
+    drivable: Type.Optional(Type.Boolean()),
+    oneway: Type.Optional(Type.Boolean()),
+    geometry: Type.Optional(LineStringSchema),
+    reason: Type.String({
+      minLength: 1,
+      maxLength: 500,
+      description: 'why the road is changed (a survey, a closure …), kept in the history',
+    }),
+  },
+  { additionalProperties: false },
+)
+export type UpdateRoad = Static<typeof UpdateRoadSchema>
+
+export const DeleteRoadQuerySchema = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false })
+export type DeleteRoadQuery = Static<typeof DeleteRoadQuerySchema>

@@ -56,6 +56,8 @@ const permitBody = (serial: number, at: readonly number[], extra: object = {}) =
 })
 
 let schoolId: number
+/** The road the import exercise stored. */
+const auditRoadId = async () => (await governance.get(`/api/roads?q=${encodeURIComponent('审计测试街')}`)).body.features[0].id as number
 let premisesId: number
 let ruleId: number
 let ruleVersion: number
@@ -216,6 +218,22 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
         }),
       status: 201,
       expected: [{ action: 'import', entityType: 'road_source', by: 'governance', after: true }],
+    },
+  ],
+  'PATCH /api/roads/:id': [
+    {
+      name: 'change a road',
+      run: async () => governance.patch(`/api/roads/${await auditRoadId()}`).send({ walkable: false, reason: '审计测试封闭' }),
+      status: 200,
+      expected: [{ action: 'update', entityType: 'road', by: 'governance', before: true, after: true }],
+    },
+  ],
+  'DELETE /api/roads/:id': [
+    {
+      name: 'delete a road',
+      run: async () => governance.delete(`/api/roads/${await auditRoadId()}?reason=${encodeURIComponent('审计测试删除')}`),
+      status: 204,
+      expected: [{ action: 'delete', entityType: 'road', by: 'governance', before: true }],
     },
   ],
   'PUT /api/rules/:id': [

@@ -354,26 +354,9 @@ export function readRoadGeoJson(body: unknown, crs: CrsName): RoadFile {
     const lines: [number, number][][] = []
     for (const [p, part] of parts.entries()) {
       const field = geometry?.type === 'LineString' ? 'geometry/coordinates' : `geometry/coordinates/${p}`
-      if (!Array.isArray(part) || part.length < 2) return error(field, 'must hold at least two positions')
-      if (part.length > MAX_WAY_NODES * 5) return error(field, `has ${part.length} positions; at most ${MAX_WAY_NODES * 5}`)
-      const line: [number, number][] = []
-      for (const [i, position] of (part as unknown[]).entries()) {
-        const [lon, lat] = Array.isArray(position) ? (position as unknown[]) : []
-        if (
-          typeof lon !== 'number' ||
-          typeof lat !== 'number' ||
-          !Number.isFinite(lon) ||
-          !Number.isFinite(lat) ||
-          Math.abs(lon) > 180 ||
-          Math.abs(lat) > 90
-        ) {
-          return error(`${field}/${i}`, 'must be [lon, lat] with finite numbers, lon in −180…180 and lat in −90…90')
-        }
-        const converted = toWgs84(lon, lat, crs)
-        const last = line[line.length - 1]
-        if (!last || last[0] !== converted[0] || last[1] !== converted[1]) line.push(converted)
-      }
-      lines.push(line)
+      const read = readLine(part, field, crs)
+      if ('problem' in read) return error(read.problem.field, read.problem.message)
+      lines.push(read.line)
     }
     const osmId = typeof properties.osmId === 'number' && Number.isSafeInteger(properties.osmId) ? properties.osmId : null
     for (const line of lines) {
@@ -383,6 +366,38 @@ export function readRoadGeoJson(body: unknown, crs: CrsName): RoadFile {
     }
   })
   return file
+}
+
+/**
+ * One line's positions: [lon, lat] finite and in range, converted from `crs` to WGS84, repeated positions
+ * dropped; or the first problem, its field under `field`.
+ */
+export function readLine(
+  part: unknown,
+  field: string,
+  crs: CrsName,
+): { line: [number, number][] } | { problem: { field: string; message: string } } {
+  if (!Array.isArray(part) || part.length < 2) return { problem: { field, message: 'must hold at least two positions' } }
+  if (part.length > MAX_WAY_NODES * 5) return { problem: { field, message: `has ${part.length} positions; at most ${MAX_WAY_NODES * 5}` } }
+  const line: [number, number][] = []
+  for (const [i, position] of (part as unknown[]).entries()) {
+    const [lon, lat] = Array.isArray(position) ? (position as unknown[]) : []
+    if (
+      typeof lon !== 'number' ||
+      typeof lat !== 'number' ||
+      !Number.isFinite(lon) ||
+      !Number.isFinite(lat) ||
+      Math.abs(lon) > 180 ||
+      Math.abs(lat) > 90
+    ) {
+      return { problem: { field: `${field}/${i}`, message: 'must be [lon, lat] with finite numbers, lon in −180…180 and lat in −90…90' } }
+    }
+    const converted = toWgs84(lon, lat, crs)
+    const last = line[line.length - 1]
+    if (!last || last[0] !== converted[0] || last[1] !== converted[1]) line.push(converted)
+  }
+  if (line.length < 2) return { problem: { field, message: 'must hold at least two distinct positions' } }
+  return { line }
 }
 
 /** Reads a road file in any of the accepted formats: raw bytes for the OpenStreetMap encodings, parsed JSON for GeoJSON. */

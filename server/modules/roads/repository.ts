@@ -1,5 +1,16 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { expandByMetres, frameKx, geodesicDistance, geomFromGeoJsonColumn, inFrame, pointFromLonLat, pointOf } from '../../db/postgis.ts'
+import {
+  asGeoJson,
+  expandByMetres,
+  frameKx,
+  geodesicDistance,
+  geomFromGeoJson,
+  geomFromGeoJsonColumn,
+  inFrame,
+  intersectsEnvelope,
+  pointFromLonLat,
+  pointOf,
+} from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { RoadFormat } from '../../schemas/roads.ts'
 import type { AddressCandidate, RoadCandidate } from './read.ts'
@@ -89,9 +100,10 @@ export async function analyzeRoads(db: Db): Promise<void> {
  * position, as OpenStreetMap shares nodes) and one segment for each pair of consecutive vertices, measured
  * on the WGS84 ellipsoid (ST_Length on geography).
  */
-export async function insertTopology(db: Db, sourceId: number): Promise<void> {
+export async function insertTopology(db: Db, roads: { sourceId: number } | { roadId: number }): Promise<void> {
+  const which = 'sourceId' in roads ? sql`r.source_id = ${roads.sourceId}` : sql`r.id = ${roads.roadId}`
   await sql`insert into road_vertices (lon, lat)
-    select distinct ST_X(d.geom), ST_Y(d.geom) from roads r cross join lateral ST_DumpPoints(r.geom) d where r.source_id = ${sourceId}
+    select distinct ST_X(d.geom), ST_Y(d.geom) from roads r cross join lateral ST_DumpPoints(r.geom) d where ${which}
     on conflict (lon, lat) do nothing`.execute(db)
   await sql`insert into road_segments (road_id, seq, source, target, length_m, walkable, drivable, oneway, geom)
     select r.id, s.path[1], va.id, vb.id, ST_Length(s.geom::geography), r.walkable, r.drivable, r.oneway, s.geom
@@ -99,7 +111,7 @@ export async function insertTopology(db: Db, sourceId: number): Promise<void> {
     cross join lateral ST_DumpSegments(r.geom) s
     join road_vertices va on va.lon = ST_X(ST_StartPoint(s.geom)) and va.lat = ST_Y(ST_StartPoint(s.geom))
     join road_vertices vb on vb.lon = ST_X(ST_EndPoint(s.geom)) and vb.lat = ST_Y(ST_EndPoint(s.geom))
-    where r.source_id = ${sourceId}`.execute(db)
+    where ${which}`.execute(db)
 }
 
 /** Removes vertices no segment uses any more (after roads were removed). */
@@ -276,4 +288,76 @@ export async function pgRoutingPaths(
     byEnd.set(end, path)
   }
   return ends.map((end) => (end === start ? { lengthM: 0, vertices: end > 0 ? [end] : [] } : (byEnd.get(end) ?? null)))
+}
+
+/** A road as read, with its import's name and licence. */
+export interface RoadRow {
+  id: number
+  name: string | null
+  kind: string
+  walkable: boolean
+  drivable: boolean
+  oneway: boolean
+  osm_id: string | null
+  source_id: number
+  source: string
+  licence: string
+  updated_at: Date
+  geometry: { type: 'LineString'; coordinates: number[][] }
+}
+
+const roadColumns = sql`r.id, r.name, r.kind, r.walkable, r.drivable, r.oneway, r.osm_id::text as osm_id, r.source_id, rs.name as source, rs.licence,
+  r.updated_at, ${asGeoJson(sql`r.geom`)} as geometry`
+
+/** A page of roads matching the filter, ordered by id, and how many match. */
+export async function listRoads(
+  db: Db,
+  filter: {
+    bbox?: [number, number, number, number] | undefined
+    kind?: string | undefined
+    q?: string | undefined
+    sourceId?: number | undefined
+    limit: number
+    offset: number
+  },
+): Promise<{ rows: RoadRow[]; numberMatched: number }> {
+  const parts = [sql`true`]
+  if (filter.bbox) parts.push(intersectsEnvelope(sql`r.geom`, filter.bbox))
+  if (filter.kind) parts.push(sql`r.kind = ${filter.kind}`)
+  if (filter.q) parts.push(sql`strpos(r.name, ${filter.q}) > 0`)
+  if (filter.sourceId) parts.push(sql`r.source_id = ${filter.sourceId}`)
+  const where = sql.join(parts, sql` and `)
+  const [page, count] = await Promise.all([
+    sql<RoadRow>`select ${roadColumns} from roads r join road_sources rs on rs.id = r.source_id where ${where} order by r.id limit ${filter.limit} offset ${filter.offset}`.execute(
+      db,
+    ),
+    sql<{ n: number }>`select count(*)::int as n from roads r where ${where}`.execute(db),
+  ])
+  return { rows: page.rows, numberMatched: Number(count.rows[0]?.n ?? 0) }
+}
+
+/** One road, optionally locked for update. */
+export async function findRoad(db: Db, id: number, lock = false): Promise<RoadRow | undefined> {
+  const { rows } =
+    await sql<RoadRow>`select ${roadColumns} from roads r join road_sources rs on rs.id = r.source_id where r.id = ${id} ${lock ? sql`for update of r` : sql``}`.execute(
+      db,
+    )
+  return rows[0]
+}
+
+/** Writes a road's new values and removes its segments (the caller adds them again from the new line). */
+export async function updateRoad(
+  db: Db,
+  id: number,
+  change: { name: string | null; kind: string; walkable: boolean; drivable: boolean; oneway: boolean; coordinates: [number, number][] },
+): Promise<void> {
+  await sql`delete from road_segments where road_id = ${id}`.execute(db)
+  await sql`update roads set name = ${change.name}, kind = ${change.kind}, walkable = ${change.walkable}, drivable = ${change.drivable}, oneway = ${change.oneway},
+    geom = ${geomFromGeoJson({ type: 'LineString', coordinates: change.coordinates })}, updated_at = now(), search_pinyin = null, search_initials = null
+    where id = ${id}`.execute(db)
+}
+
+/** Deletes a road (its segments go with it). */
+export async function deleteRoad(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('roads').where('id', '=', id).execute()
 }

@@ -1,9 +1,19 @@
+import { Type } from 'typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { actorOf, requireUser } from '../../plugins/auth.ts'
-import { errorResponses } from '../../schemas/common.ts'
-import { RoadImportQuerySchema, RoadImportResultSchema, type RoadFormat } from '../../schemas/roads.ts'
+import { actorOf, requireUser, signedInActorOf } from '../../plugins/auth.ts'
+import { errorResponses, IdParamsSchema } from '../../schemas/common.ts'
+import {
+  DeleteRoadQuerySchema,
+  RoadCollectionSchema,
+  RoadImportQuerySchema,
+  RoadImportResultSchema,
+  RoadQuerySchema,
+  RoadSchema,
+  UpdateRoadSchema,
+  type RoadFormat,
+} from '../../schemas/roads.ts'
 import { readRoadFile } from './read.ts'
-import { importRoads, ROAD_DEPARTMENTS, type RoadImportOptions } from './service.ts'
+import { deleteRoad, getRoad, importRoads, listRoads, ROAD_DEPARTMENTS, updateRoad, type RoadImportOptions } from './service.ts'
 
 const XML_TYPES = ['application/osm+xml', 'application/xml', 'text/xml']
 const PBF_TYPES = ['application/vnd.openstreetmap.data+pbf', 'application/x-protobuf', 'application/octet-stream']
@@ -68,6 +78,61 @@ const roadRoutes: FastifyPluginAsyncTypebox<RoadRoutesOptions> = async (app, { o
       )
       request.log.info({ sourceId: result.sourceId, imported: result.imported }, 'roads imported')
       return reply.status(201).send(result)
+    },
+  )
+
+  const keepers = { access: { departments: ROAD_DEPARTMENTS, roles: ['clerk', 'supervisor'] as const } }
+  app.get(
+    '/api/roads',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['roads'],
+        summary: 'Roads as a FeatureCollection (bbox, kind, name, import)',
+        querystring: RoadQuerySchema,
+        response: { 200: RoadCollectionSchema, ...errorResponses },
+      },
+    },
+    async (request) => listRoads(app.db, request.query),
+  )
+  app.get(
+    '/api/roads/:id',
+    {
+      config: { access: 'user' },
+      schema: { tags: ['roads'], summary: 'One road', params: IdParamsSchema, response: { 200: RoadSchema, ...errorResponses } },
+    },
+    async (request) => getRoad(app.db, request.params.id),
+  )
+  app.patch(
+    '/api/roads/:id',
+    {
+      config: keepers,
+      schema: {
+        tags: ['roads'],
+        summary:
+          'Change a road (name, kind, walkable, drivable, one-way, line) with a reason; conflicts under walking rules follow in the same transaction',
+        params: IdParamsSchema,
+        body: UpdateRoadSchema,
+        response: { 200: RoadSchema, ...errorResponses },
+      },
+    },
+    async (request) => updateRoad(app.db, request.params.id, request.body, signedInActorOf(request), onNetworkChanged),
+  )
+  app.delete(
+    '/api/roads/:id',
+    {
+      config: keepers,
+      schema: {
+        tags: ['roads'],
+        summary: 'Delete a road with a reason; conflicts under walking rules follow in the same transaction',
+        params: IdParamsSchema,
+        querystring: DeleteRoadQuerySchema,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await deleteRoad(app.db, request.params.id, request.query.reason, signedInActorOf(request), onNetworkChanged)
+      return reply.status(204).send(null)
     },
   )
 }

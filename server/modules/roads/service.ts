@@ -1,17 +1,16 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
-import { AppError } from '../../errors.ts'
-import type { User } from '../../schemas/auth.ts'
+import { AppError, invalid, notFound } from '../../errors.ts'
+import { connectedComponents } from '../../geo/network.ts'
+import type { Actor, SignedInActor, User } from '../../schemas/auth.ts'
 import type { Department } from '../../schemas/common.ts'
-import type { RoadFormat, RoadImportResult } from '../../schemas/roads.ts'
+import type { Road, RoadCollection, RoadFormat, RoadImportResult, RoadKind, RoadQuery, UpdateRoad } from '../../schemas/roads.ts'
 import { insertAddressPoints } from '../addresses/repository.ts'
 import type { AddressPointRecord } from '../addresses/service.ts'
 import { appendAudit } from '../audit-log/repository.ts'
-import type { Actor } from '../../schemas/auth.ts'
-import type { RoadCandidate, RoadFile } from './read.ts'
+import { parseBbox } from '../registry/service.ts'
+import { readLine, type RoadCandidate, type RoadFile } from './read.ts'
 import * as repository from './repository.ts'
-import { connectedComponents } from '../../geo/network.ts'
-import type { Transaction } from 'kysely'
 
 /** Who keeps the road network (besides admins): the governance office that audits perimeters and the police who patrol them. */
 export const ROAD_DEPARTMENTS: readonly Department[] = ['governance', 'police']
@@ -116,7 +115,7 @@ export async function importRoads(
       await repository.insertRoads(trx, sourceId, roads.slice(i, i + BATCH))
       options.onProgress?.(Math.min(i + BATCH, roads.length), roads.length)
     }
-    await repository.insertTopology(trx, sourceId)
+    await repository.insertTopology(trx, { sourceId })
     if (earlier) await repository.deleteLooseVertices(trx)
     await refreshWalkComponents(trx)
     await options.onNetworkChanged(trx)
@@ -163,4 +162,111 @@ export async function refreshWalkComponents(trx: Transaction<Database>): Promise
   const { source, target, maxVertex } = await repository.walkableEdges(trx)
   const { vertexIds, labels } = connectedComponents(source, target, maxVertex)
   await repository.writeWalkComponents(trx, vertexIds, labels)
+}
+
+const roadOf = (row: repository.RoadRow): Road => ({
+  type: 'Feature',
+  id: row.id,
+  properties: {
+    name: row.name,
+    kind: row.kind as RoadKind,
+    walkable: row.walkable,
+    drivable: row.drivable,
+    oneway: row.oneway,
+    osmId: row.osm_id,
+    sourceId: row.source_id,
+    source: row.source,
+    licence: row.licence,
+    updatedAt: new Date(row.updated_at).toISOString(),
+  },
+  geometry: { type: 'LineString', coordinates: row.geometry.coordinates },
+})
+
+/** A page of roads, filtered by box, kind, name and import. */
+export async function listRoads(db: Kysely<Database>, query: RoadQuery): Promise<RoadCollection> {
+  const { rows, numberMatched } = await repository.listRoads(db, {
+    bbox: parseBbox(query.bbox),
+    kind: query.kind,
+    q: query.q,
+    sourceId: query.sourceId,
+    limit: query.limit ?? 100,
+    offset: query.offset ?? 0,
+  })
+  return { type: 'FeatureCollection', numberMatched, numberReturned: rows.length, features: rows.map(roadOf) }
+}
+
+/** One road, or 404. */
+export async function getRoad(db: Kysely<Database>, id: number): Promise<Road> {
+  const row = await repository.findRoad(db, id)
+  if (!row) throw notFound('road', id)
+  return roadOf(row)
+}
+
+/**
+ * Changes a road (its name, kind, who may use it, or its line) under a row lock, with its graph, the walk
+ * components and the conflicts under walking rules brought up to date in the same transaction.
+ */
+export async function updateRoad(
+  db: Kysely<Database>,
+  id: number,
+  change: UpdateRoad,
+  actor: SignedInActor,
+  onNetworkChanged: RoadImportOptions['onNetworkChanged'],
+): Promise<Road> {
+  const refusal = roadWriteRefusal(actor.user)
+  if (refusal) throw new AppError('FORBIDDEN', refusal)
+  let coordinates: [number, number][] | undefined
+  if (change.geometry) {
+    const read = readLine(change.geometry.coordinates, 'body/geometry/coordinates', 'wgs84')
+    if ('problem' in read) throw invalid(read.problem.field, read.problem.message)
+    coordinates = read.line
+  }
+  return db.transaction().execute(async (trx) => {
+    const row = await repository.findRoad(trx, id, true)
+    if (!row) throw notFound('road', id)
+    const before = roadOf(row)
+    const next = {
+      name: change.name === undefined ? row.name : change.name,
+      kind: change.kind ?? row.kind,
+      walkable: change.walkable ?? row.walkable,
+      drivable: change.drivable ?? row.drivable,
+      oneway: change.oneway ?? row.oneway,
+      coordinates: coordinates ?? (row.geometry.coordinates as [number, number][]),
+    }
+    await repository.updateRoad(trx, id, { ...next, oneway: next.drivable && next.oneway })
+    await repository.insertTopology(trx, { roadId: id })
+    await repository.deleteLooseVertices(trx)
+    await refreshWalkComponents(trx)
+    await onNetworkChanged(trx)
+    const after = roadOf((await repository.findRoad(trx, id))!)
+    await appendAudit(trx, actor, {
+      action: 'update',
+      entityType: 'road',
+      entityId: id,
+      before,
+      after: { ...after, reason: change.reason },
+    })
+    return after
+  })
+}
+
+/** Deletes a road (a closed lane, a mapping error), with the same upkeep as a change, keeping its last state in the history. */
+export async function deleteRoad(
+  db: Kysely<Database>,
+  id: number,
+  reason: string,
+  actor: SignedInActor,
+  onNetworkChanged: RoadImportOptions['onNetworkChanged'],
+): Promise<void> {
+  const refusal = roadWriteRefusal(actor.user)
+  if (refusal) throw new AppError('FORBIDDEN', refusal)
+  await db.transaction().execute(async (trx) => {
+    const row = await repository.findRoad(trx, id, true)
+    if (!row) throw notFound('road', id)
+    await repository.deleteRoad(trx, id)
+    await repository.deleteLooseVertices(trx)
+    await refreshWalkComponents(trx)
+    await onNetworkChanged(trx)
+    await appendAudit(trx, actor, { action: 'delete', entityType: 'road', entityId: id, before: { ...roadOf(row), reason } })
+  })
 }
