@@ -3,12 +3,13 @@ import { benchAudit } from './audit.ts'
 import { benchCertificate } from './certificate.ts'
 import { benchCheck } from './check.ts'
 import { benchImport } from './import.ts'
+import { benchRoads } from './roads.ts'
 import { benchSearch } from './search.ts'
 import { benchStartup } from './startup.ts'
 import { benchTiles } from './tiles.ts'
 import { benchWeb } from './web.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -18,6 +19,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   tiles: benchTiles,
   web: benchWeb,
   search: benchSearch,
+  roads: benchRoads,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
@@ -25,5 +27,5 @@ if (!bench) {
   console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--schools N --premises M --bbox … --requests N]`)
   process.exit(2)
 }
-await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample']))
+await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample', 'ways']))
 process.exit(process.exitCode ?? 0)
