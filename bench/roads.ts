@@ -82,7 +82,7 @@ export async function benchRoads(args: Record<string, string>) {
     const response = await fetch(`${url}/api/import/roads?${query}`, {
       method: 'POST',
       headers: { cookie, origin: url, 'content-type': type },
-      body,
+      body: new Uint8Array(body),
     })
     const took = seconds(started)
     if (response.status !== 201) throw new Error(`import answered ${response.status}: ${(await response.text()).slice(0, 300)}`)

@@ -65,10 +65,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     id integer generated always as identity primary key,
     lon float8 not null,
     lat float8 not null,
-    -- Connected component of the walkable network (null: on no walkable segment). Two points in different
-    -- components have no walking path at all, which a search bounded by the limit could not tell from a long one.
-    walk_component integer,
     unique (lon, lat)
+  )`.execute(db)
+  // The connected component of the walkable network of each vertex on a walkable segment. Two points in
+  // different components have no walking path at all, which a search bounded by the limit could not tell from
+  // a long one. Rebuilt whole after every change of roads: inserting the labels is far cheaper than
+  // updating a label column of every vertex.
+  await sql`create table road_walk_components (
+    vertex_id integer primary key,
+    component integer not null
   )`.execute(db)
   await sql`create table road_segments (
     id integer generated always as identity primary key,
@@ -113,6 +118,7 @@ export async function down(db: Kysely<any>): Promise<void> {
     }
   }
   await sql`drop table if exists road_segments`.execute(db)
+  await sql`drop table if exists road_walk_components`.execute(db)
   await sql`drop table if exists road_vertices`.execute(db)
   await sql`drop table if exists roads`.execute(db)
   await sql`drop table if exists road_sources`.execute(db)

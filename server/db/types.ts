@@ -239,7 +239,11 @@ export interface RoadVerticesTable {
   id: Generated<number>
   lon: number
   lat: number
-  walk_component: number | null
+}
+
+export interface RoadWalkComponentsTable {
+  vertex_id: number
+  component: number
 }
 
 export interface RoadSegmentsTable {
@@ -275,4 +279,5 @@ export interface Database {
   roads: RoadsTable
   road_vertices: RoadVerticesTable
   road_segments: RoadSegmentsTable
+  road_walk_components: RoadWalkComponentsTable
 }

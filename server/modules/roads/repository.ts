@@ -136,14 +136,12 @@ export async function walkableEdges(db: Db): Promise<{ source: Int32Array; targe
 
 /** Stores the walk component of each vertex (vertex ids and labels in matching order); the others get null. */
 export async function writeWalkComponents(db: Db, vertexIds: Int32Array, components: Int32Array): Promise<void> {
-  await sql`update road_vertices set walk_component = null where walk_component is not null`.execute(db)
-  const BATCH = 20000
+  await sql`delete from road_walk_components`.execute(db)
+  const BATCH = 100_000
   for (let i = 0; i < vertexIds.length; i += BATCH) {
     const ids = `{${Array.from(vertexIds.subarray(i, i + BATCH)).join(',')}}`
     const labels = `{${Array.from(components.subarray(i, i + BATCH)).join(',')}}`
-    await sql`update road_vertices v set walk_component = x.c from unnest(${ids}::int[], ${labels}::int[]) as x(id, c) where v.id = x.id`.execute(
-      db,
-    )
+    await sql`insert into road_walk_components (vertex_id, component) select * from unnest(${ids}::int[], ${labels}::int[])`.execute(db)
   }
 }
 
@@ -188,7 +186,7 @@ export async function snapToWalkable(
     from p
     left join lateral (
       select s.id as segment_id, s.source, s.target, f.fraction, ${geodesicDistance(sql`p.g`, sql`f.snapped`)} as connector_m, f.snapped,
-        (select v.walk_component from road_vertices v where v.id = s.source) as component
+        (select w.component from road_walk_components w where w.vertex_id = s.source) as component
       from road_segments s
       cross join lateral (select ST_LineLocatePoint(${inFrame(sql`s.geom`, sql`p.kx`)}, ${inFrame(sql`p.g`, sql`p.kx`)}) as fraction) l
       cross join lateral (select l.fraction, ST_LineInterpolatePoint(s.geom, l.fraction) as snapped) f
