@@ -89,21 +89,8 @@ export function createMapView(container: HTMLElement, config: MapConfig, initial
         layout: { 'line-cap': 'round', 'line-join': 'round' },
         paint: { 'line-color': ROUTE_COLOUR, 'line-width': 4, 'line-opacity': 0.85 },
       })
-      map.addLayer({
-        id: 'overlay-route-label',
-        type: 'symbol',
-        source: 'overlay-route',
-        filter: ['has', 'label'],
-        layout: {
-          'text-field': ['get', 'label'],
-          'text-font': LABEL_FONT,
-          'text-size': 13,
-          'text-offset': [0, -1],
-          'text-allow-overlap': true,
-          'text-ignore-placement': true,
-        },
-        paint: { 'text-color': ROUTE_COLOUR, 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
-      })
+      // Just above the middle of the walk, clear of the straight line's label at its own middle.
+      map.addLayer(measureLabel('overlay-route-label', 'overlay-route', ROUTE_COLOUR, [0, -1]))
       map.addLayer({
         id: 'overlay-lines',
         type: 'line',
@@ -111,20 +98,7 @@ export function createMapView(container: HTMLElement, config: MapConfig, initial
         filter: ['==', ['geometry-type'], 'LineString'],
         paint: { 'line-color': ['case', ['get', 'inside'], CONFLICT_COLOUR, '#2f855a'], 'line-width': 2.5, 'line-dasharray': [3, 1.5] },
       })
-      map.addLayer({
-        id: 'overlay-lines-label',
-        type: 'symbol',
-        source: 'overlay-lines',
-        filter: ['has', 'label'],
-        layout: {
-          'text-field': ['get', 'label'],
-          'text-font': LABEL_FONT,
-          'text-size': 13,
-          'text-allow-overlap': true,
-          'text-ignore-placement': true,
-        },
-        paint: { 'text-color': '#1a202c', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
-      })
+      map.addLayer(measureLabel('overlay-lines-label', 'overlay-lines', '#1a202c'))
       map.addLayer({
         id: 'tool-fill',
         type: 'fill',
@@ -234,6 +208,25 @@ export function createMapView(container: HTMLElement, config: MapConfig, initial
         source?.setUrl(`/tiles/${id}.json`)
       }
     },
+  }
+}
+
+/** The label of a measured line (features with a `label`), always drawn, whatever it overlaps. */
+function measureLabel(id: string, source: Overlay, colour: string, offset?: [number, number]): maplibregl.SymbolLayerSpecification {
+  return {
+    id,
+    type: 'symbol',
+    source,
+    filter: ['has', 'label'],
+    layout: {
+      'text-field': ['get', 'label'],
+      'text-font': LABEL_FONT,
+      'text-size': 13,
+      ...(offset ? { 'text-offset': offset } : {}),
+      'text-allow-overlap': true,
+      'text-ignore-placement': true,
+    },
+    paint: { 'text-color': colour, 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
   }
 }
 
