@@ -1,7 +1,7 @@
 /**
  * Walking distance and the street basemap in a real browser (Debian's Chromium, headless) against the real service
  * with the demo data: the tobacco rules switched to walking from the gates, a check at a premises that conflicts on
- * foot shows the walk in the verdict card and on the map, the offline basemap draws the demo streets with their
+ * foot shows the walk in the verdict card and on the map (and so does the permit view), the offline basemap draws the demo streets with their
  * attribution, and no request leaves the test server.
  */
 import path from 'node:path'
@@ -118,6 +118,29 @@ describe('walking distance in the desk', () => {
     expect(await waitForRendered(['road-line', 'road-casing', 'road-footway'])).toBeGreaterThan(0)
     await expect.poll(() => page.textContent('.maplibregl-ctrl-attrib')).toContain(roadsAttribution)
     await screenshot(page, 'streets')
+  })
+
+  test('the permit view shows the screening’s walk in its card and on its map', async () => {
+    const tobacco = await apiAs('tobacco')
+    const submitted = await tobacco
+      .post('/api/permits')
+      .send({
+        applicant: { name: '李四', idNumber: '11010519491231002X' },
+        businessName: '步行测试烟酒店',
+        category: 'tobacco_retail',
+        address: '固原市测试街2号',
+        location: { lon: walk.lon, lat: walk.lat },
+        kind: 'new',
+      })
+      .expect(201)
+    await page.goto('/#/permits?status=pending&q=步行测试')
+    await page.click(`[data-permit-id="${submitted.body.id}"]`)
+    await page.waitForSelector('.verdict')
+    await expect
+      .poll(() => page.textContent('.verdict .schools'))
+      .toContain(`步行 ${zhMetres(walk.distanceM)} 米（直线 ${zhMetres(walk.straightM)} 米）`)
+    expect(await waitForRendered(['overlay-route'])).toBeGreaterThan(0)
+    await screenshot(page, 'permit-walking')
   })
 
   test('no request left the test server', () => {
