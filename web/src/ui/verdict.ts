@@ -12,7 +12,7 @@ type Conflict = CheckResult['conflicts'][number]
 type Nearest = CheckResult['nearestSchools'][number]
 
 /** A distance as measured: on foot (with the straight distance) under a walking rule, straight otherwise. */
-function distanceText(measured: Conflict | Nearest): string {
+export function distanceText(measured: Conflict | Nearest): string {
   if (measured.path !== 'walking') return metres(measured.distanceM)
   if (measured.measuredBy === 'straight_fallback') return t('straightShort', { straight: metresNumber(measured.distanceM) })
   const straightM = 'straightM' in measured ? measured.straightM : undefined
@@ -169,13 +169,14 @@ function routeFeatures(conflict: Conflict): GeoJSON.Feature[] {
 }
 
 /**
- * Draws a result: the point, a line to each measured boundary point or gate labelled in metres (the straight
- * distance under a walking rule, whose walk is drawn beside it with its length), and the zones.
+ * What the map draws for a place's conflicts: a line to each measured boundary point or gate labelled in metres
+ * (the straight distance where a walk was measured), and each walk from the gate to the door with its length.
  */
-export async function drawResult(view: MapView, result: CheckResult, options: { fit?: boolean } = {}): Promise<void> {
-  const subject: GeoJSON.Position = [result.location.lon, result.location.lat]
-  const inside = result.verdict === 'prohibited'
-  const lines = result.conflicts.flatMap((conflict) =>
+export function conflictOverlays(
+  subject: GeoJSON.Position,
+  conflicts: Conflict[],
+): { lines: GeoJSON.Feature[]; routes: GeoJSON.Feature[] } {
+  const lines = conflicts.flatMap((conflict) =>
     measuredLine(
       subject,
       [conflict.nearestPoint.lon, conflict.nearestPoint.lat],
@@ -184,7 +185,17 @@ export async function drawResult(view: MapView, result: CheckResult, options: { 
         : metres(conflict.distanceM),
     ),
   )
-  const routes = result.conflicts.flatMap(routeFeatures)
+  return { lines, routes: conflicts.flatMap(routeFeatures) }
+}
+
+/**
+ * Draws a result: the point, a line to each measured boundary point or gate labelled in metres (the straight
+ * distance under a walking rule, whose walk is drawn beside it with its length), and the zones.
+ */
+export async function drawResult(view: MapView, result: CheckResult, options: { fit?: boolean } = {}): Promise<void> {
+  const subject: GeoJSON.Position = [result.location.lon, result.location.lat]
+  const inside = result.verdict === 'prohibited'
+  const { lines, routes } = conflictOverlays(subject, result.conflicts)
   const points: GeoJSON.Feature[] = [
     { type: 'Feature', properties: { role: 'subject', inside }, geometry: { type: 'Point', coordinates: subject } },
     ...result.conflicts.map((conflict): GeoJSON.Feature => ({
