@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { StringEnum } from './common.ts'
 
-export const TILE_LAYERS = ['schools', 'zones', 'premises', 'counties', 'townships'] as const
+export const TILE_LAYERS = ['schools', 'zones', 'premises', 'counties', 'townships', 'roads'] as const
 export type TileLayer = (typeof TILE_LAYERS)[number]
 
 export const MAX_TILE_ZOOM = 22

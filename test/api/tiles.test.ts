@@ -402,8 +402,8 @@ describe('refused input', () => {
     ['y = 2^z', '/tiles/counties/3/0/8.mvt', /params\/y/],
     ['a negative x', '/tiles/counties/3/-1/0.mvt', /params\/x/],
     ['a huge y', '/tiles/counties/3/0/99999999999.mvt', /params\/y/],
-    ['an unknown layer', '/tiles/roads/3/0/0.mvt', /params\/layer/],
-    ['an unknown layer TileJSON', '/tiles/roads.json', /params\/layer/],
+    ['an unknown layer', '/tiles/railways/3/0/0.mvt', /params\/layer/],
+    ['an unknown layer TileJSON', '/tiles/railways.json', /params\/layer/],
     ['an unknown query parameter', '/tiles/counties/3/0/0.mvt?format=png', /querystring\/format/],
     ['a version with odd characters', '/tiles/counties/3/0/0.mvt?v=%3Cscript%3E', /querystring\/v/],
   ]

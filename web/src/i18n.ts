@@ -91,6 +91,10 @@ const text = {
   certificate: ['下载核查证明（PDF）', 'Download certificate (PDF)'],
   checkedAt: ['核查时间', 'Checked at'],
   limit: ['限距', 'limit'],
+  onFoot: ['步行 {walk} 米（直线 {straight} 米）', '{walk} m on foot ({straight} m straight)'],
+  onFootShort: ['步行 {walk} 米', '{walk} m on foot'],
+  straightShort: ['直线 {straight} 米', '{straight} m straight'],
+  straightFallback: ['未能按路网测量，按直线距离', 'Not measured on the road network: straight distance'],
   // Permits
   permitsTitle: ['许可申请', 'Permit applications'],
   filterStatus: ['状态', 'Status'],
@@ -315,9 +319,14 @@ export const bandName = (value: string) => pick(bands[value], value)
 export const countyName = (code: string) => pick(COUNTIES[code], code)
 export const CATEGORY_VALUES: readonly PremisesCategory[] = PREMISES_CATEGORIES
 
-/** Metres with one decimal, the precision the service measures to. */
+/** A distance in metres as a number with one decimal, the precision the service measures to. */
+export function metresNumber(value: number): string {
+  return value.toLocaleString(language === 'zh' ? 'zh-CN' : 'en', { minimumFractionDigits: 1, maximumFractionDigits: 1 })
+}
+
+/** Metres with one decimal and the unit. */
 export function metres(value: number): string {
-  return `${value.toLocaleString(language === 'zh' ? 'zh-CN' : 'en', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} m`
+  return `${metresNumber(value)} m`
 }
 
 export function dateTime(iso: string): string {

@@ -6,7 +6,7 @@ type Position = [number, number]
 
 /**
  * GeoJSON coordinates in tile units → a feature as vt-pbf's wrapper reads it: points as one list (all
- * points of a MultiPoint in one MoveTo), polygons as their rings.
+ * points of a MultiPoint in one MoveTo), lines as their parts, polygons as their rings.
  */
 function featureOf(geometry: TileFeatureRow['geometry'], tags: Record<string, string | number | boolean>): Feature | null {
   switch (geometry.type) {
@@ -14,6 +14,10 @@ function featureOf(geometry: TileFeatureRow['geometry'], tags: Record<string, st
       return { type: 1, tags, geometry: [geometry.coordinates as Position] }
     case 'MultiPoint':
       return { type: 1, tags, geometry: geometry.coordinates as Position[] }
+    case 'LineString':
+      return { type: 2, tags, geometry: [geometry.coordinates as Position[]] }
+    case 'MultiLineString':
+      return { type: 2, tags, geometry: geometry.coordinates as Position[][] }
     case 'Polygon':
       return { type: 3, tags, geometry: geometry.coordinates as Position[][] }
     case 'MultiPolygon':

@@ -5,16 +5,18 @@ import type { TileLayer, VectorLayer } from '../../schemas/tiles.ts'
 export const TILE_EXTENT = 4096
 export const TILE_BUFFER = 64
 
-export type SourceLayerId = 'campuses' | 'gates' | 'school_labels' | 'zones' | 'premises' | 'counties' | 'county_labels' | 'townships'
+export type SourceLayerId =
+  'campuses' | 'gates' | 'school_labels' | 'zones' | 'premises' | 'counties' | 'county_labels' | 'townships' | 'roads'
 
 export interface SourceLayer extends VectorLayer {
   id: SourceLayerId
-  geometry: 'point' | 'polygon'
+  geometry: 'point' | 'line' | 'polygon'
 }
 
 export interface LayerDefinition {
   name: string
   description: string
+  /** Shown by the map; for roads the distinct attributions of the imports, this only while there is none. */
   attribution: string
   access: 'public' | 'user'
   minzoom: number
@@ -25,6 +27,13 @@ export interface LayerDefinition {
 }
 
 const REGISTRY = '固原市校园安全区域 registry'
+
+/** Zoom from which road tiles carry street names (labels start there; below it the names are bytes nobody reads). */
+export const ROAD_NAMES_FROM_ZOOM = 15
+/** Zoom from which road tiles carry every kind of road; below it only the arterials. */
+export const ALL_ROADS_FROM_ZOOM = 14
+/** The road kinds drawn below ALL_ROADS_FROM_ZOOM. */
+export const ARTERIAL_ROAD_KINDS = ['motorway', 'trunk', 'primary', 'secondary'] as const
 
 // Tiles above maxzoom are drawn by the client from the maxzoom tile (overzoom): at z16 one tile unit
 // is under 0.12 m at Guyuan's latitude, far finer than any drawing needs.
@@ -159,6 +168,27 @@ export const LAYERS: Record<TileLayer, LayerDefinition> = {
         minzoom: 7,
         maxzoom: 11,
         fields: { code: 'String', name: 'String', countyCode: 'String' },
+      },
+    ],
+  },
+  roads: {
+    name: '道路 roads',
+    description:
+      'The road network as imported (OpenStreetMap: ODbL 1.0), drawn as the offline basemap. Below zoom 14 only motorways, trunk, primary and secondary roads; names from zoom 15. The attribution names the sources of the roads imported.',
+    attribution: '',
+    // A basemap like the counties: streets are no registry data, and the map shows them before sign-in.
+    access: 'public',
+    minzoom: 11,
+    maxzoom: 16,
+    centerZoom: 14,
+    sourceLayers: [
+      {
+        id: 'roads',
+        geometry: 'line',
+        description: `Road centre lines: kind (the OSM highway value, ramps as their road), walkable, and name from zoom ${ROAD_NAMES_FROM_ZOOM}`,
+        minzoom: 11,
+        maxzoom: 16,
+        fields: { kind: 'String', walkable: 'Boolean', name: 'String' },
       },
     ],
   },

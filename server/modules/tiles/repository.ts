@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import { asGeoJson, envelope, inFrame, WGS84_A_M } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { TileLayer } from '../../schemas/tiles.ts'
-import { TILE_BUFFER, TILE_EXTENT, type SourceLayerId } from './layers.ts'
+import { ALL_ROADS_FROM_ZOOM, ARTERIAL_ROAD_KINDS, ROAD_NAMES_FROM_ZOOM, TILE_BUFFER, TILE_EXTENT, type SourceLayerId } from './layers.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -48,9 +48,9 @@ export function tileBox(z: number, x: number, y: number): TileBox {
 interface Source {
   /** Property columns, named as in the tile (whitelisted here, never taken from a request). */
   columns: string[]
-  geometry: 'point' | 'polygon'
-  /** The rows meeting the WGS84 envelope `box`: the property columns and `g`, geometry(4326). */
-  rows: (box: RawBuilder<unknown>) => RawBuilder<unknown>
+  geometry: 'point' | 'line' | 'polygon'
+  /** The rows meeting the WGS84 envelope `box` at zoom `z`: the property columns and `g`, geometry(4326). */
+  rows: (box: RawBuilder<unknown>, z: number) => RawBuilder<unknown>
 }
 
 const SOURCES: Record<SourceLayerId, Source> = {
@@ -117,10 +117,20 @@ const SOURCES: Record<SourceLayerId, Source> = {
     rows: (box) =>
       sql`select t.code as "code", t.name as "name", trim(t.county_code) as "countyCode", t.geom as g from townships t where t.geom && ${box}`,
   },
+  roads: {
+    columns: ['kind', 'walkable', 'name'],
+    geometry: 'line',
+    // Filtered by zoom here rather than in the style, so a zoom 11 tile does not carry every lane and footway.
+    rows: (
+      box,
+      z,
+    ) => sql`select r.kind as "kind", r.walkable as "walkable", ${z >= ROAD_NAMES_FROM_ZOOM ? sql`r.name` : sql`null::text`} as "name", r.geom as g
+      from roads r where r.geom && ${box}${z >= ALL_ROADS_FROM_ZOOM ? sql`` : sql` and r.kind in (${sql.join([...ARTERIAL_ROAD_KINDS])})`}`,
+  },
 }
 
 /**
- * Polygons are first simplified in lon/lat by a fifth of a tile unit (keeping collapsed parts for the
+ * Lines and polygons are first simplified in lon/lat by a fifth of a tile unit (keeping collapsed parts for the
  * encoder to judge), so that the transformation to Web Mercator and the clipping handle a few vertices
  * instead of the 256-segment rings of every zone in a zoom 11 tile; the encoders then simplify by half a
  * unit as ST_AsMVTGeom does.
@@ -154,7 +164,7 @@ export async function renderTileInDatabase(
     const source = SOURCES[id]
     return sql`coalesce((select ST_AsMVT(t, ${id}, ${TILE_EXTENT}, 'geom') from (
       select ${columnList(source)}, ST_AsMVTGeom(ST_Transform(${presimplified(source, box)}, 3857), ST_TileEnvelope(${box.z}, ${box.x}, ${box.y}), ${TILE_EXTENT}, ${TILE_BUFFER}, true) as geom
-      from (${source.rows(bbox)}) f
+      from (${source.rows(bbox, box.z)}) f
     ) t where t.geom is not null), ''::bytea)`
   })
   const tile = parts.length > 0 ? sql.join(parts, sql` || `) : sql`''::bytea`
@@ -175,7 +185,7 @@ export interface TileFeatureRow {
  * The features of a tile already in tile coordinates, for encoding outside the database (the embedded
  * PostGIS is built without protobuf-c, so ST_AsMVT does not exist there). Does what ST_AsMVTGeom does:
  * drops points closer than half a unit and simplifies by half a unit, transforms to tile units with y
- * flipped, clips polygons to the buffered tile, snaps to the integer grid, drops what collapsed, and
+ * flipped, clips lines and polygons to the buffered tile, snaps to the integer grid, drops what collapsed, and
  * orients exterior rings as the vector tile specification wants. The data version of `versionOf` comes
  * from the same statement.
  */
@@ -195,17 +205,23 @@ export async function tileFeatures(
   const parts = sourceLayers.map((id) => {
     const source = SOURCES[id]
     const properties = sql.join(source.columns.map((c) => sql`${sql.lit(c)}, ${sql.ref(`f.${c}`)}`))
+    const clipped = sql`(select case when a.g @ ${clip} then a.g else ST_ClipByBox2D(a.g, ${clip}) end
+             from (select ${toTile(sql`ST_Simplify(ST_RemoveRepeatedPoints(ST_Transform(${presimplified(source, box)}, 3857), ${halfUnit}::float8), ${halfUnit}::float8)`)} as g) a)`
     const tileGeometry =
       source.geometry === 'point'
         ? sql`ST_SnapToGrid(${toTile(sql`ST_Transform(${presimplified(source, box)}, 3857)`)}, 1)`
-        : sql`ST_ForcePolygonCCW(ST_CollectionExtract(ST_SnapToGrid(
-            (select case when a.g @ ${clip} then a.g else ST_ClipByBox2D(a.g, ${clip}) end
-             from (select ${toTile(sql`ST_Simplify(ST_RemoveRepeatedPoints(ST_Transform(${presimplified(source, box)}, 3857), ${halfUnit}::float8), ${halfUnit}::float8)`)} as g) a),
-            1), 3))`
-    const kept = source.geometry === 'point' ? sql`t.geom && ${clip}` : sql`not ST_IsEmpty(t.geom) and ST_Area(t.geom) > 0`
+        : source.geometry === 'line'
+          ? sql`ST_RemoveRepeatedPoints(ST_CollectionExtract(ST_SnapToGrid(${clipped}, 1), 2))`
+          : sql`ST_ForcePolygonCCW(ST_CollectionExtract(ST_SnapToGrid(${clipped}, 1), 3))`
+    const kept =
+      source.geometry === 'point'
+        ? sql`t.geom && ${clip}`
+        : source.geometry === 'line'
+          ? sql`not ST_IsEmpty(t.geom) and ST_Length(t.geom) > 0`
+          : sql`not ST_IsEmpty(t.geom) and ST_Area(t.geom) > 0`
     return sql`coalesce((select json_agg(json_build_object('properties', t.properties, 'geometry', ${asGeoJson(sql`t.geom`)})) from (
       select json_build_object(${properties}) as properties, ${tileGeometry} as geom
-      from (${source.rows(bbox)}) f
+      from (${source.rows(bbox, box.z)}) f
     ) t where t.geom is not null and ${kept}), '[]'::json) as ${sql.ref(id)}`
   })
   const { rows } = await sql<
@@ -232,6 +248,7 @@ const EXTENT_OF: Record<TileLayer, RawBuilder<unknown>> = {
   premises: sql`(select ST_Extent(geom) from premises)`,
   counties: sql`(select ST_Extent(geom) from counties)`,
   townships: sql`(select ST_Extent(geom) from townships)`,
+  roads: sql`(select ST_Extent(geom) from roads)`,
 }
 
 /** The layer's data extent [west, south, east, north], or null when it has no data. */
@@ -243,4 +260,15 @@ export async function layerExtent(db: Db, layer: TileLayer): Promise<[number, nu
   const row = rows[0]
   if (!row || row.w === null || row.s === null || row.e === null || row.n === null) return null
   return [Number(row.w), Number(row.s), Number(row.e), Number(row.n)]
+}
+
+/** The distinct attributions of the road imports, in the order they were first imported (the roads TileJSON names them all). */
+export async function roadAttributions(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('road_sources')
+    .select('attribution')
+    .groupBy('attribution')
+    .orderBy(sql`min(id)`)
+    .execute()
+  return rows.map((r) => r.attribution)
 }

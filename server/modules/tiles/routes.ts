@@ -18,7 +18,7 @@ const HOST = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/
 
 /**
  * Vector tiles and their TileJSON, one pair of routes per layer so that each declares who may read it
- * (counties and townships are public; the registry layers need a login, which MapLibre sends as the
+ * (counties, townships and roads are public basemap; the registry layers need a login, which MapLibre sends as the
  * session cookie on the same origin).
  */
 const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {

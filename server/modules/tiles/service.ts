@@ -127,7 +127,7 @@ export async function tileJson(db: Kysely<Database>, layer: TileLayer, origin: s
     tilejson: '3.0.0',
     name: definition.name,
     description: definition.description,
-    attribution: definition.attribution,
+    attribution: layer === 'roads' ? (await repository.roadAttributions(db)).join(' · ') || definition.attribution : definition.attribution,
     scheme: 'xyz',
     tiles: [`${origin}/tiles/${layer}/{z}/{x}/{y}.mvt?v=${version}`],
     minzoom: definition.minzoom,

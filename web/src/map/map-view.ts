@@ -1,13 +1,22 @@
 /**
- * The one MapLibre map every screen shares, with overlays (checked point, measured lines, zone outline, measuring
- * and drawing) as GeoJSON sources. Registry layers come from vector tiles only; the map never downloads the registry.
+ * The one MapLibre map every screen shares, with overlays (checked point, measured lines, walking routes, zone
+ * outline, measuring and drawing) as GeoJSON sources. Registry layers come from vector tiles only; the map never downloads the registry.
  */
 import * as maplibregl from 'maplibre-gl'
 import type { GeoJSONSource, LngLatLike, MapGeoJSONFeature, MapMouseEvent } from 'maplibre-gl'
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url'
 import 'maplibre-gl/dist/maplibre-gl.css'
 import type { MapConfig } from '../api/client.ts'
-import { BAND_COLOURS, buildStyle, CLICKABLE_LAYERS, CONFLICT_COLOUR, LABEL_FONT, LAYER_GROUPS, type LayerGroup } from './style.ts'
+import {
+  BAND_COLOURS,
+  buildStyle,
+  CLICKABLE_LAYERS,
+  CONFLICT_COLOUR,
+  LABEL_FONT,
+  LAYER_GROUPS,
+  ROUTE_COLOUR,
+  type LayerGroup,
+} from './style.ts'
 
 maplibregl.setWorkerUrl(workerUrl)
 
@@ -17,7 +26,7 @@ export function prewarm(): void {
 }
 
 const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] }
-const OVERLAYS = ['overlay-zone', 'overlay-lines', 'overlay-points', 'tool'] as const
+const OVERLAYS = ['overlay-zone', 'overlay-route', 'overlay-lines', 'overlay-points', 'tool'] as const
 type Overlay = (typeof OVERLAYS)[number]
 
 export interface MapView {
@@ -73,26 +82,23 @@ export function createMapView(container: HTMLElement, config: MapConfig, initial
         paint: { 'line-color': CONFLICT_COLOUR, 'line-width': 2.5 },
       })
       map.addLayer({
+        id: 'overlay-route',
+        type: 'line',
+        source: 'overlay-route',
+        filter: ['==', ['geometry-type'], 'LineString'],
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: { 'line-color': ROUTE_COLOUR, 'line-width': 4, 'line-opacity': 0.85 },
+      })
+      // Just above the middle of the walk, clear of the straight line's label at its own middle.
+      map.addLayer(measureLabel('overlay-route-label', 'overlay-route', ROUTE_COLOUR, [0, -1]))
+      map.addLayer({
         id: 'overlay-lines',
         type: 'line',
         source: 'overlay-lines',
         filter: ['==', ['geometry-type'], 'LineString'],
         paint: { 'line-color': ['case', ['get', 'inside'], CONFLICT_COLOUR, '#2f855a'], 'line-width': 2.5, 'line-dasharray': [3, 1.5] },
       })
-      map.addLayer({
-        id: 'overlay-lines-label',
-        type: 'symbol',
-        source: 'overlay-lines',
-        filter: ['has', 'label'],
-        layout: {
-          'text-field': ['get', 'label'],
-          'text-font': LABEL_FONT,
-          'text-size': 13,
-          'text-allow-overlap': true,
-          'text-ignore-placement': true,
-        },
-        paint: { 'text-color': '#1a202c', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
-      })
+      map.addLayer(measureLabel('overlay-lines-label', 'overlay-lines', '#1a202c'))
       map.addLayer({
         id: 'tool-fill',
         type: 'fill',
@@ -202,6 +208,25 @@ export function createMapView(container: HTMLElement, config: MapConfig, initial
         source?.setUrl(`/tiles/${id}.json`)
       }
     },
+  }
+}
+
+/** The label of a measured line (features with a `label`), always drawn, whatever it overlaps. */
+function measureLabel(id: string, source: Overlay, colour: string, offset?: [number, number]): maplibregl.SymbolLayerSpecification {
+  return {
+    id,
+    type: 'symbol',
+    source,
+    filter: ['has', 'label'],
+    layout: {
+      'text-field': ['get', 'label'],
+      'text-font': LABEL_FONT,
+      'text-size': 13,
+      ...(offset ? { 'text-offset': offset } : {}),
+      'text-allow-overlap': true,
+      'text-ignore-placement': true,
+    },
+    paint: { 'text-color': colour, 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
   }
 }
 

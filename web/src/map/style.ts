@@ -1,7 +1,7 @@
 /**
  * The map's style as typed code (in the manner of Protomaps' basemaps): sources are the service's own vector
- * tiles, so with no network at all the map still shows county outlines, township seats and every registry
- * layer. Labels are drawn from a local CJK font: the style has no `glyphs` URL, so MapLibre renders glyphs
+ * tiles, so with no network at all the map still shows county outlines, streets, township seats and every
+ * registry layer. Labels are drawn from a local CJK font: the style has no `glyphs` URL, so MapLibre renders glyphs
  * with the browser's fonts (TinySDF) instead of fetching glyph files.
  */
 import type { ExpressionSpecification, LayerSpecification, SourceSpecification, StyleSpecification } from 'maplibre-gl'
@@ -25,6 +25,25 @@ export const CATEGORY_COLOURS: Record<PremisesCategory, string> = {
 export const BAND_COLOURS = { core: '#d7301f', control: '#fc8d59' } as const
 export const CONFLICT_COLOUR = '#c00000'
 export const SCHOOL_COLOUR = '#2b6cb0'
+/** The walk from the gate to the door, drawn over everything else. */
+export const ROUTE_COLOUR = '#6b21a8'
+
+/** Road kinds by how the basemap draws them (OSM highway values; ramps arrive as their road's kind). */
+const ARTERIALS = ['motorway', 'trunk', 'primary', 'secondary']
+const FOOTWAYS = ['footway', 'path', 'steps', 'pedestrian', 'cycleway', 'track']
+const isKind = (kinds: string[]): ExpressionSpecification => ['in', ['get', 'kind'], ['literal', kinds]]
+/** Line width in pixels by zoom, arterials wider than streets; `extra` widens it for the casing. */
+const roadWidth = (extra: number): ExpressionSpecification => [
+  'interpolate',
+  ['exponential', 1.6],
+  ['zoom'],
+  11,
+  ['case', isKind(ARTERIALS), 1 + extra, 0.4 + extra / 2],
+  14,
+  ['case', isKind(ARTERIALS), 3 + extra, 1.2 + extra],
+  17,
+  ['case', isKind(ARTERIALS), 10 + extra * 1.5, isKind(FOOTWAYS), 1.5 + extra, 5 + extra],
+]
 
 const categoryColour = [
   'match',
@@ -77,6 +96,8 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     )
   }
   const haveBasemap = Boolean(config.tianditu)
+  // The attribution comes with the roads' TileJSON (the sources of the roads imported, e.g. OpenStreetMap).
+  if (!haveBasemap) sources.roads = vector('roads')
   layers.push(
     {
       id: 'county-fill',
@@ -85,6 +106,7 @@ export function buildStyle(config: MapConfig): StyleSpecification {
       'source-layer': 'counties',
       paint: { 'fill-color': '#ffffff', 'fill-opacity': haveBasemap ? 0 : 0.55 },
     },
+    ...(haveBasemap ? [] : roadLayers()),
     {
       id: 'county-line',
       type: 'line',
@@ -229,6 +251,59 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     },
   )
   return { version: 8, name: 'guyuan-school-zones', sources, layers }
+}
+
+/**
+ * Streets of the offline basemap, beneath every registry layer: a casing under a lighter line, arterials wider,
+ * footways thin and dashed, names along the line from zoom 15 (the tiles carry names only from there). With
+ * Tianditu the raster already shows the streets, so these are left out.
+ */
+function roadLayers(): LayerSpecification[] {
+  const minor = ['!', isKind(FOOTWAYS)] as ExpressionSpecification
+  return [
+    {
+      id: 'road-casing',
+      type: 'line',
+      source: 'roads',
+      'source-layer': 'roads',
+      filter: minor,
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': '#c9c1b3', 'line-width': roadWidth(1.5) },
+    },
+    {
+      id: 'road-footway',
+      type: 'line',
+      source: 'roads',
+      'source-layer': 'roads',
+      filter: isKind(FOOTWAYS),
+      paint: { 'line-color': '#9c8f7c', 'line-width': roadWidth(0), 'line-dasharray': [2, 1.5] },
+    },
+    {
+      id: 'road-line',
+      type: 'line',
+      source: 'roads',
+      'source-layer': 'roads',
+      filter: minor,
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': ['case', isKind(ARTERIALS), '#fbe3a6', '#ffffff'], 'line-width': roadWidth(0) },
+    },
+    {
+      id: 'road-label',
+      type: 'symbol',
+      source: 'roads',
+      'source-layer': 'roads',
+      minzoom: 15,
+      filter: ['has', 'name'],
+      layout: {
+        'symbol-placement': 'line',
+        'text-field': ['get', 'name'],
+        'text-font': LABEL_FONT,
+        'text-size': 11,
+        'text-max-angle': 30,
+      },
+      paint: { 'text-color': '#5b4e3d', 'text-halo-color': '#ffffff', 'text-halo-width': 1.4 },
+    },
+  ]
 }
 
 function attribution(config: MapConfig): string {

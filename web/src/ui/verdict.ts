@@ -1,12 +1,31 @@
 import { api, type CheckResult } from '../api/client.ts'
 import type { Rectification } from '../../../server/schemas/permits.ts'
-import { bandName, categoryName, currentLanguage, dateTime, metres, schoolTypeName, t } from '../i18n.ts'
+import { bandName, categoryName, currentLanguage, dateTime, metres, metresNumber, schoolTypeName, t } from '../i18n.ts'
 import type { MapView } from '../map/map-view.ts'
 import { h } from './dom.ts'
 
 const crsLabel = (crs: string) =>
   t(crs === 'wgs84' ? 'crsWgs84' : crs === 'cgcs2000' ? 'crsCgcs2000' : crs === 'gcj02' ? 'crsGcj02' : 'crsBd09')
 const position = (lon: number, lat: number) => `${lon.toFixed(6)}, ${lat.toFixed(6)}`
+
+type Conflict = CheckResult['conflicts'][number]
+type Nearest = CheckResult['nearestSchools'][number]
+
+/** A distance as measured: on foot (with the straight distance) under a walking rule, straight otherwise. */
+export function distanceText(measured: Conflict | Nearest): string {
+  if (measured.path !== 'walking') return metres(measured.distanceM)
+  if (measured.measuredBy === 'straight_fallback') return t('straightShort', { straight: metresNumber(measured.distanceM) })
+  const straightM = 'straightM' in measured ? measured.straightM : undefined
+  return straightM === undefined
+    ? t('onFootShort', { walk: metresNumber(measured.distanceM) })
+    : t('onFoot', { walk: metresNumber(measured.distanceM), straight: metresNumber(straightM) })
+}
+
+/** Why a walking rule fell back to the straight distance (the service's note), or nothing. */
+function fallbackNote(measured: Conflict | Nearest): HTMLElement | null {
+  if (measured.path !== 'walking' || measured.measuredBy !== 'straight_fallback') return null
+  return h('div', { class: 'notice small walking-note' }, `${t('straightFallback')}${measured.note ? `：${measured.note}` : ''}`)
+}
 
 /** The verdict card: 禁止/允许, then each school within reach with distance, band, rule and legal basis. */
 export function verdictCard(result: CheckResult, extra: { rectification?: Rectification; footer?: Node[] } = {}): HTMLElement {
@@ -52,7 +71,7 @@ export function verdictCard(result: CheckResult, extra: { rectification?: Rectif
                 h(
                   'div',
                   { class: 'measure' },
-                  h('span', { class: 'distance' }, metres(conflict.distanceM)),
+                  h('span', { class: `distance${conflict.path === 'walking' ? ' walking' : ''}` }, distanceText(conflict)),
                   h('span', { class: `band band-${conflict.band}` }, bandName(conflict.band)),
                   h(
                     'span',
@@ -60,6 +79,7 @@ export function verdictCard(result: CheckResult, extra: { rectification?: Rectif
                     `${t('limit')} ${metres(conflict.limitM)} · ${t('measuredFrom')}${t(conflict.origin === 'gates' ? 'originGates' : 'originCampus')}`,
                   ),
                 ),
+                fallbackNote(conflict),
                 h(
                   'div',
                   { class: 'muted small' },
@@ -81,7 +101,8 @@ export function verdictCard(result: CheckResult, extra: { rectification?: Rectif
                 'li',
                 {},
                 `${school.schoolName}（${schoolTypeName(school.schoolType)}）`,
-                h('span', { class: 'distance' }, ` ${metres(school.distanceM)}`),
+                h('span', { class: `distance${school.path === 'walking' ? ' walking' : ''}` }, ` ${distanceText(school)}`),
+                fallbackNote(school),
               ),
             ),
           ),
@@ -118,13 +139,63 @@ export function measuredLine(from: GeoJSON.Position, to: GeoJSON.Position, label
   ]
 }
 
-/** Draws a result: the point, a line to each measured boundary point or gate labelled in metres, and the zones. */
+/** The point halfway along a line (lengths in a local frame: east scaled by cos φ), where its label goes. */
+export function halfwayAlong(coordinates: GeoJSON.Position[]): GeoJSON.Position {
+  const scale = Math.cos(((coordinates[0]?.[1] ?? 0) * Math.PI) / 180)
+  const steps = coordinates.slice(1).map((p, i) => Math.hypot((p[0]! - coordinates[i]![0]!) * scale, p[1]! - coordinates[i]![1]!))
+  let remaining = steps.reduce((sum, step) => sum + step, 0) / 2
+  for (const [i, step] of steps.entries()) {
+    if (remaining <= step && step > 0) {
+      const [a, b] = [coordinates[i]!, coordinates[i + 1]!]
+      return [a[0]! + ((b[0]! - a[0]!) * remaining) / step, a[1]! + ((b[1]! - a[1]!) * remaining) / step]
+    }
+    remaining -= step
+  }
+  return coordinates[0] ?? [0, 0]
+}
+
+/** The walk from the gate to the door, and its length in metres at its middle. */
+function routeFeatures(conflict: Conflict): GeoJSON.Feature[] {
+  if (!conflict.route || conflict.route.coordinates.length < 2) return []
+  const label = t('onFootShort', { walk: metresNumber(conflict.distanceM) })
+  return [
+    { type: 'Feature', properties: { schoolId: conflict.schoolId }, geometry: conflict.route },
+    {
+      type: 'Feature',
+      properties: { schoolId: conflict.schoolId, label },
+      geometry: { type: 'Point', coordinates: halfwayAlong(conflict.route.coordinates) },
+    },
+  ]
+}
+
+/**
+ * What the map draws for a place's conflicts: a line to each measured boundary point or gate labelled in metres
+ * (the straight distance where a walk was measured), and each walk from the gate to the door with its length.
+ */
+export function conflictOverlays(
+  subject: GeoJSON.Position,
+  conflicts: Conflict[],
+): { lines: GeoJSON.Feature[]; routes: GeoJSON.Feature[] } {
+  const lines = conflicts.flatMap((conflict) =>
+    measuredLine(
+      subject,
+      [conflict.nearestPoint.lon, conflict.nearestPoint.lat],
+      conflict.route && conflict.straightM !== undefined
+        ? t('straightShort', { straight: metresNumber(conflict.straightM) })
+        : metres(conflict.distanceM),
+    ),
+  )
+  return { lines, routes: conflicts.flatMap(routeFeatures) }
+}
+
+/**
+ * Draws a result: the point, a line to each measured boundary point or gate labelled in metres (the straight
+ * distance under a walking rule, whose walk is drawn beside it with its length), and the zones.
+ */
 export async function drawResult(view: MapView, result: CheckResult, options: { fit?: boolean } = {}): Promise<void> {
   const subject: GeoJSON.Position = [result.location.lon, result.location.lat]
   const inside = result.verdict === 'prohibited'
-  const lines = result.conflicts.flatMap((conflict) =>
-    measuredLine(subject, [conflict.nearestPoint.lon, conflict.nearestPoint.lat], metres(conflict.distanceM)),
-  )
+  const { lines, routes } = conflictOverlays(subject, result.conflicts)
   const points: GeoJSON.Feature[] = [
     { type: 'Feature', properties: { role: 'subject', inside }, geometry: { type: 'Point', coordinates: subject } },
     ...result.conflicts.map((conflict): GeoJSON.Feature => ({
@@ -134,6 +205,7 @@ export async function drawResult(view: MapView, result: CheckResult, options: { 
     })),
   ]
   view.setOverlay('overlay-lines', { type: 'FeatureCollection', features: lines })
+  view.setOverlay('overlay-route', { type: 'FeatureCollection', features: routes })
   view.setOverlay('overlay-points', { type: 'FeatureCollection', features: points })
   const schoolIds = [...new Set(result.conflicts.map((c) => c.schoolId))]
   if (schoolIds.length === 0 && result.nearestSchools[0]) schoolIds.push(result.nearestSchools[0].schoolId)
@@ -143,6 +215,6 @@ export async function drawResult(view: MapView, result: CheckResult, options: { 
   view.setOverlay('overlay-zone', { type: 'FeatureCollection', features: zones })
   if (options.fit) {
     const outline = zones.filter((f) => f.properties?.kind === 'zone')
-    view.fit([...points, ...outline], 17)
+    view.fit([...points, ...outline, ...routes], 17)
   }
 }

@@ -1,10 +1,10 @@
 import { api, type Conflict, type School } from '../../api/client.ts'
-import { bandName, categoryName, countyName, metres, schoolTypeName, statusName, t } from '../../i18n.ts'
+import { bandName, categoryName, countyName, schoolTypeName, statusName, t } from '../../i18n.ts'
 import type { MapView } from '../../map/map-view.ts'
 import { updateParams } from '../../router.ts'
 import { fill, h } from '../dom.ts'
 import { explain } from '../errors.ts'
-import { measuredLine } from '../verdict.ts'
+import { conflictOverlays, distanceText } from '../verdict.ts'
 
 /** The details of what was clicked: a school with its zone and the premises in it, or premises with the schools it is near. */
 export interface FeatureDetails {
@@ -90,12 +90,9 @@ export function featureDetails(view: MapView, disposed: () => boolean, onSchool:
           },
         ],
       })
-      view.setOverlay('overlay-lines', {
-        type: 'FeatureCollection',
-        features: conflicts.conflicts.flatMap((c) =>
-          measuredLine([lon, lat], [c.nearestPoint.lon, c.nearestPoint.lat], metres(c.distanceM)),
-        ),
-      })
+      const { lines, routes } = conflictOverlays([lon, lat], conflicts.conflicts)
+      view.setOverlay('overlay-lines', { type: 'FeatureCollection', features: lines })
+      view.setOverlay('overlay-route', { type: 'FeatureCollection', features: routes })
     } catch (error) {
       fill(details, h('p', { class: 'error', role: 'alert' }, explain(error)))
     }
@@ -118,7 +115,7 @@ function conflictList(title: string, conflicts: Conflict[], total: number, label
               'li',
               {},
               label(c),
-              h('span', { class: 'distance' }, ` ${metres(c.distanceM)}`),
+              h('span', { class: `distance${c.path === 'walking' ? ' walking' : ''}` }, ` ${distanceText(c)}`),
               h('span', { class: `band band-${c.band}` }, bandName(c.band)),
               c.preexisting ? h('span', { class: 'badge' }, 'preexisting') : null,
             ),
