@@ -2,10 +2,13 @@
  * Real headless Chromium (Debian's build) driven by playwright-core, with the flags that keep it from dialling out on
  * a closed network, a fresh profile per launch, and a record of every request that tried to leave localhost.
  */
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { build } from 'vite'
+import { inject } from 'vitest'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts')
@@ -78,4 +81,33 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTIFACTS, `${name}.png`)
   await page.screenshot({ path: file })
   return file
+}
+
+/**
+ * Builds the web app once per test run, whichever browser test file starts first; the others wait for that
+ * build. Two files building at once would empty web/dist under a page the other is serving.
+ */
+export async function buildWebOnce(): Promise<void> {
+  const run = createHash('sha1')
+    .update(`${inject('embeddedTemplate')}|${inject('serverTemplate')}`)
+    .digest('hex')
+    .slice(0, 16)
+  const marker = path.join(os.tmpdir(), `zones-web-build-${run}`)
+  try {
+    fs.mkdirSync(marker)
+  } catch {
+    for (;;) {
+      if (fs.existsSync(path.join(marker, 'done'))) return
+      if (fs.existsSync(path.join(marker, 'failed')))
+        throw new Error(`the web build failed: ${fs.readFileSync(path.join(marker, 'failed'), 'utf8')}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+  try {
+    await build({ configFile: path.resolve(import.meta.dirname, '../../web/vite.config.ts'), logLevel: 'warn' })
+    fs.writeFileSync(path.join(marker, 'done'), '')
+  } catch (error) {
+    fs.writeFileSync(path.join(marker, 'failed'), String(error))
+    throw error
+  }
 }

@@ -4,13 +4,11 @@
  * Screenshots of each screen land in test-artifacts/.
  */
 import type { Page } from 'playwright-core'
-import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import path from 'node:path'
 import { fromWgs84 } from '../../server/geo/crs.ts'
 import { loadDemoData } from '../../server/modules/demo/load.ts'
 import { loadReferenceData } from '../../server/modules/reference/load.ts'
-import { openBrowser, screenshot, type BrowserSession } from '../helpers/browser.ts'
+import { buildWebOnce, openBrowser, screenshot, type BrowserSession } from '../helpers/browser.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 
 const PASSWORD = 'guyuan-demo'
@@ -91,7 +89,7 @@ async function apiAs(username: string) {
 }
 
 beforeAll(async () => {
-  await build({ configFile: path.resolve(import.meta.dirname, '../../web/vite.config.ts'), logLevel: 'warn' })
+  await buildWebOnce()
   service = await startTestApp({ serveWeb: true, demoPassword: PASSWORD })
   await loadReferenceData(service.app.db)
   await loadDemoData(service.app.db, PASSWORD)

@@ -4,13 +4,11 @@
  * foot shows the walk in the verdict card and on the map (and so does the permit view), the offline basemap draws the demo streets with their
  * attribution, and no request leaves the test server.
  */
-import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadDemoData } from '../../server/modules/demo/load.ts'
 import { loadReferenceData } from '../../server/modules/reference/load.ts'
-import { openBrowser, screenshot, type BrowserSession } from '../helpers/browser.ts'
+import { buildWebOnce, openBrowser, screenshot, type BrowserSession } from '../helpers/browser.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 
 const PASSWORD = 'guyuan-demo'
@@ -50,7 +48,7 @@ async function waitForRendered(layers: string[]) {
 }
 
 beforeAll(async () => {
-  await build({ configFile: path.resolve(import.meta.dirname, '../../web/vite.config.ts'), logLevel: 'warn' })
+  await buildWebOnce()
   service = await startTestApp({ serveWeb: true, demoPassword: PASSWORD })
   await loadReferenceData(service.app.db)
   await loadDemoData(service.app.db, PASSWORD)
