@@ -6,9 +6,10 @@ import { benchImport } from './import.ts'
 import { benchSearch } from './search.ts'
 import { benchStartup } from './startup.ts'
 import { benchTiles } from './tiles.ts'
+import { benchWalking } from './walking.ts'
 import { benchWeb } from './web.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|walking> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -18,6 +19,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   tiles: benchTiles,
   web: benchWeb,
   search: benchSearch,
+  walking: benchWalking,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
