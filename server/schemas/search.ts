@@ -35,7 +35,10 @@ export const SearchItemSchema = Type.Object({
   lon: Nullable(Type.Number({ description: 'a street: the middle of its longest way' })),
   lat: Nullable(Type.Number()),
   bbox: Type.Optional(
-    Type.Tuple([Type.Number(), Type.Number(), Type.Number(), Type.Number()], {
+    // An array of four rather than a tuple: OpenAPI 3.0 has no tuple form for items.
+    Type.Array(Type.Number(), {
+      minItems: 4,
+      maxItems: 4,
       description: 'a street: the extent of its ways (west, south, east, north), for the map to fit',
     }),
   ),

@@ -19,7 +19,7 @@ export function searchBox(options: {
   near: () => [number, number] | undefined
   onPick: (item: SearchItem) => void
   /** Fits the map to a result's extent (a street's ways), after onPick; results without one are not fitted. */
-  fit?: (bbox: [number, number, number, number]) => void
+  fit?: (bbox: readonly number[]) => void
   language: () => 'zh' | 'en'
 }): HTMLElement {
   const listId = 'search-results'
