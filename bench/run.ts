@@ -7,9 +7,10 @@ import { benchRoads } from './roads.ts'
 import { benchSearch } from './search.ts'
 import { benchStartup } from './startup.ts'
 import { benchTiles } from './tiles.ts'
+import { benchWalking } from './walking.ts'
 import { benchWeb } from './web.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -20,6 +21,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   web: benchWeb,
   search: benchSearch,
   roads: benchRoads,
+  walking: benchWalking,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { CountyCodeSchema, CrsSchema, GeometryInputSchema, Nullable, StringEnum } from './common.ts'
 
-export const SEARCH_KINDS = ['school', 'premises', 'township', 'village', 'address'] as const
+export const SEARCH_KINDS = ['school', 'premises', 'township', 'village', 'address', 'street'] as const
 export type SearchKind = (typeof SEARCH_KINDS)[number]
 
 // Lengths, kinds and near are checked after parsing (q is measured after trimming, in characters), so
@@ -27,11 +27,21 @@ export type SearchQuery = Static<typeof SearchQuerySchema>
 
 export const SearchItemSchema = Type.Object({
   kind: StringEnum(SEARCH_KINDS),
-  id: Type.String({ description: 'record id (school, premises, address) or statistical code (township, village)' }),
+  id: Type.String({
+    description: 'record id (school, premises, address), statistical code (township, village) or, for a street, the id of its first road',
+  }),
   name: Type.String(),
   detail: Type.String({ description: 'where and what, in Chinese: county · township · type or category' }),
-  lon: Nullable(Type.Number()),
+  lon: Nullable(Type.Number({ description: 'a street: the middle of its longest way' })),
   lat: Nullable(Type.Number()),
+  bbox: Type.Optional(
+    // An array of four rather than a tuple: OpenAPI 3.0 has no tuple form for items.
+    Type.Array(Type.Number(), {
+      minItems: 4,
+      maxItems: 4,
+      description: 'a street: the extent of its ways (west, south, east, north), for the map to fit',
+    }),
+  ),
   score: Type.Number({
     description:
       'match quality: 1 exact, 0.8 prefix, 0.6 substring, 0.4 characters in order, 0.3 pinyin; equal scores are ordered by kind, then distance to near',

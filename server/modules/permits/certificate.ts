@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { AppError } from '../../errors.ts'
 import type { PermitDetail, Rectification } from '../../schemas/permits.ts'
-import type { CheckResult } from '../../schemas/zones.ts'
+import type { CheckResult, ConflictDetail } from '../../schemas/zones.ts'
 import { CATEGORY_NAMES, PERMIT_KIND_NAMES, PERMIT_STATUS_NAMES, SCHOOL_TYPE_NAMES } from '../../schemas/labels.ts'
 
 /**
@@ -110,7 +110,7 @@ export async function renderCertificate(content: CertificateContent): Promise<Bu
     .fillColor('black')
     .fontSize(8)
     .text(
-      `经营类别：${CATEGORY_NAMES[s.category] ?? s.category}；测量方法：WGS84 椭球面测地线距离（PostGIS geography），精确到 0.1 米；审查时间 ${beijingTime(s.checkedAt)}`,
+      `经营类别：${CATEGORY_NAMES[s.category] ?? s.category}；测量方法：WGS84 椭球面测地线距离（PostGIS geography），精确到 0.1 米${s.conflicts.some((c) => c.path === 'walking') ? '；步行规则沿道路网量取校门至店门的最短步行距离' : ''}；审查时间 ${beijingTime(s.checkedAt)}`,
     )
   doc.moveDown(0.4).fontSize(9)
 
@@ -120,7 +120,7 @@ export async function renderCertificate(content: CertificateContent): Promise<Bu
       doc
         .fontSize(8.5)
         .text(
-          `· ${c.schoolName}（${SCHOOL_TYPE_NAMES[c.schoolType] ?? c.schoolType}）：距离 ${c.distanceM.toFixed(1)} 米，限值 ${c.limitM} 米，分带 ${c.band}；` +
+          `· ${c.schoolName}（${SCHOOL_TYPE_NAMES[c.schoolType] ?? c.schoolType}）：${distanceText(c)}，限值 ${c.limitM} 米，分带 ${c.band}；` +
             `测量起点 ${c.origin === 'gates' ? '校门' : '校园边界'}最近点（${c.nearestPoint.lon.toFixed(6)}, ${c.nearestPoint.lat.toFixed(6)}）；规则 #${c.ruleId} 第 ${c.ruleVersion} 版；依据：${c.legalBasis}`,
           { indent: 8 },
         )
@@ -147,6 +147,18 @@ export async function renderCertificate(content: CertificateContent): Promise<Bu
   line('打印人 / 时间', `${content.operator} / ${beijingTime(content.printedAt.toISOString())}`)
   doc.end()
   return done
+}
+
+/**
+ * A conflict's distance as its row states it: under a walking rule the walk along the roads with the
+ * straight distance beside it, or, where the network could not measure, the straight distance that
+ * decided and the reason.
+ */
+function distanceText(c: ConflictDetail): string {
+  if (c.path !== 'walking') return `距离 ${c.distanceM.toFixed(1)} 米`
+  if (c.measuredBy === 'straight_fallback')
+    return `距离 ${c.distanceM.toFixed(1)} 米（步行规则，按直线距离计：${c.note ?? '道路网无法测量'}）`
+  return `步行距离 ${c.distanceM.toFixed(1)} 米（直线 ${(c.straightM ?? c.distanceM).toFixed(1)} 米）`
 }
 
 /** The permit certificate's lines: applicant, business, kind, address, then status, decision, licence and submission. */
@@ -232,7 +244,10 @@ function drawMap(doc: PDFKit.PDFDocument, screening: CheckResult, schools: reado
   const points: (readonly [number, number])[] = [[0, 0]]
   for (const school of schools)
     for (const ring of [...school.zone.flat(), ...school.campus.flat()]) for (const p of ring) points.push(local(p))
-  for (const c of screening.conflicts) points.push(local([c.nearestPoint.lon, c.nearestPoint.lat]))
+  for (const c of screening.conflicts) {
+    points.push(local([c.nearestPoint.lon, c.nearestPoint.lat]))
+    for (const p of c.route?.coordinates ?? []) points.push(local(p))
+  }
   const extent = Math.max(100, ...points.map(([x, y]) => Math.max(Math.abs(x), Math.abs(y)))) * 1.1
   const scale = Math.min(box.w, box.h) / (2 * extent)
   const cx = box.x + box.w / 2
@@ -283,6 +298,25 @@ function drawMap(doc: PDFKit.PDFDocument, screening: CheckResult, schools: reado
         .text(school.name, x + 3, y + 2, { lineBreak: false })
     }
   }
+  // A walking conflict's route, from the gate along the roads to the door, in its own colour beside the straight line.
+  for (const c of screening.conflicts) {
+    const route = (c.route?.coordinates ?? []).map(toPage)
+    if (route.length < 2) continue
+    route.forEach(([x, y], i) => (i === 0 ? doc.moveTo(x, y) : doc.lineTo(x, y)))
+    doc.lineWidth(2).strokeColor('#6a1b9a').lineJoin('round').stroke()
+    // Labelled halfway along, below the line, clear of the point's own label at the door.
+    const steps = route.slice(1).map(([x, y], i) => Math.hypot(x - route[i]![0], y - route[i]![1]))
+    let rest = steps.reduce((a, b) => a + b, 0) / 2
+    let i = 0
+    while (i < steps.length - 1 && rest > steps[i]!) rest -= steps[i++]!
+    const f = steps[i]! > 0 ? rest / steps[i]! : 0
+    const [ax, ay] = route[i]!
+    const [bx, by] = route[i + 1]!
+    doc
+      .fillColor('#6a1b9a')
+      .fontSize(7.5)
+      .text(`步行 ${c.distanceM.toFixed(1)} m`, ax + (bx - ax) * f - 20, ay + (by - ay) * f + 4, { lineBreak: false })
+  }
   for (const c of screening.conflicts) {
     const [x1, y1] = toPage([lon0, lat0])
     const [x2, y2] = toPage([c.nearestPoint.lon, c.nearestPoint.lat])
@@ -290,7 +324,9 @@ function drawMap(doc: PDFKit.PDFDocument, screening: CheckResult, schools: reado
     doc
       .fillColor('black')
       .fontSize(7.5)
-      .text(`${c.distanceM.toFixed(1)} m`, (x1 + x2) / 2 + 3, (y1 + y2) / 2 - 9, { lineBreak: false })
+      .text(`${(c.path === 'walking' ? (c.straightM ?? c.distanceM) : c.distanceM).toFixed(1)} m`, (x1 + x2) / 2 + 3, (y1 + y2) / 2 - 9, {
+        lineBreak: false,
+      })
   }
   doc.circle(cx, cy, 3.5).fill('black')
   doc
@@ -299,6 +335,7 @@ function drawMap(doc: PDFKit.PDFDocument, screening: CheckResult, schools: reado
     .text(pointLabel, cx + 5, cy + 3, { lineBreak: false })
   doc.restore()
 
+  const walking = screening.conflicts.some((c) => (c.route?.coordinates.length ?? 0) >= 2)
   // Scale bar (a round number of metres) and north arrow.
   const target = box.w / 5 / scale
   const bar = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000].reduce((best, m) => (m <= target ? m : best), 10)
@@ -319,7 +356,7 @@ function drawMap(doc: PDFKit.PDFDocument, screening: CheckResult, schools: reado
     .fontSize(7)
     .fillColor('#555')
     .text(
-      '图例：蓝色 校园边界 · 橙色 校门 · 红色虚线 安全区域（限值处外缘，仅供示意，结论以测地线距离为准） · 黑线 测量线',
+      `图例：蓝色 校园边界 · 橙色 校门 · 红色虚线 安全区域（限值处外缘，仅供示意，结论以测地线距离为准） · 黑线 ${walking ? '直线距离' : '测量线'}${walking ? ' · 紫线 步行路线（校门沿道路至店门）' : ''}`,
       box.x,
       box.y + box.h + 3,
       { width: box.w },

@@ -13,6 +13,7 @@ import {
 } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { RoadFormat } from '../../schemas/roads.ts'
+import { pinyinColumns } from '../search/pinyin.ts'
 import type { AddressCandidate, RoadCandidate } from './read.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -70,13 +71,14 @@ export async function insertRoads(db: Db, sourceId: number, roads: readonly Road
       drivable: r.drivable,
       oneway: r.oneway,
       geom: { type: 'LineString', coordinates: r.coordinates },
+      // Street names join the place search; an unnamed road gets empty columns, which no query matches.
+      ...pinyinColumns(r.name ?? ''),
     })),
   )
-  await sql`insert into roads (source_id, osm_id, name, kind, walkable, drivable, oneway, geom)
-    select ${sourceId}, r.osm_id, r.name, r.kind, r.walkable, r.drivable, r.oneway, ${geomFromGeoJsonColumn(sql`r.geom`)}
-    from json_to_recordset(${batch}::json) as r(osm_id bigint, name text, kind text, walkable boolean, drivable boolean, oneway boolean, geom json)`.execute(
-    db,
-  )
+  await sql`insert into roads (source_id, osm_id, name, kind, walkable, drivable, oneway, geom, search_pinyin, search_initials)
+    select ${sourceId}, r.osm_id, r.name, r.kind, r.walkable, r.drivable, r.oneway, ${geomFromGeoJsonColumn(sql`r.geom`)}, r.search_pinyin, r.search_initials
+    from json_to_recordset(${batch}::json) as r(osm_id bigint, name text, kind text, walkable boolean, drivable boolean, oneway boolean, geom json,
+      search_pinyin text, search_initials text)`.execute(db)
 }
 
 /** The county each address lies in (null outside every county), in input order. */

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
-import { geodesicDistance, pointFromLonLat } from '../../db/postgis.ts'
+import { frameKx, geodesicDistance, inFrame, pointFromLonLat } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { SearchKind } from '../../schemas/search.ts'
 import { pinyinColumns, pinyinQuery } from './pinyin.ts'
@@ -19,7 +19,10 @@ interface KindSource {
   indexedGeom: boolean
 }
 
-const SOURCES: Record<SearchKind, KindSource> = {
+/** The kinds searched row by row; streets are gathered from their ways (searchStreets). */
+export type RowKind = Exclude<SearchKind, 'street'>
+
+const SOURCES: Record<RowKind, KindSource> = {
   school: {
     from: sql`schools t`,
     columns: sql`t.id::text as id, t.name, t.school_type as type, t.address, null::text as township_name`,
@@ -122,10 +125,12 @@ export interface SearchRow {
   lat: number | null
   distance_m: number | null
   candidates: number
+  /** A street's extent (west, south, east, north); other kinds have none. */
+  bbox?: [number, number, number, number]
 }
 
 export interface ChildQuery {
-  kind: SearchKind
+  kind: RowKind
   condition: TierCondition
   countyCode: string | undefined
   near: readonly [number, number] | undefined
@@ -231,8 +236,78 @@ export async function searchNearest(
   })
 }
 
+/** One named way that matches a tier, with what grouping it into streets needs. */
+export interface StreetWayRow {
+  id: number
+  name: string
+  key: string
+  county_code: string | null
+  /** Ways of the same key within about a kilometre of each other share this number (per key). */
+  cluster: number
+  exact: boolean
+  key_length: number
+  length_m: number
+  /** The middle of the way. */
+  lon: number
+  lat: number
+  bbox: [number, number, number, number]
+  distance_m: number | null
+  candidates: number
+}
+
+/** How close two ways of one name must come to be one street, in degrees of latitude (~1 km). */
+const STREET_REACH_DEG = 0.009
+
+/**
+ * The named ways whose name passes one tier's test, at most `cap + 1` of them (exact matches first in key
+ * order), each with its county (the one its middle lies in), its middle, extent and length, and its
+ * cluster among the ways of the same key: ways drawn within about a kilometre of each other, measured in
+ * the local frame of each way (east scaled as the verdicts do).
+ */
+export async function streetWays(
+  db: Db,
+  condition: TierCondition,
+  countyCode: string | undefined,
+  near: readonly [number, number] | undefined,
+  cap: number,
+): Promise<StreetWayRow[]> {
+  const point = near ? pointFromLonLat(near[0], near[1]) : undefined
+  const { rows } = await sql<Omit<StreetWayRow, 'bbox'> & { x0: number; y0: number; x1: number; y1: number }>`
+    select w.id, w.name, w.search_key as key, w.county_code, w.exact, w.key_length,
+      ST_Length(w.geom::geography) as length_m,
+      ST_X(ST_LineInterpolatePoint(w.geom, 0.5)) as lon, ST_Y(ST_LineInterpolatePoint(w.geom, 0.5)) as lat,
+      ST_XMin(w.geom) as x0, ST_YMin(w.geom) as y0, ST_XMax(w.geom) as x1, ST_YMax(w.geom) as y1,
+      ${point ? geodesicDistance(sql`w.geom`, point) : sql`null::float8`} as distance_m,
+      ST_ClusterDBSCAN(${inFrame(sql`w.geom`, frameKx(sql`radians(ST_Y(ST_StartPoint(w.geom)))`))}, ${STREET_REACH_DEG}::float8, 1)
+        over (partition by w.search_key) as cluster,
+      count(*) over () as candidates
+    from (
+      select t.id, t.name, t.search_key, t.geom, length(t.search_key) as key_length, k.county_code,
+        ${condition.exactKey === undefined ? sql`false` : sql`t.search_key = ${condition.exactKey}`} as exact
+      from roads t
+      left join lateral (
+        select c.code::text as county_code from counties c where ST_Covers(c.geom, ST_LineInterpolatePoint(t.geom, 0.5)) order by c.code limit 1
+      ) k on true
+      where t.name is not null and ${condition.indexed} ${countyCode ? sql`and k.county_code = ${countyCode}` : sql``}
+      ${condition.keyOrder ? sql`order by t.search_key` : sql``}
+      limit ${cap + 1}
+    ) w`.execute(db)
+  return rows.map(({ x0, y0, x1, y1, ...r }) => ({
+    ...r,
+    county_code: r.county_code === null ? null : r.county_code.trim(),
+    cluster: Number(r.cluster),
+    key_length: Number(r.key_length),
+    length_m: Number(r.length_m),
+    lon: Number(r.lon),
+    lat: Number(r.lat),
+    bbox: [Number(x0), Number(y0), Number(x1), Number(y1)],
+    distance_m: r.distance_m === null ? null : Number(r.distance_m),
+    candidates: Number(r.candidates),
+  }))
+}
+
 /** Whether a kind's "near" distance can walk a spatial index. */
-export const hasSpatialIndex = (kind: SearchKind) => SOURCES[kind].indexedGeom
+export const hasSpatialIndex = (kind: RowKind) => SOURCES[kind].indexedGeom
 
 /** County names by code, for the result's detail. */
 export async function countyNames(db: Db): Promise<Map<string, string>> {
@@ -255,6 +330,7 @@ const PINYIN_TABLES = [
   { table: 'townships', id: 'code', text: 'name' },
   { table: 'villages', id: 'code', text: 'name' },
   { table: 'address_points', id: 'id', text: 'address' },
+  { table: 'roads', id: 'id', text: 'name' },
 ] as const
 
 /**
@@ -267,13 +343,14 @@ export async function fillMissingPinyin(db: Kysely<Database>): Promise<number> {
     for (;;) {
       const { rows } = await sql<{
         id: string
-        text: string
+        text: string | null
       }>`select ${sql.ref(id)}::text as id, ${sql.ref(text)} as text from ${sql.table(table)} where search_initials is null limit 1000`.execute(
         db,
       )
       if (rows.length === 0) break
       const values = rows.map((r) => {
-        const p = pinyinColumns(r.text)
+        // A road without a name gets empty columns, which no pinyin query matches, so it is not read again.
+        const p = pinyinColumns(r.text ?? '')
         // Typed as the key column, so that the join below probes its index.
         const key = id === 'id' ? sql`${Number(r.id)}::integer` : sql`${r.id}::bpchar`
         return sql`(${key}, ${p.search_pinyin}::text, ${p.search_initials}::text)`

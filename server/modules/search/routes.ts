@@ -11,7 +11,8 @@ const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'user' },
       schema: {
         tags: ['search'],
-        summary: 'Find schools, premises, townships, villages and address points by name or address (fuzzy, in Chinese), best first',
+        summary:
+          'Find schools, premises, townships, villages, streets and address points by name or address (fuzzy, in Chinese), best first',
         querystring: SearchQuerySchema,
         response: { 200: SearchResultSchema, ...errorResponses },
       },

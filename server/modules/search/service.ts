@@ -4,12 +4,12 @@ import { invalid } from '../../errors.ts'
 import { SEARCH_KINDS, type SearchItem, type SearchKind, type SearchQuery, type SearchResult } from '../../schemas/search.ts'
 import { CATEGORY_NAMES, SCHOOL_TYPE_NAMES } from '../../schemas/labels.ts'
 import * as repository from './repository.ts'
-import type { ChildQuery, MatchTier, SearchRow } from './repository.ts'
+import type { ChildQuery, MatchTier, SearchRow, StreetWayRow, TierCondition } from './repository.ts'
 
 const MAX_QUERY_CHARACTERS = 64
 const SCORES: Record<MatchTier, number> = { exact: 1, prefix: 0.8, substring: 0.6, ordered: 0.4, pinyin: 0.3 }
 const TIER_RANK: Record<MatchTier, number> = { exact: 0, prefix: 1, substring: 2, ordered: 3, pinyin: 4 }
-const KIND_RANK: Record<SearchKind, number> = { school: 0, premises: 1, township: 2, village: 3, address: 4 }
+const KIND_RANK: Record<SearchKind, number> = { school: 0, premises: 1, township: 2, village: 3, street: 4, address: 5 }
 /**
  * Candidates ranked per (tier, kind). A common word ("小学", "网吧") matches a large share of a national
  * registry; ranking all of them on every keystroke would read them all. Past this many, a search without
@@ -17,6 +17,11 @@ const KIND_RANK: Record<SearchKind, number> = { school: 0, premises: 1, township
  * walks the spatial index outward instead, which stays exact.
  */
 const CANDIDATE_CAP = 300
+/**
+ * Ways read per tier for streets. A street is drawn as many ways (one per block in OpenStreetMap), so it
+ * takes more rows than a school; past this many the ways the index yields first are grouped.
+ */
+const STREET_WAY_CAP = 3000
 /** Rows the nearest-first walk may visit. */
 const NEAREST_BUDGET = 5000
 
@@ -89,7 +94,9 @@ function detailOf(row: SearchRow, counties: Map<string, string>): string {
           ? [county, '乡镇（街道）']
           : row.kind === 'village'
             ? [row.township_name, county, '村（社区）']
-            : [county, '门牌地址']
+            : row.kind === 'street'
+              ? [county, '道路']
+              : [county, '门牌地址']
   return parts.filter((p): p is string => Boolean(p)).join(' · ')
 }
 
@@ -100,8 +107,84 @@ const itemOf = (row: SearchRow, counties: Map<string, string>): SearchItem => ({
   detail: detailOf(row, counties),
   lon: row.lon,
   lat: row.lat,
+  ...(row.bbox ? { bbox: row.bbox } : {}),
   score: SCORES[row.tier],
 })
+
+/**
+ * Groups matching ways into streets: ways of one name (one search key) are one street where they lie in
+ * the same county or within about a kilometre of each other, and so on transitively. A street is shown at
+ * the middle of its longest way, in that way's county, named as that way is, with the extent of all its
+ * ways; it matches exactly when any of its ways does. Ranked like a part: exact first, then nearest to
+ * `near`, then shorter names.
+ */
+export function streetsOf(ways: readonly StreetWayRow[], tier: MatchTier, near: boolean, limit: number): SearchRow[] {
+  const groupOf = new Map<string, string>()
+  const root = (x: string): string => {
+    if (!groupOf.has(x)) groupOf.set(x, x)
+    let r = x
+    while (groupOf.get(r) !== r) r = groupOf.get(r)!
+    groupOf.set(x, r)
+    return r
+  }
+  const join = (a: string, b: string) => {
+    const ra = root(a)
+    const rb = root(b)
+    if (ra !== rb) groupOf.set(rb, ra)
+  }
+  for (const way of ways) {
+    const cluster = `${way.key}\u0000d${way.cluster}`
+    if (way.county_code !== null) join(cluster, `${way.key}\u0000c${way.county_code}`)
+    else root(cluster)
+  }
+  const streets = new Map<string, StreetWayRow[]>()
+  for (const way of ways) {
+    const id = root(`${way.key}\u0000d${way.cluster}`)
+    const list = streets.get(id)
+    if (list) list.push(way)
+    else streets.set(id, [way])
+  }
+  const candidates = ways[0]?.candidates ?? 0
+  const rows: SearchRow[] = [...streets.values()].map((list) => {
+    const longest = list.reduce((best, w) => (w.length_m > best.length_m || (w.length_m === best.length_m && w.id < best.id) ? w : best))
+    const county = longest.county_code ?? list.find((w) => w.county_code !== null)?.county_code ?? ''
+    const distances = list.map((w) => w.distance_m).filter((d): d is number => d !== null)
+    return {
+      kind: 'street',
+      tier: list.some((w) => w.exact) ? 'exact' : tier,
+      id: String(Math.min(...list.map((w) => w.id))),
+      name: longest.name,
+      type: null,
+      address: null,
+      township_name: null,
+      county_code: county,
+      key_length: longest.key_length,
+      lon: longest.lon,
+      lat: longest.lat,
+      distance_m: distances.length > 0 ? Math.min(...distances) : null,
+      candidates,
+      bbox: [
+        Math.min(...list.map((w) => w.bbox[0])),
+        Math.min(...list.map((w) => w.bbox[1])),
+        Math.max(...list.map((w) => w.bbox[2])),
+        Math.max(...list.map((w) => w.bbox[3])),
+      ],
+    }
+  })
+  rows.sort(
+    (a, b) =>
+      Number(b.tier === 'exact') - Number(a.tier === 'exact') ||
+      (near ? (a.distance_m ?? Infinity) - (b.distance_m ?? Infinity) || 0 : 0) ||
+      a.key_length - b.key_length ||
+      Number(a.id) - Number(b.id),
+  )
+  return rows.slice(0, limit)
+}
+
+async function searchStreets(db: Kysely<Database>, condition: TierCondition, parsed: ParsedSearch): Promise<SearchRow[]> {
+  const ways = await repository.streetWays(db, condition, parsed.countyCode, parsed.near, STREET_WAY_CAP)
+  return streetsOf(ways, condition.tier, parsed.near !== undefined, parsed.limit)
+}
 
 /**
  * Fuzzy place search over schools, premises, townships, villages and address points: exact and prefix
@@ -116,15 +199,18 @@ export async function search(db: Kysely<Database>, parsed: ParsedSearch): Promis
   const seen = new Set<string>()
   for (const stage of STAGES) {
     const children: ChildQuery[] = []
+    const streetConditions: TierCondition[] = []
     for (const tier of stage) {
       const condition = tests.get(tier)
       if (!condition) continue
       for (const kind of parsed.kinds) {
-        children.push({ kind, condition, countyCode: parsed.countyCode, near: parsed.near, limit: parsed.limit, cap: CANDIDATE_CAP })
+        if (kind === 'street') streetConditions.push(condition)
+        else children.push({ kind, condition, countyCode: parsed.countyCode, near: parsed.near, limit: parsed.limit, cap: CANDIDATE_CAP })
       }
     }
-    if (children.length === 0) continue
+    if (children.length === 0 && streetConditions.length === 0) continue
     let rows = await repository.searchParts(db, children)
+    for (const condition of streetConditions) rows = rows.concat(await searchStreets(db, condition, parsed))
     const near = parsed.near
     if (near) {
       for (const child of children) {

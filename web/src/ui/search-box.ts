@@ -8,6 +8,7 @@ const KIND_LABELS: Record<SearchItem['kind'], readonly [string, string]> = {
   township: ['乡镇', 'Township'],
   village: ['村/社区', 'Village'],
   address: ['地址', 'Address'],
+  street: ['道路', 'Street'],
 }
 
 /**
@@ -17,6 +18,8 @@ const KIND_LABELS: Record<SearchItem['kind'], readonly [string, string]> = {
 export function searchBox(options: {
   near: () => [number, number] | undefined
   onPick: (item: SearchItem) => void
+  /** Fits the map to a result's extent (a street's ways), after onPick; results without one are not fitted. */
+  fit?: (bbox: readonly number[]) => void
   language: () => 'zh' | 'en'
 }): HTMLElement {
   const listId = 'search-results'
@@ -55,6 +58,7 @@ export function searchBox(options: {
     input.value = item.name
     close()
     options.onPick(item)
+    if (item.bbox) options.fit?.(item.bbox)
   }
   const render = () => {
     list.replaceChildren(
