@@ -107,8 +107,17 @@ export function mountCheck({ user, view, panel }: ScreenContext): () => void {
       }
       coordinates.value = `${item.lon.toFixed(7)}, ${item.lat.toFixed(7)}`
       crs.value = 'wgs84'
-      void run(item.lon, item.lat, 'wgs84', true)
+      // A street is shown whole (fit below); anything else is zoomed to with its verdict.
+      void run(item.lon, item.lat, 'wgs84', !item.bbox)
     },
+    fit: ([west, south, east, north]) =>
+      view.map.fitBounds(
+        [
+          [west!, south!],
+          [east!, north!],
+        ],
+        { padding: 48, maxZoom: 17, duration: 0 },
+      ),
   })
   fill(
     panel,
