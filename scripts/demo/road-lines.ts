@@ -3,27 +3,11 @@
  * stretches cut out of it. Roads connect only where they share a vertex, as in OpenStreetMap, so a
  * junction is one rounded position added to both lines; a cut removes a stretch and every vertex in it.
  */
+import type { RoadKind } from '../../server/schemas/roads.ts'
 import { metresPerDegLat, metresPerDegLon, round7 } from './planar.ts'
 
-/** The OpenStreetMap `highway` values the generated network uses. */
-export const HIGHWAYS = [
-  'motorway',
-  'trunk',
-  'primary',
-  'secondary',
-  'tertiary',
-  'unclassified',
-  'residential',
-  'service',
-  'living_street',
-  'pedestrian',
-  'track',
-  'footway',
-  'path',
-  'steps',
-  'cycleway',
-] as const
-export type Highway = (typeof HIGHWAYS)[number]
+/** The OpenStreetMap `highway` values a road may have: the road kinds the service keeps. */
+export type Highway = RoadKind
 
 /** OpenStreetMap tags of a generated road. */
 export interface RoadTags {

@@ -7,28 +7,12 @@ import { createRegistryGenerator } from '../../scripts/demo/generator.ts'
 import { metresPerDegLat, metresPerDegLon } from '../../scripts/demo/planar.ts'
 import { loadReferenceData, type ReferenceData } from '../../scripts/demo/reference.ts'
 import type { RoadFeature } from '../../scripts/demo/roads.ts'
+import { ROAD_KINDS } from '../../server/schemas/roads.ts'
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dataDir = path.join(root, 'data')
-const HIGHWAYS = [
-  'motorway',
-  'trunk',
-  'primary',
-  'secondary',
-  'tertiary',
-  'unclassified',
-  'residential',
-  'service',
-  'living_street',
-  'pedestrian',
-  'track',
-  'footway',
-  'path',
-  'steps',
-  'cycleway',
-]
 const walkable = (f: RoadFeature) =>
   f.properties.highway !== undefined && f.properties.highway !== 'motorway' && f.properties.highway !== 'cycleway'
 const decimals = (v: number) => (String(v).split('.')[1] ?? '').length
@@ -225,7 +209,7 @@ describe('demo street network', () => {
         expect(f.geometry.type).toBe('LineString')
         const kinds = ['highway', 'railway', 'barrier'].filter((k) => k in f.properties)
         expect(kinds).toHaveLength(1)
-        if (f.properties.highway !== undefined) expect(HIGHWAYS).toContain(f.properties.highway)
+        if (f.properties.highway !== undefined) expect(ROAD_KINDS).toContain(f.properties.highway)
         const c = f.geometry.coordinates
         expect(new Set(c.map((p) => `${p[0]},${p[1]}`)).size).toBeGreaterThanOrEqual(2)
         for (const p of c) expect(Math.max(decimals(p[0]!), decimals(p[1]!))).toBeLessThanOrEqual(7)
