@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
 import { AppError } from '../errors.ts'
 import type { Actor, SignedInActor, User } from '../schemas/auth.ts'
@@ -67,21 +67,34 @@ export function installAuth(app: FastifyInstance, config: Config, sessions: Sess
     if (!route.config?.access) throw new Error(`route ${route.method} ${route.url} does not declare who may call it (config.access)`)
   })
 
-  app.addHook('onRequest', async (request) => {
+  // Who may call is decided when the request arrives, before its body is read: an anonymous or
+  // unauthorised upload is answered at once, whatever its size, and its connection closed so that the
+  // rest of the body is never received.
+  app.addHook('onRequest', async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE]
-    if (!token) return
-    if (UNSAFE.has(request.method)) checkOrigin(request, config)
-    request.user = (await sessions.userForToken(token)) ?? null
-  })
-
-  app.addHook('preHandler', async (request) => {
+    if (token) {
+      if (UNSAFE.has(request.method)) refuseEarly(reply, () => checkOrigin(request, config))
+      request.user = (await sessions.userForToken(token)) ?? null
+    }
     // Only routes registered before installAuth (the API docs, the web files) and the 404 handler lack
     // an access rule: the onRoute hook refuses any later route without one. Those are public.
-    const access = request.routeOptions.config.access ?? 'public'
+    const access = request.routeOptions.config?.access ?? 'public'
     if (allows(access, request.user)) return
-    if (!request.user) throw new AppError('UNAUTHENTICATED', 'sign in first (POST /api/auth/login)')
-    throw new AppError('FORBIDDEN', `this needs ${describe(access)}; you are ${request.user.department} ${request.user.role}`)
+    refuseEarly(reply, () => {
+      if (!request.user) throw new AppError('UNAUTHENTICATED', 'sign in first (POST /api/auth/login)')
+      throw new AppError('FORBIDDEN', `this needs ${describe(access)}; you are ${request.user.department} ${request.user.role}`)
+    })
   })
+}
+
+/** Runs a check that may refuse the request before its body is read; a refusal closes the connection, so the body is never received. */
+function refuseEarly(reply: FastifyReply, check: () => void): void {
+  try {
+    check()
+  } catch (error) {
+    reply.header('connection', 'close')
+    throw error
+  }
 }
 
 /** Rejects a write whose Origin (or Referer) is not this service's own. */
