@@ -14,7 +14,7 @@ import { migrateToLatest } from './db/migrate.ts'
 import type { Database } from './db/types.ts'
 import { installAuth, type Access } from './plugins/auth.ts'
 import { installErrorHandler } from './plugins/error-handler.ts'
-import { installValidators } from './plugins/validation.ts'
+import { installTextChecks, installValidators } from './plugins/validation.ts'
 import healthRoutes from './modules/health/routes.ts'
 import usersRoutes from './modules/users/routes.ts'
 import registryRoutes from './modules/registry/routes.ts'
@@ -89,6 +89,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
 
   installValidators(app)
+  installTextChecks(app)
   installErrorHandler(app)
   await app.register(cookie)
   await app.register(rateLimit, { global: false })

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifyInstance, FastifySchema } from 'fastify'
-import type { FieldProblem } from '../errors.ts'
+import { AppError, type FieldProblem } from '../errors.ts'
 
 /** Schema keyword marking a body that may be left out entirely (see NoBodySchema). */
 export const OPTIONAL_BODY = 'x-optional-body'
@@ -49,4 +49,50 @@ export function problemsFromAjv(errors: ErrorObject[], part: string): FieldProbl
     }
   }
   return problems
+}
+
+// A NUL cannot be stored in PostgreSQL text (SQLSTATE 22021), and a lone surrogate is not Unicode at all.
+const hasNul = (text: string) => text.includes('\u0000')
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/** The first string (or key) of a parsed request part that holds a NUL or a lone surrogate, as a field problem. */
+export function textProblem(value: unknown, field: string): FieldProblem | undefined {
+  const check = (text: string, at: string): FieldProblem | undefined => {
+    if (hasNul(text)) return { field: at, message: 'contains a NUL character (U+0000), which text may not hold' }
+    if (LONE_SURROGATE.test(text))
+      return { field: at, message: 'contains a lone surrogate (half of a UTF-16 pair), which is not valid Unicode' }
+    return undefined
+  }
+  // Iterative, so that a deeply nested body cannot exhaust the stack (nesting is bounded elsewhere too).
+  const stack: [unknown, string][] = [[value, field]]
+  while (stack.length > 0) {
+    const [item, at] = stack.pop()!
+    if (typeof item === 'string') {
+      const problem = check(item, at)
+      if (problem) return problem
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i -= 1) stack.push([item[i], `${at}/${i}`])
+    } else if (item !== null && typeof item === 'object' && !Buffer.isBuffer(item)) {
+      for (const [key, child] of Object.entries(item)) {
+        const problem = check(key, `${at}/${key}`)
+        if (problem) return problem
+        stack.push([child, `${at}/${key}`])
+      }
+    }
+  }
+  return undefined
+}
+
+/** Refuses NUL characters and lone surrogates in every string of every request, before validation, naming the field. */
+export function installTextChecks(app: FastifyInstance) {
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [
+      ['params', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ] as const) {
+      const problem = textProblem(value, part)
+      if (problem) throw new AppError('VALIDATION_FAILED', `${problem.field}: ${problem.message}`, { problems: [problem] })
+    }
+  })
 }
