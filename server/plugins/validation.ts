@@ -96,3 +96,16 @@ export function installTextChecks(app: FastifyInstance) {
     }
   })
 }
+
+/**
+ * Body parsers for an import route plugin, with the import body limit: GeoJSON as JSON under its own media
+ * type, and the given media types passed through as text or as bytes for the import to decode itself.
+ */
+export function addImportParsers(app: FastifyInstance, raw: { text?: readonly string[]; bytes?: readonly string[] }) {
+  const bodyLimit = app.config.importBodyLimitBytes
+  if (raw.text?.length)
+    app.addContentTypeParser([...raw.text], { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body))
+  if (raw.bytes?.length)
+    app.addContentTypeParser([...raw.bytes], { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body))
+  app.addContentTypeParser('application/geo+json', { parseAs: 'string', bodyLimit }, app.getDefaultJsonParser('error', 'error'))
+}

@@ -3,16 +3,12 @@
  * straight distance (or, where the network cannot measure, the straight distance and why), and the drawing
  * carries the route. The text is read back with poppler's pdftotext, as in permits-certificate.test.ts.
  */
-import { execFileSync } from 'node:child_process'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import type { Response } from 'supertest'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ConflictDetail } from '../../server/schemas/zones.ts'
 import { GUYUAN, offset, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
+import { binary, pdfText } from '../helpers/pdf.ts'
 
 type Position = [number, number]
 /** A part of town of its own, 6 km west of the centre, so that nothing else is in reach. */
@@ -32,12 +28,6 @@ const OFF_ROAD = at(-150, -125)
 
 let t: TestApp
 let tobacco: TestAgent
-let work: string
-const binary = (response: Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = []
-  response.on('data', (chunk: Buffer) => chunks.push(chunk))
-  response.on('end', () => callback(null, Buffer.concat(chunks)))
-}
 
 beforeAll(async () => {
   t = await startTestApp()
@@ -45,7 +35,6 @@ beforeAll(async () => {
   const roadsClerk = (await t.signIn({ department: 'governance', role: 'clerk' })).agent
   const education = (await t.signIn({ department: 'education', role: 'clerk' })).agent
   tobacco = (await t.signIn({ department: 'tobacco', role: 'clerk' })).agent
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'certificate-walking-'))
   await roadsClerk
     .post('/api/import/roads?source=certificate-walking')
     .send({
@@ -69,13 +58,12 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await t?.close()
-  if (work) fs.rmSync(work, { recursive: true, force: true })
 })
 
 const checked = async (point: Position) =>
   (await tobacco.post('/api/check').send({ lon: point[0], lat: point[1], category: 'tobacco_retail' }).expect(200)).body
     .conflicts as ConflictDetail[]
-const certificate = async (point: Position, name: string) => {
+const certificate = async (point: Position) => {
   const response = await tobacco
     .get('/api/check/certificate.pdf')
     .query({ lon: point[0], lat: point[1], category: 'tobacco_retail' })
@@ -83,10 +71,7 @@ const certificate = async (point: Position, name: string) => {
     .parse(binary)
   expect(response.status).toBe(200)
   expect(response.headers['content-type']).toBe('application/pdf')
-  const file = path.join(work, `${name}.pdf`)
-  fs.writeFileSync(file, response.body as Buffer)
-  expect(execFileSync('pdfinfo', [file], { encoding: 'utf8' })).toMatch(/Pages:\s+1\n/)
-  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '')
+  return pdfText(response.body as Buffer)
 }
 
 describe('the check certificate under a walking rule', () => {
@@ -94,7 +79,7 @@ describe('the check certificate under a walking rule', () => {
     const [conflict] = await checked(NEAR)
     expect(conflict).toMatchObject({ path: 'walking', measuredBy: 'network' })
     expect(conflict!.route?.coordinates.length).toBeGreaterThan(2)
-    const text = await certificate(NEAR, 'near')
+    const text = await certificate(NEAR)
     expect(text).toContain('审查结论：禁止')
     expect(text).toContain('步行证书小学')
     expect(text).toContain(`步行距离${conflict!.distanceM.toFixed(1)}米（直线${conflict!.straightM!.toFixed(1)}米），限值200米`)
@@ -106,7 +91,7 @@ describe('the check certificate under a walking rule', () => {
   it('where the network cannot measure, states the straight distance that decided and why', async () => {
     const [conflict] = await checked(OFF_ROAD)
     expect(conflict).toMatchObject({ path: 'walking', measuredBy: 'straight_fallback' })
-    const text = await certificate(OFF_ROAD, 'off-road')
+    const text = await certificate(OFF_ROAD)
     expect(text).toContain(`距离${conflict!.distanceM.toFixed(1)}米（步行规则，按直线距离计：${conflict!.note!.replace(/\s+/g, '')}）`)
     expect(text).not.toMatch(/步行距离\d/)
     expect(text).not.toContain('紫线')

@@ -8,11 +8,11 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Response } from 'supertest'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GUYUAN, offset, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
+import { binary, pdfText } from '../helpers/pdf.ts'
 import { expectErrorBody } from './expect.ts'
 
 let t: TestApp
@@ -24,11 +24,6 @@ let supervisorName: string
 let viewerName: string
 
 const CENTRE = [GUYUAN.lon, GUYUAN.lat] as const
-const binary = (response: Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = []
-  response.on('data', (chunk: Buffer) => chunks.push(chunk))
-  response.on('end', () => callback(null, Buffer.concat(chunks)))
-}
 
 beforeAll(async () => {
   t = await startTestApp()
@@ -61,20 +56,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close()
 })
-
-/** The PDF's text as pdftotext reads it (whitespace removed), after checking it is one page with an embedded font. */
-function pdfText(pdf: Buffer): string {
-  expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-')
-  expect(pdf.toString('latin1')).toMatch(/\/FontFile2|\/FontFile3/)
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certificate-'))
-  try {
-    fs.writeFileSync(path.join(dir, 'c.pdf'), pdf)
-    expect(execFileSync('pdfinfo', [path.join(dir, 'c.pdf')], { encoding: 'utf8' })).toMatch(/Pages:\s+1\n/)
-    return execFileSync('pdftotext', ['-layout', path.join(dir, 'c.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, '')
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
-}
 
 it('is a one-page PDF in Chinese with the verdict, each school, the decision and the operator', async () => {
   const response = await supervisor.get(`/api/permits/${permitId}/certificate.pdf`).buffer(true).parse(binary)

@@ -5,19 +5,11 @@ import { ImportKindSchema, ImportQuerySchema, ImportResultSchema } from '../../s
 import { AddressImportQuerySchema } from '../../schemas/search.ts'
 import { ADDRESS_DEPARTMENTS } from '../addresses/service.ts'
 import { candidatesFromCsv, candidatesFromGeoJson, importRecords } from './import.ts'
+import { addImportParsers } from '../../plugins/validation.ts'
 
 /** Bulk import of GeoJSON or CSV, all rows or none. */
 const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addContentTypeParser(
-    ['text/csv', 'application/csv'],
-    { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes },
-    (_request, body, done) => done(null, body),
-  )
-  app.addContentTypeParser(
-    'application/geo+json',
-    { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes },
-    app.getDefaultJsonParser('error', 'error'),
-  )
+  addImportParsers(app, { text: ['text/csv', 'application/csv'] })
 
   app.post(
     '/api/import/:kind',

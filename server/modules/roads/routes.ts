@@ -14,6 +14,7 @@ import {
 } from '../../schemas/roads.ts'
 import { readRoadFile } from './read.ts'
 import { deleteRoad, getRoad, importRoads, listRoads, ROAD_DEPARTMENTS, updateRoad, type RoadImportOptions } from './service.ts'
+import { addImportParsers } from '../../plugins/validation.ts'
 
 const XML_TYPES = ['application/osm+xml', 'application/xml', 'text/xml']
 const PBF_TYPES = ['application/vnd.openstreetmap.data+pbf', 'application/x-protobuf', 'application/octet-stream']
@@ -34,16 +35,7 @@ export interface RoadRoutesOptions {
 
 const roadRoutes: FastifyPluginAsyncTypebox<RoadRoutesOptions> = async (app, { onNetworkChanged }) => {
   // Raw bodies for the OpenStreetMap encodings; each is decoded by the import in bounded chunks.
-  app.addContentTypeParser(
-    [...XML_TYPES, ...PBF_TYPES],
-    { parseAs: 'buffer', bodyLimit: app.config.importBodyLimitBytes },
-    (_request, body, done) => done(null, body),
-  )
-  app.addContentTypeParser(
-    'application/geo+json',
-    { parseAs: 'string', bodyLimit: app.config.importBodyLimitBytes },
-    app.getDefaultJsonParser('error', 'error'),
-  )
+  addImportParsers(app, { bytes: [...XML_TYPES, ...PBF_TYPES] })
 
   app.post(
     '/api/import/roads',

@@ -115,10 +115,7 @@ export async function importRoads(
       await repository.insertRoads(trx, sourceId, roads.slice(i, i + BATCH))
       options.onProgress?.(Math.min(i + BATCH, roads.length), roads.length)
     }
-    await repository.insertTopology(trx, { sourceId })
-    if (earlier) await repository.deleteLooseVertices(trx)
-    await refreshWalkComponents(trx)
-    await options.onNetworkChanged(trx)
+    await networkChanged(trx, { added: { sourceId }, removed: Boolean(earlier) }, options.onNetworkChanged)
     let addressPoints = 0
     for (let i = 0; i < file.addresses.length; i += BATCH) {
       const batch = file.addresses.slice(i, i + BATCH)
@@ -157,8 +154,23 @@ export async function importRoads(
   })
 }
 
+/**
+ * The upkeep after roads were added, changed or removed, in the caller's transaction: the graph of the added
+ * roads, the vertices no road uses any more, the walk components, and what depends on the network.
+ */
+async function networkChanged(
+  trx: Transaction<Database>,
+  change: { added?: { sourceId: number } | { roadId: number }; removed: boolean },
+  onNetworkChanged: RoadImportOptions['onNetworkChanged'],
+): Promise<void> {
+  if (change.added) await repository.insertTopology(trx, change.added)
+  if (change.removed) await repository.deleteLooseVertices(trx)
+  await refreshWalkComponents(trx)
+  await onNetworkChanged(trx)
+}
+
 /** Labels the walkable network's connected components again (after any change of roads), in the caller's transaction. */
-export async function refreshWalkComponents(trx: Transaction<Database>): Promise<void> {
+async function refreshWalkComponents(trx: Transaction<Database>): Promise<void> {
   const { source, target, maxVertex } = await repository.walkableEdges(trx)
   const { vertexIds, labels } = connectedComponents(source, target, maxVertex)
   await repository.writeWalkComponents(trx, vertexIds, labels)
@@ -234,10 +246,7 @@ export async function updateRoad(
       coordinates: coordinates ?? (row.geometry.coordinates as [number, number][]),
     }
     await repository.updateRoad(trx, id, { ...next, oneway: next.drivable && next.oneway })
-    await repository.insertTopology(trx, { roadId: id })
-    await repository.deleteLooseVertices(trx)
-    await refreshWalkComponents(trx)
-    await onNetworkChanged(trx)
+    await networkChanged(trx, { added: { roadId: id }, removed: true }, onNetworkChanged)
     const after = roadOf((await repository.findRoad(trx, id))!)
     await appendAudit(trx, actor, {
       action: 'update',
@@ -264,9 +273,7 @@ export async function deleteRoad(
     const row = await repository.findRoad(trx, id, true)
     if (!row) throw notFound('road', id)
     await repository.deleteRoad(trx, id)
-    await repository.deleteLooseVertices(trx)
-    await refreshWalkComponents(trx)
-    await onNetworkChanged(trx)
+    await networkChanged(trx, { removed: true }, onNetworkChanged)
     await appendAudit(trx, actor, { action: 'delete', entityType: 'road', entityId: id, before: { ...roadOf(row), reason } })
   })
 }
