@@ -393,6 +393,111 @@ export interface PatrolVisitsTable {
   created_at: Generated<Date>
 }
 
+export interface HazardsTable {
+  id: Generated<number>
+  school_id: number
+  premises_id: number | null
+  kind: string
+  grade: Generated<string>
+  title: string
+  description: string | null
+  geom: Geometry | null
+  source: string
+  department: string
+  county_code: string
+  state: Generated<string>
+  close_reason: string | null
+  responsible_party: string | null
+  measures: string | null
+  funds: string | null
+  deadline: string | null
+  contingency_plan: string | null
+  extension_deadline: string | null
+  extension_reason: string | null
+  extension_requested_by: number | null
+  extension_requested_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  rectified_by: number | null
+  rectified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  accepted_by: number | null
+  accepted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  reported_up_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  found_at: Timestamp
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  conflict_cleared_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  demo: Generated<boolean>
+  version: Generated<number>
+  created_by: number | null
+  created_by_name: string | null
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface HazardEventsTable {
+  id: Generated<number>
+  hazard_id: number
+  action: string
+  from_state: string | null
+  to_state: string
+  note: string | null
+  fields: Json | null
+  actor: number | null
+  actor_name: string | null
+  at: Generated<Date>
+}
+
+export interface HazardAttachmentsTable {
+  id: Generated<number>
+  hazard_id: number
+  sha256: string
+  content_type: string
+  filename: string
+  bytes: number
+  phase: string
+  content: Buffer
+  created_by: number | null
+  created_by_name: string | null
+  created_at: Generated<Date>
+}
+
+export interface EscalationStepsTable {
+  step: string
+  rank: number
+  days_overdue: number
+  name_zh: string
+}
+
+export interface HazardEscalationsTable {
+  hazard_id: number
+  deadline: string
+  step: string
+  days_overdue: number
+  at: Generated<Date>
+}
+
+export interface InspectionSchedulesTable {
+  id: Generated<number>
+  school_id: number | null
+  level: string
+  every: string
+  active: Generated<boolean>
+}
+
+export interface InspectionsTable {
+  id: Generated<number>
+  school_id: number
+  level: string
+  done_at: Timestamp
+  inspector: string
+  checklist: Json
+  findings: string | null
+  hazard_ids: ColumnType<number[], number[] | undefined, number[]>
+  county_code: string
+  demo: Generated<boolean>
+  created_by: number | null
+  created_by_name: string | null
+  created_at: Generated<Date>
+}
+
 export interface Database {
   app_settings: AppSettingsTable
   counties: CountiesTable
@@ -425,4 +530,11 @@ export interface Database {
   patrol_plan_units: PatrolPlanUnitsTable
   patrol_plan_stops: PatrolPlanStopsTable
   patrol_visits: PatrolVisitsTable
+  hazards: HazardsTable
+  hazard_events: HazardEventsTable
+  hazard_attachments: HazardAttachmentsTable
+  escalation_steps: EscalationStepsTable
+  hazard_escalations: HazardEscalationsTable
+  inspection_schedules: InspectionSchedulesTable
+  inspections: InspectionsTable
 }
