@@ -9,6 +9,7 @@ import { benchStartup } from './startup.ts'
 import { benchTiles } from './tiles.ts'
 import { benchWalking } from './walking.ts'
 import { benchWeb } from './web.ts'
+import { benchPatrolTracks } from './patrol-tracks.ts'
 
 // npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
@@ -22,6 +23,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   search: benchSearch,
   roads: benchRoads,
   walking: benchWalking,
+  'patrol-tracks': benchPatrolTracks,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined

@@ -90,13 +90,16 @@ const HEADER_ALIASES: Record<string, string> = {
   geometry: 'geometry',
   crs: 'crs',
   source: 'source',
+  urban: 'urban',
+  peakwindows: 'peakWindows',
 }
 const INTEGER_FIELDS = new Set(['students', 'staff'])
 
 function csvValue(field: string, raw: string): unknown {
   const value = raw.trim()
   if (INTEGER_FIELDS.has(field) && /^-?\d+$/.test(value)) return Number(value)
-  if (field === 'boarding') {
+  if (field === 'peakWindows') return JSON.parse(value)
+  if (field === 'boarding' || field === 'urban') {
     if (/^(true|1|yes|是)$/i.test(value)) return true
     if (/^(false|0|no|否)$/i.test(value)) return false
   }
