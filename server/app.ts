@@ -30,6 +30,7 @@ import { userForToken } from './modules/users/service.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
 import policeRoutes from './modules/police/routes.ts'
+import hazardsRoutes from './modules/hazards/routes.ts'
 import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
 import { sealPending } from './modules/audit-log/service.ts'
@@ -126,6 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(tilesRoutes)
   await app.register(searchRoutes)
   await app.register(policeRoutes)
+  await app.register(hazardsRoutes)
   return app
 }
 
