@@ -13,6 +13,7 @@ import {
   PremisesCategorySchema,
   SchoolTypeSchema,
 } from './common.ts'
+import { staffingInputFields, staffingOutputFields } from './staffing.ts'
 
 // PostgreSQL text cannot hold U+0000: refused here, naming the field, instead of failing in the database.
 const NO_NUL = '^[^\\u0000]*$'
@@ -30,6 +31,7 @@ const schoolFields = {
   boarding: Type.Optional(Type.Boolean()),
   openedOn: Type.Optional(Nullable(DateSchema)),
   gates: Type.Optional(Type.Array(PositionSchema, { maxItems: 50, description: 'gate positions [lon, lat]' })),
+  ...staffingInputFields,
 }
 const premisesFields = {
   name: Name,
@@ -108,6 +110,7 @@ export const SchoolSchema = Type.Object({
     boarding: Type.Boolean(),
     openedOn: Nullable(Type.String()),
     gates: Type.Array(Type.Array(Type.Number())),
+    ...staffingOutputFields,
     ...recordMeta,
   }),
   geometry: GeometryOutputSchema,

@@ -75,6 +75,12 @@ const HEADER_ALIASES: Record<string, string> = {
   boarding: 'boarding',
   openedon: 'openedOn',
   gates: 'gates',
+  guards: 'guards',
+  doctors: 'doctors',
+  psychologyteachers: 'psychologyTeachers',
+  boardingstudents: 'boardingStudents',
+  dormitories: 'dormitories',
+  alarmlinkedtopolice: 'alarmLinkedToPolice',
   category: 'category',
   licenceno: 'licenceNo',
   licenseno: 'licenceNo',
@@ -91,12 +97,13 @@ const HEADER_ALIASES: Record<string, string> = {
   crs: 'crs',
   source: 'source',
 }
-const INTEGER_FIELDS = new Set(['students', 'staff'])
+const INTEGER_FIELDS = new Set(['students', 'staff', 'guards', 'doctors', 'psychologyTeachers', 'boardingStudents'])
+const BOOLEAN_FIELDS = new Set(['boarding', 'alarmLinkedToPolice'])
 
 function csvValue(field: string, raw: string): unknown {
   const value = raw.trim()
   if (INTEGER_FIELDS.has(field) && /^-?\d+$/.test(value)) return Number(value)
-  if (field === 'boarding') {
+  if (BOOLEAN_FIELDS.has(field)) {
     if (/^(true|1|yes|是)$/i.test(value)) return true
     if (/^(false|0|no|否)$/i.test(value)) return false
   }
@@ -163,6 +170,7 @@ export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName):
         else if (field === 'lat') lat = Number(cell)
         else if (field === 'geometry') geometry = JSON.parse(cell)
         else if (field === 'gates') properties.gates = parseGates(cell)
+        else if (field === 'dormitories') properties.dormitories = JSON.parse(cell)
         else if (field === 'crs') {
           if (!(CRS_NAMES as readonly string[]).includes(cell.trim())) throw new Error(`crs: must be one of ${CRS_NAMES.join(', ')}`)
           rowCrs = cell.trim() as CrsName
