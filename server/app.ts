@@ -29,6 +29,7 @@ import mapRoutes from './modules/map/routes.ts'
 import { userForToken } from './modules/users/service.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
+import schoolFileRoutes from './modules/schools-file/routes.ts'
 import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
 
@@ -122,6 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(mapRoutes)
   await app.register(tilesRoutes)
   await app.register(searchRoutes)
+  await app.register(schoolFileRoutes)
   return app
 }
 
