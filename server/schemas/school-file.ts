@@ -69,16 +69,14 @@ export const SchoolFileSchema = Type.Object({
     { description: 'the zone outline and bands in force for the school, as GET /api/schools/{id}/zone draws them' },
   ),
   conflicts: Type.Object({ numberMatched: Type.Integer(), items: Type.Array(ConflictSchema) }),
-  hazards: Nullable(
-    Type.Object(
-      { open: Type.Array(FileHazardSchema), closed: Type.Array(FileHazardSchema) },
-      { description: 'null where the hazard ledger is not installed' },
-    ),
+  hazards: Type.Object(
+    { open: Type.Array(FileHazardSchema), closed: Type.Array(FileHazardSchema) },
+    { description: 'the ledger: open (not yet accepted) newest first, then accepted and closed' },
   ),
-  inspections: Nullable(Type.Array(FileInspectionSchema, { description: 'the latest 50, newest first' })),
-  patrol: Nullable(FilePatrolSchema),
-  warningSigns: Nullable(Type.Array(FileWarningSignSchema)),
-  cameras: Nullable(Type.Array(FileCameraSchema)),
+  inspections: Type.Array(FileInspectionSchema, { description: 'the latest 50, newest first' }),
+  patrol: FilePatrolSchema,
+  warningSigns: Type.Array(FileWarningSignSchema),
+  cameras: Type.Array(FileCameraSchema),
   staffing: StaffingComplianceSchema,
   generatedAt: Type.String({ format: 'date-time' }),
 })

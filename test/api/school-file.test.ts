@@ -9,6 +9,7 @@ import { GUYUAN, offset, premisesFeature, schoolFeature } from '../factories/reg
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { binary, pdfText } from '../helpers/pdf.ts'
 import { expectErrorBody } from './expect.ts'
+import { pointFromLonLat } from '../../server/db/postgis.ts'
 
 let t: TestApp
 let education: TestAgent
@@ -187,6 +188,103 @@ describe('GET /api/schools/{id}/file', () => {
   })
 })
 
+/** The ledger and police desk records of the school, stored as their own modules store them. */
+async function storeLedgerAndPolice() {
+  const db = t.app.db
+  const at = pointFromLonLat(CENTRE[0], CENTRE[1])
+  const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000)
+  const hazard = (title: string, state: string, deadlineDays: number | null, extra: Record<string, unknown> = {}) => ({
+    school_id: schoolId,
+    kind: 'fire',
+    grade: 'general',
+    title,
+    source: 'inspection',
+    department: 'education',
+    county_code: '640402',
+    state,
+    geom: at,
+    deadline: deadlineDays === null ? null : day(deadlineDays).toISOString().slice(0, 10),
+    ...(deadlineDays === null ? {} : { responsible_party: '校长', measures: '更换灭火器', funds: '5000 元', contingency_plan: '疏散预案' }),
+    ...extra,
+  })
+  await db
+    .insertInto('hazards')
+    .values([
+      hazard('灭火器过期', 'rectifying', -3),
+      hazard('消防通道堵塞', 'rectifying', 10, { grade: 'major', kind: 'traffic' }),
+      hazard('电线老化', 'closed', -30, { closed_at: day(-20).toISOString() }),
+      hazard('围墙裂缝', 'warning', null),
+    ])
+    .execute()
+  await db
+    .insertInto('inspections')
+    .values({
+      school_id: schoolId,
+      level: 'township',
+      done_at: day(-1).toISOString(),
+      inspector: '乡镇安办王五',
+      checklist: JSON.stringify([]),
+      findings: '校门口护栏缺失',
+      county_code: '640402',
+    })
+    .execute()
+  await db.updateTable('schools').set({ urban: true }).where('id', '=', schoolId).execute()
+  const station = await db
+    .insertInto('police_stations')
+    .values({ name: '测试派出所', county_code: '640402' })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const unit = await db
+    .insertInto('patrol_units')
+    .values({ name: '巡逻一组', station_id: station.id, mode: 'car', shift_start: '07:00', shift_end: '19:00', base: at })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  // Today (China Standard Time) twice, yesterday once: noon CST is 04:00 UTC.
+  const todayCst = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
+  const utcOf = (date: string, hour: number) => new Date(Date.parse(`${date}T00:00:00Z`) + (hour - 8) * 3600_000).toISOString()
+  const yesterday = new Date(Date.parse(`${todayCst}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+  await db
+    .insertInto('patrol_visits')
+    .values(
+      [utcOf(todayCst, 0.5), utcOf(todayCst, 0.75), utcOf(yesterday, 23.9)].map((when) => ({
+        unit_id: unit.id,
+        school_id: schoolId,
+        at: when,
+        geom: at,
+        source: 'checkin',
+      })),
+    )
+    .execute()
+  await db.insertInto('warning_signs').values({ school_id: schoolId, geom: at, state: 'damaged', installed_on: '2024-03-01' }).execute()
+  await db.insertInto('cameras').values({ school_id: schoolId, geom: at, gate: 1, state: 'working', linked_to_police: true }).execute()
+  return { todayCst, yesterday }
+}
+
+describe('the ledger and the police desk in the file', () => {
+  it('lists open and closed hazards with overdue, inspections, 7 days of patrol coverage, signs and cameras', async () => {
+    const { todayCst, yesterday } = await storeLedgerAndPolice()
+    const file = (await governance.get(`/api/schools/${schoolId}/file`).expect(200)).body
+    const open = file.hazards.open as { title: string; overdue: boolean; state: string }[]
+    expect(open.map((h) => [h.title, h.overdue]).sort()).toEqual([
+      ['围墙裂缝', false],
+      ['消防通道堵塞', false],
+      ['灭火器过期', true],
+    ])
+    expect(file.hazards.closed.map((h: { title: string }) => h.title)).toEqual(['电线老化'])
+    expect(file.inspections).toEqual([
+      expect.objectContaining({ level: 'township', inspector: '乡镇安办王五', findings: '校门口护栏缺失' }),
+    ])
+    expect(file.patrol).toMatchObject({ urban: true, to: todayCst })
+    expect(file.patrol.days).toHaveLength(7)
+    expect(file.patrol.days.at(-1)).toEqual({ date: todayCst, visits: 2, required: 2, met: true })
+    expect(file.patrol.days.at(-2)).toEqual({ date: yesterday, visits: 1, required: 2, met: false })
+    expect(file.patrol.daysMet).toBe(1)
+    expect(file.warningSigns).toEqual([expect.objectContaining({ state: 'damaged', installedOn: '2024-03-01' })])
+    expect(file.cameras).toEqual([expect.objectContaining({ state: 'working', gate: 1, linkedToPolice: true })])
+    expect(file.cameras[0].location.lon).toBeCloseTo(CENTRE[0], 9)
+  })
+})
+
 describe('GET /api/schools/{id}/file.pdf', () => {
   it('is a PDF in Chinese with the facts, the map legend, each conflict and each finding with its clause', async () => {
     const response = await governance.get(`/api/schools/${schoolId}/file.pdf`).buffer(true).parse(binary)
@@ -207,6 +305,14 @@ describe('GET /api/schools/{id}/file.pdf', () => {
       '女性宿舍管理员（2号女生宿舍楼，女生宿舍楼）',
       '§11',
       '§7、§8',
+      '隐患台账（未销号3项，已销号1项）',
+      '灭火器过期',
+      '治理（已逾期）',
+      '乡镇安办王五',
+      '城市学校，每日不少于2次（§8）',
+      '七日内达标1/7天',
+      '警示标牌',
+      '已接入公安',
     ])
       expect(text).toContain(expected)
   })

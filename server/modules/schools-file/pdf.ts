@@ -142,7 +142,7 @@ export async function renderSchoolFile(file: SchoolFile, operator: string): Prom
       ]),
     )
 
-  if (file.hazards) {
+  {
     heading(doc, `四、隐患台账（未销号 ${file.hazards.open.length} 项，已销号 ${file.hazards.closed.length} 项）`)
     const rows = [...file.hazards.open, ...file.hazards.closed].map((h) => [
       String(h.id),
@@ -172,7 +172,7 @@ export async function renderSchoolFile(file: SchoolFile, operator: string): Prom
       )
   }
 
-  if (file.inspections) {
+  {
     heading(doc, `五、隐患排查记录（日周月，最近 ${file.inspections.length} 次）`)
     if (file.inspections.length === 0) doc.text('没有排查记录。')
     else
@@ -193,7 +193,7 @@ export async function renderSchoolFile(file: SchoolFile, operator: string): Prom
       )
   }
 
-  if (file.patrol) {
+  {
     const p = file.patrol
     heading(doc, `六、巡逻覆盖（${p.from} 至 ${p.to}，${p.urban ? '城市学校，每日不少于 2 次（§8）' : '非城市学校'}）`)
     table(
@@ -209,7 +209,7 @@ export async function renderSchoolFile(file: SchoolFile, operator: string): Prom
     doc.text(`七日内达标 ${p.daysMet} / ${p.days.length} 天`, LEFT, doc.y, { width: WIDTH })
   }
 
-  if (file.warningSigns && file.cameras) {
+  {
     heading(doc, `七、警示标牌与视频监控（标牌 ${file.warningSigns.length} 块，摄像机 ${file.cameras.length} 台）`)
     const signStates: Record<string, string> = { installed: '已安装', damaged: '损坏', missing: '缺失', planned: '计划' }
     const cameraStates: Record<string, string> = { working: '正常', faulty: '故障', offline: '离线', planned: '计划' }
