@@ -31,6 +31,7 @@ import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
 import policeRoutes from './modules/police/routes.ts'
 import hazardsRoutes from './modules/hazards/routes.ts'
+import schoolFileRoutes from './modules/schools-file/routes.ts'
 import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
 import { sealPending } from './modules/audit-log/service.ts'
@@ -128,6 +129,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(searchRoutes)
   await app.register(policeRoutes)
   await app.register(hazardsRoutes)
+  await app.register(schoolFileRoutes)
   return app
 }
 

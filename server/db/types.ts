@@ -71,6 +71,13 @@ export interface SchoolsTable extends SearchColumns {
   opened_on: string | null
   geom: Geometry
   gates: Geometry | null
+  /** §7 staffing facts (migration 0011); null = not recorded. */
+  guards: number | null
+  doctors: number | null
+  psychology_teachers: number | null
+  boarding_students: number | null
+  dormitories: ColumnType<unknown, string | null | undefined, string | null>
+  alarm_linked_to_police: boolean | null
   source_crs: Generated<string>
   demo: Generated<boolean>
   version: Generated<number>

@@ -75,6 +75,12 @@ const HEADER_ALIASES: Record<string, string> = {
   boarding: 'boarding',
   openedon: 'openedOn',
   gates: 'gates',
+  guards: 'guards',
+  doctors: 'doctors',
+  psychologyteachers: 'psychologyTeachers',
+  boardingstudents: 'boardingStudents',
+  dormitories: 'dormitories',
+  alarmlinkedtopolice: 'alarmLinkedToPolice',
   category: 'category',
   licenceno: 'licenceNo',
   licenseno: 'licenceNo',
@@ -93,13 +99,21 @@ const HEADER_ALIASES: Record<string, string> = {
   urban: 'urban',
   peakwindows: 'peakWindows',
 }
-const INTEGER_FIELDS = new Set(['students', 'staff'])
+const INTEGER_FIELDS = new Set(['students', 'staff', 'guards', 'doctors', 'psychologyTeachers', 'boardingStudents'])
+const BOOLEAN_FIELDS = new Set(['boarding', 'urban', 'alarmLinkedToPolice'])
 
 function csvValue(field: string, raw: string): unknown {
   const value = raw.trim()
   if (INTEGER_FIELDS.has(field) && /^-?\d+$/.test(value)) return Number(value)
-  if (field === 'peakWindows') return JSON.parse(value)
-  if (field === 'boarding' || field === 'urban') {
+  if (field === 'peakWindows') {
+    // Not JSON: left as text, which the row's validation refuses naming the column.
+    try {
+      return JSON.parse(value) as unknown
+    } catch {
+      return value
+    }
+  }
+  if (BOOLEAN_FIELDS.has(field)) {
     if (/^(true|1|yes|是)$/i.test(value)) return true
     if (/^(false|0|no|否)$/i.test(value)) return false
   }
@@ -166,6 +180,7 @@ export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName):
         else if (field === 'lat') lat = Number(cell)
         else if (field === 'geometry') geometry = JSON.parse(cell)
         else if (field === 'gates') properties.gates = parseGates(cell)
+        else if (field === 'dormitories') properties.dormitories = JSON.parse(cell)
         else if (field === 'crs') {
           if (!(CRS_NAMES as readonly string[]).includes(cell.trim())) throw new Error(`crs: must be one of ${CRS_NAMES.join(', ')}`)
           rowCrs = cell.trim() as CrsName
