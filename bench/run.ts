@@ -1,5 +1,6 @@
 import { parseFlags } from '../scripts/cli.ts'
 import { benchAudit } from './audit.ts'
+import { benchBatch } from './batch.ts'
 import { benchCertificate } from './certificate.ts'
 import { benchCheck } from './check.ts'
 import { benchImport } from './import.ts'
@@ -10,7 +11,7 @@ import { benchTiles } from './tiles.ts'
 import { benchWalking } from './walking.ts'
 import { benchWeb } from './web.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -22,6 +23,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   search: benchSearch,
   roads: benchRoads,
   walking: benchWalking,
+  batch: benchBatch,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
