@@ -22,6 +22,7 @@ import importRoutes from './modules/registry/import-routes.ts'
 import roadRoutes from './modules/roads/routes.ts'
 import { refreshWalkingConflicts } from './modules/zones/maintenance.ts'
 import zonesRoutes from './modules/zones/routes.ts'
+import batchCheckRoutes from './modules/zones/batch-routes.ts'
 import auditsRoutes from './modules/audits/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
 import auditLogRoutes from './modules/audit-log/routes.ts'
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(importRoutes)
   await app.register(roadRoutes, { onNetworkChanged: refreshWalkingConflicts })
   await app.register(zonesRoutes)
+  await app.register(batchCheckRoutes)
   await app.register(auditsRoutes)
   await app.register(permitsRoutes)
   await app.register(auditLogRoutes)
