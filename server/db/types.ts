@@ -76,6 +76,10 @@ export interface SchoolsTable extends SearchColumns {
   version: Generated<number>
   created_at: Generated<Date>
   updated_at: Generated<Date>
+  /** Police desk (migration 0009): urban (城市学校), whether a clerk set it or the urban areas did, own peak windows. */
+  urban: Generated<boolean>
+  urban_source: Generated<string>
+  peak_windows: Json | null
 }
 
 export interface PremisesTable extends SearchColumns {
@@ -259,6 +263,241 @@ export interface RoadSegmentsTable {
   geom: Geometry
 }
 
+/** The columns every registry table of the police desk has (migration 0009). */
+interface PoliceRegistryColumns {
+  id: Generated<number>
+  demo: Generated<boolean>
+  version: Generated<number>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface PoliceStationsTable extends PoliceRegistryColumns {
+  name: string
+  county_code: string
+  address: string | null
+  phone: string | null
+  geom: Geometry | null
+}
+
+export interface PatrolGridsTable extends PoliceRegistryColumns {
+  name: string
+  station_id: number
+  geom: Geometry
+}
+
+export interface PatrolUnitsTable extends PoliceRegistryColumns {
+  name: string
+  station_id: number
+  mode: string
+  /** China Standard Time wall clock, read as "HH:MM:SS". */
+  shift_start: string
+  shift_end: string
+  base: Geometry
+  officers: Generated<number>
+  active: Generated<boolean>
+}
+
+export interface UrbanAreasTable extends PoliceRegistryColumns {
+  name: string
+  county_code: string
+  geom: Geometry
+}
+
+export interface WarningSignsTable extends PoliceRegistryColumns {
+  school_id: number
+  geom: Geometry
+  state: Generated<string>
+  installed_on: string | null
+  note: string | null
+}
+
+export interface CamerasTable extends PoliceRegistryColumns {
+  school_id: number
+  geom: Geometry
+  gate: number | null
+  state: Generated<string>
+  linked_to_police: Generated<boolean>
+  note: string | null
+}
+
+export interface PatrolPoliciesTable {
+  id: Generated<number>
+  version: number
+  effective_from: string
+  visits_per_urban_school: Generated<number>
+  min_gap_minutes: Generated<number>
+  dwell_min_minutes: Generated<number>
+  dwell_max_minutes: Generated<number>
+  peak_windows: ColumnType<unknown, string | undefined, string>
+  posts: ColumnType<unknown, string | undefined, string>
+  /** numeric: read as a string by pg, written as a number. */
+  car_speed_kmh: ColumnType<string | number, number | undefined, number>
+  foot_speed_kmh: ColumnType<string | number, number | undefined, number>
+  reason: string
+  created_by: number | null
+  created_at: Generated<Date>
+}
+
+export interface PatrolPlansTable {
+  id: Generated<number>
+  date: string
+  county_code: string | null
+  station_id: number | null
+  policy_version: number
+  seed: string
+  length_m: number
+  lower_bound_m: number
+  nearest_neighbour_m: number | null
+  solver: ColumnType<unknown, string | undefined, string>
+  schools: ColumnType<unknown, string, string>
+  unmet: ColumnType<unknown, string, string>
+  demo: Generated<boolean>
+  created_by: number | null
+  created_at: Generated<Date>
+}
+
+export interface PatrolPlanUnitsTable {
+  plan_id: number
+  unit_id: number
+  route: Geometry | null
+  length_m: Generated<number>
+}
+
+export interface PatrolPlanStopsTable {
+  id: Generated<number>
+  plan_id: number
+  unit_id: number
+  seq: number
+  kind: string
+  school_id: number
+  gate: number | null
+  arrive_at: Timestamp
+  depart_at: Timestamp
+}
+
+export interface PatrolVisitsTable {
+  id: Generated<number>
+  unit_id: number
+  school_id: number | null
+  at: Timestamp
+  geom: Geometry
+  accuracy_m: number | null
+  distance_m: number | null
+  source: string
+  source_crs: Generated<string>
+  /** Tracks only: when the stay ended. */
+  left_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  demo: Generated<boolean>
+  created_by: number | null
+  created_at: Generated<Date>
+}
+
+export interface HazardsTable {
+  id: Generated<number>
+  school_id: number
+  premises_id: number | null
+  kind: string
+  grade: Generated<string>
+  title: string
+  description: string | null
+  geom: Geometry | null
+  source: string
+  department: string
+  county_code: string
+  state: Generated<string>
+  close_reason: string | null
+  responsible_party: string | null
+  measures: string | null
+  funds: string | null
+  deadline: string | null
+  contingency_plan: string | null
+  extension_deadline: string | null
+  extension_reason: string | null
+  extension_requested_by: number | null
+  extension_requested_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  rectified_by: number | null
+  rectified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  accepted_by: number | null
+  accepted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  reported_up_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  found_at: Timestamp
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  conflict_cleared_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  demo: Generated<boolean>
+  version: Generated<number>
+  created_by: number | null
+  created_by_name: string | null
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface HazardEventsTable {
+  id: Generated<number>
+  hazard_id: number
+  action: string
+  from_state: string | null
+  to_state: string
+  note: string | null
+  fields: Json | null
+  actor: number | null
+  actor_name: string | null
+  at: Generated<Date>
+}
+
+export interface HazardAttachmentsTable {
+  id: Generated<number>
+  hazard_id: number
+  sha256: string
+  content_type: string
+  filename: string
+  bytes: number
+  phase: string
+  content: Buffer
+  created_by: number | null
+  created_by_name: string | null
+  created_at: Generated<Date>
+}
+
+export interface EscalationStepsTable {
+  step: string
+  rank: number
+  days_overdue: number
+  name_zh: string
+}
+
+export interface HazardEscalationsTable {
+  hazard_id: number
+  deadline: string
+  step: string
+  days_overdue: number
+  at: Generated<Date>
+}
+
+export interface InspectionSchedulesTable {
+  id: Generated<number>
+  school_id: number | null
+  level: string
+  every: string
+  active: Generated<boolean>
+}
+
+export interface InspectionsTable {
+  id: Generated<number>
+  school_id: number
+  level: string
+  done_at: Timestamp
+  inspector: string
+  checklist: Json
+  findings: string | null
+  hazard_ids: ColumnType<number[], number[] | undefined, number[]>
+  county_code: string
+  demo: Generated<boolean>
+  created_by: number | null
+  created_by_name: string | null
+  created_at: Generated<Date>
+}
+
 export interface Database {
   app_settings: AppSettingsTable
   counties: CountiesTable
@@ -280,4 +519,22 @@ export interface Database {
   road_vertices: RoadVerticesTable
   road_segments: RoadSegmentsTable
   road_walk_components: RoadWalkComponentsTable
+  police_stations: PoliceStationsTable
+  patrol_grids: PatrolGridsTable
+  patrol_units: PatrolUnitsTable
+  urban_areas: UrbanAreasTable
+  warning_signs: WarningSignsTable
+  cameras: CamerasTable
+  patrol_policies: PatrolPoliciesTable
+  patrol_plans: PatrolPlansTable
+  patrol_plan_units: PatrolPlanUnitsTable
+  patrol_plan_stops: PatrolPlanStopsTable
+  patrol_visits: PatrolVisitsTable
+  hazards: HazardsTable
+  hazard_events: HazardEventsTable
+  hazard_attachments: HazardAttachmentsTable
+  escalation_steps: EscalationStepsTable
+  hazard_escalations: HazardEscalationsTable
+  inspection_schedules: InspectionSchedulesTable
+  inspections: InspectionsTable
 }
