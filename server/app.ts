@@ -14,6 +14,7 @@ import { migrateToLatest } from './db/migrate.ts'
 import type { Database } from './db/types.ts'
 import { installAuth, type Access } from './plugins/auth.ts'
 import { installErrorHandler } from './plugins/error-handler.ts'
+import { installSecurityHeaders } from './plugins/security-headers.ts'
 import { installTextChecks, installValidators } from './plugins/validation.ts'
 import healthRoutes from './modules/health/routes.ts'
 import usersRoutes from './modules/users/routes.ts'
@@ -66,7 +67,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: false,
+    trustProxy: config.trustProxy,
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -77,6 +78,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     for (const method of [route.method].flat()) routeInventory.push({ method, url: route.url, access: route.config?.access })
   })
   app.decorate('routeInventory', routeInventory)
+  installSecurityHeaders(app, config)
   // The request id is in every audit entry and log line; answering it lets a user quote it.
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)

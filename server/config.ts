@@ -28,6 +28,13 @@ export interface Config {
   /** Most nodes a road import (OpenStreetMap XML or PBF) may hold; a larger extract is refused with 413. */
   readonly roadImportMaxNodes: number
   readonly cookieSecure: boolean
+  /**
+   * Where users reach the service (https://zones.example.gov.cn), when it sits behind a proxy: the origin writes must
+   * come from, the base of tile URLs, HSTS and Secure cookies when https. Unset: the request's own host.
+   */
+  readonly publicUrl: string | undefined
+  /** Trust X-Forwarded-* from the proxy in front (its address, a CIDR list, or true for any); false: no proxy. */
+  readonly trustProxy: boolean | string
   /** Serve the built web app from web/dist when present. */
   readonly serveWeb: boolean
   /** Tianditu (天地图) browser key; with it the map desk lays Tianditu's Web-Mercator tiles beneath the project's layers. */
@@ -50,6 +57,28 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
   }
   return value
+}
+
+function publicUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.PUBLIC_URL?.trim()
+  if (!raw) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new Error(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`)
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username)
+    throw new Error(`PUBLIC_URL must be an http(s) origin with no path, query or credentials, got "${raw}"`)
+  return url.origin
+}
+
+function trustProxy(env: NodeJS.ProcessEnv): boolean | string {
+  const raw = env.TRUST_PROXY?.trim()
+  if (!raw || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true
+  if (!/^[0-9a-fA-F.:/, ]+$/.test(raw)) throw new Error(`TRUST_PROXY must be true, false or addresses/CIDRs, got "${raw}"`)
+  return raw
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -102,7 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     importBodyLimitBytes: integer(env, 'IMPORT_BODY_LIMIT_BYTES', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     roadImportMaxNodes: integer(env, 'ROAD_IMPORT_MAX_NODES', 5_000_000, 1000, 50_000_000),
-    cookieSecure: flag(env, 'COOKIE_SECURE', false),
+    cookieSecure: flag(env, 'COOKIE_SECURE', publicUrl(env)?.startsWith('https://') ?? false),
+    publicUrl: publicUrl(env),
+    trustProxy: trustProxy(env),
     serveWeb: flag(env, 'SERVE_WEB', true),
     tiandituKey: tiandituKey(env),
     tiandituStyle: choice(env, 'TIANDITU_STYLE', ['vector', 'imagery'] as const, 'vector'),

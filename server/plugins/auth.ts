@@ -99,7 +99,8 @@ function refuseEarly(reply: FastifyReply, check: () => void): void {
 
 /** Rejects a write whose Origin (or Referer) is not this service's own. */
 export function checkOrigin(request: FastifyRequest, config: Config) {
-  const own = `${request.protocol}://${request.host}`
+  // Behind a proxy the published origin decides; the Host header is the client's to choose.
+  const own = config.publicUrl ?? `${request.protocol}://${request.host}`
   const allowed = (origin: string) => origin === own || config.trustedOrigins.includes(origin)
   const origin = request.headers.origin
   if (typeof origin === 'string' && origin !== 'null') {

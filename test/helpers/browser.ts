@@ -20,6 +20,8 @@ export interface BrowserSession {
   outside: string[]
   /** Console errors and uncaught page errors. */
   errors: string[]
+  /** Content-Security-Policy violations the page reported; close() fails when there is any. */
+  cspViolations: string[]
   close(): Promise<void>
 }
 
@@ -58,6 +60,15 @@ export async function openBrowser(
     outside.push(url)
     return route.abort('blockedbyclient')
   })
+  // Every page runs under the service's CSP; a violation it reports is a failure of the test that caused it.
+  const cspViolations: string[] = []
+  await context.exposeBinding('__reportCspViolation', (_source, text: string) => void cspViolations.push(text))
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      const report = (window as unknown as { __reportCspViolation: (text: string) => void }).__reportCspViolation
+      report(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`)
+    })
+  })
   const page = context.pages()[0] ?? (await context.newPage())
   const errors: string[] = []
   page.on('console', (message) => {
@@ -69,9 +80,11 @@ export async function openBrowser(
     page,
     outside,
     errors,
+    cspViolations,
     async close() {
       await context.close()
       fs.rmSync(profile, { recursive: true, force: true })
+      if (cspViolations.length > 0) throw new Error(`the page broke its Content-Security-Policy: ${cspViolations.join('; ')}`)
     },
   }
 }

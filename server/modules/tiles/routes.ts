@@ -40,9 +40,11 @@ const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
       async (request, reply) => {
-        if (!HOST.test(request.host)) throw invalid('headers/host', 'is not a host name or address with an optional port')
+        // Behind a proxy the tile URLs are the published ones (PUBLIC_URL), not whatever Host the client sent.
+        const base = app.config.publicUrl
+        if (!base && !HOST.test(request.host)) throw invalid('headers/host', 'is not a host name or address with an optional port')
         reply.header('cache-control', `${definition.access === 'public' ? 'public' : 'private'}, no-cache`)
-        return service.tileJson(db, layer, `${request.protocol}://${request.host}`)
+        return service.tileJson(db, layer, base ?? `${request.protocol}://${request.host}`)
       },
     )
 
