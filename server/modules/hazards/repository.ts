@@ -17,8 +17,8 @@ const OPEN = sql.raw(`(${OPEN_HAZARD_STATES.map((s) => `'${s}'`).join(', ')})`)
  * by its deadline is not overdue while it awaits acceptance.
  */
 export const overdueSql = (h = sql.ref('h')) =>
-  sql<boolean>`(${h}.state in ${OPEN} and ${h}.deadline < ${TODAY}
-    and not (${h}.rectified_at is not null and (${h}.rectified_at at time zone 'Asia/Shanghai')::date <= ${h}.deadline))`
+  sql<boolean>`coalesce(${h}.state in ${OPEN} and ${h}.deadline < ${TODAY}
+    and not (${h}.rectified_at is not null and (${h}.rectified_at at time zone 'Asia/Shanghai')::date <= ${h}.deadline), false)`
 const daysOverdueSql = sql<number>`case when ${overdueSql()} then (${TODAY} - h.deadline) else 0 end`
 
 /** The department first responsible for a zone conflict of each category (the licensing one). */
