@@ -57,6 +57,19 @@ export interface SessionsTable {
   created_at: Generated<Date>
   expires_at: Timestamp
   revoked_at: Date | null
+  last_seen_at: Generated<Date>
+  /** A short id an administrator names the session by: the first 16 hex digits of the token's hash. */
+  public_id: string
+  address: string | null
+  user_agent: string | null
+}
+
+export interface LoginFailuresTable {
+  scope: 'address' | 'username'
+  key: string
+  window_start: Timestamp
+  failures: number
+  last_at: Timestamp
 }
 
 export interface SchoolsTable extends SearchColumns {
@@ -71,11 +84,22 @@ export interface SchoolsTable extends SearchColumns {
   opened_on: string | null
   geom: Geometry
   gates: Geometry | null
+  /** §7 staffing facts (migration 0011); null = not recorded. */
+  guards: number | null
+  doctors: number | null
+  psychology_teachers: number | null
+  boarding_students: number | null
+  dormitories: ColumnType<unknown, string | null | undefined, string | null>
+  alarm_linked_to_police: boolean | null
   source_crs: Generated<string>
   demo: Generated<boolean>
   version: Generated<number>
   created_at: Generated<Date>
   updated_at: Generated<Date>
+  /** Police desk (migration 0009): urban (城市学校), whether a clerk set it or the urban areas did, own peak windows. */
+  urban: Generated<boolean>
+  urban_source: Generated<string>
+  peak_windows: Json | null
 }
 
 export interface PremisesTable extends SearchColumns {
@@ -259,6 +283,136 @@ export interface RoadSegmentsTable {
   geom: Geometry
 }
 
+/** The columns every registry table of the police desk has (migration 0009). */
+interface PoliceRegistryColumns {
+  id: Generated<number>
+  demo: Generated<boolean>
+  version: Generated<number>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface PoliceStationsTable extends PoliceRegistryColumns {
+  name: string
+  county_code: string
+  address: string | null
+  phone: string | null
+  geom: Geometry | null
+}
+
+export interface PatrolGridsTable extends PoliceRegistryColumns {
+  name: string
+  station_id: number
+  geom: Geometry
+}
+
+export interface PatrolUnitsTable extends PoliceRegistryColumns {
+  name: string
+  station_id: number
+  mode: string
+  /** China Standard Time wall clock, read as "HH:MM:SS". */
+  shift_start: string
+  shift_end: string
+  base: Geometry
+  officers: Generated<number>
+  active: Generated<boolean>
+}
+
+export interface UrbanAreasTable extends PoliceRegistryColumns {
+  name: string
+  county_code: string
+  geom: Geometry
+}
+
+export interface WarningSignsTable extends PoliceRegistryColumns {
+  school_id: number
+  geom: Geometry
+  state: Generated<string>
+  installed_on: string | null
+  note: string | null
+}
+
+export interface CamerasTable extends PoliceRegistryColumns {
+  school_id: number
+  geom: Geometry
+  gate: number | null
+  state: Generated<string>
+  linked_to_police: Generated<boolean>
+  note: string | null
+}
+
+export interface PatrolPoliciesTable {
+  id: Generated<number>
+  version: number
+  effective_from: string
+  visits_per_urban_school: Generated<number>
+  min_gap_minutes: Generated<number>
+  dwell_min_minutes: Generated<number>
+  dwell_max_minutes: Generated<number>
+  peak_windows: ColumnType<unknown, string | undefined, string>
+  posts: ColumnType<unknown, string | undefined, string>
+  /** numeric: read as a string by pg, written as a number. */
+  car_speed_kmh: ColumnType<string | number, number | undefined, number>
+  foot_speed_kmh: ColumnType<string | number, number | undefined, number>
+  reason: string
+  created_by: number | null
+  created_at: Generated<Date>
+}
+
+export interface PatrolPlansTable {
+  id: Generated<number>
+  date: string
+  county_code: string | null
+  station_id: number | null
+  policy_version: number
+  seed: string
+  length_m: number
+  lower_bound_m: number
+  nearest_neighbour_m: number | null
+  solver: ColumnType<unknown, string | undefined, string>
+  schools: ColumnType<unknown, string, string>
+  unmet: ColumnType<unknown, string, string>
+  demo: Generated<boolean>
+  created_by: number | null
+  created_at: Generated<Date>
+}
+
+export interface PatrolPlanUnitsTable {
+  plan_id: number
+  unit_id: number
+  route: Geometry | null
+  length_m: Generated<number>
+}
+
+export interface PatrolPlanStopsTable {
+  id: Generated<number>
+  plan_id: number
+  unit_id: number
+  seq: number
+  kind: string
+  school_id: number
+  gate: number | null
+  arrive_at: Timestamp
+  depart_at: Timestamp
+}
+
+export interface PatrolVisitsTable {
+  id: Generated<number>
+  unit_id: number
+  school_id: number | null
+  at: Timestamp
+  geom: Geometry
+  accuracy_m: number | null
+  distance_m: number | null
+  source: string
+  source_crs: Generated<string>
+  /** Tracks only: when the stay ended. */
+  left_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  demo: Generated<boolean>
+  created_by: number | null
+  created_at: Generated<Date>
+}
+
 export interface HazardsTable {
   id: Generated<number>
   school_id: number
@@ -371,6 +525,7 @@ export interface Database {
   villages: VillagesTable
   users: UsersTable
   sessions: SessionsTable
+  login_failures: LoginFailuresTable
   schools: SchoolsTable
   premises: PremisesTable
   audit_log: AuditLogTable
@@ -385,6 +540,17 @@ export interface Database {
   road_vertices: RoadVerticesTable
   road_segments: RoadSegmentsTable
   road_walk_components: RoadWalkComponentsTable
+  police_stations: PoliceStationsTable
+  patrol_grids: PatrolGridsTable
+  patrol_units: PatrolUnitsTable
+  urban_areas: UrbanAreasTable
+  warning_signs: WarningSignsTable
+  cameras: CamerasTable
+  patrol_policies: PatrolPoliciesTable
+  patrol_plans: PatrolPlansTable
+  patrol_plan_units: PatrolPlanUnitsTable
+  patrol_plan_stops: PatrolPlanStopsTable
+  patrol_visits: PatrolVisitsTable
   hazards: HazardsTable
   hazard_events: HazardEventsTable
   hazard_attachments: HazardAttachmentsTable
