@@ -46,6 +46,14 @@ export async function benchAudit(args: Record<string, string>) {
     const done = await runAudit(handle.db, audit.id)
     const ours = seconds(t)
     figure('project full audit', ours, 's', `${done.summary!.conflicts} conflicts`)
+    // Each new conflict opened its zone_conflict hazard in the audit's transaction (hazards/repository.ts).
+    const { rows: opened } = await sql<{ n: number }>`select count(*)::int as n from hazards where kind = 'zone_conflict'`.execute(
+      handle.db,
+    )
+    figure('  of which hazards opened for the new conflicts', opened[0]!.n, 'hazards')
+    t = performance.now()
+    const again = await runAudit(handle.db, (await startAudit(handle.db, { user: null, requestId: 'bench' })).id)
+    figure('second full audit (nothing new, no hazard opened)', seconds(t), 's', `${again.summary!.conflicts} conflicts`)
 
     t = performance.now()
     const { rows: baseline } = await sql<{ premises_id: number; school_id: number }>`

@@ -8,6 +8,7 @@ import type { Response } from 'supertest'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { GUYUAN, offset, premisesFeature, schoolFeature } from '../factories/registry.ts'
+import { png } from '../factories/hazards.ts'
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
@@ -56,6 +57,16 @@ const permitBody = (serial: number, at: readonly number[], extra: object = {}) =
 })
 
 let schoolId: number
+let hazardSchools = 0
+/** A hazard body at a school registered for it, away from the other exercises' points. */
+async function hazardAtNewSchool() {
+  hazardSchools += 1
+  const school = await education
+    .post('/api/schools')
+    .send(schoolFeature({ center: offset(CENTRE, 2000 * hazardSchools, -7000), name: `隐患审计小学${hazardSchools}` }))
+    .expect(201)
+  return { schoolId: school.body.id as number, kind: 'fire', title: '消防通道堵塞', source: 'inspection', department: 'emergency' }
+}
 /** The road the import exercise stored. */
 const auditRoadId = async () => (await governance.get(`/api/roads?q=${encodeURIComponent('审计测试街')}`)).body.features[0].id as number
 let premisesId: number
@@ -326,6 +337,70 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
         { action: 'create', entityType: 'premises', by: 'tobacco', after: true },
         { action: 'decide', entityType: 'permit', by: 'tobacco', before: true, after: true },
       ],
+    },
+  ],
+  'POST /api/hazards': [
+    {
+      name: 'open a hazard',
+      run: async () => governance.post('/api/hazards').send(await hazardAtNewSchool()),
+      status: 201,
+      expected: [{ action: 'create', entityType: 'hazard', by: 'governance', after: true }],
+    },
+  ],
+  'POST /api/hazards/:id/transitions': [
+    {
+      name: 'move a hazard along the loop',
+      run: async () => {
+        const hazard = await governance
+          .post('/api/hazards')
+          .send(await hazardAtNewSchool())
+          .expect(201)
+        return governance.post(`/api/hazards/${hazard.body.id}/transitions`).send({ to: 'inspected', version: hazard.body.version })
+      },
+      status: 200,
+      expected: [{ action: 'transition_inspected', entityType: 'hazard', by: 'governance', before: true, after: true }],
+    },
+  ],
+  'POST /api/hazards/:id/attachments': [
+    {
+      name: 'attach a photo to a hazard',
+      run: async () => {
+        const hazard = await governance
+          .post('/api/hazards')
+          .send(await hazardAtNewSchool())
+          .expect(201)
+        return governance.post(`/api/hazards/${hazard.body.id}/attachments?phase=before`).set('content-type', 'image/png').send(png())
+      },
+      status: 201,
+      expected: [{ action: 'attach', entityType: 'hazard', by: 'governance', after: true }],
+    },
+  ],
+  'POST /api/import/hazards': [
+    {
+      name: 'import a hazard ledger',
+      run: async () => {
+        const body = await hazardAtNewSchool()
+        return governance
+          .post('/api/import/hazards')
+          .set('content-type', 'text/csv')
+          .send(`schoolId,kind,title,source,department\n${body.schoolId},${body.kind},${body.title},${body.source},${body.department}\n`)
+      },
+      status: 201,
+      expected: [{ action: 'import', entityType: 'hazard', by: 'governance', after: true }],
+    },
+  ],
+  'POST /api/inspections': [
+    {
+      name: 'record an inspection',
+      run: async () =>
+        governance.post('/api/inspections').send({
+          schoolId: (await hazardAtNewSchool()).schoolId,
+          level: 'township',
+          inspector: '乡镇综治办',
+          checklist: [{ item: 'gate_guard', result: 'ok' }],
+        }),
+      status: 201,
+      expected: [{ action: 'create', entityType: 'inspection', by: 'governance', after: true }],
     },
   ],
 }

@@ -6,6 +6,7 @@ import { redrawZones } from '../zones/maintenance.ts'
 import { settleWalking } from '../roads/walking.ts'
 import { pairsSql } from '../zones/pairs.ts'
 import * as zones from '../zones/repository.ts'
+import { noteGoneSql, openConflictHazards } from '../hazards/repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -102,9 +103,13 @@ export async function replaceConflicts(
   // Gone, then changed, then the pairs already stored are dropped from the staging set so that what
   // remains is inserted without reading the table being written (an anti-join over conflicts while
   // inserting into it crawls: each new index entry needs a heap visit).
-  const removed = await affected(
-    sql`delete from conflicts c where not exists (select 1 from audit_pairs a where a.audit_id = ${auditId} and ${pair})`,
-  )
+  // The conflicts gone are noted on their hazards in the same statement (hazards/repository.ts noteGoneSql).
+  const { rows: gone } = await sql<{ n: number }>`with gone as (
+      delete from conflicts c where not exists (select 1 from audit_pairs a where a.audit_id = ${auditId} and ${pair})
+      returning c.premises_id, c.school_id
+    ), ${noteGoneSql(sql`gone`)}
+    select count(*)::int as n from gone`.execute(trx)
+  const removed = Number(gone[0]!.n)
   // A walking pair whose route moved counts as changed too (its figures are what the desk shows).
   const changed =
     await affected(sql`update conflicts c set band = a.band, rule_id = a.rule_id, rule_version = a.rule_version, path = a.path,
@@ -118,6 +123,8 @@ export async function replaceConflicts(
     await affected(sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route)
     select a.premises_id, a.school_id, a.rule_id, a.rule_version, a.band, a.path, a.distance_m, a.straight_m, a.gate_index, a.measured_by, a.measure_note, a.route
     from audit_pairs a where a.audit_id = ${auditId}`)
+  // What remains staged are the new conflicts: each opens its hazard, unless it has one already.
+  await openConflictHazards(trx, sql`select premises_id, school_id from audit_pairs where audit_id = ${auditId}`)
   await sql`delete from audit_pairs where audit_id = ${auditId}`.execute(trx)
   return { added, removed, changed }
 }

@@ -12,6 +12,7 @@ import { readRoadGeoJson } from '../roads/read.ts'
 import { importRoads } from '../roads/service.ts'
 import { refreshWalkingConflicts } from '../zones/maintenance.ts'
 import { loadDemoPermits } from './permits.ts'
+import { loadDemoHazards } from './hazards.ts'
 import * as repository from './repository.ts'
 
 /** The demo users: one per department, plus a supervisor and a viewer to try the other roles with. */
@@ -45,6 +46,7 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
     await loadDemoRoads(db, log)
     await loadDemoPermits(db, log)
     await loadDemoStaffing(db, log)
+    await loadDemoHazards(db, log)
     return false
   }
   // The files mark each feature `demo: true`; the loader sets that flag itself, so it is dropped from the input.
@@ -70,6 +72,7 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
   await loadDemoAddresses(db, log)
   await loadDemoRoads(db, log)
   await loadDemoPermits(db, log)
+  await loadDemoHazards(db, log)
   log(`demo users (password "${password}"): ${DEMO_USERS.map((u) => u.username).join(', ')}`)
   return true
 }

@@ -3,7 +3,7 @@ import type { Database } from '../../db/types.ts'
 import { AppError, invalid } from '../../errors.ts'
 import type { SignedInActor, User } from '../../schemas/auth.ts'
 import type { CreateInspection, Inspection, InspectionPage, InspectionQuery } from '../../schemas/hazards.ts'
-import type { InspectionLevel } from '../../schemas/hazard-vocabulary.ts'
+import { INSPECTION_LEVELS, type InspectionLevel } from '../../schemas/hazard-vocabulary.ts'
 import { record as appendAudit } from '../audit-log/service.ts'
 import * as repository from './repository.ts'
 
@@ -94,13 +94,15 @@ export async function listInspections(db: Kysely<Database>, query: InspectionQue
   return {
     numberMatched: page.numberMatched,
     numberReturned: page.rows.length,
-    schedule: due.map((d) => ({
-      level: d.level as InspectionLevel,
-      every: d.every as 'daily' | 'weekly' | 'monthly',
-      lastDoneAt: d.last_done_at ? iso(d.last_done_at) : null,
-      dueBy: d.due_by,
-      overdue: d.overdue,
-    })),
+    schedule: due
+      .sort((a, b) => INSPECTION_LEVELS.indexOf(a.level as InspectionLevel) - INSPECTION_LEVELS.indexOf(b.level as InspectionLevel))
+      .map((d) => ({
+        level: d.level as InspectionLevel,
+        every: d.every as 'daily' | 'weekly' | 'monthly',
+        lastDoneAt: d.last_done_at ? iso(d.last_done_at) : null,
+        dueBy: d.due_by,
+        overdue: d.overdue,
+      })),
     inspections: page.rows.map(inspectionOf),
   }
 }

@@ -17,8 +17,8 @@ const OPEN = sql.raw(`(${OPEN_HAZARD_STATES.map((s) => `'${s}'`).join(', ')})`)
  * by its deadline is not overdue while it awaits acceptance.
  */
 export const overdueSql = (h = sql.ref('h')) =>
-  sql<boolean>`(${h}.state in ${OPEN} and ${h}.deadline < ${TODAY}
-    and not (${h}.rectified_at is not null and (${h}.rectified_at at time zone 'Asia/Shanghai')::date <= ${h}.deadline))`
+  sql<boolean>`coalesce(${h}.state in ${OPEN} and ${h}.deadline < ${TODAY}
+    and not (${h}.rectified_at is not null and (${h}.rectified_at at time zone 'Asia/Shanghai')::date <= ${h}.deadline), false)`
 const daysOverdueSql = sql<number>`case when ${overdueSql()} then (${TODAY} - h.deadline) else 0 end`
 
 /** The department first responsible for a zone conflict of each category (the licensing one). */
@@ -372,7 +372,8 @@ export async function takeEscalations(db: Db, ids?: readonly number[]): Promise<
 export async function openConflictHazards(db: Db, pairs: RawBuilder<unknown>): Promise<number> {
   const { rows } = await sql<{ opened: number }>`with found as (
       select distinct pr.premises_id, pr.school_id from (${pairs}) pr
-    ), sc as (
+    ), sc as materialized (
+      -- Materialized: the county is looked up once a school, not once a conflict.
       select s.id, s.name, ${schoolCountySql()} as county_code from schools s where s.id in (select school_id from found)
     ), written as (
       insert into hazards (school_id, premises_id, kind, grade, title, description, geom, source, department, county_code, state, found_at)
@@ -610,4 +611,45 @@ export async function listInspections(
     n: number
   }>`select count(*)::int as n from inspections where school_id = ${filter.schoolId} ${level}`.execute(db)
   return { rows, numberMatched: Number(count[0]!.n) }
+}
+
+/** Marks the hazards of demo schools as demo data. */
+export async function markDemoHazards(db: Db): Promise<void> {
+  await sql`update hazards h set demo = true from schools s where s.id = h.school_id and s.demo and not h.demo`.execute(db)
+}
+
+/** The first `limit` open zone_conflict hazards of demo schools, by id, with the department responsible. */
+export async function demoConflictHazards(db: Db, limit: number): Promise<{ id: number; department: string; version: number }[]> {
+  return db
+    .selectFrom('hazards')
+    .select(['id', 'department', 'version'])
+    .where('kind', '=', 'zone_conflict')
+    .where('demo', '=', true)
+    .where('state', '=', 'warning')
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+}
+
+/** Demo schools (by id) for hazards of other kinds. */
+export async function demoSchoolIds(db: Db, limit: number): Promise<number[]> {
+  return (await db.selectFrom('schools').select('id').where('demo', '=', true).orderBy('id').limit(limit).execute()).map((r) => r.id)
+}
+
+/**
+ * A demo inspection record for every demo school at each level, recent enough to be on time, except that every
+ * twentieth school's last daily one, every thirtieth's weekly one and every fiftieth's monthly one are older than
+ * their period, so that missed inspections show.
+ */
+export async function insertDemoInspections(db: Db): Promise<number> {
+  const result = await sql`insert into inspections (school_id, level, done_at, inspector, checklist, findings, county_code, demo)
+    select s.id, l.level, now() - case when s.id % l.every_nth = 0 then l.late else l.ago end, l.inspector,
+      '[{"item":"gate_guard","result":"ok"},{"item":"fire_equipment","result":"ok"},{"item":"evacuation_routes","result":"ok"},{"item":"surroundings","result":"ok"}]'::jsonb,
+      '未发现新问题（演示）', s.county_code, true
+    from schools s
+    cross join (values ('school', interval '3 hours', interval '3 days', '值班教师（演示）', 20),
+      ('township', interval '2 days', interval '10 days', '乡镇综治办（演示）', 30),
+      ('county', interval '12 days', interval '40 days', '县综治办（演示）', 50)) as l(level, ago, late, inspector, every_nth)
+    where s.demo`.execute(db)
+  return Number(result.numAffectedRows ?? 0)
 }

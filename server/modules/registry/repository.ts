@@ -3,6 +3,7 @@ import { asGeoJson, campusFromGeoJson, intersectsEnvelope, multiPointFromPositio
 import type { Database } from '../../db/types.ts'
 import { STAFFING_COLUMNS, staffingValues, type PremisesRecord, type PremisesRow, type SchoolRecord, type SchoolRow } from './kinds.ts'
 import { pinyinColumns } from '../search/pinyin.ts'
+import { noteClearedConflicts } from '../hazards/repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -222,6 +223,8 @@ export async function deleteRecord(db: Db, kind: 'schools' | 'premises', id: num
     .deleteFrom('conflicts')
     .where(kind === 'schools' ? 'school_id' : 'premises_id', '=', id)
     .execute()
+  // A premises' hazards outlive it (their premises becomes null): its conflicts are noted cleared on them first.
+  if (kind === 'premises') await noteClearedConflicts(db, sql<boolean>`h.premises_id = ${id}`)
   const result = await (kind === 'schools' ? db.deleteFrom('schools') : db.deleteFrom('premises')).where('id', '=', id).executeTakeFirst()
   return Number(result.numDeletedRows) > 0
 }

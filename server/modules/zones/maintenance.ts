@@ -4,6 +4,7 @@ import type { Database } from '../../db/types.ts'
 import { settleWalking } from '../roads/walking.ts'
 import { GATE_REACH_M, pairsSql, rulesInForce } from './pairs.ts'
 import * as repository from './repository.ts'
+import { noteClearedConflicts, openConflictHazards } from '../hazards/repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -53,6 +54,17 @@ export async function refreshWalkingConflicts(db: Db): Promise<void> {
     }),
   )
   await repository.insertWalkingPairs(db, { table: 'conflicts' }, settled)
+  await syncHazards(db, sql`select premises_id, school_id from conflicts where path = 'walking'`, sql<boolean>`true`)
+}
+
+/**
+ * Keeps the hazard ledger in step with the conflicts just recomputed, in the same transaction and set-based:
+ * a zone_conflict hazard opened for each new conflict (once per premises and school), and the conflicts gone
+ * among `cleared` (alias h) noted on their hazards, which stay.
+ */
+async function syncHazards(db: Db, found: RawBuilder<unknown>, cleared: RawBuilder<boolean>): Promise<void> {
+  await openConflictHazards(db, found)
+  await noteClearedConflicts(db, cleared)
 }
 
 /**
@@ -93,6 +105,11 @@ export async function refreshForSchools(db: Db, schoolIds: readonly number[]): P
   if (schoolIds.length === 0) return
   await sql`delete from conflicts where school_id = any(${idArray(schoolIds)})`.execute(db)
   await insertPairs(db, sql<boolean>`s.id = any(${idArray(schoolIds)})`, sql<boolean>`true`)
+  await syncHazards(
+    db,
+    sql`select premises_id, school_id from conflicts where school_id = any(${idArray(schoolIds)})`,
+    sql<boolean>`h.school_id = any(${idArray(schoolIds)})`,
+  )
   await redrawZones(db, sql<boolean>`s.id = any(${idArray(schoolIds)})`)
 }
 
@@ -102,6 +119,11 @@ export async function refreshForPremises(db: Db, premisesIds: readonly number[])
   const inBatch = sql<boolean>`p.id = any(${idArray(premisesIds)})`
   await sql`delete from conflicts where premises_id = any(${idArray(premisesIds)})`.execute(db)
   await insertPairs(db, schoolsNearPremises(inBatch), inBatch)
+  await syncHazards(
+    db,
+    sql`select premises_id, school_id from conflicts where premises_id = any(${idArray(premisesIds)})`,
+    sql<boolean>`h.premises_id = any(${idArray(premisesIds)})`,
+  )
 }
 
 /** Recomputes the conflicts governed by one rule (one category × one school type) and redraws that type's zones. */
@@ -109,5 +131,11 @@ export async function refreshForRule(db: Db, category: string, schoolType: strin
   await sql`delete from conflicts c using premises p, schools s
     where c.premises_id = p.id and c.school_id = s.id and p.category = ${category} and s.school_type = ${schoolType}`.execute(db)
   await insertPairs(db, sql<boolean>`s.school_type = ${schoolType}`, sql<boolean>`p.category = ${category}`)
+  await syncHazards(
+    db,
+    sql`select c.premises_id, c.school_id from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id
+      where p.category = ${category} and s.school_type = ${schoolType}`,
+    sql<boolean>`h.premises_id in (select id from premises where category = ${category}) and h.school_id in (select id from schools where school_type = ${schoolType})`,
+  )
   await redrawZones(db, sql<boolean>`s.school_type = ${schoolType}`)
 }
