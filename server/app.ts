@@ -30,6 +30,8 @@ import { userForToken } from './modules/users/service.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
 import schoolFileRoutes from './modules/schools-file/routes.ts'
+import reportsRoutes from './modules/reports/routes.ts'
+import statsRoutes from './modules/stats/routes.ts'
 import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
 
@@ -124,6 +126,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(tilesRoutes)
   await app.register(searchRoutes)
   await app.register(schoolFileRoutes)
+  await app.register(reportsRoutes)
+  await app.register(statsRoutes)
   return app
 }
 
