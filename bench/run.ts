@@ -3,6 +3,7 @@ import { benchAudit } from './audit.ts'
 import { benchCertificate } from './certificate.ts'
 import { benchCheck } from './check.ts'
 import { benchImport } from './import.ts'
+import { benchReports } from './reports.ts'
 import { benchRoads } from './roads.ts'
 import { benchSearch } from './search.ts'
 import { benchStartup } from './startup.ts'
@@ -10,7 +11,7 @@ import { benchTiles } from './tiles.ts'
 import { benchWalking } from './walking.ts'
 import { benchWeb } from './web.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|reports> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -22,6 +23,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   search: benchSearch,
   roads: benchRoads,
   walking: benchWalking,
+  reports: benchReports,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
@@ -29,5 +31,5 @@ if (!bench) {
   console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--schools N --premises M --bbox … --requests N]`)
   process.exit(2)
 }
-await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample', 'ways']))
+await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample', 'ways', 'rows']))
 process.exit(process.exitCode ?? 0)

@@ -408,3 +408,57 @@ describe('patrol coverage', () => {
     expectErrorBody(await culture.get('/api/reports/patrols.csv'), 403)
   })
 })
+
+describe('GET /api/stats', () => {
+  it('gives per county and in total the figures the lists and reports count', async () => {
+    const stats = (await governance.get('/api/stats').expect(200)).body
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
+    expect(stats).toMatchObject({ today, month: today.slice(0, 7) })
+    expect(stats.counties.map((c: { code: string }) => c.code)).toEqual(['640402', '640422', '640423', '640424', '640425'])
+    const yuanzhou = stats.counties.find((c: { code: string }) => c.code === '640402')
+    const xiji = stats.counties.find((c: { code: string }) => c.code === '640422')
+    expect(yuanzhou).toMatchObject({ name: '原州区', schools: 2, urbanSchools: 1, zones: 2 })
+    expect(yuanzhou.conflicts.total).toBe(await numberMatched({ countyCode: '640402' }))
+    expect(yuanzhou.conflicts.byCategory).toEqual({
+      tobacco_retail: await numberMatched({ countyCode: '640402', category: 'tobacco_retail' }),
+      internet_cafe: await numberMatched({ countyCode: '640402', category: 'internet_cafe' }),
+    })
+    expect(xiji.conflicts.total).toBe(await numberMatched({ countyCode: '640422' }))
+    expect(stats.totals.conflicts.total).toBe(await numberMatched())
+    expect(Object.values(stats.totals.conflicts.byBand as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(await numberMatched())
+    expect(yuanzhou.hazards).toMatchObject({
+      total: 3,
+      open: 3,
+      overdue: 1,
+      byGrade: { major: 1, general: 2 },
+      openByGrade: { major: 1, general: 2 },
+    })
+    expect(xiji.hazards).toMatchObject({ total: 1, open: 0, overdue: 0, byState: { closed: 1 } })
+    expect(stats.totals.permitsThisMonth).toEqual({ decided: 3, approved: 2, rejected: 1, overrides: 1 })
+    expect(yuanzhou.patrolToday).toEqual({ urbanSchools: 1, met: 1, visits: 2, share: 1 })
+    expect(xiji.patrolToday).toEqual({ urbanSchools: 1, met: 0, visits: 0, share: 0 })
+    expect(stats.totals.patrolToday).toMatchObject({ urbanSchools: 2, met: 1, share: 0.5 })
+    expect(stats.totals.compliance.share).toBeCloseTo(1 / 3, 10)
+    // The same figures as the reports' summaries.
+    const book = await workbook(governance, 'conflicts')
+    const byCounty = book.getWorksheet('按区县')!
+    expect(Number(byCounty.getRow(byCounty.rowCount).getCell(2).value)).toBe(stats.totals.conflicts.total)
+  })
+
+  it('is one county for a county user, the county asked for by others, and 403 outside one’s scope', async () => {
+    const mine = (await tobaccoYuanzhou.get('/api/stats').expect(200)).body
+    expect(mine.counties.map((c: { code: string }) => c.code)).toEqual(['640402'])
+    expect(mine.totals.conflicts.total).toBe(await numberMatched({ countyCode: '640402' }))
+    const asked = (await governance.get('/api/stats').query({ countyCode: '640422' }).expect(200)).body
+    expect(asked.counties.map((c: { code: string }) => c.code)).toEqual(['640422'])
+    expect(asked.totals.schools).toBe(1)
+    const refused = await tobaccoYuanzhou.get('/api/stats').query({ countyCode: '640422' })
+    expectErrorBody(refused, 403)
+    expect(refused.body.message).toContain('countyCode')
+    const bad = await governance.get('/api/stats').query({ countyCode: 'x' })
+    expectErrorBody(bad, 400)
+    expect(bad.body.message).toContain('countyCode')
+    expectErrorBody(await governance.get('/api/stats').query({ colour: 'red' }), 400)
+    expectErrorBody(await t.request().get('/api/stats'), 401)
+  })
+})
