@@ -30,6 +30,8 @@ export interface Config {
   readonly mapApprovalNumber: string | undefined
   /** Password of the demo users created with the demo data. */
   readonly demoPassword: string
+  /** How often new audit-log entries are sealed into the hash chain (0: never by this instance; `npm run audit-log -- seal` does it). */
+  readonly auditSealIntervalSeconds: number
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     loadDemoData: flag(env, 'LOAD_DEMO_DATA', true),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
+    auditSealIntervalSeconds: integer(env, 'AUDIT_SEAL_INTERVAL_SECONDS', 5, 0, 3600),
     trustedOrigins: (env.TRUSTED_ORIGINS ?? '')
       .split(',')
       .map((s) => s.trim())

@@ -96,13 +96,23 @@ const HEADER_ALIASES: Record<string, string> = {
   geometry: 'geometry',
   crs: 'crs',
   source: 'source',
+  urban: 'urban',
+  peakwindows: 'peakWindows',
 }
 const INTEGER_FIELDS = new Set(['students', 'staff', 'guards', 'doctors', 'psychologyTeachers', 'boardingStudents'])
-const BOOLEAN_FIELDS = new Set(['boarding', 'alarmLinkedToPolice'])
+const BOOLEAN_FIELDS = new Set(['boarding', 'urban', 'alarmLinkedToPolice'])
 
 function csvValue(field: string, raw: string): unknown {
   const value = raw.trim()
   if (INTEGER_FIELDS.has(field) && /^-?\d+$/.test(value)) return Number(value)
+  if (field === 'peakWindows') {
+    // Not JSON: left as text, which the row's validation refuses naming the column.
+    try {
+      return JSON.parse(value) as unknown
+    } catch {
+      return value
+    }
+  }
   if (BOOLEAN_FIELDS.has(field)) {
     if (/^(true|1|yes|是)$/i.test(value)) return true
     if (/^(false|0|no|否)$/i.test(value)) return false

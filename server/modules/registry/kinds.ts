@@ -91,6 +91,9 @@ type SchoolColumns =
   | 'version'
   | 'created_at'
   | 'updated_at'
+  | 'urban'
+  | 'urban_source'
+  | 'peak_windows'
 type PremisesColumns =
   | 'id'
   | 'name'
@@ -141,6 +144,9 @@ export function schoolFeature(row: SchoolRow): School {
       boarding: row.boarding,
       openedOn: row.opened_on,
       gates: (row.gates?.coordinates as number[][] | undefined) ?? [],
+      urban: row.urban,
+      urbanSource: row.urban_source as School['properties']['urbanSource'],
+      peakWindows: (row.peak_windows as School['properties']['peakWindows']) ?? null,
       ...staffingOf(row),
       ...metaOf(row),
     },

@@ -35,6 +35,9 @@ const schoolColumns = [
   'version',
   'created_at',
   'updated_at',
+  'urban',
+  'urban_source',
+  'peak_windows',
 ] as const
 const schoolGeometry = () => [asGeoJson(sql.ref('geom')).as('geometry'), asGeoJson(sql.ref('gates')).as('gates')] as const
 const premisesColumns = [
@@ -117,7 +120,14 @@ export async function findPremises(db: Db, id: number, lock = false): Promise<Pr
   return query.executeTakeFirst()
 }
 
+// A school is urban when the registry says so; otherwise when its campus meets a built-up area (urban_areas).
+const urbanFromAreas = (campus: ReturnType<typeof campusFromGeoJson>) =>
+  sql<boolean>`exists (select 1 from urban_areas ua where ST_Intersects(ua.geom, ${campus}))`
+
 const schoolValues = (record: SchoolRecord) => ({
+  urban: typeof record.properties.urban === 'boolean' ? record.properties.urban : urbanFromAreas(campusFromGeoJson(record.geometry)),
+  urban_source: typeof record.properties.urban === 'boolean' ? 'registry' : 'area',
+  peak_windows: record.properties.peakWindows ? JSON.stringify(record.properties.peakWindows) : null,
   name: record.properties.name,
   school_type: record.properties.schoolType,
   county_code: record.properties.countyCode,
