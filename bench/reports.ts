@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { buildReport } from '../server/modules/reports/service.ts'
 import { bulkLoad, figure, numberArgs, openBenchDatabase, seconds, startBenchService } from './support.ts'
 
 const GUYUAN: [number, number, number, number] = [105.32, 35.24, 106.95, 36.52]
@@ -7,7 +8,8 @@ const GUYUAN: [number, number, number, number] = [105.32, 35.24, 106.95, 36.52]
  * The conflicts report exported through HTTP as XLSX and as CSV with `--rows` conflicts (default 100,000): time,
  * bytes, and the peak growth of the process's resident memory (server and client share it; the client drops
  * each chunk) against the size of the rows themselves (the CSV's bytes).
- *   npm run bench -- reports [--rows 100000] [--schools 2000]
+ *   npm run bench -- reports [--rows 100000] [--schools 2000]   (with node's --expose-gc, e.g. NODE_OPTIONS=--expose-gc, the
+ *   collector runs before each export so that the growth is the export's own)
  */
 export async function benchReports(args: Record<string, string>) {
   const { rows, schools } = numberArgs(args, { rows: 100_000, schools: 2000 })
@@ -27,12 +29,18 @@ export async function benchReports(args: Record<string, string>) {
     console.log(`loaded in ${seconds(started).toFixed(1)} s: ${count[0]!.n} conflicts`)
     const { app, url, cookie } = await startBenchService(handle, { department: 'governance', role: 'supervisor' })
 
-    const results: Record<string, { s: number; bytes: number; peakMiB: number }> = {}
+    const gc = () => (globalThis as { gc?: () => void }).gc?.()
+    const results: Record<string, { s: number; bytes: number; rssMiB: number; heapMiB: number }> = {}
     for (const format of ['csv', 'xlsx', 'csv', 'xlsx']) {
-      global.gc?.()
-      const baseline = process.memoryUsage().rss
-      let peak = baseline
-      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20)
+      gc()
+      const baseline = process.memoryUsage()
+      let rss = baseline.rss
+      let heap = baseline.heapUsed
+      const sampler = setInterval(() => {
+        const now = process.memoryUsage()
+        rss = Math.max(rss, now.rss)
+        heap = Math.max(heap, now.heapUsed)
+      }, 20)
       const t = performance.now()
       const response = await fetch(`${url}/api/reports/conflicts.${format}`, { headers: { cookie } })
       if (response.status !== 200) throw new Error(`${format}: ${response.status} ${await response.text()}`)
@@ -41,18 +49,33 @@ export async function benchReports(args: Record<string, string>) {
       for (let part = await reader.read(); !part.done; part = await reader.read()) bytes += part.value.length
       const took = seconds(t)
       clearInterval(sampler)
-      peak = Math.max(peak, process.memoryUsage().rss)
       // The first run of each format warms up (query plans, the exceljs and zip code); the second is reported.
-      results[format] = { s: took, bytes, peakMiB: (peak - baseline) / 2 ** 20 }
+      results[format] = { s: took, bytes, rssMiB: (rss - baseline.rss) / 2 ** 20, heapMiB: (heap - baseline.heapUsed) / 2 ** 20 }
     }
+    // For comparison: the same rows read the same way but all held at once, as a writer that buffers would hold them.
+    const report = await buildReport(
+      handle.db,
+      'conflicts',
+      {},
+      { id: 0, username: 'bench', department: 'governance', role: 'supervisor', countyCode: null, demo: false },
+    )
+    gc()
+    const before = process.memoryUsage()
+    const held: unknown[] = []
+    for await (const batch of report.items()) held.push(...batch)
+    gc()
+    const after = process.memoryUsage()
     await app.close()
     const rowsMiB = results.csv!.bytes / 2 ** 20
     for (const format of ['csv', 'xlsx']) {
       const r = results[format]!
       figure(`conflicts.${format}: ${count[0]!.n} rows, time`, r.s, 's')
       figure(`conflicts.${format}: size`, r.bytes / 2 ** 20, 'MiB')
-      figure(`conflicts.${format}: peak RSS growth`, r.peakMiB, 'MiB', `(the rows as CSV are ${rowsMiB.toFixed(1)} MiB)`)
+      figure(`conflicts.${format}: peak RSS growth`, r.rssMiB, 'MiB', `(the rows as CSV are ${rowsMiB.toFixed(1)} MiB)`)
+      figure(`conflicts.${format}: peak JS heap growth`, r.heapMiB, 'MiB')
     }
+    figure(`the ${held.length} rows held at once: JS heap`, (after.heapUsed - before.heapUsed) / 2 ** 20, 'MiB')
+    figure(`the ${held.length} rows held at once: RSS`, (after.rss - before.rss) / 2 ** 20, 'MiB')
   } finally {
     await handle.close()
   }

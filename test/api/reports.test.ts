@@ -320,7 +320,15 @@ describe('hazards', () => {
     const book = await workbook(governance, 'hazards')
     expect(book.worksheets.map((s) => s.name)).toEqual(['说明', '按区县', '按责任部门', '按状态', '按等级', '隐患明细'])
     const { rows } = items(book)
-    expect(rows).toHaveLength(4)
+    const hazardsMatched = async (query: Record<string, string | boolean> = {}) =>
+      (
+        await governance
+          .get('/api/hazards')
+          .query({ ...query, limit: 1 })
+          .expect(200)
+      ).body.numberMatched as number
+    expect(rows).toHaveLength(await hazardsMatched())
+    expect(rows.filter((r) => r['逾期'] === '是')).toHaveLength(await hazardsMatched({ overdue: true }))
     const overdue = rows.filter((r) => r['逾期'] === '是').map((r) => r['隐患'])
     expect(overdue).toEqual(['过期灭火器'])
     expect(rows.find((r) => r['隐患'] === '过期灭火器')).toMatchObject({ 等级: '重大', 状态: '治理', 责任部门: '教育局' })
@@ -337,6 +345,7 @@ describe('hazards', () => {
     const market = (await t.signIn({ department: 'market', role: 'clerk' })).agent
     const mine = await csv(market, 'hazards')
     expect(mine.map((r) => r['隐患'])).toEqual(['校门口摊点'])
+    expect(mine).toHaveLength((await market.get('/api/hazards').query({ limit: 1 }).expect(200)).body.numberMatched)
     expectErrorBody(await market.get('/api/reports/hazards.csv').query({ department: 'education' }), 403)
     expect(await csv(governance, 'hazards', { department: 'governance' })).toHaveLength(1)
     expect(await csv(governance, 'hazards', { countyCode: '640422' })).toHaveLength(1)

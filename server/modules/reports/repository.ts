@@ -1,6 +1,8 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import { geodesicDistance } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
+import { OPEN_HAZARD_STATES } from '../../schemas/hazard-vocabulary.ts'
+import { overdueSql } from '../hazards/repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -12,7 +14,13 @@ type Db = Kysely<Database> | Transaction<Database>
 export interface ReportScope {
   countyCode?: string | undefined
   categories?: readonly string[] | undefined
-  departments?: readonly string[] | undefined
+  /** Hazards: the responsible department asked for. */
+  department?: string | undefined
+  /**
+   * Hazards: what a department outside the governance office and the education bureau may read, as the ledger
+   * scopes it: hazards it is responsible for, and zone conflicts of the categories it licenses.
+   */
+  hazardReader?: { department: string; categories: readonly string[] } | undefined
   from?: string | undefined
   to?: string | undefined
 }
@@ -126,14 +134,19 @@ export async function conflictBatch(
 
 // ---------------------------------------------------------------- hazards
 
-const OPEN = sql`h.state not in ('accepted', 'closed', 'closed_without_rectification')`
+// Open and overdue as the ledger decides them (hazards/repository.ts), so the counts match GET /api/hazards.
+const OPEN = sql`h.state in (${sql.join(OPEN_HAZARD_STATES.map((s) => sql`${s}`))})`
+const OVERDUE = overdueSql()
 
 function hazardWhere(scope: ReportScope) {
   const parts: RawBuilder<unknown>[] = []
   if (scope.countyCode) parts.push(sql`h.county_code = ${scope.countyCode}`)
-  if (scope.departments) parts.push(inList(sql`h.department`, scope.departments))
-  if (scope.categories)
-    parts.push(sql`exists (select 1 from premises p where p.id = h.premises_id and ${inList(sql`p.category`, scope.categories)})`)
+  if (scope.department) parts.push(sql`h.department = ${scope.department}`)
+  if (scope.hazardReader) {
+    const { department, categories } = scope.hazardReader
+    parts.push(sql`(h.department = ${department} or (h.kind = 'zone_conflict' and ${inList(sql`p.category`, categories)}))`)
+  }
+  if (scope.categories) parts.push(inList(sql`p.category`, scope.categories))
   parts.push(...timeRange(sql`h.found_at`, scope))
   return and(parts)
 }
@@ -148,12 +161,12 @@ export interface HazardTally {
   overdue: number
 }
 
-/** Hazards counted by county × department × state × grade, with how many are open and overdue on `today`. */
-export async function hazardTallies(db: Db, scope: ReportScope, today: string): Promise<HazardTally[]> {
+/** Hazards counted by county × department × state × grade, with how many are open and overdue today (China Standard Time). */
+export async function hazardTallies(db: Db, scope: ReportScope): Promise<HazardTally[]> {
   const { rows } = await sql<HazardTally>`
     select h.county_code, h.department, h.state, h.grade, count(*)::int as n, count(*) filter (where ${OPEN})::int as open,
-      count(*) filter (where ${OPEN} and h.deadline < ${today}::date)::int as overdue
-    from hazards h where ${hazardWhere(scope)}
+      count(*) filter (where ${OVERDUE})::int as overdue
+    from hazards h left join premises p on p.id = h.premises_id where ${hazardWhere(scope)}
     group by 1, 2, 3, 4 order by 1, 2, 3, 4`.execute(db)
   return rows.map((r) => ({ ...r, county_code: r.county_code.trim(), n: Number(r.n), open: Number(r.open), overdue: Number(r.overdue) }))
 }
@@ -178,16 +191,16 @@ export interface HazardItem {
   closed_at: Date | null
 }
 
-/** One batch of hazards after `after` (id order), with overdue and the highest escalation step taken. */
-export async function hazardBatch(db: Db, scope: ReportScope, today: string, after: number, size: number): Promise<HazardItem[]> {
+/** One batch of hazards after `after` (id order), with overdue and, while overdue, the highest escalation step taken on its deadline. */
+export async function hazardBatch(db: Db, scope: ReportScope, after: number, size: number): Promise<HazardItem[]> {
   const { rows } = await sql<HazardItem>`
     select h.id, h.county_code, h.school_id, s.name as school_name, h.premises_id, h.kind, h.grade, h.title, h.state, h.department,
       h.source, h.responsible_party, h.found_at, to_char(h.deadline, 'YYYY-MM-DD') as deadline,
-      (${OPEN} and h.deadline < ${today}::date) as overdue,
-      (select st.name_zh from hazard_escalations e join escalation_steps st on st.step = e.step
-        where e.hazard_id = h.id order by st.rank desc limit 1) as escalation,
+      ${OVERDUE} as overdue,
+      case when ${OVERDUE} then (select st.name_zh from hazard_escalations e join escalation_steps st on st.step = e.step
+        where e.hazard_id = h.id and e.deadline = h.deadline order by st.rank desc limit 1) end as escalation,
       h.closed_at
-    from hazards h join schools s on s.id = h.school_id
+    from hazards h join schools s on s.id = h.school_id left join premises p on p.id = h.premises_id
     where h.id > ${after} and ${hazardWhere(scope)}
     order by h.id limit ${size}`.execute(db)
   return rows.map((r) => ({ ...r, county_code: r.county_code.trim() }))

@@ -109,11 +109,11 @@ export function resolveScope(name: ReportName, query: ReportQuery, user: User, t
   }
   if (name === 'hazards') {
     if (query.category) scope.categories = [query.category]
-    if (sees(user, 'governance', 'education')) scope.departments = query.department ? [query.department] : undefined
-    else {
+    scope.department = query.department
+    if (!sees(user, 'governance', 'education')) {
       if (query.department && query.department !== user.department)
         throw new AppError('FORBIDDEN', `department: you read the hazards of ${user.department}, not of ${query.department}`)
-      scope.departments = [user.department]
+      scope.hazardReader = { department: user.department, categories: categoriesOf(user.department) }
     }
   }
   if (name === 'patrols') {
@@ -138,7 +138,7 @@ function filtersText(scope: ReportScope, counties: Map<string, string>, query: R
   parts.push(scope.countyCode ? `区县 ${counties.get(scope.countyCode) ?? ''}（${scope.countyCode}）` : '区县 全部')
   if (query.department) parts.push(`部门 ${DEPARTMENT_NAMES[query.department] ?? query.department}`)
   if (scope.categories) parts.push(`类别 ${scope.categories.map((c) => CATEGORY_NAMES[c] ?? c).join('、')}`)
-  else if (scope.departments) parts.push(`责任部门 ${scope.departments.map((d) => DEPARTMENT_NAMES[d] ?? d).join('、')}`)
+  if (scope.hazardReader) parts.push(`${DEPARTMENT_NAMES[scope.hazardReader.department] ?? scope.hazardReader.department}负责的隐患`)
   if (scope.from || scope.to) parts.push(`日期 ${scope.from ?? '…'} 至 ${scope.to ?? '…'}（北京时间）`)
   return parts.join('；')
 }
@@ -190,7 +190,7 @@ export async function buildReport(
     case 'conflicts':
       return { ...base, ...(await conflictsReport(db, scope, countyLabel)) }
     case 'hazards':
-      return { ...base, ...(await hazardsReport(db, scope, today, countyLabel)) }
+      return { ...base, ...(await hazardsReport(db, scope, countyLabel)) }
     case 'compliance':
       return { ...base, ...(await complianceReport(db, scope, countyLabel)) }
     case 'permits':
@@ -301,13 +301,8 @@ async function conflictsReport(db: Kysely<Database>, scope: ReportScope, countyL
   }
 }
 
-async function hazardsReport(
-  db: Kysely<Database>,
-  scope: ReportScope,
-  today: string,
-  countyLabel: (code: string) => string,
-): Promise<Built> {
-  const tallies = await repository.hazardTallies(db, scope, today)
+async function hazardsReport(db: Kysely<Database>, scope: ReportScope, countyLabel: (code: string) => string): Promise<Built> {
+  const tallies = await repository.hazardTallies(db, scope)
   const values = [
     integer('total', '隐患总数'),
     integer('open', '未销号'),
@@ -373,7 +368,7 @@ async function hazardsReport(
     items: async function* () {
       let after = 0
       for (;;) {
-        const batch = await repository.hazardBatch(db, scope, today, after, BATCH_SIZE)
+        const batch = await repository.hazardBatch(db, scope, after, BATCH_SIZE)
         if (batch.length === 0) return
         after = batch.at(-1)!.id
         yield batch.map((h) => ({

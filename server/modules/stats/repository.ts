@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
+import { overdueSql } from '../hazards/repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -31,11 +32,11 @@ export async function conflictCounts(db: Db, code: string | undefined) {
   return trim(rows)
 }
 
-/** Hazards per county × state × grade, with the overdue ones (open, deadline before `today`). */
-export async function hazardCounts(db: Db, code: string | undefined, today: string) {
+/** Hazards per county × state × grade, with the overdue ones as the ledger decides them. */
+export async function hazardCounts(db: Db, code: string | undefined) {
   const { rows } = await sql<{ county_code: string; state: string; grade: string; n: number; overdue: number }>`
     select h.county_code, h.state, h.grade, count(*)::int as n,
-      count(*) filter (where h.state not in ('accepted', 'closed', 'closed_without_rectification') and h.deadline < ${today}::date)::int as overdue
+      count(*) filter (where ${overdueSql()})::int as overdue
     from hazards h where true ${county('h.county_code', code)} group by 1, 2, 3`.execute(db)
   return trim(rows)
 }

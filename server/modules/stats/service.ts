@@ -3,11 +3,12 @@ import type { Database } from '../../db/types.ts'
 import { AppError } from '../../errors.ts'
 import type { User } from '../../schemas/auth.ts'
 import type { CountyFigures, Stats, StatsQuery } from '../../schemas/stats.ts'
+import { OPEN_HAZARD_STATES } from '../../schemas/hazard-vocabulary.ts'
 import { complianceTallies } from '../reports/service.ts'
 import { todayCst } from '../reports/repository.ts'
 import * as repository from './repository.ts'
 
-const OPEN_EXCLUDED = new Set(['accepted', 'closed', 'closed_without_rectification'])
+const OPEN = new Set<string>(OPEN_HAZARD_STATES)
 
 function empty(): CountyFigures {
   return {
@@ -67,7 +68,7 @@ export async function stats(db: Kysely<Database>, query: StatsQuery, user: User,
     repository.counties(db, code),
     repository.schoolCounts(db, code),
     repository.conflictCounts(db, code),
-    repository.hazardCounts(db, code, today),
+    repository.hazardCounts(db, code),
     repository.permitDecisions(db, code, month),
     repository.patrolToday(db, code, today),
     complianceTallies(db, { countyCode: code }),
@@ -92,7 +93,7 @@ export async function stats(db: Kysely<Database>, query: StatsQuery, user: User,
     f.overdue += h.overdue
     bump(f.byState, h.state, h.n)
     bump(f.byGrade, h.grade, h.n)
-    if (!OPEN_EXCLUDED.has(h.state)) {
+    if (OPEN.has(h.state)) {
       f.open += h.n
       bump(f.openByGrade, h.grade, h.n)
     }
