@@ -4,6 +4,7 @@ import { benchBatch } from './batch.ts'
 import { benchCertificate } from './certificate.ts'
 import { benchCheck } from './check.ts'
 import { benchImport } from './import.ts'
+import { benchReports } from './reports.ts'
 import { benchRoads } from './roads.ts'
 import { benchSearch } from './search.ts'
 import { benchStartup } from './startup.ts'
@@ -12,7 +13,7 @@ import { benchWalking } from './walking.ts'
 import { benchWeb } from './web.ts'
 import { benchPatrolTracks } from './patrol-tracks.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol-tracks> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol-tracks|reports> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -26,6 +27,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   walking: benchWalking,
   'patrol-tracks': benchPatrolTracks,
   batch: benchBatch,
+  reports: benchReports,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
@@ -33,5 +35,5 @@ if (!bench) {
   console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--schools N --premises M --bbox … --requests N]`)
   process.exit(2)
 }
-await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample', 'ways']))
+await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample', 'ways', 'rows']))
 process.exit(process.exitCode ?? 0)

@@ -34,6 +34,8 @@ import searchRoutes from './modules/search/routes.ts'
 import policeRoutes from './modules/police/routes.ts'
 import hazardsRoutes from './modules/hazards/routes.ts'
 import schoolFileRoutes from './modules/schools-file/routes.ts'
+import reportsRoutes from './modules/reports/routes.ts'
+import statsRoutes from './modules/stats/routes.ts'
 import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
 import { sealPending } from './modules/audit-log/service.ts'
@@ -134,6 +136,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(policeRoutes)
   await app.register(hazardsRoutes)
   await app.register(schoolFileRoutes)
+  await app.register(reportsRoutes)
+  await app.register(statsRoutes)
   return app
 }
 

@@ -160,6 +160,21 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       status: 200,
       expected: [{ action: 'update', entityType: 'school', by: 'education', before: true, after: true }],
     },
+    {
+      name: 'record a school’s §7 staffing facts',
+      run: () =>
+        education.patch(`/api/schools/${schoolId}`).send({
+          properties: {
+            guards: 2,
+            doctors: 1,
+            psychologyTeachers: 1,
+            dormitories: [{ name: '1号楼', girls: true, managers: 1, femaleManagers: 1 }],
+            alarmLinkedToPolice: true,
+          },
+        }),
+      status: 200,
+      expected: [{ action: 'update', entityType: 'school', by: 'education', before: true, after: true }],
+    },
   ],
   'DELETE /api/schools/:id': [
     {
@@ -496,4 +511,27 @@ it('every exercise of every state-changing route writes its audit entries, with 
     }
   }
   expect(unexercised, 'state-changing routes no exercise walked').toEqual([])
+})
+
+it('reading a school file, a report or the dashboard figures writes no entry', async () => {
+  const school = await education.post('/api/schools').send(schoolFeature({ center: offset(CENTRE, 0, 9000), name: '只读档案小学' }))
+  expect(school.status).toBe(201)
+  const reads = [
+    `/api/schools/${school.body.id}/file`,
+    `/api/schools/${school.body.id}/file.pdf`,
+    '/api/reports/conflicts.xlsx',
+    '/api/reports/hazards.csv',
+    '/api/reports/compliance.pdf',
+    '/api/stats',
+  ]
+  for (const path of reads) {
+    const response = await governance.get(path)
+    expect(response.status, path).toBe(200)
+    const entries = await t.app.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('request_id', '=', response.headers['x-request-id']!)
+      .execute()
+    expect(entries, path).toEqual([])
+  }
 })

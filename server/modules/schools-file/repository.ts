@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
+import { OPEN_HAZARD_STATES } from '../../schemas/hazard-vocabulary.ts'
+import { overdueSql } from '../hazards/repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -9,8 +11,8 @@ export async function countyName(db: Db, code: string): Promise<string | undefin
   return row?.name
 }
 
-/** States in which a hazard is still open (not accepted or closed). */
-export const CLOSED_STATES = ['accepted', 'closed', 'closed_without_rectification'] as const
+/** States in which a hazard is still open (not yet accepted or closed), as the ledger has them. */
+export const OPEN_STATES: readonly string[] = OPEN_HAZARD_STATES
 
 /** Today's date in China Standard Time (fixed UTC+8, no daylight saving), as the database sees it. */
 export async function todayCst(db: Db): Promise<string> {
@@ -32,13 +34,13 @@ export interface HazardRow {
   closed_at: Date | null
 }
 
-/** Every hazard of a school, open ones first, each with whether it is overdue on `today`. */
-export async function schoolHazards(db: Db, schoolId: number, today: string): Promise<HazardRow[]> {
+/** Every hazard of a school, open ones first, newest first, each with whether it is overdue as the ledger decides it. */
+export async function schoolHazards(db: Db, schoolId: number): Promise<HazardRow[]> {
   const { rows } = await sql<HazardRow>`
-    select id, kind, grade, title, state, department, premises_id, found_at, to_char(deadline, 'YYYY-MM-DD') as deadline,
-      (state not in ('accepted', 'closed', 'closed_without_rectification') and deadline < ${today}::date) as overdue, closed_at
-    from hazards where school_id = ${schoolId}
-    order by (state in ('accepted', 'closed', 'closed_without_rectification')), found_at desc, id desc`.execute(db)
+    select h.id, h.kind, h.grade, h.title, h.state, h.department, h.premises_id, h.found_at,
+      to_char(h.deadline, 'YYYY-MM-DD') as deadline, ${overdueSql()} as overdue, h.closed_at
+    from hazards h where h.school_id = ${schoolId}
+    order by (h.state in (${sql.join(OPEN_STATES.map((s) => sql`${s}`))})) desc, h.found_at desc, h.id desc`.execute(db)
   return rows
 }
 

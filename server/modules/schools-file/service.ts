@@ -66,19 +66,19 @@ export async function schoolFile(db: Kysely<Database>, id: number, user: User, n
     repository.countyName(db, school.properties.countyCode),
     zone(db, id),
     listConflicts(db, { schoolId: id, limit: MAX_CONFLICTS, offset: 0 }),
-    repository.schoolHazards(db, id, today),
+    repository.schoolHazards(db, id),
     repository.schoolInspections(db, id, MAX_INSPECTIONS),
     repository.patrolDays(db, id, from, today),
     repository.schoolDevices(db, id),
   ])
   const hazardItems = hazards.map(hazardOf)
-  const closed = new Set<string>(repository.CLOSED_STATES)
+  const open = new Set(repository.OPEN_STATES)
   return {
     school,
     county: { code: school.properties.countyCode, name: county ?? null },
     zone: zoneCollection,
     conflicts: { numberMatched: conflicts.numberMatched, items: conflicts.conflicts },
-    hazards: { open: hazardItems.filter((h) => !closed.has(h.state)), closed: hazardItems.filter((h) => closed.has(h.state)) },
+    hazards: { open: hazardItems.filter((h) => open.has(h.state)), closed: hazardItems.filter((h) => !open.has(h.state)) },
     inspections: inspections.map((i) => ({
       id: i.id,
       level: i.level,
