@@ -25,6 +25,7 @@ import type {
   RuleQuery,
   RuleVersion,
   UpdateRule,
+  UpdateRules,
 } from '../../../server/schemas/zones.ts'
 
 export type {
@@ -143,6 +144,7 @@ export const api = {
   rules: (query: RuleQuery = {}) => request<{ rules: Rule[] }>('GET', '/api/rules', { query }).then((r) => r.rules),
   rule: (id: number) => request<{ rule: Rule; versions: RuleVersion[] }>('GET', `/api/rules/${id}`),
   updateRule: (id: number, body: UpdateRule) => request<Rule>('PUT', `/api/rules/${id}`, { body }),
+  updateRules: (body: UpdateRules) => request<{ rules: Rule[] }>('POST', '/api/rules/changes', { body }).then((r) => r.rules),
   previewRules: (body: Preview, signal?: AbortSignal) => request<PreviewResult>('POST', '/api/rules/preview', { body, signal }),
   previewZones: (body: PreviewZones, signal?: AbortSignal) =>
     request<PreviewZonesResult>('POST', '/api/rules/preview/zones', { body, signal }),

@@ -1,7 +1,7 @@
 import type { FieldProblem, Rule, UpdateRule } from '../../api/client.ts'
 import type { ProposedRule } from '../../../../server/schemas/zones.ts'
 import { ORIGINS, PATHS } from '../../../../server/schemas/rule-vocabulary.ts'
-import { bandName, t } from '../../i18n.ts'
+import { bandName, schoolTypeName, t } from '../../i18n.ts'
 import { h } from '../dom.ts'
 import { originName, pathName, todayInChina } from './format.ts'
 
@@ -10,8 +10,10 @@ export interface RuleEditor {
   element: HTMLFormElement
   /** The change as PUT /api/rules/{id} takes it: only the fields that differ, the reason and the version edited. */
   change(): UpdateRule
-  /** The same change as POST /api/rules/preview takes it for this rule. */
+  /** The same change as POST /api/rules/preview takes it, for this rule or every school type of its category. */
   proposal(): ProposedRule
+  /** Whether the change is for this rule only or for every school type of the category. */
+  scope(): 'rule' | 'category'
   /** Shows each problem beside its field (`body/limitM`, `body/rules/0/bands/1/toM` …); returns those no field took. */
   showProblems(problems: readonly FieldProblem[]): FieldProblem[]
   clearProblems(): void
@@ -19,7 +21,8 @@ export interface RuleEditor {
 
 type Field = 'limitM' | 'origin' | 'path' | 'bands' | 'legalBasis' | 'effectiveFrom' | 'effectiveTo' | 'reason'
 
-export function ruleEditor(rule: Rule, onChange: () => void): RuleEditor {
+/** `siblings`: the category's rules of every school type (this one among them), for a change to all of them. */
+export function ruleEditor(rule: Rule, siblings: readonly Rule[], onChange: () => void): RuleEditor {
   const errors = new Map<Field, HTMLElement>()
   const controls = new Map<Field, HTMLElement[]>()
   const field = (name: Field, label: string, ...inputs: HTMLElement[]) => {
@@ -62,6 +65,21 @@ export function ruleEditor(rule: Rule, onChange: () => void): RuleEditor {
   const effectiveFrom = h('input', { id: 'rule-effective-from', type: 'date', value: rule.effectiveFrom })
   const effectiveTo = h('input', { id: 'rule-effective-to', type: 'date', value: rule.effectiveTo ?? '' })
   const reason = h('textarea', { id: 'rule-reason', rows: 2, 'aria-required': 'true' })
+  const scopeChoice = (value: 'rule' | 'category', label: string) =>
+    h(
+      'label',
+      { class: 'check' },
+      h('input', { type: 'radio', name: 'rule-scope', id: `rule-scope-${value}`, value, checked: value === 'rule' }),
+      label,
+    )
+  const scope = h(
+    'fieldset',
+    { class: 'rule-scope' },
+    h('legend', {}, t('ruleScope')),
+    scopeChoice('rule', t('ruleScopeOne', { schoolType: schoolTypeName(rule.schoolType) })),
+    siblings.length > 1 ? scopeChoice('category', t('ruleScopeCategory', { count: siblings.length })) : null,
+  )
+  const scopeValue = () => (element.querySelector<HTMLInputElement>('#rule-scope-category')?.checked ? 'category' : 'rule')
   const future = h('p', { class: 'warning', id: 'rule-future-warning', hidden: true }, t('futureWarning'))
 
   const element = h(
@@ -90,6 +108,7 @@ export function ruleEditor(rule: Rule, onChange: () => void): RuleEditor {
       field('effectiveTo', t('effectiveTo'), effectiveTo),
     ),
     future,
+    scope,
     field('reason', t('ruleReason'), reason),
   )
   element.addEventListener('input', () => {
@@ -122,9 +141,10 @@ export function ruleEditor(rule: Rule, onChange: () => void): RuleEditor {
       reason: reason.value,
       version: rule.version,
     }),
+    scope: scopeValue,
     proposal: () => ({
       category: rule.category,
-      schoolType: rule.schoolType,
+      ...(scopeValue() === 'rule' ? { schoolType: rule.schoolType } : {}),
       ...(limitValue() === rule.limitM ? {} : { limitM: limitValue() }),
       ...(origin.value === rule.origin ? {} : { origin: origin.value as Rule['origin'] }),
       ...(path.value === rule.path ? {} : { path: path.value as Rule['path'] }),
@@ -134,8 +154,8 @@ export function ruleEditor(rule: Rule, onChange: () => void): RuleEditor {
       const left: FieldProblem[] = []
       const shown = new Map<Field, string[]>()
       for (const problem of problems) {
-        // A preview names the proposal's fields under body/rules/0/; a change, under body/.
-        const name = problem.field.replace(/^body\/rules\/\d+\/?/, 'body/').split('/')[1] as Field | undefined
+        // A preview names the proposal's fields under body/rules/0/, a change of several rules under body/change/, a change under body/.
+        const name = problem.field.replace(/^body\/(?:rules\/\d+\/?|change\/)?/, 'body/').split('/')[1] as Field | undefined
         if (name && errors.has(name))
           shown.set(name, [...(shown.get(name) ?? []), `${problem.field.replace(/^body\//, '')}: ${problem.message}`])
         else left.push(problem)

@@ -121,8 +121,10 @@ export function mountRules({ user, view, panel }: ScreenContext): () => void {
     hideWhatIf()
     fill(panel, h('p', { class: 'loading' }, t('loading')))
     let loaded: Awaited<ReturnType<typeof api.rule>>
+    let siblings: Rule[]
     try {
       loaded = await api.rule(id)
+      siblings = await api.rules({ category: loaded.rule.category })
     } catch (error) {
       fill(panel, backLink(), h('p', { class: 'error', role: 'alert' }, explain(error)))
       return
@@ -136,11 +138,11 @@ export function mountRules({ user, view, panel }: ScreenContext): () => void {
     const saveButton = h('button', { type: 'button', class: 'primary', id: 'rule-save', disabled: true }, t('saveRule'))
     const previewButton = h('button', { type: 'button', id: 'rule-preview' }, t('previewChange'))
     const hint = h('p', { class: 'muted small', id: 'rule-save-hint' }, canSave ? t('previewFirst') : t('rulesReadOnly'))
-    const editor = ruleEditor(rule, () => {
+    const editor = ruleEditor(rule, siblings, () => {
       // A what-if answers the form as it was: once the form changes, saving waits for a new preview.
       const stale = previewed !== null && previewed !== JSON.stringify(editor.proposal())
       saveButton.disabled = !canSave || previewed === null || stale
-      if (stale) hint.textContent = t('previewStale')
+      if (previewed !== null) hint.textContent = stale ? t('previewStale') : canSave ? '' : t('rulesReadOnly')
     })
     const say = (text: string) => {
       message.textContent = text
@@ -174,7 +176,17 @@ export function mountRules({ user, view, panel }: ScreenContext): () => void {
       say('')
       saveButton.disabled = true
       try {
-        const saved = await api.updateRule(rule.id, editor.change())
+        const change = editor.change()
+        if (editor.scope() === 'category') {
+          const { version: _edited, ...fields } = change
+          const saved = await api.updateRules({ rules: siblings.map((r) => ({ id: r.id, version: r.version })), change: fields })
+          if (disposed) return
+          toast(t('rulesSaved', { count: saved.length }), 'ok')
+          view.refreshTiles()
+          await showRule(rule.id)
+          return
+        }
+        const saved = await api.updateRule(rule.id, change)
         if (disposed) return
         toast(
           saved.inForce
