@@ -3,6 +3,7 @@ import { currentLanguage, departmentName, onLanguageChange, roleName, setLanguag
 import { createMapView, prewarm, type MapView } from './map/map-view.ts'
 import { parseMapPosition, readRoute, routeHref, SCREENS, updateParams, type Screen } from './router.ts'
 import { mountCheck } from './ui/check.ts'
+import { mountBatch } from './ui/batch.ts'
 import { h, fill, toast } from './ui/dom.ts'
 import { mountLogin } from './ui/login.ts'
 import { mountMapScreen } from './ui/map-screen/index.ts'
@@ -18,11 +19,27 @@ declare global {
   }
 }
 
-const MOUNTS: Record<Screen, ScreenMount> = { check: mountCheck, permits: mountPermits, map: mountMapScreen, rules: mountRules }
+const MOUNTS: Record<Screen, ScreenMount> = {
+  check: mountCheck,
+  permits: mountPermits,
+  map: mountMapScreen,
+  batch: mountBatch,
+  rules: mountRules,
+}
 /** Screens a user is not offered are left out of the navigation and open the check screen instead. */
 const offered = (screen: Screen, user: User) => screen !== 'rules' || rulesOffered(user)
 const screenTitle = (screen: Screen) =>
-  t(screen === 'check' ? 'navCheck' : screen === 'permits' ? 'navPermits' : screen === 'map' ? 'navMap' : 'navRules')
+  t(
+    screen === 'check'
+      ? 'navCheck'
+      : screen === 'permits'
+        ? 'navPermits'
+        : screen === 'batch'
+          ? 'navBatch'
+          : screen === 'map'
+            ? 'navMap'
+            : 'navRules',
+  )
 const root = document.querySelector<HTMLDivElement>('#app')!
 
 let session: { user: User; view: MapView; config: MapConfig; unmount: () => void; screen: Screen | null } | null = null
