@@ -72,6 +72,27 @@ export const UpdateRuleSchema = Type.Object(
   { additionalProperties: false },
 )
 export type UpdateRule = Static<typeof UpdateRuleSchema>
+const { version: _version, ...changeFields } = UpdateRuleSchema.properties
+export const UpdateRulesSchema = Type.Object(
+  {
+    rules: Type.Array(
+      Type.Object(
+        {
+          id: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+          version: Type.Integer({ minimum: 1, description: 'the version you edited; a stale one is refused' }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 72, description: 'the rules to change, each with the version edited' },
+    ),
+    change: Type.Object(changeFields, {
+      additionalProperties: false,
+      description: 'the fields to change, as for PUT /api/rules/{id}; fields left out keep each rule’s own value',
+    }),
+  },
+  { additionalProperties: false },
+)
+export type UpdateRules = Static<typeof UpdateRulesSchema>
 
 export const RuleVersionSchema = Type.Object({
   version: Type.Integer(),

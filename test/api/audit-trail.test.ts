@@ -299,6 +299,25 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       expected: [{ action: 'update', entityType: 'rule', by: 'governance', before: true, after: true }],
     },
   ],
+  'POST /api/rules/changes': [
+    {
+      name: 'change two rules at once',
+      run: async () => {
+        const rules = (await governance.get('/api/rules').query({ category: 'fireworks' }).expect(200)).body.rules.slice(0, 2) as {
+          id: number
+          version: number
+        }[]
+        return governance
+          .post('/api/rules/changes')
+          .send({ rules: rules.map((r) => ({ id: r.id, version: r.version })), change: { legalBasis: '审计测试依据', reason: '审计测试' } })
+      },
+      status: 200,
+      expected: [
+        { action: 'update', entityType: 'rule', by: 'governance', before: true, after: true },
+        { action: 'update', entityType: 'rule', by: 'governance', before: true, after: true },
+      ],
+    },
+  ],
   'POST /api/rules/preview': [
     {
       readOnly: 'a what-if computation that saves nothing',

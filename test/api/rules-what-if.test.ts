@@ -313,3 +313,109 @@ describe('POST /api/rules/preview/zones: today and the proposal side by side', (
     expect(crowded.body.message).toContain('zoom in')
   })
 })
+
+describe('POST /api/rules/changes: one change to several rules, all or none', () => {
+  const tobaccoRules = async () =>
+    (
+      (await viewer.get('/api/rules').query({ category: 'tobacco_retail' }).expect(200)).body.rules as {
+        id: number
+        version: number
+        limitM: number
+        schoolType: string
+      }[]
+    ).sort((a, b) => a.id - b.id)
+
+  it('changes every school type of a category in one go, to the conflicts the preview foresaw, each a version in the history', async () => {
+    const before = await tobaccoRules()
+    expect(before).toHaveLength(8)
+    const preview = (
+      await viewer
+        .post('/api/rules/preview')
+        .send({ rules: [{ category: 'tobacco_retail', limitM: 300 }] })
+        .expect(200)
+    ).body
+    expect(preview.newlyConflicting.total).toBe(2)
+    const response = await governance.post('/api/rules/changes').send({
+      rules: before.map((r) => ({ id: r.id, version: r.version })).reverse(),
+      change: { limitM: 300, reason: '预估测试：全部学校类型烟草300米' },
+    })
+    expect(response.status, JSON.stringify(response.body)).toBe(200)
+    expect((response.body.rules as { id: number }[]).map((r) => r.id)).toEqual(before.map((r) => r.id))
+    const after = await tobaccoRules()
+    for (const [i, rule] of after.entries()) expect(rule).toMatchObject({ limitM: 300, version: before[i]!.version + 1 })
+    expect(await storedTally('tobacco_retail')).toEqual(preview.proposed)
+    const history = (await viewer.get(`/api/rules/${before[0]!.id}`).expect(200)).body.versions
+    expect(history.at(-1)).toMatchObject({ version: before[0]!.version + 1, reason: '预估测试：全部学校类型烟草300米' })
+    const audit = (await governance.get('/api/audit-log').query({ entityType: 'rule', limit: 100 }).expect(200)).body
+    const entries = audit.entries as { entityId: string; action: string; after: { reason?: string } }[]
+    const changed = new Set(
+      entries.filter((e) => e.action === 'update' && e.after.reason === '预估测试：全部学校类型烟草300米').map((e) => Number(e.entityId)),
+    )
+    for (const rule of before) expect(changed.has(rule.id), `audit entry of rule ${rule.id}`).toBe(true)
+    // Back to 200 m, so the tests stay independent.
+    await governance
+      .post('/api/rules/changes')
+      .send({ rules: after.map((r) => ({ id: r.id, version: r.version })), change: { limitM: 200, reason: '预估测试：恢复200米' } })
+      .expect(200)
+    expect((await tobaccoRules()).every((r) => r.limitM === 200)).toBe(true)
+  })
+
+  it('writes nothing when one version is stale, one change is invalid or one rule is missing', async () => {
+    const before = await tobaccoRules()
+    const tallyBefore = await storedTally('tobacco_retail')
+    const rules = before.map((r) => ({ id: r.id, version: r.version }))
+    const send = (body: unknown, agent = governance) => agent.post('/api/rules/changes').send(body as object)
+
+    const stale = await send({
+      rules: rules.map((r, i) => (i === 5 ? { ...r, version: r.version - 1 || 99 } : r)),
+      change: { limitM: 300, reason: '过期版本' },
+    })
+    expectErrorBody(stale, 409, 'VERSION_CONFLICT')
+    expect(stale.body.message).toContain('body/rules/5/version')
+
+    const gap = await send({
+      rules,
+      change: {
+        limitM: 300,
+        bands: [
+          { name: 'core', fromM: 0, toM: 50 },
+          { name: 'control', fromM: 60, toM: 300 },
+        ],
+        reason: '分区有缺口',
+      },
+    })
+    expectErrorBody(gap, 400, 'VALIDATION_FAILED')
+    expect(gap.body.details.problems.map((p: { field: string }) => p.field)).toContain('body/change/bands/1/fromM')
+
+    const walking = await send({ rules, change: { path: 'walking', reason: '步行需校门' } })
+    expectErrorBody(walking, 422, 'UNPROCESSABLE')
+    expect(walking.body.message).toContain('body/change/path')
+
+    const twice = await send({ rules: [rules[0], rules[0]], change: { limitM: 300, reason: '重复列出' } })
+    expectErrorBody(twice, 400, 'VALIDATION_FAILED')
+    expect(twice.body.message).toContain('body/rules/1/id')
+
+    expectErrorBody(
+      await send({ rules: [...rules, { id: 2000000000, version: 1 }], change: { limitM: 300, reason: '不存在' } }),
+      404,
+      'NOT_FOUND',
+    )
+    expectErrorBody(await send({ rules, change: { limitM: 300, reason: 'ab' } }), 400, 'VALIDATION_FAILED')
+    expectErrorBody(await send({ rules: [], change: { limitM: 300, reason: '空列表' } }), 400, 'VALIDATION_FAILED')
+    expectErrorBody(await send({ rules, change: { limitM: 300, reason: '多余字段', version: 1 } }), 400, 'VALIDATION_FAILED')
+
+    expect(await tobaccoRules()).toEqual(before)
+    expect(await storedTally('tobacco_retail')).toEqual(tallyBefore)
+  })
+
+  it('is for governance supervisors and admins only', async () => {
+    const rules = (await tobaccoRules()).map((r) => ({ id: r.id, version: r.version }))
+    const body = { rules, change: { limitM: 300, reason: '无权修改' } }
+    const clerk = (await t.signIn({ department: 'governance', role: 'clerk' })).agent
+    const tobacco = (await t.signIn({ department: 'tobacco', role: 'supervisor' })).agent
+    expectErrorBody(await clerk.post('/api/rules/changes').send(body), 403, 'FORBIDDEN')
+    expectErrorBody(await tobacco.post('/api/rules/changes').send(body), 403, 'FORBIDDEN')
+    expectErrorBody(await t.request().post('/api/rules/changes').send(body), 401)
+    expect((await tobaccoRules()).every((r) => r.limitM === 200)).toBe(true)
+  })
+})

@@ -8,6 +8,8 @@ import { h, fill, toast } from './ui/dom.ts'
 import { mountLogin } from './ui/login.ts'
 import { mountMapScreen } from './ui/map-screen/index.ts'
 import { mountPermits } from './ui/permits/index.ts'
+import { mountRules } from './ui/rules/index.ts'
+import { rulesOffered } from './ui/rules/rights.ts'
 import type { ScreenMount } from './ui/screen.ts'
 import './style.css'
 
@@ -17,7 +19,27 @@ declare global {
   }
 }
 
-const MOUNTS: Record<Screen, ScreenMount> = { check: mountCheck, permits: mountPermits, map: mountMapScreen, batch: mountBatch }
+const MOUNTS: Record<Screen, ScreenMount> = {
+  check: mountCheck,
+  permits: mountPermits,
+  map: mountMapScreen,
+  batch: mountBatch,
+  rules: mountRules,
+}
+/** Screens a user is not offered are left out of the navigation and open the check screen instead. */
+const offered = (screen: Screen, user: User) => screen !== 'rules' || rulesOffered(user)
+const screenTitle = (screen: Screen) =>
+  t(
+    screen === 'check'
+      ? 'navCheck'
+      : screen === 'permits'
+        ? 'navPermits'
+        : screen === 'batch'
+          ? 'navBatch'
+          : screen === 'map'
+            ? 'navMap'
+            : 'navRules',
+  )
 const root = document.querySelector<HTMLDivElement>('#app')!
 
 let session: { user: User; view: MapView; config: MapConfig; unmount: () => void; screen: Screen | null } | null = null
@@ -78,18 +100,18 @@ async function signedIn(user: User, config: MapConfig) {
 function drawHeader(header: HTMLElement) {
   if (!session) return
   const { user } = session
-  const current = readRoute().screen
+  const current = session.screen ?? readRoute().screen
   fill(
     header,
     h('h1', {}, t('appTitle')),
     h(
       'nav',
       { 'aria-label': 'screens' },
-      SCREENS.map((screen) =>
+      SCREENS.filter((screen) => offered(screen, user)).map((screen) =>
         h(
           'a',
           { href: routeHref(screen), class: screen === current ? 'active' : '', 'aria-current': screen === current ? 'page' : null },
-          t(screen === 'check' ? 'navCheck' : screen === 'permits' ? 'navPermits' : screen === 'batch' ? 'navBatch' : 'navMap'),
+          screenTitle(screen),
         ),
       ),
     ),
@@ -124,14 +146,18 @@ function drawHeader(header: HTMLElement) {
 
 function showScreen(force = false) {
   if (!session) return
-  const route = readRoute()
+  let route = readRoute()
+  if (!offered(route.screen, session.user)) {
+    history.replaceState(null, '', routeHref('check'))
+    route = readRoute()
+  }
   if (!force && session.screen === route.screen) return
   session.unmount()
   session.view.clearOverlays()
   session.screen = route.screen
   const panel = document.querySelector<HTMLElement>('#panel')!
   panel.replaceChildren()
-  document.title = `${t(route.screen === 'check' ? 'navCheck' : route.screen === 'permits' ? 'navPermits' : route.screen === 'batch' ? 'navBatch' : 'navMap')} · ${t('appShort')}`
+  document.title = `${screenTitle(route.screen)} · ${t('appShort')}`
   session.unmount = MOUNTS[route.screen]({ user: session.user, view: session.view, panel, config: session.config })
   drawHeader(document.querySelector('header.bar')!)
 }

@@ -16,6 +16,7 @@ import {
   RuleSchema,
   RuleVersionSchema,
   UpdateRuleSchema,
+  UpdateRulesSchema,
   ZoneQuerySchema,
 } from '../../schemas/zones.ts'
 import * as service from './service.ts'
@@ -70,6 +71,24 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const rule = await service.updateRule(db, request.params.id, request.body, { ...actorOf(request), user: requireUser(request) })
       request.log.info({ ruleId: rule.id, version: rule.version }, 'rule changed')
       return rule
+    },
+  )
+  app.post(
+    '/api/rules/changes',
+    {
+      config: ruleEditors,
+      schema: {
+        tags: ['rules'],
+        summary:
+          'Change several rules at once, all or none (governance supervisor or admin): say every school type of a category; conflicts follow in the same transaction',
+        body: UpdateRulesSchema,
+        response: { 200: Type.Object({ rules: Type.Array(RuleSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const rules = await service.updateRules(db, request.body, { ...actorOf(request), user: requireUser(request) })
+      request.log.info({ ruleIds: rules.map((r) => r.id) }, 'rules changed')
+      return { rules }
     },
   )
   app.post(

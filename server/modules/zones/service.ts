@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Static } from 'typebox'
 import type { Database } from '../../db/types.ts'
 import { AppError, notFound, type FieldProblem } from '../../errors.ts'
@@ -23,6 +23,7 @@ import type {
   RuleQuery,
   RuleVersionSchema,
   UpdateRule,
+  UpdateRules,
 } from '../../schemas/zones.ts'
 import { appendAudit } from '../audit-log/repository.ts'
 import type { Actor } from '../../schemas/auth.ts'
@@ -156,55 +157,91 @@ export async function getRule(db: Kysely<Database>, id: number): Promise<{ rule:
  * in the same transaction.
  */
 export async function updateRule(db: Kysely<Database>, id: number, change: UpdateRule, actor: Actor & { user: User }): Promise<Rule> {
-  return db.transaction().execute(async (trx) => {
-    const row = await repository.findRule(trx, id, true)
-    if (!row) throw notFound('rule', id)
-    const before = ruleOf(row)
-    if (change.version !== undefined && change.version !== before.version) {
-      throw new AppError(
-        'VERSION_CONFLICT',
-        `version: the rule is at version ${before.version}, not ${change.version}; reload it and apply your change again`,
-      )
-    }
-    const limitM = change.limitM ?? before.limitM
-    const bands = change.bands ?? bandsForLimit(before.bands, limitM)
-    const { names, edges, problems } = checkBands(bands, limitM)
-    const effectiveFrom = change.effectiveFrom ?? before.effectiveFrom
-    const effectiveTo = change.effectiveTo === undefined ? before.effectiveTo : change.effectiveTo
-    if (effectiveTo !== null && effectiveTo <= effectiveFrom)
-      problems.push({ field: 'body/effectiveTo', message: `must be after effectiveFrom (${effectiveFrom})` })
-    const path = change.path ?? before.path
-    const origin = change.origin ?? before.origin
-    if (path === 'walking' && origin !== 'gates') throw walkingNeedsGates(change.path === 'walking' ? 'body/path' : 'body/origin')
-    if (problems.length > 0)
-      throw new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems })
-    await repository.updateRule(
-      trx,
-      id,
-      {
-        limitM,
-        origin,
-        path,
-        bandNames: names,
-        bandEdges: edges,
-        legalBasis: change.legalBasis ?? before.legalBasis,
-        effectiveFrom,
-        effectiveTo,
-      },
-      actor.user.id,
-    )
-    await repository.insertRuleVersion(trx, id, change.reason, actor.user)
-    await refreshForRule(trx, row.category, row.school_type)
-    const after = ruleOf((await repository.findRule(trx, id))!)
-    await appendAudit(trx, actor, {
-      action: 'update',
-      entityType: 'rule',
-      entityId: id,
-      before,
-      after: { ...after, reason: change.reason },
-    })
-    return after
+  return db.transaction().execute((trx) => applyRuleChange(trx, id, change, actor, { fields: 'body', version: 'version' }))
+}
+
+/**
+ * Applies one change to several rules (say every school type of a category) in one transaction: each becomes a
+ * new version with the same reason, its conflicts and zones follow, and a stale version or a problem with any of
+ * them leaves all as they were. Rows are locked in id order, so two such changes cannot deadlock.
+ */
+export async function updateRules(db: Kysely<Database>, input: UpdateRules, actor: Actor & { user: User }): Promise<Rule[]> {
+  const seen = new Map<number, number>()
+  input.rules.forEach((rule, i) => {
+    if (seen.has(rule.id))
+      throw new AppError('VALIDATION_FAILED', `body/rules/${i}/id: rule ${rule.id} is listed twice`, {
+        problems: [{ field: `body/rules/${i}/id`, message: `rule ${rule.id} is listed twice (also at ${seen.get(rule.id)})` }],
+      })
+    seen.set(rule.id, i)
   })
+  const ordered = input.rules.map((rule, i) => ({ ...rule, i })).sort((a, b) => a.id - b.id)
+  return db.transaction().execute(async (trx) => {
+    const saved: Rule[] = []
+    for (const rule of ordered)
+      saved.push(
+        await applyRuleChange(trx, rule.id, { ...input.change, version: rule.version }, actor, {
+          fields: 'body/change',
+          version: `body/rules/${rule.i}/version`,
+        }),
+      )
+    return saved
+  })
+}
+
+/** One rule change inside the caller's transaction; `names` says how problems name the fields and the version. */
+async function applyRuleChange(
+  trx: Transaction<Database>,
+  id: number,
+  change: UpdateRule,
+  actor: Actor & { user: User },
+  names: { fields: string; version: string },
+): Promise<Rule> {
+  const row = await repository.findRule(trx, id, true)
+  if (!row) throw notFound('rule', id)
+  const before = ruleOf(row)
+  if (change.version !== undefined && change.version !== before.version) {
+    throw new AppError(
+      'VERSION_CONFLICT',
+      `${names.version}: rule ${id} is at version ${before.version}, not ${change.version}; reload it and apply your change again`,
+    )
+  }
+  const limitM = change.limitM ?? before.limitM
+  const bands = change.bands ?? bandsForLimit(before.bands, limitM)
+  const { names: bandNames, edges, problems } = checkBands(bands, limitM, `${names.fields}/bands`)
+  const effectiveFrom = change.effectiveFrom ?? before.effectiveFrom
+  const effectiveTo = change.effectiveTo === undefined ? before.effectiveTo : change.effectiveTo
+  if (effectiveTo !== null && effectiveTo <= effectiveFrom)
+    problems.push({ field: `${names.fields}/effectiveTo`, message: `must be after effectiveFrom (${effectiveFrom})` })
+  const path = change.path ?? before.path
+  const origin = change.origin ?? before.origin
+  if (path === 'walking' && origin !== 'gates') throw walkingNeedsGates(`${names.fields}/${change.path === 'walking' ? 'path' : 'origin'}`)
+  if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems })
+  await repository.updateRule(
+    trx,
+    id,
+    {
+      limitM,
+      origin,
+      path,
+      bandNames,
+      bandEdges: edges,
+      legalBasis: change.legalBasis ?? before.legalBasis,
+      effectiveFrom,
+      effectiveTo,
+    },
+    actor.user.id,
+  )
+  await repository.insertRuleVersion(trx, id, change.reason, actor.user)
+  await refreshForRule(trx, row.category, row.school_type)
+  const after = ruleOf((await repository.findRule(trx, id))!)
+  await appendAudit(trx, actor, {
+    action: 'update',
+    entityType: 'rule',
+    entityId: id,
+    before,
+    after: { ...after, reason: change.reason },
+  })
+  return after
 }
 
 /** The verdict for a point and a category, measured exactly against every school in reach. */

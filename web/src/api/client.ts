@@ -9,7 +9,24 @@ import type { MapConfig } from '../../../server/schemas/map.ts'
 import type { CreateDecision, CreatePermit, Permit, PermitDetail, PermitPage, PermitQuery } from '../../../server/schemas/permits.ts'
 import type { Premises, School, UpdateSchool } from '../../../server/schemas/registry.ts'
 import type { SearchItem, SearchResult } from '../../../server/schemas/search.ts'
-import type { Check, CheckQuery, CheckResult, Conflict, ConflictPage, ConflictQuery } from '../../../server/schemas/zones.ts'
+import type {
+  Check,
+  CheckQuery,
+  CheckResult,
+  Conflict,
+  ConflictPage,
+  ConflictQuery,
+  Preview,
+  PreviewPremises,
+  PreviewResult,
+  PreviewZones,
+  PreviewZonesResult,
+  Rule,
+  RuleQuery,
+  RuleVersion,
+  UpdateRule,
+  UpdateRules,
+} from '../../../server/schemas/zones.ts'
 import type { BatchResult } from '../../../server/schemas/check-batch.ts'
 
 export type {
@@ -24,8 +41,15 @@ export type {
   PermitDetail,
   PremisesCategory,
   Premises,
+  Preview,
+  PreviewPremises,
+  PreviewResult,
+  PreviewZonesResult,
+  Rule,
+  RuleVersion,
   School,
   SearchItem,
+  UpdateRule,
   User,
 }
 
@@ -119,6 +143,13 @@ export const api = {
   schoolZone: (id: number, category?: PremisesCategory) =>
     request<GeoJSON.FeatureCollection>('GET', `/api/schools/${id}/zone`, { query: { category } }),
   conflicts: (query: ConflictQuery) => request<ConflictPage>('GET', '/api/conflicts', { query }),
+  rules: (query: RuleQuery = {}) => request<{ rules: Rule[] }>('GET', '/api/rules', { query }).then((r) => r.rules),
+  rule: (id: number) => request<{ rule: Rule; versions: RuleVersion[] }>('GET', `/api/rules/${id}`),
+  updateRule: (id: number, body: UpdateRule) => request<Rule>('PUT', `/api/rules/${id}`, { body }),
+  updateRules: (body: UpdateRules) => request<{ rules: Rule[] }>('POST', '/api/rules/changes', { body }).then((r) => r.rules),
+  previewRules: (body: Preview, signal?: AbortSignal) => request<PreviewResult>('POST', '/api/rules/preview', { body, signal }),
+  previewZones: (body: PreviewZones, signal?: AbortSignal) =>
+    request<PreviewZonesResult>('POST', '/api/rules/preview/zones', { body, signal }),
   updateSchoolGeometry: (id: number, geometry: GeoJSON.Polygon | GeoJSON.MultiPolygon, version: number) =>
     request<School>('PATCH', `/api/schools/${id}`, { body: { geometry, version } satisfies UpdateSchool }),
 }
