@@ -8,6 +8,8 @@ import { h, fill, toast } from './ui/dom.ts'
 import { mountLogin } from './ui/login.ts'
 import { mountMapScreen } from './ui/map-screen/index.ts'
 import { mountPermits } from './ui/permits/index.ts'
+import { mountPatrol } from './ui/patrol/index.ts'
+import { canSeePatrol } from './ui/patrol/rights.ts'
 import type { ScreenMount } from './ui/screen.ts'
 import './style.css'
 
@@ -17,7 +19,13 @@ declare global {
   }
 }
 
-const MOUNTS: Record<Screen, ScreenMount> = { check: mountCheck, permits: mountPermits, map: mountMapScreen, batch: mountBatch }
+const MOUNTS: Record<Screen, ScreenMount> = {
+  check: mountCheck,
+  permits: mountPermits,
+  map: mountMapScreen,
+  batch: mountBatch,
+  patrol: mountPatrol,
+}
 const root = document.querySelector<HTMLDivElement>('#app')!
 
 let session: { user: User; view: MapView; config: MapConfig; unmount: () => void; screen: Screen | null } | null = null
@@ -85,11 +93,22 @@ function drawHeader(header: HTMLElement) {
     h(
       'nav',
       { 'aria-label': 'screens' },
-      SCREENS.map((screen) =>
+      // The patrol screen is offered to the police, the governance office and education only.
+      SCREENS.filter((screen) => screen !== 'patrol' || canSeePatrol(user)).map((screen) =>
         h(
           'a',
           { href: routeHref(screen), class: screen === current ? 'active' : '', 'aria-current': screen === current ? 'page' : null },
-          t(screen === 'check' ? 'navCheck' : screen === 'permits' ? 'navPermits' : screen === 'batch' ? 'navBatch' : 'navMap'),
+          t(
+            screen === 'check'
+              ? 'navCheck'
+              : screen === 'permits'
+                ? 'navPermits'
+                : screen === 'batch'
+                  ? 'navBatch'
+                  : screen === 'patrol'
+                    ? 'navPatrol'
+                    : 'navMap',
+          ),
         ),
       ),
     ),
@@ -131,7 +150,7 @@ function showScreen(force = false) {
   session.screen = route.screen
   const panel = document.querySelector<HTMLElement>('#panel')!
   panel.replaceChildren()
-  document.title = `${t(route.screen === 'check' ? 'navCheck' : route.screen === 'permits' ? 'navPermits' : route.screen === 'batch' ? 'navBatch' : 'navMap')} · ${t('appShort')}`
+  document.title = `${t(route.screen === 'check' ? 'navCheck' : route.screen === 'permits' ? 'navPermits' : route.screen === 'batch' ? 'navBatch' : route.screen === 'patrol' ? 'navPatrol' : 'navMap')} · ${t('appShort')}`
   session.unmount = MOUNTS[route.screen]({ user: session.user, view: session.view, panel, config: session.config })
   drawHeader(document.querySelector('header.bar')!)
 }
