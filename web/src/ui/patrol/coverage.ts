@@ -33,7 +33,7 @@ export function coveragePanel(coverage: Coverage, focusSchool: (schoolId: number
     h('li', {}, h('span', { class: 'dot', style: `background:${COVERAGE_COLOURS[state]}` }), `${text}（${states[state].length}）`)
   return h(
     'div',
-    { id: 'patrol-coverage' },
+    { id: 'patrol-coverage', 'data-date': coverage.date },
     h(
       'p',
       { class: 'small', id: 'patrol-coverage-summary' },
