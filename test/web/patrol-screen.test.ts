@@ -85,6 +85,24 @@ async function waitForRendered(on: Page, layers: string[]) {
   )
 }
 
+/** Clicks the map where a position is drawn; returns the position MapLibre reads back from that pixel. */
+async function clickMap(on: Page, [lon, lat]: readonly number[]): Promise<[number, number]> {
+  const at = await on.evaluate(
+    ([x, y]) => {
+      const map = window.zonesDesk!.map
+      const p = map.project([x!, y!])
+      const rect = map.getCanvas().getBoundingClientRect()
+      const px = Math.round(p.x)
+      const py = Math.round(p.y)
+      const back = map.unproject([px, py])
+      return { x: rect.left + px, y: rect.top + py, lon: back.lng, lat: back.lat }
+    },
+    [lon!, lat!],
+  )
+  await on.mouse.click(at.x, at.y)
+  return [at.lon, at.lat]
+}
+
 const jumpTo = (on: Page, [lon, lat]: readonly number[], zoom: number) =>
   on.evaluate(([x, y, z]) => window.zonesDesk!.map.jumpTo({ center: [x!, y!], zoom: z! }), [lon!, lat!, zoom])
 
@@ -297,6 +315,64 @@ describe('patrol screen in Chromium', () => {
     expect(await page.textContent(`.unit-edit[data-unit-id="${unitId}"]`)).toContain('08:00–20:00')
     const saved = await (await apiAs('police')).get(`/api/patrol/units/${unitId}`).expect(200)
     expect(saved.body.properties).toMatchObject({ shiftStart: '08:00', shiftEnd: '20:00' })
+  })
+
+  test("a unit's base is moved by a click on the map", async () => {
+    await signIn(page, 'police')
+    await page.goto(`/#/patrol?date=${today}&county=${YUANZHOU}`)
+    await page.reload()
+    await page.click('#patrol-units-box summary')
+    await page.click(`.unit-edit[data-unit-id="${unitId}"]`)
+    await page.waitForSelector('#unit-form')
+    const target = offset(CENTRE, 250, -150)
+    await jumpTo(page, CENTRE, 15)
+    await page.waitForFunction(() => window.zonesDesk!.map.loaded())
+    await page.click('#unit-pick-base')
+    const clicked = await clickMap(page, target)
+    await expect
+      .poll(async () => {
+        const [x, y] = ((await page.textContent('#unit-base-text')) ?? '').split(',').map(Number)
+        return Math.max(Math.abs(x! - clicked[0]), Math.abs(y! - clicked[1]))
+      })
+      .toBeLessThan(2e-5)
+    await page.click('#unit-save')
+    await page.waitForSelector(`.unit-edit[data-unit-id="${unitId}"]`)
+    const saved = await (await apiAs('police')).get(`/api/patrol/units/${unitId}`).expect(200)
+    const [lon, lat] = saved.body.geometry.coordinates as [number, number]
+    // Within a pixel of the point aimed at (about 4 m at zoom 15).
+    expect(Math.abs(lon - target[0]) * 90_000).toBeLessThan(8)
+    expect(Math.abs(lat - target[1]) * 111_000).toBeLessThan(8)
+  })
+
+  test('a grid is drawn by clicking its corners on the map and saved', async () => {
+    await signIn(page, 'police')
+    await page.goto(`/#/patrol?date=${today}&county=${YUANZHOU}`)
+    await page.reload()
+    await page.click('#patrol-grids-box summary')
+    await page.click('#patrol-new-grid')
+    await page.waitForSelector('#grid-form')
+    await page.fill('#grid-name', '示例东关网格')
+    const centre = offset(CENTRE, 2500, 1500)
+    await jumpTo(page, centre, 15)
+    await page.waitForFunction(() => window.zonesDesk!.map.loaded())
+    for (const [east, north] of [
+      [-300, -300],
+      [300, -300],
+      [300, 300],
+      [-300, 300],
+    ] as const)
+      await clickMap(page, offset(centre, east, north))
+    await expect.poll(() => page.textContent('#grid-area')).toMatch(/0\.3\d\d km²/)
+    expect(await page.textContent('#grid-geometry-error')).toBe('')
+    await page.click('#grid-save')
+    await page.waitForSelector('.grid-edit')
+    const grids = await (await apiAs('police')).get('/api/patrol/grids').query({ countyCode: YUANZHOU })
+    const drawn = (grids.body.features as { properties: { name: string }; geometry: { type: string; coordinates: number[][][][] } }[]).find(
+      (g) => g.properties.name === '示例东关网格',
+    )
+    expect(drawn?.geometry.type).toBe('MultiPolygon')
+    expect(drawn!.geometry.coordinates[0]![0]).toHaveLength(5)
+    expect(await page.textContent('#patrol-grids')).toContain('示例东关网格')
   })
 
   test('an officer checks in on a phone-sized screen with the browser position and sees the school matched', async () => {
