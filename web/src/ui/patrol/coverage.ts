@@ -1,7 +1,8 @@
 import type { Coverage, EquipmentGaps, SchoolCoverage, WeekCoverage } from '../../api/client.ts'
-import { dateTime, t } from '../../i18n.ts'
+import { t } from '../../i18n.ts'
 import { h } from '../dom.ts'
 import { COVERAGE_COLOURS, type CoverageState } from './map-layers.ts'
+import { cstDateTime } from './time.ts'
 
 /**
  * A school's state on the day: done when it got the visits it requires (or any, when it requires none), planned
@@ -77,7 +78,7 @@ export function coveragePanel(coverage: Coverage, focusSchool: (schoolId: number
             { class: `below state-${coverageState(s) ?? 'none'}`, 'data-school-id': s.schoolId },
             h('button', { type: 'button', class: 'link', onclick: () => focusSchool(s.schoolId) }, s.schoolName),
             ` ${t('patrolVisits', { done: s.done, required: s.required, planned: s.planned })}`,
-            s.lastVisitAt ? h('span', { class: 'muted' }, ` · ${t('patrolLastVisit', { at: dateTime(s.lastVisitAt) })}`) : null,
+            s.lastVisitAt ? h('span', { class: 'muted' }, ` · ${t('patrolLastVisit', { at: cstDateTime(s.lastVisitAt) })}`) : null,
           ),
         ),
       ),

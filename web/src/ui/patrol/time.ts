@@ -11,3 +11,6 @@ export function addDays(date: string, days: number): string {
 
 /** "HH:MM" of an ISO 8601 instant, in China Standard Time. */
 export const hhmm = (iso: string) => new Date(Date.parse(iso) + CST_MS).toISOString().slice(11, 16)
+
+/** "YYYY-MM-DD HH:MM" of an ISO 8601 instant, in China Standard Time. */
+export const cstDateTime = (iso: string) => new Date(Date.parse(iso) + CST_MS).toISOString().slice(0, 16).replace('T', ' ')
