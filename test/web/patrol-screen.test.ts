@@ -213,6 +213,8 @@ describe('patrol screen in Chromium', () => {
     for (const id of missing) expect(rows.get(id)).toMatchObject({ below: true, planned: 0 })
     // The short school is flagged in the list and in the week table.
     expect(await page.textContent('#patrol-below')).toContain(schools[1]!.name)
+    // Its last visit on the China Standard Time clock, whatever the browser's own zone (UTC here).
+    expect(await page.textContent(`#patrol-below li[data-school-id="${schools[1]!.id}"]`)).toContain(`${yesterday} 10:00`)
     const flagged = page.locator(`#patrol-week tr.flagged[data-school-id="${schools[1]!.id}"]`)
     expect(await flagged.count()).toBe(1)
     // Grids, signs and cameras are layers that can be turned on and off.
