@@ -85,6 +85,14 @@ async function waitForRendered(on: Page, layers: string[]) {
   )
 }
 
+/** Tomorrow's plan for 原州区: the one the planning test made, or one made here when a test runs alone. */
+async function ensurePlan() {
+  const police = await apiAs('police')
+  const found = await police.get('/api/patrol/plans').query({ date: tomorrow, countyCode: YUANZHOU })
+  expect(found.status).toBe(200)
+  if (found.body.plans.length === 0) await police.post('/api/patrol/plans').send({ date: tomorrow, countyCode: YUANZHOU }).expect(201)
+}
+
 /** Clicks the map where a position is drawn; returns the position MapLibre reads back from that pixel. */
 async function clickMap(on: Page, [lon, lat]: readonly number[]): Promise<[number, number]> {
   const at = await on.evaluate(
@@ -190,7 +198,7 @@ afterAll(async () => {
 })
 
 describe('patrol screen in Chromium', () => {
-  test('the police open the screen from the navigation and see the schools coloured by coverage', async () => {
+  test('the police open the screen from the navigation and see the schools coloured by coverage', { timeout: 180_000 }, async () => {
     await signIn(page, 'police')
     await page.click('header.bar nav a[href="#/patrol"]')
     await page.waitForSelector('#patrol-coverage')
@@ -230,7 +238,7 @@ describe('patrol screen in Chromium', () => {
     await screenshot(page, 'patrol-coverage')
   })
 
-  test("a police clerk makes tomorrow's plan for 原州区 and sees its routes and each unit's stops", async () => {
+  test("a police clerk makes tomorrow's plan for 原州区 and sees its routes and each unit's stops", { timeout: 300_000 }, async () => {
     await signIn(page, 'police')
     await page.goto(`/#/patrol?date=${tomorrow}&county=${YUANZHOU}`)
     await page.reload()
@@ -267,7 +275,8 @@ describe('patrol screen in Chromium', () => {
     await screenshot(page, 'patrol-plan')
   })
 
-  test("a unit's GPX downloads as GPX 1.1 with a track, and its route sheet is a PDF", async () => {
+  test("a unit's GPX downloads as GPX 1.1 with a track, and its route sheet is a PDF", { timeout: 300_000 }, async () => {
+    await ensurePlan()
     await signIn(page, 'police')
     await page.goto(`/#/patrol?date=${tomorrow}&county=${YUANZHOU}`)
     await page.reload()
@@ -405,7 +414,8 @@ describe('patrol screen in Chromium', () => {
     expect(phone.outside).toEqual([])
   })
 
-  test('governance reads the coverage and the plan, with no control to plan, edit or check in', async () => {
+  test('governance reads the coverage and the plan, with no control to plan, edit or check in', { timeout: 300_000 }, async () => {
+    await ensurePlan()
     await signIn(page, 'governance')
     await page.goto(`/#/patrol?date=${tomorrow}&county=${YUANZHOU}`)
     await page.reload()
