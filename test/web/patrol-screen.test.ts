@@ -38,7 +38,8 @@ interface DemoSchool {
 let schools: DemoSchool[] = []
 let unitId: number
 const today = cstDate(Date.now())
-const yesterday = cstDate(Date.now() - DAY_MS)
+// Ten days back: before any week of simulated demo visits, so the visits on that day are this test's own.
+const pastDay = cstDate(Date.now() - 10 * DAY_MS)
 const tomorrow = cstDate(Date.now() + DAY_MS)
 
 async function apiAs(username: string): Promise<TestAgent> {
@@ -176,11 +177,11 @@ beforeAll(async () => {
       geometry: { type: 'Point', coordinates: schools[0]!.gate },
     })
     .expect(201)
-  // Yesterday: the first school visited twice (3 h apart: both count), the second once.
+  // Ten days back: the first school visited twice (5½ h apart: both count), the second once.
   for (const [school, at] of [
-    [schools[0]!, cstInstant(yesterday, '09:00')],
-    [schools[0]!, cstInstant(yesterday, '14:30')],
-    [schools[1]!, cstInstant(yesterday, '10:00')],
+    [schools[0]!, cstInstant(pastDay, '09:00')],
+    [schools[0]!, cstInstant(pastDay, '14:30')],
+    [schools[1]!, cstInstant(pastDay, '10:00')],
   ] as const) {
     const visit = await police.post('/api/patrol/visits').send({ unitId, lon: school.gate[0], lat: school.gate[1], accuracyM: 8, at })
     expect(visit.status, JSON.stringify(visit.body)).toBe(201)
@@ -203,13 +204,13 @@ describe('patrol screen in Chromium', () => {
     await page.click('header.bar nav a[href="#/patrol"]')
     await page.waitForSelector('#patrol-coverage')
     expect(await page.textContent('.panel h2')).toBe('巡逻勤务与护学岗')
-    // Yesterday's coverage: the school visited twice is done, the one visited once is short with nothing planned.
-    await page.fill('#patrol-date', yesterday)
+    // That day's coverage: the school visited twice is done, the one visited once is short with nothing planned.
+    await page.fill('#patrol-date', pastDay)
     await page.dispatchEvent('#patrol-date', 'change')
-    await page.waitForSelector(`#patrol-coverage[data-date="${yesterday}"]`, { timeout: 30_000 })
+    await page.waitForSelector(`#patrol-coverage[data-date="${pastDay}"]`, { timeout: 30_000 })
     await jumpTo(page, CENTRE, 14)
     await waitForRendered(page, ['patrol-coverage-done'])
-    const coverage = await (await apiAs('police')).get('/api/patrol/coverage').query({ date: yesterday, countyCode: YUANZHOU })
+    const coverage = await (await apiAs('police')).get('/api/patrol/coverage').query({ date: pastDay, countyCode: YUANZHOU })
     const rows = new Map((coverage.body.schools as { schoolId: number; below: boolean; planned: number }[]).map((r) => [r.schoolId, r]))
     const done = await renderedIds(page, ['patrol-coverage-done'])
     const missing = await renderedIds(page, ['patrol-coverage-missing'])
@@ -222,7 +223,7 @@ describe('patrol screen in Chromium', () => {
     // The short school is flagged in the list and in the week table.
     expect(await page.textContent('#patrol-below')).toContain(schools[1]!.name)
     // Its last visit on the China Standard Time clock, whatever the browser's own zone (UTC here).
-    expect(await page.textContent(`#patrol-below li[data-school-id="${schools[1]!.id}"]`)).toContain(`${yesterday} 10:00`)
+    expect(await page.textContent(`#patrol-below li[data-school-id="${schools[1]!.id}"]`)).toContain(`${pastDay} 10:00`)
     const flagged = page.locator(`#patrol-week tr.flagged[data-school-id="${schools[1]!.id}"]`)
     expect(await flagged.count()).toBe(1)
     // Grids, signs and cameras are layers that can be turned on and off.
