@@ -10,6 +10,8 @@ import { mountMapScreen } from './ui/map-screen/index.ts'
 import { mountPermits } from './ui/permits/index.ts'
 import { mountRules } from './ui/rules/index.ts'
 import { rulesOffered } from './ui/rules/rights.ts'
+import { mountPatrol } from './ui/patrol/lazy.ts'
+import { canSeePatrol } from './ui/patrol/rights.ts'
 import type { ScreenMount } from './ui/screen.ts'
 import './style.css'
 
@@ -25,21 +27,19 @@ const MOUNTS: Record<Screen, ScreenMount> = {
   map: mountMapScreen,
   batch: mountBatch,
   rules: mountRules,
+  patrol: mountPatrol,
 }
 /** Screens a user is not offered are left out of the navigation and open the check screen instead. */
-const offered = (screen: Screen, user: User) => screen !== 'rules' || rulesOffered(user)
-const screenTitle = (screen: Screen) =>
-  t(
-    screen === 'check'
-      ? 'navCheck'
-      : screen === 'permits'
-        ? 'navPermits'
-        : screen === 'batch'
-          ? 'navBatch'
-          : screen === 'map'
-            ? 'navMap'
-            : 'navRules',
-  )
+const offered = (screen: Screen, user: User) => (screen === 'rules' ? rulesOffered(user) : screen === 'patrol' ? canSeePatrol(user) : true)
+const SCREEN_TITLES = {
+  check: 'navCheck',
+  permits: 'navPermits',
+  batch: 'navBatch',
+  map: 'navMap',
+  rules: 'navRules',
+  patrol: 'navPatrol',
+} as const satisfies Record<Screen, string>
+const screenTitle = (screen: Screen) => t(SCREEN_TITLES[screen])
 const root = document.querySelector<HTMLDivElement>('#app')!
 
 let session: { user: User; view: MapView; config: MapConfig; unmount: () => void; screen: Screen | null } | null = null

@@ -28,6 +28,23 @@ import type {
   UpdateRules,
 } from '../../../server/schemas/zones.ts'
 import type { BatchResult } from '../../../server/schemas/check-batch.ts'
+import type {
+  Camera,
+  Coverage,
+  CreateGrid,
+  CreateUnit,
+  CreateVisit,
+  EquipmentGaps,
+  Grid,
+  SchoolCoverage,
+  Sign,
+  Station,
+  Unit,
+  UpdateGrid,
+  UpdateUnit,
+  Visit,
+  WeekCoverage,
+} from '../../../server/schemas/police.ts'
 
 export type {
   BatchResult,
@@ -217,4 +234,70 @@ export async function checkBatchCsv(
   }
   if (pending.trim()) throw new ApiError(0, 'NETWORK', 'the answer was cut off before its end')
   return undefined
+}
+
+// ---- the police desk: registry, plans, check-ins and coverage
+
+/** A stop of a unit's day, as the plan endpoints answer it (times ISO 8601 with +08:00). */
+export interface PatrolStop {
+  kind: 'post' | 'visit'
+  schoolId: number
+  gate?: number
+  arriveAt: string
+  departAt: string
+}
+/** A daily plan (POST/GET /api/patrol/plans): each unit's stops and its route along the roads. */
+export interface PatrolPlan {
+  id: number
+  date: string
+  countyCode: string | null
+  stationId: number | null
+  policyVersion: number
+  units: { unitId: number; name: string; mode: 'car' | 'foot'; stops: PatrolStop[]; route: GeoJSON.Geometry | null; lengthM: number }[]
+  schools: { schoolId: number; urban: boolean; required: number; planned: number }[]
+  unmet: { schoolId: number; kind: 'post' | 'visit'; window?: string; reason: string }[]
+  lengthM: number
+  lowerBoundM: number
+  nearestNeighbourM: number | null
+  createdAt: string
+}
+export interface PatrolPlanPage {
+  numberMatched: number
+  plans: { id: number; date: string; countyCode: string | null; stationId: number | null; createdAt: string }[]
+}
+type Collection<F> = { type: 'FeatureCollection'; features: F[]; numberMatched?: number }
+type PatrolScope = { countyCode?: string | undefined; stationId?: number | undefined }
+
+export type { Camera, Coverage, EquipmentGaps, Grid, SchoolCoverage, Sign, Station, Unit, Visit, WeekCoverage }
+
+export const patrolApi = {
+  stations: (query: PatrolScope) =>
+    request<Collection<Station>>('GET', '/api/patrol/stations', { query: { ...query, limit: 1000 } }).then((c) => c.features),
+  grids: (query: PatrolScope) =>
+    request<Collection<Grid>>('GET', '/api/patrol/grids', { query: { ...query, limit: 1000 } }).then((c) => c.features),
+  units: (query: PatrolScope) =>
+    request<Collection<Unit>>('GET', '/api/patrol/units', { query: { ...query, limit: 1000 } }).then((c) => c.features),
+  signs: (query: PatrolScope) =>
+    request<Collection<Sign>>('GET', '/api/patrol/signs', { query: { ...query, limit: 1000 } }).then((c) => c.features),
+  cameras: (query: PatrolScope) =>
+    request<Collection<Camera>>('GET', '/api/patrol/cameras', { query: { ...query, limit: 1000 } }).then((c) => c.features),
+  createUnit: (body: CreateUnit) => request<Unit>('POST', '/api/patrol/units', { body }),
+  updateUnit: (id: number, body: UpdateUnit) => request<Unit>('PATCH', `/api/patrol/units/${id}`, { body }),
+  createGrid: (body: CreateGrid) => request<Grid>('POST', '/api/patrol/grids', { body }),
+  updateGrid: (id: number, body: UpdateGrid) => request<Grid>('PATCH', `/api/patrol/grids/${id}`, { body }),
+  coverage: (query: PatrolScope & { date: string }) => request<Coverage>('GET', '/api/patrol/coverage', { query }),
+  week: (query: PatrolScope & { start: string }) => request<WeekCoverage>('GET', '/api/patrol/coverage/week', { query }),
+  equipmentGaps: (countyCode?: string) => request<EquipmentGaps>('GET', '/api/patrol/equipment-gaps', { query: { countyCode } }),
+  checkIn: (body: CreateVisit) => request<Visit>('POST', '/api/patrol/visits', { body }),
+  plans: (query: PatrolScope & { date: string; limit?: number }) => request<PatrolPlanPage>('GET', '/api/patrol/plans', { query }),
+  plan: (id: number) => request<PatrolPlan>('GET', `/api/patrol/plans/${id}`),
+  createPlan: (body: PatrolScope & { date: string }) => request<PatrolPlan>('POST', '/api/patrol/plans', { body }),
+  /** The campuses and gates of a county's schools, where the plan's stops are drawn. */
+  schools: (countyCode: string) =>
+    request<Collection<School>>('GET', '/api/schools', { query: { countyCode, limit: 1000 } }).then((c) => c.features),
+}
+
+/** A unit's day as GPX 1.1 or its one-page route sheet (plain links: the browser downloads them with the session cookie). */
+export function patrolUnitExportUrl(planId: number, unitId: number, format: 'gpx' | 'pdf'): string {
+  return `/api/patrol/plans/${planId}/units/${unitId}.${format}`
 }

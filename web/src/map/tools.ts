@@ -88,6 +88,28 @@ export function startCampusEdit(
   gates: readonly (readonly number[])[],
   onChange: (problems: GeometryProblem[], areaM2: number | null) => void,
 ): CampusEdit & { redraw(): void } {
+  return startPolygonEdit(
+    view,
+    initial,
+    (geometry) => {
+      // The school keeps its gates, so they must still lie within reach of the new outline, as the API checks.
+      const problems = validateCampus(geometry, 'geometry')
+      return problems.length === 0 ? validateGates(gates, geometry as CampusGeometry, 'properties/gates') : problems
+    },
+    onChange,
+  )
+}
+
+/**
+ * Edits any polygon the same way (a campus, a patrol grid): `validate` is the check the API runs on it, so a
+ * shape the server would refuse is flagged while it is drawn.
+ */
+export function startPolygonEdit(
+  view: MapView,
+  initial: GeoJSON.Polygon | GeoJSON.MultiPolygon | null,
+  validate: (geometry: GeoJSON.Polygon | GeoJSON.MultiPolygon) => GeometryProblem[],
+  onChange: (problems: GeometryProblem[], areaM2: number | null) => void,
+): CampusEdit & { redraw(): void } {
   const polygons: GeoJSON.Position[][][] = initial
     ? (initial.type === 'Polygon' ? [initial.coordinates] : initial.coordinates).map((p) => p.map((r) => r.map((c) => [c[0]!, c[1]!])))
     : [[[]]]
@@ -114,9 +136,7 @@ export function startCampusEdit(
     view.setOverlay('tool', { type: 'FeatureCollection', features })
     if (!geometry) onChange([{ field: 'geometry', message: 'needs at least 3 corners' }], null)
     else {
-      // The school keeps its gates, so they must still lie within reach of the new outline, as the API checks.
-      let problems = validateCampus(geometry, 'geometry')
-      if (problems.length === 0) problems = validateGates(gates, geometry as CampusGeometry, 'properties/gates')
+      const problems = validate(geometry)
       onChange(problems, problems.length === 0 ? geodesicAreaM2([...ring, ring[0]!]) : null)
     }
   }
