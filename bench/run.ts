@@ -1,5 +1,6 @@
 import { parseFlags } from '../scripts/cli.ts'
 import { benchAudit } from './audit.ts'
+import { benchBatch } from './batch.ts'
 import { benchCertificate } from './certificate.ts'
 import { benchCheck } from './check.ts'
 import { benchImport } from './import.ts'
@@ -11,7 +12,7 @@ import { benchWalking } from './walking.ts'
 import { benchWeb } from './web.ts'
 import { benchPatrolTracks } from './patrol-tracks.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol-tracks> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -24,6 +25,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   roads: benchRoads,
   walking: benchWalking,
   'patrol-tracks': benchPatrolTracks,
+  batch: benchBatch,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined

@@ -22,6 +22,7 @@ import importRoutes from './modules/registry/import-routes.ts'
 import roadRoutes from './modules/roads/routes.ts'
 import { refreshWalkingConflicts } from './modules/zones/maintenance.ts'
 import zonesRoutes from './modules/zones/routes.ts'
+import batchCheckRoutes from './modules/zones/batch-routes.ts'
 import auditsRoutes from './modules/audits/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
 import auditLogRoutes from './modules/audit-log/routes.ts'
@@ -30,8 +31,11 @@ import { userForToken } from './modules/users/service.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
 import policeRoutes from './modules/police/routes.ts'
+import hazardsRoutes from './modules/hazards/routes.ts'
+import schoolFileRoutes from './modules/schools-file/routes.ts'
 import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
+import { sealPending } from './modules/audit-log/service.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -88,6 +92,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     if (!options.database) await database.close()
   })
+  startSealer(app, database.db, config.auditSealIntervalSeconds)
 
   installValidators(app)
   installTextChecks(app)
@@ -110,13 +115,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' })
   if (config.serveWeb) await registerWeb(app)
 
-  installAuth(app, config, { userForToken: (token) => userForToken(database.db, token) })
+  installAuth(app, config, { userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes) })
   await app.register(healthRoutes)
   await app.register(usersRoutes)
   await app.register(registryRoutes)
   await app.register(importRoutes)
   await app.register(roadRoutes, { onNetworkChanged: refreshWalkingConflicts })
   await app.register(zonesRoutes)
+  await app.register(batchCheckRoutes)
   await app.register(auditsRoutes)
   await app.register(permitsRoutes)
   await app.register(auditLogRoutes)
@@ -124,6 +130,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(tilesRoutes)
   await app.register(searchRoutes)
   await app.register(policeRoutes)
+  await app.register(hazardsRoutes)
+  await app.register(schoolFileRoutes)
   return app
 }
 
@@ -139,4 +147,19 @@ async function registerWeb(app: FastifyInstance) {
         '<!doctype html><meta charset="utf-8"><title>固原市校园安全区域</title><p>The web app is not built: run <code>npm run build</code>. API documentation: <a href="/docs">/docs</a>.</p>',
       ),
   )
+}
+
+/** Seals new audit-log entries into the hash chain every few seconds, off the request path; stops when the service closes. */
+function startSealer(app: FastifyInstance, db: Kysely<Database>, intervalSeconds: number) {
+  if (intervalSeconds === 0) return
+  let running: Promise<unknown> = Promise.resolve()
+  const timer = setInterval(() => {
+    running = sealPending(db).catch((error: unknown) => app.log.error({ err: error }, 'audit-log sealing failed'))
+  }, intervalSeconds * 1000)
+  timer.unref()
+  // preClose: before any onClose hook closes the database.
+  app.addHook('preClose', async () => {
+    clearInterval(timer)
+    await running
+  })
 }

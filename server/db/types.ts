@@ -57,6 +57,19 @@ export interface SessionsTable {
   created_at: Generated<Date>
   expires_at: Timestamp
   revoked_at: Date | null
+  last_seen_at: Generated<Date>
+  /** A short id an administrator names the session by: the first 16 hex digits of the token's hash. */
+  public_id: string
+  address: string | null
+  user_agent: string | null
+}
+
+export interface LoginFailuresTable {
+  scope: 'address' | 'username'
+  key: string
+  window_start: Timestamp
+  failures: number
+  last_at: Timestamp
 }
 
 export interface SchoolsTable extends SearchColumns {
@@ -71,6 +84,13 @@ export interface SchoolsTable extends SearchColumns {
   opened_on: string | null
   geom: Geometry
   gates: Geometry | null
+  /** §7 staffing facts (migration 0011); null = not recorded. */
+  guards: number | null
+  doctors: number | null
+  psychology_teachers: number | null
+  boarding_students: number | null
+  dormitories: ColumnType<unknown, string | null | undefined, string | null>
+  alarm_linked_to_police: boolean | null
   source_crs: Generated<string>
   demo: Generated<boolean>
   version: Generated<number>
@@ -393,6 +413,111 @@ export interface PatrolVisitsTable {
   created_at: Generated<Date>
 }
 
+export interface HazardsTable {
+  id: Generated<number>
+  school_id: number
+  premises_id: number | null
+  kind: string
+  grade: Generated<string>
+  title: string
+  description: string | null
+  geom: Geometry | null
+  source: string
+  department: string
+  county_code: string
+  state: Generated<string>
+  close_reason: string | null
+  responsible_party: string | null
+  measures: string | null
+  funds: string | null
+  deadline: string | null
+  contingency_plan: string | null
+  extension_deadline: string | null
+  extension_reason: string | null
+  extension_requested_by: number | null
+  extension_requested_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  rectified_by: number | null
+  rectified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  accepted_by: number | null
+  accepted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  reported_up_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  found_at: Timestamp
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  conflict_cleared_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  demo: Generated<boolean>
+  version: Generated<number>
+  created_by: number | null
+  created_by_name: string | null
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface HazardEventsTable {
+  id: Generated<number>
+  hazard_id: number
+  action: string
+  from_state: string | null
+  to_state: string
+  note: string | null
+  fields: Json | null
+  actor: number | null
+  actor_name: string | null
+  at: Generated<Date>
+}
+
+export interface HazardAttachmentsTable {
+  id: Generated<number>
+  hazard_id: number
+  sha256: string
+  content_type: string
+  filename: string
+  bytes: number
+  phase: string
+  content: Buffer
+  created_by: number | null
+  created_by_name: string | null
+  created_at: Generated<Date>
+}
+
+export interface EscalationStepsTable {
+  step: string
+  rank: number
+  days_overdue: number
+  name_zh: string
+}
+
+export interface HazardEscalationsTable {
+  hazard_id: number
+  deadline: string
+  step: string
+  days_overdue: number
+  at: Generated<Date>
+}
+
+export interface InspectionSchedulesTable {
+  id: Generated<number>
+  school_id: number | null
+  level: string
+  every: string
+  active: Generated<boolean>
+}
+
+export interface InspectionsTable {
+  id: Generated<number>
+  school_id: number
+  level: string
+  done_at: Timestamp
+  inspector: string
+  checklist: Json
+  findings: string | null
+  hazard_ids: ColumnType<number[], number[] | undefined, number[]>
+  county_code: string
+  demo: Generated<boolean>
+  created_by: number | null
+  created_by_name: string | null
+  created_at: Generated<Date>
+}
+
 export interface Database {
   app_settings: AppSettingsTable
   counties: CountiesTable
@@ -400,6 +525,7 @@ export interface Database {
   villages: VillagesTable
   users: UsersTable
   sessions: SessionsTable
+  login_failures: LoginFailuresTable
   schools: SchoolsTable
   premises: PremisesTable
   audit_log: AuditLogTable
@@ -425,4 +551,11 @@ export interface Database {
   patrol_plan_units: PatrolPlanUnitsTable
   patrol_plan_stops: PatrolPlanStopsTable
   patrol_visits: PatrolVisitsTable
+  hazards: HazardsTable
+  hazard_events: HazardEventsTable
+  hazard_attachments: HazardAttachmentsTable
+  escalation_steps: EscalationStepsTable
+  hazard_escalations: HazardEscalationsTable
+  inspection_schedules: InspectionSchedulesTable
+  inspections: InspectionsTable
 }

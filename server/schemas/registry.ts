@@ -15,6 +15,7 @@ import {
   StringEnum,
 } from './common.ts'
 import { PeakWindowSchema, PeakWindowsSchema } from './peak-windows.ts'
+import { staffingInputFields, staffingOutputFields } from './staffing.ts'
 
 // PostgreSQL text cannot hold U+0000: refused here, naming the field, instead of failing in the database.
 const NO_NUL = '^[^\\u0000]*$'
@@ -38,6 +39,7 @@ const schoolFields = {
   peakWindows: Type.Optional(
     Nullable({ ...PeakWindowsSchema, description: "the school's own peak windows (e.g. staggered release by grade); null: the policy's" }),
   ),
+  ...staffingInputFields,
 }
 const premisesFields = {
   name: Name,
@@ -121,6 +123,7 @@ export const SchoolSchema = Type.Object({
       description: 'registry: set by a clerk; area: defaulted from the urban areas (and redrawn when the campus moves)',
     }),
     peakWindows: Nullable(Type.Array(PeakWindowSchema)),
+    ...staffingOutputFields,
     ...recordMeta,
   }),
   geometry: GeometryOutputSchema,

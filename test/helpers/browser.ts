@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { build } from 'vite'
+import { ensureWebBuilt } from '../../scripts/web-build.ts'
 import { inject } from 'vitest'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -104,7 +104,7 @@ export async function buildWebOnce(): Promise<void> {
     }
   }
   try {
-    await build({ configFile: path.resolve(import.meta.dirname, '../../web/vite.config.ts'), logLevel: 'warn' })
+    await ensureWebBuilt(() => {})
     fs.writeFileSync(path.join(marker, 'done'), '')
   } catch (error) {
     fs.writeFileSync(path.join(marker, 'failed'), String(error))

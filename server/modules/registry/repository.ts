@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { asGeoJson, campusFromGeoJson, intersectsEnvelope, multiPointFromPositions, pointFromLonLat } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
-import type { PremisesRecord, PremisesRow, SchoolRecord, SchoolRow } from './kinds.ts'
+import { STAFFING_COLUMNS, staffingValues, type PremisesRecord, type PremisesRow, type SchoolRecord, type SchoolRow } from './kinds.ts'
 import { pinyinColumns } from '../search/pinyin.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -29,6 +29,7 @@ const schoolColumns = [
   'staff',
   'boarding',
   'opened_on',
+  ...STAFFING_COLUMNS,
   'source_crs',
   'demo',
   'version',
@@ -135,6 +136,7 @@ const schoolValues = (record: SchoolRecord) => ({
   staff: record.properties.staff ?? null,
   boarding: record.properties.boarding ?? false,
   opened_on: record.properties.openedOn ?? null,
+  ...staffingValues(record.properties),
   geom: campusFromGeoJson(record.geometry),
   gates: multiPointFromPositions(record.properties.gates ?? []),
   source_crs: record.sourceCrs,

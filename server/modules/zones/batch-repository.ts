@@ -1,0 +1,64 @@
+import { sql, type Kysely } from 'kysely'
+import { asGeoJson, expandByMetres, geodesicDistance, pointOf } from '../../db/postgis.ts'
+import type { Database } from '../../db/types.ts'
+import { GATE_REACH_M, rulesInForce } from './pairs.ts'
+
+/** A school whose rule for the point's category reaches it in a straight line (under a walking rule: from a gate, a candidate). */
+export interface BatchMeasuredRow {
+  /** The point's place in the chunk. */
+  i: number
+  school_id: number
+  school_name: string
+  rule_id: number
+  rule_version: number
+  limit_m: number
+  band_names: string[]
+  band_edges: number[]
+  path: string
+  /** The school's gates, under a walking rule only. */
+  gates: { coordinates: [number, number][] } | null
+  distance_m: number
+}
+
+/**
+ * For a chunk of points (WGS84, each with its category), every school within its rule's limit, nearest
+ * first, in one statement: the points as arrays (unnest), the schools found through the GiST index with the
+ * same box as the single check (repository.measurePoint: the point grown by the largest limit of the
+ * category plus the gates' reach), then the same exact part-by-part geodesic distance and the same test
+ * (distance ≤ limit). So each verdict and distance is the one POST /api/check gives for that point.
+ */
+export async function measureChunk(
+  db: Kysely<Database>,
+  points: { lon: readonly number[]; lat: readonly number[]; category: readonly string[] },
+): Promise<BatchMeasuredRow[]> {
+  const { rows } = await sql<BatchMeasuredRow>`
+    with pt as materialized (
+      select u.i::int as i, u.lon, u.lat, u.category, ${pointOf(sql`u.lon`, sql`u.lat`)} as g
+      from unnest(${[...points.lon]}::float8[], ${[...points.lat]}::float8[], ${[...points.category]}::text[]) with ordinality as u(lon, lat, category, i)
+    ),
+    r as materialized (select * from ${rulesInForce} as r0 where r0.category in (select distinct category from pt)),
+    k as materialized (select category, max(limit_m) + ${GATE_REACH_M} as reach from r group by category)
+    select pt.i - 1 as i, s.id as school_id, s.name as school_name, r.id as rule_id, r.version as rule_version,
+      r.limit_m, r.band_names, r.band_edges, r.path,
+      case when r.path = 'walking' then ${asGeoJson(sql`s.gates`)} end as gates,
+      m.distance_m
+    from pt
+    join k on k.category = pt.category
+    join schools s on s.geom && ${expandByMetres(sql`pt.g`, sql`k.reach`, sql`pt.lat`)}
+    join r on r.category = pt.category and r.school_type = s.school_type
+    cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
+    cross join lateral (select ${geodesicDistance(sql`o.origin`, sql`pt.g`)} as distance_m) m
+    where m.distance_m <= r.limit_m
+    order by pt.i, m.distance_m, s.id`.execute(db)
+  return rows.map((r) => ({
+    ...r,
+    i: Number(r.i),
+    distance_m: Number(r.distance_m),
+    limit_m: Number(r.limit_m),
+    band_names: parseArray(r.band_names).map(String),
+    band_edges: parseArray(r.band_edges).map(Number),
+  }))
+}
+
+// Array columns come back as arrays from pg and PGlite alike, but guard against the text form (as repository.ts does).
+const parseArray = (v: unknown) => (Array.isArray(v) ? v : String(v).replace(/[{}]/g, '').split(',').filter(Boolean))
