@@ -9,6 +9,7 @@ import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { GUYUAN, offset, premisesFeature, schoolFeature } from '../factories/registry.ts'
 import { png } from '../factories/hazards.ts'
+import { gridFeature, stationFeature, unitFeature } from '../factories/police.ts'
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../helpers/app.ts'
 
 let t: TestApp
@@ -16,7 +17,11 @@ let admin: TestAgent
 let education: TestAgent
 let tobacco: TestAgent
 let governance: TestAgent
-let people: Record<'admin' | 'education' | 'tobacco' | 'governance', { id: number; username: string; role: string; department: string }>
+let police: TestAgent
+let people: Record<
+  'admin' | 'education' | 'tobacco' | 'governance' | 'police',
+  { id: number; username: string; role: string; department: string }
+>
 
 const CENTRE = [GUYUAN.lon, GUYUAN.lat] as const
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -73,8 +78,159 @@ let premisesId: number
 let ruleId: number
 let ruleVersion: number
 
+// The police desk's records, each exercise making what it needs first (setup requests carry other request ids).
+const PATROL_AT = offset(CENTRE, 2000, 9000)
+const patrolStation = async () => (await police.post('/api/patrol/stations').send(stationFeature(PATROL_AT)).expect(201)).body.id as number
+const patrolUnit = async () =>
+  (
+    await police
+      .post('/api/patrol/units')
+      .send(unitFeature(await patrolStation(), {}, PATROL_AT))
+      .expect(201)
+  ).body.id as number
+let patrolSchoolId: number | undefined
+const patrolSchool = async () =>
+  (patrolSchoolId ??= (
+    await education
+      .post('/api/schools')
+      .send(schoolFeature({ center: offset(PATROL_AT, 0, 300), name: '审计巡逻小学' }))
+      .expect(201)
+  ).body.id as number)
+const pointNear = (schoolCentre: readonly number[]) => ({ type: 'Point', coordinates: offset(schoolCentre, 0, -45) })
+const patrolRecords = {
+  stations: { entity: 'police_station', make: async () => stationFeature(PATROL_AT), change: { properties: { phone: '0954-1234567' } } },
+  grids: {
+    entity: 'patrol_grid',
+    make: async () => gridFeature(await patrolStation(), PATROL_AT, 1500),
+    change: { properties: { name: '审计网格' } },
+  },
+  units: {
+    entity: 'patrol_unit',
+    make: async () => unitFeature(await patrolStation(), {}, PATROL_AT),
+    change: { properties: { officers: 3 } },
+  },
+  signs: {
+    entity: 'warning_sign',
+    make: async () => ({ type: 'Feature', properties: { schoolId: await patrolSchool() }, geometry: pointNear(offset(PATROL_AT, 0, 300)) }),
+    change: { properties: { state: 'damaged' } },
+  },
+  cameras: {
+    entity: 'camera',
+    make: async () => ({
+      type: 'Feature',
+      properties: { schoolId: await patrolSchool(), gate: 1 },
+      geometry: pointNear(offset(PATROL_AT, 0, 300)),
+    }),
+    change: { properties: { state: 'faulty' } },
+  },
+} as const
+const patrolTable: Record<string, Exercise[]> = Object.fromEntries(
+  Object.entries(patrolRecords).flatMap(([kind, spec]) => {
+    const base = `/api/patrol/${kind}`
+    const create = async () =>
+      (
+        await police
+          .post(base)
+          .send(await spec.make())
+          .expect(201)
+      ).body.id as number
+    return [
+      [
+        `POST ${base}`,
+        [
+          {
+            name: `register a ${spec.entity}`,
+            run: async () => police.post(base).send(await spec.make()),
+            status: 201,
+            expected: [{ action: 'create', entityType: spec.entity, by: 'police', after: true }],
+          },
+        ],
+      ],
+      [
+        `PATCH ${base}/:id`,
+        [
+          {
+            name: `change a ${spec.entity}`,
+            run: async () => police.patch(`${base}/${await create()}`).send(spec.change),
+            status: 200,
+            expected: [{ action: 'update', entityType: spec.entity, by: 'police', before: true, after: true }],
+          },
+        ],
+      ],
+      [
+        `DELETE ${base}/:id`,
+        [
+          {
+            name: `remove a ${spec.entity}`,
+            run: async () => police.delete(`${base}/${await create()}`),
+            status: 204,
+            expected: [{ action: 'delete', entityType: spec.entity, by: 'police', before: true }],
+          },
+        ],
+      ],
+    ]
+  }),
+)
+const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
+/** A GPX track that stays 12 minutes by the patrol school's fence. */
+const stayTrack = (at: readonly number[]) => {
+  const start = Date.now() - 2 * 3600_000
+  const points = Array.from(
+    { length: 25 },
+    (_, k) => `<trkpt lat="${at[1]}" lon="${at[0]}"><time>${new Date(start + k * 30_000).toISOString()}</time></trkpt>`,
+  )
+  return `<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>${points.join('')}</trkseg></trk></gpx>`
+}
+
 /** How to exercise each state-changing route, keyed `METHOD url` as the app registers it. */
 const table: Record<string, (Exercise | ReadOnly)[]> = {
+  ...patrolTable,
+  'POST /api/patrol/policies': [
+    {
+      name: 'a new version of the patrol policy',
+      run: () => police.post('/api/patrol/policies').send({ effectiveFrom: today(), reason: '审计测试', visitsPerUrbanSchool: 2 }),
+      status: 201,
+      expected: [{ action: 'create', entityType: 'patrol_policy', by: 'police', before: true, after: true }],
+    },
+  ],
+  'POST /api/patrol/visits': [
+    {
+      name: 'a check-in',
+      run: async () => {
+        const unitId = await patrolUnit()
+        const [lon, lat] = offset(PATROL_AT, 0, 300)
+        return police.post('/api/patrol/visits').send({ unitId, lon, lat, at: new Date(Date.now() - 60_000).toISOString() })
+      },
+      status: 201,
+      expected: [{ action: 'create', entityType: 'patrol_visit', by: 'police', after: true }],
+    },
+  ],
+  'POST /api/patrol/tracks': [
+    {
+      name: 'a GPX track with one stay',
+      run: async () => {
+        const unitId = await patrolUnit()
+        await patrolSchool()
+        return police
+          .post(`/api/patrol/tracks?unitId=${unitId}`)
+          .set('Content-Type', 'application/gpx+xml')
+          .send(stayTrack(offset(PATROL_AT, 0, 300)))
+      },
+      status: 200,
+      expected: [{ action: 'create', entityType: 'patrol_visit', by: 'police', after: true }],
+    },
+  ],
+  'POST /api/import/patrol/:kind': [
+    {
+      name: 'import police stations',
+      run: () =>
+        police
+          .post('/api/import/patrol/stations')
+          .send({ type: 'FeatureCollection', features: [stationFeature(PATROL_AT, { name: '审计导入所' })] }),
+      status: 201,
+      expected: [{ action: 'import', entityType: 'police_station', by: 'police', after: true }],
+    },
+  ],
   'POST /api/auth/login': [
     {
       name: 'sign-in',
@@ -123,10 +279,7 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
         return admin.patch(`/api/users/${created.body.user.id}`).send({ disabled: true })
       },
       status: 200,
-      expected: [
-        { action: 'create', entityType: 'user', by: 'admin', after: true },
-        { action: 'disable', entityType: 'user', by: 'admin', after: true },
-      ],
+      expected: [{ action: 'disable', entityType: 'user', by: 'admin', after: true }],
     },
   ],
   'DELETE /api/sessions/:sessionId': [
@@ -446,12 +599,20 @@ beforeAll(async () => {
     education: await t.signIn({ department: 'education', role: 'clerk', countyCode: '640402' }),
     tobacco: await t.signIn({ department: 'tobacco', role: 'supervisor', countyCode: '640402' }),
     governance: await t.signIn({ department: 'governance', role: 'supervisor' }),
+    police: await t.signIn({ department: 'police', role: 'supervisor' }),
   }
   admin = signed.admin.agent
   education = signed.education.agent
   tobacco = signed.tobacco.agent
   governance = signed.governance.agent
-  people = { admin: signed.admin.user, education: signed.education.user, tobacco: signed.tobacco.user, governance: signed.governance.user }
+  police = signed.police.agent
+  people = {
+    admin: signed.admin.user,
+    education: signed.education.user,
+    tobacco: signed.tobacco.user,
+    governance: signed.governance.user,
+    police: signed.police.user,
+  }
   const rule = (await governance.get('/api/rules').query({ category: 'internet_cafe', schoolType: 'primary' }).expect(200)).body.rules[0]
   ruleId = rule.id
   ruleVersion = rule.version

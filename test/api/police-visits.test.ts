@@ -172,6 +172,20 @@ describe('check-ins', () => {
   })
 })
 
+describe('the visit list', () => {
+  it('lists a unit’s visits newest first, by day, to readers; other departments get 403', async () => {
+    const all = await admin.get('/api/patrol/visits').query({ unitId }).expect(200)
+    expect(all.body.numberMatched).toBeGreaterThan(3)
+    const times = all.body.visits.map((v: { at: string }) => v.at)
+    expect(times).toEqual([...times].sort().reverse())
+    const school = await admin.get('/api/patrol/visits').query({ unitId, schoolId: schoolB }).expect(200)
+    expect(school.body.visits.every((v: { schoolId: number }) => v.schoolId === schoolB)).toBe(true)
+    const none = await admin.get('/api/patrol/visits').query({ unitId, date: '2020-01-01' }).expect(200)
+    expect(none.body).toMatchObject({ numberMatched: 0, visits: [] })
+    expectErrorBody(await tobacco.get('/api/patrol/visits'), 403, 'FORBIDDEN')
+  })
+})
+
 /** A GPX 1.1 document with one track segment of [lon, lat, time] points. */
 function gpx(points: readonly (readonly [number, number, number])[]): string {
   const body = points

@@ -13,6 +13,7 @@ import { importRoads } from '../roads/service.ts'
 import { refreshWalkingConflicts } from '../zones/maintenance.ts'
 import { loadDemoPermits } from './permits.ts'
 import { loadDemoHazards } from './hazards.ts'
+import { loadDemoPolice } from './police.ts'
 import * as repository from './repository.ts'
 
 /** The demo users: one per department, plus a supervisor and a viewer to try the other roles with. */
@@ -28,6 +29,8 @@ export const DEMO_USERS: { username: string; department: Department; role: Role;
   { username: 'environment', department: 'environment', role: 'clerk' },
   { username: 'market', department: 'market', role: 'clerk' },
   { username: 'police', department: 'police', role: 'clerk' },
+  { username: 'police_supervisor', department: 'police', role: 'supervisor' },
+  { username: 'police_yuanzhou', department: 'police', role: 'clerk', countyCode: '640402' },
   { username: 'governance', department: 'governance', role: 'supervisor' },
   { username: 'viewer', department: 'governance', role: 'viewer' },
   { username: 'admin', department: 'admin', role: 'admin' },
@@ -47,6 +50,7 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
     await loadDemoPermits(db, log)
     await loadDemoStaffing(db, log)
     await loadDemoHazards(db, log)
+    await loadDemoPatrols(db, log)
     return false
   }
   // The files mark each feature `demo: true`; the loader sets that flag itself, so it is dropped from the input.
@@ -73,6 +77,7 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
   await loadDemoRoads(db, log)
   await loadDemoPermits(db, log)
   await loadDemoHazards(db, log)
+  await loadDemoPatrols(db, log)
   log(`demo users (password "${password}"): ${DEMO_USERS.map((u) => u.username).join(', ')}`)
   return true
 }
@@ -150,4 +155,13 @@ async function loadDemoStaffing(db: Kysely<Database>, log: (message: string) => 
     await repository.mark(trx, 'demo_staffing', { schools: changed.length, loadedAt: new Date().toISOString() }, 'replace')
     log(`filled the staffing facts of ${changed.length} demo schools (generated, not real)`)
   })
+}
+
+/**
+ * The police desk's demo: its registry and simulated visits (./police.ts), then what is made from them.
+ * A plan for today belongs here, after the registry and the roads: make it for demoPlanRequest() (today
+ * in 原州区), once, with its own mark.
+ */
+async function loadDemoPatrols(db: Kysely<Database>, log: (message: string) => void): Promise<void> {
+  await loadDemoPolice(db, log)
 }

@@ -13,7 +13,7 @@ export interface TrackPoint {
   time: number
 }
 
-const SLICE = 128 * 1024
+const SLICE = 32 * 1024
 
 const refuse = (message: string, field = 'body') =>
   new AppError('VALIDATION_FAILED', `${field}: ${message}`, { problems: [{ field, message }] })

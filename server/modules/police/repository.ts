@@ -394,25 +394,33 @@ export async function nearestCampus(
 }
 
 /**
- * For a batch of track points, the nearest campus within `radiusM` of each (exact geodesic distance);
- * points with none are left out. One statement for the whole batch, the GiST index finding candidates.
+ * The campuses near an area, each with its box grown by at least `radiusM` on the ground (over-covering,
+ * like the GiST search): a point outside a campus's box is farther than `radiusM` from it.
  */
-export async function nearestCampusOfPoints(
+export async function campusBoxesNear(
   db: Db,
-  points: readonly { i: number; lon: number; lat: number }[],
+  bbox: readonly [number, number, number, number],
   radiusM: number,
+): Promise<{ id: number; west: number; south: number; east: number; north: number }[]> {
+  const lat = (bbox[1] + bbox[3]) / 2
+  const { rows } = await sql<{ id: number; west: number; south: number; east: number; north: number }>`
+    select id, ST_XMin(box) as west, ST_YMin(box) as south, ST_XMax(box) as east, ST_YMax(box) as north from (
+      select s.id, ${expandByMetres(sql`s.geom`, sql`${radiusM}::float8`, sql`ST_Y(ST_Centroid(s.geom))`)} as box from schools s
+      where s.geom && ${expandByMetres(envelope(bbox), sql`${radiusM}::float8`, sql`${lat}::float8`)}
+    ) b`.execute(db)
+  return rows
+}
+
+/** The exact geodesic distance from each point to a campus (pairs of a point index and a school). */
+export async function campusDistances(
+  db: Db,
+  pairs: readonly { i: number; school: number; lon: number; lat: number }[],
 ): Promise<{ i: number; school_id: number; distance_m: number }[]> {
-  if (points.length === 0) return []
-  const p = pointOf(sql`pt.lon`, sql`pt.lat`)
+  if (pairs.length === 0) return []
   const { rows } = await sql<{ i: number; school_id: number; distance_m: number }>`
-    select pt.i, near.id as school_id, near.distance_m
-    from json_to_recordset(${JSON.stringify(points)}::json) as pt(i int, lon float8, lat float8)
-    cross join lateral (
-      select id, distance_m from (
-        select s.id, ${geodesicDistance(sql`s.geom`, p)} as distance_m from schools s
-        where s.geom && ${expandByMetres(p, sql`${radiusM}::float8`, sql`pt.lat`)}
-      ) c where distance_m <= ${radiusM} order by distance_m, id limit 1
-    ) near`.execute(db)
+    select pt.i, s.id as school_id, ${geodesicDistance(sql`s.geom`, pointOf(sql`pt.lon`, sql`pt.lat`))} as distance_m
+    from json_to_recordset(${JSON.stringify(pairs)}::json) as pt(i int, school int, lon float8, lat float8)
+    join schools s on s.id = pt.school`.execute(db)
   return rows
 }
 

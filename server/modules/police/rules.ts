@@ -14,8 +14,10 @@ export const CLOCK_SKEW_MS = 5 * 60 * 1000
 export const CHECKIN_RADIUS_M = 100
 /** A track records a stay within this many metres of a campus. */
 export const STAY_RADIUS_M = 50
-/** A stay is broken when the track leaves the campus's reach for longer than this. */
+/** A stay is broken when the track is seen out of the campus's reach this long after it was last near. */
 export const STAY_GAP_MS = 60 * 1000
+/** A stay is also broken by a silence (no points at all) longer than this: the unit may have gone and come back. */
+export const STAY_SILENCE_MS = 5 * 60 * 1000
 /** A track holds at most this many points. */
 export const MAX_TRACK_POINTS = 100_000
 
@@ -117,8 +119,9 @@ export interface Stay {
 }
 
 /**
- * The stays of at least `dwellMinMinutes` in a track: a run of points near the same campus, broken
- * when the track is away from it for more than STAY_GAP_MS or reaches another campus.
+ * The stays of at least `dwellMinMinutes` in a track: a run of points near the same campus, broken when
+ * a point out of reach comes more than STAY_GAP_MS after the last one near, when the track falls silent
+ * for more than STAY_SILENCE_MS, or when it reaches another campus.
  */
 export function staysOf(points: readonly TrackPointMatch[], dwellMinMinutes: number): Stay[] {
   const stays: Stay[] = []
@@ -133,7 +136,7 @@ export function staysOf(points: readonly TrackPointMatch[], dwellMinMinutes: num
       if (current && p.time - lastNear > STAY_GAP_MS) close()
       continue
     }
-    if (current && (current.schoolId !== p.schoolId || p.time - lastNear > STAY_GAP_MS)) close()
+    if (current && (current.schoolId !== p.schoolId || p.time - lastNear > STAY_SILENCE_MS)) close()
     if (!current) current = { schoolId: p.schoolId, from: p.time, to: p.time, lon: p.lon, lat: p.lat, distanceM: p.distanceM! }
     current.to = p.time
     if (p.distanceM! < current.distanceM) Object.assign(current, { lon: p.lon, lat: p.lat, distanceM: p.distanceM! })

@@ -29,7 +29,7 @@ import {
 type Db = Kysely<Database> | Transaction<Database>
 
 /** How many track points are matched to campuses in one statement. */
-const MATCH_BATCH = 2000
+const MATCH_BATCH = 500
 /** Visits are reported to 0.1 m, like the other distances. */
 const round1 = (metres: number) => Math.round(metres * 10) / 10
 
@@ -125,15 +125,9 @@ export async function recordTrack(db: Kysely<Database>, unitId: number, gpx: str
   const now = Date.now()
   points.forEach((p, i) => refuseFuture(p.time, `body/trkpt/${i}/time`, now))
   // Time order (a device may write segments out of order); the sort is stable for equal times.
-  const ordered = points.map((p, i) => ({ ...p, i })).sort((a, b) => a.time - b.time)
-  const matches: TrackPointMatch[] = ordered.map((p) => ({ time: p.time, lon: p.lon, lat: p.lat, schoolId: null, distanceM: null }))
-  for (let start = 0; start < ordered.length; start += MATCH_BATCH) {
-    const batch = ordered.slice(start, start + MATCH_BATCH).map((p, k) => ({ i: start + k, lon: p.lon, lat: p.lat }))
-    for (const m of await repository.nearestCampusOfPoints(db, batch, STAY_RADIUS_M)) {
-      matches[m.i]!.schoolId = m.school_id
-      matches[m.i]!.distanceM = m.distance_m
-    }
-  }
+  const inOrder = points.every((p, i) => i === 0 || points[i - 1]!.time <= p.time)
+  const ordered = inOrder ? points : [...points].sort((a, b) => a.time - b.time)
+  const matches = await matchCampuses(db, ordered)
   const policy = await getPolicy(db, cstDateOf(ordered[0]!.time))
   const stays = staysOf(matches, policy.dwellMinMinutes)
   return db.transaction().execute(async (trx) => {
@@ -162,6 +156,56 @@ export async function recordTrack(db: Kysely<Database>, unitId: number, gpx: str
     )
     return { visits, points: points.length, stays: stays.length }
   })
+}
+
+/**
+ * Each point's nearest campus within STAY_RADIUS_M. The campuses near the track are fetched once with
+ * boxes grown by the radius (over-covering); only points inside a box are measured, exactly on the
+ * ellipsoid in SQL, in batches with a turn of the event loop between them, so that a long track neither
+ * holds up other requests nor measures every point against every school.
+ */
+async function matchCampuses(db: Db, points: readonly { lon: number; lat: number; time: number }[]): Promise<TrackPointMatch[]> {
+  const matches: TrackPointMatch[] = points.map((p) => ({ time: p.time, lon: p.lon, lat: p.lat, schoolId: null, distanceM: null }))
+  let [west, south, east, north] = [Infinity, Infinity, -Infinity, -Infinity]
+  for (const p of points) {
+    west = Math.min(west, p.lon)
+    east = Math.max(east, p.lon)
+    south = Math.min(south, p.lat)
+    north = Math.max(north, p.lat)
+  }
+  const boxes = await repository.campusBoxesNear(db, [west, south, east, north], STAY_RADIUS_M)
+  // A grid of 0.01° cells over the boxes: each point looks only at the boxes of its cell.
+  const cells = new Map<string, typeof boxes>()
+  const cell = (x: number, y: number) => `${Math.floor(x * 100)},${Math.floor(y * 100)}`
+  for (const box of boxes)
+    for (let x = Math.floor(box.west * 100); x <= Math.floor(box.east * 100); x += 1)
+      for (let y = Math.floor(box.south * 100); y <= Math.floor(box.north * 100); y += 1) {
+        const key = `${x},${y}`
+        ;(cells.get(key) ?? cells.set(key, []).get(key)!).push(box)
+      }
+  const pairs: { i: number; school: number; lon: number; lat: number }[] = []
+  points.forEach((p, i) => {
+    for (const box of cells.get(cell(p.lon, p.lat)) ?? [])
+      if (p.lon >= box.west && p.lon <= box.east && p.lat >= box.south && p.lat <= box.north)
+        pairs.push({ i, school: box.id, lon: p.lon, lat: p.lat })
+  })
+  for (let start = 0; start < pairs.length; start += MATCH_BATCH) {
+    for (const m of await repository.campusDistances(db, pairs.slice(start, start + MATCH_BATCH))) {
+      const match = matches[m.i]!
+      if (m.distance_m > STAY_RADIUS_M) continue
+      if (
+        match.distanceM === null ||
+        m.distance_m < match.distanceM ||
+        (m.distance_m === match.distanceM && m.school_id < match.schoolId!)
+      ) {
+        match.schoolId = m.school_id
+        match.distanceM = m.distance_m
+      }
+    }
+    // The embedded database answers on this thread: let other requests in between batches.
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return matches
 }
 
 /** One page of visits, newest first. */
