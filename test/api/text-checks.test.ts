@@ -14,11 +14,15 @@ afterAll(async () => {
 })
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH'])
+// Routes whose body is a file kept as bytes (its type is read from the content), not text: a NUL is a byte like any other.
+const FILE_BODIES = new Set(['POST /api/hazards/:id/attachments'])
 const urlOf = (pattern: string) => pattern.replace(':kind', 'schools').replace(/:[a-zA-Z]+/g, '1')
 
 describe('NUL characters and lone surrogates', () => {
   it('are refused in the body of every route that takes one, naming the field, before anything else is done', async () => {
-    const routes = [...new Set(t.app.routeInventory.filter((r) => WITH_BODY.has(r.method)).map((r) => `${r.method} ${r.url}`))]
+    const routes = [...new Set(t.app.routeInventory.filter((r) => WITH_BODY.has(r.method)).map((r) => `${r.method} ${r.url}`))].filter(
+      (route) => !FILE_BODIES.has(route),
+    )
     expect(routes.length).toBeGreaterThan(15)
     for (const route of routes) {
       const [method, pattern] = route.split(' ') as [string, string]
