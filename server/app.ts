@@ -31,6 +31,7 @@ import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
 import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
+import patrolPlanRoutes from './modules/patrol/plans/routes.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -122,6 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(mapRoutes)
   await app.register(tilesRoutes)
   await app.register(searchRoutes)
+  await app.register(patrolPlanRoutes)
   return app
 }
 
