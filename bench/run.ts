@@ -8,9 +8,10 @@ import { benchSearch } from './search.ts'
 import { benchStartup } from './startup.ts'
 import { benchTiles } from './tiles.ts'
 import { benchWalking } from './walking.ts'
+import { benchPatrol } from './patrol.ts'
 import { benchWeb } from './web.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|patrol> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -22,6 +23,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   search: benchSearch,
   roads: benchRoads,
   walking: benchWalking,
+  patrol: benchPatrol,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
@@ -29,5 +31,5 @@ if (!bench) {
   console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--schools N --premises M --bbox … --requests N]`)
   process.exit(2)
 }
-await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample', 'ways']))
+await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample', 'ways', 'units', 'seconds', 'part']))
 process.exit(process.exitCode ?? 0)

@@ -47,7 +47,7 @@ export interface PlanNetwork {
   networks: Partial<Record<Mode, TravelNetwork>>
 }
 
-/** Snaps the points for each mode and measures every pair, yielding to the event loop between sources. */
+/** Snaps the points for each mode and measures every pair, pausing between sources. */
 export async function buildNetwork(
   db: Kysely<Database>,
   points: readonly [number, number][],
@@ -74,7 +74,6 @@ export async function buildNetwork(
     const modePlaces = snaps.map((s) => (s && network.has(s.segmentId) ? { ...s } : null))
     const metres = new Float64Array(size * size).fill(Number.POSITIVE_INFINITY)
     const targets = modePlaces.map((p) => p ?? { segmentId: -1, fraction: 0, snapped: [0, 0] as [number, number] })
-    let chunk = performance.now()
     for (let a = 0; a < size; a += 1) {
       metres[a * size + a] = 0
       const from = modePlaces[a]
@@ -84,10 +83,7 @@ export async function buildNetwork(
         const to = modePlaces[b]
         if (to && b !== a && Number.isFinite(lengths[b]!)) metres[a * size + b] = from.connectorM + lengths[b]! + to.connectorM
       }
-      if (performance.now() - chunk > 20) {
-        await pause()
-        chunk = performance.now()
-      }
+      await pause()
     }
     matrix.metres[mode] = metres
     places[mode] = modePlaces
@@ -100,11 +96,12 @@ export async function buildNetwork(
  * The route through places in order (indices into the points), one line per leg along the roads with the
  * connectors at both ends; legs between one place and itself are left out. Null when nothing moves.
  */
-export function routeThrough(
+export async function routeThrough(
   net: PlanNetwork,
   mode: Mode,
   path: readonly number[],
-): { type: 'MultiLineString'; coordinates: [number, number][][] } | null {
+  pause: () => Promise<void>,
+): Promise<{ type: 'MultiLineString'; coordinates: [number, number][][] } | null> {
   const network = net.networks[mode]
   const places = net.places[mode]
   if (!network || !places) return null
@@ -115,6 +112,7 @@ export function routeThrough(
     if (a === b || net.matrix.metres[mode]![a * net.matrix.size + b] === 0) continue
     const from = places[a]!
     const to = places[b]!
+    await pause()
     const along = network.path(from, to)
     if (!along) throw new Error(`no path from place ${a} to ${b} although the matrix has one`)
     const coordinates: [number, number][] = [net.points[a]!, ...along.coordinates, net.points[b]!]

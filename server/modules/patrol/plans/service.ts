@@ -8,8 +8,15 @@ import { buildNetwork, routeThrough } from './network.ts'
 import { planPatrols, type Mode, type PlannerSchool, type PlannerUnit } from './planner/index.ts'
 import * as repository from './repository.ts'
 
-/** Gives other requests their turn between chunks of planning work. */
-const pause = () => new Promise<void>((resolve) => setImmediate(resolve))
+/** A pause for the planner: yields to the event loop once `sliceMs` of work have passed since the last yield, else returns at once. */
+export function timeSlicer(sliceMs = 15): () => Promise<void> {
+  let last = performance.now()
+  return async () => {
+    if (performance.now() - last < sliceMs) return
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    last = performance.now()
+  }
+}
 
 /** A plan's wall-clock second of its date (China Standard Time) as ISO 8601 with +08:00. */
 export function localTime(date: string, seconds: number): string {
@@ -93,7 +100,10 @@ export async function createPlan(
   })
   const baseOf = units.map((u) => points.push(u.base) - 1)
   const modes = [...new Set(units.map((u) => u.mode))]
+  const pause = timeSlicer()
+  const networkStarted = performance.now()
   const net = await buildNetwork(db, points, modes, pause)
+  const networkSeconds = (performance.now() - networkStarted) / 1000
   const onNetwork = (mode: Mode, i: number) => net.places[mode]?.[i] != null
   const anyMode = (i: number) => modes.some((m) => onNetwork(m, i))
   const plannerUnits: PlannerUnit[] = units.map((u, i) => ({
@@ -121,18 +131,22 @@ export async function createPlan(
   })
   // Units whose base is off the roads of their mode take no part; the plan says which.
   const unitsOffNetwork = units.filter((_, i) => plannerUnits[i]!.base === null).map((u) => u.id)
-  const planUnits = result.units.map((planned) => ({
-    unitId: planned.unitId,
-    lengthM: planned.lengthM,
-    route: planned.path.length > 0 ? routeThrough(net, planned.mode, planned.path) : null,
-    stops: planned.stops.map((s) => ({
-      kind: s.kind,
-      schoolId: s.schoolId,
-      gate: s.gate,
-      arriveAt: localTime(body.date, s.arriveAt),
-      departAt: localTime(body.date, s.departAt),
-    })),
-  }))
+  const routesStarted = performance.now()
+  const planUnits: repository.NewPlan['units'] = []
+  for (const planned of result.units)
+    planUnits.push({
+      unitId: planned.unitId,
+      lengthM: planned.lengthM,
+      route: planned.path.length > 0 ? await routeThrough(net, planned.mode, planned.path, pause) : null,
+      stops: planned.stops.map((s) => ({
+        kind: s.kind,
+        schoolId: s.schoolId,
+        gate: s.gate,
+        arriveAt: localTime(body.date, s.arriveAt),
+        departAt: localTime(body.date, s.departAt),
+      })),
+    })
+  const routesSeconds = (performance.now() - routesStarted) / 1000
   const id = await db.transaction().execute(async (trx) => {
     const planId = await repository.insertPlan(trx, {
       date: body.date,
@@ -143,7 +157,7 @@ export async function createPlan(
       lengthM: result.lengthM,
       lowerBoundM: result.lowerBoundM,
       nearestNeighbourM: result.nearestNeighbourM,
-      solver: { ...result.solver, nearestNeighbourVisits: result.nearestNeighbourVisits, unitsOffNetwork },
+      solver: { ...result.solver, networkSeconds, routesSeconds, nearestNeighbourVisits: result.nearestNeighbourVisits, unitsOffNetwork },
       schools: result.schools,
       unmet: result.unmet,
       demo: options.demo ?? false,

@@ -43,6 +43,7 @@ const range = (a: number, b: number) => `${clockOf(a)}–${clockOf(b)}`
 
 export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
   const { policy, schools, travel, seed } = input
+  // The caller's pause decides how often to yield (the service yields after 15 ms of work); called often.
   const pause = input.pause ?? (async () => {})
   const started = performance.now()
   const speedMps: Record<Mode, number> = { car: (policy.carSpeedKmh * 1000) / 3600, foot: (policy.footSpeedKmh * 1000) / 3600 }
@@ -306,9 +307,10 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
   router.routes.forEach((route, r) => {
     baseline.routes[r]!.tasks = route.tasks.filter((k) => tasks[k]!.kind === 'post')
   })
-  const nn = nearestNeighbour(
+  const nn = await nearestNeighbour(
     baseline,
     visitTasks.map((t) => t.index),
+    pause,
   )
   return {
     units: plannedUnits,
@@ -328,6 +330,7 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
           : null,
       variables: posts.variables,
       constraints: posts.constraints,
+      postsSeconds: posts.seconds,
       seconds: (performance.now() - started) / 1000,
       localSearchMoves: moves,
       localSearchSeconds: searchSeconds,
@@ -371,7 +374,11 @@ function widen(
   task.drawn = [a, b]
 }
 
-/** For each task the routes worth trying: all of them for a small instance, else the ones whose base is nearest. */
+/**
+ * For each task the routes worth trying: all of them for a small instance; else the units of the bases
+ * nearest to the task (a round trip from the base), taking whole bases until there are at least
+ * CANDIDATE_ROUTES units from at least three bases, so that one busy station does not hide the others.
+ */
 function candidateRoutes(router: Router, tasks: readonly Task[], working: readonly RoutingUnit[]) {
   const all = working.map((u) => u.index)
   if (all.length <= CANDIDATE_ROUTES * 2) return () => all
@@ -380,12 +387,17 @@ function candidateRoutes(router: Router, tasks: readonly Task[], working: readon
     const location = tasks[k]!.location
     let list = cache.get(location)
     if (!list) {
-      list = working
-        .map((u) => ({ r: u.index, m: router.metres(u, u.base, location) + router.metres(u, location, u.base) }))
+      const ranked = working
+        .map((u) => ({ r: u.index, base: u.base, m: router.metres(u, u.base, location) + router.metres(u, location, u.base) }))
         .filter((c) => Number.isFinite(c.m))
         .sort((a, b) => a.m - b.m || a.r - b.r)
-        .slice(0, CANDIDATE_ROUTES)
-        .map((c) => c.r)
+      list = []
+      const bases = new Set<number>()
+      for (const c of ranked) {
+        if (list.length >= CANDIDATE_ROUTES && bases.size >= 3 && !bases.has(c.base)) break
+        bases.add(c.base)
+        list.push(c.r)
+      }
       cache.set(location, list)
     }
     return list

@@ -180,7 +180,6 @@ export async function regretInsertion(router: Router, pending: readonly number[]
     options_.set(k, entries)
   }
   const left: number[] = []
-  let steps = 0
   while (options_.size > 0) {
     let chosen: number | null = null
     let chosenRegret = Number.NEGATIVE_INFINITY
@@ -223,8 +222,7 @@ export async function regretInsertion(router: Router, pending: readonly number[]
       if (i >= 0) list.splice(i, 1)
       if (e) list.push(e)
     }
-    steps += 1
-    if (steps % 50 === 0) await options.pause()
+    await options.pause()
   }
   return left
 }
@@ -248,7 +246,6 @@ export async function localSearch(router: Router, movable: (k: number) => boolea
       const j = Math.floor(options.random() * (i + 1))
       ;[order[i], order[j]] = [order[j]!, order[i]!]
     }
-    let sinceYield = 0
     for (const k of order) {
       if (performance.now() >= options.deadline) break
       for (const chain of [1, 2, 3]) {
@@ -258,10 +255,7 @@ export async function localSearch(router: Router, movable: (k: number) => boolea
           break
         }
       }
-      if ((sinceYield += 1) >= 20) {
-        sinceYield = 0
-        await options.pause()
-      }
+      await options.pause()
     }
     for (const route of router.routes) {
       if (performance.now() >= options.deadline) break
@@ -365,7 +359,11 @@ function twoOpt(router: Router, route: Route, movable: (k: number) => boolean): 
  * counts waiting as well as driving (the wait at the unit's speed, in metres), or a unit would drive to the
  * nearest school and wait there for hours while other visits go begging.
  */
-export function nearestNeighbour(router: Router, visits: readonly number[]): { lengthM: number; served: number } {
+export async function nearestNeighbour(
+  router: Router,
+  visits: readonly number[],
+  pause: () => Promise<void>,
+): Promise<{ lengthM: number; served: number }> {
   const free = new Set(visits)
   let served = 0
   for (const route of router.routes) {
@@ -373,6 +371,7 @@ export function nearestNeighbour(router: Router, visits: readonly number[]): { l
     router.prepare(route)
     let position = 0
     for (;;) {
+      await pause()
       const unit = route.unit
       const here = position === 0 ? unit.base : router.tasks[route.tasks[position - 1]!]!.location
       const leave = position === 0 ? unit.start : route.early[position - 1]! + router.tasks[route.tasks[position - 1]!]!.service
