@@ -28,12 +28,12 @@ const at = ([lon, lat]: readonly number[], eastM: number, northM: number): [numb
  * storing), the plan's length against a nearest-neighbour plan over the same posts and against the lower
  * bound, posts and visits planned and unmet, and the longest the event loop was held.
  *
- *   npm run bench -- patrol [--schools 2000] [--units 100] [--seconds 8] [--part demo|synthetic|both]
+ *   npm run bench -- patrol [--schools 2000] [--units 100] [--budget 3000000 (schedules the local search may compute)] [--part demo|synthetic|both]
  *
  * Goals (police desk issue): 原州区 in < 30 s embedded; ≥ 20 % shorter than nearest-neighbour.
  */
 export async function benchPatrol(args: Record<string, string>) {
-  const { schools, units, seconds: budget } = numberArgs(args, { schools: 2000, units: 100, seconds: 8 })
+  const { schools, units, budget } = numberArgs(args, { schools: 2000, units: 100, budget: 3_000_000 })
   const part = args.part ?? 'both'
   if (part !== 'synthetic') {
     const handle = await openBenchDatabase('patrol-demo')
@@ -55,7 +55,7 @@ export async function benchPatrol(args: Record<string, string>) {
       const t = performance.now()
       await syntheticCounty(handle.db, schools, units)
       figure(`synthetic county: ${schools} schools, ${units} units`, seconds(t), 's', 'load (grid import, schools, units)')
-      await timedPlan(handle.db, 'synthetic county', { date: '2026-12-02', countyCode: '640402' }, budget * 3)
+      await timedPlan(handle.db, 'synthetic county', { date: '2026-12-02', countyCode: '640402' }, budget)
     } finally {
       await handle.close()
     }
@@ -66,12 +66,12 @@ async function timedPlan(
   db: Kysely<Database>,
   label: string,
   body: { date: string; countyCode: string },
-  budgetS: number,
+  budget: number,
 ): Promise<PatrolPlan> {
   const loop = monitorEventLoopDelay({ resolution: 10 })
   loop.enable()
   const t = performance.now()
-  const plan = await createPlan(db, body, SYSTEM, { timeLimitMs: budgetS * 1000 })
+  const plan = await createPlan(db, body, SYSTEM, { searchBudget: budget })
   const took = seconds(t)
   loop.disable()
   const stops = plan.units.flatMap((u) => u.stops)

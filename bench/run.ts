@@ -31,5 +31,5 @@ if (!bench) {
   console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--schools N --premises M --bbox … --requests N]`)
   process.exit(2)
 }
-await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample', 'ways', 'units', 'seconds', 'part']))
+await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample', 'ways', 'units', 'budget', 'part']))
 process.exit(process.exitCode ?? 0)

@@ -99,7 +99,7 @@ function lineInstance(date: string, schools = 6, units = 2): PlannerInput {
       peakWindows: null,
     })),
     travel: { size, metres: { car: metres } },
-    timeLimitMs: 2000,
+    searchBudget: 200_000,
   }
 }
 

@@ -19,6 +19,7 @@ export const MAX_CONNECTOR_M = 300
 /** The network read around the places, so that a route may leave their box a little. */
 const MARGIN_M = 3000
 const CACHE_SIZE = 4
+const SNAP_SLICE = 100
 
 const cache: { key: string; network: TravelNetwork }[] = []
 
@@ -70,7 +71,12 @@ export async function buildNetwork(
   ]
   for (const mode of new Set(modes)) {
     const network = await networkFor(db, mode, bbox)
-    const snaps = await repository.snap(db, mode, points, MAX_CONNECTOR_M)
+    // In slices: an embedded query holds the thread while it runs.
+    const snaps: (repository.Snap | null)[] = []
+    for (let i = 0; i < points.length; i += SNAP_SLICE) {
+      snaps.push(...(await repository.snap(db, mode, points.slice(i, i + SNAP_SLICE), MAX_CONNECTOR_M)))
+      await pause()
+    }
     const modePlaces = snaps.map((s) => (s && network.has(s.segmentId) ? { ...s } : null))
     const metres = new Float64Array(size * size).fill(Number.POSITIVE_INFINITY)
     const targets = modePlaces.map((p) => p ?? { segmentId: -1, fraction: 0, snapped: [0, 0] as [number, number] })

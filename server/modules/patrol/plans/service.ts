@@ -46,8 +46,8 @@ export const seedOf = (date: string, scope: { countyCode: string; stationId?: nu
 
 export interface PlanOptions {
   demo?: boolean
-  /** Budget of the local search, milliseconds. */
-  timeLimitMs?: number
+  /** Route schedules the local search may compute (see the planner's searchBudget). */
+  searchBudget?: number
 }
 
 /**
@@ -127,7 +127,7 @@ export async function createPlan(
     schools: plannerSchools,
     travel: net.matrix,
     pause,
-    ...(options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {}),
+    ...(options.searchBudget !== undefined ? { searchBudget: options.searchBudget } : {}),
   })
   // Units whose base is off the roads of their mode take no part; the plan says which.
   const unitsOffNetwork = units.filter((_, i) => plannerUnits[i]!.base === null).map((u) => u.id)

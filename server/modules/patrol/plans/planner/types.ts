@@ -70,8 +70,8 @@ export interface PlannerInput {
   units: PlannerUnit[]
   schools: PlannerSchool[]
   travel: TravelMatrix
-  /** Budget for the local search, milliseconds (default 8,000). */
-  timeLimitMs?: number
+  /** Route schedules the local search may compute (default 3,000,000): a budget of work, not of time, so that the same input always gives the same plan. */
+  searchBudget?: number
   /** Called often between small pieces of work; a server yields to the event loop in it when a slice of time is used up. */
   pause?: () => Promise<void>
 }
