@@ -36,7 +36,7 @@ export async function benchPatrol(args: Record<string, string>) {
   const { schools, units, budget } = numberArgs(args, { schools: 2000, units: 100, budget: 3_000_000 })
   const part = args.part ?? 'both'
   if (part !== 'synthetic') {
-    const handle = await openBenchDatabase('patrol-demo')
+    const handle = await openBenchDatabase('patrol_demo')
     console.log(`patrol plans on ${handle.where}`)
     try {
       const t = performance.now()
@@ -50,7 +50,7 @@ export async function benchPatrol(args: Record<string, string>) {
     }
   }
   if (part !== 'demo') {
-    const handle = await openBenchDatabase('patrol-synthetic')
+    const handle = await openBenchDatabase('patrol_synthetic')
     try {
       const t = performance.now()
       await syntheticCounty(handle.db, schools, units)

@@ -23,7 +23,12 @@ const SNAP_SLICE = 100
 
 const cache: { key: string; network: TravelNetwork }[] = []
 
-async function networkFor(db: Kysely<Database>, mode: Mode, bbox: [number, number, number, number]): Promise<TravelNetwork> {
+async function networkFor(
+  db: Kysely<Database>,
+  mode: Mode,
+  bbox: [number, number, number, number],
+  pause: () => Promise<void>,
+): Promise<TravelNetwork> {
   const version = await repository.roadsVersion(db)
   // Boxes are rounded outwards to 0.05° so that plans of nearby scopes share a graph.
   const round = (v: number, up: boolean) => (up ? Math.ceil(v * 20) : Math.floor(v * 20)) / 20
@@ -31,7 +36,7 @@ async function networkFor(db: Kysely<Database>, mode: Mode, bbox: [number, numbe
   const key = `${mode}|${box.join(',')}|${version}`
   const hit = cache.find((c) => c.key === key)
   if (hit) return hit.network
-  const network = new TravelNetwork(await repository.segmentsIn(db, mode, box), mode === 'car')
+  const network = new TravelNetwork(await repository.segmentsIn(db, mode, box, pause), mode === 'car')
   cache.unshift({ key, network })
   cache.length = Math.min(cache.length, CACHE_SIZE)
   return network
@@ -70,7 +75,7 @@ export async function buildNetwork(
     Math.max(...points.map((p) => p[1])) + dLat,
   ]
   for (const mode of new Set(modes)) {
-    const network = await networkFor(db, mode, bbox)
+    const network = await networkFor(db, mode, bbox, pause)
     // In slices: an embedded query holds the thread while it runs.
     const snaps: (repository.Snap | null)[] = []
     for (let i = 0; i < points.length; i += SNAP_SLICE) {

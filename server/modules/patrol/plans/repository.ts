@@ -150,33 +150,52 @@ export async function roadsVersion(db: Db): Promise<string> {
   return row ? `${row.epoch}:${row.version}` : 'none'
 }
 
-/** The segments a mode may use within a box, with their vertices' positions. */
-export async function segmentsIn(db: Db, mode: Mode, bbox: [number, number, number, number]): Promise<TravelSegment[]> {
-  const { rows } = await sql<{
-    id: number
-    source: number
-    target: number
-    length_m: number
-    oneway: boolean
-    slon: number
-    slat: number
-    tlon: number
-    tlat: number
-  }>`
-    select s.id, s.source, s.target, s.length_m, s.oneway, a.lon as slon, a.lat as slat, b.lon as tlon, b.lat as tlat
-    from road_segments s join road_vertices a on a.id = s.source join road_vertices b on b.id = s.target
-    where ${mode === 'car' ? sql`s.drivable` : sql`s.walkable`}
-      and s.geom && ST_MakeEnvelope(${bbox[0]}::float8, ${bbox[1]}::float8, ${bbox[2]}::float8, ${bbox[3]}::float8, 4326)`.execute(db)
-  return rows.map((r) => ({
-    id: r.id,
-    source: r.source,
-    target: r.target,
-    lengthM: Number(r.length_m),
-    oneway: r.oneway,
-    sourcePosition: [Number(r.slon), Number(r.slat)],
-    targetPosition: [Number(r.tlon), Number(r.tlat)],
-  }))
+/**
+ * The segments a mode may use within a box, with their vertices' positions, read in pages by id: an
+ * embedded query holds the thread while it runs, so a county's network comes in slices.
+ */
+export async function segmentsIn(
+  db: Db,
+  mode: Mode,
+  bbox: [number, number, number, number],
+  pause: () => Promise<void> = async () => {},
+): Promise<TravelSegment[]> {
+  const out: TravelSegment[] = []
+  let after = 0
+  for (;;) {
+    const { rows } = await sql<{
+      id: number
+      source: number
+      target: number
+      length_m: number
+      oneway: boolean
+      slon: number
+      slat: number
+      tlon: number
+      tlat: number
+    }>`
+      select s.id, s.source, s.target, s.length_m, s.oneway, a.lon as slon, a.lat as slat, b.lon as tlon, b.lat as tlat
+      from road_segments s join road_vertices a on a.id = s.source join road_vertices b on b.id = s.target
+      where ${mode === 'car' ? sql`s.drivable` : sql`s.walkable`} and s.id > ${after}
+        and s.geom && ST_MakeEnvelope(${bbox[0]}::float8, ${bbox[1]}::float8, ${bbox[2]}::float8, ${bbox[3]}::float8, 4326)
+      order by s.id
+      limit ${SEGMENT_PAGE}`.execute(db)
+    for (const r of rows)
+      out.push({
+        id: r.id,
+        source: r.source,
+        target: r.target,
+        lengthM: Number(r.length_m),
+        oneway: r.oneway,
+        sourcePosition: [Number(r.slon), Number(r.slat)],
+        targetPosition: [Number(r.tlon), Number(r.tlat)],
+      })
+    if (rows.length < SEGMENT_PAGE) return out
+    after = rows[rows.length - 1]!.id
+    await pause()
+  }
 }
+const SEGMENT_PAGE = 5000
 
 export interface Snap {
   segmentId: number
