@@ -39,6 +39,7 @@ import statsRoutes from './modules/stats/routes.ts'
 import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
 import { sealPending } from './modules/audit-log/service.ts'
+import patrolPlanRoutes from './modules/patrol/plans/routes.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -138,6 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(schoolFileRoutes)
   await app.register(reportsRoutes)
   await app.register(statsRoutes)
+  await app.register(patrolPlanRoutes)
   return app
 }
 

@@ -7,6 +7,7 @@
 import type { Response } from 'supertest'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { insertStation, insertUnit } from '../factories/patrol-plans.ts'
 import { GUYUAN, offset, premisesFeature, schoolFeature } from '../factories/registry.ts'
 import { png } from '../factories/hazards.ts'
 import { gridFeature, stationFeature, unitFeature } from '../factories/police.ts'
@@ -426,6 +427,18 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
         }),
       status: 201,
       expected: [{ action: 'import', entityType: 'road_source', by: 'governance', after: true }],
+    },
+  ],
+  'POST /api/patrol/plans': [
+    {
+      name: 'make a patrol plan',
+      run: async () => {
+        const stationId = await insertStation(t.app.db, { name: '审计测试派出所', countyCode: '640402', at: CENTRE })
+        await insertUnit(t.app.db, { name: '审计测试车', stationId, mode: 'car', shiftStart: '07:00', shiftEnd: '19:00', base: CENTRE })
+        return admin.post('/api/patrol/plans').send({ date: '2026-12-02', stationId })
+      },
+      status: 201,
+      expected: [{ action: 'create', entityType: 'patrol_plan', by: 'admin', after: true }],
     },
   ],
   'PATCH /api/roads/:id': [

@@ -23,6 +23,8 @@ export type * from './types.ts'
 
 const MAX_VISIT_WINDOW_S = 3 * 3600
 const CANDIDATE_ROUTES = 10
+/** Schedules the local search may compute (each pass stops once they are spent). */
+const DEFAULT_SEARCH_BUDGET = 3_000_000
 const DAY_S = 24 * 3600
 
 interface Task extends RoutingTask {
@@ -43,6 +45,7 @@ const range = (a: number, b: number) => `${clockOf(a)}–${clockOf(b)}`
 
 export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
   const { policy, schools, travel, seed } = input
+  // The caller's pause decides how often to yield (the service yields after 15 ms of work); called often.
   const pause = input.pause ?? (async () => {})
   const started = performance.now()
   const speedMps: Record<Mode, number> = { car: (policy.carSpeedKmh * 1000) / 3600, foot: (policy.footSpeedKmh * 1000) / 3600 }
@@ -65,6 +68,8 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
     a < 0 || b < 0 ? Number.POSITIVE_INFINITY : a === b ? 0 : unit.metres[a * unit.size + b]!
   const seconds = (unit: RoutingUnit, a: number, b: number) => Math.ceil(metres(unit, a, b) / unit.speedMps)
   const working = routingUnits.filter((u) => u.base >= 0)
+  const noUnits =
+    units.length === 0 ? 'the scope has no active patrol unit' : 'no unit of the scope has its base within reach of a road its mode may use'
   const dayStart = working.length > 0 ? Math.min(...working.map((u) => u.start)) : 0
   const dayEnd = working.length > 0 ? Math.max(...working.map((u) => u.end)) : 0
 
@@ -151,7 +156,7 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
     const onShift = postUnits.filter((u) => u.start <= start && end <= u.end)
     const able = postUnits.filter((u) => canHold(u, post))
     let reason: string
-    if (working.length === 0) reason = 'no unit of the scope has a base on the road network'
+    if (working.length === 0) reason = noUnits
     else if (onShift.length === 0) reason = `no unit is on shift through ${range(start, end)}`
     else if (able.length === 0) {
       const fastest = Math.min(...onShift.map((u) => u.seconds(u.base, task.location)))
@@ -183,8 +188,7 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
       return
     }
     if (working.length === 0) {
-      for (let j = 0; j < required; j += 1)
-        unmet.push({ schoolId: school.id, kind: 'visit', reason: 'no unit of the scope has a base on the road network' })
+      for (let j = 0; j < required; j += 1) unmet.push({ schoolId: school.id, kind: 'visit', reason: noUnits })
       return
     }
     const dwell = Array.from({ length: required }, (_, j) => {
@@ -235,10 +239,11 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
   })
 
   // 3. Routes.
-  const deadline = started + (input.timeLimitMs ?? 8000)
+  const budget = input.searchBudget ?? DEFAULT_SEARCH_BUDGET
+  const spend = () => ({ budget: router.evaluations + budget })
   const nearestRoutes = candidateRoutes(router, tasks, working)
   const random = draw(seed, 'search')
-  const search = { candidates: nearestRoutes, deadline, pause, random }
+  const search = { candidates: nearestRoutes, budget: Number.POSITIVE_INFINITY, pause, random }
   const movable = (k: number) => tasks[k]!.kind === 'visit'
   const searchStarted = performance.now()
   let left = await regretInsertion(
@@ -247,12 +252,39 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
     search,
   )
   left.push(...visitTasks.filter((t) => t.windows.length === 0).map((t) => t.index))
-  let moves = await localSearch(router, movable, search)
+  let moves = await localSearch(router, movable, { ...search, ...spend() })
   // Visits left out: widen each to what its siblings' windows allow, offer them again, search again.
   if (left.length > 0) {
     for (const k of left) widen(tasks[k]!, siblings, gap, dayStart, dayEnd, schools, policy.peakWindows)
-    left = await regretInsertion(router, left, { ...search, deadline: Number.POSITIVE_INFINITY })
-    moves += await localSearch(router, movable, { ...search, deadline: Math.max(deadline, performance.now() + 1000) })
+    left = await regretInsertion(router, left, search)
+    moves += await localSearch(router, movable, { ...search, budget: router.evaluations + budget / 4 })
+  }
+  // When the day is too short for every visit, building by length alone leaves waits that crowd visits out:
+  // build again counting the time each insertion pushes the day back, and keep whichever plan makes more
+  // visits (the shorter one if they make as many).
+  if (left.length > 0) {
+    const first = { tasks: router.routes.map((r) => [...r.tasks]), left: [...left], lengthM: router.lengthM }
+    for (const route of router.routes) {
+      route.tasks = route.tasks.filter((k) => tasks[k]!.kind === 'post')
+      router.prepare(route)
+    }
+    router.timeWeight = 1
+    const second = await regretInsertion(
+      router,
+      visitTasks.filter((t) => t.windows.length > 0).map((t) => t.index),
+      search,
+    )
+    second.push(...visitTasks.filter((t) => t.windows.length === 0).map((t) => t.index))
+    router.timeWeight = 0
+    moves += await localSearch(router, movable, { ...search, ...spend() })
+    if (second.length < first.left.length || (second.length === first.left.length && router.lengthM < first.lengthM)) left = second
+    else {
+      router.routes.forEach((route, r) => {
+        route.tasks = first.tasks[r]!
+        router.prepare(route)
+      })
+      left = first.left
+    }
   }
   const searchSeconds = (performance.now() - searchStarted) / 1000
 
@@ -306,9 +338,10 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
   router.routes.forEach((route, r) => {
     baseline.routes[r]!.tasks = route.tasks.filter((k) => tasks[k]!.kind === 'post')
   })
-  const nn = nearestNeighbour(
+  const nn = await nearestNeighbour(
     baseline,
     visitTasks.map((t) => t.index),
+    pause,
   )
   return {
     units: plannedUnits,
@@ -328,6 +361,7 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
           : null,
       variables: posts.variables,
       constraints: posts.constraints,
+      postsSeconds: posts.seconds,
       seconds: (performance.now() - started) / 1000,
       localSearchMoves: moves,
       localSearchSeconds: searchSeconds,
@@ -371,7 +405,11 @@ function widen(
   task.drawn = [a, b]
 }
 
-/** For each task the routes worth trying: all of them for a small instance, else the ones whose base is nearest. */
+/**
+ * For each task the routes worth trying: all of them for a small instance; else the units of the bases
+ * nearest to the task (a round trip from the base), taking whole bases until there are at least
+ * CANDIDATE_ROUTES units from at least three bases, so that one busy station does not hide the others.
+ */
 function candidateRoutes(router: Router, tasks: readonly Task[], working: readonly RoutingUnit[]) {
   const all = working.map((u) => u.index)
   if (all.length <= CANDIDATE_ROUTES * 2) return () => all
@@ -380,12 +418,17 @@ function candidateRoutes(router: Router, tasks: readonly Task[], working: readon
     const location = tasks[k]!.location
     let list = cache.get(location)
     if (!list) {
-      list = working
-        .map((u) => ({ r: u.index, m: router.metres(u, u.base, location) + router.metres(u, location, u.base) }))
+      const ranked = working
+        .map((u) => ({ r: u.index, base: u.base, m: router.metres(u, u.base, location) + router.metres(u, location, u.base) }))
         .filter((c) => Number.isFinite(c.m))
         .sort((a, b) => a.m - b.m || a.r - b.r)
-        .slice(0, CANDIDATE_ROUTES)
-        .map((c) => c.r)
+      list = []
+      const bases = new Set<number>()
+      for (const c of ranked) {
+        if (list.length >= CANDIDATE_ROUTES && bases.size >= 3 && !bases.has(c.base)) break
+        bases.add(c.base)
+        list.push(c.r)
+      }
       cache.set(location, list)
     }
     return list

@@ -13,8 +13,9 @@
  * W_p = 10⁶ + 100·min(students, 5000) makes covering a post worth more than any travel and, when units are
  * too few, gives the posts to the biggest schools; c_{u,p} is the round trip base → gate → base in metres,
  * a linear stand-in for the travel a post adds to the unit's day. Each post keeps its K cheapest units
- * (K = 12) so the model stays small for a county of 2,000 schools.
+ * (K = 12) so the model stays small for a county of 2,000 schools. HiGHS runs in a worker thread.
  */
+import { Worker } from 'node:worker_threads'
 import highsModule, { type Highs } from 'highs'
 
 export interface PostTask {
@@ -50,8 +51,49 @@ const CANDIDATES_PER_POST = 12
 
 // The package's types describe an ES module while Node loads its CommonJS build: the loader is the default export either way.
 const highsLoader = highsModule as unknown as () => Promise<Highs>
-let solver: Promise<Highs> | undefined
-const highs = () => (solver ??= highsLoader())
+let inProcess: Promise<Highs> | undefined
+type Solution = ReturnType<Highs['solve']>
+
+/**
+ * One HiGHS solve in a worker thread, so the event loop stays free however long the MILP takes; in this
+ * thread only where no worker can be started. The worker is kept for the next plan and does not hold the
+ * process open.
+ */
+let worker: { thread: Worker; pending: Map<number, { resolve: (s: Solution) => void; reject: (e: Error) => void }> } | null | undefined
+let nextId = 0
+async function solve(model: string, options: Record<string, unknown>): Promise<Solution> {
+  if (worker === undefined) {
+    try {
+      const thread = new Worker(new URL('./highs-worker.mjs', import.meta.url))
+      const pending = new Map<number, { resolve: (s: Solution) => void; reject: (e: Error) => void }>()
+      thread.on('message', (m: { id: number; result?: Solution; error?: string }) => {
+        const waiting = pending.get(m.id)
+        pending.delete(m.id)
+        if (pending.size === 0) thread.unref()
+        if (m.error !== undefined) waiting?.reject(new Error(m.error))
+        else waiting?.resolve(m.result!)
+      })
+      thread.on('error', (error) => {
+        for (const w of pending.values()) w.reject(error)
+        pending.clear()
+        worker = undefined
+      })
+      // Held only while a solve is pending (unref after the listeners, which would hold it again).
+      thread.unref()
+      worker = { thread, pending }
+    } catch {
+      worker = null
+    }
+  }
+  if (worker === null) return (await (inProcess ??= highsLoader())).solve(model, options)
+  const { pending } = worker
+  const id = (nextId += 1)
+  return new Promise<Solution>((resolve, reject) => {
+    pending.set(id, { resolve, reject })
+    worker!.thread.ref()
+    worker!.thread.postMessage({ id, model, options })
+  })
+}
 
 /** Whether a unit can take a post at all: on shift through it, and the gate reachable from its base and back. */
 export function canHold(unit: PostUnit, post: PostTask): boolean {
@@ -123,9 +165,8 @@ export async function assignPosts(posts: readonly PostTask[], units: readonly Po
   const bounds = pairs.map((_, k) => ` 0 <= ${name(k)} <= 1`).join('\n')
   const model = (integer: boolean) =>
     `Maximize\n obj: ${objective}\nSubject To\n${rows.length > 0 ? rows.map((r) => ` ${r}`).join('\n') : ` none: ${name(0)} <= 1`}\nBounds\n${bounds}\n${integer ? `Binary\n ${pairs.map((_, k) => name(k)).join(' ')}\n` : ''}End\n`
-  const h = await highs()
-  const relaxed = h.solve(model(false), { output_flag: false })
-  const result = h.solve(model(true), { output_flag: false, time_limit: 20, mip_rel_gap: 1e-6 })
+  const relaxed = await solve(model(false), { output_flag: false })
+  const result = await solve(model(true), { output_flag: false, time_limit: 20, mip_rel_gap: 1e-6 })
   if (result.Status === 'Optimal' || result.Status === 'Time limit reached') {
     pairs.forEach((pair, k) => {
       const column = (result.Columns as Record<string, { Primal?: number }>)[name(k)]

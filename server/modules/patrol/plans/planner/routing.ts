@@ -43,6 +43,10 @@ export interface Route {
 
 export class Router {
   readonly routes: Route[]
+  /** Route schedules computed so far: the local search's budget is counted in them, not by the clock, so a plan never depends on the machine's speed. */
+  evaluations = 0
+  /** Metres an insertion costs per metre of the day it pushes back (time at the unit's speed): 0 builds by length alone. */
+  timeWeight = 0
   constructor(
     readonly tasks: readonly RoutingTask[],
     units: readonly RoutingUnit[],
@@ -61,6 +65,7 @@ export class Router {
 
   /** Earliest starts of a sequence of tasks for a unit, with the return time and length; null when infeasible. */
   schedule(unit: RoutingUnit, sequence: readonly number[]): { starts: number[]; back: number; lengthM: number } | null {
+    this.evaluations += 1
     let t = unit.start
     let at = unit.base
     let lengthM = 0
@@ -100,11 +105,21 @@ export class Router {
     route.late = late
   }
 
-  /** The cheapest feasible position for a task in a route (position i: before the route's i-th task), or null. */
+  /**
+   * The cheapest feasible position for a task in a route (position i: before the route's i-th task), or null.
+   * The cost is the added length, plus (with timeWeight) the time the insertion pushes the rest of the day
+   * back counted at the unit's speed: by length alone a visit goes wherever a unit waits anyway, and when the
+   * day is short the waits use up the time other visits need.
+   */
   bestInsertion(route: Route, k: number): { position: number; delta: number } | null {
     const { unit, tasks, early, late } = route
     const task = this.tasks[k]!
     let best: { position: number; delta: number } | null = null
+    const lastLocation = tasks.length === 0 ? unit.base : this.tasks[tasks[tasks.length - 1]!]!.location
+    const back =
+      tasks.length === 0
+        ? unit.start
+        : early[tasks.length - 1]! + this.tasks[tasks[tasks.length - 1]!]!.service + this.seconds(unit, lastLocation, unit.base)
     for (let i = 0; i <= tasks.length; i += 1) {
       const prev = i === 0 ? unit.base : this.tasks[tasks[i - 1]!]!.location
       const leave = i === 0 ? unit.start : early[i - 1]! + this.tasks[tasks[i - 1]!]!.service
@@ -116,8 +131,15 @@ export class Router {
         if (i > 0 && task.windows.length > 0 && leave > task.windows[task.windows.length - 1]![1]) break
         continue
       }
-      if (s + task.service + this.seconds(unit, task.location, next) > latest) continue
-      const delta = this.metres(unit, prev, task.location) + this.metres(unit, task.location, next) - this.metres(unit, prev, next)
+      const arrive = s + task.service + this.seconds(unit, task.location, next)
+      if (arrive > latest) continue
+      const nextTask = i === tasks.length ? null : this.tasks[tasks[i]!]!
+      const pushed = nextTask ? (earliestIn(nextTask.windows, arrive) ?? arrive) - early[i]! : arrive - back
+      const delta =
+        this.metres(unit, prev, task.location) +
+        this.metres(unit, task.location, next) -
+        this.metres(unit, prev, next) +
+        Math.max(0, pushed) * unit.speedMps * this.timeWeight
       if (!best || delta < best.delta - 1e-9) best = { position: i, delta }
     }
     return best
@@ -155,7 +177,8 @@ export class Router {
 export interface SearchOptions {
   /** The routes worth trying for a task (all when the instance is small; the nearest when it is big). */
   candidates: (k: number) => readonly number[]
-  deadline: number
+  /** The local search stops once the router has computed this many schedules (deterministic, unlike a clock). */
+  budget: number
   pause: () => Promise<void>
   random: () => number
 }
@@ -180,7 +203,6 @@ export async function regretInsertion(router: Router, pending: readonly number[]
     options_.set(k, entries)
   }
   const left: number[] = []
-  let steps = 0
   while (options_.size > 0) {
     let chosen: number | null = null
     let chosenRegret = Number.NEGATIVE_INFINITY
@@ -223,8 +245,7 @@ export async function regretInsertion(router: Router, pending: readonly number[]
       if (i >= 0) list.splice(i, 1)
       if (e) list.push(e)
     }
-    steps += 1
-    if (steps % 50 === 0) await options.pause()
+    await options.pause()
   }
   return left
 }
@@ -232,7 +253,7 @@ export async function regretInsertion(router: Router, pending: readonly number[]
 const EPSILON_M = 0.01
 
 /**
- * Local search until no move shortens the routes or the deadline passes: relocate (a visit to the best
+ * Local search until no move shortens the routes or the budget of schedules is spent: relocate (a visit to the best
  * place in any candidate route), or-opt (a chain of two or three visits, either way round, elsewhere in its
  * own or another route) and 2-opt (reversing a stretch of visits between two posts). Only visits move;
  * posts stay with the unit the assignment gave them. Returns the number of moves made.
@@ -240,7 +261,7 @@ const EPSILON_M = 0.01
 export async function localSearch(router: Router, movable: (k: number) => boolean, options: SearchOptions): Promise<number> {
   let moves = 0
   let improved = true
-  while (improved && performance.now() < options.deadline) {
+  while (improved && router.evaluations < options.budget) {
     improved = false
     // Relocate and or-opt, over the routes' visits in a seeded random order.
     const order = [...router.locate().keys()].filter(movable)
@@ -248,9 +269,8 @@ export async function localSearch(router: Router, movable: (k: number) => boolea
       const j = Math.floor(options.random() * (i + 1))
       ;[order[i], order[j]] = [order[j]!, order[i]!]
     }
-    let sinceYield = 0
     for (const k of order) {
-      if (performance.now() >= options.deadline) break
+      if (router.evaluations >= options.budget) break
       for (const chain of [1, 2, 3]) {
         if (moveChain(router, k, chain, movable, options)) {
           moves += 1
@@ -258,13 +278,10 @@ export async function localSearch(router: Router, movable: (k: number) => boolea
           break
         }
       }
-      if ((sinceYield += 1) >= 20) {
-        sinceYield = 0
-        await options.pause()
-      }
+      await options.pause()
     }
     for (const route of router.routes) {
-      if (performance.now() >= options.deadline) break
+      if (router.evaluations >= options.budget) break
       if (twoOpt(router, route, movable)) {
         moves += 1
         improved = true
@@ -365,7 +382,11 @@ function twoOpt(router: Router, route: Route, movable: (k: number) => boolean): 
  * counts waiting as well as driving (the wait at the unit's speed, in metres), or a unit would drive to the
  * nearest school and wait there for hours while other visits go begging.
  */
-export function nearestNeighbour(router: Router, visits: readonly number[]): { lengthM: number; served: number } {
+export async function nearestNeighbour(
+  router: Router,
+  visits: readonly number[],
+  pause: () => Promise<void>,
+): Promise<{ lengthM: number; served: number }> {
   const free = new Set(visits)
   let served = 0
   for (const route of router.routes) {
@@ -373,6 +394,7 @@ export function nearestNeighbour(router: Router, visits: readonly number[]): { l
     router.prepare(route)
     let position = 0
     for (;;) {
+      await pause()
       const unit = route.unit
       const here = position === 0 ? unit.base : router.tasks[route.tasks[position - 1]!]!.location
       const leave = position === 0 ? unit.start : route.early[position - 1]! + router.tasks[route.tasks[position - 1]!]!.service

@@ -70,9 +70,9 @@ export interface PlannerInput {
   units: PlannerUnit[]
   schools: PlannerSchool[]
   travel: TravelMatrix
-  /** Budget for the local search, milliseconds (default 8,000). */
-  timeLimitMs?: number
-  /** Called between chunks of work so a server can answer other requests meanwhile. */
+  /** Route schedules the local search may compute (default 3,000,000): a budget of work, not of time, so that the same input always gives the same plan. */
+  searchBudget?: number
+  /** Called often between small pieces of work; a server yields to the event loop in it when a slice of time is used up. */
   pause?: () => Promise<void>
 }
 
@@ -122,6 +122,9 @@ export interface SolverReport {
   gap: number | null
   variables: number
   constraints: number
+  /** Time to build and solve the posts MILP (and its relaxation). */
+  postsSeconds: number
+  /** The whole planner, posts, routing, bound and baseline. */
   seconds: number
   localSearchMoves: number
   localSearchSeconds: number

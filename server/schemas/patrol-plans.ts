@@ -1,0 +1,103 @@
+import { Type, type Static } from 'typebox'
+import { CountyCodeSchema, DateSchema, GeometryOutputSchema, IdSchema, Nullable, StringEnum } from './common.ts'
+
+/** ISO 8601 with the China Standard Time offset, e.g. 2026-12-02T07:20:00+08:00. */
+const LocalTimeSchema = Type.String({ description: 'ISO 8601 with +08:00 (China Standard Time)' })
+
+export const CreatePatrolPlanSchema = Type.Object(
+  {
+    date: DateSchema,
+    countyCode: Type.Optional(CountyCodeSchema),
+    stationId: Type.Optional(IdSchema),
+  },
+  { additionalProperties: false },
+)
+export type CreatePatrolPlan = Static<typeof CreatePatrolPlanSchema>
+
+export const PatrolPlanQuerySchema = Type.Object(
+  {
+    date: Type.Optional(DateSchema),
+    countyCode: Type.Optional(CountyCodeSchema),
+    stationId: Type.Optional(IdSchema),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0 })),
+  },
+  { additionalProperties: false },
+)
+export type PatrolPlanQuery = Static<typeof PatrolPlanQuerySchema>
+
+export const PatrolStopSchema = Type.Object({
+  kind: StringEnum(['post', 'visit'] as const),
+  schoolId: Type.Integer(),
+  gate: Type.Optional(Type.Integer({ description: '1-based gate of the school (gate 1 is the main gate)' })),
+  arriveAt: LocalTimeSchema,
+  departAt: LocalTimeSchema,
+})
+export type PatrolStop = Static<typeof PatrolStopSchema>
+
+export const PatrolPlanUnitSchema = Type.Object({
+  unitId: Type.Integer(),
+  name: Type.String(),
+  mode: StringEnum(['car', 'foot'] as const),
+  stops: Type.Array(PatrolStopSchema),
+  // MultiLineString along the roads: base → stops → base, one line per leg (null for a unit with no stop).
+  route: Nullable(GeometryOutputSchema),
+  lengthM: Type.Number(),
+})
+export type PatrolPlanUnit = Static<typeof PatrolPlanUnitSchema>
+
+export const PatrolPlanSchoolSchema = Type.Object({
+  schoolId: Type.Integer(),
+  urban: Type.Boolean(),
+  required: Type.Integer(),
+  planned: Type.Integer(),
+})
+
+export const PatrolUnmetSchema = Type.Object({
+  schoolId: Type.Integer(),
+  kind: StringEnum(['post', 'visit'] as const),
+  window: Type.Optional(Type.String({ description: 'the peak window of an unmet post' })),
+  reason: Type.String(),
+})
+export type PatrolUnmet = Static<typeof PatrolUnmetSchema>
+
+export const PatrolPlanSchema = Type.Object({
+  id: Type.Integer(),
+  date: Type.String(),
+  countyCode: Nullable(Type.String()),
+  stationId: Nullable(Type.Integer()),
+  policyVersion: Type.Integer(),
+  seed: Type.String(),
+  units: Type.Array(PatrolPlanUnitSchema),
+  schools: Type.Array(PatrolPlanSchoolSchema),
+  unmet: Type.Array(PatrolUnmetSchema),
+  lengthM: Type.Number(),
+  lowerBoundM: Type.Number({ description: 'no plan making the same stops with these units can be shorter' }),
+  nearestNeighbourM: Nullable(Type.Number({ description: 'length of a nearest-neighbour plan over the same posts' })),
+  solver: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Type.String(),
+})
+export type PatrolPlan = Static<typeof PatrolPlanSchema>
+
+export const PatrolPlanSummarySchema = Type.Object({
+  id: Type.Integer(),
+  date: Type.String(),
+  countyCode: Nullable(Type.String()),
+  stationId: Nullable(Type.Integer()),
+  policyVersion: Type.Integer(),
+  units: Type.Integer(),
+  stops: Type.Integer(),
+  unmet: Type.Integer(),
+  lengthM: Type.Number(),
+  lowerBoundM: Type.Number(),
+  createdAt: Type.String(),
+})
+
+export const PatrolPlanPageSchema = Type.Object({
+  numberMatched: Type.Integer(),
+  numberReturned: Type.Integer(),
+  plans: Type.Array(PatrolPlanSummarySchema),
+})
+export type PatrolPlanPage = Static<typeof PatrolPlanPageSchema>
+
+export const PatrolPlanUnitParamsSchema = Type.Object({ id: IdSchema, unitId: IdSchema }, { additionalProperties: false })
