@@ -37,8 +37,9 @@ export async function measureChunk(
       from unnest(${[...points.lon]}::float8[], ${[...points.lat]}::float8[], ${[...points.category]}::text[]) with ordinality as u(lon, lat, category, i)
     ),
     r as materialized (select * from ${rulesInForce} as r0 where r0.category in (select distinct category from pt)),
-    k as materialized (select category, max(limit_m) + ${GATE_REACH_M} as reach from r group by category)
-    select * from (
+    k as materialized (select category, max(limit_m) + ${GATE_REACH_M} as reach from r group by category),
+    -- Materialised so that each exact distance is computed once (not again in the filter below).
+    found as materialized (
       select pt.i - 1 as i, s.id as school_id, s.name as school_name, r.id as rule_id, r.version as rule_version,
         r.limit_m, r.band_names, r.band_edges, r.path,
         case when r.path = 'walking' then ${asGeoJson(sql`s.gates`)} end as gates,
@@ -49,7 +50,8 @@ export async function measureChunk(
       join r on r.category = pt.category and r.school_type = s.school_type
       cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
       where ST_DWithin(o.origin, pt.g, ${degreesReached(sql`r.limit_m`, sql`pt.lat`)})
-    ) found
+    )
+    select * from found
     where found.distance_m <= found.limit_m
     order by found.i, found.distance_m, found.school_id`.execute(db)
   return rows.map((r) => ({
