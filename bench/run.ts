@@ -10,8 +10,9 @@ import { benchStartup } from './startup.ts'
 import { benchTiles } from './tiles.ts'
 import { benchWalking } from './walking.ts'
 import { benchWeb } from './web.ts'
+import { benchPatrolTracks } from './patrol-tracks.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol-tracks> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -23,6 +24,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   search: benchSearch,
   roads: benchRoads,
   walking: benchWalking,
+  'patrol-tracks': benchPatrolTracks,
   batch: benchBatch,
 }
 const [name, ...rest] = process.argv.slice(2)

@@ -30,8 +30,12 @@ import mapRoutes from './modules/map/routes.ts'
 import { userForToken } from './modules/users/service.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
+import policeRoutes from './modules/police/routes.ts'
+import hazardsRoutes from './modules/hazards/routes.ts'
+import schoolFileRoutes from './modules/schools-file/routes.ts'
 import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
+import { sealPending } from './modules/audit-log/service.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -88,6 +92,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => {
     if (!options.database) await database.close()
   })
+  startSealer(app, database.db, config.auditSealIntervalSeconds)
 
   installValidators(app)
   installTextChecks(app)
@@ -110,7 +115,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' })
   if (config.serveWeb) await registerWeb(app)
 
-  installAuth(app, config, { userForToken: (token) => userForToken(database.db, token) })
+  installAuth(app, config, { userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes) })
   await app.register(healthRoutes)
   await app.register(usersRoutes)
   await app.register(registryRoutes)
@@ -124,6 +129,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(mapRoutes)
   await app.register(tilesRoutes)
   await app.register(searchRoutes)
+  await app.register(policeRoutes)
+  await app.register(hazardsRoutes)
+  await app.register(schoolFileRoutes)
   return app
 }
 
@@ -139,4 +147,19 @@ async function registerWeb(app: FastifyInstance) {
         '<!doctype html><meta charset="utf-8"><title>固原市校园安全区域</title><p>The web app is not built: run <code>npm run build</code>. API documentation: <a href="/docs">/docs</a>.</p>',
       ),
   )
+}
+
+/** Seals new audit-log entries into the hash chain every few seconds, off the request path; stops when the service closes. */
+function startSealer(app: FastifyInstance, db: Kysely<Database>, intervalSeconds: number) {
+  if (intervalSeconds === 0) return
+  let running: Promise<unknown> = Promise.resolve()
+  const timer = setInterval(() => {
+    running = sealPending(db).catch((error: unknown) => app.log.error({ err: error }, 'audit-log sealing failed'))
+  }, intervalSeconds * 1000)
+  timer.unref()
+  // preClose: before any onClose hook closes the database.
+  app.addHook('preClose', async () => {
+    clearInterval(timer)
+    await running
+  })
 }

@@ -1,9 +1,10 @@
 /** The features the demo generator writes: schools, licensed premises and address points, all marked `demo: true`. */
 import type { Feature, MultiPolygon, Point, Polygon } from 'geojson'
 import type { LicenceStatus, PremisesCategory, SchoolType } from '../../server/schemas/common.ts'
+import type { StaffingProperties } from './school-staffing.ts'
 
 /** A generated school's properties, as the registry imports them. */
-export interface SchoolProperties {
+export interface SchoolProperties extends StaffingProperties {
   name: string
   schoolType: SchoolType
   countyCode: string

@@ -16,7 +16,7 @@ import { CountyIndex } from './county-index.ts'
 import type { AddressFeature, GeneratedSet, PremisesFeature, SchoolFeature } from './features.ts'
 import { DEFAULT_SEED, validateOptions, type GenerateOptions } from './options.ts'
 import { generatePremises, type PremisesStats } from './premises.ts'
-import { Rng, STREAM_SCHOOL_PROPS, STREAM_SEATS } from './random.ts'
+import { Rng, STREAM_SCHOOL_PROPS, STREAM_SCHOOL_STAFFING, STREAM_SEATS } from './random.ts'
 import type { ReferenceData } from './reference.ts'
 import { createRegions } from './regions.ts'
 import { buildRoads, type RoadFeature } from './roads.ts'
@@ -86,7 +86,16 @@ export function createRegistryGenerator(options: GenerateOptions, reference: Ref
   function* schools(): Generator<SchoolFeature> {
     const counters = new Map<string, number>()
     for (let i = 0; i < store.count; i++) {
-      yield buildSchool(i, new Rng(seed, STREAM_SCHOOL_PROPS, i), store, seats, reference, counters, regions)
+      yield buildSchool(
+        i,
+        new Rng(seed, STREAM_SCHOOL_PROPS, i),
+        store,
+        seats,
+        reference,
+        counters,
+        regions,
+        new Rng(seed, STREAM_SCHOOL_STAFFING, i),
+      )
     }
   }
 

@@ -113,3 +113,4 @@ export const STREAM_SEATS = 3
 export const STREAM_SCHOOL_PROPS = 4
 export const STREAM_ADDRESSES = 5
 export const STREAM_ROADS = 6
+export const STREAM_SCHOOL_STAFFING = 7

@@ -11,6 +11,7 @@ import { cumulate, type Rng } from './random.ts'
 import type { ReferenceData } from './reference.ts'
 import type { Regions } from './regions.ts'
 import type { Seat } from './seats.ts'
+import { buildStaffing } from './school-staffing.ts'
 
 /** The school feature of campus i; `counters` numbers the schools of each place and type across calls. */
 export function buildSchool(
@@ -21,6 +22,7 @@ export function buildSchool(
   reference: ReferenceData,
   counters: Map<string, number>,
   regions: Regions,
+  staffingRng: Rng,
 ): SchoolFeature {
   const schoolType = SCHOOL_TYPES[store.type[i]!]!
   const profile = TYPE_PROFILES[schoolType]
@@ -87,7 +89,19 @@ export function buildSchool(
     polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0]! } : { type: 'MultiPolygon', coordinates: polygons }
   return {
     type: 'Feature',
-    properties: { name, schoolType, countyCode: regions.code(region), address, students, staff, boarding, openedOn, gates, demo: true },
+    properties: {
+      name,
+      schoolType,
+      countyCode: regions.code(region),
+      address,
+      students,
+      staff,
+      boarding,
+      openedOn,
+      gates,
+      ...buildStaffing(staffingRng, students, staff, boarding),
+      demo: true,
+    },
     geometry,
   }
 }

@@ -43,6 +43,9 @@ export const geomFromGeoJsonColumn = (column: Sql): RawBuilder<unknown> => sql`S
 /** geometry → GeoJSON object; 9 decimals keep 0.1 mm, far below any distance the service reports. */
 export const asGeoJson = (geometry: Sql): RawBuilder<{ type: string; coordinates: unknown }> => sql`ST_AsGeoJSON(${geometry}, 9)::json`
 
+/** geometry → GeoJSON object for drawing only: 7 decimals (about 1 cm) keep large outlines light. */
+export const asDrawnGeoJson = (geometry: Sql): RawBuilder<{ type: string; coordinates: unknown }> => sql`ST_AsGeoJSON(${geometry}, 7)::json`
+
 /** The WGS84 envelope [west, south, east, north] as a geometry(4326). */
 export const envelope = (bbox: readonly [number, number, number, number]): RawBuilder<unknown> =>
   sql`ST_MakeEnvelope(${bbox[0]}::float8, ${bbox[1]}::float8, ${bbox[2]}::float8, ${bbox[3]}::float8, 4326)`

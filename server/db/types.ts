@@ -57,6 +57,19 @@ export interface SessionsTable {
   created_at: Generated<Date>
   expires_at: Timestamp
   revoked_at: Date | null
+  last_seen_at: Generated<Date>
+  /** A short id an administrator names the session by: the first 16 hex digits of the token's hash. */
+  public_id: string
+  address: string | null
+  user_agent: string | null
+}
+
+export interface LoginFailuresTable {
+  scope: 'address' | 'username'
+  key: string
+  window_start: Timestamp
+  failures: number
+  last_at: Timestamp
 }
 
 export interface SchoolsTable extends SearchColumns {
@@ -71,6 +84,13 @@ export interface SchoolsTable extends SearchColumns {
   opened_on: string | null
   geom: Geometry
   gates: Geometry | null
+  /** §7 staffing facts (migration 0011); null = not recorded. */
+  guards: number | null
+  doctors: number | null
+  psychology_teachers: number | null
+  boarding_students: number | null
+  dormitories: ColumnType<unknown, string | null | undefined, string | null>
+  alarm_linked_to_police: boolean | null
   source_crs: Generated<string>
   demo: Generated<boolean>
   version: Generated<number>
@@ -505,6 +525,7 @@ export interface Database {
   villages: VillagesTable
   users: UsersTable
   sessions: SessionsTable
+  login_failures: LoginFailuresTable
   schools: SchoolsTable
   premises: PremisesTable
   audit_log: AuditLogTable

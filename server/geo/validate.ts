@@ -1080,7 +1080,15 @@ function fmtArea(m2: number): string {
  * Validates a campus boundary: a GeoJSON Polygon or MultiPolygon in WGS84 degrees.
  * Returns all problems found (at most MAX_PROBLEMS); an empty array means valid.
  */
-export function validateCampus(geometry: unknown, path: string): GeometryProblem[] {
+export function validateCampus(
+  geometry: unknown,
+  path: string,
+  limits: { minAreaM2: number; maxAreaM2: number; what: string } = {
+    minAreaM2: LIMITS.minCampusAreaM2,
+    maxAreaM2: LIMITS.maxCampusAreaM2,
+    what: 'campus',
+  },
+): GeometryProblem[] {
   const out = new Problems(path)
   if (!isPlainObject(geometry)) {
     out.add(path, `expected a GeoJSON Polygon or MultiPolygon object, got ${describe(geometry)}`)
@@ -1143,10 +1151,10 @@ export function validateCampus(geometry: unknown, path: string): GeometryProblem
   const areaM2 = area(
     multi ? { type: 'MultiPolygon', coordinates: structure.polys } : { type: 'Polygon', coordinates: structure.polys[0] ?? [] },
   )
-  if (areaM2 < LIMITS.minCampusAreaM2) {
-    out.add(base, `the campus area is ${fmtArea(areaM2)}, below the minimum of ${LIMITS.minCampusAreaM2} m²`)
-  } else if (areaM2 > LIMITS.maxCampusAreaM2) {
-    out.add(base, `the campus area is ${fmtArea(areaM2)}, above the maximum of ${LIMITS.maxCampusAreaM2 / 1_000_000} km²`)
+  if (areaM2 < limits.minAreaM2) {
+    out.add(base, `the ${limits.what} area is ${fmtArea(areaM2)}, below the minimum of ${limits.minAreaM2} m²`)
+  } else if (areaM2 > limits.maxAreaM2) {
+    out.add(base, `the ${limits.what} area is ${fmtArea(areaM2)}, above the maximum of ${limits.maxAreaM2 / 1_000_000} km²`)
   }
   return out.result()
 }

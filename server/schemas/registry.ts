@@ -12,7 +12,10 @@ import {
   PositionSchema,
   PremisesCategorySchema,
   SchoolTypeSchema,
+  StringEnum,
 } from './common.ts'
+import { PeakWindowSchema, PeakWindowsSchema } from './peak-windows.ts'
+import { staffingInputFields, staffingOutputFields } from './staffing.ts'
 
 // PostgreSQL text cannot hold U+0000: refused here, naming the field, instead of failing in the database.
 const NO_NUL = '^[^\\u0000]*$'
@@ -30,6 +33,13 @@ const schoolFields = {
   boarding: Type.Optional(Type.Boolean()),
   openedOn: Type.Optional(Nullable(DateSchema)),
   gates: Type.Optional(Type.Array(PositionSchema, { maxItems: 50, description: 'gate positions [lon, lat]' })),
+  urban: Type.Optional(
+    Nullable(Type.Boolean({ description: 'urban school (城市学校) as the registry sets it; null or absent: decided by the urban areas' })),
+  ),
+  peakWindows: Type.Optional(
+    Nullable({ ...PeakWindowsSchema, description: "the school's own peak windows (e.g. staggered release by grade); null: the policy's" }),
+  ),
+  ...staffingInputFields,
 }
 const premisesFields = {
   name: Name,
@@ -108,6 +118,12 @@ export const SchoolSchema = Type.Object({
     boarding: Type.Boolean(),
     openedOn: Nullable(Type.String()),
     gates: Type.Array(Type.Array(Type.Number())),
+    urban: Type.Boolean({ description: 'urban school (城市学校): patrolled under the policy' }),
+    urbanSource: StringEnum(['area', 'registry'] as const, {
+      description: 'registry: set by a clerk; area: defaulted from the urban areas (and redrawn when the campus moves)',
+    }),
+    peakWindows: Nullable(Type.Array(PeakWindowSchema)),
+    ...staffingOutputFields,
     ...recordMeta,
   }),
   geometry: GeometryOutputSchema,

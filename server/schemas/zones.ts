@@ -10,8 +10,9 @@ import {
   StringEnum,
 } from './common.ts'
 
-export const ORIGINS = ['campus', 'gates'] as const
-export const PATHS = ['straight', 'walking'] as const
+import { ORIGINS, PATHS, PREVIEW_PREMISES_MAX, PREVIEW_ZONES_MAX_SPAN_DEG } from './rule-vocabulary.ts'
+
+export { ORIGINS, PATHS, PREVIEW_PREMISES_MAX, PREVIEW_ZONES_MAX_SCHOOLS, PREVIEW_ZONES_MAX_SPAN_DEG } from './rule-vocabulary.ts'
 export const OriginSchema = StringEnum(ORIGINS, { description: 'campus: any point of the campus boundary; gates: the school gates' })
 export type Origin = Static<typeof OriginSchema>
 export const PathSchema = StringEnum(PATHS, {
@@ -248,7 +249,23 @@ const Tally = Type.Object({
   byCounty: Type.Record(Type.String(), Type.Integer()),
   byBand: Type.Record(Type.String(), Type.Integer()),
 })
+export const PREVIEW_CHANGES = ['newly_conflicting', 'cleared'] as const
+export const PreviewPremisesSchema = Type.Object({
+  premisesId: Type.Integer(),
+  name: Type.String(),
+  category: PremisesCategorySchema,
+  countyCode: Type.String(),
+  location: LonLat,
+  change: StringEnum(PREVIEW_CHANGES, {
+    description: 'newly_conflicting: in no zone today, in one under the proposal; cleared: in a zone today, in none under it',
+  }),
+})
+export type PreviewPremises = Static<typeof PreviewPremisesSchema>
 export const PreviewResultSchema = Type.Object({
+  today: Type.Object(Tally.properties, {
+    description: 'the conflicts of the proposal’s categories today: premises in a zone (total, by category and county) and pairs by band',
+  }),
+  proposed: Type.Object(Tally.properties, { description: 'the same under the proposal (the rules it leaves alone as they are)' }),
   newlyConflicting: Tally,
   cleared: Tally,
   bandChanged: Type.Integer(),
@@ -256,8 +273,47 @@ export const PreviewResultSchema = Type.Object({
   schools: Type.Array(
     Type.Object({ schoolId: Type.Integer(), schoolName: Type.String(), newlyConflicting: Type.Integer(), cleared: Type.Integer() }),
   ),
+  premises: Type.Array(PreviewPremisesSchema, {
+    description: `the premises newly conflicting or cleared, with their position, at most ${PREVIEW_PREMISES_MAX} (newly conflicting first)`,
+  }),
+  premisesTruncated: Type.Boolean({ description: `true when more than ${PREVIEW_PREMISES_MAX} premises changed` }),
 })
 export type PreviewResult = Static<typeof PreviewResultSchema>
+
+export const PreviewZonesSchema = Type.Object(
+  {
+    rules: PreviewSchema.properties.rules,
+    bbox: Type.Array(Type.Number({ minimum: -180, maximum: 180 }), {
+      minItems: 4,
+      maxItems: 4,
+      description: `the view [west, south, east, north] in WGS84 degrees, at most ${PREVIEW_ZONES_MAX_SPAN_DEG}° each way`,
+    }),
+  },
+  { additionalProperties: false },
+)
+export type PreviewZones = Static<typeof PreviewZonesSchema>
+export const PREVIEW_SCENARIOS = ['today', 'proposed'] as const
+export const PreviewZoneFeatureSchema = Type.Object({
+  type: Type.Literal('Feature'),
+  properties: Type.Object({
+    scenario: StringEnum(PREVIEW_SCENARIOS),
+    kind: StringEnum(['zone', 'band'] as const, { description: 'zone: the outline at the limit; band: one band ring' }),
+    band: Type.Optional(Type.String()),
+    fromM: Type.Number(),
+    toM: Type.Number(),
+    schoolId: Type.Integer(),
+    limitM: Type.Number(),
+    origin: OriginSchema,
+    categories: Type.Array(PremisesCategorySchema),
+  }),
+  geometry: Type.Object({ type: Type.String(), coordinates: Type.Array(Type.Unknown()) }),
+})
+export const PreviewZonesResultSchema = Type.Object({
+  type: Type.Literal('FeatureCollection'),
+  schools: Type.Integer({ description: 'schools drawn (those whose zones can reach into the view)' }),
+  features: Type.Array(PreviewZoneFeatureSchema),
+})
+export type PreviewZonesResult = Static<typeof PreviewZonesResultSchema>
 
 export const ZoneQuerySchema = Type.Object({ category: Type.Optional(PremisesCategorySchema) }, { additionalProperties: false })
 export type ZoneQuery = Static<typeof ZoneQuerySchema>

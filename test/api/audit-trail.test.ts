@@ -250,6 +250,16 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       run: () => governance.post('/api/rules/preview').send({ rules: [{ category: 'lottery_outlet', limitM: 150 }] }),
     },
   ],
+  'POST /api/rules/preview/zones': [
+    {
+      readOnly: 'today’s and the proposed zones of a view, drawn and saved nowhere',
+      run: () =>
+        governance.post('/api/rules/preview/zones').send({
+          rules: [{ category: 'lottery_outlet', limitM: 150 }],
+          bbox: [CENTRE[0] - 0.01, CENTRE[1] - 0.01, CENTRE[0] + 0.01, CENTRE[1] + 0.01],
+        }),
+    },
+  ],
   'POST /api/check': [
     {
       readOnly: 'a verdict for a point, saved nowhere',

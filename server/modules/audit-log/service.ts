@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import type { Actor } from '../../schemas/auth.ts'
 import type { AuditPageSchema, AuditQuery } from '../../schemas/permits.ts'
+import { entryHash, GENESIS_HASH } from './chain.ts'
 import * as repository from './repository.ts'
 import type { AuditEntry, HistoryRow } from './repository.ts'
 
@@ -41,5 +42,100 @@ export async function listEntries(db: Kysely<Database>, query: AuditQuery): Prom
       after: r.after,
       requestId: r.request_id,
     })),
+  }
+}
+
+/** How many entries one sealing transaction takes. */
+const SEAL_BATCH = 2000
+
+/**
+ * Seals every committed entry still waiting, in batches, continuing the chain from its head; answers how many it sealed.
+ * With several instances, the one holding the advisory lock seals and the others skip.
+ */
+export async function sealPending(db: Kysely<Database>): Promise<number> {
+  let sealed = 0
+  for (;;) {
+    const count = await db.transaction().execute(async (trx) => {
+      if (!(await repository.trySealerLock(trx))) return 0
+      const head = await repository.chainHead(trx)
+      const entries = await repository.pendingEntries(trx, SEAL_BATCH)
+      let prevHash = head.hash ?? GENESIS_HASH
+      const seals = entries.map((entry, i) => {
+        const hash = entryHash(prevHash, entry)
+        const seal = { auditId: entry.id, seq: head.seq + i + 1, prevHash, hash }
+        prevHash = hash
+        return seal
+      })
+      await repository.storeSeals(trx, seals)
+      return seals.length
+    })
+    sealed += count
+    if (count < SEAL_BATCH) return sealed
+  }
+}
+
+export type ChainProblemKind = 'entry_changed' | 'entry_missing' | 'seal_missing' | 'link_broken' | 'unsealed'
+
+export interface ChainProblem {
+  kind: ChainProblemKind
+  auditId: string
+  seq: number | null
+  message: string
+}
+
+export interface ChainReport {
+  sealed: number
+  pending: number
+  head: { seq: number; hash: string | null }
+  problems: ChainProblem[]
+  intact: boolean
+}
+
+/**
+ * Walks the whole chain in order and recomputes every seal from the entry as it is now: a changed entry, a removed
+ * entry or seal, a seal whose link does not follow, and an entry taken off the pending list unsealed are each reported.
+ * Reads only; entries still pending are counted, not faulted.
+ */
+export async function verifyChain(db: Kysely<Database>, batch = 5000): Promise<ChainReport> {
+  const problems: ChainProblem[] = []
+  let expectedSeq = 1
+  let expectedPrev = GENESIS_HASH
+  let sealed = 0
+  for (;;) {
+    const stretch = await repository.sealedStretch(db, expectedSeq - 1, batch)
+    for (const link of stretch) {
+      const seq = Number(link.seq)
+      if (seq !== expectedSeq)
+        problems.push({
+          kind: 'seal_missing',
+          auditId: link.auditId,
+          seq,
+          message: `seals ${expectedSeq}–${seq - 1} are missing before entry ${link.auditId}`,
+        })
+      if (link.prevHash !== expectedPrev)
+        problems.push({ kind: 'link_broken', auditId: link.auditId, seq, message: `seal ${seq} does not follow the seal before it` })
+      if (link.entry === null)
+        problems.push({ kind: 'entry_missing', auditId: link.auditId, seq, message: `entry ${link.auditId} was removed from the log` })
+      else if (entryHash(link.prevHash, link.entry) !== link.hash)
+        problems.push({
+          kind: 'entry_changed',
+          auditId: link.auditId,
+          seq,
+          message: `entry ${link.auditId} was changed after it was sealed`,
+        })
+      expectedSeq = seq + 1
+      expectedPrev = link.hash
+      sealed += 1
+    }
+    if (stretch.length < batch) break
+  }
+  for (const id of await repository.unsealedNotPending(db))
+    problems.push({ kind: 'unsealed', auditId: id, seq: null, message: `entry ${id} is not sealed and was taken off the list to seal` })
+  return {
+    sealed,
+    pending: await repository.pendingCount(db),
+    head: { seq: expectedSeq - 1, hash: expectedSeq > 1 ? expectedPrev : null },
+    problems,
+    intact: problems.length === 0,
   }
 }

@@ -5,6 +5,7 @@ import type { Database } from '../../db/types.ts'
 import type { Actor } from '../../schemas/auth.ts'
 import type { Department, Role } from '../../schemas/common.ts'
 import { candidatesFromGeoJson, importRecords } from '../registry/import.ts'
+import { recordMany } from '../audit-log/service.ts'
 import { DATA_DIR } from '../reference/load.ts'
 import { createDemoUser, hashPassword } from '../users/service.ts'
 import { readRoadGeoJson } from '../roads/read.ts'
@@ -43,6 +44,7 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
     await loadDemoAddresses(db, log)
     await loadDemoRoads(db, log)
     await loadDemoPermits(db, log)
+    await loadDemoStaffing(db, log)
     return false
   }
   // The files mark each feature `demo: true`; the loader sets that flag itself, so it is dropped from the input.
@@ -61,6 +63,8 @@ export async function loadDemoData(db: Kysely<Database>, password: string, log: 
     const p = await importRecords(trx, premises, [], { kind: 'premises', crs: 'wgs84', demo: true }, SYSTEM)
     for (const user of DEMO_USERS) await createDemoUser(trx, user, passwordHash, SYSTEM)
     await repository.mark(trx, 'demo_data', { schools: s.imported, premises: p.imported, loadedAt: new Date().toISOString() }, 'replace')
+    // The schools file carries the staffing facts, so they came in with the import.
+    await repository.mark(trx, 'demo_staffing', { schools: s.imported, loadedAt: new Date().toISOString() }, 'replace')
     log(`loaded demo data: ${s.imported} schools, ${p.imported} premises (generated, not real)`)
   })
   await loadDemoAddresses(db, log)
@@ -112,4 +116,35 @@ async function loadDemoRoads(db: Kysely<Database>, log: (message: string) => voi
   )
   await repository.mark(db, 'demo_roads', { roads: result.imported, loadedAt: new Date().toISOString() }, 'replace')
   log(`loaded the demo street network: ${result.imported} roads (generated, not real)`)
+}
+
+/**
+ * A database whose demo registry was loaded before schools had staffing facts (migration 0011) gets the demo
+ * file's facts once (marked `demo_staffing`), each change in the audit log.
+ */
+async function loadDemoStaffing(db: Kysely<Database>, log: (message: string) => void): Promise<void> {
+  if (await repository.isMarked(db, 'demo_staffing')) return
+  const collection = JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'demo', 'schools.geojson'), 'utf8')) as {
+    features: { properties: Record<string, unknown> }[]
+  }
+  const rows: repository.DemoStaffing[] = collection.features.map(({ properties: p }) => ({
+    name: p.name as string,
+    guards: (p.guards as number | null | undefined) ?? null,
+    doctors: (p.doctors as number | null | undefined) ?? null,
+    psychology_teachers: (p.psychologyTeachers as number | null | undefined) ?? null,
+    boarding_students: (p.boardingStudents as number | null | undefined) ?? null,
+    dormitories: p.dormitories ? JSON.stringify(p.dormitories) : null,
+    alarm_linked_to_police: (p.alarmLinkedToPolice as boolean | null | undefined) ?? null,
+  }))
+  await db.transaction().execute(async (trx) => {
+    const changed = await repository.fillDemoStaffing(trx, rows)
+    const byName = new Map(rows.map((r) => [r.name, r]))
+    await recordMany(
+      trx,
+      SYSTEM,
+      changed.map((s) => ({ action: 'update', entityType: 'school', entityId: s.id, after: { staffing: byName.get(s.name) } })),
+    )
+    await repository.mark(trx, 'demo_staffing', { schools: changed.length, loadedAt: new Date().toISOString() }, 'replace')
+    log(`filled the staffing facts of ${changed.length} demo schools (generated, not real)`)
+  })
 }

@@ -5,6 +5,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { AppError, type FieldProblem } from '../../errors.ts'
 import { problemsFromAjv } from '../../plugins/validation.ts'
+import { parseDecimal } from '../../schemas/numbers.ts'
 import { CRS_NAMES, type CrsName } from '../../schemas/common.ts'
 import type { Static } from 'typebox'
 import type { ImportResultSchema, ImportRowError } from '../../schemas/registry.ts'
@@ -75,6 +76,12 @@ const HEADER_ALIASES: Record<string, string> = {
   boarding: 'boarding',
   openedon: 'openedOn',
   gates: 'gates',
+  guards: 'guards',
+  doctors: 'doctors',
+  psychologyteachers: 'psychologyTeachers',
+  boardingstudents: 'boardingStudents',
+  dormitories: 'dormitories',
+  alarmlinkedtopolice: 'alarmLinkedToPolice',
   category: 'category',
   licenceno: 'licenceNo',
   licenseno: 'licenceNo',
@@ -90,13 +97,24 @@ const HEADER_ALIASES: Record<string, string> = {
   geometry: 'geometry',
   crs: 'crs',
   source: 'source',
+  urban: 'urban',
+  peakwindows: 'peakWindows',
 }
-const INTEGER_FIELDS = new Set(['students', 'staff'])
+const INTEGER_FIELDS = new Set(['students', 'staff', 'guards', 'doctors', 'psychologyTeachers', 'boardingStudents'])
+const BOOLEAN_FIELDS = new Set(['boarding', 'urban', 'alarmLinkedToPolice'])
 
 function csvValue(field: string, raw: string): unknown {
   const value = raw.trim()
   if (INTEGER_FIELDS.has(field) && /^-?\d+$/.test(value)) return Number(value)
-  if (field === 'boarding') {
+  if (field === 'peakWindows') {
+    // Not JSON: left as text, which the row's validation refuses naming the column.
+    try {
+      return JSON.parse(value) as unknown
+    } catch {
+      return value
+    }
+  }
+  if (BOOLEAN_FIELDS.has(field)) {
     if (/^(true|1|yes|是)$/i.test(value)) return true
     if (/^(false|0|no|否)$/i.test(value)) return false
   }
@@ -159,10 +177,12 @@ export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName):
       cells.forEach((cell, i) => {
         const field = fields[i]!
         if (cell.trim() === '') return
-        if (field === 'lon') lon = Number(cell)
-        else if (field === 'lat') lat = Number(cell)
+        // Kept as text when not plain decimal, so the row's validation names the column ("0x6A" is not a longitude).
+        if (field === 'lon') lon = parseDecimal(cell) ?? cell.trim()
+        else if (field === 'lat') lat = parseDecimal(cell) ?? cell.trim()
         else if (field === 'geometry') geometry = JSON.parse(cell)
         else if (field === 'gates') properties.gates = parseGates(cell)
+        else if (field === 'dormitories') properties.dormitories = JSON.parse(cell)
         else if (field === 'crs') {
           if (!(CRS_NAMES as readonly string[]).includes(cell.trim())) throw new Error(`crs: must be one of ${CRS_NAMES.join(', ')}`)
           rowCrs = cell.trim() as CrsName

@@ -11,6 +11,7 @@ import {
   type School,
   type SchoolPropertiesInput,
 } from '../../schemas/registry.ts'
+import type { Dormitory } from '../../schemas/staffing.ts'
 
 /** The two registers. Table names come only from here, never from a request. */
 export type RegistryKind = 'schools' | 'premises'
@@ -42,7 +43,40 @@ export interface GeoJsonValue {
   coordinates: unknown
 }
 
+/** The §7 staffing columns (migration 0011), read and written with every school. */
+export const STAFFING_COLUMNS = [
+  'guards',
+  'doctors',
+  'psychology_teachers',
+  'boarding_students',
+  'dormitories',
+  'alarm_linked_to_police',
+] as const
+type StaffingColumn = (typeof STAFFING_COLUMNS)[number]
+
+/** A school's staffing input → its column values (null = not recorded). */
+export const staffingValues = (p: SchoolPropertiesInput) => ({
+  guards: p.guards ?? null,
+  doctors: p.doctors ?? null,
+  psychology_teachers: p.psychologyTeachers ?? null,
+  boarding_students: p.boardingStudents ?? null,
+  // jsonb is written as JSON text: the pg driver would send a JavaScript array as a PostgreSQL array.
+  dormitories: p.dormitories ? JSON.stringify(p.dormitories) : null,
+  alarm_linked_to_police: p.alarmLinkedToPolice ?? null,
+})
+
+/** A school row's staffing columns → the API's fields. */
+export const staffingOf = (row: Pick<Selectable<SchoolsTable>, StaffingColumn>) => ({
+  guards: row.guards,
+  doctors: row.doctors,
+  psychologyTeachers: row.psychology_teachers,
+  boardingStudents: row.boarding_students,
+  dormitories: (row.dormitories as Dormitory[] | null) ?? null,
+  alarmLinkedToPolice: row.alarm_linked_to_police,
+})
+
 type SchoolColumns =
+  | StaffingColumn
   | 'id'
   | 'name'
   | 'school_type'
@@ -57,6 +91,9 @@ type SchoolColumns =
   | 'version'
   | 'created_at'
   | 'updated_at'
+  | 'urban'
+  | 'urban_source'
+  | 'peak_windows'
 type PremisesColumns =
   | 'id'
   | 'name'
@@ -107,6 +144,10 @@ export function schoolFeature(row: SchoolRow): School {
       boarding: row.boarding,
       openedOn: row.opened_on,
       gates: (row.gates?.coordinates as number[][] | undefined) ?? [],
+      urban: row.urban,
+      urbanSource: row.urban_source as School['properties']['urbanSource'],
+      peakWindows: (row.peak_windows as School['properties']['peakWindows']) ?? null,
+      ...staffingOf(row),
       ...metaOf(row),
     },
     geometry: outputGeometry(row.geometry),

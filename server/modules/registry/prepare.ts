@@ -4,6 +4,7 @@ import { validateCampus, validateGates, validatePoint, type CampusGeometry } fro
 import type { CrsName } from '../../schemas/common.ts'
 import type { PremisesPropertiesInput, SchoolPropertiesInput } from '../../schemas/registry.ts'
 import type { PremisesRecord, SchoolRecord } from './kinds.ts'
+import { peakWindowProblems } from '../police/rules.ts'
 
 /** A real calendar date (the schema only checks its shape): 2023-02-30 is refused. */
 function dateProblem(value: string | null | undefined, field: string): FieldProblem | undefined {
@@ -39,6 +40,7 @@ export function prepareSchool(
   const problems: FieldProblem[] = [...validateCampus(input.geometry, `${path}/geometry`)]
   const opened = dateProblem(input.properties.openedOn, `${path}/properties/openedOn`)
   if (opened) problems.push(opened)
+  if (input.properties.peakWindows) problems.push(...peakWindowProblems(input.properties.peakWindows, `${path}/properties/peakWindows`))
   if (problems.length > 0) return { problems }
   const campus = input.geometry as CampusGeometry
   problems.push(...validateGates(input.properties.gates ?? [], campus, `${path}/properties/gates`))

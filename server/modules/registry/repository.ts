@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { asGeoJson, campusFromGeoJson, intersectsEnvelope, multiPointFromPositions, pointFromLonLat } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
-import type { PremisesRecord, PremisesRow, SchoolRecord, SchoolRow } from './kinds.ts'
+import { STAFFING_COLUMNS, staffingValues, type PremisesRecord, type PremisesRow, type SchoolRecord, type SchoolRow } from './kinds.ts'
 import { pinyinColumns } from '../search/pinyin.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -29,11 +29,15 @@ const schoolColumns = [
   'staff',
   'boarding',
   'opened_on',
+  ...STAFFING_COLUMNS,
   'source_crs',
   'demo',
   'version',
   'created_at',
   'updated_at',
+  'urban',
+  'urban_source',
+  'peak_windows',
 ] as const
 const schoolGeometry = () => [asGeoJson(sql.ref('geom')).as('geometry'), asGeoJson(sql.ref('gates')).as('gates')] as const
 const premisesColumns = [
@@ -116,7 +120,14 @@ export async function findPremises(db: Db, id: number, lock = false): Promise<Pr
   return query.executeTakeFirst()
 }
 
+// A school is urban when the registry says so; otherwise when its campus meets a built-up area (urban_areas).
+const urbanFromAreas = (campus: ReturnType<typeof campusFromGeoJson>) =>
+  sql<boolean>`exists (select 1 from urban_areas ua where ST_Intersects(ua.geom, ${campus}))`
+
 const schoolValues = (record: SchoolRecord) => ({
+  urban: typeof record.properties.urban === 'boolean' ? record.properties.urban : urbanFromAreas(campusFromGeoJson(record.geometry)),
+  urban_source: typeof record.properties.urban === 'boolean' ? 'registry' : 'area',
+  peak_windows: record.properties.peakWindows ? JSON.stringify(record.properties.peakWindows) : null,
   name: record.properties.name,
   school_type: record.properties.schoolType,
   county_code: record.properties.countyCode,
@@ -125,6 +136,7 @@ const schoolValues = (record: SchoolRecord) => ({
   staff: record.properties.staff ?? null,
   boarding: record.properties.boarding ?? false,
   opened_on: record.properties.openedOn ?? null,
+  ...staffingValues(record.properties),
   geom: campusFromGeoJson(record.geometry),
   gates: multiPointFromPositions(record.properties.gates ?? []),
   source_crs: record.sourceCrs,

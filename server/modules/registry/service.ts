@@ -203,6 +203,15 @@ export async function updateSchool(
     refuseUnlessAllowed(actor.user, 'schools', before.properties.countyCode)
     const properties = { ...before.properties, ...patch.properties }
     if (patch.properties?.gates) properties.gates = positionsToWgs84(patch.properties.gates, crs)
+    // urban set by the registry stays until the registry changes it (null hands it back to the urban areas,
+    // which decide it again from the campus, moved or not).
+    const urban =
+      patch.properties && 'urban' in patch.properties
+        ? (patch.properties.urban ?? null)
+        : before.properties.urbanSource === 'registry'
+          ? before.properties.urban
+          : null
+    Object.assign(properties, { urban })
     refuseUnlessAllowed(actor.user, 'schools', properties.countyCode)
     const geometry = patch.geometry ? geometryToWgs84(patch.geometry, crs) : before.geometry
     const { record, problems } = prepareSchool({ properties: stripMeta(properties), geometry }, 'wgs84', 'body')
@@ -249,7 +258,17 @@ export async function updatePremises(
 function stripMeta<T extends { sourceCrs?: unknown; demo?: unknown; version?: unknown; createdAt?: unknown; updatedAt?: unknown }>(
   properties: T,
 ) {
-  const { sourceCrs: _s, demo: _d, version: _v, createdAt: _c, updatedAt: _u, ...rest } = properties
+  const {
+    sourceCrs: _s,
+    demo: _d,
+    version: _v,
+    createdAt: _c,
+    updatedAt: _u,
+    urbanSource: _us,
+    ...rest
+  } = properties as T & {
+    urbanSource?: unknown
+  }
   return rest as any
 }
 

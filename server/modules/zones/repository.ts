@@ -1,8 +1,13 @@
 import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
 import {
+  asDrawnGeoJson,
   asGeoJson,
   closestPoint,
+  drawnBuffer,
+  envelope,
   expandByMetres,
+  fromLocalFrame,
+  toLocalFrame,
   geodesicDistance,
   geodesicWithin,
   geomFromGeoJsonColumn,
@@ -362,15 +367,20 @@ export async function proposedPairs(db: Db, proposals: readonly ProposedRule[]):
   return [...rows, ...walked.map((w) => ({ premises_id: w.premisesId, school_id: w.schoolId, band: w.band }))]
 }
 
-/** The stored conflicts of the given category × school type combinations. */
-export async function conflictsUnder(db: Db, scopes: readonly { category: string; schoolType: string }[]): Promise<BandedPair[]> {
-  const affected = sql.join(
-    scopes.map((o) => sql`(p.category = ${o.category} and s.school_type = ${o.schoolType})`),
-    sql` or `,
-  )
-  const { rows } = await sql<BandedPair>`
-    select c.premises_id, c.school_id, c.band from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id
-    where ${affected}`.execute(db)
+/** A stored conflict of one of these categories, with the premises' category and county and the school's type. */
+export interface CategoryConflictRow extends BandedPair {
+  category: string
+  county_code: string
+  school_type: string
+}
+
+/** Every stored conflict of premises of these categories. */
+export async function conflictsOfCategories(db: Db, categories: readonly string[]): Promise<CategoryConflictRow[]> {
+  if (categories.length === 0) return []
+  const { rows } = await sql<CategoryConflictRow>`
+    select c.premises_id, c.school_id, c.band, p.category, p.county_code, s.school_type
+    from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id
+    where p.category in (${sql.join(categories)})`.execute(db)
   return rows
 }
 
@@ -383,16 +393,115 @@ export async function premisesPlaces(
   return db.selectFrom('premises').select(['id', 'category', 'county_code']).where('id', 'in', ids).execute()
 }
 
-/** The premises side of each stored conflict of these premises, one row per conflict. */
-export async function conflictPremises(db: Db, ids: readonly number[]): Promise<number[]> {
+/** Name, category, county and position of these premises, for the map (ids at most a few thousand). */
+export async function premisesOnMap(
+  db: Db,
+  ids: readonly number[],
+): Promise<{ id: number; name: string; category: string; county_code: string; lon: number; lat: number }[]> {
   if (ids.length === 0) return []
-  return (await db.selectFrom('conflicts').select(['premises_id']).where('premises_id', 'in', ids).execute()).map((c) => c.premises_id)
+  const { rows } = await sql<{ id: number; name: string; category: string; county_code: string; lon: number; lat: number }>`
+    select id, name, category, county_code, ST_X(geom) as lon, ST_Y(geom) as lat from premises where id = any(${sql`${ids.map((id) => Math.trunc(id))}::int[]`})`.execute(
+    db,
+  )
+  return rows
 }
 
 /** Names of these schools. */
 export async function schoolNames(db: Db, ids: readonly number[]): Promise<Pick<Selectable<Database['schools']>, 'id' | 'name'>[]> {
   if (ids.length === 0) return []
   return db.selectFrom('schools').select(['id', 'name']).where('id', 'in', ids).execute()
+}
+
+/** One rule shape to draw for the schools of a type: today's or the proposed one, and the categories it is the rule of. */
+export interface ZoneShape {
+  scenario: 'today' | 'proposed'
+  schoolType: string
+  limitM: number
+  origin: string
+  names: string[]
+  edges: number[]
+  categories: string[]
+}
+
+/**
+ * The schools of these types whose zones (reaching `reachM` from the campus box) can meet the view, at most
+ * `take`, by id.
+ */
+export async function schoolsReaching(
+  db: Db,
+  bbox: readonly [number, number, number, number],
+  reachM: number,
+  schoolTypes: readonly string[],
+  take: number,
+): Promise<number[]> {
+  if (schoolTypes.length === 0) return []
+  const lat = Math.max(Math.abs(bbox[1]), Math.abs(bbox[3]))
+  const { rows } = await sql<{ id: number }>`
+    select s.id from schools s
+    where s.geom && ${expandByMetres(envelope(bbox), sql`${reachM}::float8`, sql`${lat}::float8`)}
+      and s.school_type in (${sql.join(schoolTypes)})
+    order by s.id limit ${take}`.execute(db)
+  return rows.map((r) => r.id)
+}
+
+/** A drawn zone of one school: the outline at the limit (band null) or one band ring, as GeoJSON. */
+export interface DrawnZoneRow {
+  school_id: number
+  scenario: 'today' | 'proposed'
+  limit_m: number
+  origin: 'campus' | 'gates'
+  categories: string[]
+  band: string | null
+  inner_m: number
+  outer_m: number
+  geom: GeoJsonGeometry
+}
+
+/**
+ * Draws the shapes of these schools exactly as redrawZones (maintenance.ts) draws the stored zones: buffered
+ * with 64 segments a quarter circle in the local ellipsoidal frame of the school (within about 2 cm of the true
+ * distance), from the gates when the rule says so and the school has gates, else from the campus. Each shape
+ * gives its outline at the limit and each band; written to 1e-7° (about 1 cm), enough to draw.
+ */
+export async function drawZoneShapes(db: Db, schoolIds: readonly number[], shapes: readonly ZoneShape[]): Promise<DrawnZoneRow[]> {
+  if (schoolIds.length === 0 || shapes.length === 0) return []
+  const values = sql.join(
+    shapes.map(
+      (o) =>
+        sql`(${o.scenario}::text, ${o.schoolType}::text, ${o.limitM}::float8, ${o.origin}::text, ${textArray(o.names)}, ${floatArray(o.edges)}, ${textArray(o.categories)})`,
+    ),
+  )
+  const local = sql`p.local`
+  const { rows } = await sql<DrawnZoneRow>`
+    select s.id as school_id, sh.scenario, sh.limit_m, k.kind as origin, sh.categories,
+      case when b.i = 0 then null else sh.band_names[b.i] end as band, b.inner_m, b.outer_m,
+      ${asDrawnGeoJson(
+        fromLocalFrame(
+          sql`case when b.inner_m = 0 then ${drawnBuffer(local, sql`b.outer_m`)} else ST_Difference(${drawnBuffer(local, sql`b.outer_m`)}, ${drawnBuffer(local, sql`b.inner_m`)}) end`,
+          sql`f.lon0`,
+          sql`f.lat0`,
+        ),
+      )} as geom
+    from schools s
+    join (values ${values}) as sh(scenario, school_type, limit_m, origin, band_names, band_edges, categories) on sh.school_type = s.school_type
+    cross join lateral (select case when sh.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as kind) k
+    cross join lateral (select case when k.kind = 'gates' then s.gates else s.geom end as geom) o
+    cross join lateral (select (ST_XMin(o.geom) + ST_XMax(o.geom)) / 2 as lon0, (ST_YMin(o.geom) + ST_YMax(o.geom)) / 2 as lat0) f
+    cross join lateral (select ${toLocalFrame(sql`o.geom`, sql`f.lon0`, sql`f.lat0`)} as local) p
+    cross join lateral (
+      select i, case when i <= 1 then 0 else (sh.band_edges || sh.limit_m)[i - 1] end as inner_m,
+        case when i = 0 then sh.limit_m else (sh.band_edges || sh.limit_m)[i] end as outer_m
+      from generate_series(0, cardinality(sh.band_edges) + 1) as i
+    ) b
+    where s.id = any(${sql`${schoolIds.map((id) => Math.trunc(id))}::int[]`})
+    order by s.id, sh.scenario, b.i`.execute(db)
+  return rows.map((r) => ({
+    ...r,
+    limit_m: Number(r.limit_m),
+    inner_m: Number(r.inner_m),
+    outer_m: Number(r.outer_m),
+    categories: parseArray(r.categories).map(String),
+  }))
 }
 
 /**

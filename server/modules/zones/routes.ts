@@ -9,6 +9,9 @@ import {
   ConflictQuerySchema,
   PreviewResultSchema,
   PreviewSchema,
+  PreviewZonesResultSchema,
+  PreviewZonesSchema,
+  PREVIEW_ZONES_MAX_SCHOOLS,
   RuleQuerySchema,
   RuleSchema,
   RuleVersionSchema,
@@ -81,6 +84,19 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => service.previewRules(db, request.body),
+  )
+  app.post(
+    '/api/rules/preview/zones',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['rules'],
+        summary: `Today's and the proposed zones of the schools in a view, for drawing a proposal side by side (at most ${PREVIEW_ZONES_MAX_SCHOOLS} schools)`,
+        body: PreviewZonesSchema,
+        response: { 200: PreviewZonesResultSchema, ...errorResponses },
+      },
+    },
+    async (request) => service.previewZones(db, request.body),
   )
 
   app.post(

@@ -5,6 +5,7 @@ import { AppError, notFound, type FieldProblem } from '../../errors.ts'
 import { toWgs84 } from '../../geo/crs.ts'
 import type { User } from '../../schemas/auth.ts'
 import type { CrsName, PremisesCategory, SchoolType } from '../../schemas/common.ts'
+import { PREVIEW_PREMISES_MAX, PREVIEW_ZONES_MAX_SCHOOLS, PREVIEW_ZONES_MAX_SPAN_DEG } from '../../schemas/zones.ts'
 import type {
   Band,
   Check,
@@ -16,6 +17,8 @@ import type {
   ConflictQuery,
   Preview,
   PreviewResult,
+  PreviewZones,
+  PreviewZonesResult,
   Rule,
   RuleQuery,
   RuleVersionSchema,
@@ -385,17 +388,13 @@ export async function zone(db: Kysely<Database>, schoolId: number, category?: Pr
 }
 
 /**
- * What a set of proposed rules would do, without saving anything: premises that would newly conflict
- * (with no school today) or be cleared (of every school), by category, county and the bands of their
- * pairs; band changes; and per school, the pairs that would appear or go. Each proposal
- * names a category and optionally a school type (all types when absent); unspecified fields keep the
- * current rule's values.
+ * The rules a proposal would put in force, one per category × school type it names (all types when it
+ * names none), unspecified fields kept from the rule in force; refuses with the fields at fault.
  */
-export async function previewRules(db: Kysely<Database>, preview: Preview): Promise<PreviewResult> {
-  const current = (await repository.listRules(db, {})).filter((r) => r.in_force).map(ruleOf)
+function proposedRules(current: readonly Rule[], proposals: Preview['rules']): repository.ProposedRule[] {
   const overrides = new Map<string, repository.ProposedRule>()
   const problems: FieldProblem[] = []
-  preview.rules.forEach((proposal, i) => {
+  proposals.forEach((proposal, i) => {
     const targets = current.filter(
       (r) => r.category === proposal.category && (!proposal.schoolType || r.schoolType === proposal.schoolType),
     )
@@ -427,10 +426,29 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.field === p.field && q.message === p.message) === i)
   if (unique.length > 0)
     throw new AppError('VALIDATION_FAILED', unique.map((p) => `${p.field}: ${p.message}`).join('; '), { problems: unique })
+  return [...overrides.values()]
+}
 
-  const list = [...overrides.values()]
+/** A tally of premises (by category and county) and of their pairs by band. */
+type Tally = PreviewResult['today']
+
+/**
+ * What a set of proposed rules would do, without saving anything: the conflicts of the proposal's
+ * categories today and under the proposal (premises by category and county, pairs by band); premises that
+ * would newly conflict (with no school today) or be cleared (of every school), by category, county and the
+ * bands of their pairs, and where they are; band changes; and per school, the pairs that would appear or go.
+ * Each proposal names a category and optionally a school type (all types when absent); unspecified fields
+ * keep the current rule's values.
+ */
+export async function previewRules(db: Kysely<Database>, preview: Preview): Promise<PreviewResult> {
+  const current = (await repository.listRules(db, {})).filter((r) => r.in_force).map(ruleOf)
+  const list = proposedRules(current, preview.rules)
   const proposed = await repository.proposedPairs(db, list)
-  const existing = await repository.conflictsUnder(db, list)
+  // Every stored conflict of the categories concerned: those of the school types the proposal leaves alone stay.
+  const stored = await repository.conflictsOfCategories(db, [...new Set(list.map((o) => o.category))])
+  const governed = new Set(list.map((o) => `${o.category}|${o.schoolType}`))
+  const existing = stored.filter((r) => governed.has(`${r.category}|${r.school_type}`))
+  const kept = stored.filter((r) => !governed.has(`${r.category}|${r.school_type}`))
 
   const key = (r: { premises_id: number; school_id: number }) => `${r.premises_id}|${r.school_id}`
   const now = new Map(existing.map((r) => [key(r), r]))
@@ -439,17 +457,12 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
   const cleared = existing.filter((r) => !next.has(key(r)))
   const bandChanged = proposed.filter((r) => now.has(key(r)) && now.get(key(r))!.band !== r.band).length
 
-  const premisesIds = [...new Set([...added, ...cleared].map((r) => r.premises_id))]
-  const schoolIds = [...new Set([...added, ...cleared].map((r) => r.school_id))]
   const premises = new Map<number, { category: string; county_code: string }>()
-  // A premises is newly conflicting only if it conflicts with no school today, and cleared only if it
-  // will conflict with none: its pairs under rules the proposal leaves alone count too.
-  const conflictsToday = new Map<number, number>()
-  for (let i = 0; i < premisesIds.length; i += 5000) {
-    const chunk = premisesIds.slice(i, i + 5000)
-    for (const p of await repository.premisesPlaces(db, chunk)) premises.set(p.id, p)
-    for (const id of await repository.conflictPremises(db, chunk)) conflictsToday.set(id, (conflictsToday.get(id) ?? 0) + 1)
-  }
+  for (const r of stored) premises.set(r.premises_id, { category: r.category, county_code: r.county_code })
+  const unknown = [...new Set(added.map((r) => r.premises_id))].filter((id) => !premises.has(id))
+  for (let i = 0; i < unknown.length; i += 5000)
+    for (const p of await repository.premisesPlaces(db, unknown.slice(i, i + 5000))) premises.set(p.id, p)
+  const schoolIds = [...new Set([...added, ...cleared].map((r) => r.school_id))]
   const schools = new Map<number, string>()
   for (let i = 0; i < schoolIds.length; i += 5000) {
     for (const s of await repository.schoolNames(db, schoolIds.slice(i, i + 5000))) schools.set(s.id, s.name)
@@ -459,11 +472,14 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
     for (const pair of pairs) n.set(pair.premises_id, (n.get(pair.premises_id) ?? 0) + 1)
     return n
   }
+  // A premises is newly conflicting only if it conflicts with no school today, and cleared only if it
+  // will conflict with none: its pairs under rules the proposal leaves alone count too.
+  const conflictsToday = count(stored)
   const addedBy = count(added)
   const clearedBy = count(cleared)
   const today = (id: number) => conflictsToday.get(id) ?? 0
   const tomorrow = (id: number) => today(id) - (clearedBy.get(id) ?? 0) + (addedBy.get(id) ?? 0)
-  const tally = (pairs: { premises_id: number; band: string }[], counts: (id: number) => boolean) => {
+  const tally = (pairs: { premises_id: number; band: string }[], counts: (id: number) => boolean = () => true): Tally => {
     const byCategory: Record<string, number> = {}
     const byCounty: Record<string, number> = {}
     const byBand: Record<string, number> = {}
@@ -490,7 +506,23 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
       ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }),
       cleared: (perSchool.get(r.school_id)?.cleared ?? 0) + 1,
     })
+  const newIds = [...new Set(added.map((r) => r.premises_id))].filter((id) => today(id) === 0)
+  const clearedIds = [...new Set(cleared.map((r) => r.premises_id))].filter((id) => tomorrow(id) === 0)
+  const changes = [...newIds.map((id) => [id, 'newly_conflicting'] as const), ...clearedIds.map((id) => [id, 'cleared'] as const)].slice(
+    0,
+    PREVIEW_PREMISES_MAX,
+  )
+  const shown = new Map(
+    (
+      await repository.premisesOnMap(
+        db,
+        changes.map(([id]) => id),
+      )
+    ).map((p) => [p.id, p]),
+  )
   return {
+    today: tally(stored),
+    proposed: tally([...kept, ...proposed]),
     newlyConflicting: tally(added, (id) => today(id) === 0),
     cleared: tally(cleared, (id) => tomorrow(id) === 0),
     bandChanged,
@@ -498,5 +530,81 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
     schools: [...perSchool.entries()]
       .map(([schoolId, counts]) => ({ schoolId, schoolName: schools.get(schoolId) ?? '', ...counts }))
       .sort((a, b) => b.newlyConflicting + b.cleared - (a.newlyConflicting + a.cleared) || a.schoolId - b.schoolId),
+    premises: changes.map(([id, change]) => {
+      const p = shown.get(id)!
+      return {
+        premisesId: id,
+        name: p.name,
+        category: p.category as PremisesCategory,
+        countyCode: p.county_code.trim(),
+        location: { lon: Number(p.lon), lat: Number(p.lat) },
+        change,
+      }
+    }),
+    premisesTruncated: newIds.length + clearedIds.length > PREVIEW_PREMISES_MAX,
+  }
+}
+
+/**
+ * Today's and the proposed zones of the schools whose zones can reach into a view, for drawing side by side:
+ * for each school of a type the proposal concerns, each distinct shape (limit, origin, bands) of the
+ * proposal's categories today and under the proposal, drawn as the stored zones are (maintenance.ts
+ * redrawZones). Refused when the view is too large or holds too many schools.
+ */
+export async function previewZones(db: Kysely<Database>, input: PreviewZones): Promise<PreviewZonesResult> {
+  const [west, south, east, north] = input.bbox as [number, number, number, number]
+  const problems: FieldProblem[] = []
+  if (!(west < east)) problems.push({ field: 'body/bbox/2', message: `east must be greater than west (${west})` })
+  if (!(south < north)) problems.push({ field: 'body/bbox/3', message: `north must be greater than south (${south})` })
+  if (Math.abs(south) > 90 || Math.abs(north) > 90) problems.push({ field: 'body/bbox', message: 'latitudes must lie within ±90' })
+  if (problems.length > 0) throw new AppError('VALIDATION_FAILED', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems })
+  if (east - west > PREVIEW_ZONES_MAX_SPAN_DEG || north - south > PREVIEW_ZONES_MAX_SPAN_DEG)
+    throw new AppError('UNPROCESSABLE', `body/bbox: the view may span at most ${PREVIEW_ZONES_MAX_SPAN_DEG}° each way; zoom in`, {
+      problems: [{ field: 'body/bbox', message: `spans more than ${PREVIEW_ZONES_MAX_SPAN_DEG}°` }],
+    })
+  const current = (await repository.listRules(db, {})).filter((r) => r.in_force).map(ruleOf)
+  const list = proposedRules(current, input.rules)
+  const categories = new Set(list.map((o) => o.category))
+  const shapes = new Map<string, repository.ZoneShape>()
+  const addShape = (scenario: 'today' | 'proposed', rule: Omit<repository.ProposedRule, 'path'>) => {
+    const id = `${scenario}|${rule.schoolType}|${rule.limitM}|${rule.origin}|${rule.names.join(',')}|${rule.edges.join(',')}`
+    const shape = shapes.get(id) ?? { scenario, ...rule, categories: [] }
+    shape.categories.push(rule.category)
+    shapes.set(id, shape)
+  }
+  const types = new Set(list.map((o) => o.schoolType))
+  for (const rule of current)
+    if (categories.has(rule.category) && types.has(rule.schoolType))
+      addShape('today', { ...rule, names: rule.bands.map((b) => b.name), edges: rule.bands.slice(0, -1).map((b) => b.toM) })
+  for (const rule of list) addShape('proposed', rule)
+  const all = [...shapes.values()]
+  const reachM = Math.max(...all.map((s) => s.limitM)) + 301
+  const bbox: [number, number, number, number] = [west, south, east, north]
+  const schools = await repository.schoolsReaching(db, bbox, reachM, [...types], PREVIEW_ZONES_MAX_SCHOOLS + 1)
+  if (schools.length > PREVIEW_ZONES_MAX_SCHOOLS)
+    throw new AppError(
+      'UNPROCESSABLE',
+      `body/bbox: more than ${PREVIEW_ZONES_MAX_SCHOOLS} schools have zones in this view; zoom in to draw the proposed zones`,
+      { problems: [{ field: 'body/bbox', message: `more than ${PREVIEW_ZONES_MAX_SCHOOLS} schools in view` }] },
+    )
+  const rows = schools.length === 0 ? [] : await repository.drawZoneShapes(db, schools, all)
+  return {
+    type: 'FeatureCollection',
+    schools: new Set(rows.map((r) => r.school_id)).size,
+    features: rows.map((r) => ({
+      type: 'Feature' as const,
+      properties: {
+        scenario: r.scenario,
+        kind: r.band === null ? ('zone' as const) : ('band' as const),
+        ...(r.band === null ? {} : { band: r.band }),
+        fromM: r.inner_m,
+        toM: r.outer_m,
+        schoolId: r.school_id,
+        limitM: r.limit_m,
+        origin: r.origin,
+        categories: r.categories as PremisesCategory[],
+      },
+      geometry: r.geom,
+    })),
   }
 }
