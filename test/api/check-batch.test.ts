@@ -182,12 +182,12 @@ describe('the same verdicts and distances as POST /api/check', () => {
     expect(points.length).toBeGreaterThan(2000)
   })
 
-  it('measured from the campus boundary (the default rules)', { timeout: 600_000 }, async () => {
+  it('measured from the campus boundary (the default rules)', { timeout: 1_500_000 }, async () => {
     const singles = await expectSameAsSingleChecks('tobacco_retail')
     expect(limitEdge(singles)).toBeGreaterThan(100)
   })
 
-  it('measured from the gates (lottery rules switched to origin gates)', { timeout: 600_000 }, async () => {
+  it('measured from the gates (lottery rules switched to origin gates)', { timeout: 1_500_000 }, async () => {
     const rules = (await governance.get('/api/rules?category=lottery_outlet').expect(200)).body.rules as { id: number }[]
     for (const rule of rules) await governance.put(`/api/rules/${rule.id}`).send({ origin: 'gates', reason: '从校门起算' }).expect(200)
     const singles = await expectSameAsSingleChecks('lottery_outlet')
@@ -195,7 +195,7 @@ describe('the same verdicts and distances as POST /api/check', () => {
     expect(limitEdge(singles)).toBeGreaterThan(50)
   })
 
-  it('under a walking rule (tobacco × primary switched to the walk from the gates)', { timeout: 600_000 }, async () => {
+  it('under a walking rule (tobacco × primary switched to the walk from the gates)', { timeout: 1_500_000 }, async () => {
     const rules = await governance.get('/api/rules?category=tobacco_retail&schoolType=primary').expect(200)
     const rule = rules.body.rules[0]
     await governance.put(`/api/rules/${rule.id}`).send({ origin: 'gates', path: 'walking', reason: '按步行距离核查' }).expect(200)
@@ -438,7 +438,7 @@ describe('who may run it', () => {
 })
 
 describe('a 100,000-point batch', () => {
-  it('streams while the server keeps answering /health', { timeout: 600_000 }, async () => {
+  it('streams while the server keeps answering /health', { timeout: 1_500_000 }, async () => {
     const random = prng(15_0003)
     // Over 原州区 and beyond, like a district's shop addresses: some near the schools, most not.
     const many = Array.from({ length: 100_000 }, (_, i) => ({
