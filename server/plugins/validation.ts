@@ -108,6 +108,8 @@ export function problemsFromAjv(errors: ErrorObject[], part: string): FieldProbl
 // A NUL cannot be stored in PostgreSQL text (SQLSTATE 22021), and a lone surrogate is not Unicode at all.
 const hasNul = (text: string) => text.includes('\u0000')
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+// Any surrogate at all: a single character class, much cheaper than the test above on clean text.
+const SURROGATE = /[\ud800-\udfff]/
 
 /** The first string (or key) of a parsed request part that holds a NUL or a lone surrogate, as a field problem. */
 export function textProblem(value: unknown, field: string): FieldProblem | undefined {
@@ -117,6 +119,9 @@ export function textProblem(value: unknown, field: string): FieldProblem | undef
       return { field: at, message: 'contains a lone surrogate (half of a UTF-16 pair), which is not valid Unicode' }
     return undefined
   }
+  // Most requests are clean: scan first without building a path for every value (a 100,000-point batch
+  // has 400,000 of them), and name the field only when something is found.
+  if (!holdsBadText(value, (text) => (hasNul(text) || SURROGATE.test(text)) && check(text, '') !== undefined)) return undefined
   // Iterative, so that a deeply nested body cannot exhaust the stack (nesting is bounded elsewhere too).
   const stack: [unknown, string][] = [[value, field]]
   while (stack.length > 0) {
@@ -135,6 +140,30 @@ export function textProblem(value: unknown, field: string): FieldProblem | undef
     }
   }
   return undefined
+}
+
+/** Whether any string or key of a parsed value fails the test (iterative, like textProblem). */
+function holdsBadText(value: unknown, bad: (text: string) => boolean): boolean {
+  const stack: unknown[] = []
+  // Strings are tested where they are met; only containers go on the stack.
+  const visit = (item: unknown) => {
+    if (typeof item === 'string') return bad(item)
+    if (item !== null && typeof item === 'object' && !Buffer.isBuffer(item)) stack.push(item)
+    return false
+  }
+  if (visit(value)) return true
+  while (stack.length > 0) {
+    const item = stack.pop() as object
+    if (Array.isArray(item)) {
+      for (const child of item) if (visit(child)) return true
+    } else {
+      for (const key in item) {
+        if (!Object.hasOwn(item, key)) continue
+        if (bad(key) || visit((item as Record<string, unknown>)[key])) return true
+      }
+    }
+  }
+  return false
 }
 
 /** Refuses NUL characters and lone surrogates in every string of every request, before validation, naming the field. */

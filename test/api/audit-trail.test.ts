@@ -506,6 +506,13 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       run: () => tobacco.post('/api/check').send({ lon: CENTRE[0], lat: CENTRE[1], category: 'tobacco_retail' }),
     },
   ],
+  'POST /api/check/batch': [
+    {
+      readOnly: 'verdicts for many points, streamed back and saved nowhere',
+      run: () =>
+        tobacco.post('/api/check/batch').send({ category: 'tobacco_retail', points: [{ id: 'a', lon: CENTRE[0], lat: CENTRE[1] }] }),
+    },
+  ],
   'POST /api/audits': [
     {
       name: 'start a full audit',

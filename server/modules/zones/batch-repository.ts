@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely'
-import { asGeoJson, expandByMetres, geodesicDistance, pointOf } from '../../db/postgis.ts'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
+import { asGeoJson, expandByMetres, geodesicDistance, latitudeDegreesOf, longitudeDegreesOf, pointOf } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import { GATE_REACH_M, rulesInForce } from './pairs.ts'
 
@@ -37,19 +37,23 @@ export async function measureChunk(
       from unnest(${[...points.lon]}::float8[], ${[...points.lat]}::float8[], ${[...points.category]}::text[]) with ordinality as u(lon, lat, category, i)
     ),
     r as materialized (select * from ${rulesInForce} as r0 where r0.category in (select distinct category from pt)),
-    k as materialized (select category, max(limit_m) + ${GATE_REACH_M} as reach from r group by category)
-    select pt.i - 1 as i, s.id as school_id, s.name as school_name, r.id as rule_id, r.version as rule_version,
-      r.limit_m, r.band_names, r.band_edges, r.path,
-      case when r.path = 'walking' then ${asGeoJson(sql`s.gates`)} end as gates,
-      m.distance_m
-    from pt
-    join k on k.category = pt.category
-    join schools s on s.geom && ${expandByMetres(sql`pt.g`, sql`k.reach`, sql`pt.lat`)}
-    join r on r.category = pt.category and r.school_type = s.school_type
-    cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
-    cross join lateral (select ${geodesicDistance(sql`o.origin`, sql`pt.g`)} as distance_m) m
-    where m.distance_m <= r.limit_m
-    order by pt.i, m.distance_m, s.id`.execute(db)
+    k as materialized (select category, max(limit_m) + ${GATE_REACH_M} as reach from r group by category),
+    -- Materialised so that each exact distance is computed once (not again in the filter below).
+    found as materialized (
+      select pt.i - 1 as i, s.id as school_id, s.name as school_name, r.id as rule_id, r.version as rule_version,
+        r.limit_m, r.band_names, r.band_edges, r.path,
+        case when r.path = 'walking' then ${asGeoJson(sql`s.gates`)} end as gates,
+        ${geodesicDistance(sql`o.origin`, sql`pt.g`)} as distance_m
+      from pt
+      join k on k.category = pt.category
+      join schools s on s.geom && ${expandByMetres(sql`pt.g`, sql`k.reach`, sql`pt.lat`)}
+      join r on r.category = pt.category and r.school_type = s.school_type
+      cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
+      where ST_DWithin(o.origin, pt.g, ${degreesReached(sql`r.limit_m`, sql`pt.lat`)})
+    )
+    select * from found
+    where found.distance_m <= found.limit_m
+    order by found.i, found.distance_m, found.school_id`.execute(db)
   return rows.map((r) => ({
     ...r,
     i: Number(r.i),
@@ -59,6 +63,21 @@ export async function measureChunk(
     band_edges: parseArray(r.band_edges).map(Number),
   }))
 }
+
+/**
+ * A planar reach in degrees that no pair within `metres` on the ground can exceed, so the plain (cheap)
+ * ST_DWithin on lon/lat geometry drops only pairs the exact test would drop too.
+ *
+ * Proof: the shortest ground path from the point to the school (length d) has, drawn in the lon/lat plane, a
+ * length of at most d / m, where m is the least length of one degree (of longitude or latitude) met along it:
+ * ds² = M(φ)²dφ² + N(φ)²cos²φ dλ² ≥ m²(dφ² + dλ²) in degrees. A path no longer than a rule's limit (at most
+ * 5 km) stays within 0.05° of the point's latitude, where a degree of longitude is at least a·cos(φ + 0.05°)
+ * and a degree of latitude at least Rmin (postgis.ts longitudeDegreesOf, latitudeDegreesOf). The planar
+ * distance between the point and the school is at most the drawn path's length, so planar > limit / m
+ * implies d > limit. The exact geodesic decides every pair that passes.
+ */
+const degreesReached = (metres: RawBuilder<unknown>, lat: RawBuilder<unknown>) =>
+  sql`greatest(${longitudeDegreesOf(metres, sql`radians(least(abs(${lat}) + 0.05, 89))`)}, ${latitudeDegreesOf(metres)}) * 1.000001`
 
 // Array columns come back as arrays from pg and PGlite alike, but guard against the text form (as repository.ts does).
 const parseArray = (v: unknown) => (Array.isArray(v) ? v : String(v).replace(/[{}]/g, '').split(',').filter(Boolean))

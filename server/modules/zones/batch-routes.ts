@@ -10,12 +10,12 @@ import {
   BatchCheckSchema,
   BatchResultSchema,
   type BatchCheck,
+  type BatchResult,
 } from '../../schemas/check-batch.ts'
 import { BATCH_CSV_COLUMNS, UTF8_BOM, batchCsvCells, batchCsvHeader, batchCsvLine } from '../../schemas/check-batch-csv.ts'
 import { errorResponses } from '../../schemas/common.ts'
 import { LICENSING_DEPARTMENTS } from '../../schemas/licensing.ts'
 import type { Department } from '../../schemas/vocabulary.ts'
-import type { BatchResult } from '../../schemas/check-batch.ts'
 import { checkBatch, pointsFromCsv, pointsFromJson } from './batch.ts'
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'

@@ -182,7 +182,7 @@ export async function pointsFromCsv(
 /**
  * How points are cut into chunks. The embedded database runs each statement on the event loop's own thread,
  * so its chunks are sized to take about 20 ms (measured as the batch goes); a server runs them in its own
- * processes, so chunks are large and two are decided at once.
+ * processes, so chunks grow to 4,000 points and two are decided at once.
  */
 interface Chunking {
   initial: number
@@ -195,7 +195,7 @@ interface Chunking {
 }
 const CHUNKING: Record<DatabaseKind, Chunking> = {
   embedded: { initial: 250, min: 50, max: 5000, depth: 1, targetMs: 20 },
-  postgis: { initial: 4000, min: 4000, max: 4000, depth: 2, targetMs: 0 },
+  postgis: { initial: 1000, min: 1000, max: 4000, depth: 2, targetMs: 0 },
 }
 
 /**
@@ -221,16 +221,16 @@ export async function* checkBatch(
     const chunk = points.slice(next, next + size)
     next += chunk.length
     const started = performance.now()
-    inFlight.push(
-      decideChunk(db, chunk, defaults, walkingEngine).then((results) => {
-        if (plan.targetMs > 0) {
-          const took = Math.max(1, performance.now() - started)
-          const wanted = Math.min(size * 2, Math.max(size / 2, (size * plan.targetMs) / took))
-          size = Math.round(Math.min(plan.max, Math.max(plan.min, wanted)))
-        }
-        return results
-      }),
-    )
+    const decided = decideChunk(db, chunk, defaults, walkingEngine).then((results) => {
+      const took = Math.max(1, performance.now() - started)
+      // A server's chunks start small, so that the first answers come at once, and double up to the largest.
+      const wanted = plan.targetMs > 0 ? Math.min(size * 2, Math.max(size / 2, (size * plan.targetMs) / took)) : size * 2
+      size = Math.round(Math.min(plan.max, Math.max(plan.min, wanted)))
+      return results
+    })
+    // A chunk still in flight when the client goes away is never awaited: its failure must not go unhandled.
+    decided.catch(() => undefined)
+    inFlight.push(decided)
   }
   while (next < points.length || inFlight.length > 0) {
     while (inFlight.length < plan.depth && next < points.length) launch()

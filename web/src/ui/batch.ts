@@ -40,6 +40,15 @@ export function mountBatch({ user, view, panel }: ScreenContext): () => void {
   const progress = h('progress', { id: 'batch-progress', max: 1, value: 0, hidden: true })
   const status = h('p', { id: 'batch-status', class: 'muted small', role: 'status' })
   const summary = h('p', { id: 'batch-summary' })
+  const dot = (colour: string) => h('span', { class: 'batch-dot', style: `background:${colour}` })
+  const legend = h(
+    'p',
+    { class: 'small', id: 'batch-legend', hidden: true },
+    dot(CONFLICT_COLOUR),
+    ` ${t('verdictProhibited')}  `,
+    dot(ALLOWED_COLOUR),
+    ` ${t('verdictAllowed')}`,
+  )
   const downloads = h('div', { class: 'row', id: 'batch-downloads', hidden: true })
   const table = h('div', { id: 'batch-table', class: 'batch-table' })
   let controller: AbortController | undefined
@@ -63,7 +72,7 @@ export function mountBatch({ user, view, panel }: ScreenContext): () => void {
       return h(
         'tr',
         {
-          class: `verdict-${r.verdict}`,
+          class: `batch-${r.verdict}`,
           tabindex: 0,
           onclick: () => view.focus([r.location.lon, r.location.lat], 16),
         },
@@ -170,6 +179,7 @@ export function mountBatch({ user, view, panel }: ScreenContext): () => void {
       draw()
       showOnMap(true)
       downloads.hidden = false
+      legend.hidden = false
     } catch (error) {
       if ((error as Error).name === 'AbortError') return
       status.className = 'error small'
@@ -237,6 +247,7 @@ export function mountBatch({ user, view, panel }: ScreenContext): () => void {
     progress,
     status,
     summary,
+    legend,
     downloads,
     table,
   )
