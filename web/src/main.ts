@@ -4,6 +4,7 @@ import { createMapView, prewarm, type MapView } from './map/map-view.ts'
 import { parseMapPosition, readRoute, routeHref, SCREENS, updateParams, type Screen } from './router.ts'
 import { mountCheck } from './ui/check.ts'
 import { mountBatch } from './ui/batch.ts'
+import { mountGovernance } from './ui/governance/lazy.ts'
 import { h, fill, toast } from './ui/dom.ts'
 import { mountLogin } from './ui/login.ts'
 import { mountMapScreen } from './ui/map-screen/index.ts'
@@ -17,7 +18,13 @@ declare global {
   }
 }
 
-const MOUNTS: Record<Screen, ScreenMount> = { check: mountCheck, permits: mountPermits, map: mountMapScreen, batch: mountBatch }
+const MOUNTS: Record<Screen, ScreenMount> = {
+  check: mountCheck,
+  permits: mountPermits,
+  map: mountMapScreen,
+  batch: mountBatch,
+  governance: mountGovernance,
+}
 const root = document.querySelector<HTMLDivElement>('#app')!
 
 let session: { user: User; view: MapView; config: MapConfig; unmount: () => void; screen: Screen | null } | null = null
@@ -89,7 +96,17 @@ function drawHeader(header: HTMLElement) {
         h(
           'a',
           { href: routeHref(screen), class: screen === current ? 'active' : '', 'aria-current': screen === current ? 'page' : null },
-          t(screen === 'check' ? 'navCheck' : screen === 'permits' ? 'navPermits' : screen === 'batch' ? 'navBatch' : 'navMap'),
+          t(
+            screen === 'check'
+              ? 'navCheck'
+              : screen === 'permits'
+                ? 'navPermits'
+                : screen === 'batch'
+                  ? 'navBatch'
+                  : screen === 'governance'
+                    ? 'navGovernance'
+                    : 'navMap',
+          ),
         ),
       ),
     ),
@@ -131,7 +148,7 @@ function showScreen(force = false) {
   session.screen = route.screen
   const panel = document.querySelector<HTMLElement>('#panel')!
   panel.replaceChildren()
-  document.title = `${t(route.screen === 'check' ? 'navCheck' : route.screen === 'permits' ? 'navPermits' : route.screen === 'batch' ? 'navBatch' : 'navMap')} · ${t('appShort')}`
+  document.title = `${t(route.screen === 'check' ? 'navCheck' : route.screen === 'permits' ? 'navPermits' : route.screen === 'batch' ? 'navBatch' : route.screen === 'governance' ? 'navGovernance' : 'navMap')} · ${t('appShort')}`
   session.unmount = MOUNTS[route.screen]({ user: session.user, view: session.view, panel, config: session.config })
   drawHeader(document.querySelector('header.bar')!)
 }
