@@ -42,7 +42,11 @@ export function installErrorHandler(app: FastifyInstance) {
     }
     if (known) return reply.status(known.status).send(body(known.status, known.code, known.message ?? error.message))
     const database = fromDatabaseError(error)
-    if (database) return reply.status(database.statusCode).send(body(database.statusCode, database.code, database.message))
+    if (database) {
+      // The database's own words are kept for the operator, not answered.
+      request.log.info({ err: error }, 'database refused a write')
+      return reply.status(database.statusCode).send(body(database.statusCode, database.code, database.message, database.details))
+    }
     if (error.statusCode === 429) return reply.status(429).send(body(429, 'RATE_LIMITED', error.message))
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send(body(error.statusCode, 'BAD_REQUEST', error.message))

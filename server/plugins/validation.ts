@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import { AppError, type FieldProblem } from '../errors.ts'
+import { DECIMAL, INTEGER } from '../schemas/numbers.ts'
 
 /** Schema keyword marking a body that may be left out entirely (see NoBodySchema). */
 export const OPTIONAL_BODY = 'x-optional-body'
@@ -18,7 +19,8 @@ export function installValidators(app: FastifyInstance) {
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : coercing
     const validate = ajv.compile(schema as FastifySchema & object)
-    if (httpPart !== 'body' || (schema as Record<string, unknown>)[OPTIONAL_BODY] !== true) return validate
+    if (httpPart !== 'body') return strictNumbers(schema, validate)
+    if ((schema as Record<string, unknown>)[OPTIONAL_BODY] !== true) return validate
     // JSON Schema cannot say "absent": a request without a body reaches the validator as null (JSON null too).
     const optional = (data: unknown) => {
       const valid = data === undefined || data === null || validate(data)
@@ -28,6 +30,58 @@ export function installValidators(app: FastifyInstance) {
     optional.errors = null as typeof validate.errors
     return optional
   })
+}
+
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null | undefined }
+
+/** The syntax each numeric property of a query or path schema must be written in: integers and numbers in plain decimal. */
+function numericSyntax(schema: unknown): Map<string, RegExp> {
+  const syntax = new Map<string, RegExp>()
+  const kindOf = (s: Record<string, unknown> | undefined): RegExp | undefined => {
+    if (!s) return undefined
+    if (s.type === 'integer') return INTEGER
+    if (s.type === 'number') return DECIMAL
+    if (s.type === 'array') return kindOf(s.items as Record<string, unknown> | undefined)
+    for (const key of ['anyOf', 'oneOf'] as const) {
+      const found = (s[key] as Record<string, unknown>[] | undefined)?.map(kindOf).find((k) => k !== undefined)
+      if (found) return found
+    }
+    return undefined
+  }
+  const properties = (schema as { properties?: Record<string, Record<string, unknown>> }).properties ?? {}
+  for (const [name, property] of Object.entries(properties)) {
+    const kind = kindOf(property)
+    if (kind) syntax.set(name, kind)
+  }
+  return syntax
+}
+
+/**
+ * Ajv's coercion reads text as JavaScript does ("0x10" is 16, " 12" is 12): numbers in a query string or a path are
+ * first held to plain decimal, so `z=0x10` is refused naming the field rather than served as zoom 16.
+ */
+function strictNumbers(schema: unknown, validate: Validate): Validate {
+  const syntax = numericSyntax(schema)
+  if (syntax.size === 0) return validate
+  const checked: Validate = (data: unknown) => {
+    if (data !== null && typeof data === 'object') {
+      for (const [name, pattern] of syntax) {
+        const value = (data as Record<string, unknown>)[name]
+        for (const item of Array.isArray(value) ? value : [value]) {
+          if (typeof item === 'string' && !pattern.test(item)) {
+            const message = pattern === INTEGER ? 'must be a whole number in decimal digits' : 'must be a number in decimal digits'
+            checked.errors = [{ instancePath: `/${name}`, schemaPath: '#/numeric', keyword: 'type', params: {}, message }]
+            return false
+          }
+        }
+      }
+    }
+    const valid = validate(data)
+    checked.errors = validate.errors
+    return valid
+  }
+  checked.errors = null
+  return checked
 }
 
 /** Turns Ajv errors into field problems: `/properties/name must be string`, `unknown field /properties/colour`. */

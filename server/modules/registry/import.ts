@@ -5,6 +5,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { AppError, type FieldProblem } from '../../errors.ts'
 import { problemsFromAjv } from '../../plugins/validation.ts'
+import { parseDecimal } from '../../schemas/numbers.ts'
 import { CRS_NAMES, type CrsName } from '../../schemas/common.ts'
 import type { Static } from 'typebox'
 import type { ImportResultSchema, ImportRowError } from '../../schemas/registry.ts'
@@ -176,8 +177,9 @@ export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName):
       cells.forEach((cell, i) => {
         const field = fields[i]!
         if (cell.trim() === '') return
-        if (field === 'lon') lon = Number(cell)
-        else if (field === 'lat') lat = Number(cell)
+        // Kept as text when not plain decimal, so the row's validation names the column ("0x6A" is not a longitude).
+        if (field === 'lon') lon = parseDecimal(cell) ?? cell.trim()
+        else if (field === 'lat') lat = parseDecimal(cell) ?? cell.trim()
         else if (field === 'geometry') geometry = JSON.parse(cell)
         else if (field === 'gates') properties.gates = parseGates(cell)
         else if (field === 'dormitories') properties.dormitories = JSON.parse(cell)
