@@ -77,7 +77,7 @@ beforeAll(async () => {
     kind: 'other',
     title: '校门口烟草零售点向学生售烟（测试）',
     description: '家长举报：放学时段向学生出售香烟',
-    position: { lon: position[0], lat: position[1] },
+    position,
     source: 'report',
     department: 'tobacco',
   })
@@ -89,7 +89,7 @@ beforeAll(async () => {
     kind: 'traffic',
     grade: 'general',
     title: '校门前缺少减速带（原台账）',
-    position: { lon: position[0] + 0.0008, lat: position[1] + 0.0005 },
+    position: [position[0] + 0.0008, position[1] + 0.0005],
     source: 'inspection',
     department: 'police',
     state: 'rectifying',
@@ -303,7 +303,7 @@ describe('governance desk in Chromium', () => {
       'accepted',
       'closed',
     ])
-  })
+  }, 300_000)
 
   test('the ledger filters by state and overdue and pages, each filter kept in the URL', async () => {
     await signIn('governance')
@@ -433,6 +433,7 @@ describe('governance desk in Chromium', () => {
     expect(await page.isVisible('#attachment-file')).toBe(false)
 
     expect(browser.outside).toEqual([])
-    expect(browser.errors.filter((e) => !/status of 40[134]/.test(e))).toEqual([])
+    // The refusals the walk provoked (409, 400, 403) and culture's 404 are logged by Chromium as failed loads; nothing else.
+    expect(browser.errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([])
   })
 })
