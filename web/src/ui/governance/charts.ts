@@ -28,9 +28,10 @@ export function barChart(title: string, bars: readonly Bar[], options: { id?: st
   caption.textContent = title
   figure.appendChild(caption)
   const rowHeight = 22
-  const labelWidth = 118
-  const width = 360
-  const barSpace = width - labelWidth - 44
+  // Wide enough that the longest category name (互联网上网服务营业场所) fits at the panel's width.
+  const labelWidth = 200
+  const width = 560
+  const barSpace = width - labelWidth - 56
   const max = Math.max(1, ...bars.map((b) => b.value))
   const chart = svg('svg', {
     viewBox: `0 0 ${width} ${Math.max(1, bars.length) * rowHeight + 4}`,

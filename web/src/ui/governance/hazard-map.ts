@@ -75,7 +75,8 @@ function addLayer(desk: GovernanceDesk, onPick: (id: number) => void): { set(fea
       type: 'circle',
       source: HAZARD_SOURCE,
       paint: {
-        'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, ['case', ['==', ['get', 'grade'], 'major'], 6, 4], 15, 9],
+        // Larger than the premises' dots and ringed in ink, so a hazard stands out among the registry's points.
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 8, ['case', ['==', ['get', 'grade'], 'major'], 7, 5], 15, 11],
         'circle-color': [
           'match',
           ['get', 'escalation'],
@@ -89,8 +90,8 @@ function addLayer(desk: GovernanceDesk, onPick: (id: number) => void): { set(fea
           HAZARD_COLOURS.overdue,
           HAZARD_COLOURS.current,
         ],
-        'circle-stroke-color': '#ffffff',
-        'circle-stroke-width': 1.5,
+        'circle-stroke-color': '#1a202c',
+        'circle-stroke-width': 2.5,
       },
     })
     map.on('click', HAZARD_LAYER, click)

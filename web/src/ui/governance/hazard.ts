@@ -91,9 +91,9 @@ export async function showHazard(desk: GovernanceDesk, id: number, notice?: Noti
             g('extensionPending', { date: hazard.extensionRequest.deadline, reason: hazard.extensionRequest.reason ?? '—' }),
           )
         : null,
-      hazard.awaitingAcceptance ? fact(g('state'), h('span', { id: 'awaiting-acceptance' }, g('awaitingAcceptance'))) : null,
-      hazard.reportedUpAt ? fact(g('grade'), g('reportedUp', { time: dateTime(hazard.reportedUpAt) })) : null,
-      hazard.conflictClearedAt ? fact(g('kind'), g('conflictCleared', { time: dateTime(hazard.conflictClearedAt) })) : null,
+      hazard.awaitingAcceptance ? fact(g('acceptance'), h('span', { id: 'awaiting-acceptance' }, g('awaitingAcceptance'))) : null,
+      hazard.reportedUpAt ? fact(g('reportUp'), g('reportedUp', { time: dateTime(hazard.reportedUpAt) })) : null,
+      hazard.conflictClearedAt ? fact(g('conflict'), g('conflictCleared', { time: dateTime(hazard.conflictClearedAt) })) : null,
     ),
     transitionForm(desk, hazard),
     attachments(desk, hazard),

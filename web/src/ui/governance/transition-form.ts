@@ -294,7 +294,7 @@ export function transitionForm(desk: GovernanceDesk, hazard: HazardDetail): HTML
         submit.disabled = true
         try {
           const moved = await governanceApi.transition(hazard.id, body)
-          toast(g('moved', { state: stateName(moved.state) }), 'ok')
+          toast(g('moved', { state: m && m.request.action ? m.label : stateName(moved.state) }), 'ok')
           desk.openHazard(hazard.id)
         } catch (caught) {
           submit.disabled = false
