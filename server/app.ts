@@ -115,7 +115,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' })
   if (config.serveWeb) await registerWeb(app)
 
-  installAuth(app, config, { userForToken: (token) => userForToken(database.db, token) })
+  installAuth(app, config, { userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes) })
   await app.register(healthRoutes)
   await app.register(usersRoutes)
   await app.register(registryRoutes)

@@ -11,6 +11,14 @@ export interface Config {
   readonly loadDemoData: boolean
   readonly logLevel: string
   readonly sessionTtlHours: number
+  /** A session unused for this long ends (0: only the absolute lifetime counts). */
+  readonly sessionIdleMinutes: number
+  /** Failed sign-ins are counted in windows of this length. */
+  readonly loginFailureWindowMinutes: number
+  /** Failed sign-ins from one address, across usernames, after which it is refused until the window ends (password spraying). */
+  readonly loginMaxFailuresPerAddress: number
+  /** Failed sign-ins for one username after which it is locked until the window ends (0: no lockout). */
+  readonly loginLockoutFailures: number
   /** Origins allowed to send cookie-authenticated writes besides the server's own. */
   readonly trustedOrigins: readonly string[]
   readonly loginRateLimitPerMinute: number
@@ -81,6 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     loadDemoData: flag(env, 'LOAD_DEMO_DATA', true),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
+    sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 60, 0, 24 * 60 * 30),
+    loginFailureWindowMinutes: integer(env, 'LOGIN_FAILURE_WINDOW_MINUTES', 10, 1, 24 * 60),
+    loginMaxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 30, 1, 1_000_000),
+    loginLockoutFailures: integer(env, 'LOGIN_LOCKOUT_FAILURES', 0, 0, 1000),
     auditSealIntervalSeconds: integer(env, 'AUDIT_SEAL_INTERVAL_SECONDS', 5, 0, 3600),
     trustedOrigins: (env.TRUSTED_ORIGINS ?? '')
       .split(',')

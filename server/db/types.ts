@@ -57,6 +57,19 @@ export interface SessionsTable {
   created_at: Generated<Date>
   expires_at: Timestamp
   revoked_at: Date | null
+  last_seen_at: Generated<Date>
+  /** A short id an administrator names the session by: the first 16 hex digits of the token's hash. */
+  public_id: string
+  address: string | null
+  user_agent: string | null
+}
+
+export interface LoginFailuresTable {
+  scope: 'address' | 'username'
+  key: string
+  window_start: Timestamp
+  failures: number
+  last_at: Timestamp
 }
 
 export interface SchoolsTable extends SearchColumns {
@@ -512,6 +525,7 @@ export interface Database {
   villages: VillagesTable
   users: UsersTable
   sessions: SessionsTable
+  login_failures: LoginFailuresTable
   schools: SchoolsTable
   premises: PremisesTable
   audit_log: AuditLogTable

@@ -41,3 +41,30 @@ export const CreateUserSchema = Type.Object(
   { additionalProperties: false },
 )
 export type CreateUser = Static<typeof CreateUserSchema>
+
+export const UpdateUserSchema = Type.Object(
+  { disabled: Type.Boolean({ description: 'true: the user can no longer sign in and every session of theirs ends' }) },
+  { additionalProperties: false },
+)
+export type UpdateUser = Static<typeof UpdateUserSchema>
+
+export const SessionSchema = Type.Object({
+  id: Type.String({ description: 'the session\'s public id (never the token)' }),
+  userId: Type.Integer(),
+  username: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastSeenAt: Type.String({ format: 'date-time', description: 'last use, to the minute' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  address: Nullable(Type.String()),
+  userAgent: Nullable(Type.String()),
+})
+export type Session = Static<typeof SessionSchema>
+
+export const SessionQuerySchema = Type.Object(
+  { userId: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })) },
+  { additionalProperties: false },
+)
+export const SessionParamsSchema = Type.Object(
+  { sessionId: Type.String({ pattern: '^[0-9a-f]{16}$', description: '16 hex digits' }) },
+  { additionalProperties: false },
+)

@@ -40,13 +40,26 @@ export async function insertUser(
 }
 
 /** Stores a new session keyed by the hash of its token. */
-export async function insertSession(db: Db, tokenHash: string, userId: number, expiresAt: Date): Promise<void> {
-  await db.insertInto('sessions').values({ token_hash: tokenHash, user_id: userId, expires_at: expiresAt }).execute()
+export async function insertSession(
+  db: Db,
+  session: { tokenHash: string; userId: number; expiresAt: Date; address: string | null; userAgent: string | null },
+): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({
+      token_hash: session.tokenHash,
+      public_id: session.tokenHash.slice(0, 16),
+      user_id: session.userId,
+      expires_at: session.expiresAt,
+      address: session.address,
+      user_agent: session.userAgent,
+    })
+    .execute()
 }
 
-/** The live session's user, or undefined when the token is unknown, revoked, expired or its user disabled. */
-export function findSessionUser(db: Db, tokenHash: string): Promise<UserRow | undefined> {
-  return db
+/** The live session's user, or undefined when the token is unknown, revoked, expired, idle too long or its user disabled. */
+export function findSessionUser(db: Db, tokenHash: string, idleMinutes: number): Promise<UserRow | undefined> {
+  let query = db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select(userColumns)
@@ -54,7 +67,8 @@ export function findSessionUser(db: Db, tokenHash: string): Promise<UserRow | un
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', new Date())
     .where('users.disabled_at', 'is', null)
-    .executeTakeFirst()
+  if (idleMinutes > 0) query = query.where('sessions.last_seen_at', '>', new Date(Date.now() - idleMinutes * 60_000))
+  return query.executeTakeFirst()
 }
 
 /** Marks a session revoked. */
@@ -88,4 +102,129 @@ export async function deleteExpiredSessions(db: Db): Promise<void> {
     .deleteFrom('sessions')
     .where(sql<boolean>`expires_at < now() - interval '7 days'`)
     .execute()
+}
+
+export interface FailureCounts {
+  address: number
+  username: number
+}
+
+/** Failed sign-ins counted in the window starting at `windowStart`, for an address and a username. */
+export async function failureCounts(db: Db, address: string, username: string, windowStart: Date): Promise<FailureCounts> {
+  const rows = await db
+    .selectFrom('login_failures')
+    .select(['scope', 'failures'])
+    .where('window_start', '=', windowStart)
+    .where((eb) => eb.or([eb.and([eb('scope', '=', 'address'), eb('key', '=', address)]), eb.and([eb('scope', '=', 'username'), eb('key', '=', username)])]))
+    .execute()
+  return {
+    address: rows.find((r) => r.scope === 'address')?.failures ?? 0,
+    username: rows.find((r) => r.scope === 'username')?.failures ?? 0,
+  }
+}
+
+/** Counts one failed sign-in for the address and the username; answers both counts after it. */
+export async function countFailure(db: Db, address: string, username: string, windowStart: Date): Promise<FailureCounts> {
+  const bump = async (scope: 'address' | 'username', key: string) =>
+    (
+      await db
+        .insertInto('login_failures')
+        .values({ scope, key, window_start: windowStart, failures: 1, last_at: new Date() })
+        .onConflict((oc) =>
+          oc.columns(['scope', 'key', 'window_start']).doUpdateSet({ failures: sql`login_failures.failures + 1`, last_at: new Date() }),
+        )
+        .returning('failures')
+        .executeTakeFirstOrThrow()
+    ).failures
+  return { address: await bump('address', address), username: await bump('username', username) }
+}
+
+/** Forgets a username's failures after it signs in. */
+export async function clearUsernameFailures(db: Db, username: string): Promise<void> {
+  await db.deleteFrom('login_failures').where('scope', '=', 'username').where('key', '=', username).execute()
+}
+
+/** Drops failure counts of windows that ended more than a day ago. */
+export async function deleteOldFailures(db: Db): Promise<void> {
+  await db
+    .deleteFrom('login_failures')
+    .where(sql<boolean>`window_start < now() - interval '1 day'`)
+    .execute()
+}
+
+/** Moves a session's last use to now, at most once a minute (one write per minute of use, not per request). */
+export async function touchSession(db: Db, tokenHash: string): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_seen_at: new Date() })
+    .where('token_hash', '=', tokenHash)
+    .where(sql<boolean>`last_seen_at < now() - interval '1 minute'`)
+    .execute()
+}
+
+export interface SessionRow {
+  public_id: string
+  user_id: number
+  username: string
+  created_at: Date
+  last_seen_at: Date
+  expires_at: Date
+  address: string | null
+  user_agent: string | null
+}
+
+/** The live sessions (not revoked, not expired), of one user or of all, newest first. */
+export function listLiveSessions(db: Db, userId: number | undefined, idleMinutes: number): Promise<SessionRow[]> {
+  let query = db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.public_id',
+      'sessions.user_id',
+      'users.username',
+      'sessions.created_at',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
+      'sessions.address',
+      'sessions.user_agent',
+    ])
+    .where('sessions.revoked_at', 'is', null)
+    .where('sessions.expires_at', '>', new Date())
+  if (idleMinutes > 0) query = query.where('sessions.last_seen_at', '>', new Date(Date.now() - idleMinutes * 60_000))
+  if (userId !== undefined) query = query.where('sessions.user_id', '=', userId)
+  return query.orderBy('sessions.created_at', 'desc').limit(1000).execute()
+}
+
+/** Revokes a session by its public id; answers its user's id, or undefined when there is no live one. */
+export async function revokeSessionById(db: Db, publicId: string): Promise<number | undefined> {
+  const row = await db
+    .updateTable('sessions')
+    .set({ revoked_at: new Date() })
+    .where('public_id', '=', publicId)
+    .where('revoked_at', 'is', null)
+    .returning('user_id')
+    .executeTakeFirst()
+  return row?.user_id
+}
+
+/** Revokes every live session of a user; answers how many. */
+export async function revokeUserSessions(db: Db, userId: number): Promise<number> {
+  const rows = await db
+    .updateTable('sessions')
+    .set({ revoked_at: new Date() })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .returning('public_id')
+    .execute()
+  return rows.length
+}
+
+/** Sets or clears a user's disabled time; answers the user, or undefined when there is none of that id. */
+export async function setUserDisabled(db: Db, userId: number, disabled: boolean): Promise<(UserRow & { disabled_at: Date | null }) | undefined> {
+  return db
+    .updateTable('users')
+    .set({ disabled_at: disabled ? new Date() : null })
+    .where('id', '=', userId)
+    .returning([...userColumns.map((c) => c.replace('users.', '') as 'id'), 'disabled_at'])
+    .executeTakeFirst() as Promise<(UserRow & { disabled_at: Date | null }) | undefined>
 }

@@ -1,8 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { actorOf, checkOrigin, requireUser, SESSION_COOKIE } from '../../plugins/auth.ts'
-import { CreateUserSchema, LoginSchema, UserSchema } from '../../schemas/auth.ts'
-import { errorResponses, NoBodySchema } from '../../schemas/common.ts'
+import {
+  CreateUserSchema,
+  LoginSchema,
+  SessionParamsSchema,
+  SessionQuerySchema,
+  SessionSchema,
+  UpdateUserSchema,
+  UserSchema,
+} from '../../schemas/auth.ts'
+import { errorResponses, IdParamsSchema, NoBodySchema } from '../../schemas/common.ts'
 import * as service from './service.ts'
 
 /** Sign-in, sign-out, the current user, and user administration. */
@@ -33,13 +41,23 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       if (request.headers.origin) checkOrigin(request, config)
-      const { user, token, expiresAt } = await service.login(
-        app.db,
-        request.body.username,
-        request.body.password,
-        config.sessionTtlHours,
-        String(request.id),
-      )
+      const attempt = {
+        username: request.body.username,
+        password: request.body.password,
+        address: request.ip,
+        userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
+      }
+      const policy = {
+        ttlHours: config.sessionTtlHours,
+        failureWindowMinutes: config.loginFailureWindowMinutes,
+        maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+        lockoutFailures: config.loginLockoutFailures,
+      }
+      const { user, token, expiresAt } = await service.login(app.db, attempt, policy, String(request.id)).catch((error: unknown) => {
+        const retry = (error as { details?: { retryAfterSeconds?: number } }).details?.retryAfterSeconds
+        if (retry !== undefined) reply.header('retry-after', String(retry))
+        throw error
+      })
       request.log.info({ userId: user.id }, 'signed in')
       reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, expires: expiresAt })
       return { user }
@@ -102,6 +120,56 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const user = await service.createUser(app.db, request.body, actorOf(request))
       request.log.info({ userId: user.id }, 'user created')
       return reply.status(201).send({ user })
+    },
+  )
+
+  app.patch(
+    '/api/users/:id',
+    {
+      config: { access: { departments: ['admin'] } },
+      schema: {
+        tags: ['users'],
+        summary: 'Disable a user (ending their sessions) or enable them again (admin)',
+        params: IdParamsSchema,
+        body: UpdateUserSchema,
+        response: { 200: Type.Object({ user: UserSchema, disabled: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { disabled, ...user } = await service.setDisabled(app.db, request.params.id, request.body.disabled, actorOf(request))
+      request.log.info({ userId: user.id, disabled }, 'user access changed')
+      return { user, disabled }
+    },
+  )
+
+  app.get(
+    '/api/sessions',
+    {
+      config: { access: { departments: ['admin'] } },
+      schema: {
+        tags: ['users'],
+        summary: 'Live sessions, of one user or all (admin)',
+        querystring: SessionQuerySchema,
+        response: { 200: Type.Object({ sessions: Type.Array(SessionSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ sessions: await service.listSessions(app.db, request.query.userId, config.sessionIdleMinutes) }),
+  )
+
+  app.delete(
+    '/api/sessions/:sessionId',
+    {
+      config: { access: { departments: ['admin'] } },
+      schema: {
+        tags: ['users'],
+        summary: 'End a session (admin)',
+        params: SessionParamsSchema,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await service.revokeSession(app.db, request.params.sessionId, actorOf(request))
+      return reply.status(204).send(null)
     },
   )
 }

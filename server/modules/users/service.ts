@@ -33,34 +33,86 @@ export const hashPassword = (password: string): Promise<string> => hash(password
 /** Whether the demo registry (and so the demo users) is loaded. */
 export const demoDataLoaded = (db: Kysely<Database>): Promise<boolean> => repository.demoDataMarked(db)
 
-/** Checks credentials and opens a server-side session; returns the user and the cookie token. */
+/** How sign-in is guarded: lifetimes and failure limits, from the configuration. */
+export interface SignInPolicy {
+  ttlHours: number
+  failureWindowMinutes: number
+  maxFailuresPerAddress: number
+  /** 0: no lockout. */
+  lockoutFailures: number
+}
+
+export interface SignInAttempt {
+  username: string
+  password: string
+  address: string
+  userAgent: string | null
+}
+
+const windowStartOf = (now: number, minutes: number) => new Date(Math.floor(now / (minutes * 60_000)) * minutes * 60_000)
+/** Failed sign-ins are written to the audit log at the 1st, 10th, 100th … of a window, so a flood adds a handful of entries, not one each. */
+const isLogged = (count: number) => /^10*$/.test(String(count))
+
+/**
+ * Checks credentials and opens a server-side session; returns the user and the cookie token. An address that has
+ * failed too often in the window (across usernames: password spraying), or a username locked after its failures, is
+ * refused with 429 before the password is even checked.
+ */
 export async function login(
   db: Kysely<Database>,
-  username: string,
-  password: string,
-  ttlHours: number,
+  attempt: SignInAttempt,
+  policy: SignInPolicy,
   requestId: string,
 ): Promise<{ user: User; token: string; expiresAt: Date }> {
+  const { username, password, address } = attempt
+  const now = Date.now()
+  const windowStart = windowStartOf(now, policy.failureWindowMinutes)
+  const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + policy.failureWindowMinutes * 60_000 - now) / 1000))
+  const key = username.toLowerCase()
+  const counts = await repository.failureCounts(db, address, key, windowStart)
+  if (counts.address >= policy.maxFailuresPerAddress)
+    throw new AppError('RATE_LIMITED', `too many failed sign-ins from this address; try again in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    })
+  if (policy.lockoutFailures > 0 && counts.username >= policy.lockoutFailures)
+    throw new AppError(
+      'RATE_LIMITED',
+      `this username is locked after ${policy.lockoutFailures} failed sign-ins; try again in ${retryAfterSeconds} s`,
+      { retryAfterSeconds },
+    )
   const row = await repository.findUserByUsername(db, username)
   dummyHash ??= hashPassword(randomBytes(16).toString('hex'))
   const valid = await verify(row?.password_hash ?? (await dummyHash), password).catch(() => false)
-  if (!row || !valid || row.disabled_at) {
-    await appendAudit(db, { user: null, requestId }, { action: 'login_failed', entityType: 'session', entityId: null, after: { username } })
+  const demoRefused = Boolean(row && valid && !row.disabled_at && row.demo && !(await demoDataLoaded(db)))
+  if (!row || !valid || row.disabled_at || demoRefused) {
+    const after = await repository.countFailure(db, address, key, windowStart)
+    if (isLogged(after.address) || isLogged(after.username))
+      await appendAudit(
+        db,
+        { user: null, requestId },
+        {
+          action: 'login_failed',
+          entityType: 'session',
+          entityId: null,
+          after: {
+            username,
+            address,
+            failuresFromAddress: after.address,
+            failuresForUsername: after.username,
+            windowStart: windowStart.toISOString(),
+            ...(demoRefused ? { reason: 'demo data not loaded' } : {}),
+          },
+        },
+      )
+    if (demoRefused) throw new AppError('INVALID_CREDENTIALS', 'demo users can sign in only while the demo data is loaded')
     throw new AppError('INVALID_CREDENTIALS', 'username or password is wrong')
-  }
-  if (row.demo && !(await demoDataLoaded(db))) {
-    await appendAudit(
-      db,
-      { user: null, requestId },
-      { action: 'login_failed', entityType: 'session', entityId: null, after: { username, reason: 'demo data not loaded' } },
-    )
-    throw new AppError('INVALID_CREDENTIALS', 'demo users can sign in only while the demo data is loaded')
   }
   const user = toUser(row)
   const token = randomBytes(32).toString('base64url')
-  const expiresAt = new Date(Date.now() + ttlHours * 3600_000)
+  const expiresAt = new Date(now + policy.ttlHours * 3600_000)
   await db.transaction().execute(async (trx) => {
-    await repository.insertSession(trx, hashToken(token), user.id, expiresAt)
+    await repository.insertSession(trx, { tokenHash: hashToken(token), userId: user.id, expiresAt, address, userAgent: attempt.userAgent })
+    if (counts.username > 0) await repository.clearUsernameFailures(trx, key)
     await appendAudit(trx, { user, requestId }, { action: 'login', entityType: 'session', entityId: user.id })
   })
   return { user, token, expiresAt }
@@ -74,10 +126,62 @@ export async function logout(db: Kysely<Database>, token: string, actor: Actor):
   })
 }
 
-/** The user behind a session token, if the session is live. */
-export async function userForToken(db: Kysely<Database>, token: string): Promise<User | undefined> {
-  const row = await repository.findSessionUser(db, hashToken(token))
-  return row ? toUser(row) : undefined
+/** The user behind a session token, if the session is live (and not idle longer than idleMinutes); marks it used. */
+export async function userForToken(db: Kysely<Database>, token: string, idleMinutes = 0): Promise<User | undefined> {
+  const tokenHash = hashToken(token)
+  const row = await repository.findSessionUser(db, tokenHash, idleMinutes)
+  if (!row) return undefined
+  if (idleMinutes > 0) await repository.touchSession(db, tokenHash)
+  return toUser(row)
+}
+
+export interface SessionInfo {
+  id: string
+  userId: number
+  username: string
+  createdAt: string
+  lastSeenAt: string
+  expiresAt: string
+  address: string | null
+  userAgent: string | null
+}
+
+/** The live sessions, of one user or of everyone (administrators). */
+export async function listSessions(db: Kysely<Database>, userId: number | undefined, idleMinutes: number): Promise<SessionInfo[]> {
+  return (await repository.listLiveSessions(db, userId, idleMinutes)).map((r) => ({
+    id: r.public_id,
+    userId: r.user_id,
+    username: r.username,
+    createdAt: new Date(r.created_at).toISOString(),
+    lastSeenAt: new Date(r.last_seen_at).toISOString(),
+    expiresAt: new Date(r.expires_at).toISOString(),
+    address: r.address,
+    userAgent: r.user_agent,
+  }))
+}
+
+/** Revokes one session by its id (administrators); 404 when there is no live session of that id. */
+export async function revokeSession(db: Kysely<Database>, sessionId: string, actor: Actor): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const userId = await repository.revokeSessionById(trx, sessionId)
+    if (userId === undefined) throw new AppError('NOT_FOUND', `session ${sessionId} does not exist or has ended`)
+    await appendAudit(trx, actor, { action: 'revoke', entityType: 'session', entityId: userId, after: { sessionId } })
+  })
+}
+
+/** Disables a user (ending every session of theirs) or enables them again (administrators). */
+export async function setDisabled(db: Kysely<Database>, userId: number, disabled: boolean, actor: Actor): Promise<User & { disabled: boolean }> {
+  if (actor.user?.id === userId && disabled)
+    throw new AppError('VALIDATION_FAILED', 'disabled: an administrator cannot disable their own account', {
+      problems: [{ field: '/disabled', message: 'an administrator cannot disable their own account' }],
+    })
+  return db.transaction().execute(async (trx) => {
+    const row = await repository.setUserDisabled(trx, userId, disabled)
+    if (!row) throw new AppError('NOT_FOUND', `user ${userId} does not exist`)
+    const sessionsEnded = disabled ? await repository.revokeUserSessions(trx, userId) : 0
+    await appendAudit(trx, actor, { action: disabled ? 'disable' : 'enable', entityType: 'user', entityId: userId, after: { sessionsEnded } })
+    return { ...toUser(row), disabled }
+  })
 }
 
 /** Creates a user (administrators, the CLI and the demo loader); the audit entry never holds the password. */
@@ -135,9 +239,10 @@ export async function listUsers(db: Kysely<Database>): Promise<User[]> {
   return (await repository.listUsers(db)).map(toUser)
 }
 
-/** Drops expired sessions; run at start. */
+/** Drops expired sessions and old failure counts; run at start. */
 export async function pruneSessions(db: Kysely<Database>): Promise<void> {
   await repository.deleteExpiredSessions(db)
+  await repository.deleteOldFailures(db)
 }
 
 /** The user of that name (signed in or not), for the demo loader. */
