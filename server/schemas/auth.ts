@@ -49,7 +49,7 @@ export const UpdateUserSchema = Type.Object(
 export type UpdateUser = Static<typeof UpdateUserSchema>
 
 export const SessionSchema = Type.Object({
-  id: Type.String({ description: 'the session\'s public id (never the token)' }),
+  id: Type.String({ description: "the session's public id (never the token)" }),
   userId: Type.Integer(),
   username: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),

@@ -101,6 +101,35 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       expected: [{ action: 'create', entityType: 'user', by: 'admin', after: true }],
     },
   ],
+  'PATCH /api/users/:id': [
+    {
+      name: 'disable a user',
+      run: async () => {
+        const created = await admin
+          .post('/api/users')
+          .send({ username: 'disabled_user', password: 'a long enough password', department: 'market', role: 'clerk' })
+          .expect(201)
+        return admin.patch(`/api/users/${created.body.user.id}`).send({ disabled: true })
+      },
+      status: 200,
+      expected: [
+        { action: 'create', entityType: 'user', by: 'admin', after: true },
+        { action: 'disable', entityType: 'user', by: 'admin', after: true },
+      ],
+    },
+  ],
+  'DELETE /api/sessions/:sessionId': [
+    {
+      name: 'end a session',
+      run: async () => {
+        await t.request().post('/api/auth/login').send({ username: people.education.username, password: TEST_PASSWORD }).expect(200)
+        const sessions = (await admin.get('/api/sessions').query({ userId: people.education.id }).expect(200)).body.sessions
+        return admin.delete(`/api/sessions/${sessions[0].id}`)
+      },
+      status: 204,
+      expected: [{ action: 'revoke', entityType: 'session', by: 'admin', after: true }],
+    },
+  ],
   'POST /api/schools': [
     {
       name: 'register a school',

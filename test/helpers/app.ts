@@ -28,7 +28,15 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
   const database = await createTestDatabase()
   const config = loadConfig(
     {},
-    { port: 0, loadDemoData: false, serveWeb: false, loginRateLimitPerMinute: 10_000, logLevel: 'silent', ...overrides },
+    {
+      port: 0,
+      loadDemoData: false,
+      serveWeb: false,
+      loginRateLimitPerMinute: 10_000,
+      loginMaxFailuresPerAddress: 100_000,
+      logLevel: 'silent',
+      ...overrides,
+    },
   )
   const app = await buildApp(config, { database, logger: false })
   await app.listen({ port: 0, host: '127.0.0.1' })

@@ -109,34 +109,45 @@ export interface FailureCounts {
   username: number
 }
 
-/** Failed sign-ins counted in the window starting at `windowStart`, for an address and a username. */
-export async function failureCounts(db: Db, address: string, username: string, windowStart: Date): Promise<FailureCounts> {
+/**
+ * Failed sign-ins of an address and of a username in the window starting at `windowStart` and the one before it: the
+ * count never drops to nothing at a window's edge, so a limit holds over at least one whole window.
+ */
+export async function failureCounts(
+  db: Db,
+  address: string,
+  username: string,
+  windowStart: Date,
+  windowMs: number,
+): Promise<FailureCounts> {
   const rows = await db
     .selectFrom('login_failures')
     .select(['scope', 'failures'])
-    .where('window_start', '=', windowStart)
-    .where((eb) => eb.or([eb.and([eb('scope', '=', 'address'), eb('key', '=', address)]), eb.and([eb('scope', '=', 'username'), eb('key', '=', username)])]))
+    .where('window_start', 'in', [windowStart, new Date(windowStart.getTime() - windowMs)])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('scope', '=', 'address'), eb('key', '=', address)]),
+        eb.and([eb('scope', '=', 'username'), eb('key', '=', username)]),
+      ]),
+    )
     .execute()
-  return {
-    address: rows.find((r) => r.scope === 'address')?.failures ?? 0,
-    username: rows.find((r) => r.scope === 'username')?.failures ?? 0,
-  }
+  const sum = (scope: string) => rows.filter((r) => r.scope === scope).reduce((total, r) => total + r.failures, 0)
+  return { address: sum('address'), username: sum('username') }
 }
 
-/** Counts one failed sign-in for the address and the username; answers both counts after it. */
-export async function countFailure(db: Db, address: string, username: string, windowStart: Date): Promise<FailureCounts> {
-  const bump = async (scope: 'address' | 'username', key: string) =>
-    (
-      await db
-        .insertInto('login_failures')
-        .values({ scope, key, window_start: windowStart, failures: 1, last_at: new Date() })
-        .onConflict((oc) =>
-          oc.columns(['scope', 'key', 'window_start']).doUpdateSet({ failures: sql`login_failures.failures + 1`, last_at: new Date() }),
-        )
-        .returning('failures')
-        .executeTakeFirstOrThrow()
-    ).failures
-  return { address: await bump('address', address), username: await bump('username', username) }
+/** Counts one failed sign-in for the address and the username in the current window. */
+export async function countFailure(db: Db, address: string, username: string, windowStart: Date): Promise<void> {
+  for (const [scope, key] of [
+    ['address', address],
+    ['username', username],
+  ] as const)
+    await db
+      .insertInto('login_failures')
+      .values({ scope, key, window_start: windowStart, failures: 1, last_at: new Date() })
+      .onConflict((oc) =>
+        oc.columns(['scope', 'key', 'window_start']).doUpdateSet({ failures: sql`login_failures.failures + 1`, last_at: new Date() }),
+      )
+      .execute()
 }
 
 /** Forgets a username's failures after it signs in. */
@@ -220,7 +231,11 @@ export async function revokeUserSessions(db: Db, userId: number): Promise<number
 }
 
 /** Sets or clears a user's disabled time; answers the user, or undefined when there is none of that id. */
-export async function setUserDisabled(db: Db, userId: number, disabled: boolean): Promise<(UserRow & { disabled_at: Date | null }) | undefined> {
+export async function setUserDisabled(
+  db: Db,
+  userId: number,
+  disabled: boolean,
+): Promise<(UserRow & { disabled_at: Date | null }) | undefined> {
   return db
     .updateTable('users')
     .set({ disabled_at: disabled ? new Date() : null })

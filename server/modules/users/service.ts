@@ -66,10 +66,12 @@ export async function login(
 ): Promise<{ user: User; token: string; expiresAt: Date }> {
   const { username, password, address } = attempt
   const now = Date.now()
+  const windowMs = policy.failureWindowMinutes * 60_000
   const windowStart = windowStartOf(now, policy.failureWindowMinutes)
-  const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + policy.failureWindowMinutes * 60_000 - now) / 1000))
+  // Failures count in this window and the one before: they are forgotten when the next window begins.
+  const retryAfterSeconds = Math.max(1, Math.ceil((windowStart.getTime() + 2 * windowMs - now) / 1000))
   const key = username.toLowerCase()
-  const counts = await repository.failureCounts(db, address, key, windowStart)
+  const counts = await repository.failureCounts(db, address, key, windowStart, windowMs)
   if (counts.address >= policy.maxFailuresPerAddress)
     throw new AppError('RATE_LIMITED', `too many failed sign-ins from this address; try again in ${retryAfterSeconds} s`, {
       retryAfterSeconds,
@@ -85,8 +87,10 @@ export async function login(
   const valid = await verify(row?.password_hash ?? (await dummyHash), password).catch(() => false)
   const demoRefused = Boolean(row && valid && !row.disabled_at && row.demo && !(await demoDataLoaded(db)))
   if (!row || !valid || row.disabled_at || demoRefused) {
-    const after = await repository.countFailure(db, address, key, windowStart)
-    if (isLogged(after.address) || isLogged(after.username))
+    await repository.countFailure(db, address, key, windowStart)
+    const after = { address: counts.address + 1, username: counts.username + 1 }
+    // By address: a spray of many names from one place adds a handful; by username only from the 10th, or every name's first failure would.
+    if (isLogged(after.address) || (after.username >= 10 && isLogged(after.username)))
       await appendAudit(
         db,
         { user: null, requestId },
@@ -170,7 +174,12 @@ export async function revokeSession(db: Kysely<Database>, sessionId: string, act
 }
 
 /** Disables a user (ending every session of theirs) or enables them again (administrators). */
-export async function setDisabled(db: Kysely<Database>, userId: number, disabled: boolean, actor: Actor): Promise<User & { disabled: boolean }> {
+export async function setDisabled(
+  db: Kysely<Database>,
+  userId: number,
+  disabled: boolean,
+  actor: Actor,
+): Promise<User & { disabled: boolean }> {
   if (actor.user?.id === userId && disabled)
     throw new AppError('VALIDATION_FAILED', 'disabled: an administrator cannot disable their own account', {
       problems: [{ field: '/disabled', message: 'an administrator cannot disable their own account' }],
@@ -179,7 +188,12 @@ export async function setDisabled(db: Kysely<Database>, userId: number, disabled
     const row = await repository.setUserDisabled(trx, userId, disabled)
     if (!row) throw new AppError('NOT_FOUND', `user ${userId} does not exist`)
     const sessionsEnded = disabled ? await repository.revokeUserSessions(trx, userId) : 0
-    await appendAudit(trx, actor, { action: disabled ? 'disable' : 'enable', entityType: 'user', entityId: userId, after: { sessionsEnded } })
+    await appendAudit(trx, actor, {
+      action: disabled ? 'disable' : 'enable',
+      entityType: 'user',
+      entityId: userId,
+      after: { sessionsEnded },
+    })
     return { ...toUser(row), disabled }
   })
 }
