@@ -25,6 +25,7 @@ const text = {
   navPermits: ['许可审批', 'Permits'],
   navMap: ['区域图', 'Perimeter map'],
   navBatch: ['批量核查', 'Check in bulk'],
+  navGovernance: ['综治台账', 'Governance'],
   switchLanguage: ['English', '中文'],
   signIn: ['登录', 'Sign in'],
   signOut: ['退出', 'Sign out'],

@@ -4,6 +4,7 @@ import { createMapView, prewarm, type MapView } from './map/map-view.ts'
 import { parseMapPosition, readRoute, routeHref, SCREENS, updateParams, type Screen } from './router.ts'
 import { mountCheck } from './ui/check.ts'
 import { mountBatch } from './ui/batch.ts'
+import { mountGovernance } from './ui/governance/lazy.ts'
 import { h, fill, toast } from './ui/dom.ts'
 import { mountLogin } from './ui/login.ts'
 import { mountMapScreen } from './ui/map-screen/index.ts'
@@ -28,6 +29,7 @@ const MOUNTS: Record<Screen, ScreenMount> = {
   batch: mountBatch,
   rules: mountRules,
   patrol: mountPatrol,
+  governance: mountGovernance,
 }
 /** Screens a user is not offered are left out of the navigation and open the check screen instead. */
 const offered = (screen: Screen, user: User) => (screen === 'rules' ? rulesOffered(user) : screen === 'patrol' ? canSeePatrol(user) : true)
@@ -38,6 +40,7 @@ const SCREEN_TITLES = {
   map: 'navMap',
   rules: 'navRules',
   patrol: 'navPatrol',
+  governance: 'navGovernance',
 } as const satisfies Record<Screen, string>
 const screenTitle = (screen: Screen) => t(SCREEN_TITLES[screen])
 const root = document.querySelector<HTMLDivElement>('#app')!

@@ -91,9 +91,9 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | undefined | null>
+export type Query = Record<string, string | number | boolean | undefined | null>
 
-function withQuery(path: string, query?: Query): string {
+export function withQuery(path: string, query?: Query): string {
   if (!query) return path
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(query))
@@ -108,7 +108,12 @@ export function onUnauthorised(listener: () => void): void {
   unauthorisedListeners.add(listener)
 }
 
-async function request<T>(method: string, path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+/** One JSON request to the service; failures become ApiError in the error handler's shape. */
+export async function request<T>(
+  method: string,
+  path: string,
+  options: { query?: Query; body?: unknown; signal?: AbortSignal } = {},
+): Promise<T> {
   let response: Response
   try {
     response = await fetch(withQuery(path, options.query), {
