@@ -13,7 +13,8 @@ import { importRoads } from '../roads/service.ts'
 import { refreshWalkingConflicts } from '../zones/maintenance.ts'
 import { loadDemoPermits } from './permits.ts'
 import { loadDemoHazards } from './hazards.ts'
-import { loadDemoPolice } from './police.ts'
+import { createPlan } from '../patrol/plans/service.ts'
+import { demoPlanRequest, loadDemoPolice } from './police.ts'
 import * as repository from './repository.ts'
 
 /** The demo users: one per department, plus a supervisor and a viewer to try the other roles with. */
@@ -158,10 +159,17 @@ async function loadDemoStaffing(db: Kysely<Database>, log: (message: string) => 
 }
 
 /**
- * The police desk's demo: its registry and simulated visits (./police.ts), then what is made from them.
- * A plan for today belongs here, after the registry and the roads: make it for demoPlanRequest() (today
- * in 原州区), once, with its own mark.
+ * The police desk's demo: its registry and simulated visits (./police.ts), then the plan of the day the demo was
+ * loaded for 原州区, made once by the planner (marked demo), so the patrol screen shows routes on first start.
+ * Later days are planned by the police themselves: a later start plans nothing.
  */
 async function loadDemoPatrols(db: Kysely<Database>, log: (message: string) => void): Promise<void> {
   await loadDemoPolice(db, log)
+  if (await repository.isMarked(db, 'demo_patrol_plan')) return
+  const request = demoPlanRequest()
+  const plan = await createPlan(db, request, { user: null, requestId: 'demo-loader' }, { demo: true })
+  await repository.mark(db, 'demo_patrol_plan', { planId: plan.id, date: request.date, loadedAt: new Date().toISOString() }, 'keep')
+  log(
+    `demo patrol plan for ${request.date} in ${request.countyCode}: ${plan.units.length} units, ${plan.units.reduce((n, u) => n + u.stops.length, 0)} stops, ${plan.unmet.length} unmet, ${(plan.lengthM / 1000).toFixed(1)} km`,
+  )
 }

@@ -4,7 +4,8 @@ import type { Database } from '../../db/types.ts'
 type Db = Kysely<Database> | Transaction<Database>
 
 /** The app_settings keys that mark each part of the demo data loaded. */
-export type DemoMark = 'demo_data' | 'demo_addresses' | 'demo_roads' | 'demo_permits' | 'demo_staffing' | 'demo_hazards' | 'demo_police'
+export type DemoMark =
+  'demo_data' | 'demo_addresses' | 'demo_roads' | 'demo_permits' | 'demo_staffing' | 'demo_hazards' | 'demo_police' | 'demo_patrol_plan'
 
 /** Whether a part of the demo data is marked loaded. */
 export async function isMarked(db: Db, key: DemoMark): Promise<boolean> {
