@@ -429,12 +429,12 @@ describe('patrol screen in Chromium', () => {
     await waitForRendered(page, ['patrol-coverage-planned', 'patrol-coverage-missing', 'patrol-coverage-done'])
   })
 
-  test('the tobacco desk is not offered the screen', async () => {
+  test('the tobacco desk is not offered the screen, and its address opens the check screen', async () => {
     await signIn(page, 'tobacco')
     expect(await page.locator('header.bar nav a[href="#/patrol"]').count()).toBe(0)
     await page.goto('/#/patrol')
     await page.reload()
-    await page.waitForSelector('#patrol-not-offered')
+    await page.waitForFunction(() => location.hash === '#/check')
     expect(await page.locator('#patrol-coverage, #patrol-make').count()).toBe(0)
   })
 

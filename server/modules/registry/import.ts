@@ -5,7 +5,7 @@ import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { AppError, type FieldProblem } from '../../errors.ts'
 import { problemsFromAjv } from '../../plugins/validation.ts'
-import { parseDecimal } from '../../schemas/numbers.ts'
+import { DECIMAL } from '../../schemas/numbers.ts'
 import { CRS_NAMES, type CrsName } from '../../schemas/common.ts'
 import type { Static } from 'typebox'
 import type { ImportResultSchema, ImportRowError } from '../../schemas/registry.ts'
@@ -121,6 +121,12 @@ function csvValue(field: string, raw: string): unknown {
   return value
 }
 
+/** A number cell as a number when written in plain decimal (1e309 too, refused later as not finite), else its text. */
+function decimalCell(cell: string): number | string {
+  const text = cell.trim()
+  return DECIMAL.test(text) ? Number(text) : text
+}
+
 /** Parses "lon lat; lon lat" or a JSON array of positions. */
 function parseGates(raw: string): unknown {
   const text = raw.trim()
@@ -178,8 +184,8 @@ export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName):
         const field = fields[i]!
         if (cell.trim() === '') return
         // Kept as text when not plain decimal, so the row's validation names the column ("0x6A" is not a longitude).
-        if (field === 'lon') lon = parseDecimal(cell) ?? cell.trim()
-        else if (field === 'lat') lat = parseDecimal(cell) ?? cell.trim()
+        if (field === 'lon') lon = decimalCell(cell)
+        else if (field === 'lat') lat = decimalCell(cell)
         else if (field === 'geometry') geometry = JSON.parse(cell)
         else if (field === 'gates') properties.gates = parseGates(cell)
         else if (field === 'dormitories') properties.dormitories = JSON.parse(cell)
