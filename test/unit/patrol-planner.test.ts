@@ -137,9 +137,13 @@ describe('the planner', () => {
     expect(plan.lowerBoundM).toBeGreaterThanOrEqual(3000)
   })
 
-  it('bounds a plan from below by the spanning tree and the in- and out-degrees', () => {
+  it('bounds a plan from below by the spanning tree and the in- and out-degrees', async () => {
     // Three places on a line with the base at 0: the tree is 2 × 500.
     const d = (a: number, b: number) => Math.abs(a - b) * 500
-    expect(lowerBound([1, 2], [0], d)).toBe(1000)
+    expect(await lowerBound([1, 2], [0], d)).toBe(1000)
+    // Yielding between places does not change the bound.
+    let pauses = 0
+    expect(await lowerBound([1, 2], [0], d, async () => void (pauses += 1))).toBe(1000)
+    expect(pauses).toBeGreaterThan(0)
   })
 })

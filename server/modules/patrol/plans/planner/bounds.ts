@@ -13,8 +13,16 @@
  *
  * The bound is the larger of these. It ignores time entirely (time windows only lengthen routes), so it is
  * valid however the day is arranged, and it is what the plan's length is compared with.
+ *
+ * Both parts are quadratic in the places (some 4 million pairs for a county of 2,000 schools): `pause` is
+ * awaited after every place so that the caller can yield to the event loop; it does not change the result.
  */
-export function lowerBound(places: readonly number[], bases: readonly number[], d: (a: number, b: number) => number): number {
+export async function lowerBound(
+  places: readonly number[],
+  bases: readonly number[],
+  d: (a: number, b: number) => number,
+  pause: () => Promise<void> = async () => {},
+): Promise<number> {
   const stops = [...new Set(places)]
   const all = [...new Set([...stops, ...bases])]
   const baseSet = new Set(bases)
@@ -32,6 +40,7 @@ export function lowerBound(places: readonly number[], bases: readonly number[], 
     }
     if (Number.isFinite(bestIn)) inSum += bestIn
     if (Number.isFinite(bestOut)) outSum += bestOut
+    await pause()
   }
   // Prim over S ∪ B with the root: the bases start in the tree at zero cost (their edges to the root).
   const n = all.length
@@ -57,6 +66,7 @@ export function lowerBound(places: readonly number[], bases: readonly number[], 
       const w = Math.min(d(all[u]!, all[i]!), d(all[i]!, all[u]!))
       if (w < key[i]!) key[i] = w
     }
+    await pause()
   }
   return Math.max(inSum, outSum, mst)
 }

@@ -136,6 +136,7 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
   const posts = await assignPosts(
     postList,
     postUnits.map((u, i) => ({ ...u, index: i })),
+    pause,
   )
   await pause()
   const router = new Router(tasks, routingUnits)
@@ -324,13 +325,19 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
     }
   })
   const lengthM = plannedUnits.reduce((sum, u) => sum + u.lengthM, 0)
-  const modes = [...new Set(working.map((u) => u.index))].map((i) => routingUnits[i]!)
-  const minMetres = (a: number, b: number) => Math.min(...modes.map((u) => metres(u, a, b)))
+  // One unit per travel matrix (units of a mode share their mode's): the shortest over the modes in use.
+  const modes = [...new Map(working.map((u) => [u.metres, u] as const)).values()]
+  const minMetres = (a: number, b: number) => {
+    let best = Number.POSITIVE_INFINITY
+    for (const u of modes) best = Math.min(best, metres(u, a, b))
+    return best
+  }
   const usedBases = router.routes.filter((r) => r.tasks.length > 0).map((r) => r.unit.base)
-  const lb = lowerBound(
+  const lb = await lowerBound(
     router.routes.flatMap((r) => r.tasks.map((k) => tasks[k]!.location)),
     usedBases,
     minMetres,
+    pause,
   )
   await pause()
   // The baseline over the same posts.

@@ -105,8 +105,16 @@ export function compatible(unit: PostUnit, p: PostTask, q: PostTask): boolean {
   return p.end + unit.seconds(p.location, q.location) <= q.start || q.end + unit.seconds(q.location, p.location) <= p.start
 }
 
-/** Solves the assignment; posts no unit can hold stay unassigned (-1). */
-export async function assignPosts(posts: readonly PostTask[], units: readonly PostUnit[]): Promise<PostsSolution> {
+/**
+ * Solves the assignment; posts no unit can hold stay unassigned (-1). `pause` is awaited after each post and
+ * each unit while the model is built (a county's posts take a few hundred milliseconds), so that the caller
+ * can yield to the event loop; it does not change the model.
+ */
+export async function assignPosts(
+  posts: readonly PostTask[],
+  units: readonly PostUnit[],
+  pause: () => Promise<void> = async () => {},
+): Promise<PostsSolution> {
   const started = performance.now()
   const unitOf = new Int32Array(posts.length).fill(-1)
   // Candidate (unit, post) pairs: units that can hold the post, the cheapest K by round trip.
@@ -118,6 +126,7 @@ export async function assignPosts(posts: readonly PostTask[], units: readonly Po
       .sort((a, b) => a.cost - b.cost || a.u - b.u)
       .slice(0, CANDIDATES_PER_POST)
     for (const o of options) pairs.push({ u: o.u, p: post.index, value: post.weight - o.cost })
+    await pause()
   }
   if (pairs.length === 0)
     return {
@@ -160,6 +169,7 @@ export async function assignPosts(posts: readonly PostTask[], units: readonly Po
         const overlap = p.start < q.end && q.start < p.end
         if (!overlap && !compatible(unit, p, q)) rows.push(`u${u}c${(pairRow += 1)}: ${name(ks[i]!)} + ${name(ks[j]!)} <= 1`)
       }
+    await pause()
   }
   const objective = pairs.map((pair, k) => `${pair.value >= 0 ? '+' : '-'} ${Math.abs(pair.value).toFixed(3)} ${name(k)}`).join(' ')
   const bounds = pairs.map((_, k) => ` 0 <= ${name(k)} <= 1`).join('\n')

@@ -201,6 +201,7 @@ export async function regretInsertion(router: Router, pending: readonly number[]
       if (e) entries.push(e)
     }
     options_.set(k, entries)
+    await options.pause()
   }
   const left: number[] = []
   while (options_.size > 0) {
