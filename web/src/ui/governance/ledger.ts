@@ -76,8 +76,11 @@ export async function showLedger(desk: GovernanceDesk): Promise<void> {
   const count = h('p', { class: 'muted small', role: 'status', id: 'ledger-count' })
   const pager = h('div', { class: 'pager' })
   let offset = Number(params.get('offset') ?? 0) || 0
+  // Filters changed quickly send several requests; only the newest one's answer is shown, whichever arrives last.
+  let newest = 0
 
   const load = async () => {
+    const asked = ++newest
     const query: HazardQuery = { limit: PAGE_SIZE, offset }
     if (state.value) query.state = state.value as HazardQuery['state']
     if (grade.value) query.grade = grade.value as HazardQuery['grade']
@@ -98,7 +101,7 @@ export async function showLedger(desk: GovernanceDesk): Promise<void> {
     count.textContent = t('loading')
     try {
       const page = await governanceApi.hazards(query)
-      if (gone()) return
+      if (gone() || asked !== newest) return
       list.replaceChildren(...page.hazards.map((hazard) => hazardItem(hazard, desk.openHazard)))
       if (page.hazards.length === 0) list.replaceChildren(h('li', { class: 'empty' }, t('empty')))
       count.textContent = t('resultsCount', { n: page.numberMatched })
@@ -127,14 +130,14 @@ export async function showLedger(desk: GovernanceDesk): Promise<void> {
         ),
       )
     } catch (error) {
-      if (gone()) return
+      if (gone() || asked !== newest) return
       list.replaceChildren(
         h('li', { class: 'error', role: 'alert' }, explain(error)),
         h('li', {}, h('button', { type: 'button', onclick: () => void load() }, t('retry'))),
       )
       count.textContent = ''
     } finally {
-      list.removeAttribute('aria-busy')
+      if (asked === newest) list.removeAttribute('aria-busy')
     }
   }
   const reload = () => {
