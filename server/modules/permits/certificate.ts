@@ -1,25 +1,7 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import { AppError } from '../../errors.ts'
 import type { PermitDetail, Rectification } from '../../schemas/permits.ts'
 import type { CheckResult, ConflictDetail } from '../../schemas/zones.ts'
+import { drawScaleAndNorth, openPdf } from '../pdf/document.ts'
 import { CATEGORY_NAMES, PERMIT_KIND_NAMES, PERMIT_STATUS_NAMES, SCHOOL_TYPE_NAMES } from '../../schemas/labels.ts'
-
-/**
- * CJK fonts, first found wins: the copy shipped in data/fonts (so a fresh install renders Chinese with
- * no system fonts), then Debian's fonts-wqy-microhei / fonts-noto-cjk.
- */
-const FONT_CANDIDATES: readonly { path: string; family?: string }[] = [
-  { path: path.resolve(import.meta.dirname, '../../../data/fonts/wqy-microhei.ttc'), family: 'WenQuanYiMicroHei' },
-  { path: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', family: 'WenQuanYiMicroHei' },
-  { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', family: 'NotoSansCJKsc-Regular' },
-  { path: '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc', family: 'WenQuanYiZenHei' },
-]
-
-/** The CJK font used for certificates, or undefined when none is installed. */
-export function certificateFont() {
-  return FONT_CANDIDATES.find((f) => fs.existsSync(f.path))
-}
 
 const CRS_NAMES: Record<string, string> = {
   wgs84: 'WGS84 (GPS)',
@@ -74,23 +56,7 @@ export interface CertificateContent {
  * measured lines, then the caller's lines, the time and the operator. Permits and point checks share it.
  */
 export async function renderCertificate(content: CertificateContent): Promise<Buffer> {
-  const font = certificateFont()
-  if (!font)
-    throw new AppError(
-      'UNAVAILABLE',
-      'certificate: no CJK font is installed on the server (Debian package fonts-wqy-microhei or fonts-noto-cjk)',
-    )
-  // pdfkit (with its font engine) is loaded on the first certificate, not at every start of the service.
-  const { default: PDFDocument } = await import('pdfkit')
-  const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: content.documentTitle, Author: '固原市校园安全区域系统' } })
-  const chunks: Buffer[] = []
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk))
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)))
-    doc.on('error', reject)
-  })
-  doc.registerFont('cjk', font.path, font.family)
-  doc.font('cjk')
+  const { doc, done } = await openPdf({ what: 'certificate', title: content.documentTitle, margin: 40 })
 
   const s = content.screening
   doc.fontSize(16).text(content.heading, { align: 'center' })
@@ -336,22 +302,7 @@ function drawMap(doc: PDFKit.PDFDocument, screening: CheckResult, schools: reado
   doc.restore()
 
   const walking = screening.conflicts.some((c) => (c.route?.coordinates.length ?? 0) >= 2)
-  // Scale bar (a round number of metres) and north arrow.
-  const target = box.w / 5 / scale
-  const bar = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000].reduce((best, m) => (m <= target ? m : best), 10)
-  const bx = box.x + 10
-  const by = box.y + box.h - 12
-  doc
-    .moveTo(bx, by)
-    .lineTo(bx + bar * scale, by)
-    .lineWidth(2)
-    .strokeColor('black')
-    .stroke()
-  doc
-    .fontSize(7)
-    .fillColor('black')
-    .text(`${bar} 米`, bx, by - 10, { lineBreak: false })
-  doc.fontSize(8).text('北 N ↑', box.x + box.w - 40, box.y + 6, { lineBreak: false })
+  drawScaleAndNorth(doc, box, scale)
   doc
     .fontSize(7)
     .fillColor('#555')

@@ -4,10 +4,10 @@
  * conflicts, the hazard ledger, inspections, patrol coverage, warning signs and cameras, and the staffing audit
  * with its clauses. As many pages as the file needs.
  */
-import { AppError } from '../../errors.ts'
 import { CATEGORY_NAMES, SCHOOL_TYPE_NAMES } from '../../schemas/labels.ts'
 import type { SchoolFile } from '../../schemas/school-file.ts'
-import { certificateFont, polygonsOf } from '../permits/certificate.ts'
+import { polygonsOf } from '../permits/certificate.ts'
+import { drawScaleAndNorth, openPdf } from '../pdf/document.ts'
 import { BAND_NAMES, FINDING_STATUS_NAMES, HAZARD_GRADE_NAMES, HAZARD_KIND_NAMES, HAZARD_STATE_NAMES, beijingTime } from './labels.ts'
 
 type Ring = number[][]
@@ -16,22 +16,7 @@ const WIDTH = 515
 const BOTTOM = 800
 
 /** Opens an A4 document with the CJK font, collecting its bytes. */
-export async function openDocument(title: string): Promise<{ doc: PDFKit.PDFDocument; done: Promise<Buffer> }> {
-  const font = certificateFont()
-  if (!font)
-    throw new AppError('UNAVAILABLE', 'pdf: no CJK font is installed on the server (Debian package fonts-wqy-microhei or fonts-noto-cjk)')
-  const { default: PDFDocument } = await import('pdfkit')
-  const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: title, Author: '固原市校园安全区域系统' } })
-  const chunks: Buffer[] = []
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk))
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)))
-    doc.on('error', reject)
-  })
-  doc.registerFont('cjk', font.path, font.family)
-  doc.font('cjk')
-  return { doc, done }
-}
+export const openDocument = (title: string) => openPdf({ what: 'pdf', title, margin: 40 })
 
 /** Starts a new page when fewer than `height` points are left on this one. */
 export function ensureSpace(doc: PDFKit.PDFDocument, height: number): void {
@@ -345,21 +330,7 @@ function drawZoneMap(doc: PDFKit.PDFDocument, file: SchoolFile) {
       .text(String(i + 1), x + 4, y - 3, { lineBreak: false })
   })
   doc.restore()
-  const target = box.w / 5 / scale
-  const bar = [10, 20, 50, 100, 200, 500, 1000, 2000].reduce((best, m) => (m <= target ? m : best), 10)
-  const bx = box.x + 10
-  const by = box.y + box.h - 12
-  doc
-    .moveTo(bx, by)
-    .lineTo(bx + bar * scale, by)
-    .lineWidth(2)
-    .strokeColor('black')
-    .stroke()
-  doc
-    .fontSize(7)
-    .fillColor('black')
-    .text(`${bar} 米`, bx, by - 10, { lineBreak: false })
-  doc.fontSize(8).text('北 N ↑', box.x + box.w - 40, box.y + 6, { lineBreak: false })
+  drawScaleAndNorth(doc, box, scale, [10, 20, 50, 100, 200, 500, 1000, 2000])
   const legendBands = [...new Set(bands.map((b) => b.properties.band ?? ''))].map((b) => `${BAND_NAMES[b] ?? b}`).join('、')
   doc
     .fontSize(7)

@@ -4,8 +4,7 @@
  * permit certificates): a small map of the route and stops, the stops with times, the schools' addresses and
  * the station's telephone.
  */
-import { AppError } from '../../../errors.ts'
-import { certificateFont } from '../../permits/certificate.ts'
+import { openPdf } from '../../pdf/document.ts'
 import type { UnitSheet } from './service.ts'
 
 const xml = (text: string) =>
@@ -64,27 +63,8 @@ export function unitGpx(sheet: UnitSheet): string {
 
 /** The one-page route sheet (A4, Chinese). */
 export async function unitRouteSheet(sheet: UnitSheet, operator: string, printedAt: Date): Promise<Buffer> {
-  const font = certificateFont()
-  if (!font)
-    throw new AppError(
-      'UNAVAILABLE',
-      'route sheet: no CJK font is installed on the server (Debian package fonts-wqy-microhei or fonts-noto-cjk)',
-    )
-  const { default: PDFDocument } = await import('pdfkit')
   const { plan, unit } = sheet
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 36,
-    info: { Title: `巡逻路线单 ${unit.name} ${plan.date}`, Author: '固原市校园安全区域系统' },
-  })
-  const chunks: Buffer[] = []
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk))
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)))
-    doc.on('error', reject)
-  })
-  doc.registerFont('cjk', font.path, font.family)
-  doc.font('cjk')
+  const { doc, done } = await openPdf({ what: 'route sheet', title: `巡逻路线单 ${unit.name} ${plan.date}`, margin: 36 })
   const left = 36
   const width = 595 - 72
   doc.fontSize(15).text('校园周边巡逻路线单', left, 36, { width, align: 'center' })
