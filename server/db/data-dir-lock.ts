@@ -8,11 +8,16 @@ import path from 'node:path'
  */
 export function lockDataDir(dataDir: string): () => void {
   const lockFile = `${path.resolve(dataDir)}.lock`
+  // Within this process the set knows: a lock file with this process's id that is not in it is a previous life's
+  // (a container restarted with the same pid).
+  if (held.has(lockFile)) throw new Error(`the embedded database in ${dataDir} is already open in this process`)
   fs.mkdirSync(path.dirname(lockFile), { recursive: true })
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       fs.writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' })
+      held.add(lockFile)
       return () => {
+        held.delete(lockFile)
         try {
           if (readPid(lockFile) === process.pid) fs.unlinkSync(lockFile)
         } catch {
@@ -23,12 +28,17 @@ export function lockDataDir(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const holder = readPid(lockFile)
       if (holder !== undefined && holder !== process.pid && alive(holder))
-        throw new Error(`the embedded database in ${dataDir} is in use by process ${holder}; stop it first`, { cause: error })
+        throw new Error(
+          `the embedded database in ${dataDir} is in use by process ${holder}; stop it first (if no service runs, remove ${lockFile})`,
+          { cause: error },
+        )
       fs.rmSync(lockFile, { force: true })
     }
   }
   throw new Error(`could not lock the embedded database in ${dataDir}`)
 }
+
+const held = new Set<string>()
 
 function readPid(file: string): number | undefined {
   try {
