@@ -1,3 +1,5 @@
+import { connectReplicas, type ReplicaSet } from './db/replicas.ts'
+import { installReadRouting } from './plugins/read-routing.ts'
 import fs from 'node:fs'
 import path from 'node:path'
 import cookie from '@fastify/cookie'
@@ -46,6 +48,8 @@ declare module 'fastify' {
     config: Config
     db: Kysely<Database>
     databaseKind: DatabaseKind
+    /** The hot standbys reads may go to (DATABASE_REPLICA_URLS), or null. */
+    replicas: ReplicaSet | null
     /** Every route as registered, with its access rule: what the audit-trail test walks. */
     routeInventory: readonly RouteInventoryEntry[]
   }
@@ -94,6 +98,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('config', config)
   app.decorate('db', database.db)
   app.decorate('databaseKind', database.kind)
+  const replicas =
+    database.kind === 'postgis' && config.databaseUrl && config.databaseReplicaUrls.length > 0
+      ? connectReplicas(config.databaseReplicaUrls, config.databaseUrl)
+      : null
+  app.decorate('replicas', replicas)
   app.addHook('onClose', async () => {
     if (!options.database) await database.close()
   })
@@ -103,6 +112,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   installTextChecks(app)
   installErrorHandler(app)
   await app.register(cookie)
+  // After the cookie parser: the read-primary mark is a cookie.
+  installReadRouting(app, database.db, replicas)
   await app.register(rateLimit, { global: false })
   await app.register(swagger, {
     openapi: {

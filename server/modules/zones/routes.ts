@@ -118,7 +118,7 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/rules/preview',
     {
-      config: { access: 'user' },
+      config: { access: 'user', readOnly: true },
       schema: {
         tags: ['rules'],
         summary: 'What proposed rules would change, without saving',
@@ -126,12 +126,12 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PreviewResultSchema, ...errorResponses },
       },
     },
-    async (request) => service.previewRules(db, request.body),
+    async (request) => service.previewRules(request.readDb, request.body),
   )
   app.post(
     '/api/rules/preview/zones',
     {
-      config: { access: 'user' },
+      config: { access: 'user', readOnly: true },
       schema: {
         tags: ['rules'],
         summary: `Today's and the proposed zones of the schools in a view, for drawing a proposal side by side (at most ${PREVIEW_ZONES_MAX_SCHOOLS} schools)`,
@@ -139,13 +139,13 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PreviewZonesResultSchema, ...errorResponses },
       },
     },
-    async (request) => service.previewZones(db, request.body),
+    async (request) => service.previewZones(request.readDb, request.body),
   )
 
   app.post(
     '/api/check',
     {
-      config: { access: 'user' },
+      config: { access: 'user', readOnly: true },
       schema: {
         tags: ['check'],
         summary: 'Verdict for a point and a premises category',
@@ -153,7 +153,7 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: CheckResultSchema, ...errorResponses },
       },
     },
-    async (request) => service.check(db, request.body),
+    async (request) => service.check(request.readDb, request.body),
   )
 
   app.get(
