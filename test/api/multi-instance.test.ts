@@ -1,9 +1,11 @@
 /**
- * Several service instances on one PostgreSQL database behave as one service: a session made on one works on the
+ * Several service instances on one PostgreSQL database behave as one service (here the test's own and a second
+ * process started as `npm start` starts it): a session made on one works on the
  * other, a write through one is read through the other, an audit started on both runs once, and an instance that
  * starts while another runs an audit leaves it running. The embedded database has one process: a second service on
  * its data folder is refused.
  */
+import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,8 +13,6 @@ import { sql } from 'kysely'
 import supertest from 'supertest'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { inject } from 'vitest'
-import { buildApp } from '../../server/app.ts'
-import { loadConfig } from '../../server/config.ts'
 import { connectDatabase, type DatabaseHandle } from '../../server/db/connect.ts'
 import { holdSessionLock } from '../../server/db/session-lock.ts'
 import { AUDIT_LOCK_CLASS, failInterruptedAudits, startAudit } from '../../server/modules/audits/service.ts'
@@ -23,23 +23,50 @@ import { onServer } from '../helpers/database.ts'
 
 if (onServer()) {
   let first: TestApp
-  let second: { app: Awaited<ReturnType<typeof buildApp>>; url: string; database: DatabaseHandle }
+  /** The second instance: a process of its own (`node server/main.ts`) on the same database, on loopback. */
+  let second: { url: string; process: ChildProcess; output: string[] }
+  /** A pool of the test's own on the same database, standing in for a third instance's sessions. */
+  let other: DatabaseHandle
 
   beforeAll(async () => {
     first = await startTestApp()
-    // The second instance: its own process state and pool, the same database.
     const { rows } = await sql<{ db: string }>`select current_database() as db`.execute(first.app.db)
     const url = new URL(process.env.TEST_DATABASE_URL!)
     url.pathname = `/${rows[0]!.db}`
-    const database = await connectDatabase({ databaseUrl: url.toString(), poolSize: 5 })
-    const config = loadConfig({}, { port: 0, loadDemoData: false, serveWeb: false, logLevel: 'silent', loginRateLimitPerMinute: 10_000 })
-    const app = await buildApp(config, { database, logger: false })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    second = { app, url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, database }
-  })
+    other = await connectDatabase({ databaseUrl: url.toString(), poolSize: 3 })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env: {
+        ...process.env,
+        DATABASE_URL: url.toString(),
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOAD_DEMO_DATA: 'false',
+        SERVE_WEB: 'false',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const output: string[] = []
+    const listening = new Promise<string>((resolve, reject) => {
+      const seen = (chunk: Buffer) => {
+        output.push(chunk.toString())
+        const match = /listening on (http:\/\/[^\s]+)/.exec(output.join(''))
+        if (match) resolve(match[1]!)
+      }
+      child.stdout!.on('data', seen)
+      child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()))
+      child.on('exit', (code) => reject(new Error(`the second instance exited (${code}): ${output.join('')}`)))
+    })
+    second = { url: await listening, process: child, output }
+  }, 120_000)
   afterAll(async () => {
-    await second?.app.close()
-    await second?.database.close()
+    if (second?.process.exitCode === null) {
+      const exited = new Promise((resolve) => second.process.once('exit', resolve))
+      second.process.kill('SIGTERM')
+      await exited
+    }
+    await other?.close()
     await first?.close()
   })
 
@@ -93,20 +120,20 @@ if (onServer()) {
     const release = await holdSessionLock(first.app.db, 'postgis', AUDIT_LOCK_CLASS, audit.id)
     expect(release).not.toBeNull()
     // The other instance cannot take the same audit's lock, and its start-up leaves the audit alone.
-    expect(await holdSessionLock(second.app.db, 'postgis', AUDIT_LOCK_CLASS, audit.id)).toBeNull()
-    await failInterruptedAudits(second.app.db, 'postgis')
+    expect(await holdSessionLock(other.db, 'postgis', AUDIT_LOCK_CLASS, audit.id)).toBeNull()
+    await failInterruptedAudits(other.db, 'postgis')
     const status = () => sql<{ status: string }>`select status from audits where id = ${audit.id}`.execute(first.app.db)
     expect((await status()).rows[0]!.status).toBe('running')
     // Its runner gone (the lock released with the session), the next start-up fails it.
     await release!()
-    await failInterruptedAudits(second.app.db, 'postgis')
+    await failInterruptedAudits(other.db, 'postgis')
     expect((await status()).rows[0]!.status).toBe('failed')
   })
 
   it('the rule-date schedule run by both instances at once applies a day once', async () => {
     await sql`update app_settings set value = to_jsonb((((now() at time zone 'Asia/Shanghai')::date - 1))::text)
       where key = 'rules_applied_on'`.execute(first.app.db)
-    const results = await Promise.all([applyRuleDates(first.app.db), applyRuleDates(second.app.db)])
+    const results = await Promise.all([applyRuleDates(first.app.db), applyRuleDates(other.db)])
     // One instance applied it (an empty list: no rule date fell on the day); the other skipped or found it done.
     expect(results.filter((r) => r !== null).length).toBeGreaterThanOrEqual(1)
     const { rows } = await sql<{ applied: string; today: string }>`select value #>> '{}' as applied,
