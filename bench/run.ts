@@ -14,8 +14,9 @@ import { benchPatrol } from './patrol.ts'
 import { benchWeb } from './web.ts'
 import { benchPatrolTracks } from './patrol-tracks.ts'
 import { benchLoad } from './load.ts'
+import { benchHealth } from './health.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol|patrol-tracks|reports|load> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol|patrol-tracks|reports|load|health> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -32,6 +33,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   reports: benchReports,
   patrol: benchPatrol,
   load: benchLoad,
+  health: benchHealth,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined

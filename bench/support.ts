@@ -115,18 +115,18 @@ export async function bulkLoad(handle: DatabaseHandle, options: GenerateOptions,
 }
 
 /** The service over a bench database, listening on a free port, with a signed-in user's session cookie. */
-export async function startBenchService(handle: DatabaseHandle, user: { department: Department; role: Role }) {
+export async function startBenchService(handle: DatabaseHandle, user: { department: Department; role: Role }, username = 'bench') {
   const app = await buildApp(
     loadConfig({}, { port: 0, logLevel: 'silent', serveWeb: false, loadDemoData: false, loginRateLimitPerMinute: 1000 }),
     { database: handle, logger: false },
   )
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-  await createUser(app.db, { username: 'bench', password: 'bench-password-1', ...user }, { user: null, requestId: 'bench' })
+  await createUser(app.db, { username, password: 'bench-password-1', ...user }, { user: null, requestId: 'bench' })
   const login = await fetch(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: url },
-    body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }),
+    body: JSON.stringify({ username, password: 'bench-password-1' }),
   })
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!
   return { app, url, cookie }
