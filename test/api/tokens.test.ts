@@ -3,7 +3,9 @@
  * owner's role and scope, no CSRF check; a read token never writes; revoked, expired or a disabled user's → 401; the
  * audit entries of a write made with a token name it.
  */
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { promisify } from 'node:util'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GUYUAN, offset, premisesFeature, schoolFeature } from '../factories/registry.ts'
@@ -46,6 +48,8 @@ const bearer = (token: string) => ({
   patch: (url: string) => t.request().patch(url).set('Authorization', `Bearer ${token}`),
   delete: (url: string) => t.request().delete(url).set('Authorization', `Bearer ${token}`),
 })
+// Asynchronous: the service answering GDAL runs in this same process.
+const run = promisify(execFile)
 const auditOf = (requestId: string) =>
   t.app.db.selectFrom('audit_log').selectAll().where('request_id', '=', requestId).orderBy('id').execute()
 
@@ -247,6 +251,21 @@ describe('using a token', () => {
     await bearer(token).get('/api/auth/me').expect(200)
     const third = await t.app.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow()
     expect(new Date(third.last_used_at!).getTime()).toBeGreaterThan(Date.now() - 10_000)
+  })
+
+  it('GDAL reads a layer with the token in GDAL_HTTP_HEADERS, and is refused without it', async () => {
+    const { id, token } = await createToken(education.agent, { name: 'GDAL', access: 'read' })
+    await education.agent.post('/api/schools').send(school()).expect(201)
+    const count = (await bearer(token).get('/api/schools').expect(200)).body.features.length as number
+    expect(count).toBeGreaterThan(0)
+    const source = `GeoJSON:${t.url}/api/schools`
+    const env = { ...process.env, GDAL_HTTP_HEADERS: `Authorization: Bearer ${token}`, GDAL_HTTP_MAX_RETRY: '0' }
+    const { stdout } = await run('ogrinfo', ['-ro', '-so', '-al', source], { env })
+    expect(stdout).toContain(`Feature Count: ${count}`)
+    const trail = await t.app.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow()
+    expect(trail.last_used_at).not.toBeNull()
+    const { GDAL_HTTP_HEADERS: _dropped, ...without } = env
+    await expect(run('ogrinfo', ['-ro', '-so', '-al', source], { env: without })).rejects.toThrow(/401/)
   })
 
   it('with both a session cookie and a token, the token alone decides', async () => {
