@@ -64,16 +64,22 @@ export interface SessionLookup {
 export const API_TOKEN_PATTERN = /^gyz_[A-Za-z0-9_-]{43}$/
 const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i
 
-/** Reads `Authorization: Bearer <token>`; undefined when the header is absent, 401 naming the header when it is malformed. */
-function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization
-  if (header === undefined) return undefined
-  const match = BEARER.exec(header)
-  if (!match)
-    throw new AppError('INVALID_TOKEN', 'authorization: send the header as "Authorization: Bearer <token>" (no other scheme is accepted)')
-  if (!API_TOKEN_PATTERN.test(match[1]!))
-    throw new AppError('INVALID_TOKEN', 'authorization: an API token is gyz_ followed by 43 letters, digits, - or _')
-  return match[1]
+/**
+ * Refuses the request's Authorization header: 401 naming it, with the challenge RFC 6750 asks for, the connection
+ * closed so that the body is never received.
+ */
+function refuseToken(reply: FastifyReply, problem: string): never {
+  reply.header('connection', 'close')
+  reply.header('www-authenticate', 'Bearer realm="api", error="invalid_token"')
+  throw new AppError('INVALID_TOKEN', `authorization: ${problem}`)
+}
+
+/** The secret of `Authorization: Bearer <token>`, or 401 naming the header when it is malformed. */
+function bearerSecret(reply: FastifyReply, header: string): string {
+  const secret = BEARER.exec(header)?.[1]
+  if (secret === undefined) refuseToken(reply, 'send the header as "Authorization: Bearer <token>" (no other scheme is accepted)')
+  if (!API_TOKEN_PATTERN.test(secret)) refuseToken(reply, 'an API token is gyz_ followed by 43 letters, digits, - or _')
+  return secret
 }
 
 /** Whether a user (or nobody) passes an access rule. */
@@ -113,28 +119,12 @@ export function installAuth(app: FastifyInstance, config: Config, sessions: Sess
   app.addHook('onRequest', async (request, reply) => {
     // An API token, when sent, is the request's only credential: a cookie beside it is ignored, and no Origin check
     // applies, since a browser never adds an Authorization header to another site's request on its own.
-    let secret: string | undefined
-    refuseEarly(
-      reply,
-      () => {
-        secret = bearerToken(request)
-      },
-      true,
-    )
-    if (secret !== undefined) {
-      const found = await sessions.userForApiToken(secret)
-      if ('refused' in found)
-        refuseEarly(
-          reply,
-          () => {
-            throw new AppError('INVALID_TOKEN', `authorization: ${found.refused}`)
-          },
-          true,
-        )
-      else {
-        request.user = found.user
-        request.apiToken = found.token
-      }
+    const authorization = request.headers.authorization
+    if (authorization !== undefined) {
+      const found = await sessions.userForApiToken(bearerSecret(reply, authorization))
+      if ('refused' in found) refuseToken(reply, found.refused)
+      request.user = found.user
+      request.apiToken = found.token
     } else {
       const token = request.cookies[SESSION_COOKIE]
       if (token) {
@@ -162,16 +152,12 @@ export function installAuth(app: FastifyInstance, config: Config, sessions: Sess
   })
 }
 
-/**
- * Runs a check that may refuse the request before its body is read; a refusal closes the connection, so the body is
- * never received. A refused token is answered with the challenge RFC 6750 asks for.
- */
-function refuseEarly(reply: FastifyReply, check: () => void, tokenChallenge = false): void {
+/** Runs a check that may refuse the request before its body is read; a refusal closes the connection, so the body is never received. */
+function refuseEarly(reply: FastifyReply, check: () => void): void {
   try {
     check()
   } catch (error) {
     reply.header('connection', 'close')
-    if (tokenChallenge) reply.header('www-authenticate', 'Bearer realm="api", error="invalid_token"')
     throw error
   }
 }
