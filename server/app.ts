@@ -94,7 +94,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const database = options.database ?? (await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
   if (!options.database) await migrateToLatest(database.db)
-  await failInterruptedAudits(database.db)
+  await failInterruptedAudits(database.db, database.kind)
   await fillMissingPinyin(database.db)
   app.decorate('config', config)
   app.decorate('db', database.db)

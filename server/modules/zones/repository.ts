@@ -15,7 +15,7 @@ import {
 } from '../../db/postgis.ts'
 import type { ConflictsTable, Database, PremisesTable, RulesTable, SchoolsTable, SchoolZonesTable } from '../../db/types.ts'
 import { settleWalking, type WalkingCandidate, type WalkingConflict } from '../roads/walking.ts'
-import { GATE_REACH_M, pairsSql, rulesInForce, type PairQuery } from './pairs.ts'
+import { GATE_REACH_M, pairsSql, ruleInForce, rulesInForce, type PairQuery } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -25,7 +25,7 @@ type SchoolRow = Selectable<SchoolsTable>
 type PremisesRow = Selectable<PremisesTable>
 
 const ruleColumns = sql`id, category, school_type, limit_m, origin, path, band_names, band_edges, legal_basis,
-  effective_from, effective_to, (effective_from <= current_date and (effective_to is null or effective_to > current_date)) as in_force,
+  effective_from, effective_to, ${ruleInForce(sql`rules`)} as in_force,
   version, updated_at`
 
 /** Rules, optionally filtered, ordered by category then school type. */

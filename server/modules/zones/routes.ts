@@ -20,12 +20,36 @@ import {
   ZoneQuerySchema,
 } from '../../schemas/zones.ts'
 import * as service from './service.ts'
+import { applyRuleDates, RULE_SCHEDULE_CHECK_MS } from './schedule.ts'
 
 const ruleEditors = { access: { departments: ['governance'] as const, roles: ['supervisor'] as const } }
 
 /** Rules, verdicts, conflicts, zones and the what-if preview (full audits: modules/audits). */
 const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
+
+  // Rule dates that arrive with the calendar (schedule.ts): applied at start and checked every half minute.
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<unknown> = Promise.resolve()
+  const applyDates = () => {
+    running = applyRuleDates(db).then(
+      (changes) => {
+        if (changes && changes.length > 0) app.log.info({ changes }, 'rule dates applied')
+      },
+      (error: unknown) => app.log.error({ err: error }, 'applying rule dates failed'),
+    )
+    return running
+  }
+  app.addHook('onReady', async () => {
+    await applyDates()
+    timer = setInterval(applyDates, RULE_SCHEDULE_CHECK_MS)
+    timer.unref()
+  })
+  // preClose: before the database is closed.
+  app.addHook('preClose', async () => {
+    clearInterval(timer)
+    await running
+  })
 
   app.get(
     '/api/rules',
