@@ -19,10 +19,13 @@ let governance: { agent: TestAgent; user: { id: number; username: string } }
 
 const beijingDay = (days = 0) => new Date(Date.now() + 8 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10)
 let schools = 0
-/** A school body away from the others. */
-const school = (countyCode = '640402') => {
+/** Points well inside two counties (10–20 km from their outlines), so a school's campus lies in the county it declares. */
+const COUNTY_POINTS: Record<string, readonly [number, number]> = { '640402': [GUYUAN.lon, GUYUAN.lat], '640422': [105.676322, 35.938921] }
+/** A school body in a county, 500 m from the others. */
+const school = (countyCode: '640402' | '640422' = '640402') => {
   schools += 1
-  return schoolFeature({ center: offset([GUYUAN.lon, GUYUAN.lat], 1500 * schools, 4000), name: `令牌测试小学${schools}`, countyCode })
+  const center = offset(COUNTY_POINTS[countyCode]!, 500 * (schools % 8), 500 * Math.floor(schools / 8))
+  return schoolFeature({ center, name: `令牌测试小学${schools}`, countyCode })
 }
 
 beforeAll(async () => {
