@@ -42,6 +42,8 @@ import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
 import { sealPending } from './modules/audit-log/service.ts'
 import patrolPlanRoutes from './modules/patrol/plans/routes.ts'
+import tokensRoutes from './modules/tokens/routes.ts'
+import { userForApiToken } from './modules/tokens/service.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -59,6 +61,8 @@ export interface RouteInventoryEntry {
   method: string
   url: string
   access: Access | undefined
+  /** false: a POST (PUT, PATCH, DELETE) that changes nothing, which a read-only API token may call. */
+  writes: boolean | undefined
 }
 
 export const WEB_DIST = path.resolve(import.meta.dirname, '../web/dist')
@@ -82,7 +86,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Recorded before anything registers, so no route escapes the inventory.
   const routeInventory: RouteInventoryEntry[] = []
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeInventory.push({ method, url: route.url, access: route.config?.access })
+    for (const method of [route.method].flat())
+      routeInventory.push({ method, url: route.url, access: route.config?.access, writes: route.config?.writes })
   })
   app.decorate('routeInventory', routeInventory)
   installSecurityHeaders(app, config)
@@ -124,14 +129,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           'Registry of schools and licensed premises, geodesic safety-zone verdicts and permit screening (固原市中小学幼儿园安全区域).',
         version: '0.1.0',
       },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'sid' } } },
-      security: [{ session: [] }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'sid' },
+          token: { type: 'http', scheme: 'bearer', description: 'an API token (POST /api/tokens): gyz_…' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   if (config.serveWeb) await registerWeb(app)
 
-  installAuth(app, config, { userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes) })
+  installAuth(app, config, {
+    userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes),
+    userForApiToken: (secret) => userForApiToken(database.db, secret),
+  })
   await app.register(healthRoutes)
   await app.register(usersRoutes)
   await app.register(registryRoutes)
@@ -151,6 +164,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(reportsRoutes)
   await app.register(statsRoutes)
   await app.register(patrolPlanRoutes)
+  await app.register(tokensRoutes)
   return app
 }
 

@@ -4,10 +4,6 @@ import type { Database } from '../db/types.ts'
 import type { ReplicaSet } from '../db/replicas.ts'
 
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** A POST that only reads (a check, a preview): its reads may go to a standby like a GET's. */
-    readOnly?: boolean
-  }
   interface FastifyRequest {
     /** Where this request's reads that may lag a little go: a standby when there are any, else the primary. */
     readDb: Kysely<Database>
@@ -20,14 +16,14 @@ const COOKIE = 'rp'
 const READS = new Set(['GET', 'HEAD'])
 
 /**
- * Routes reads to the standbys: GETs and read-only POSTs go to `request.readDb`, a standby, unless the same client
+ * Routes reads to the standbys: GETs and the POSTs that only read (`config.writes: false`) go to `request.readDb`, a standby, unless the same client
  * wrote within READ_PRIMARY_MS (a cookie says until when, so it holds across instances behind a load balancer).
  * Without standbys `request.readDb` is the primary.
  */
 export function installReadRouting(app: FastifyInstance, primary: Kysely<Database>, replicas: ReplicaSet | null) {
   app.decorateRequest('readDb', null as unknown as Kysely<Database>)
   const standbyMay = (request: FastifyRequest) => {
-    if (!READS.has(request.method) && request.routeOptions.config?.readOnly !== true) return false
+    if (!READS.has(request.method) && request.routeOptions.config?.writes !== false) return false
     const until = Number(request.cookies?.[COOKIE])
     return !(Number.isFinite(until) && until > Date.now())
   }
@@ -36,7 +32,7 @@ export function installReadRouting(app: FastifyInstance, primary: Kysely<Databas
   })
   if (!replicas) return
   app.addHook('onSend', async (request, reply) => {
-    if (READS.has(request.method) || request.routeOptions.config?.readOnly === true || reply.statusCode >= 400) return
+    if (READS.has(request.method) || request.routeOptions.config?.writes === false || reply.statusCode >= 400) return
     reply.setCookie(COOKIE, String(Date.now() + READ_PRIMARY_MS), {
       path: '/',
       httpOnly: true,

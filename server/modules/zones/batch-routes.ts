@@ -51,7 +51,7 @@ const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/check/batch',
     {
       bodyLimit: BATCH_BODY_LIMIT_BYTES,
-      config: { access: { departments: SCREENING_DEPARTMENTS }, readOnly: true },
+      config: { access: { departments: SCREENING_DEPARTMENTS }, writes: false },
       schema: {
         tags: ['check'],
         summary:
