@@ -1,3 +1,4 @@
+import { installWorkLimits } from './plugins/work-limits.ts'
 import { connectReplicas, type ReplicaSet } from './db/replicas.ts'
 import { installReadRouting } from './plugins/read-routing.ts'
 import fs from 'node:fs'
@@ -145,6 +146,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes),
     userForApiToken: (secret) => userForApiToken(database.db, secret),
   })
+  installWorkLimits(app)
   await app.register(healthRoutes)
   await app.register(usersRoutes)
   await app.register(registryRoutes)

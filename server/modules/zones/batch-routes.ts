@@ -51,7 +51,7 @@ const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/check/batch',
     {
       bodyLimit: BATCH_BODY_LIMIT_BYTES,
-      config: { access: { departments: SCREENING_DEPARTMENTS }, writes: false },
+      config: { access: { departments: SCREENING_DEPARTMENTS }, writes: false, perUser: 2 },
       schema: {
         tags: ['check'],
         summary:

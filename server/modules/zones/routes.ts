@@ -118,7 +118,7 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/rules/preview',
     {
-      config: { access: 'user', writes: false },
+      config: { access: 'user', writes: false, perUser: 1 },
       schema: {
         tags: ['rules'],
         summary: 'What proposed rules would change, without saving',
@@ -131,7 +131,7 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/rules/preview/zones',
     {
-      config: { access: 'user', writes: false },
+      config: { access: 'user', writes: false, perUser: 2 },
       schema: {
         tags: ['rules'],
         summary: `Today's and the proposed zones of the schools in a view, for drawing a proposal side by side (at most ${PREVIEW_ZONES_MAX_SCHOOLS} schools)`,
