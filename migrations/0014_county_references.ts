@@ -17,6 +17,7 @@ const TABLES: { table: string; geometry: string | null }[] = [
 ]
 
 export async function up(db: Kysely<any>): Promise<void> {
+  const unknown: string[] = []
   for (const { table, geometry } of TABLES) {
     if (geometry)
       await sql`update ${sql.table(table)} t set county_code = c.code
@@ -32,11 +33,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     }>`select string_agg(t.id::text || ' (' || t.county_code || ')', ', ' order by t.id) as ids
       from ${sql.table(table)} t
       where t.county_code is not null and not exists (select 1 from counties k where k.code = t.county_code)`.execute(db)
-    if (rows[0]?.ids)
-      throw new Error(`${table}: these rows name a county that is not in the counties table; correct them first: ${rows[0].ids}`)
+    if (rows[0]?.ids) unknown.push(`${table}: ${rows[0].ids}`)
+  }
+  // Nothing is keyed until every table fits, so that a stopped migration leaves no half of the keys behind.
+  if (unknown.length > 0)
+    throw new Error(`rows naming a county that is not in the counties table (id (code)); correct them first: ${unknown.join('; ')}`)
+  for (const { table } of TABLES)
     await sql`alter table ${sql.table(table)} add constraint ${sql.ref(`${table}_county_code_fkey`)}
       foreign key (county_code) references counties (code)`.execute(db)
-  }
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -115,10 +115,3 @@ export async function countiesAt(
     return { found: r.code === null ? null : { code: r.code.trim(), name: r.name!, at }, at }
   })
 }
-
-/** The codes among `codes` that are counties of the city. */
-export async function knownCounties(db: Db, codes: readonly string[]): Promise<Set<string>> {
-  if (codes.length === 0) return new Set()
-  const rows = await db.selectFrom('counties').select('code').where('code', 'in', codes).execute()
-  return new Set(rows.map((r) => r.code.trim()))
-}
