@@ -1,5 +1,5 @@
 /**
- * Migration 0014 (county references): every county_code refers to the counties table; on the way up a
+ * Migration 0015 (county references): every county_code refers to the counties table; on the way up a
  * located record naming no county gets the county its geometry lies in, and a row it cannot place (a user's
  * scope) stops the migration naming the row; the down/up round trip leaves the keys as they were.
  */
@@ -39,7 +39,7 @@ it('holds a foreign key to the counties table on every county_code column the ea
 
 it('places records naming no county by their geometry on the way up, and stops at a row it cannot place', async () => {
   const db = t.app.db
-  await migrateTo(db, '0013_sign_in')
+  await migrateTo(db, '0014_api_tokens')
   expect(await keys()).toEqual([])
   const { rows: premises } = await sql<{ id: number }>`insert into premises (name, category, county_code, geom)
     values ('迁移测试店', 'tobacco_retail', '640499', ${point(COUNTY_POINTS['640422']!)}) returning id`.execute(db)
