@@ -25,10 +25,11 @@ export async function ogrinfo(args: string[]): Promise<string> {
   return stdout
 }
 
-/** A file read back as GeoJSON in WGS84 by ogr2ogr (positions written with 15 significant digits). */
+/** A file read back as GeoJSON in WGS84 by ogr2ogr (positions with 15 decimals); `withoutCrs`: the file names none, it is WGS84. */
 export async function readWithGdal(
   file: string,
-  openOptions: string[] = [],
+  openOptions: readonly string[] = [],
+  withoutCrs = false,
 ): Promise<{ features: { properties: Record<string, unknown>; geometry: { type: string; coordinates: any } }[] }> {
   const out = `${file}.readback.geojson`
   fs.rmSync(out, { force: true })
@@ -37,6 +38,7 @@ export async function readWithGdal(
     'GeoJSON',
     out,
     file,
+    ...(withoutCrs ? ['-s_srs', 'EPSG:4326'] : []),
     '-t_srs',
     'EPSG:4326',
     '-lco',
