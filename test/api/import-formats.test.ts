@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
+import { promisify } from 'node:util'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { offset, rectangle } from '../factories/registry.ts'
@@ -6,6 +8,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { geodesicDistanceM, GUYUAN_PLACES, ogr2ogr, scratchDirectory, zipEntries, zipFiles } from '../helpers/gdal.ts'
 import { expectErrorBody } from './expect.ts'
 
+const run = promisify(execFile)
 const BODY_LIMIT = 4 * 1024 * 1024
 let t: TestApp
 let tobacco: TestAgent
@@ -283,6 +286,42 @@ describe('GeoPackage and FlatGeobuf import', () => {
       { row: 5, field: '/properties/expiresOn', message: expect.stringContaining('licensedOn') },
     ])
     expect(await count('premises')).toBe(before)
+  })
+
+  it('a GeoPackage whose metadata is a view (which could run without end) is refused, not read', async () => {
+    const file = scratch.file('premises_view.gpkg')
+    await ogr2ogr([
+      '-f',
+      'GPKG',
+      file,
+      writeGeoJson('premises_view', premisesCollection('VIEW')),
+      '-t_srs',
+      'EPSG:4544',
+      '-nln',
+      'premises',
+    ])
+    await run('python3', [
+      '-c',
+      [
+        'import sqlite3, sys',
+        'c = sqlite3.connect(sys.argv[1])',
+        'c.execute("ALTER TABLE gpkg_geometry_columns RENAME TO geometry_columns_table")',
+        'c.execute("CREATE VIEW gpkg_geometry_columns AS WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT g.* FROM geometry_columns_table g, n")',
+        'c.commit()',
+      ].join('\n'),
+      file,
+    ])
+    const response = await sendFile(tobacco, 'premises', 'application/geopackage+sqlite3', fs.readFileSync(file))
+    expectErrorBody(response, 400, 'VALIDATION_FAILED')
+    expect(response.body.message).toBe('body: is not a GeoPackage (no gpkg_geometry_columns table)')
+  })
+
+  it('a crs of the web maps (gcj02) is refused for a file, naming the parameter', async () => {
+    const file = scratch.file('premises_gcj.fgb')
+    await ogr2ogr(['-f', 'FlatGeobuf', file, writeGeoJson('premises_gcj', premisesCollection('GCJ')), '-nln', 'premises'])
+    const response = await sendFile(tobacco, 'premises', 'application/flatgeobuf', fs.readFileSync(file), { crs: 'gcj02' })
+    expectErrorBody(response, 400, 'VALIDATION_FAILED')
+    expect(response.body.message).toMatch(/^querystring\/crs: gcj02 applies to GeoJSON and CSV/)
   })
 
   it('GeoJSON in Gauss-Krüger metres imports with ?crs=EPSG:4544', async () => {

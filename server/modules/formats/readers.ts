@@ -32,6 +32,8 @@ export interface FileDataset {
   crs: CrsReading | undefined
   columns: string[]
   features: AsyncIterable<FileFeature>
+  /** Frees what reading holds (the GeoPackage's in-memory database); safe to call more than once. */
+  close: () => void
 }
 
 /** Features handled between yields to the event loop. */
@@ -156,7 +158,14 @@ async function readShapefile(files: Map<string, Uint8Array>, shpName: string): P
       if (row % CHUNK === 0) await yieldToEventLoop()
     }
   }
-  return { format: 'shapefile', crsSource: prj ? `the Shapefile's ${prj.name}` : 'the Shapefile', crs, columns, features: features() }
+  return {
+    format: 'shapefile',
+    crsSource: prj ? `the Shapefile's ${prj.name}` : 'the Shapefile',
+    crs,
+    columns,
+    features: features(),
+    close: () => {},
+  }
 }
 
 let sqlJs: Promise<SqlJsStatic> | undefined
@@ -176,7 +185,22 @@ async function readGeoPackage(bytes: Uint8Array): Promise<FileDataset> {
   } catch (error) {
     throw bad('body', `is not a readable GeoPackage (${(error as Error).message})`)
   }
+  let closed = false
+  const close = () => {
+    if (!closed) database.close()
+    closed = true
+  }
   try {
+    // Only plain tables are read: a view (or a generated column) could make a query of ours run without end.
+    const objects = new Map(
+      (
+        database.exec(
+          "SELECT name, type FROM sqlite_master WHERE name IN ('gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys')",
+        )[0]?.values ?? []
+      ).map((r) => [String(r[0]), String(r[1])]),
+    )
+    for (const name of ['gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys'])
+      if (objects.get(name) !== 'table') throw bad('body', `is not a GeoPackage (no ${name} table)`)
     const layers = database.exec(
       "SELECT g.table_name, g.column_name, g.srs_id FROM gpkg_geometry_columns g JOIN gpkg_contents c ON c.table_name = g.table_name WHERE c.data_type = 'features'",
     )[0]?.values
@@ -188,11 +212,15 @@ async function readGeoPackage(bytes: Uint8Array): Promise<FileDataset> {
       srsId,
     ])[0]?.values[0]
     ;[organization, code, definition] = srs ?? []
-    const info = database.exec(`PRAGMA table_info(${quoteIdentifier(table)})`)[0]?.values ?? []
-    // table_info rows: cid, name, type, notnull, default, pk
+    const kind = database.exec('SELECT type FROM sqlite_master WHERE name = ?', [table])[0]?.values[0]?.[0]
+    if (kind !== 'table') throw bad('body', `the GeoPackage's feature table ${table} is a ${String(kind ?? 'missing object')}, not a table`)
+    const info = database.exec(`PRAGMA table_xinfo(${quoteIdentifier(table)})`)[0]?.values ?? []
+    // table_xinfo rows: cid, name, type, notnull, default, pk, hidden (2, 3: generated)
+    const generated = info.filter((c) => c[6] !== 0).map((c) => String(c[1]))
+    if (generated.length > 0) throw bad('body', `the GeoPackage's table ${table} has generated columns (${generated.join(', ')})`)
     columns = info.filter((c) => c[1] !== geometryColumn && !c[5]).map((c) => String(c[1]))
   } catch (error) {
-    database.close()
+    close()
     if (error instanceof AppError) throw error
     throw bad('body', `is not a readable GeoPackage (${(error as Error).message})`)
   }
@@ -230,10 +258,10 @@ async function readGeoPackage(bytes: Uint8Array): Promise<FileDataset> {
       }
     } finally {
       statement.free()
-      database.close()
+      close()
     }
   }
-  return { format: 'geopackage', crsSource: 'the GeoPackage', crs, columns, features: features() }
+  return { format: 'geopackage', crsSource: 'the GeoPackage', crs, columns, features: features(), close }
 }
 
 async function readFlatGeobuf(bytes: Uint8Array): Promise<FileDataset> {
@@ -273,5 +301,6 @@ async function readFlatGeobuf(bytes: Uint8Array): Promise<FileDataset> {
     crs,
     columns: meta?.columns?.map((c) => c.name) ?? [],
     features: features(),
+    close: () => {},
   }
 }

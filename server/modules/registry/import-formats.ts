@@ -210,6 +210,19 @@ export async function candidatesFromFile(
   maxUnpackedBytes: number,
 ): Promise<{ candidates: Candidate[]; errors: ImportRowError[] }> {
   const dataset = await readDataset(bytes, maxUnpackedBytes)
+  try {
+    return await candidatesOf(db, dataset, kind, declared)
+  } finally {
+    dataset.close()
+  }
+}
+
+async function candidatesOf(
+  db: Kysely<Database> | Transaction<Database>,
+  dataset: FileDataset,
+  kind: RegistryKind,
+  declared: FileSrid | undefined,
+): Promise<{ candidates: Candidate[]; errors: ImportRowError[] }> {
   const srid = resolveCrs(dataset, declared)
   const fields = new Map<string, string>()
   const unknown: string[] = []

@@ -50,6 +50,11 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       let parsed: Awaited<ReturnType<typeof candidatesFromFile>>
       let crs: CrsName = named ?? sourceCrsOf(srid!)
       if (Buffer.isBuffer(request.body)) {
+        if (declared !== undefined && declaredSrid(declared) === undefined)
+          throw invalid(
+            'querystring/crs',
+            `${declared} applies to GeoJSON and CSV; a file's CRS is CRS84, EPSG:4326, EPSG:4490, EPSG:4544 or EPSG:4545`,
+          )
         parsed = await candidatesFromFile(
           app.db,
           request.body,
