@@ -74,7 +74,11 @@ export function parseWkt(text: string): WktNode | undefined {
     if (!keyword) throw new Error('keyword expected')
     space()
     const open = text[i]
-    if (open !== '[' && open !== '(') return { keyword, args: [] }
+    if (open !== '[' && open !== '(') {
+      // Bare words are enum values inside a node (north, Cartesian); a CRS itself always has brackets.
+      if (depth === 0) throw new Error('brackets expected')
+      return { keyword, args: [] }
+    }
     const close = open === '[' ? ']' : ')'
     i++
     const args: WktNode['args'] = []
