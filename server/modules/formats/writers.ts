@@ -22,9 +22,9 @@ export interface PropertyDefinition {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'json'
 }
 
-/** A WGS84 feature to write; `id` becomes the GeoPackage fid. */
+/** A WGS84 feature to write; a numeric `id` becomes the GeoPackage fid. */
 export interface OutputFeature {
-  id?: number
+  id?: number | string
   properties: Record<string, unknown>
   geometry: Geometry
 }
@@ -286,7 +286,7 @@ export async function buildGeoPackage(
       maxX = Math.max(maxX, x1)
       maxY = Math.max(maxY, y1)
       insert.run([
-        feature.id ?? null,
+        typeof feature.id === 'number' ? feature.id : null,
         writeGeoPackageGeometry(feature.geometry, 4326),
         ...layer.properties.map((p) => geoPackageValue(p, feature.properties[p.name])),
       ])
