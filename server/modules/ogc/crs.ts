@@ -34,11 +34,12 @@ export const SUPPORTED_CRS: readonly OgcCrs[] = [
 export const DEFAULT_CRS = SUPPORTED_CRS[0]!
 
 /**
- * The CRS a request names, or undefined when it is not served. Accepts the OGC URI, its https form, a
- * safe CURIE ([EPSG:4326]), the short EPSG:4326 / OGC:CRS84 forms clients also send.
+ * The CRS a request names, or undefined when it is not served. Accepts the OGC URI (also in angle brackets,
+ * as the Content-Crs header writes it), its https form, a safe CURIE ([EPSG:4326]), and the short
+ * EPSG:4326 / OGC:CRS84 forms clients also send.
  */
 export function crsOf(value: string): OgcCrs | undefined {
-  const text = value.trim().replace(/^\[(.*)\]$/, '$1')
+  const text = value.trim().replace(/^\[(.*)\]$|^<(.*)>$/, '$1$2')
   const normalised = text.replace(/^https:/, 'http:')
   const direct = SUPPORTED_CRS.find((c) => c.uri === normalised)
   if (direct) return direct

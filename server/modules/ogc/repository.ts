@@ -50,7 +50,8 @@ const propertyParam = (property: CollectionProperty, value: string | number | bo
 export function geometryOut(geometry: RawBuilder<unknown>, crs: OgcCrs): RawBuilder<unknown> {
   const transformed = crs.srid === 4326 ? geometry : sql`ST_Transform(${geometry}, ${sql.lit(crs.srid)})`
   const ordered = crs.northFirst ? sql`ST_FlipCoordinates(${transformed})` : transformed
-  return sql`ST_AsGeoJSON(${ordered}, ${sql.lit(crs.decimals)})::json`
+  // Options 0: no member "crs" inside the geometry (not GeoJSON); the CRS is in the Content-Crs header.
+  return sql`ST_AsGeoJSON(${ordered}, ${sql.lit(crs.decimals)}, 0)::json`
 }
 
 /** A GeoJSON geometry in `crs` (validated structure) → geometry(4326). */

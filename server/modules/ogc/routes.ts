@@ -53,7 +53,7 @@ async function writableCollection(request: FastifyRequest, reply: FastifyReply) 
   const collection = service.collectionFor((request.params as { collectionId: string }).collectionId, request.user)
   if (!collection.writable) {
     reply.header('allow', 'GET, HEAD, OPTIONS').header('connection', 'close')
-    throw new AppError('BAD_REQUEST', `collection ${collection.id} cannot be edited through this API (schools and premises can)`)
+    throw new AppError('METHOD_NOT_ALLOWED', `collection ${collection.id} cannot be edited through this API (schools and premises can)`)
   }
 }
 
@@ -85,7 +85,10 @@ const ogcRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
   app.get('/ogc/api', { config: read, schema: { tags, summary: 'OGC API definition (OpenAPI 3.0)' } }, async (request, reply) => {
     plainQuery(request, ['f'])
-    return reply.type('application/vnd.oai.openapi+json;version=3.0').send(openApi(baseOf(request), request.user))
+    // Written as GDAL matches it (a prefix of its Accept entry); sent as bytes, since Fastify rewrites the media type of a text body.
+    return reply
+      .header('content-type', 'application/vnd.oai.openapi+json;version=3.0')
+      .send(Buffer.from(JSON.stringify(openApi(baseOf(request), request.user))))
   })
   app.get('/ogc/collections', { config: read, schema: { tags, summary: 'OGC API collections the caller sees' } }, async (request) => {
     plainQuery(request, ['f'])
