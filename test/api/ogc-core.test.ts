@@ -7,6 +7,10 @@ import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GUYUAN, offset, premisesFeature, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
+import { collectionOf } from '../../server/modules/ogc/collections.ts'
+import { parseItemsQuery } from '../../server/modules/ogc/query.ts'
+import { streamFeatures } from '../../server/modules/ogc/service.ts'
+import { toUser } from '../../server/modules/users/service.ts'
 import { expectErrorBody } from './expect.ts'
 
 const refused = (
@@ -296,5 +300,20 @@ describe('items', () => {
     const body = await items(t.request(), '/ogc/collections/counties/items')
     expect(body.numberMatched).toBeGreaterThanOrEqual(5)
     expect(body.features.map((f) => f.id)).toContain('640402')
+  })
+
+  it('streams the whole filtered collection in keyset pages for downloads, as the items pages answer it', async () => {
+    const premises = collectionOf('premises')!
+    const row = await t.app.db.selectFrom('users').selectAll().where('department', '=', 'tobacco').executeTakeFirstOrThrow()
+    const request = parseItemsQuery(premises, { licenceStatus: 'active', limit: '1' })
+    const streamed = []
+    for await (const feature of streamFeatures(t.app.db, premises, request, toUser(row), 3)) streamed.push(feature)
+    const page = await items(tobacco, '/ogc/collections/premises/items?licenceStatus=active&limit=10000')
+    expect(streamed.length).toBeGreaterThan(3)
+    expect(streamed).toEqual(page.features)
+    // A user who may not see the collection streams nothing.
+    const none = []
+    for await (const feature of streamFeatures(t.app.db, premises, request, null)) none.push(feature)
+    expect(none).toEqual([])
   })
 })

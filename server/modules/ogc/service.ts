@@ -282,16 +282,17 @@ export async function* streamFeatures(
   collection: Collection,
   request: Pick<ItemsRequest, 'filter'> & { crs?: OgcCrs },
   user: User | null,
+  pageSize = STREAM_PAGE,
 ): AsyncGenerator<OgcFeature> {
   const scope = collection.scope(user)
   if (!scope) return
   const filter = { ...request.filter, scope }
   let after: repository.KeyValue[] | undefined
   for (;;) {
-    const rows = await repository.pageOfFeatures(db, collection, filter, { after, limit: STREAM_PAGE }, request.crs ?? DEFAULT_CRS)
-    const page = rows.slice(0, STREAM_PAGE)
+    const rows = await repository.pageOfFeatures(db, collection, filter, { after, limit: pageSize }, request.crs ?? DEFAULT_CRS)
+    const page = rows.slice(0, pageSize)
     for (const row of page) yield featureOf(collection, row)
-    if (rows.length <= STREAM_PAGE) return
+    if (rows.length <= pageSize) return
     after = page.at(-1)!.key
   }
 }
