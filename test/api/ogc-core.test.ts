@@ -316,4 +316,27 @@ describe('items', () => {
     for await (const feature of streamFeatures(t.app.db, premises, request, null)) none.push(feature)
     expect(none).toEqual([])
   })
+
+  it('scopes the hazards exactly as the ledger does: a department reads its own, governance all, within their county', async () => {
+    const governance = (await t.signIn({ department: 'governance', role: 'clerk' })).agent
+    const emergency = (await t.signIn({ department: 'emergency', role: 'clerk', countyCode: '640402' })).agent
+    const emergencyElsewhere = (await t.signIn({ department: 'emergency', role: 'clerk', countyCode: '640422' })).agent
+    const school = (await items(education, `/ogc/collections/schools/items?name=${encodeURIComponent('开放接口测试小学')}`)).features[0]!
+    for (const [department, title] of [
+      ['emergency', '消防通道堵塞'],
+      ['market', '校门口无证摊点'],
+    ] as const)
+      await governance
+        .post('/api/hazards')
+        .send({ schoolId: school.id, kind: 'fire', title, source: 'inspection', department, position: offset(CENTER, -3000, 100) })
+        .expect(201)
+    for (const agent of [governance, emergency, emergencyElsewhere, tobacco]) {
+      const ledger = (await agent.get('/api/hazards?limit=1000').expect(200)).body
+      const layer = await items(agent, '/ogc/collections/hazards/items?limit=1000')
+      expect(layer.features.map((f) => f.id).sort()).toEqual(ledger.hazards.map((h: { id: number }) => h.id).sort())
+    }
+    expect((await items(governance, '/ogc/collections/hazards/items')).numberMatched).toBe(2)
+    expect((await items(emergency, '/ogc/collections/hazards/items')).features.map((f) => f.properties.title)).toEqual(['消防通道堵塞'])
+    expect((await items(emergencyElsewhere, '/ogc/collections/hazards/items')).numberMatched).toBe(0)
+  })
 })
