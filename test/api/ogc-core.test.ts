@@ -339,4 +339,16 @@ describe('items', () => {
     expect((await items(emergency, '/ogc/collections/hazards/items')).features.map((f) => f.properties.title)).toEqual(['消防通道堵塞'])
     expect((await items(emergencyElsewhere, '/ogc/collections/hazards/items')).numberMatched).toBe(0)
   })
+
+  it('counts numberMatched again after every write, however often the same filter was asked', async () => {
+    const before = await items(tobacco, '/ogc/collections/premises/items?limit=1&countyCode=640402')
+    expect((await items(tobacco, '/ogc/collections/premises/items?limit=1&countyCode=640402')).numberMatched).toBe(before.numberMatched)
+    const added = await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ at: offset(CENTER, 7000, 7000), licenceNo: 'OGC-COUNT' }))
+      .expect(201)
+    expect((await items(tobacco, '/ogc/collections/premises/items?limit=1&countyCode=640402')).numberMatched).toBe(before.numberMatched + 1)
+    await tobacco.delete(`/api/premises/${added.body.id}`).expect(204)
+    expect((await items(tobacco, '/ogc/collections/premises/items?limit=1&countyCode=640402')).numberMatched).toBe(before.numberMatched)
+  })
 })
