@@ -14,8 +14,9 @@ import { benchPatrol } from './patrol.ts'
 import { benchWeb } from './web.ts'
 import { benchPatrolTracks } from './patrol-tracks.ts'
 import { benchFormats } from './formats.ts'
+import { benchOgc } from './ogc.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol|patrol-tracks|reports|formats> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol|patrol-tracks|reports|formats|ogc> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -32,6 +33,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   reports: benchReports,
   patrol: benchPatrol,
   formats: benchFormats,
+  ogc: benchOgc,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined

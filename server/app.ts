@@ -41,6 +41,7 @@ import { failInterruptedAudits } from './modules/audits/service.ts'
 import { sealPending } from './modules/audit-log/service.ts'
 import patrolPlanRoutes from './modules/patrol/plans/routes.ts'
 import formatsRoutes from './modules/formats/routes.ts'
+import ogcRoutes from './modules/ogc/routes.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -142,6 +143,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(statsRoutes)
   await app.register(patrolPlanRoutes)
   await app.register(formatsRoutes)
+  await app.register(ogcRoutes)
   return app
 }
 

@@ -198,3 +198,63 @@ describe('download details', () => {
     expectErrorBody(await t.request().get('/api/export/premises.csv'), 401)
   })
 })
+
+describe('downloads from the OGC API items (f=csv|fgb|gpkg)', () => {
+  /** An items download into a file, checking its attachment headers. */
+  async function ogcDownload(collection: string, query: Record<string, string>, name: string, type: RegExp) {
+    const response = await viewer
+      .get(`/ogc/collections/${collection}/items`)
+      .query(query)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => done(null, Buffer.concat(chunks)))
+      })
+    expect(response.status, String(response.body)).toBe(200)
+    expect(response.headers['content-type']).toMatch(type)
+    expect(response.headers['content-disposition']).toBe(`attachment; filename="${collection}.${query.f}"`)
+    const file = scratch.file(`${name}.${query.f}`)
+    fs.writeFileSync(file, response.body as Buffer)
+    return file
+  }
+
+  it('the collection document lists the downloads with their media types', async () => {
+    const response = await viewer.get('/ogc/collections/premises').expect(200)
+    const enclosures = response.body.links.filter((l: { rel: string }) => l.rel === 'enclosure')
+    expect(enclosures.map((l: { href: string; type: string }) => [l.href.replace(t.url, ''), l.type])).toEqual([
+      ['/ogc/collections/premises/items?f=csv', 'text/csv; charset=utf-8'],
+      ['/ogc/collections/premises/items?f=fgb', 'application/flatgeobuf'],
+      ['/ogc/collections/premises/items?f=gpkg', 'application/geopackage+sqlite3'],
+    ])
+  })
+
+  it('f=fgb streams every premises: GDAL reads the same count and positions to 1e-7°', async () => {
+    const file = await ogcDownload('premises', { f: 'fgb' }, 'ogc_premises', /^application\/flatgeobuf/)
+    const read = await readWithGdal(file)
+    expect(read.features).toHaveLength(MANY)
+    for (const feature of read.features) {
+      const original = stored.get(String(feature.properties.licenceNo))!
+      expect(feature.properties.name).toBe(original.properties.name)
+      expect(Math.abs(feature.geometry.coordinates[0] - original.geometry.coordinates[0]!)).toBeLessThan(1e-7)
+      expect(Math.abs(feature.geometry.coordinates[1] - original.geometry.coordinates[1]!)).toBeLessThan(1e-7)
+    }
+  })
+
+  it('f=gpkg applies the items filters (licenceStatus), f=csv writes the campuses as WKT', async () => {
+    const file = await ogcDownload('premises', { f: 'gpkg', licenceStatus: 'suspended' }, 'ogc_suspended', /^application\/geopackage/)
+    const read = await readWithGdal(file)
+    const expected = [...stored.values()].filter((f) => f.properties.licenceStatus === 'suspended')
+    expect(read.features).toHaveLength(expected.length)
+    expect(new Set(read.features.map((f) => f.properties.licenceStatus))).toEqual(new Set(['suspended']))
+    const schools = await readWithGdal(await ogcDownload('schools', { f: 'csv' }, 'ogc_schools', /^text\/csv/), [], true)
+    expect(schools.features.map((f) => f.properties.name).sort()).toEqual([...storedSchools.keys()].sort())
+    expect(new Set(schools.features.map((f) => f.geometry.type))).toEqual(new Set(['Polygon']))
+  })
+
+  it('limit and cursor do not apply to a download: 400 naming them', async () => {
+    const response = await viewer.get('/ogc/collections/premises/items').query({ f: 'csv', limit: '10' })
+    expectErrorBody(response, 400, 'VALIDATION_FAILED')
+    expect(response.body.message).toMatch(/^limit: does not apply to a download/)
+  })
+})
