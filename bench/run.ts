@@ -15,8 +15,10 @@ import { benchWeb } from './web.ts'
 import { benchPatrolTracks } from './patrol-tracks.ts'
 import { benchLoad } from './load.ts'
 import { benchHealth } from './health.ts'
+import { benchFormats } from './formats.ts'
+import { benchOgc } from './ogc.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol|patrol-tracks|reports|load|health> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol|patrol-tracks|reports|load|health|formats|ogc> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -34,6 +36,8 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   patrol: benchPatrol,
   load: benchLoad,
   health: benchHealth,
+  formats: benchFormats,
+  ogc: benchOgc,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined

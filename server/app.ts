@@ -45,6 +45,8 @@ import { sealPending } from './modules/audit-log/service.ts'
 import patrolPlanRoutes from './modules/patrol/plans/routes.ts'
 import tokensRoutes from './modules/tokens/routes.ts'
 import { userForApiToken } from './modules/tokens/service.ts'
+import formatsRoutes from './modules/formats/routes.ts'
+import ogcRoutes from './modules/ogc/routes.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -167,6 +169,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(statsRoutes)
   await app.register(patrolPlanRoutes)
   await app.register(tokensRoutes)
+  await app.register(formatsRoutes)
+  await app.register(ogcRoutes)
   return app
 }
 

@@ -149,3 +149,7 @@ export const closestPoint = (origin: Sql, point: Sql): RawBuilder<unknown> => {
     else ST_Scale(ST_ClosestPoint(${inFrame(origin, kx)}, ${inFrame(point, kx)}), 1 / ${kx}, 1)
   end)`
 }
+
+/** x, y expressions in a whitelisted source SRID (a surveyed file's CRS) → Point(4326). */
+export const transformedToWgs84 = (x: Sql, y: Sql, srid: number): RawBuilder<unknown> =>
+  sql`ST_Transform(ST_SetSRID(ST_MakePoint(${x}, ${y}), ${sql.lit(Math.trunc(srid))}), 4326)`

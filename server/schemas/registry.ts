@@ -204,7 +204,31 @@ export const ImportKindSchema = Type.Object(
   { additionalProperties: false },
 )
 export type ImportKind = Static<typeof ImportKindSchema>
-export const ImportQuerySchema = Type.Object({ crs: Type.Optional(CrsSchema) }, { additionalProperties: false })
+/** The `crs` names a surveyed file's coordinate system may be declared by (when the file itself does not say). */
+export const IMPORT_FILE_CRS = [
+  'OGC:CRS84',
+  'CRS84',
+  'http://www.opengis.net/def/crs/OGC/1.3/CRS84',
+  'EPSG:4326',
+  'EPSG:4490',
+  'EPSG:4544',
+  'EPSG:4545',
+  'http://www.opengis.net/def/crs/EPSG/0/4326',
+  'http://www.opengis.net/def/crs/EPSG/0/4490',
+  'http://www.opengis.net/def/crs/EPSG/0/4544',
+  'http://www.opengis.net/def/crs/EPSG/0/4545',
+] as const
+export const ImportQuerySchema = Type.Object(
+  {
+    crs: Type.Optional(
+      Type.Union([CrsSchema, StringEnum(IMPORT_FILE_CRS)], {
+        description:
+          'Coordinate system of the input. A Shapefile, GeoPackage or FlatGeobuf names its own (its .prj, srs or header); this declares it when the file does not. EPSG:4544/4545 (CGCS2000 Gauss-Krüger, 105°E/108°E) apply to those files and GeoJSON, not CSV.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
 export type ImportQuery = Static<typeof ImportQuerySchema>
 export const ImportResultSchema = Type.Object({ imported: Type.Integer(), ids: Type.Array(Type.Integer()) })
 export type ImportResult = Static<typeof ImportResultSchema>

@@ -6,10 +6,26 @@ import { AddressImportQuerySchema } from '../../schemas/search.ts'
 import { ADDRESS_DEPARTMENTS } from '../addresses/service.ts'
 import { candidatesFromCsv, candidatesFromGeoJson, importRecords } from './import.ts'
 import { addImportParsers } from '../../plugins/validation.ts'
+import { AppError, invalid } from '../../errors.ts'
+import { CRS_NAMES, type CrsName } from '../../schemas/common.ts'
+import { sourceCrsOf } from '../formats/crs.ts'
+import { candidatesFromFile, declaredSrid, transformCandidates } from './import-formats.ts'
+
+/** Surveyed files, read as bytes; application/octet-stream is told apart by its first bytes. */
+const FILE_TYPES = [
+  'application/zip',
+  'application/x-zip-compressed',
+  'application/geopackage+sqlite3',
+  'application/vnd.sqlite3',
+  'application/flatgeobuf',
+  'application/octet-stream',
+]
+/** An archive may unpack to this many times the body limit (a zip bomb is refused once past it). */
+const UNPACKED_PER_BODY_BYTE = 4
 
 /** Bulk import of GeoJSON or CSV, all rows or none. */
 const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  addImportParsers(app, { text: ['text/csv', 'application/csv'] })
+  addImportParsers(app, { text: ['text/csv', 'application/csv'], bytes: FILE_TYPES })
 
   app.post(
     '/api/import/:kind',
@@ -18,7 +34,8 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: { roles: ['clerk', 'supervisor'] } },
       schema: {
         tags: ['import'],
-        summary: 'Import schools or premises from GeoJSON (application/json, application/geo+json) or CSV (text/csv); all rows or none',
+        summary:
+          'Import schools or premises from GeoJSON (application/json, application/geo+json), CSV (text/csv), a zipped Shapefile (application/zip), a GeoPackage (application/geopackage+sqlite3) or a FlatGeobuf (application/flatgeobuf); all rows or none',
         params: ImportKindSchema,
         querystring: ImportQuerySchema,
         response: { 201: ImportResultSchema, ...errorResponses },
@@ -27,11 +44,34 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const actor = signedInActorOf(request)
       const { kind } = request.params
-      const crs = request.query.crs ?? 'wgs84'
-      const parsed =
-        typeof request.body === 'string'
-          ? candidatesFromCsv(request.body, kind, crs)
-          : { candidates: candidatesFromGeoJson(request.body, crs), errors: [] }
+      const declared = request.query.crs
+      const named = (CRS_NAMES as readonly string[]).includes(declared ?? 'wgs84') ? ((declared ?? 'wgs84') as CrsName) : undefined
+      const srid = named ? undefined : declaredSrid(declared)
+      let parsed: Awaited<ReturnType<typeof candidatesFromFile>>
+      let crs: CrsName = named ?? sourceCrsOf(srid!)
+      if (Buffer.isBuffer(request.body)) {
+        if (declared !== undefined && declaredSrid(declared) === undefined)
+          throw invalid(
+            'querystring/crs',
+            `${declared} applies to GeoJSON and CSV; a file's CRS is CRS84, EPSG:4326, EPSG:4490, EPSG:4544 or EPSG:4545`,
+          )
+        parsed = await candidatesFromFile(
+          app.db,
+          request.body,
+          kind,
+          declaredSrid(declared),
+          UNPACKED_PER_BODY_BYTE * app.config.importBodyLimitBytes,
+        )
+        crs = parsed.candidates[0]?.crs ?? crs
+      } else if (typeof request.body === 'string') {
+        // A CSV row may name its own crs; only the service's names and the geographic EPSG codes apply to it.
+        if (srid === 4544 || srid === 4545)
+          throw invalid('querystring/crs', `${declared} applies to Shapefile, GeoPackage, FlatGeobuf and GeoJSON uploads, not CSV`)
+        parsed = candidatesFromCsv(request.body, kind, crs)
+      } else {
+        const candidates = candidatesFromGeoJson(request.body, named ?? 'wgs84')
+        parsed = srid === undefined ? { candidates, errors: [] } : await transformCandidates(app.db, candidates, srid)
+      }
       const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind, crs }, actor)
       request.log.info({ kind, imported: result.imported }, 'import stored')
       return reply.status(201).send(result)
@@ -54,6 +94,10 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const actor = signedInActorOf(request)
       const crs = request.query.crs ?? 'wgs84'
+      if (Buffer.isBuffer(request.body))
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'body: address points are imported from GeoJSON or CSV', {
+          problems: [{ field: 'body', message: 'must be GeoJSON or CSV' }],
+        })
       const parsed =
         typeof request.body === 'string'
           ? candidatesFromCsv(request.body, 'addresses', crs)

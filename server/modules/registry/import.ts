@@ -56,7 +56,7 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void
 }
 
-interface Candidate {
+export interface Candidate {
   row: number
   feature: unknown
   crs: CrsName
@@ -73,7 +73,7 @@ export function candidatesFromGeoJson(body: unknown, crs: CrsName): Candidate[] 
   return features.map((feature, i) => ({ row: i + 1, feature, crs }))
 }
 
-const HEADER_ALIASES: Record<string, string> = {
+export const HEADER_ALIASES: Record<string, string> = {
   name: 'name',
   schooltype: 'schoolType',
   type: 'schoolType',
@@ -113,7 +113,7 @@ const HEADER_ALIASES: Record<string, string> = {
 const INTEGER_FIELDS = new Set(['students', 'staff', 'guards', 'doctors', 'psychologyTeachers', 'boardingStudents'])
 const BOOLEAN_FIELDS = new Set(['boarding', 'urban', 'alarmLinkedToPolice'])
 
-function csvValue(field: string, raw: string): unknown {
+export function csvValue(field: string, raw: string): unknown {
   const value = raw.trim()
   if (INTEGER_FIELDS.has(field) && /^-?\d+$/.test(value)) return Number(value)
   if (field === 'peakWindows') {
@@ -138,7 +138,7 @@ function decimalCell(cell: string): number | string {
 }
 
 /** Parses "lon lat; lon lat" or a JSON array of positions. */
-function parseGates(raw: string): unknown {
+export function parseGates(raw: string): unknown {
   const text = raw.trim()
   if (text.startsWith('[')) return JSON.parse(text)
   return text

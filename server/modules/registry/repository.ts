@@ -59,11 +59,11 @@ const premisesColumns = [
 ] as const
 const premisesGeometry = () => [asGeoJson(sql.ref('geom')).as('geometry')] as const
 
-function schoolSelect(db: Db) {
+export function schoolSelect(db: Db) {
   return db.selectFrom('schools').select([...schoolColumns, ...schoolGeometry()])
 }
 
-function premisesSelect(db: Db) {
+export function premisesSelect(db: Db) {
   return db.selectFrom('premises').select([...premisesColumns, ...premisesGeometry()])
 }
 
