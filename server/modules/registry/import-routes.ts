@@ -31,7 +31,7 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/import/:kind',
     {
       bodyLimit: app.config.importBodyLimitBytes,
-      config: { access: { roles: ['clerk', 'supervisor'] } },
+      config: { access: { roles: ['clerk', 'supervisor'] }, perUser: 1 },
       schema: {
         tags: ['import'],
         summary:
@@ -83,7 +83,7 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/import/addresses',
     {
       bodyLimit: app.config.importBodyLimitBytes,
-      config: { access: { departments: ADDRESS_DEPARTMENTS, roles: ['clerk', 'supervisor'] } },
+      config: { access: { departments: ADDRESS_DEPARTMENTS, roles: ['clerk', 'supervisor'] }, perUser: 1 },
       schema: {
         tags: ['import'],
         summary: 'Import address points (address, countyCode, source?; a Point) from GeoJSON or CSV (lon, lat columns); all rows or none',
