@@ -209,6 +209,19 @@ describe('spatial functions', () => {
   ]
   for (const [filter, expected] of cases) it(filter.slice(0, 60), async () => expect(await ids(filter)).toEqual(expected))
 
+  it('a geometry collection works with S_INTERSECTS, S_DISJOINT and S_DWITHIN and is refused by the others', async () => {
+    const collection = `GEOMETRYCOLLECTION(POINT(${wkt(C)}), POLYGON((${CAMPUS.map(wkt).join(', ')})), LINESTRING(${ROAD.map(wkt).join(', ')}))`
+    expect(await ids(`S_INTERSECTS(geom, ${collection})`)).toEqual([1, 3, 5])
+    expect(await ids(`S_INTERSECTS(${collection}, geom)`)).toEqual([1, 3, 5])
+    expect(await ids(`S_DISJOINT(geom, ${collection})`)).toEqual([2])
+    expect(await ids(`S_DWITHIN(geom, ${collection}, 10)`)).toEqual([1, 3, 5])
+    for (const op of ['S_EQUALS', 'S_TOUCHES', 'S_WITHIN', 'S_OVERLAPS', 'S_CROSSES', 'S_CONTAINS']) {
+      expect(refused(`${op}(geom, ${collection})`).message).toBe(
+        `filter: ${op} with a GEOMETRYCOLLECTION is not supported; use S_INTERSECTS or S_DISJOINT, or one condition per member`,
+      )
+    }
+  })
+
   it('CQL2-JSON with a GeoJSON geometry gives the text filter’s rows', async () => {
     const json = { op: 's_intersects', args: [{ property: 'geom' }, { type: 'MultiPoint', coordinates: [C, EAST_500] }] }
     const condition = compileCql2(parseCql2Json(json), QUERYABLES)

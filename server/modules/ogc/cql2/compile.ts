@@ -102,8 +102,15 @@ const containsArithmetic = (o: Cql2Operand): boolean => o.kind === 'arithmetic' 
 
 const LEGACY_INSTANT = /^(\d{4}-\d{2}-\d{2})(?:T(?:(\d{2})(?::(\d{2})(?::(\d{2}(?:\.\d+)?))?)?Z?)?)?$/
 
+/**
+ * Arithmetic operations per filter: numeric holds 131,072 digits, so 100 products of the largest literals
+ * (1e308) stay far inside it, while a 10,000-character chain of them would overflow with a database error.
+ */
+const MAX_ARITHMETIC = 100
+
 class Compiler {
   private readonly crs: FilterCrs
+  private arithmetic = 0
   constructor(
     private readonly queryables: Queryables,
     private readonly options: CompileOptions,
@@ -182,6 +189,14 @@ class Compiler {
         const a = this.geometry(e.left, e.op)
         const b = this.geometry(e.right, e.op)
         if (!(SPATIAL_OPERATORS as readonly string[]).includes(e.op)) throw new Cql2Error('unknown spatial operator')
+        // GEOS before 3.13 (the embedded PostGIS has an older one than the server) relates a collection member by
+        // member and answers S_WITHIN and the like wrongly for collections; intersection and disjointness are sound.
+        const collection = (o: Cql2Operand) => o.kind === 'geometry' && o.geometry.type === 'GeometryCollection'
+        if (e.op !== 's_intersects' && e.op !== 's_disjoint' && (collection(e.left) || collection(e.right))) {
+          throw new Cql2Error(
+            `${e.op.toUpperCase()} with a GEOMETRYCOLLECTION is not supported; use S_INTERSECTS or S_DISJOINT, or one condition per member`,
+          )
+        }
         const fn = sql.raw(`ST_${e.op.slice(2).replace(/^./, (c) => c.toUpperCase())}`)
         return sql<boolean>`${fn}(${a}, ${b})`
       }
@@ -252,6 +267,7 @@ class Compiler {
         return { type: 'string', sql: sql`lower(${inner.sql})` }
       }
       case 'arithmetic': {
+        if (++this.arithmetic > MAX_ARITHMETIC) throw new Cql2Error(`a filter may have at most ${MAX_ARITHMETIC} arithmetic operations`)
         const l = this.operand(o.left, true)
         const r = this.operand(o.right, true)
         if (l.type !== 'number' || r.type !== 'number') {
