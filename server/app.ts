@@ -40,6 +40,7 @@ import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
 import { sealPending } from './modules/audit-log/service.ts'
 import patrolPlanRoutes from './modules/patrol/plans/routes.ts'
+import ogcRoutes from './modules/ogc/routes.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -140,6 +141,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(reportsRoutes)
   await app.register(statsRoutes)
   await app.register(patrolPlanRoutes)
+  await app.register(ogcRoutes)
   return app
 }
 

@@ -142,6 +142,9 @@ function conditions(scope: ReadScope, filter: Partial<HazardFilter>): RawBuilder
   return sql<boolean>`(${sql.join(parts, sql` and `)})`
 }
 
+/** The condition (on aliases h and p, as in selectHazard) that keeps a query to the hazards a scope may read. */
+export const readScopeCondition = (scope: ReadScope): RawBuilder<boolean> => conditions(scope, {})
+
 /** One page of hazards within the scope (overdue first, then newest), and the number matching. */
 export async function listHazards(db: Db, scope: ReadScope, filter: HazardFilter): Promise<{ rows: HazardRow[]; numberMatched: number }> {
   const where = conditions(scope, filter)

@@ -272,14 +272,21 @@ function stripMeta<T extends { sourceCrs?: unknown; demo?: unknown; version?: un
   return rest as any
 }
 
-/** Deletes a school or premises under a row lock, keeping its last state in the history. */
-export async function deleteRecord(db: Kysely<Database>, kind: RegistryKind, id: number, actor: SignedInActor): Promise<void> {
+/** Deletes a school or premises under a row lock, keeping its last state in the history; `version`, when given, must be the record's. */
+export async function deleteRecord(
+  db: Kysely<Database>,
+  kind: RegistryKind,
+  id: number,
+  actor: SignedInActor,
+  version?: number,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const before =
       kind === 'schools'
         ? await repository.findSchool(trx, id, true).then((r) => r && schoolFeature(r))
         : await repository.findPremises(trx, id, true).then((r) => r && premisesFeature(r))
     if (!before) throw notFound(entityType(kind), id)
+    checkVersion(before.properties.version, version)
     refuseUnlessAllowed(
       actor.user,
       kind,
