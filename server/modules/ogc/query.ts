@@ -151,6 +151,8 @@ export function filterQueryables(collection: Collection): Map<string, Queryable>
     const expression = p.filter ?? p.sql
     if (p.type === 'date') map.set(p.name, { type: 'date', sql: p.filter ?? sql`(${p.sql})::date` })
     else if (p.type === 'date-time') map.set(p.name, { type: 'timestamp', sql: sql`(${expression})::timestamptz` })
+    // As text whatever the column is (roads.osm_id is a bigint served as a string): comparing it stays valid SQL.
+    else if (p.type === 'string') map.set(p.name, { type: 'string', sql: sql`(${expression})::text` })
     else if (p.type !== 'json') map.set(p.name, { type: p.type, sql: expression })
   }
   return map
