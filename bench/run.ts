@@ -13,8 +13,9 @@ import { benchWalking } from './walking.ts'
 import { benchPatrol } from './patrol.ts'
 import { benchWeb } from './web.ts'
 import { benchPatrolTracks } from './patrol-tracks.ts'
+import { benchOgc } from './ogc.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol|patrol-tracks|reports> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol|patrol-tracks|reports|ogc> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -30,6 +31,7 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   batch: benchBatch,
   reports: benchReports,
   patrol: benchPatrol,
+  ogc: benchOgc,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined

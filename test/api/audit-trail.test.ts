@@ -76,6 +76,9 @@ async function hazardAtNewSchool() {
 /** The road the import exercise stored. */
 const auditRoadId = async () => (await governance.get(`/api/roads?q=${encodeURIComponent('审计测试街')}`)).body.features[0].id as number
 let premisesId: number
+let ogcSchoolId: number
+/** The ETag of the school the OGC API exercises write, as read now (their If-Match). */
+const ogcEtag = async () => (await education.get(`/ogc/collections/schools/items/${ogcSchoolId}`).expect(200)).headers.etag!
 let ruleId: number
 let ruleVersion: number
 
@@ -334,6 +337,58 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
     {
       name: 'remove a school',
       run: () => education.delete(`/api/schools/${schoolId}`),
+      status: 204,
+      expected: [{ action: 'delete', entityType: 'school', by: 'education', before: true }],
+    },
+  ],
+  'POST /ogc/collections/:collectionId/items': [
+    {
+      name: 'add a school through the OGC API',
+      run: async () => {
+        const body = schoolFeature({ center: offset(CENTRE, -4000, 3000), name: '开放接口审计小学' })
+        const response = await education
+          .post('/ogc/collections/schools/items')
+          .set('content-type', 'application/geo+json')
+          .send(JSON.stringify(body))
+        ogcSchoolId = response.body.id
+        return response
+      },
+      status: 201,
+      expected: [{ action: 'create', entityType: 'school', by: 'education', after: true }],
+    },
+  ],
+  'PUT /ogc/collections/:collectionId/items/:featureId': [
+    {
+      name: 'replace a school through the OGC API',
+      run: async () => {
+        const body = schoolFeature({ center: offset(CENTRE, -4000, 3000), name: '开放接口审计小学（替换）' })
+        return education
+          .put(`/ogc/collections/schools/items/${ogcSchoolId}`)
+          .set('if-match', await ogcEtag())
+          .set('content-type', 'application/geo+json')
+          .send(JSON.stringify(body))
+      },
+      status: 200,
+      expected: [{ action: 'update', entityType: 'school', by: 'education', before: true, after: true }],
+    },
+  ],
+  'PATCH /ogc/collections/:collectionId/items/:featureId': [
+    {
+      name: 'update a school through the OGC API (merge patch)',
+      run: async () =>
+        education
+          .patch(`/ogc/collections/schools/items/${ogcSchoolId}`)
+          .set('if-match', await ogcEtag())
+          .set('content-type', 'application/merge-patch+json')
+          .send(JSON.stringify({ properties: { students: 702 } })),
+      status: 200,
+      expected: [{ action: 'update', entityType: 'school', by: 'education', before: true, after: true }],
+    },
+  ],
+  'DELETE /ogc/collections/:collectionId/items/:featureId': [
+    {
+      name: 'delete a school through the OGC API',
+      run: async () => education.delete(`/ogc/collections/schools/items/${ogcSchoolId}`).set('if-match', await ogcEtag()),
       status: 204,
       expected: [{ action: 'delete', entityType: 'school', by: 'education', before: true }],
     },

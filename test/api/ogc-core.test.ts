@@ -7,6 +7,10 @@ import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GUYUAN, offset, premisesFeature, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
+import { collectionOf } from '../../server/modules/ogc/collections.ts'
+import { parseItemsQuery } from '../../server/modules/ogc/query.ts'
+import { streamFeatures } from '../../server/modules/ogc/service.ts'
+import { toUser } from '../../server/modules/users/service.ts'
 import { expectErrorBody } from './expect.ts'
 
 const refused = (
@@ -300,5 +304,55 @@ describe('items', () => {
     const body = await items(t.request(), '/ogc/collections/counties/items')
     expect(body.numberMatched).toBeGreaterThanOrEqual(5)
     expect(body.features.map((f) => f.id)).toContain('640402')
+  })
+
+  it('streams the whole filtered collection in keyset pages for downloads, as the items pages answer it', async () => {
+    const premises = collectionOf('premises')!
+    const row = await t.app.db.selectFrom('users').selectAll().where('department', '=', 'tobacco').executeTakeFirstOrThrow()
+    const request = parseItemsQuery(premises, { licenceStatus: 'active', limit: '1' })
+    const streamed = []
+    for await (const feature of streamFeatures(t.app.db, premises, request, toUser(row), 3)) streamed.push(feature)
+    const page = await items(tobacco, '/ogc/collections/premises/items?licenceStatus=active&limit=10000')
+    expect(streamed.length).toBeGreaterThan(3)
+    expect(streamed).toEqual(page.features)
+    // A user who may not see the collection streams nothing.
+    const none = []
+    for await (const feature of streamFeatures(t.app.db, premises, request, null)) none.push(feature)
+    expect(none).toEqual([])
+  })
+
+  it('scopes the hazards exactly as the ledger does: a department reads its own, governance all, within their county', async () => {
+    const governance = (await t.signIn({ department: 'governance', role: 'clerk' })).agent
+    const emergency = (await t.signIn({ department: 'emergency', role: 'clerk', countyCode: '640402' })).agent
+    const emergencyElsewhere = (await t.signIn({ department: 'emergency', role: 'clerk', countyCode: '640422' })).agent
+    const school = (await items(education, `/ogc/collections/schools/items?name=${encodeURIComponent('开放接口测试小学')}`)).features[0]!
+    for (const [department, title] of [
+      ['emergency', '消防通道堵塞'],
+      ['market', '校门口无证摊点'],
+    ] as const)
+      await governance
+        .post('/api/hazards')
+        .send({ schoolId: school.id, kind: 'fire', title, source: 'inspection', department, position: offset(CENTER, -3000, 100) })
+        .expect(201)
+    for (const agent of [governance, emergency, emergencyElsewhere, tobacco]) {
+      const ledger = (await agent.get('/api/hazards?limit=1000').expect(200)).body
+      const layer = await items(agent, '/ogc/collections/hazards/items?limit=1000')
+      expect(layer.features.map((f) => f.id).sort()).toEqual(ledger.hazards.map((h: { id: number }) => h.id).sort())
+    }
+    expect((await items(governance, '/ogc/collections/hazards/items')).numberMatched).toBe(2)
+    expect((await items(emergency, '/ogc/collections/hazards/items')).features.map((f) => f.properties.title)).toEqual(['消防通道堵塞'])
+    expect((await items(emergencyElsewhere, '/ogc/collections/hazards/items')).numberMatched).toBe(0)
+  })
+
+  it('counts numberMatched again after every write, however often the same filter was asked', async () => {
+    const before = await items(tobacco, '/ogc/collections/premises/items?limit=1&countyCode=640402')
+    expect((await items(tobacco, '/ogc/collections/premises/items?limit=1&countyCode=640402')).numberMatched).toBe(before.numberMatched)
+    const added = await tobacco
+      .post('/api/premises')
+      .send(premisesFeature({ at: offset(CENTER, 7000, 7000), licenceNo: 'OGC-COUNT' }))
+      .expect(201)
+    expect((await items(tobacco, '/ogc/collections/premises/items?limit=1&countyCode=640402')).numberMatched).toBe(before.numberMatched + 1)
+    await tobacco.delete(`/api/premises/${added.body.id}`).expect(204)
+    expect((await items(tobacco, '/ogc/collections/premises/items?limit=1&countyCode=640402')).numberMatched).toBe(before.numberMatched)
   })
 })

@@ -16,7 +16,11 @@ afterAll(async () => {
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH'])
 // Routes whose body is a file kept as bytes (its type is read from the content), not text: a NUL is a byte like any other.
 const FILE_BODIES = new Set(['POST /api/hazards/:id/attachments'])
-const urlOf = (pattern: string) => pattern.replace(':kind', 'schools').replace(/:[a-zA-Z]+/g, '1')
+const urlOf = (pattern: string) =>
+  pattern
+    .replace(':kind', 'schools')
+    .replace(':collectionId', 'schools')
+    .replace(/:[a-zA-Z]+/g, '1')
 
 describe('NUL characters and lone surrogates', () => {
   it('are refused in the body of every route that takes one, naming the field, before anything else is done', async () => {

@@ -59,6 +59,12 @@ export interface Collection {
   scope: (user: User | null) => RawBuilder<boolean> | undefined
   /** The register that Part 4 writes go to (through the registry service). */
   writable?: RegistryKind
+  /**
+   * The tile layer whose version counter (tile_versions, bumped at the commit of any write to the tables
+   * behind it, migrations/0004) covers every table this collection reads: numberMatched is then counted once
+   * per filter and data version instead of on every page.
+   */
+  countVersion?: 'premises' | 'schools' | 'zones' | 'counties' | 'townships'
 }
 
 const ALL = sql<boolean>`true`
@@ -92,6 +98,7 @@ const idKey = (t: string): KeyPart[] => [{ sql: sql.raw(`${t}.id`), type: 'integ
 
 const schools: Collection = {
   id: 'schools',
+  countVersion: 'schools',
   title: '学校 schools',
   description: 'Registered schools with their campus boundary (Polygon or MultiPolygon); gates as a list of [lon, lat].',
   from: sql`schools t`,
@@ -129,6 +136,7 @@ const schools: Collection = {
 
 const premises: Collection = {
   id: 'premises',
+  countVersion: 'premises',
   title: '场所 licensed premises',
   description: 'Licensed premises (internet cafés, lottery outlets, tobacco retail …) as points.',
   from: sql`premises t`,
@@ -155,6 +163,7 @@ const premises: Collection = {
 
 const zones: Collection = {
   id: 'zones',
+  countVersion: 'zones',
   title: '安全区域 safety-zone bands',
   description:
     'One ring per band of each distinct rule shape in force for a school (default core 0–50 m, control 50–200 m), drawn geodesically. For drawing only: verdicts are always measured.',
@@ -183,6 +192,7 @@ const zones: Collection = {
 
 const conflicts: Collection = {
   id: 'conflicts',
+  countVersion: 'premises',
   title: '冲突 zone conflicts',
   description:
     'Premises within a school zone under the current rules, at the premises position; distanceM measured like GET /api/conflicts (geodesic, or the walking path found).',
@@ -219,6 +229,7 @@ const conflicts: Collection = {
 
 const counties: Collection = {
   id: 'counties',
+  countVersion: 'counties',
   title: '区县 counties',
   description: 'County outlines of Guyuan (DataV.GeoAtlas 2019, converted to WGS84).',
   from: sql`counties t`,
@@ -235,6 +246,7 @@ const counties: Collection = {
 
 const townships: Collection = {
   id: 'townships',
+  countVersion: 'townships',
   title: '乡镇 townships',
   description: 'Township seats as points (GeoNames, CC BY 4.0; names and codes 国家统计局 2023); no geometry where the seat is unknown.',
   from: sql`townships t`,

@@ -141,6 +141,20 @@ export async function countFeatures(db: Db, collection: Collection, filter: Item
   return Number(rows[0]?.n ?? 0)
 }
 
+/** The count query's text and parameters: what a cached count is keyed by. */
+export function countKey(db: Db, collection: Collection, filter: ItemsFilter): string {
+  const compiled = sql`select count(*) from ${collection.from} where ${where(collection, filter)}`.compile(db)
+  return JSON.stringify([compiled.sql, compiled.parameters])
+}
+
+/** A tile layer's data version (its counter and the database's epoch), which changes with every committed write behind it. */
+export async function dataVersion(db: Db, layer: string): Promise<string | undefined> {
+  const { rows } = await sql<{ version: string; epoch: string }>`select version, epoch from tile_versions where layer = ${layer}`.execute(
+    db,
+  )
+  return rows[0] && `${rows[0].epoch}.${rows[0].version}`
+}
+
 /** One feature by its key within the scope, or undefined. */
 export async function findFeature(
   db: Db,

@@ -184,6 +184,28 @@ function withCursor(query: Record<string, unknown>, cursor: string | undefined):
   return text ? `?${text}` : ''
 }
 
+const COUNT_CACHE_SIZE = 1000
+const counts = new Map<string, number>()
+
+/**
+ * numberMatched of a filter. Counting a million rows takes longer than a page, so a collection whose tables
+ * carry a data version has its counts kept per filter and version: a walk through the pages (the same filter,
+ * other cursors) counts once, and any committed write changes the version. The version is read before the
+ * count, so a count is never filed under a version older than the rows it saw.
+ */
+async function numberMatchedOf(db: Kysely<Database>, collection: Collection, filter: repository.ItemsFilter): Promise<number> {
+  if (!collection.countVersion) return repository.countFeatures(db, collection, filter)
+  const version = await repository.dataVersion(db, collection.countVersion)
+  if (version === undefined) return repository.countFeatures(db, collection, filter)
+  const key = `${version}|${repository.countKey(db, collection, filter)}`
+  const cached = counts.get(key)
+  if (cached !== undefined) return cached
+  const n = await repository.countFeatures(db, collection, filter)
+  if (counts.size >= COUNT_CACHE_SIZE) counts.delete(counts.keys().next().value!)
+  counts.set(key, n)
+  return n
+}
+
 /** One page of a collection's items, with numberMatched and the self, next and prev links. */
 export async function items(
   db: Kysely<Database>,
@@ -196,7 +218,7 @@ export async function items(
   const filter = { ...request.filter, scope: collection.scope(user)! }
   const [rows, numberMatched] = await Promise.all([
     repository.pageOfFeatures(db, collection, filter, { after: request.after, before: request.before, limit: request.limit }, request.crs),
-    repository.countFeatures(db, collection, filter),
+    numberMatchedOf(db, collection, filter),
   ])
   const more = rows.length > request.limit
   const page = rows.slice(0, request.limit)
@@ -281,16 +303,17 @@ export async function* streamFeatures(
   collection: Collection,
   request: Pick<ItemsRequest, 'filter'> & { crs?: OgcCrs },
   user: User | null,
+  pageSize = STREAM_PAGE,
 ): AsyncGenerator<OgcFeature> {
   const scope = collection.scope(user)
   if (!scope) return
   const filter = { ...request.filter, scope }
   let after: repository.KeyValue[] | undefined
   for (;;) {
-    const rows = await repository.pageOfFeatures(db, collection, filter, { after, limit: STREAM_PAGE }, request.crs ?? DEFAULT_CRS)
-    const page = rows.slice(0, STREAM_PAGE)
+    const rows = await repository.pageOfFeatures(db, collection, filter, { after, limit: pageSize }, request.crs ?? DEFAULT_CRS)
+    const page = rows.slice(0, pageSize)
     for (const row of page) yield featureOf(collection, row)
-    if (rows.length <= STREAM_PAGE) return
+    if (rows.length <= pageSize) return
     after = page.at(-1)!.key
   }
 }
