@@ -137,6 +137,7 @@ describe('filter through HTTP', () => {
     }
     const [e1, n1] = await transform(lower)
     const [e2, n2] = await transform(upper)
+    for (const v of [e1, n1, e2, n2]) expect(Number.isFinite(v), 'gdaltransform answered').toBe(true)
     const page = await premises({
       filter: `S_INTERSECTS(geometry, BBOX(${n1}, ${e1}, ${n2}, ${e2}))`,
       'filter-crs': 'http://www.opengis.net/def/crs/EPSG/0/4544',

@@ -280,6 +280,16 @@ describe('filter-crs', () => {
     )
   })
 
+  it('a projected polygon is densified before it is transformed: its edges stay where they are on the ground', async () => {
+    // A 60 km square in EPSG:4544 whose southern edge passes 20 m north of the centre: in degrees that edge is
+    // curved (the chord between its corners runs about 50 m south of it at the middle), so joining the transformed corners alone would move it south of the centre.
+    const [n, e] = [GK_4544.northing + 20, GK_4544.easting]
+    const square = `POLYGON((${n} ${e - 30_000}, ${n} ${e + 30_000}, ${n + 60_000} ${e + 30_000}, ${n + 60_000} ${e - 30_000}, ${n} ${e - 30_000}))`
+    expect(await ids(`S_INTERSECTS(geom, ${square})`, { filterCrs: 'EPSG:4544' })).not.toContain(1)
+    const below = square.replaceAll(String(n), String(n - 40))
+    expect(await ids(`S_INTERSECTS(geom, ${below})`, { filterCrs: 'EPSG:4544' })).toContain(1)
+  })
+
   it('EPSG:4545 (CM 108°E) and the CURIE form', async () => {
     expect(await ids(`S_DWITHIN(geom, POINT(${GK_4545.northing} ${GK_4545.easting}), 0.01)`, { filterCrs: 'EPSG:4545' })).toEqual([1])
     expect(await ids(`S_DWITHIN(geom, POINT(${GK_4545.northing} ${GK_4545.easting}), 0.01)`, { filterCrs: '[EPSG:4545]' })).toEqual([1])

@@ -74,6 +74,24 @@ export function resolveFilterCrs(value: string | undefined): FilterCrs {
 const GK_EASTING = [100_000, 900_000] as const
 const GK_NORTHING = [0, 9_300_000] as const
 
+/** The diagonal of a geometry's bounding box, in its own units. */
+function extentOf(geometry: Cql2Geometry): number {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity]
+  const walk = (value: unknown): void => {
+    const list = value as unknown[]
+    if (typeof list[0] === 'number') {
+      const [x, y] = list as Position
+      x0 = Math.min(x0, x)
+      y0 = Math.min(y0, y)
+      x1 = Math.max(x1, x)
+      y1 = Math.max(y1, y)
+    } else list.forEach(walk)
+  }
+  const visit = (g: Cql2Geometry): void => (g.type === 'GeometryCollection' ? g.geometries.forEach(visit) : walk(g.coordinates))
+  visit(geometry)
+  return Math.hypot(x1 - x0, y1 - y0)
+}
+
 // ------------------------------------------------------------------------------------------------------------
 // Typed pieces
 
@@ -403,7 +421,11 @@ class Compiler {
       geometry = this.normalised(o.geometry)
     }
     const g = sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}::text), ${sql.lit(this.crs.srid)})`
-    return this.crs.srid === 4326 ? g : sql`ST_Transform(${g}, 4326)`
+    if (this.crs.srid === 4326) return g
+    if (!this.crs.projected) return sql`ST_Transform(${g}, 4326)`
+    // A straight edge in the projection is not one in degrees: densify first (as the bbox parameter does), at most
+    // 32 pieces across the geometry's extent and no finer than 100 m, so the vertex count stays bounded.
+    return sql`ST_Transform(ST_Segmentize(${g}, ${Math.max(100, extentOf(geometry) / 32)}::float8), 4326)`
   }
 
   // Temporal -----------------------------------------------------------------------------------------------
