@@ -92,8 +92,12 @@ describe('landing page, conformance, API definition', () => {
       'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update',
     ])
       expect(body.conformsTo).toContain(uri)
-    // No filter class until CQL2 is wired: GDAL would otherwise send filter= and get 400.
-    expect(body.conformsTo.some((c: string) => /conf\/(filter|features-filter|cql2)/.test(c))).toBe(false)
+    // Part 3 filtering with CQL2 (test/api/ogc-filter.test.ts).
+    for (const uri of [
+      'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter',
+      'http://www.opengis.net/spec/cql2/1.0/conf/cql2-text',
+    ])
+      expect(body.conformsTo).toContain(uri)
   })
 
   it('serves an OpenAPI 3.0 document listing each collection’s items parameters, one per queryable', async () => {
@@ -250,14 +254,14 @@ describe('items', () => {
     refused(await tobacco.get('/ogc/collections/premises/items?category=shop').expect(400), 400, 'VALIDATION_FAILED', /category/)
   })
 
-  it('refuses unknown parameters naming them, and the filter parameters until CQL2 is wired', async () => {
+  it('refuses unknown parameters naming them, and malformed filter parameters naming each', async () => {
     refused(await tobacco.get('/ogc/collections/premises/items?colour=red').expect(400), 400, 'VALIDATION_FAILED', /colour/)
     for (const name of ['filter', 'filter-lang', 'filter-crs'])
       refused(
         await tobacco.get(`/ogc/collections/premises/items?${name}=x`).expect(400),
         400,
         'VALIDATION_FAILED',
-        new RegExp(`${name}: not supported yet`),
+        new RegExp(`^${name}: `),
       )
   })
 

@@ -5,6 +5,8 @@
  */
 import type { User } from '../../schemas/auth.ts'
 import type { Collection, CollectionProperty } from './collections.ts'
+import { FILTER_CRS_URIS } from './cql2/compile.ts'
+import { FILTER_LANGUAGES } from './cql2/conformance.ts'
 import { SUPPORTED_CRS } from './crs.ts'
 import { DEFAULT_LIMIT, MAX_LIMIT } from './query.ts'
 import { visibleCollections } from './service.ts'
@@ -59,6 +61,28 @@ const common = {
     description: 'an instant or an interval start/end (.. for an open end) on the temporal property',
     schema: { type: 'string' },
   },
+  filter: {
+    name: 'filter',
+    in: 'query',
+    required: false,
+    description: 'a CQL2 filter on the queryables and `geometry` (OGC API – Features Part 3), in filter-lang',
+    schema: { type: 'string' },
+  },
+  // GDAL up to 3.6 sends its -where as a filter when this enumeration lists cql-text.
+  'filter-lang': {
+    name: 'filter-lang',
+    in: 'query',
+    required: false,
+    description: 'cql2-text (default), cql2-json, or cql-text (the older text GDAL ≤ 3.6 sends)',
+    schema: { type: 'string', enum: [...FILTER_LANGUAGES], default: 'cql2-text' },
+  },
+  'filter-crs': {
+    name: 'filter-crs',
+    in: 'query',
+    required: false,
+    description: 'the CRS of the geometries in filter (default CRS84), positions in its axis order',
+    schema: { type: 'string', format: 'uri', enum: [...FILTER_CRS_URIS] },
+  },
   cursor: {
     name: 'cursor',
     in: 'query',
@@ -79,7 +103,17 @@ const downloadParameter = {
 }
 
 function itemsParameters(collection: Collection) {
-  const parameters: unknown[] = [common.limit, common.bbox, common['bbox-crs'], common.crs, common.cursor, downloadParameter]
+  const parameters: unknown[] = [
+    common.limit,
+    common.bbox,
+    common['bbox-crs'],
+    common.crs,
+    common.cursor,
+    common.filter,
+    common['filter-lang'],
+    common['filter-crs'],
+    downloadParameter,
+  ]
   if (collection.temporal) parameters.push(common.datetime)
   for (const p of collection.properties.filter((p) => p.queryable))
     parameters.push({

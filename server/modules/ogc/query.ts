@@ -2,8 +2,10 @@
  * The items query string of OGC API – Features read strictly: every parameter is known or refused (400
  * naming it), numbers and dates are checked, and the values come out in the database's terms.
  */
+import { sql, type RawBuilder } from 'kysely'
 import { AppError } from '../../errors.ts'
 import type { Collection, CollectionProperty } from './collections.ts'
+import { Cql2Error, FILTER_LANGUAGES, filterCondition, resolveFilterCrs, type Queryable } from './cql2/index.ts'
 import { bboxToXy, crsOf, DEFAULT_CRS, type OgcCrs } from './crs.ts'
 import type { ItemsFilter, KeyValue } from './repository.ts'
 
@@ -14,7 +16,7 @@ export const MAX_LIMIT = 10_000
 
 /** Parameters of the items request besides the queryables. */
 export const ITEMS_PARAMETERS = ['limit', 'bbox', 'bbox-crs', 'datetime', 'crs', 'cursor', 'f'] as const
-/** Part 3 parameters, answered "not supported yet" until the CQL2 filter lands. */
+/** Part 3 parameters: a CQL2 filter, its encoding and the CRS of its geometries. */
 export const FILTER_PARAMETERS = ['filter', 'filter-lang', 'filter-crs'] as const
 
 export const bad = (field: string, problem: string) =>
@@ -138,6 +140,40 @@ function propertyValue(property: CollectionProperty, text: string): string | num
   }
 }
 
+/**
+ * What a CQL2 filter may name: the collection's queryables (compared on their filter expression, which keeps
+ * the column's type and index) and `geometry`, as /queryables lists them.
+ */
+export function filterQueryables(collection: Collection): Map<string, Queryable> {
+  const map = new Map<string, Queryable>([['geometry', { type: 'geometry', sql: collection.geometry }]])
+  for (const p of collection.properties) {
+    if (!p.queryable) continue
+    const expression = p.filter ?? p.sql
+    if (p.type === 'date') map.set(p.name, { type: 'date', sql: p.filter ?? sql`(${p.sql})::date` })
+    else if (p.type === 'date-time') map.set(p.name, { type: 'timestamp', sql: sql`(${expression})::timestamptz` })
+    // As text whatever the column is (roads.osm_id is a bigint served as a string): comparing it stays valid SQL.
+    else if (p.type === 'string') map.set(p.name, { type: 'string', sql: sql`(${expression})::text` })
+    else if (p.type !== 'json') map.set(p.name, { type: p.type, sql: expression })
+  }
+  return map
+}
+
+/** `filter` (in `filter-lang`, with geometries in `filter-crs`) as one SQL condition, or a 400 naming the parameter. */
+export function parseFilter(collection: Collection, query: Query): RawBuilder<boolean> | undefined {
+  const text = single(query, 'filter')
+  const language = single(query, 'filter-lang')
+  const crs = single(query, 'filter-crs')
+  if (language !== undefined && !(FILTER_LANGUAGES as readonly string[]).includes(language))
+    throw bad('filter-lang', `must be one of ${FILTER_LANGUAGES.join(', ')}`)
+  try {
+    if (crs !== undefined) resolveFilterCrs(crs)
+    return text === undefined ? undefined : filterCondition(text, language, crs, filterQueryables(collection))
+  } catch (error) {
+    if (error instanceof Cql2Error) throw bad(error.field, error.problem)
+    throw error
+  }
+}
+
 /** The key values of a feature id (integer, number and text parts joined by '-'), or undefined when it is none of this collection's. */
 export function parseFeatureId(collection: Collection, featureId: string): KeyValue[] | undefined {
   const parts = collection.key.length === 1 ? [featureId] : featureId.split('-')
@@ -191,8 +227,11 @@ function decodeCursor(collection: Collection, text: string): { after?: KeyValue[
 export function parseItemsQuery(collection: Collection, query: Query): ItemsRequest {
   const queryables = new Map(collection.properties.filter((p) => p.queryable).map((p) => [p.name, p]))
   for (const name of Object.keys(query)) {
-    if ((FILTER_PARAMETERS as readonly string[]).includes(name)) throw bad(name, 'not supported yet')
-    if (!(ITEMS_PARAMETERS as readonly string[]).includes(name) && !queryables.has(name))
+    if (
+      !(ITEMS_PARAMETERS as readonly string[]).includes(name) &&
+      !(FILTER_PARAMETERS as readonly string[]).includes(name) &&
+      !queryables.has(name)
+    )
       throw bad(name, `is not a parameter of the ${collection.id} items (see /ogc/collections/${collection.id}/queryables)`)
   }
   const f = single(query, 'f')
@@ -210,6 +249,7 @@ export function parseItemsQuery(collection: Collection, query: Query): ItemsRequ
       bbox: parseBbox(single(query, 'bbox'), bboxCrs),
       datetime: parseDatetime(single(query, 'datetime'), collection),
       properties,
+      cql: parseFilter(collection, query),
     },
     ...(cursor === undefined ? {} : decodeCursor(collection, cursor)),
   }

@@ -18,6 +18,8 @@ export interface ItemsFilter {
   datetime?: { start?: string | undefined; end?: string | undefined } | undefined
   /** Equality on queryables: the property and the value, already of its type. */
   properties: readonly { property: CollectionProperty; value: string | number | boolean }[]
+  /** The CQL2 `filter`, compiled (every literal a parameter). */
+  cql?: RawBuilder<boolean> | undefined
 }
 
 export interface FeatureRow {
@@ -76,6 +78,7 @@ function where(collection: Collection, filter: ItemsFilter): RawBuilder<boolean>
   }
   for (const { property, value } of filter.properties)
     parts.push(sql`${property.filter ?? property.sql} = ${propertyParam(property, value)}`)
+  if (filter.cql) parts.push(filter.cql)
   return sql<boolean>`(${sql.join(parts, sql` and `)})`
 }
 

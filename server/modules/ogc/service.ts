@@ -5,6 +5,7 @@ import { AppError, notFound } from '../../errors.ts'
 import type { User } from '../../schemas/auth.ts'
 import { COLLECTIONS, collectionOf, type Collection, type CollectionProperty } from './collections.ts'
 import { CRS84, DEFAULT_CRS, SUPPORTED_CRS, type OgcCrs } from './crs.ts'
+import { CQL2_CONFORMANCE } from './cql2/conformance.ts'
 import { encodeCursor, featureIdOf, parseFeatureId, type ItemsRequest } from './query.ts'
 import * as repository from './repository.ts'
 import type { FeatureRow } from './repository.ts'
@@ -21,13 +22,11 @@ export const CORE_CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features',
 ] as const
 
-/**
- * Part 3 (filtering) classes met so far: queryables and the `?name=value` parameters on them. The CQL2
- * filter adds its classes here (filter, features-filter, cql2-text, cql2-json …) when it is wired in.
- */
+/** Part 3 (filtering) classes: queryables, the `?name=value` parameters on them, and the CQL2 filter's classes. */
 export const FILTERING_CONFORMANCE: readonly string[] = [
   'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables',
   'http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters',
+  ...CQL2_CONFORMANCE,
 ]
 
 export const GEOJSON = 'application/geo+json'
