@@ -157,7 +157,7 @@ async function prepareDemo(db: Kysely<Database>): Promise<string> {
 }
 
 /** A 30 km street grid in 原州区's place, `schools` schools on it (60 % urban) and `units` units at ten stations. */
-async function syntheticCounty(db: Kysely<Database>, schools: number, units: number) {
+export async function syntheticCounty(db: Kysely<Database>, schools: number, units: number) {
   const cells = 120
   const block = 250
   const origin = at(CENTRE, (-cells * block) / 2, (-cells * block) / 2)
