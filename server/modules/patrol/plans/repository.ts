@@ -270,7 +270,8 @@ export interface NewPlan {
     unitId: number
     lengthM: number
     route: { type: 'MultiLineString'; coordinates: [number, number][][] } | null
-    stops: { kind: string; schoolId: number; gate: number | null; arriveAt: string; departAt: string }[]
+    /** `at`: where the stop is, [lon, lat] of the gate or of a point of the campus. */
+    stops: { kind: string; schoolId: number; gate: number | null; at: [number, number]; arriveAt: string; departAt: string }[]
   }[]
 }
 
@@ -316,6 +317,7 @@ export async function insertPlan(db: Db, plan: NewPlan): Promise<number> {
       gate: stop.gate,
       arrive_at: stop.arriveAt,
       depart_at: stop.departAt,
+      geom: pointOf(sql`${stop.at[0]}::float8`, sql`${stop.at[1]}::float8`) as never,
     })),
   )
   for (let i = 0; i < stops.length; i += 500)
@@ -442,6 +444,8 @@ export interface PlanStopRow {
   gate: number | null
   arriveAt: Date
   departAt: Date
+  lon: number
+  lat: number
 }
 
 /** A plan's stops in order, unit by unit. */
@@ -449,6 +453,7 @@ export async function planStops(db: Db, planId: number): Promise<PlanStopRow[]> 
   const rows = await db
     .selectFrom('patrol_plan_stops')
     .select(['unit_id', 'seq', 'kind', 'school_id', 'gate', 'arrive_at', 'depart_at'])
+    .select([sql<number>`ST_X(geom)`.as('lon'), sql<number>`ST_Y(geom)`.as('lat')])
     .where('plan_id', '=', planId)
     .orderBy('unit_id')
     .orderBy('seq')
@@ -461,6 +466,8 @@ export async function planStops(db: Db, planId: number): Promise<PlanStopRow[]> 
     gate: r.gate,
     arriveAt: new Date(r.arrive_at),
     departAt: new Date(r.depart_at),
+    lon: Number(r.lon),
+    lat: Number(r.lat),
   }))
 }
 
