@@ -13,8 +13,10 @@ import { benchWalking } from './walking.ts'
 import { benchPatrol } from './patrol.ts'
 import { benchWeb } from './web.ts'
 import { benchPatrolTracks } from './patrol-tracks.ts'
+import { benchLoad } from './load.ts'
+import { benchHealth } from './health.ts'
 
-// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol|patrol-tracks|reports> [--flag value …]
+// npm run bench -- <startup|import|audit|check|certificate|tiles|web|search|roads|walking|batch|patrol|patrol-tracks|reports|load|health> [--flag value …]
 const benches: Record<string, (args: Record<string, string>) => Promise<void>> = {
   startup: benchStartup,
   import: benchImport,
@@ -30,6 +32,8 @@ const benches: Record<string, (args: Record<string, string>) => Promise<void>> =
   batch: benchBatch,
   reports: benchReports,
   patrol: benchPatrol,
+  load: benchLoad,
+  health: benchHealth,
 }
 const [name, ...rest] = process.argv.slice(2)
 const bench = name ? benches[name] : undefined
@@ -37,5 +41,21 @@ if (!bench) {
   console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--schools N --premises M --bbox … --requests N]`)
   process.exit(2)
 }
-await bench(parseFlags(rest, ['schools', 'premises', 'bbox', 'requests', 'sample', 'ways', 'rows', 'units', 'budget', 'part']))
+await bench(
+  parseFlags(rest, [
+    'schools',
+    'premises',
+    'bbox',
+    'requests',
+    'sample',
+    'ways',
+    'rows',
+    'units',
+    'budget',
+    'part',
+    'seconds',
+    'soak',
+    'connections',
+  ]),
+)
 process.exit(process.exitCode ?? 0)

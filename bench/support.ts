@@ -14,6 +14,7 @@ import { loadReferenceData as loadGeneratorReference } from '../scripts/demo/ref
 import type { PremisesRecord, SchoolRecord } from '../server/modules/registry/kinds.ts'
 import { insertPremises, insertSchools } from '../server/modules/registry/repository.ts'
 import { DATA_DIR, loadReferenceData } from '../server/modules/reference/load.ts'
+import { insertCounties } from '../server/modules/reference/repository.ts'
 
 /** Prints one figure line: name, value, unit, and what it is compared with. */
 export function figure(name: string, value: number, unit: string, note = '') {
@@ -80,8 +81,44 @@ export async function bulkLoad(handle: DatabaseHandle, options: GenerateOptions,
   const started = performance.now()
   let batch: (SchoolRecord | PremisesRecord)[] = []
   let count = 0
+  // county_code refers to the counties table: the generator's synthetic regions outside Guyuan (bbox mode, 1° cells
+  // coded 99…) are stored as counties first, each the cell around its first record, as a national table would hold them.
+  const known = new Set((await handle.db.selectFrom('counties').select('code').execute()).map((c) => c.code.trim()))
+  const addRegions = async () => {
+    const cells = new Map<string, [number, number]>()
+    for (const record of batch) {
+      const code = record.properties.countyCode
+      if (known.has(code) || cells.has(code)) continue
+      const coordinates = record.geometry.coordinates as unknown[]
+      let first = coordinates
+      while (Array.isArray(first[0])) first = first[0] as unknown[]
+      cells.set(code, [Math.floor(first[0] as number), Math.floor(first[1] as number)])
+    }
+    if (cells.size === 0) return
+    await insertCounties(
+      handle.db,
+      [...cells].map(([code, [x, y]]) => ({
+        code,
+        name: `示例区（${code}）`,
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [x, y],
+              [x + 1, y],
+              [x + 1, y + 1],
+              [x, y + 1],
+              [x, y],
+            ],
+          ],
+        },
+      })),
+    )
+    for (const code of cells.keys()) known.add(code)
+  }
   const flush = async (kind: 'schools' | 'premises') => {
     if (batch.length === 0) return
+    await addRegions()
     if (kind === 'schools') await insertSchools(handle.db, batch as SchoolRecord[])
     else await insertPremises(handle.db, batch as PremisesRecord[])
     count += batch.length
@@ -115,18 +152,18 @@ export async function bulkLoad(handle: DatabaseHandle, options: GenerateOptions,
 }
 
 /** The service over a bench database, listening on a free port, with a signed-in user's session cookie. */
-export async function startBenchService(handle: DatabaseHandle, user: { department: Department; role: Role }) {
+export async function startBenchService(handle: DatabaseHandle, user: { department: Department; role: Role }, username = 'bench') {
   const app = await buildApp(
     loadConfig({}, { port: 0, logLevel: 'silent', serveWeb: false, loadDemoData: false, loginRateLimitPerMinute: 1000 }),
     { database: handle, logger: false },
   )
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-  await createUser(app.db, { username: 'bench', password: 'bench-password-1', ...user }, { user: null, requestId: 'bench' })
+  await createUser(app.db, { username, password: 'bench-password-1', ...user }, { user: null, requestId: 'bench' })
   const login = await fetch(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: url },
-    body: JSON.stringify({ username: 'bench', password: 'bench-password-1' }),
+    body: JSON.stringify({ username, password: 'bench-password-1' }),
   })
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!
   return { app, url, cookie }

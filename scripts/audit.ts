@@ -12,7 +12,7 @@ run(async () => {
   try {
     const audit = await startAudit(handle.db, { user: null, requestId: 'cli' })
     bar.start(audit.schoolsTotal, 0)
-    const done = await runAudit(handle.db, audit.id, (value, total) => bar.update(value, { total }))
+    const done = await runAudit(handle.db, audit.id, (value, total) => bar.update(value, { total }), handle.kind)
     bar.stop()
     const s = done.summary!
     console.log(`audit ${done.id}: ${s.conflicts} conflicts; ${s.added} added, ${s.removed} removed, ${s.changed} changed (${s.seconds} s)`)

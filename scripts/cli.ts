@@ -2,14 +2,18 @@ import cliProgress from 'cli-progress'
 import { loadConfig } from '../server/config.ts'
 import { connectDatabase, type DatabaseHandle } from '../server/db/connect.ts'
 import { migrateToLatest } from '../server/db/migrate.ts'
+import { loadReferenceData } from '../server/modules/reference/load.ts'
 
-/** Opens the configured database (DATABASE_URL, or the embedded one in DATA_DIR) and migrates it. */
+/** Opens the configured database (DATABASE_URL, or the embedded one in DATA_DIR), migrates it and loads the county outlines. */
 export async function openConfiguredDatabase(): Promise<DatabaseHandle> {
   const config = loadConfig()
   if (!config.databaseUrl)
     console.error(`embedded database in ${config.dataDir} (stop the server first: the embedded database has one user at a time)`)
   const handle = await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 4 })
   await migrateToLatest(handle.db)
+  // Every county_code refers to the county outlines, and registry records take their county from them: a database
+  // the service never started gets them here (once; later runs find them).
+  await loadReferenceData(handle.db)
   return handle
 }
 

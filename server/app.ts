@@ -1,3 +1,6 @@
+import { installWorkLimits } from './plugins/work-limits.ts'
+import { connectReplicas, type ReplicaSet } from './db/replicas.ts'
+import { installReadRouting } from './plugins/read-routing.ts'
 import fs from 'node:fs'
 import path from 'node:path'
 import cookie from '@fastify/cookie'
@@ -40,12 +43,16 @@ import { fillMissingPinyin } from './modules/search/service.ts'
 import { failInterruptedAudits } from './modules/audits/service.ts'
 import { sealPending } from './modules/audit-log/service.ts'
 import patrolPlanRoutes from './modules/patrol/plans/routes.ts'
+import tokensRoutes from './modules/tokens/routes.ts'
+import { userForApiToken } from './modules/tokens/service.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
     db: Kysely<Database>
     databaseKind: DatabaseKind
+    /** The hot standbys reads may go to (DATABASE_REPLICA_URLS), or null. */
+    replicas: ReplicaSet | null
     /** Every route as registered, with its access rule: what the audit-trail test walks. */
     routeInventory: readonly RouteInventoryEntry[]
   }
@@ -55,6 +62,8 @@ export interface RouteInventoryEntry {
   method: string
   url: string
   access: Access | undefined
+  /** false: a POST (PUT, PATCH, DELETE) that changes nothing, which a read-only API token may call. */
+  writes: boolean | undefined
 }
 
 export const WEB_DIST = path.resolve(import.meta.dirname, '../web/dist')
@@ -78,7 +87,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Recorded before anything registers, so no route escapes the inventory.
   const routeInventory: RouteInventoryEntry[] = []
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeInventory.push({ method, url: route.url, access: route.config?.access })
+    for (const method of [route.method].flat())
+      routeInventory.push({ method, url: route.url, access: route.config?.access, writes: route.config?.writes })
   })
   app.decorate('routeInventory', routeInventory)
   installSecurityHeaders(app, config)
@@ -89,11 +99,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   const database = options.database ?? (await connectDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
   if (!options.database) await migrateToLatest(database.db)
-  await failInterruptedAudits(database.db)
+  await failInterruptedAudits(database.db, database.kind)
   await fillMissingPinyin(database.db)
   app.decorate('config', config)
   app.decorate('db', database.db)
   app.decorate('databaseKind', database.kind)
+  const replicas =
+    database.kind === 'postgis' && config.databaseUrl && config.databaseReplicaUrls.length > 0
+      ? connectReplicas(config.databaseReplicaUrls, config.databaseUrl)
+      : null
+  app.decorate('replicas', replicas)
   app.addHook('onClose', async () => {
     if (!options.database) await database.close()
   })
@@ -103,6 +118,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   installTextChecks(app)
   installErrorHandler(app)
   await app.register(cookie)
+  // After the cookie parser: the read-primary mark is a cookie.
+  installReadRouting(app, database.db, replicas)
   await app.register(rateLimit, { global: false })
   await app.register(swagger, {
     openapi: {
@@ -113,14 +130,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           'Registry of schools and licensed premises, geodesic safety-zone verdicts and permit screening (固原市中小学幼儿园安全区域).',
         version: '0.1.0',
       },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'sid' } } },
-      security: [{ session: [] }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'sid' },
+          token: { type: 'http', scheme: 'bearer', description: 'an API token (POST /api/tokens): gyz_…' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   if (config.serveWeb) await registerWeb(app)
 
-  installAuth(app, config, { userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes) })
+  installAuth(app, config, {
+    userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes),
+    userForApiToken: (secret) => userForApiToken(database.db, secret),
+  })
+  installWorkLimits(app)
   await app.register(healthRoutes)
   await app.register(usersRoutes)
   await app.register(registryRoutes)
@@ -140,6 +166,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(reportsRoutes)
   await app.register(statsRoutes)
   await app.register(patrolPlanRoutes)
+  await app.register(tokensRoutes)
   return app
 }
 

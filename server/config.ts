@@ -6,6 +6,8 @@ export interface Config {
   readonly host: string
   /** PostgreSQL + PostGIS server; undefined means the embedded PGlite database in dataDir. */
   readonly databaseUrl: string | undefined
+  /** Hot standbys of that server (streaming replication) that take reads: tiles, search, lists, checks. */
+  readonly databaseReplicaUrls: readonly string[]
   readonly dataDir: string
   /** Load the generated demo registry (schools, premises, one user per department) on first start. */
   readonly loadDemoData: boolean
@@ -110,10 +112,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL')
   }
+  const databaseReplicaUrls = (env.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  for (const url of databaseReplicaUrls)
+    if (!/^postgres(ql)?:\/\//.test(url))
+      throw new Error('DATABASE_REPLICA_URLS must be postgres:// or postgresql:// URLs, comma-separated')
+  if (databaseReplicaUrls.length > 0 && !databaseUrl)
+    throw new Error('DATABASE_REPLICA_URLS needs DATABASE_URL: replicas are standbys of a PostgreSQL server, not of the embedded database')
   const config: Config = {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
     databaseUrl,
+    databaseReplicaUrls,
     dataDir: path.resolve(env.DATA_DIR?.trim() || '.data'),
     loadDemoData: flag(env, 'LOAD_DEMO_DATA', true),
     logLevel: env.LOG_LEVEL?.trim() || 'info',

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from './types.ts'
 import { PGliteDialect } from './pglite-dialect.ts'
+import { lockDataDir } from './data-dir-lock.ts'
 
 export type DatabaseKind = 'embedded' | 'postgis'
 
@@ -38,9 +39,26 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return { db, kind: 'postgis', close: () => db.destroy() }
   }
-  const pglite = await openEmbedded(options.dataDir, options.loadDataDir)
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
-  return { db, kind: 'embedded', close: () => db.destroy() }
+  // One process at a time on a data folder: a second service, or a backup while the service runs, is refused.
+  const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {}
+  try {
+    const pglite = await openEmbedded(options.dataDir, options.loadDataDir)
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+    return {
+      db,
+      kind: 'embedded',
+      close: async () => {
+        try {
+          await db.destroy()
+        } finally {
+          unlock()
+        }
+      },
+    }
+  } catch (error) {
+    unlock()
+    throw error
+  }
 }
 
 /** Starts PGlite with the PostGIS extension; the dynamic import keeps the WASM out of server-only runs. */

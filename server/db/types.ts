@@ -64,6 +64,23 @@ export interface SessionsTable {
   user_agent: string | null
 }
 
+export interface ApiTokensTable {
+  id: Generated<number>
+  user_id: number
+  name: string
+  access: 'read' | 'write'
+  /** SHA-256 of the secret, hex; the secret itself is never stored. */
+  token_hash: string
+  /** The first characters of the secret, to recognise a token by in lists. */
+  prefix: string
+  created_at: Generated<Date>
+  /** The last day (Beijing time) the token works. */
+  expires_on: string
+  last_used_at: Date | null
+  revoked_at: Date | null
+  revoked_by: number | null
+}
+
 export interface LoginFailuresTable {
   scope: 'address' | 'username'
   key: string
@@ -133,6 +150,9 @@ export interface AuditLogTable {
   before: Json | null
   after: Json | null
   request_id: string | null
+  /** The API token the request was made with, if any (migration 0014). */
+  token_id: number | null
+  token_name: string | null
 }
 
 export interface RulesTable {
@@ -528,6 +548,7 @@ export interface Database {
   users: UsersTable
   sessions: SessionsTable
   login_failures: LoginFailuresTable
+  api_tokens: ApiTokensTable
   schools: SchoolsTable
   premises: PremisesTable
   audit_log: AuditLogTable

@@ -10,17 +10,38 @@ export type Access = 'public' | 'user' | { departments?: readonly Department[]; 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access
+    /**
+     * false on a POST (PUT, PATCH, DELETE) route that changes nothing (a verdict, a what-if): a read-only API token may
+     * call it. Every other route of those methods counts as a write.
+     */
+    writes?: boolean
   }
   interface FastifyRequest {
     user: User | null
+    /** The API token the request was authenticated with (null: a session cookie, or no one). */
+    apiToken: ApiTokenOfRequest | null
   }
 }
+
+/** What a request made with an API token knows of it. */
+export interface ApiTokenOfRequest {
+  id: number
+  name: string
+  access: 'read' | 'write'
+}
+
+/** The answer to an API token's look-up: its user and the token, or why it does not authenticate. */
+export type ApiTokenLookup = { user: User; token: ApiTokenOfRequest } | { refused: string }
 
 export const SESSION_COOKIE = 'sid'
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
-/** The actor of a request, for audit entries. */
-export const actorOf = (request: FastifyRequest): Actor => ({ user: request.user, requestId: String(request.id) })
+/** The actor of a request, for audit entries: the user, the request id, and the API token when the request used one. */
+export const actorOf = (request: FastifyRequest): Actor => ({
+  user: request.user,
+  requestId: String(request.id),
+  ...(request.apiToken ? { token: { id: request.apiToken.id, name: request.apiToken.name } } : {}),
+})
 
 /** The signed-in user, or 401. */
 export function requireUser(request: FastifyRequest): User {
@@ -35,6 +56,30 @@ export const signedInActorOf = (request: FastifyRequest): SignedInActor => ({ ..
 export interface SessionLookup {
   /** The user behind a session token, if the session is live. */
   userForToken: (token: string) => Promise<User | undefined>
+  /** The user behind an API token (`Authorization: Bearer …`), or why the token is refused. */
+  userForApiToken: (secret: string) => Promise<ApiTokenLookup>
+}
+
+/** API tokens: `gyz_` and 43 base64url characters (256 random bits), a prefix secret scanners can look for. */
+export const API_TOKEN_PATTERN = /^gyz_[A-Za-z0-9_-]{43}$/
+const BEARER = /^Bearer[ ]+(\S+)[ ]*$/i
+
+/**
+ * Refuses the request's Authorization header: 401 naming it, with the challenge RFC 6750 asks for, the connection
+ * closed so that the body is never received.
+ */
+function refuseToken(reply: FastifyReply, problem: string): never {
+  reply.header('connection', 'close')
+  reply.header('www-authenticate', 'Bearer realm="api", error="invalid_token"')
+  throw new AppError('INVALID_TOKEN', `authorization: ${problem}`)
+}
+
+/** The secret of `Authorization: Bearer <token>`, or 401 naming the header when it is malformed. */
+function bearerSecret(reply: FastifyReply, header: string): string {
+  const secret = BEARER.exec(header)?.[1]
+  if (secret === undefined) refuseToken(reply, 'send the header as "Authorization: Bearer <token>" (no other scheme is accepted)')
+  if (!API_TOKEN_PATTERN.test(secret)) refuseToken(reply, 'an API token is gyz_ followed by 43 letters, digits, - or _')
+  return secret
 }
 
 /** Whether a user (or nobody) passes an access rule. */
@@ -62,6 +107,7 @@ function describe(access: Access): string {
  */
 export function installAuth(app: FastifyInstance, config: Config, sessions: SessionLookup) {
   app.decorateRequest('user', null)
+  app.decorateRequest('apiToken', null)
 
   app.addHook('onRoute', (route) => {
     if (!route.config?.access) throw new Error(`route ${route.method} ${route.url} does not declare who may call it (config.access)`)
@@ -71,19 +117,38 @@ export function installAuth(app: FastifyInstance, config: Config, sessions: Sess
   // unauthorised upload is answered at once, whatever its size, and its connection closed so that the
   // rest of the body is never received.
   app.addHook('onRequest', async (request, reply) => {
-    const token = request.cookies[SESSION_COOKIE]
-    if (token) {
-      if (UNSAFE.has(request.method)) refuseEarly(reply, () => checkOrigin(request, config))
-      request.user = (await sessions.userForToken(token)) ?? null
+    // An API token, when sent, is the request's only credential: a cookie beside it is ignored, and no Origin check
+    // applies, since a browser never adds an Authorization header to another site's request on its own.
+    const authorization = request.headers.authorization
+    if (authorization !== undefined) {
+      const found = await sessions.userForApiToken(bearerSecret(reply, authorization))
+      if ('refused' in found) refuseToken(reply, found.refused)
+      request.user = found.user
+      request.apiToken = found.token
+    } else {
+      const token = request.cookies[SESSION_COOKIE]
+      if (token) {
+        if (UNSAFE.has(request.method)) refuseEarly(reply, () => checkOrigin(request, config))
+        request.user = (await sessions.userForToken(token)) ?? null
+      }
     }
     // Only routes registered before installAuth (the API docs, the web files) and the 404 handler lack
     // an access rule: the onRoute hook refuses any later route without one. Those are public.
-    const access = request.routeOptions.config?.access ?? 'public'
-    if (allows(access, request.user)) return
-    refuseEarly(reply, () => {
-      if (!request.user) throw new AppError('UNAUTHENTICATED', 'sign in first (POST /api/auth/login)')
-      throw new AppError('FORBIDDEN', `this needs ${describe(access)}; you are ${request.user.department} ${request.user.role}`)
-    })
+    const routeConfig = request.routeOptions.config
+    const access = routeConfig?.access ?? 'public'
+    if (!allows(access, request.user))
+      refuseEarly(reply, () => {
+        if (!request.user) throw new AppError('UNAUTHENTICATED', 'sign in first (POST /api/auth/login)')
+        throw new AppError('FORBIDDEN', `this needs ${describe(access)}; you are ${request.user.department} ${request.user.role}`)
+      })
+    const writes = UNSAFE.has(request.method) && routeConfig?.access !== undefined && routeConfig.writes !== false
+    if (writes && request.apiToken?.access === 'read')
+      refuseEarly(reply, () => {
+        throw new AppError(
+          'FORBIDDEN',
+          `${request.method} ${request.routeOptions.url} writes; the API token "${request.apiToken!.name}" has read access only`,
+        )
+      })
   })
 }
 

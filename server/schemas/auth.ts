@@ -25,6 +25,8 @@ export type User = Static<typeof UserSchema>
 export interface Actor {
   user: User | null
   requestId: string | null
+  /** The API token the request was made with (absent: a session or no one), named in the entry. */
+  token?: { id: number; name: string } | null
 }
 
 /** An actor known to be signed in (every write through the API). */

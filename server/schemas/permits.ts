@@ -182,6 +182,7 @@ export const AuditQuerySchema = Type.Object(
     action: Type.Optional(Type.String({ pattern: '^[a-z_]{1,40}$' })),
     from: Type.Optional(Type.String({ format: 'date-time' })),
     to: Type.Optional(Type.String({ format: 'date-time' })),
+    tokenId: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647, description: 'entries made with this API token' })),
     ...PagingQuery,
   },
   { additionalProperties: false },
@@ -201,6 +202,7 @@ export const AuditEntrySchema = Type.Object({
   before: Type.Unknown(),
   after: Type.Unknown(),
   requestId: Nullable(Type.String()),
+  token: Nullable(Type.Object({ id: Type.Integer(), name: Type.String() }, { description: 'the API token the request was made with' })),
 })
 export type AuditEntry = Static<typeof AuditEntrySchema>
 export const AuditPageSchema = Type.Object({

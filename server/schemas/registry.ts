@@ -22,11 +22,16 @@ const NO_NUL = '^[^\\u0000]*$'
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL })
 const Address = Type.String({ maxLength: 500, pattern: NO_NUL })
 const Count = Type.Integer({ minimum: 0, maximum: 1_000_000 })
+// The county is found from the geometry (a point; a campus by its point on surface); a declared one must agree.
+const DeclaredCounty = Type.String({
+  pattern: '^[0-9]{6}$',
+  description: 'optional: the county is found from the geometry; when given it must be that county (422 otherwise)',
+})
 
 const schoolFields = {
   name: Name,
   schoolType: SchoolTypeSchema,
-  countyCode: CountyCodeSchema,
+  countyCode: Type.Optional(DeclaredCounty),
   address: Type.Optional(Nullable(Address)),
   students: Type.Optional(Nullable(Count)),
   staff: Type.Optional(Nullable(Count)),
@@ -49,7 +54,7 @@ const premisesFields = {
   licensedOn: Type.Optional(Nullable(DateSchema)),
   expiresOn: Type.Optional(Nullable(DateSchema)),
   address: Type.Optional(Nullable(Address)),
-  countyCode: CountyCodeSchema,
+  countyCode: Type.Optional(DeclaredCounty),
 }
 
 export const SchoolPropertiesInputSchema = Type.Object(schoolFields, { additionalProperties: false })

@@ -283,6 +283,25 @@ const table: Record<string, (Exercise | ReadOnly)[]> = {
       expected: [{ action: 'disable', entityType: 'user', by: 'admin', after: true }],
     },
   ],
+  'POST /api/tokens': [
+    {
+      name: 'create an API token',
+      run: () => education.post('/api/tokens').send({ name: '审计令牌', access: 'read' }),
+      status: 201,
+      expected: [{ action: 'create', entityType: 'api_token', by: 'education', after: true }],
+    },
+  ],
+  'DELETE /api/tokens/:id': [
+    {
+      name: "revoke another user's API token (admin)",
+      run: async () => {
+        const created = await education.post('/api/tokens').send({ name: '待撤销令牌', access: 'write' }).expect(201)
+        return admin.delete(`/api/tokens/${created.body.id}`)
+      },
+      status: 200,
+      expected: [{ action: 'revoke', entityType: 'api_token', by: 'admin', before: true, after: true }],
+    },
+  ],
   'DELETE /api/sessions/:sessionId': [
     {
       name: 'end a session',
@@ -657,6 +676,14 @@ it('the inventory lists the service’s state-changing routes, and every one is 
   expect(missing, `state-changing routes with no audit exercise in test/api/audit-trail.test.ts: ${missing.join(', ')}`).toEqual([])
   const stale = Object.keys(table).filter((route) => !unsafe.includes(route))
   expect(stale, `table entries for routes the app no longer has: ${stale.join(', ')}`).toEqual([])
+})
+
+it('the POST routes marked as writing nothing (which a read-only API token may call) are exactly the read-only exercises', () => {
+  const marked = t.app.routeInventory.filter((r) => r.writes === false).map((r) => key(r.method, r.url))
+  const readOnly = Object.entries(table)
+    .filter(([, exercises]) => exercises.every((exercise) => 'readOnly' in exercise))
+    .map(([route]) => route)
+  expect(marked.sort()).toEqual(readOnly.sort())
 })
 
 it('every exercise of every state-changing route writes its audit entries, with who, role, department, when, what, before/after and the request id', async () => {

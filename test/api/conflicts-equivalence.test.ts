@@ -17,6 +17,7 @@ import type { PremisesFeature, SchoolFeature } from '../../scripts/demo/features
 import { generateRegistry } from '../../scripts/demo/generator.ts'
 import { loadReferenceData } from '../../scripts/demo/reference.ts'
 import { DATA_DIR } from '../../server/modules/reference/load.ts'
+import { insertCounties } from '../../server/modules/reference/repository.ts'
 import { direct, distanceToCampus, distanceToPoints, offEdge, prng, type Campus, type LonLat } from '../factories/geodesic.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { onServer } from '../helpers/database.ts'
@@ -85,8 +86,8 @@ function nearLimitPremises(schools: SchoolFeature[], box: number, random: () => 
   return out
 }
 
-const strip = <F extends { properties: { demo?: unknown } }>(features: F[]) =>
-  features.map((f) => ({ ...f, properties: { ...f.properties, demo: undefined } }))
+const strip = <F extends { properties: { demo?: unknown } }>(features: F[], dropCounty = false) =>
+  features.map((f) => ({ ...f, properties: { ...f.properties, demo: undefined, ...(dropCounty ? { countyCode: undefined } : {}) } }))
 
 interface PairRow {
   premises_id: number
@@ -223,12 +224,29 @@ beforeAll(async () => {
     expect(set.schools.some((s) => s.properties.gates.length > 0)).toBe(true)
     const extra = nearLimitPremises(set.schools, b, prng(box.seed))
     nearLimitCount += extra.length
-    const schools = await education.post('/api/import/schools').send({ type: 'FeatureCollection', features: strip(set.schools) })
+    // The registry takes records only inside a county of the counties table, found from their geometry: a box far
+    // from Guyuan is entered as one (a rectangle around it), and its records leave the generator's region codes out.
+    const far = box.name !== 'Guyuan'
+    if (far) {
+      const [x0, y0, x1, y1] = box.bbox
+      const ring = [
+        [x0 - 0.05, y0 - 0.05],
+        [x1 + 0.05, y0 - 0.05],
+        [x1 + 0.05, y1 + 0.05],
+        [x0 - 0.05, y1 + 0.05],
+        [x0 - 0.05, y0 - 0.05],
+      ]
+      await insertCounties(t.app.db, [
+        { code: `99000${b}`, name: `${box.name}（测试区）`, geometry: { type: 'Polygon', coordinates: [ring] } },
+      ])
+    }
+    const schools = await education.post('/api/import/schools').send({ type: 'FeatureCollection', features: strip(set.schools, far) })
     expect(schools.status, JSON.stringify(schools.body).slice(0, 2000)).toBe(201)
     const premises = await admin.post('/api/import/premises').send({
       type: 'FeatureCollection',
       features: strip(
         [...set.premises, ...extra].map((p) => ({ ...p, properties: { ...p.properties, licenceNo: `${b}-${p.properties.licenceNo}` } })),
+        far,
       ),
     })
     expect(premises.status, JSON.stringify(premises.body).slice(0, 2000)).toBe(201)

@@ -427,7 +427,10 @@ describe('imports', () => {
 })
 
 describe('preexisting premises and filters', () => {
-  const centre = direct(CENTRE, 180, 8000)
+  // On the 原州区 (north) / 隆德县 (south) line, 100 m north of a straight 1.3 km stretch of it running east
+  // (azimuth 86°): the school and the premises west and north-west of it lie in 640402, those south of it in
+  // 640423 (the registry finds each county from the point).
+  const centre: LonLat = [106.166777, 35.769003]
   const ring = hexagon(centre)
   let schoolId: number
   const ids = {} as Record<'old' | 'recent' | 'cafe' | 'fireworks', number>

@@ -1,7 +1,7 @@
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toWgs84 } from '../../server/geo/crs.ts'
-import { GUYUAN, offset, premisesFeature, rectangle, schoolFeature } from '../factories/registry.ts'
+import { COUNTY_POINTS, GUYUAN, offset, premisesFeature, rectangle, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { expectErrorBody } from './expect.ts'
 
@@ -20,6 +20,7 @@ afterAll(async () => {
 })
 
 const CENTER = [GUYUAN.lon, GUYUAN.lat] as const
+const XIJI = [...COUNTY_POINTS['640422']!]
 /** Twice the signed area of a ring (shoelace): positive when counter-clockwise. */
 const signedArea = (ring: number[][]) =>
   ring.slice(0, -1).reduce((sum, [x1, y1], i) => sum + x1! * ring[i + 1]![1]! - ring[i + 1]![0]! * y1!, 0)
@@ -274,7 +275,7 @@ describe('lists', () => {
     }
     await admin
       .post('/api/schools')
-      .send(schoolFeature({ center: offset(base, 0, 2000), countyCode: '640424' }))
+      .send(schoolFeature({ countyCode: '640424' }))
       .expect(201)
     for (const [i, category] of (['tobacco_retail', 'tobacco_retail', 'internet_cafe', 'fireworks'] as const).entries()) {
       await admin
@@ -445,7 +446,16 @@ describe('who may read and write', () => {
       .post('/api/premises')
       .send(premisesFeature({ countyCode: '640402' }))
       .expect(201)
-    expectErrorBody(await agent.patch(`/api/premises/${own.body.id}`).send({ properties: { countyCode: '640422' } }), 403, 'FORBIDDEN')
+    // Out of the county by moving the point (its county is found from there), or by declaring another county (422).
+    expectErrorBody(
+      await agent.patch(`/api/premises/${own.body.id}`).send({ geometry: { type: 'Point', coordinates: XIJI } }),
+      403,
+      'FORBIDDEN',
+    )
+    const declared = await agent.patch(`/api/premises/${own.body.id}`).send({ properties: { countyCode: '640422' } })
+    expectErrorBody(declared, 422, 'UNPROCESSABLE')
+    expect(declared.body.details.problems[0].field).toBe('body/properties/countyCode')
+    expect((await agent.get(`/api/premises/${own.body.id}`)).body.properties).toMatchObject({ countyCode: '640402', version: 1 })
     const foreign = await tobacco
       .post('/api/premises')
       .send(premisesFeature({ countyCode: '640422' }))

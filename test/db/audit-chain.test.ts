@@ -162,6 +162,20 @@ describe('verification finds tampering', () => {
     expect((await verifyChain(database.db)).intact).toBe(true)
   })
 
+  it('the API token named by an entry, changed after it was sealed', async () => {
+    await appendAudit(database.db, { ...actor, token: { id: 7, name: 'QGIS' } }, { action: 'create', entityType: 'school', entityId: 1 })
+    await sealPending(database.db)
+    expect((await verifyChain(database.db)).intact).toBe(true)
+    const { rows } = await sql<{ id: string }>`select max(id)::text as id from audit_log where token_id = 7`.execute(database.db)
+    const id = rows[0]!.id
+    await tamper(sql`update audit_log set token_name = 'forged' where id = ${id}`)
+    expect((await verifyChain(database.db)).problems).toEqual([expect.objectContaining({ kind: 'entry_changed', auditId: id })])
+    await tamper(sql`update audit_log set token_name = 'QGIS', token_id = 8 where id = ${id}`)
+    expect((await verifyChain(database.db)).problems).toEqual([expect.objectContaining({ kind: 'entry_changed', auditId: id })])
+    await tamper(sql`update audit_log set token_id = 7 where id = ${id}`)
+    expect((await verifyChain(database.db)).intact).toBe(true)
+  })
+
   it('a seal removed, with the entry it sealed', async () => {
     const { rows } = await sql<{ id: string; seq: string }>`select s.audit_id::text as id, s.seq::text as seq from audit_log_seals s
       order by s.seq limit 1 offset 10`.execute(database.db)

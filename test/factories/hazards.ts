@@ -1,7 +1,7 @@
 /** Builders for the hazard ledger tests: schools to hang hazards on, the five fixed items, small real files. */
 import { deflateSync } from 'node:zlib'
 import type TestAgent from 'supertest/lib/agent.js'
-import { GUYUAN, offset, schoolFeature } from './registry.ts'
+import { COUNTY_POINTS, GUYUAN, offset, schoolFeature } from './registry.ts'
 
 export const FIVE_FIXED = {
   responsibleParty: '原州区烟草专卖局 马主任',
@@ -17,13 +17,17 @@ export function cstDay(offsetDays: number): string {
 }
 
 let schoolCounter = 0
-/** Registers a school `kmNorth` km north of the city centre (far from the others, no conflicts unless asked) and returns its id. */
+/**
+ * Registers a school `kmNorth` km north of the city centre, or of its county's point when it names a county
+ * (far from the others, no conflicts unless asked), and returns its id.
+ */
 export async function registerSchool(
   agent: TestAgent,
   options: { kmNorth?: number; countyCode?: string; center?: readonly number[] } = {},
 ): Promise<number> {
   schoolCounter += 1
-  const center = options.center ?? offset([GUYUAN.lon, GUYUAN.lat], 0, (options.kmNorth ?? schoolCounter * 2) * 1000)
+  const origin = (options.countyCode && COUNTY_POINTS[options.countyCode]) || [GUYUAN.lon, GUYUAN.lat]
+  const center = options.center ?? offset(origin, 0, (options.kmNorth ?? schoolCounter * 2) * 1000)
   const response = await agent
     .post('/api/schools')
     .send(

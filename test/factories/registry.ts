@@ -1,6 +1,18 @@
 /** Small builders of registry features from coordinates. Offsets use a local flat approximation: fine for fixtures, never for oracles. */
 
 export const GUYUAN = { lon: 106.238411, lat: 36.016037 }
+/**
+ * A point well inside each county (10–20 km from its outline; data/boundaries/counties.geojson): a fixture
+ * declaring a county lies in it, since the registry finds the county from the geometry.
+ */
+export const COUNTY_POINTS: Record<string, readonly [number, number]> = {
+  '640402': [GUYUAN.lon, GUYUAN.lat],
+  '640422': [105.676322, 35.938921],
+  '640423': [106.07618, 35.601699],
+  '640424': [106.345413, 35.491657],
+  '640425': [106.716153, 35.992938],
+}
+const placeOf = (countyCode: string | undefined) => (countyCode ? COUNTY_POINTS[countyCode] : undefined) ?? [GUYUAN.lon, GUYUAN.lat]
 const M_PER_DEG_LAT = 110_950
 
 /** [lon, lat] moved east/north by metres (flat approximation). */
@@ -27,14 +39,16 @@ export function schoolFeature(
     properties?: Record<string, unknown>
   } = {},
 ) {
-  const center = overrides.center ?? [GUYUAN.lon, GUYUAN.lat]
+  // Without a centre, a school declaring a county is placed in it; the default is the city centre (原州区).
+  const center = overrides.center ?? placeOf(overrides.countyCode)
   const ring = rectangle(center)
   return {
     type: 'Feature' as const,
     properties: {
       name: overrides.name ?? '测试小学',
       schoolType: overrides.schoolType ?? 'primary',
-      countyCode: overrides.countyCode ?? '640402',
+      // The registry finds the county from the campus: only a fixture that declares one sends it.
+      ...(overrides.countyCode ? { countyCode: overrides.countyCode } : {}),
       address: '原州区测试路1号',
       students: 800,
       staff: 60,
@@ -57,7 +71,8 @@ export function premisesFeature(
     properties?: Record<string, unknown>
   } = {},
 ) {
-  const at = overrides.at ?? offset([GUYUAN.lon, GUYUAN.lat], 300, 0)
+  // Without a position, premises declaring a county are placed in it (300 m east of its point).
+  const at = overrides.at ?? offset(placeOf(overrides.countyCode), 300, 0)
   return {
     type: 'Feature' as const,
     properties: {
@@ -68,7 +83,7 @@ export function premisesFeature(
       licensedOn: '2020-01-01',
       expiresOn: '2025-12-31',
       address: '原州区测试街2号',
-      countyCode: overrides.countyCode ?? '640402',
+      ...(overrides.countyCode ? { countyCode: overrides.countyCode } : {}),
       ...overrides.properties,
     },
     geometry: { type: 'Point', coordinates: [at[0], at[1]] },

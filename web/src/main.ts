@@ -10,6 +10,7 @@ import { mountLogin } from './ui/login.ts'
 import { mountMapScreen } from './ui/map-screen/index.ts'
 import { mountPermits } from './ui/permits/index.ts'
 import { mountRules } from './ui/rules/index.ts'
+import { mountSettings } from './ui/settings/lazy.ts'
 import { rulesOffered } from './ui/rules/rights.ts'
 import { mountPatrol } from './ui/patrol/lazy.ts'
 import { canSeePatrol } from './ui/patrol/rights.ts'
@@ -30,6 +31,7 @@ const MOUNTS: Record<Screen, ScreenMount> = {
   rules: mountRules,
   patrol: mountPatrol,
   governance: mountGovernance,
+  settings: mountSettings,
 }
 /** Screens a user is not offered are left out of the navigation and open the check screen instead. */
 const offered = (screen: Screen, user: User) => (screen === 'rules' ? rulesOffered(user) : screen === 'patrol' ? canSeePatrol(user) : true)
@@ -41,6 +43,7 @@ const SCREEN_TITLES = {
   rules: 'navRules',
   patrol: 'navPatrol',
   governance: 'navGovernance',
+  settings: 'navSettings',
 } as const satisfies Record<Screen, string>
 const screenTitle = (screen: Screen) => t(SCREEN_TITLES[screen])
 const root = document.querySelector<HTMLDivElement>('#app')!

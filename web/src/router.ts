@@ -3,8 +3,8 @@
  * shared link restores the screen, the open item and the map. Updates replace the history entry: panning the map
  * should not fill the back button.
  */
-export type Screen = 'check' | 'permits' | 'map' | 'batch' | 'rules' | 'patrol' | 'governance'
-export const SCREENS: readonly Screen[] = ['check', 'permits', 'map', 'batch', 'patrol', 'governance', 'rules']
+export type Screen = 'check' | 'permits' | 'map' | 'batch' | 'rules' | 'patrol' | 'governance' | 'settings'
+export const SCREENS: readonly Screen[] = ['check', 'permits', 'map', 'batch', 'patrol', 'governance', 'rules', 'settings']
 
 export interface Route {
   screen: Screen

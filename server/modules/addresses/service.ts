@@ -16,13 +16,17 @@ export interface AddressPointRecord {
   demo: boolean
 }
 
-/** Why a user may not write address points in this county, or undefined when they may. */
-export function addressWriteRefusal(user: User, countyCode: string): string | undefined {
+/**
+ * Why a user may not write address points in this county (found from the point), or undefined when they may;
+ * `countyCode` undefined checks role and department only.
+ */
+export function addressWriteRefusal(user: User, countyCode: string | undefined): string | undefined {
   if (user.role === 'admin') return undefined
   if (user.role === 'viewer') return 'viewers cannot change address points'
   if (!ADDRESS_DEPARTMENTS.includes(user.department))
     return `address points are kept by ${ADDRESS_DEPARTMENTS.join(' or ')}, not ${user.department}`
-  if (user.countyCode && user.countyCode !== countyCode) return `your scope is county ${user.countyCode}, this record is in ${countyCode}`
+  if (countyCode !== undefined && user.countyCode && user.countyCode !== countyCode)
+    return `your scope is county ${user.countyCode}, this record is in ${countyCode}`
   return undefined
 }
 

@@ -24,6 +24,9 @@ export interface ChainEntry {
   before: string | null
   after: string | null
   requestId: string | null
+  /** The API token of the request (null for sessions, and for every entry written before tokens existed). */
+  tokenId: string | null
+  tokenName: string | null
 }
 
 /** The seal of an entry following the link `prevHash`. */
@@ -43,6 +46,8 @@ export function entryHash(prevHash: string, entry: ChainEntry): string {
     entry.before,
     entry.after,
     entry.requestId,
+    // Only entries made with a token carry these, so every seal made before tokens existed still verifies.
+    ...(entry.tokenId === null && entry.tokenName === null ? [] : [entry.tokenId, entry.tokenName]),
   ])
   return createHash('sha256').update(content, 'utf8').digest('hex')
 }

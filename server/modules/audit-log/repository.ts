@@ -41,6 +41,8 @@ export async function appendAuditMany(db: Db, actor: Actor, entries: readonly Au
         before: entry.before === undefined ? null : JSON.stringify(entry.before),
         after: entry.after === undefined ? null : JSON.stringify(entry.after),
         request_id: actor.requestId,
+        token_id: actor.token?.id ?? null,
+        token_name: actor.token?.name ?? null,
       })),
     )
     .execute()
@@ -50,7 +52,7 @@ export async function appendAuditMany(db: Db, actor: Actor, entries: readonly Au
 export async function listHistory(db: Db, entityType: string, entityId: number): Promise<HistoryRow[]> {
   return db
     .selectFrom('audit_log')
-    .select(['id', 'at', 'action', 'user_id', 'username', 'role', 'department', 'before', 'after', 'request_id'])
+    .select(['id', 'at', 'action', 'user_id', 'username', 'role', 'department', 'before', 'after', 'request_id', 'token_id', 'token_name'])
     .where('entity_type', '=', entityType)
     .where('entity_id', '=', String(entityId))
     .orderBy('id')
@@ -64,6 +66,7 @@ export interface AuditFilter {
   action?: string | undefined
   from?: string | undefined
   to?: string | undefined
+  tokenId?: number | undefined
   limit: number
   offset: number
 }
@@ -77,6 +80,7 @@ export async function listAudit(db: Db, filter: AuditFilter): Promise<{ rows: Au
   if (filter.action) query = query.where('action', '=', filter.action)
   if (filter.from) query = query.where('at', '>=', new Date(filter.from))
   if (filter.to) query = query.where('at', '<', new Date(filter.to))
+  if (filter.tokenId !== undefined) query = query.where('token_id', '=', filter.tokenId)
   const [rows, count] = await Promise.all([
     query
       .select([
@@ -92,6 +96,8 @@ export async function listAudit(db: Db, filter: AuditFilter): Promise<{ rows: Au
         'before',
         'after',
         'request_id',
+        'token_id',
+        'token_name',
       ])
       .orderBy('id', 'desc')
       .limit(filter.limit)
@@ -106,7 +112,8 @@ export async function listAudit(db: Db, filter: AuditFilter): Promise<{ rows: Au
 const chainColumns = sql`a.id::text as id,
   to_char(a.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at,
   a.user_id::text as "userId", a.username, a.role, a.department, a.action, a.entity_type as "entityType",
-  a.entity_id as "entityId", a.before::text as before, a.after::text as after, a.request_id as "requestId"`
+  a.entity_id as "entityId", a.before::text as before, a.after::text as after, a.request_id as "requestId",
+  a.token_id::text as "tokenId", a.token_name as "tokenName"`
 
 // One number for the sealer's advisory lock, so that of several instances one seals at a time.
 const SEALER_LOCK = 7_304_212_001

@@ -41,6 +41,7 @@ export async function listEntries(db: Kysely<Database>, query: AuditQuery): Prom
       before: r.before,
       after: r.after,
       requestId: r.request_id,
+      token: r.token_id === null ? null : { id: r.token_id, name: r.token_name ?? '' },
     })),
   }
 }

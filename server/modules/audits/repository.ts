@@ -37,8 +37,11 @@ export async function listAudits(db: Db, limit: number): Promise<AuditRow[]> {
 }
 
 /** Marks audits still running as failed and drops the staged pairs of audits no longer running. */
-export async function failRunningAudits(db: Db, error: string): Promise<void> {
-  await sql`update audits set status = 'failed', finished_at = now(), error = ${error} where status = 'running'`.execute(db)
+export async function failRunningAudits(db: Db, error: string, lockClass: number | null): Promise<void> {
+  // With a lock class, an audit counts as interrupted only when its lock is free (taken here until this statement's
+  // transaction ends, so it is not run and failed at once); another instance running it holds the lock.
+  await sql`update audits set status = 'failed', finished_at = now(), error = ${error}
+    where status = 'running' and (${lockClass}::int is null or pg_try_advisory_xact_lock(${lockClass}::int, id))`.execute(db)
   await sql`delete from audit_pairs where audit_id not in (select id from audits where status = 'running')`.execute(db)
 }
 

@@ -24,7 +24,7 @@ const auditsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const audit = await service.startAudit(db, actorOf(request))
-      service.runAudit(db, audit.id).then(
+      service.runAudit(db, audit.id, undefined, app.databaseKind).then(
         (done) => request.log.info({ auditId: done.id, summary: done.summary }, 'audit finished'),
         (error: unknown) => request.log.error({ err: error, auditId: audit.id }, 'audit failed'),
       )

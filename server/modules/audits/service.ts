@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely'
+import type { DatabaseKind } from '../../db/connect.ts'
+import { holdSessionLock } from '../../db/session-lock.ts'
 import type { Database } from '../../db/types.ts'
 import { AppError, notFound } from '../../errors.ts'
 import type { Audit } from '../../schemas/zones.ts'
@@ -36,9 +38,18 @@ export async function listAudits(db: Kysely<Database>, limit = 20): Promise<Audi
   return (await repository.listAudits(db, limit)).map(auditOf)
 }
 
-/** Marks audits left running by a stopped process as failed (run at start). */
-export async function failInterruptedAudits(db: Kysely<Database>): Promise<void> {
-  await repository.failRunningAudits(db, 'interrupted: the service stopped while it ran')
+/**
+ * The advisory-lock class of running audits (the audit's id is the second key): the instance running an audit holds
+ * it, so another instance starting up leaves that audit alone.
+ */
+export const AUDIT_LOCK_CLASS = 73_042
+
+/**
+ * Marks audits left running by a stopped process as failed (run at start). On the server only those whose lock no
+ * session holds: another instance may be running one.
+ */
+export async function failInterruptedAudits(db: Kysely<Database>, kind: DatabaseKind): Promise<void> {
+  await repository.failRunningAudits(db, 'interrupted: the service stopped while it ran', kind === 'postgis' ? AUDIT_LOCK_CLASS : null)
 }
 
 /** Creates an audit record (refusing a second one while one runs); run it with runAudit. */
@@ -57,8 +68,15 @@ export async function startAudit(db: Kysely<Database>, actor: Actor): Promise<Au
  * then replaces the conflicts in one transaction and reports what changed. Changes made to the registry
  * or the rules while it ran are re-applied on top, so nothing done meanwhile is lost.
  */
-export async function runAudit(db: Kysely<Database>, auditId: number, onProgress?: (done: number, total: number) => void): Promise<Audit> {
+export async function runAudit(
+  db: Kysely<Database>,
+  auditId: number,
+  onProgress?: (done: number, total: number) => void,
+  kind: DatabaseKind = 'embedded',
+): Promise<Audit> {
   const started = Date.now()
+  const unlock = await holdSessionLock(db, kind, AUDIT_LOCK_CLASS, auditId)
+  if (!unlock) throw new AppError('CONFLICT', `audit ${auditId} is already being run by another instance`)
   try {
     const ids = await repository.schoolIds(db)
     for (let i = 0; i < ids.length; i += CHUNK_SCHOOLS) {
@@ -93,6 +111,8 @@ export async function runAudit(db: Kysely<Database>, auditId: number, onProgress
   } catch (error) {
     await repository.failAudit(db, auditId, (error as Error).message)
     throw error
+  } finally {
+    await unlock()
   }
   return getAudit(db, auditId)
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
+import { chinaToday } from '../../db/china-time.ts'
 import { asGeoJson, pointFromLonLat } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import { CATEGORY_NAMES } from '../../schemas/labels.ts'
@@ -9,7 +10,7 @@ import type { PremisesCategory } from '../../schemas/vocabulary.ts'
 type Db = Kysely<Database> | Transaction<Database>
 
 /** Today in China Standard Time, where the desks and their deadlines are. */
-export const TODAY = sql<string>`(now() at time zone 'Asia/Shanghai')::date`
+export const TODAY = chinaToday
 const OPEN = sql.raw(`(${OPEN_HAZARD_STATES.map((s) => `'${s}'`).join(', ')})`)
 
 /**

@@ -66,7 +66,8 @@ export async function submit(db: Kysely<Database>, input: CreatePermit, actor: S
   if (earlier && input.kind !== 'relocation') [lon, lat] = earlier.geometry.coordinates as [number, number]
   // The county comes from the point itself (counties outline, ST_Covers): the applicant cannot put it in another desk's queue.
   const countyCode = await repository.countyAt(db, lon, lat)
-  if (!countyCode) throw invalid('body/location', `(${lon.toFixed(6)}, ${lat.toFixed(6)}) WGS84 lies in no county of Guyuan`)
+  // A place outside Guyuan is a 422 like every registry write's (the request is well formed; the place is not the city's).
+  if (!countyCode) throw unprocessable('body/location', `(${lon.toFixed(6)}, ${lat.toFixed(6)}) WGS84 lies in no county of Guyuan`)
   if (user.role !== 'admin' && user.countyCode && user.countyCode !== countyCode) {
     throw new AppError('FORBIDDEN', `your scope is county ${user.countyCode}; this location is in ${countyCode}`)
   }

@@ -78,3 +78,40 @@ export async function insertVillages(db: Db, villages: readonly VillageRecord[])
       .execute()
   }
 }
+
+/** Where a record lies, for the county look-up: a point, or a campus whose point on its surface decides. */
+export interface CountyProbe {
+  type: string
+  coordinates: unknown
+}
+/** A county found for a record: its code and name, and the position that decided it (WGS84). */
+export interface CountyFound {
+  code: string
+  name: string
+  at: [number, number]
+}
+
+/**
+ * The county whose outline covers each geometry's point on its surface (a point is its own), or null
+ * outside every county, in input order: one query for all of them (the geometries travel as one JSON
+ * parameter). A point on a shared border, covered by both outlines, goes to the lower code.
+ */
+export async function countiesAt(
+  db: Db,
+  geometries: readonly CountyProbe[],
+): Promise<{ found: CountyFound | null; at: [number, number] }[]> {
+  if (geometries.length === 0) return []
+  const batch = JSON.stringify(geometries.map((g, i) => ({ i, g })))
+  const { rows } = await sql<{ i: number; code: string | null; name: string | null; lon: number; lat: number }>`
+    select p.i, c.code, c.name, ST_X(p.at) as lon, ST_Y(p.at) as lat
+    from (
+      select x.i, ST_PointOnSurface(ST_SetSRID(ST_GeomFromGeoJSON(x.g::text), 4326)) as at
+      from json_to_recordset(${batch}::json) as x(i integer, g json)
+    ) p
+    left join lateral (select code, name from counties where ST_Covers(geom, p.at) order by code limit 1) c on true
+    order by p.i`.execute(db)
+  return rows.map((r) => {
+    const at: [number, number] = [Number(r.lon), Number(r.lat)]
+    return { found: r.code === null ? null : { code: r.code.trim(), name: r.name!, at }, at }
+  })
+}

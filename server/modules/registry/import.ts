@@ -11,7 +11,17 @@ import type { Static } from 'typebox'
 import type { ImportResultSchema, ImportRowError } from '../../schemas/registry.ts'
 import type { Actor } from '../../schemas/auth.ts'
 import { recordMany as appendAuditMany } from '../audit-log/service.ts'
-import { createSchemaOf, entityType, writeRefusal, type PremisesRecord, type RegistryKind, type SchoolRecord } from './kinds.ts'
+import {
+  createSchemaOf,
+  entityType,
+  placed,
+  writeRefusal,
+  type PremisesRecord,
+  type RegistryKind,
+  type SchoolRecord,
+  type Unplaced,
+} from './kinds.ts'
+import { placeAll } from './county.ts'
 import { preparePremises, prepareSchool } from './prepare.ts'
 import * as repository from './repository.ts'
 import { refreshForPremises, refreshForSchools } from '../zones/maintenance.ts'
@@ -211,8 +221,9 @@ export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName):
 }
 
 /**
- * Imports all rows or none: every row is validated (schema, geometry, dates, licence numbers,
- * the user's right to write it) before anything is written; then all are stored in one transaction.
+ * Imports all rows or none: every row is validated (schema, geometry, dates, licence numbers, the county
+ * its geometry lies in against a declared one, the user's right to write it there) before anything is
+ * written; then all are stored in one transaction. The counties of all rows are found in one query.
  */
 export async function importRecords(
   db: Kysely<Database> | Transaction<Database>,
@@ -223,9 +234,14 @@ export async function importRecords(
 ): Promise<ImportResult> {
   const { kind } = options
   const errors: ImportRowError[] = [...initialErrors]
-  const records: (SchoolRecord | PremisesRecord | AddressPointRecord)[] = []
-  const rowOf: number[] = []
+  const prepared: { row: number; record: Unplaced<SchoolRecord> | Unplaced<PremisesRecord> | AddressPointRecord; declared?: string }[] = []
   const licenceRows = new Map<string, number>()
+  const refusalOf = (countyCode: string | undefined, category: string | undefined) =>
+    !actor.user
+      ? undefined
+      : kind === 'addresses'
+        ? addressWriteRefusal(actor.user, countyCode)
+        : writeRefusal(actor.user, kind, countyCode, category)
   for (const { row, feature, crs } of candidates) {
     const validate = validators[kind]
     if (!validate(feature)) {
@@ -233,33 +249,53 @@ export async function importRecords(
       continue
     }
     const input = feature as { properties: any; geometry: unknown }
-    const prepared =
+    const result =
       kind === 'schools'
         ? prepareSchool(input, crs, '', options.demo)
         : kind === 'premises'
           ? preparePremises(input, crs, '', options.demo)
           : prepareAddressPoint(input, crs, '', options.source ?? 'import', options.demo)
-    const problems: FieldProblem[] = [...prepared.problems]
-    if (actor.user) {
-      const refusal =
-        kind === 'addresses'
-          ? addressWriteRefusal(actor.user, input.properties.countyCode)
-          : writeRefusal(actor.user, kind, input.properties.countyCode, input.properties.category)
-      if (refusal) problems.push({ field: '/properties', message: refusal })
-    }
+    const problems: FieldProblem[] = [...result.problems]
+    // Role and department now; the county scope once the row's county is found from its geometry.
+    const refusal = refusalOf(undefined, input.properties.category)
+    if (refusal) problems.push({ field: '/properties', message: refusal })
     const licenceNo = kind === 'premises' ? (input.properties.licenceNo as string | undefined) : undefined
     if (licenceNo) {
       const first = licenceRows.get(licenceNo)
       if (first !== undefined) problems.push({ field: '/properties/licenceNo', message: `${licenceNo} is also in row ${first}` })
       else licenceRows.set(licenceNo, row)
     }
-    if (problems.length > 0 || !prepared.record) {
+    if (problems.length > 0 || !result.record) {
       for (const p of problems) errors.push({ row, field: p.field, message: p.message })
       continue
     }
-    records.push(prepared.record)
-    rowOf.push(row)
+    prepared.push({ row, record: result.record, declared: input.properties.countyCode as string | undefined })
   }
+  const placements = await placeAll(
+    db,
+    prepared.map((p) => ({ geometry: p.record.geometry, declared: p.declared })),
+    '',
+  )
+  const records: (SchoolRecord | PremisesRecord | AddressPointRecord)[] = []
+  const rowOf: number[] = []
+  prepared.forEach(({ row, record }, i) => {
+    const { countyCode, problems } = placements[i]!
+    if (countyCode === undefined) {
+      for (const p of problems) errors.push({ row, field: p.field, message: p.message })
+      return
+    }
+    const refusal = refusalOf(countyCode, (record.properties as { category?: string }).category)
+    if (refusal) {
+      errors.push({ row, field: '/properties', message: refusal })
+      return
+    }
+    records.push(
+      kind === 'addresses'
+        ? { ...(record as AddressPointRecord), properties: { ...(record as AddressPointRecord).properties, countyCode } }
+        : placed(record as Unplaced<SchoolRecord>, countyCode),
+    )
+    rowOf.push(row)
+  })
   const numbers = [...licenceRows.keys()]
   for (let i = 0; i < numbers.length; i += 5000) {
     for (const taken of await repository.takenLicenceNumbers(db, numbers.slice(i, i + 5000))) {

@@ -23,8 +23,11 @@ export const createSchemaOf = (kind: RegistryKind) => (kind === 'schools' ? Crea
 
 export { LICENSING_DEPARTMENTS } from '../../schemas/licensing.ts'
 
-/** Why a user may not write this record, or undefined when they may. */
-export function writeRefusal(user: User, kind: RegistryKind, countyCode: string, category?: string): string | undefined {
+/**
+ * Why a user may not write this record, or undefined when they may; `countyCode` is the county the record
+ * lies in (found from its geometry), undefined to check role and department only, before it is known.
+ */
+export function writeRefusal(user: User, kind: RegistryKind, countyCode: string | undefined, category?: string): string | undefined {
   if (user.role === 'admin') return undefined
   if (user.role === 'viewer') return 'viewers cannot change the registry'
   if (kind === 'schools' && user.department !== 'education') return 'only the education department keeps the school registry'
@@ -33,7 +36,8 @@ export function writeRefusal(user: User, kind: RegistryKind, countyCode: string,
     if (!departments.includes(user.department))
       return `${category} premises are licensed by ${departments.join(' or ')}, not ${user.department}`
   }
-  if (user.countyCode && user.countyCode !== countyCode) return `your scope is county ${user.countyCode}, this record is in ${countyCode}`
+  if (countyCode !== undefined && user.countyCode && user.countyCode !== countyCode)
+    return `your scope is county ${user.countyCode}, this record is in ${countyCode}`
   return undefined
 }
 
@@ -174,16 +178,25 @@ export function premisesFeature(row: PremisesRow): Premises {
   }
 }
 
-/** A validated, WGS84 record ready to store. */
+/** A validated, WGS84 record ready to store, its county found from its geometry. */
 export interface SchoolRecord {
-  properties: SchoolPropertiesInput
+  properties: SchoolPropertiesInput & { countyCode: string }
   geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown }
   sourceCrs: CrsName
   demo: boolean
 }
 export interface PremisesRecord {
-  properties: PremisesPropertiesInput
+  properties: PremisesPropertiesInput & { countyCode: string }
   geometry: { type: 'Point'; coordinates: [number, number] }
   sourceCrs: CrsName
   demo: boolean
 }
+
+/** A validated record whose county is not found yet (a declared one is only a claim to check). */
+export type Unplaced<R extends SchoolRecord | PremisesRecord> = Omit<R, 'properties'> & {
+  properties: Omit<R['properties'], 'countyCode'> & { countyCode?: string | undefined }
+}
+
+/** A record with the county found from its geometry. */
+export const placed = <R extends SchoolRecord | PremisesRecord>(record: Unplaced<R>, countyCode: string): R =>
+  ({ ...record, properties: { ...record.properties, countyCode } }) as unknown as R

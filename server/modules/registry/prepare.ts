@@ -3,7 +3,7 @@ import { toWgs84 } from '../../geo/crs.ts'
 import { validateCampus, validateGates, validatePoint, type CampusGeometry } from '../../geo/validate.ts'
 import type { CrsName } from '../../schemas/common.ts'
 import type { PremisesPropertiesInput, SchoolPropertiesInput } from '../../schemas/registry.ts'
-import type { PremisesRecord, SchoolRecord } from './kinds.ts'
+import type { PremisesRecord, SchoolRecord, Unplaced } from './kinds.ts'
 import { peakWindowProblems } from '../police/rules.ts'
 
 /** A real calendar date (the schema only checks its shape): 2023-02-30 is refused. */
@@ -30,13 +30,13 @@ export function geometryToWgs84<G extends { type: string; coordinates: unknown }
 /** Positions converted to WGS84. */
 export const positionsToWgs84 = (positions: readonly Position[], crs: CrsName) => positions.map((p) => convert(p, crs))
 
-/** Checks a school's input and converts it to WGS84; problems name fields under `path`. */
+/** Checks a school's input and converts it to WGS84 (its county is found afterwards: county.ts); problems name fields under `path`. */
 export function prepareSchool(
   input: { properties: SchoolPropertiesInput; geometry: unknown },
   crs: CrsName,
   path: string,
   demo = false,
-): { record?: SchoolRecord; problems: FieldProblem[] } {
+): { record?: Unplaced<SchoolRecord>; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [...validateCampus(input.geometry, `${path}/geometry`)]
   const opened = dateProblem(input.properties.openedOn, `${path}/properties/openedOn`)
   if (opened) problems.push(opened)
@@ -58,13 +58,13 @@ export function prepareSchool(
   return { record: { properties: { ...input.properties, gates }, geometry, sourceCrs: crs, demo }, problems }
 }
 
-/** Checks a premises' input and converts it to WGS84; problems name fields under `path`. */
+/** Checks a premises' input and converts it to WGS84 (its county is found afterwards: county.ts); problems name fields under `path`. */
 export function preparePremises(
   input: { properties: PremisesPropertiesInput; geometry: unknown },
   crs: CrsName,
   path: string,
   demo = false,
-): { record?: PremisesRecord; problems: FieldProblem[] } {
+): { record?: Unplaced<PremisesRecord>; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [...validatePoint(input.geometry, `${path}/geometry`)]
   const { licensedOn, expiresOn } = input.properties
   for (const [value, name] of [

@@ -37,7 +37,7 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SchoolCollectionSchema, ...errorResponses },
       },
     },
-    async (request) => service.listSchools(db, request.query),
+    async (request) => service.listSchools(request.readDb, request.query),
   )
   app.get(
     '/api/schools/:id',
@@ -116,7 +116,7 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PremisesCollectionSchema, ...errorResponses },
       },
     },
-    async (request) => service.listPremises(db, request.query),
+    async (request) => service.listPremises(request.readDb, request.query),
   )
   app.get(
     '/api/premises/:id',

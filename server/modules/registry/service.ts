@@ -19,7 +19,8 @@ import type {
   UpdateSchool,
 } from '../../schemas/registry.ts'
 import { historyOf, record as appendAudit } from '../audit-log/service.ts'
-import { entityType, premisesFeature, schoolFeature, writeRefusal, type PremisesRecord, type RegistryKind } from './kinds.ts'
+import { entityType, placed, premisesFeature, schoolFeature, writeRefusal, type PremisesRecord, type RegistryKind } from './kinds.ts'
+import { placeOne } from './county.ts'
 import { geometryToWgs84, positionsToWgs84, preparePremises, prepareSchool } from './prepare.ts'
 import * as repository from './repository.ts'
 import { refreshForPremises, refreshForSchools } from '../zones/maintenance.ts'
@@ -44,7 +45,8 @@ export function parseBbox(bbox: string | undefined): [number, number, number, nu
   return values
 }
 
-function refuseUnlessAllowed(user: User, kind: RegistryKind, countyCode: string, category?: string) {
+/** 403 unless the user may write this record; `countyCode` undefined checks role and department only. */
+function refuseUnlessAllowed(user: User, kind: RegistryKind, countyCode: string | undefined, category?: string) {
   const refusal = writeRefusal(user, kind, countyCode, category)
   if (refusal) throw new AppError('FORBIDDEN', refusal)
 }
@@ -139,12 +141,18 @@ export async function rewritePremises(
   return after
 }
 
-/** Validates, converts to WGS84 and stores a school, with its history entry, in one transaction. */
+/**
+ * Validates, converts to WGS84 and stores a school, with its history entry, in one transaction. Its county
+ * is the one its campus lies in (county.ts), checked against the user's scope; a declared one must agree.
+ */
 export async function createSchool(db: Kysely<Database>, input: CreateSchool, crs: CrsName, actor: SignedInActor): Promise<School> {
-  refuseUnlessAllowed(actor.user, 'schools', input.properties.countyCode)
-  const { record, problems } = prepareSchool(input, crs, 'body')
-  if (!record) throw rejected(problems)
+  refuseUnlessAllowed(actor.user, 'schools', undefined)
+  const { record: unplaced, problems } = prepareSchool(input, crs, 'body')
+  if (!unplaced) throw rejected(problems)
   return db.transaction().execute(async (trx) => {
+    const countyCode = await placeOne(trx, { geometry: unplaced.geometry, declared: input.properties.countyCode })
+    refuseUnlessAllowed(actor.user, 'schools', countyCode)
+    const record = placed(unplaced, countyCode)
     const school = schoolFeature(await repository.insertSchool(trx, record))
     await refreshForSchools(trx, [school.id])
     await appendAudit(trx, actor, { action: 'create', entityType: 'school', entityId: school.id, after: school })
@@ -152,12 +160,18 @@ export async function createSchool(db: Kysely<Database>, input: CreateSchool, cr
   })
 }
 
-/** Validates, converts to WGS84 and stores a premises, with its history entry, in one transaction. */
+/**
+ * Validates, converts to WGS84 and stores a premises, with its history entry, in one transaction. Its county
+ * is the one its point lies in (county.ts), checked against the user's scope; a declared one must agree.
+ */
 export async function createPremises(db: Kysely<Database>, input: CreatePremises, crs: CrsName, actor: SignedInActor): Promise<Premises> {
-  refuseUnlessAllowed(actor.user, 'premises', input.properties.countyCode, input.properties.category)
-  const { record, problems } = preparePremises(input, crs, 'body')
-  if (!record) throw rejected(problems)
+  refuseUnlessAllowed(actor.user, 'premises', undefined, input.properties.category)
+  const { record: unplaced, problems } = preparePremises(input, crs, 'body')
+  if (!unplaced) throw rejected(problems)
   return db.transaction().execute(async (trx) => {
+    const countyCode = await placeOne(trx, { geometry: unplaced.geometry, declared: input.properties.countyCode })
+    refuseUnlessAllowed(actor.user, 'premises', countyCode, input.properties.category)
+    const record = placed<PremisesRecord>(unplaced, countyCode)
     await assertLicenceFree(trx, record.properties.licenceNo)
     return registerPremises(trx, record, actor)
   })
@@ -182,7 +196,7 @@ function checkVersion(current: number, expected: number | undefined) {
   }
 }
 
-/** Applies a partial change to a school under a row lock; both old and new county must be in the user's scope. */
+/** Applies a partial change to a school under a row lock; its old county and the one its campus lies in now must be in the user's scope. */
 export async function updateSchool(
   db: Kysely<Database>,
   id: number,
@@ -212,10 +226,14 @@ export async function updateSchool(
           ? before.properties.urban
           : null
     Object.assign(properties, { urban })
-    refuseUnlessAllowed(actor.user, 'schools', properties.countyCode)
+    refuseUnlessAllowed(actor.user, 'schools', undefined)
     const geometry = patch.geometry ? geometryToWgs84(patch.geometry, crs) : before.geometry
-    const { record, problems } = prepareSchool({ properties: stripMeta(properties), geometry }, 'wgs84', 'body')
-    if (!record) throw rejected(problems)
+    const { record: unplaced, problems } = prepareSchool({ properties: stripMeta(properties), geometry }, 'wgs84', 'body')
+    if (!unplaced) throw rejected(problems)
+    // The county is found again from the campus (moved or not); only a countyCode in the change is a claim to check.
+    const countyCode = await placeOne(trx, { geometry: unplaced.geometry, declared: patch.properties?.countyCode })
+    refuseUnlessAllowed(actor.user, 'schools', countyCode)
+    const record = placed(unplaced, countyCode)
     record.sourceCrs = patch.geometry || patch.properties?.gates ? crs : before.properties.sourceCrs
     record.demo = before.properties.demo
     const after = schoolFeature(await repository.updateSchool(trx, id, record))
@@ -225,7 +243,7 @@ export async function updateSchool(
   })
 }
 
-/** Applies a partial change to a premises under a row lock. */
+/** Applies a partial change to a premises under a row lock; its old county and the one its point lies in now must be in the user's scope. */
 export async function updatePremises(
   db: Kysely<Database>,
   id: number,
@@ -244,10 +262,14 @@ export async function updatePremises(
     checkVersion(before.properties.version, patch.version)
     refuseUnlessAllowed(actor.user, 'premises', before.properties.countyCode, before.properties.category)
     const properties = { ...before.properties, ...patch.properties }
-    refuseUnlessAllowed(actor.user, 'premises', properties.countyCode, properties.category)
+    refuseUnlessAllowed(actor.user, 'premises', undefined, properties.category)
     const geometry = patch.geometry ? geometryToWgs84(patch.geometry, crs) : before.geometry
-    const { record, problems } = preparePremises({ properties: stripMeta(properties), geometry }, 'wgs84', 'body')
-    if (!record) throw rejected(problems)
+    const { record: unplaced, problems } = preparePremises({ properties: stripMeta(properties), geometry }, 'wgs84', 'body')
+    if (!unplaced) throw rejected(problems)
+    // The county is found again from the point (moved or not); only a countyCode in the change is a claim to check.
+    const countyCode = await placeOne(trx, { geometry: unplaced.geometry, declared: patch.properties?.countyCode })
+    refuseUnlessAllowed(actor.user, 'premises', countyCode, properties.category)
+    const record = placed<PremisesRecord>(unplaced, countyCode)
     record.sourceCrs = patch.geometry ? crs : before.properties.sourceCrs
     record.demo = before.properties.demo
     await assertLicenceFree(trx, record.properties.licenceNo, id)

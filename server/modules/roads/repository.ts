@@ -361,3 +361,25 @@ export async function updateRoad(
 export async function deleteRoad(db: Db, id: number): Promise<void> {
   await db.deleteFrom('roads').where('id', '=', id).execute()
 }
+
+/**
+ * Which of the lines do not lie within a county's outline (ST_CoveredBy), as their indexes: one query for all
+ * of them (the lines travel as one JSON parameter). All of them when there is no such county.
+ */
+export async function linesOutsideCounty(db: Db, countyCode: string, lines: readonly (readonly [number, number][])[]): Promise<number[]> {
+  if (lines.length === 0) return []
+  const batch = JSON.stringify(lines.map((coordinates, i) => ({ i, g: { type: 'LineString', coordinates } })))
+  const { rows } = await sql<{ i: number }>`
+    select x.i from json_to_recordset(${batch}::json) as x(i integer, g json)
+    where not coalesce((select ST_CoveredBy(${geomFromGeoJsonColumn(sql`x.g`)}, c.geom) from counties c where c.code = ${countyCode}), false)
+    order by x.i`.execute(db)
+  return rows.map((r) => r.i)
+}
+
+/** The number of an import's roads that do not lie within a county's outline. */
+export async function sourceRoadsOutsideCounty(db: Db, sourceId: number, countyCode: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from roads r
+    where r.source_id = ${sourceId}
+      and not coalesce((select ST_CoveredBy(r.geom, c.geom) from counties c where c.code = ${countyCode}), false)`.execute(db)
+  return rows[0]?.n ?? 0
+}

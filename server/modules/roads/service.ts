@@ -48,6 +48,22 @@ export function roadWriteRefusal(user: User): string | undefined {
   return undefined
 }
 
+/**
+ * A county-scoped keeper changes only roads that lie within their county (the line, before and after a
+ * change, covered by the county's outline); a road across a county line is the city's, for unscoped users.
+ * 403 naming the county otherwise.
+ */
+async function refuseLinesOutsideScope(
+  db: Kysely<Database> | Transaction<Database>,
+  user: User,
+  lines: readonly (readonly [number, number][])[],
+  what: string,
+): Promise<void> {
+  if (user.role === 'admin' || !user.countyCode) return
+  const outside = await repository.linesOutsideCounty(db, user.countyCode, lines)
+  if (outside.length > 0) throw new AppError('FORBIDDEN', `your scope is county ${user.countyCode}; ${what} does not lie within it`)
+}
+
 const within = (road: RoadCandidate, box: readonly [number, number, number, number]) =>
   road.coordinates.some(([lon, lat]) => lon >= box[0] && lon <= box[2] && lat >= box[1] && lat <= box[3])
 
@@ -103,6 +119,37 @@ export async function importRoads(
         },
       )
     }
+    const scope = actor.user && actor.user.role !== 'admin' ? actor.user.countyCode : null
+    if (scope) {
+      // A county-scoped keeper imports (and replaces) only roads within their county: every road outside it is named.
+      const outside = new Set(
+        await repository.linesOutsideCounty(
+          trx,
+          scope,
+          roads.map((road) => road.coordinates),
+        ),
+      )
+      if (outside.size > 0) {
+        const errors = roads.flatMap((road, i) =>
+          outside.has(i)
+            ? [
+                {
+                  row: i + 1,
+                  field: road.osmId === null ? `roads/${i + 1}` : `way/${road.osmId}`,
+                  message: `${road.name ?? 'an unnamed road'} does not lie within county ${scope} (your scope)`,
+                },
+              ]
+            : [],
+        )
+        throw new AppError(
+          'FORBIDDEN',
+          `your scope is county ${scope}; ${errors.length} of ${roads.length} roads do not lie within it; nothing was imported (first: ${errors[0]!.field})`,
+          { badRows: errors.length, errors: errors.slice(0, MAX_LISTED_ERRORS), truncated: errors.length > MAX_LISTED_ERRORS },
+        )
+      }
+      if (earlier && (await repository.sourceRoadsOutsideCounty(trx, earlier.id, scope)) > 0)
+        throw new AppError('FORBIDDEN', `your scope is county ${scope}; the import being replaced has roads outside it`)
+    }
     if (earlier) await repository.deleteSource(trx, earlier.id)
     const sourceId = await repository.insertSource(trx, {
       name: options.source,
@@ -123,7 +170,8 @@ export async function importRoads(
       const records: AddressPointRecord[] = []
       batch.forEach((a, j) => {
         const countyCode = counties[j]
-        if (countyCode)
+        // A county-scoped keeper's file adds the address points of their county only.
+        if (countyCode && (!scope || countyCode === scope))
           records.push({
             properties: { address: a.address, countyCode, source: options.source },
             geometry: { type: 'Point', coordinates: [a.lon, a.lat] },
@@ -237,6 +285,8 @@ export async function updateRoad(
     const row = await repository.findRoad(trx, id, true)
     if (!row) throw notFound('road', id)
     const before = roadOf(row)
+    const lines = [row.geometry.coordinates as [number, number][], ...(coordinates ? [coordinates] : [])]
+    await refuseLinesOutsideScope(trx, actor.user, lines, coordinates ? `road ${id}, where it is or where it would go,` : `road ${id}`)
     const next = {
       name: change.name === undefined ? row.name : change.name,
       kind: change.kind ?? row.kind,
@@ -272,6 +322,7 @@ export async function deleteRoad(
   await db.transaction().execute(async (trx) => {
     const row = await repository.findRoad(trx, id, true)
     if (!row) throw notFound('road', id)
+    await refuseLinesOutsideScope(trx, actor.user, [row.geometry.coordinates as [number, number][]], `road ${id}`)
     await repository.deleteRoad(trx, id)
     await networkChanged(trx, { removed: true }, onNetworkChanged)
     await appendAudit(trx, actor, { action: 'delete', entityType: 'road', entityId: id, before: { ...roadOf(row), reason } })

@@ -17,7 +17,7 @@ const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SearchResultSchema, ...errorResponses },
       },
     },
-    async (request) => service.search(app.db, service.parseSearch(request.query)),
+    async (request) => service.search(request.readDb, service.parseSearch(request.query)),
   )
 }
 

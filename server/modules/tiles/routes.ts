@@ -22,8 +22,6 @@ const HOST = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/
  * session cookie on the same origin).
  */
 const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db } = app
-
   for (const layer of TILE_LAYERS) {
     const definition = LAYERS[layer]
     const config = { access: definition.access }
@@ -44,7 +42,7 @@ const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const base = app.config.publicUrl
         if (!base && !HOST.test(request.host)) throw invalid('headers/host', 'is not a host name or address with an optional port')
         reply.header('cache-control', `${definition.access === 'public' ? 'public' : 'private'}, no-cache`)
-        return service.tileJson(db, layer, base ?? `${request.protocol}://${request.host}`)
+        return service.tileJson(request.readDb, layer, base ?? `${request.protocol}://${request.host}`)
       },
     )
 
@@ -66,7 +64,14 @@ const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
       async (request, reply) => {
-        const answer = await service.tile(db, app.databaseKind, layer, request.params, request.query, request.headers['if-none-match'])
+        const answer = await service.tile(
+          request.readDb,
+          app.databaseKind,
+          layer,
+          request.params,
+          request.query,
+          request.headers['if-none-match'],
+        )
         reply.status(answer.status).header('etag', answer.etag).header('cache-control', answer.cacheControl)
         if (answer.status === 200) return reply.type(service.TILE_MEDIA_TYPE).send(answer.body)
         return reply.send(null)

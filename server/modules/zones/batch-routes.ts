@@ -51,7 +51,7 @@ const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/check/batch',
     {
       bodyLimit: BATCH_BODY_LIMIT_BYTES,
-      config: { access: { departments: SCREENING_DEPARTMENTS } },
+      config: { access: { departments: SCREENING_DEPARTMENTS }, writes: false, perUser: 2 },
       schema: {
         tags: ['check'],
         summary:
@@ -91,7 +91,7 @@ const batchRoutes: FastifyPluginAsyncTypebox = async (app) => {
         typeof request.body === 'string' ? await pointsFromCsv(request.body, request.query) : pointsFromJson(request.body as BatchCheck)
       const format = formatFor(request.headers.accept)
       request.log.info({ points: points.length, format }, 'batch check started')
-      const chunks = checkBatch(app.db, app.databaseKind, points, defaults)
+      const chunks = checkBatch(request.readDb, app.databaseKind, points, defaults)
       const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')
       if (format === 'xlsx') {
         reply.type(XLSX).header('content-disposition', `attachment; filename="check-batch-${stamp}.xlsx"`)

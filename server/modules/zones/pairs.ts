@@ -10,6 +10,7 @@ import {
   WGS84_A_M,
   WGS84_RADIUS_MIN_M,
 } from '../../db/postgis.ts'
+import { chinaToday } from '../../db/china-time.ts'
 
 /**
  * Finding every (premises, school) pair within the rule's limit, fast and exactly.
@@ -60,8 +61,12 @@ export interface PairQuery {
   rules?: RawBuilder<unknown>
 }
 
-/** The rules in force today. */
-export const rulesInForce = sql`(select * from rules where effective_from <= current_date and (effective_to is null or effective_to > current_date))`
+/** Whether a rule (a relation with the columns of `rules`) is in force today, by the date in China Standard Time. */
+export const ruleInForce = (r: RawBuilder<unknown>) =>
+  sql<boolean>`(${r}.effective_from <= ${chinaToday} and (${r}.effective_to is null or ${r}.effective_to > ${chinaToday}))`
+
+/** The rules in force today (China Standard Time). */
+export const rulesInForce = sql`(select * from rules where ${ruleInForce(sql`rules`)})`
 
 /** A pair within its rule's limit in a straight line, with the rule's path, limit and bands. */
 export interface PairRow {

@@ -15,7 +15,7 @@ import {
 } from '../../db/postgis.ts'
 import type { ConflictsTable, Database, PremisesTable, RulesTable, SchoolsTable, SchoolZonesTable } from '../../db/types.ts'
 import { settleWalking, type WalkingCandidate, type WalkingConflict } from '../roads/walking.ts'
-import { GATE_REACH_M, pairsSql, rulesInForce, type PairQuery } from './pairs.ts'
+import { GATE_REACH_M, pairsSql, ruleInForce, rulesInForce, type PairQuery } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -25,7 +25,7 @@ type SchoolRow = Selectable<SchoolsTable>
 type PremisesRow = Selectable<PremisesTable>
 
 const ruleColumns = sql`id, category, school_type, limit_m, origin, path, band_names, band_edges, legal_basis,
-  effective_from, effective_to, (effective_from <= current_date and (effective_to is null or effective_to > current_date)) as in_force,
+  effective_from, effective_to, ${ruleInForce(sql`rules`)} as in_force,
   version, updated_at`
 
 /** Rules, optionally filtered, ordered by category then school type. */
@@ -338,7 +338,11 @@ export interface BandedPair {
 }
 
 /** Every pair within its limit if the proposed rules replaced the ones in force for their category × school type. */
-export async function proposedPairs(db: Db, proposals: readonly ProposedRule[]): Promise<BandedPair[]> {
+export async function proposedPairs(
+  db: Db,
+  proposals: readonly ProposedRule[],
+  schools?: { fromId: number; toId: number },
+): Promise<BandedPair[]> {
   const values = sql.join(
     proposals.map(
       (o) =>
@@ -354,8 +358,9 @@ export async function proposedPairs(db: Db, proposals: readonly ProposedRule[]):
   )`
   const categories = [...new Set(proposals.map((o) => o.category))]
   const types = [...new Set(proposals.map((o) => o.schoolType))]
+  const range = schools ? sql<boolean>`s.id between ${schools.fromId} and ${schools.toId}` : sql<boolean>`true`
   const query = {
-    schoolFilter: sql<boolean>`s.school_type in (${sql.join(types)})`,
+    schoolFilter: sql<boolean>`s.school_type in (${sql.join(types)}) and ${range}`,
     premisesFilter: sql<boolean>`p.category in (${sql.join(categories)})`,
     rules,
   }
@@ -365,6 +370,13 @@ export async function proposedPairs(db: Db, proposals: readonly ProposedRule[]):
   // Under a walking rule the pairs within a gate's limit in a straight line are candidates: the walk decides.
   const walked = await settleWalking(db, await walkingCandidates(db, query))
   return [...rows, ...walked.map((w) => ({ premises_id: w.premisesId, school_id: w.schoolId, band: w.band }))]
+}
+
+/** The ids of the schools of these types, ascending: the preview walks them in ranges. */
+export async function schoolIdsOfTypes(db: Db, types: readonly string[]): Promise<number[]> {
+  if (types.length === 0) return []
+  const { rows } = await sql<{ id: number }>`select id from schools where school_type in (${sql.join(types)}) order by id`.execute(db)
+  return rows.map((r) => r.id)
 }
 
 /** A stored conflict of one of these categories, with the premises' category and county and the school's type. */

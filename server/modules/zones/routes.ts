@@ -20,12 +20,36 @@ import {
   ZoneQuerySchema,
 } from '../../schemas/zones.ts'
 import * as service from './service.ts'
+import { applyRuleDates, RULE_SCHEDULE_CHECK_MS } from './schedule.ts'
 
 const ruleEditors = { access: { departments: ['governance'] as const, roles: ['supervisor'] as const } }
 
 /** Rules, verdicts, conflicts, zones and the what-if preview (full audits: modules/audits). */
 const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
+
+  // Rule dates that arrive with the calendar (schedule.ts): applied at start and checked every half minute.
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<unknown> = Promise.resolve()
+  const applyDates = () => {
+    running = applyRuleDates(db).then(
+      (changes) => {
+        if (changes && changes.length > 0) app.log.info({ changes }, 'rule dates applied')
+      },
+      (error: unknown) => app.log.error({ err: error }, 'applying rule dates failed'),
+    )
+    return running
+  }
+  app.addHook('onReady', async () => {
+    await applyDates()
+    timer = setInterval(applyDates, RULE_SCHEDULE_CHECK_MS)
+    timer.unref()
+  })
+  // preClose: before the database is closed.
+  app.addHook('preClose', async () => {
+    clearInterval(timer)
+    await running
+  })
 
   app.get(
     '/api/rules',
@@ -94,7 +118,7 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/rules/preview',
     {
-      config: { access: 'user' },
+      config: { access: 'user', writes: false, perUser: 1 },
       schema: {
         tags: ['rules'],
         summary: 'What proposed rules would change, without saving',
@@ -102,12 +126,12 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PreviewResultSchema, ...errorResponses },
       },
     },
-    async (request) => service.previewRules(db, request.body),
+    async (request) => service.previewRules(request.readDb, request.body),
   )
   app.post(
     '/api/rules/preview/zones',
     {
-      config: { access: 'user' },
+      config: { access: 'user', writes: false, perUser: 2 },
       schema: {
         tags: ['rules'],
         summary: `Today's and the proposed zones of the schools in a view, for drawing a proposal side by side (at most ${PREVIEW_ZONES_MAX_SCHOOLS} schools)`,
@@ -115,13 +139,13 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PreviewZonesResultSchema, ...errorResponses },
       },
     },
-    async (request) => service.previewZones(db, request.body),
+    async (request) => service.previewZones(request.readDb, request.body),
   )
 
   app.post(
     '/api/check',
     {
-      config: { access: 'user' },
+      config: { access: 'user', writes: false },
       schema: {
         tags: ['check'],
         summary: 'Verdict for a point and a premises category',
@@ -129,7 +153,7 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: CheckResultSchema, ...errorResponses },
       },
     },
-    async (request) => service.check(db, request.body),
+    async (request) => service.check(request.readDb, request.body),
   )
 
   app.get(

@@ -244,6 +244,30 @@ async function applyRuleChange(
   return after
 }
 
+/** Each query of the preview aims at this long, so that no one query holds the embedded database (or a server connection) for long. */
+const PREVIEW_STEP_MS = 40
+
+/**
+ * The proposal's pairs, found over the schools in ranges of ids whose size adapts to how long the last range took:
+ * a proposal over a whole province at 5,000 m is many short queries with the event loop (and on the embedded
+ * database the one connection) free between them, rather than one query of a minute.
+ */
+async function pairsInSteps(db: Kysely<Database>, list: repository.ProposedRule[]) {
+  const ids = await repository.schoolIdsOfTypes(db, [...new Set(list.map((o) => o.schoolType))])
+  const pairs: Awaited<ReturnType<typeof repository.proposedPairs>> = []
+  let size = 8
+  for (let i = 0; i < ids.length;) {
+    const last = Math.min(ids.length, i + size) - 1
+    const started = performance.now()
+    for (const pair of await repository.proposedPairs(db, list, { fromId: ids[i]!, toId: ids[last]! })) pairs.push(pair)
+    const took = performance.now() - started
+    i = last + 1
+    size = Math.max(1, Math.min(4000, Math.round(size * Math.min(4, Math.max(0.25, PREVIEW_STEP_MS / Math.max(took, 1))))))
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return pairs
+}
+
 /** The verdict for a point and a category, measured exactly against every school in reach. */
 export async function check(db: Kysely<Database>, input: Check): Promise<CheckResult> {
   const crs: CrsName = input.crs ?? 'wgs84'
@@ -480,7 +504,7 @@ type Tally = PreviewResult['today']
 export async function previewRules(db: Kysely<Database>, preview: Preview): Promise<PreviewResult> {
   const current = (await repository.listRules(db, {})).filter((r) => r.in_force).map(ruleOf)
   const list = proposedRules(current, preview.rules)
-  const proposed = await repository.proposedPairs(db, list)
+  const proposed = await pairsInSteps(db, list)
   // Every stored conflict of the categories concerned: those of the school types the proposal leaves alone stay.
   const stored = await repository.conflictsOfCategories(db, [...new Set(list.map((o) => o.category))])
   const governed = new Set(list.map((o) => `${o.category}|${o.schoolType}`))

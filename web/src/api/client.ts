@@ -28,6 +28,7 @@ import type {
   UpdateRules,
 } from '../../../server/schemas/zones.ts'
 import type { BatchResult } from '../../../server/schemas/check-batch.ts'
+import type { ApiToken, ApiTokenQuery, CreateApiToken, CreatedApiToken } from '../../../server/schemas/tokens.ts'
 import type {
   Camera,
   Coverage,
@@ -47,7 +48,9 @@ import type {
 } from '../../../server/schemas/police.ts'
 
 export type {
+  ApiToken,
   BatchResult,
+  CreatedApiToken,
   Check,
   CheckResult,
   Conflict,
@@ -146,6 +149,9 @@ export async function request<T>(
 
 export const api = {
   mapConfig: () => request<MapConfig>('GET', '/api/map-config'),
+  tokens: (query: ApiTokenQuery = {}) => request<{ tokens: ApiToken[] }>('GET', '/api/tokens', { query }).then((r) => r.tokens),
+  createToken: (body: CreateApiToken) => request<CreatedApiToken>('POST', '/api/tokens', { body }),
+  revokeToken: (id: number) => request<{ token: ApiToken }>('DELETE', `/api/tokens/${id}`).then((r) => r.token),
   me: () => request<{ user: User }>('GET', '/api/auth/me').then((r) => r.user),
   login: (username: string, password: string) =>
     request<{ user: User }>('POST', '/api/auth/login', { body: { username, password } }).then((r) => r.user),
