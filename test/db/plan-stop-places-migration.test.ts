@@ -1,5 +1,5 @@
 /**
- * Migration 0014: stops of plans made before it get the point their school has (the named gate, else a point
+ * Migration 0016: stops of plans made before it get the point their school has (the named gate, else a point
  * of the campus), the column is then required, and its down/up round trip leaves the schema as it was.
  */
 import { sql } from 'kysely'
@@ -24,7 +24,7 @@ const hasColumn = async () => {
 
 it('gives the stops of earlier plans the point of their gate or campus, then requires it', async () => {
   const db = t.app.db
-  await migrateTo(db, '0013_sign_in')
+  await migrateTo(db, '0015_county_references')
   expect(await hasColumn()).toBe(false)
   const school = async (name: string, gates: string | null) => {
     const { rows } = await sql<{ id: number }>`insert into schools (name, school_type, county_code, geom, gates)
