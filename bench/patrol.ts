@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../server/db/types.ts'
 import { loadDemoData } from '../server/modules/demo/load.ts'
+import { segmentsIn } from '../server/modules/patrol/plans/repository.ts'
 import { createPlan } from '../server/modules/patrol/plans/service.ts'
 import { readRoadGeoJson } from '../server/modules/roads/read.ts'
 import { importRoads } from '../server/modules/roads/service.ts'
@@ -56,6 +57,7 @@ export async function benchPatrol(args: Record<string, string>) {
       await syntheticCounty(handle.db, schools, units)
       figure(`synthetic county: ${schools} schools, ${units} units`, seconds(t), 's', 'load (grid import, schools, units)')
       await timedPlan(handle.db, 'synthetic county', { date: '2026-12-02', countyCode: '640402' }, budget)
+      await networkRead(handle.db)
     } finally {
       await handle.close()
     }
@@ -124,6 +126,40 @@ async function timedPlan(
   return plan
 }
 
+/**
+ * The synthetic county's road network read as a plan reads it (in pages, yielding between them): the longest
+ * single step between two yields, in wall time and in CPU time (what a step holds the thread for even when
+ * other work on the machine stretches the wall time).
+ */
+async function networkRead(db: Kysely<Database>) {
+  const [west, south] = at(CENTRE, -18000, -18000)
+  const [east, north] = at(CENTRE, 18000, 18000)
+  const cpu = () => {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1000
+  }
+  let wall = performance.now()
+  let used = cpu()
+  let steps = 0
+  let longestWall = 0
+  let longestCpu = 0
+  const t = performance.now()
+  const segments = await segmentsIn(db, 'car', [west, south, east, north], async () => {
+    steps += 1
+    longestWall = Math.max(longestWall, performance.now() - wall)
+    longestCpu = Math.max(longestCpu, cpu() - used)
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    wall = performance.now()
+    used = cpu()
+  })
+  figure(
+    '  road network read (car), longest step',
+    longestWall,
+    'ms',
+    `${longestCpu.toFixed(0)} ms CPU; ${segments.length} segments in ${steps + 1} steps, ${seconds(t).toFixed(2)} s in all`,
+  )
+}
+
 /** Two stations of 原州区 with 12 units; the schools within 5 km of the centre urban when the demo marks none. */
 async function prepareDemo(db: Kysely<Database>): Promise<string> {
   const marked = await sql<{ n: number }>`select count(*)::int as n from schools where county_code = '640402' and urban`.execute(db)
@@ -157,7 +193,7 @@ async function prepareDemo(db: Kysely<Database>): Promise<string> {
 }
 
 /** A 30 km street grid in 原州区's place, `schools` schools on it (60 % urban) and `units` units at ten stations. */
-async function syntheticCounty(db: Kysely<Database>, schools: number, units: number) {
+export async function syntheticCounty(db: Kysely<Database>, schools: number, units: number) {
   const cells = 120
   const block = 250
   const origin = at(CENTRE, (-cells * block) / 2, (-cells * block) / 2)

@@ -414,6 +414,8 @@ export interface PatrolPlanStopsTable {
   gate: number | null
   arrive_at: Timestamp
   depart_at: Timestamp
+  /** Where the stop was planned: the gate, or a point of the campus. */
+  geom: Geometry
 }
 
 export interface PatrolVisitsTable {

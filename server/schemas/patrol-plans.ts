@@ -30,6 +30,8 @@ export const PatrolStopSchema = Type.Object({
   kind: StringEnum(['post', 'visit'] as const),
   schoolId: Type.Integer(),
   gate: Type.Optional(Type.Integer({ description: '1-based gate of the school (gate 1 is the main gate)' })),
+  lon: Type.Number({ description: 'where the stop is (WGS 84): the gate, or a point of the campus for a school without gates' }),
+  lat: Type.Number({ description: 'WGS 84 latitude of the stop' }),
   arriveAt: LocalTimeSchema,
   departAt: LocalTimeSchema,
 })

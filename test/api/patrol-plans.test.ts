@@ -144,6 +144,7 @@ describe('a plan on the street grid', () => {
         expect(stop.arriveAt).toMatch(ISO)
         expect(stop.departAt).toMatch(ISO)
         expect(stop.gate).toBe(1)
+        expect(stop).toEqual(expect.objectContaining({ lon: expect.any(Number), lat: expect.any(Number) }))
       }
       if (unit.stops.length > 0) expect(unit.route?.type).toBe('MultiLineString')
     }
@@ -213,6 +214,10 @@ describe('a plan on the street grid', () => {
         entry.planned -= 1
       }),
     ).toEqual(expect.arrayContaining([expect.stringMatching(/visits planned and only 0 listed unmet|legs for/)]))
+    // A stop drawn away from its gate.
+    expect(await broken((p) => (visitOf(p).lon += 0.001))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/is placed at .*, not at gate 1 of the school/)]),
+    )
     // A foot patrol passed off as a car: the registry says otherwise.
     const foot = plan.units.find((u) => u.mode === 'foot')!
     expect(await broken((p) => (p.units.find((u) => u.unitId === foot.unitId)!.mode = 'car'))).toEqual(
@@ -328,7 +333,7 @@ it('with too few units says exactly which posts and visits are unmet and why', a
   expect(await checkPlan(t.app.db, plan)).toEqual([])
   const [unit] = plan.units
   // One unit on 07:10–08:15 holds the morning post of the biggest school, and can do nothing else.
-  expect(unit!.stops).toEqual([
+  expect(unit!.stops).toMatchObject([
     { kind: 'post', schoolId: biggestId, gate: 1, arriveAt: `${DATE}T07:20:00+08:00`, departAt: `${DATE}T08:10:00+08:00` },
   ])
   const byKey = (u: { schoolId: number; kind: string; window?: string }) => `${u.schoolId}|${u.kind}|${u.window ?? ''}`

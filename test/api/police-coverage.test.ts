@@ -4,6 +4,7 @@
  * apart, the last visit, station compliance over the schools of its grids (or its county); the week view;
  * who may read it; and the equipment gaps (zones without a sign, gates without a working camera).
  */
+import { sql } from 'kysely'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertUrbanAreas } from '../../server/modules/police/repository.ts'
@@ -117,6 +118,7 @@ beforeAll(async () => {
           gate: s.kind === 'post' ? 1 : null,
           arrive_at: at(day, `${String(8 + seq).padStart(2, '0')}:00`),
           depart_at: at(day, `${String(8 + seq).padStart(2, '0')}:12`),
+          geom: sql`ST_SetSRID(ST_MakePoint(106.24, 36.02), 4326)` as never,
         })),
       )
       .execute()

@@ -8,7 +8,7 @@
  *  - each visit lasts within the dwell range and stays clear of the school's peak windows; each post covers a
  *    whole peak window of its school at the gate the policy names; every post the policy asks for is planned
  *    or listed unmet;
- *  - a unit is in one place at a time, within its shift;
+ *  - a unit is in one place at a time, within its shift; each stop carries the point of its gate;
  *  - the route runs base → stops → base, each leg starting and ending at the places of the stops, continuous
  *    along segments the unit's mode may use (one-way streets only forwards by car), with a connector of at
  *    most 300 m off the road at either end; its length matches the unit's lengthM, and every leg fits
@@ -25,7 +25,7 @@ export interface CheckedPlan {
   units: {
     unitId: number
     mode: 'car' | 'foot'
-    stops: { kind: 'post' | 'visit'; schoolId: number; gate?: number; arriveAt: string; departAt: string }[]
+    stops: { kind: 'post' | 'visit'; schoolId: number; gate?: number; lon: number; lat: number; arriveAt: string; departAt: string }[]
     route: { type: string; coordinates: number[][][] } | null
     lengthM: number
   }[]
@@ -183,6 +183,8 @@ export async function checkPlan(db: Kysely<any>, plan: CheckedPlan): Promise<str
       const gate = stop.gate ?? 1
       const position = school.gates[gate - 1]
       if (!position) problems.push(`${label}: the school has no gate ${gate}`)
+      else if (!Number.isFinite(stop.lon) || !Number.isFinite(stop.lat) || metres([stop.lon, stop.lat], position) > 0.01)
+        problems.push(`${label}: is placed at ${stop.lon}, ${stop.lat}, not at gate ${gate} of the school`)
       places.push(position ?? u.base)
       const peaks = school.windows.map((w) => ({ name: w.name, start: hm(w.start), end: hm(w.end) }))
       if (stop.kind === 'visit') {

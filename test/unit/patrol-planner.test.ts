@@ -137,6 +137,48 @@ describe('the planner', () => {
     expect(plan.lowerBoundM).toBeGreaterThanOrEqual(3000)
   })
 
+  it('with too few hours for every visit makes at least the nearest-neighbour plan’s visits, each leg fitting its time', async () => {
+    // 60 schools scattered over a 6 km square (Manhattan lengths), three cars on 09:00–13:00 shifts.
+    const schools = 60
+    const size = schools + 1
+    const random = (() => {
+      let x = 7
+      return () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 4294967296
+    })()
+    const xy = Array.from({ length: size }, (_, i) => (i === schools ? [3000, 3000] : [random() * 6000, random() * 6000]))
+    const metres = new Float64Array(size * size)
+    for (let a = 0; a < size; a += 1)
+      for (let b = 0; b < size; b += 1) metres[a * size + b] = Math.abs(xy[a]![0]! - xy[b]![0]!) + Math.abs(xy[a]![1]! - xy[b]![1]!)
+    const input = lineInstance('2026-12-02', schools, 3)
+    input.travel = { size, metres: { car: metres } }
+    input.policy.posts = []
+    for (const unit of input.units) Object.assign(unit, { shiftStart: '09:00', shiftEnd: '13:00' })
+    const plan = await planPatrols(input)
+    const visits = plan.units.flatMap((u) => u.stops).filter((s) => s.kind === 'visit')
+    const unmet = plan.unmet.filter((u) => u.kind === 'visit')
+    expect(unmet.length).toBeGreaterThan(0)
+    expect(visits.length + unmet.length).toBe(2 * schools)
+    expect(visits.length).toBeGreaterThanOrEqual(plan.nearestNeighbourVisits)
+    const speed = (30 * 1000) / 3600
+    for (const unit of plan.units) {
+      const places = [schools, ...unit.stops.map((s) => s.location), schools]
+      let free = 9 * 3600
+      unit.stops.forEach((stop, i) => {
+        expect(stop.arriveAt).toBeGreaterThanOrEqual(free + metres[places[i]! * size + places[i + 1]!]! / speed - 1e-6)
+        free = stop.departAt
+      })
+      expect(free + metres[places[places.length - 2]! * size + schools]! / speed).toBeLessThanOrEqual(13 * 3600 + 1e-6)
+    }
+    // Two visits of a school stay the gap apart.
+    const bySchool = new Map<number, { arriveAt: number; departAt: number }[]>()
+    for (const v of visits) (bySchool.get(v.schoolId) ?? bySchool.set(v.schoolId, []).get(v.schoolId)!).push(v)
+    for (const list of bySchool.values())
+      if (list.length === 2) {
+        const [a, b] = list.sort((x, y) => x.arriveAt - y.arriveAt)
+        expect(b!.arriveAt - a!.departAt).toBeGreaterThanOrEqual(120 * 60)
+      }
+  })
+
   it('bounds a plan from below by the spanning tree and the in- and out-degrees', async () => {
     // Three places on a line with the base at 0: the tree is 2 × 500.
     const d = (a: number, b: number) => Math.abs(a - b) * 500

@@ -245,12 +245,24 @@ describe('patrol screen in Chromium', () => {
     await page.reload()
     await page.waitForSelector('#patrol-make')
     await page.waitForSelector('#patrol-no-plan, #patrol-plan', { timeout: 30_000 })
+    // Drawing the plan reads no schools: the stops carry their own points.
+    const schoolRequests: string[] = []
+    const onRequest = (request: { url(): string }) => {
+      if (new URL(request.url()).pathname === '/api/schools') schoolRequests.push(request.url())
+    }
+    page.on('request', onRequest)
     await page.click('#patrol-make')
     await page.waitForSelector('#patrol-plan', { timeout: 240_000 })
     const planId = Number(await page.getAttribute('#patrol-plan', 'data-plan-id'))
     const plan = (await (await apiAs('police')).get(`/api/patrol/plans/${planId}`).expect(200)).body as {
       date: string
-      units: { unitId: number; name: string; stops: { kind: string; schoolId: number; arriveAt: string }[]; route: unknown }[]
+      units: {
+        unitId: number
+        name: string
+        stops: { kind: string; schoolId: number; arriveAt: string; lon: number; lat: number }[]
+        route: unknown
+      }[]
+      unmet: { kind: 'post' | 'visit'; reason: string }[]
     }
     expect(plan.date).toBe(tomorrow)
     const withStops = plan.units.filter((u) => u.stops.length > 0)
@@ -270,6 +282,43 @@ describe('patrol screen in Chromium', () => {
       window.zonesDesk!.map.queryRenderedFeatures({ layers: ['patrol-route'] }).map((f) => Number(f.properties?.unitId)),
     )
     expect(new Set(routeUnits).size).toBe(plan.units.filter((u) => u.route).length)
+    // Each stop is drawn at the point the plan gives it.
+    const drawnStops = await page.evaluate(async () => {
+      const source = window.zonesDesk!.map.getSource('patrol-stops') as unknown as { getData(): Promise<GeoJSON.FeatureCollection> }
+      return (await source.getData()).features.map((f) => ({
+        unitId: Number(f.properties?.unitId),
+        seq: Number(f.properties?.seq),
+        at: (f.geometry as GeoJSON.Point).coordinates,
+      }))
+    })
+    for (const unit of withStops)
+      unit.stops.forEach((stop, i) => {
+        const drawn = drawnStops.find((d) => d.unitId === unit.unitId && d.seq === i + 1)
+        expect(drawn, `unit ${unit.unitId} stop ${i + 1}`).toBeDefined()
+        expect(drawn!.at[0]).toBeCloseTo(stop.lon, 6)
+        expect(drawn!.at[1]).toBeCloseTo(stop.lat, 6)
+      })
+    page.off('request', onRequest)
+    expect(schoolRequests).toEqual([])
+    // What the plan could not do is in view with its reasons: the counts by kind, each reason with its count.
+    if (plan.unmet.length > 0) {
+      const unmet = page.locator('#patrol-unmet')
+      expect(await unmet.isVisible()).toBe(true)
+      const posts = plan.unmet.filter((u) => u.kind === 'post').length
+      expect(await unmet.locator('.patrol-unmet-count').textContent()).toContain(`护学岗 ${posts} 项，巡查 ${plan.unmet.length - posts} 项`)
+      const reasons = unmet.locator('.patrol-unmet-reasons li')
+      expect(await reasons.first().isVisible()).toBe(true)
+      const counts = (await reasons.evaluateAll((items) => items.map((li) => Number(li.getAttribute('data-count'))))) as number[]
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(plan.unmet.length)
+      expect(counts).toHaveLength(new Set(plan.unmet.map((u) => `${u.kind}|${u.reason}`)).size)
+      // The reason that stops the most tasks comes first, with its count.
+      const byReason = new Map<string, number>()
+      for (const u of plan.unmet) byReason.set(u.reason, (byReason.get(u.reason) ?? 0) + 1)
+      const first = (await reasons.first().textContent()) ?? ''
+      const top = Math.max(...byReason.values())
+      expect(counts[0]).toBe(top)
+      expect([...byReason].some(([reason, n]) => n === top && first.endsWith(`×${top}：${reason}`))).toBe(true)
+    }
     // Schools with visits planned tomorrow are coloured as planned.
     await jumpTo(page, CENTRE, 14)
     await waitForRendered(page, ['patrol-coverage-planned'])

@@ -144,6 +144,8 @@ const text = {
     'Plan #{id}: {units} units, {stops} stops, {km} km in all (lower bound {lower} km), {unmet} unmet.',
   ],
   patrolUnmet: ['未满足的岗位与巡查', 'Unmet posts and visits'],
+  patrolUnmetCounts: ['未满足：护学岗 {posts} 项，巡查 {visits} 项。原因：', 'Unmet: {posts} posts, {visits} visits. Why:'],
+  patrolUnmetBySchool: ['逐校列出（{count}）', 'School by school ({count})'],
   patrolStopPost: ['护学岗', 'Post'],
   patrolStopVisit: ['巡查', 'Visit'],
   patrolGate: ['{gate}号门', 'gate {gate}'],

@@ -254,6 +254,9 @@ export interface PatrolStop {
   kind: 'post' | 'visit'
   schoolId: number
   gate?: number
+  /** Where the stop is (WGS 84): the gate, or a point of the campus for a school without gates. */
+  lon: number
+  lat: number
   arriveAt: string
   departAt: string
 }

@@ -19,7 +19,7 @@ export const MAX_CONNECTOR_M = 300
 /** The network read around the places, so that a route may leave their box a little. */
 const MARGIN_M = 3000
 const CACHE_SIZE = 4
-const SNAP_SLICE = 100
+const SNAP_SLICE = 50
 
 const cache: { key: string; network: TravelNetwork }[] = []
 

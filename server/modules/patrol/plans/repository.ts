@@ -151,8 +151,12 @@ export async function roadsVersion(db: Db): Promise<string> {
 }
 
 /**
- * The segments a mode may use within a box, with their vertices' positions, read in pages by id: an
- * embedded query holds the thread while it runs, so a county's network comes in slices.
+ * The segments a mode may use within a box, with their vertices' positions, read in pages of consecutive
+ * ids: an embedded query holds the thread while it runs, and a page taken as "the next n in the box by id"
+ * costs the whole box each time (every segment of the box is found, joined and sorted to keep n), so a page
+ * is a range of ids instead, whose cost is bounded by the range. Ranges without a segment of the box (other
+ * areas' roads, ids freed by re-imports) widen the next range, up to a limit, so a sparse id space takes few
+ * queries; a dense one narrows it back.
  */
 export async function segmentsIn(
   db: Db,
@@ -161,8 +165,16 @@ export async function segmentsIn(
   pause: () => Promise<void> = async () => {},
 ): Promise<TravelSegment[]> {
   const out: TravelSegment[] = []
-  let after = 0
-  for (;;) {
+  const bounds = await db
+    .selectFrom('road_segments')
+    .select((eb) => [eb.fn.min('id').as('first'), eb.fn.max('id').as('last')])
+    .executeTakeFirst()
+  if (!bounds || bounds.first === null || bounds.last === null) return out
+  const last = Number(bounds.last)
+  let after = Number(bounds.first) - 1
+  let width = SEGMENT_PAGE
+  while (after < last) {
+    const upTo = after + width
     const { rows } = await sql<{
       id: number
       source: number
@@ -176,10 +188,9 @@ export async function segmentsIn(
     }>`
       select s.id, s.source, s.target, s.length_m, s.oneway, a.lon as slon, a.lat as slat, b.lon as tlon, b.lat as tlat
       from road_segments s join road_vertices a on a.id = s.source join road_vertices b on b.id = s.target
-      where ${mode === 'car' ? sql`s.drivable` : sql`s.walkable`} and s.id > ${after}
+      where s.id > ${after} and s.id <= ${upTo} and ${mode === 'car' ? sql`s.drivable` : sql`s.walkable`}
         and s.geom && ST_MakeEnvelope(${bbox[0]}::float8, ${bbox[1]}::float8, ${bbox[2]}::float8, ${bbox[3]}::float8, 4326)
-      order by s.id
-      limit ${SEGMENT_PAGE}`.execute(db)
+      order by s.id`.execute(db)
     for (const r of rows)
       out.push({
         id: r.id,
@@ -190,12 +201,15 @@ export async function segmentsIn(
         sourcePosition: [Number(r.slon), Number(r.slat)],
         targetPosition: [Number(r.tlon), Number(r.tlat)],
       })
-    if (rows.length < SEGMENT_PAGE) return out
-    after = rows[rows.length - 1]!.id
+    after = upTo
+    width = rows.length < SEGMENT_PAGE / 4 ? Math.min(2 * width, SEGMENT_PAGE_MAX_IDS) : SEGMENT_PAGE
     await pause()
   }
+  return out
 }
-const SEGMENT_PAGE = 5000
+/** Ids per page of segments (and so at most the rows of one query), and how wide a range may grow over sparse ids. */
+const SEGMENT_PAGE = 1000
+const SEGMENT_PAGE_MAX_IDS = 8 * SEGMENT_PAGE
 
 export interface Snap {
   segmentId: number
@@ -256,7 +270,8 @@ export interface NewPlan {
     unitId: number
     lengthM: number
     route: { type: 'MultiLineString'; coordinates: [number, number][][] } | null
-    stops: { kind: string; schoolId: number; gate: number | null; arriveAt: string; departAt: string }[]
+    /** `at`: where the stop is, [lon, lat] of the gate or of a point of the campus. */
+    stops: { kind: string; schoolId: number; gate: number | null; at: [number, number]; arriveAt: string; departAt: string }[]
   }[]
 }
 
@@ -302,6 +317,7 @@ export async function insertPlan(db: Db, plan: NewPlan): Promise<number> {
       gate: stop.gate,
       arrive_at: stop.arriveAt,
       depart_at: stop.departAt,
+      geom: pointOf(sql`${stop.at[0]}::float8`, sql`${stop.at[1]}::float8`) as never,
     })),
   )
   for (let i = 0; i < stops.length; i += 500)
@@ -428,6 +444,8 @@ export interface PlanStopRow {
   gate: number | null
   arriveAt: Date
   departAt: Date
+  lon: number
+  lat: number
 }
 
 /** A plan's stops in order, unit by unit. */
@@ -435,6 +453,7 @@ export async function planStops(db: Db, planId: number): Promise<PlanStopRow[]> 
   const rows = await db
     .selectFrom('patrol_plan_stops')
     .select(['unit_id', 'seq', 'kind', 'school_id', 'gate', 'arrive_at', 'depart_at'])
+    .select([sql<number>`ST_X(geom)`.as('lon'), sql<number>`ST_Y(geom)`.as('lat')])
     .where('plan_id', '=', planId)
     .orderBy('unit_id')
     .orderBy('seq')
@@ -447,6 +466,8 @@ export async function planStops(db: Db, planId: number): Promise<PlanStopRow[]> 
     gate: r.gate,
     arriveAt: new Date(r.arrive_at),
     departAt: new Date(r.depart_at),
+    lon: Number(r.lon),
+    lat: Number(r.lat),
   }))
 }
 

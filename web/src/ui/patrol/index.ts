@@ -122,7 +122,7 @@ export function mountPatrol({ user, view, panel }: ScreenContext): () => void {
     }
     renderPlan()
     await view.ready
-    const drawn = await drawPlan(view.map, next, names)
+    const drawn = drawPlan(view.map, next, names)
     if (fit && drawn.length > 0) view.fit(drawn, 15)
   }
   const loadPlan = async (token: number) => {
@@ -166,6 +166,8 @@ export function mountPatrol({ user, view, panel }: ScreenContext): () => void {
       await view.ready
       setCoverage(view.map, coverageStates(day))
       renderPlan()
+      // The stops' labels and popups name their schools now that the names are known.
+      if (plan) drawPlan(view.map, plan, names)
     } catch (error) {
       if (token === loadCount) failed(coverageHost, error)
     }

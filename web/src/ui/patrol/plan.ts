@@ -5,21 +5,9 @@ import { h } from '../dom.ts'
 import { setPatrolData, unitColour } from './map-layers.ts'
 import { hhmm } from './time.ts'
 
-/** Where a stop is: the named gate of the school, else a point of its campus. */
-function stopPosition(school: School | undefined, gate: number | undefined): [number, number] | null {
-  if (!school) return null
-  const gates = school.properties.gates
-  const at = gate !== undefined ? gates[gate - 1] : undefined
-  if (at) return [at[0]!, at[1]!]
-  const geometry = school.geometry as GeoJSON.Polygon | GeoJSON.MultiPolygon
-  const ring = geometry.type === 'Polygon' ? geometry.coordinates[0]! : geometry.coordinates[0]![0]!
-  const corners = ring.slice(0, -1)
-  return [corners.reduce((s, c) => s + c[0]!, 0) / corners.length, corners.reduce((s, c) => s + c[1]!, 0) / corners.length]
-}
-
 const stopKind = (kind: 'post' | 'visit') => t(kind === 'post' ? 'patrolStopPost' : 'patrolStopVisit')
 
-/** Schools of a county by id, fetched once per county: the plan's stops are drawn at their gates. */
+/** Schools of a county by id, fetched once per county (to zoom to a school; the plan's stops carry their own points). */
 const schoolCache = new Map<string, Promise<Map<number, School>>>()
 export function schoolsOf(countyCode: string): Promise<Map<number, School>> {
   let found = schoolCache.get(countyCode)
@@ -31,23 +19,23 @@ export function schoolsOf(countyCode: string): Promise<Map<number, School>> {
   return found
 }
 
-/** Draws a plan's routes (coloured by unit) and stops (posts larger, with the time in a popup) on the map. */
-export async function drawPlan(map: MapLibreMap, plan: PatrolPlan | null, schoolNames: Map<number, string>): Promise<GeoJSON.Feature[]> {
+/**
+ * Draws a plan's routes (coloured by unit) and stops (posts larger, with the time in a popup) on the map, each
+ * stop at the point the plan gives it (its gate, or a point of the campus); no school is fetched for it.
+ */
+export function drawPlan(map: MapLibreMap, plan: PatrolPlan | null, schoolNames: Map<number, string>): GeoJSON.Feature[] {
   if (!plan) {
     setPatrolData(map, 'patrol-routes', { type: 'FeatureCollection', features: [] })
     setPatrolData(map, 'patrol-stops', { type: 'FeatureCollection', features: [] })
     return []
   }
-  const schools = plan.countyCode ? await schoolsOf(plan.countyCode) : new Map<number, School>()
   const routes: GeoJSON.Feature[] = []
   const stops: GeoJSON.Feature[] = []
   plan.units.forEach((unit, index) => {
     const colour = unitColour(index)
     if (unit.route) routes.push({ type: 'Feature', properties: { unitId: unit.unitId, name: unit.name, colour }, geometry: unit.route })
     unit.stops.forEach((stop, seq) => {
-      const at = stopPosition(schools.get(stop.schoolId), stop.gate)
-      if (!at) return
-      const name = schoolNames.get(stop.schoolId) ?? schools.get(stop.schoolId)?.properties.name ?? `#${stop.schoolId}`
+      const name = schoolNames.get(stop.schoolId) ?? `#${stop.schoolId}`
       stops.push({
         type: 'Feature',
         properties: {
@@ -63,7 +51,7 @@ export async function drawPlan(map: MapLibreMap, plan: PatrolPlan | null, school
           colour,
           label: `${hhmm(stop.arriveAt)} ${name}`,
         },
-        geometry: { type: 'Point', coordinates: at },
+        geometry: { type: 'Point', coordinates: [stop.lon, stop.lat] },
       })
     })
   })
@@ -100,6 +88,56 @@ export function stopPopups(map: MapLibreMap): () => void {
   }
 }
 
+/**
+ * What the plan could not do, in view without a click: the count of unmet posts and visits and each distinct
+ * reason with how many tasks it stops; the school-by-school list folds open below.
+ */
+function unmetPanel(unmet: PatrolPlan['unmet'], name: (id: number) => string): HTMLElement {
+  const reasons = new Map<string, { kind: 'post' | 'visit'; reason: string; count: number }>()
+  for (const u of unmet) {
+    const key = `${u.kind}|${u.reason}`
+    const entry = reasons.get(key) ?? reasons.set(key, { kind: u.kind, reason: u.reason, count: 0 }).get(key)!
+    entry.count += 1
+  }
+  const grouped = [...reasons.values()].sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind))
+  return h(
+    'div',
+    { class: 'patrol-unmet', id: 'patrol-unmet', role: 'region', 'aria-label': t('patrolUnmet') },
+    h(
+      'p',
+      { class: 'small patrol-unmet-count' },
+      h('strong', {}, t('patrolUnmet')),
+      ' ',
+      t('patrolUnmetCounts', {
+        posts: unmet.filter((u) => u.kind === 'post').length,
+        visits: unmet.filter((u) => u.kind === 'visit').length,
+      }),
+    ),
+    h(
+      'ul',
+      { class: 'small patrol-unmet-reasons' },
+      grouped.map((g) =>
+        h(
+          'li',
+          { 'data-kind': g.kind, 'data-count': g.count },
+          h('span', { class: `badge kind-${g.kind}` }, stopKind(g.kind)),
+          ` ×${g.count}：${g.reason}`,
+        ),
+      ),
+    ),
+    h(
+      'details',
+      {},
+      h('summary', { class: 'small' }, t('patrolUnmetBySchool', { count: unmet.length })),
+      h(
+        'ul',
+        { class: 'small patrol-unmet-list' },
+        unmet.map((u) => h('li', {}, `${name(u.schoolId)} · ${stopKind(u.kind)}${u.window ? ` · ${u.window}` : ''}：${u.reason}`)),
+      ),
+    ),
+  )
+}
+
 /** The plan in the panel: its figures, unmet tasks, and per unit its stops with times and the GPX and PDF links. */
 export function planPanel(plan: PatrolPlan, schoolNames: Map<number, string>, focus: (unitId: number) => void): HTMLElement {
   const stops = plan.units.reduce((n, u) => n + u.stops.length, 0)
@@ -119,17 +157,7 @@ export function planPanel(plan: PatrolPlan, schoolNames: Map<number, string>, fo
         unmet: plan.unmet.length,
       }),
     ),
-    plan.unmet.length > 0 &&
-      h(
-        'details',
-        { class: 'patrol-unmet' },
-        h('summary', {}, `${t('patrolUnmet')}（${plan.unmet.length}）`),
-        h(
-          'ul',
-          { class: 'small' },
-          plan.unmet.map((u) => h('li', {}, `${name(u.schoolId)} · ${stopKind(u.kind)}${u.window ? ` · ${u.window}` : ''}：${u.reason}`)),
-        ),
-      ),
+    plan.unmet.length > 0 && unmetPanel(plan.unmet, name),
     h(
       'div',
       { id: 'patrol-unit-plans' },

@@ -9,13 +9,17 @@
  *     visits of one school get windows at least the minimum gap apart (the latest end of one to the earliest
  *     start of the next), so any times within them keep the gap whichever units make the visits.
  *  3. Routes: regret insertion of the visits around each unit's posts, then local search (routing.ts); visits
- *     left out are offered again with their widest window that still keeps the gap to their siblings.
+ *     left out are offered again with their widest window that still keeps the gap to their siblings. When
+ *     visits are still left out (the units' hours are too few), two more starts (regret insertion counting
+ *     the time an insertion pushes the day back; a construction forward in time) go through the same local
+ *     search and the start with the most visits is kept; a repair by ejection chains then fits in what it
+ *     can, so the plan never makes fewer visits than a greedy walk of the units would.
  *  4. Everything not planned is listed with the reason, and the plan carries a lower bound (bounds.ts) and
  *     the length of a nearest-neighbour plan over the same posts.
  */
 import { lowerBound } from './bounds.ts'
 import { assignPosts, canHold, type PostTask, type PostUnit } from './posts.ts'
-import { localSearch, nearestNeighbour, regretInsertion, Router, type RoutingTask, type RoutingUnit } from './routing.ts'
+import { localSearch, nearestNeighbour, regretInsertion, repairLeftOut, Router, type RoutingTask, type RoutingUnit } from './routing.ts'
 import { clockOf, draw, secondsOf, subtract, type Windows } from './time.ts'
 import type { Mode, PeakWindow, PlannedUnit, PlannerInput, PlanResult, SchoolCoverage, UnmetTask } from './types.ts'
 
@@ -246,13 +250,11 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
   const random = draw(seed, 'search')
   const search = { candidates: nearestRoutes, budget: Number.POSITIVE_INFINITY, pause, random }
   const movable = (k: number) => tasks[k]!.kind === 'visit'
+  const open = () => visitTasks.filter((t) => t.windows.length > 0).map((t) => t.index)
+  const closed = () => visitTasks.filter((t) => t.windows.length === 0).map((t) => t.index)
   const searchStarted = performance.now()
-  let left = await regretInsertion(
-    router,
-    visitTasks.filter((t) => t.windows.length > 0).map((t) => t.index),
-    search,
-  )
-  left.push(...visitTasks.filter((t) => t.windows.length === 0).map((t) => t.index))
+  let left = await regretInsertion(router, open(), search)
+  left.push(...closed())
   let moves = await localSearch(router, movable, { ...search, ...spend() })
   // Visits left out: widen each to what its siblings' windows allow, offer them again, search again.
   if (left.length > 0) {
@@ -260,32 +262,56 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
     left = await regretInsertion(router, left, search)
     moves += await localSearch(router, movable, { ...search, budget: router.evaluations + budget / 4 })
   }
-  // When the day is too short for every visit, building by length alone leaves waits that crowd visits out:
-  // build again counting the time each insertion pushes the day back, and keep whichever plan makes more
-  // visits (the shorter one if they make as many).
+  // When the day is too short for every visit, building by length leaves waits that crowd visits out (regret
+  // insertion puts a visit wherever its detour is least, often where the unit then waits for hours). Two more
+  // starts: regret insertion counting the time each insertion pushes the day back, and a construction forward
+  // in time, each unit in turn taking the visit nearest in driving and waiting; each is improved by the same
+  // local search, and the plan keeps the start that makes the most visits (the shortest of those).
   if (left.length > 0) {
-    const first = { tasks: router.routes.map((r) => [...r.tasks]), left: [...left], lengthM: router.lengthM }
-    for (const route of router.routes) {
-      route.tasks = route.tasks.filter((k) => tasks[k]!.kind === 'post')
-      router.prepare(route)
+    let kept = { tasks: router.routes.map((r) => [...r.tasks]), left: [...left], lengthM: router.lengthM }
+    const keepBetter = (leftNow: number[]) => {
+      if (leftNow.length < kept.left.length || (leftNow.length === kept.left.length && router.lengthM < kept.lengthM))
+        kept = { tasks: router.routes.map((r) => [...r.tasks]), left: leftNow, lengthM: router.lengthM }
     }
+    const postsOnly = () => {
+      for (const route of router.routes) {
+        route.tasks = route.tasks.filter((k) => tasks[k]!.kind === 'post')
+        router.prepare(route)
+      }
+    }
+    postsOnly()
     router.timeWeight = 1
-    const second = await regretInsertion(
-      router,
-      visitTasks.filter((t) => t.windows.length > 0).map((t) => t.index),
-      search,
-    )
-    second.push(...visitTasks.filter((t) => t.windows.length === 0).map((t) => t.index))
+    const second = await regretInsertion(router, open(), search)
+    second.push(...closed())
     router.timeWeight = 0
     moves += await localSearch(router, movable, { ...search, ...spend() })
-    if (second.length < first.left.length || (second.length === first.left.length && router.lengthM < first.lengthM)) left = second
-    else {
-      router.routes.forEach((route, r) => {
-        route.tasks = first.tasks[r]!
-        router.prepare(route)
-      })
-      left = first.left
-    }
+    keepBetter(second)
+    postsOnly()
+    await nearestNeighbour(router, open(), pause)
+    const inRoutes = new Set(router.routes.flatMap((r) => r.tasks))
+    const third = visitTasks.filter((t) => !inRoutes.has(t.index)).map((t) => t.index)
+    moves += await localSearch(router, movable, { ...search, ...spend() })
+    keepBetter(third)
+    router.routes.forEach((route, r) => {
+      route.tasks = kept.tasks[r]!
+      router.prepare(route)
+    })
+    left = kept.left
+  }
+  // Repair: what is still left out goes in by ejection chains where a visit of a route can make room by
+  // moving elsewhere; then the local search shortens what the repair changed.
+  if (left.length > 0) {
+    const before = left.length
+    left = [
+      ...(await repairLeftOut(
+        router,
+        left.filter((k) => tasks[k]!.windows.length > 0),
+        movable,
+        { ...search, ...spend() },
+      )),
+      ...left.filter((k) => tasks[k]!.windows.length === 0),
+    ]
+    if (left.length < before) moves += await localSearch(router, movable, { ...search, budget: router.evaluations + budget / 4 })
   }
   const searchSeconds = (performance.now() - searchStarted) / 1000
 

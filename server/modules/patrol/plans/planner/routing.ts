@@ -2,8 +2,8 @@
  * Routes with time windows over the network's travel matrix: one route per unit, from its base at the start
  * of its shift back to its base by the end, through fixed-time posts and visits that must start within
  * their windows (a unit may wait before a stop). Construction by regret-2 insertion, then local search
- * (relocate between and within routes, or-opt of chains of two and three, 2-opt within a stretch between
- * posts) while it shortens the total length, re-trying the visits left out after each pass.
+ * (relocate between and within routes, or-opt of chains of two and three, exchange of two visits between
+ * routes, 2-opt within a stretch between posts) while it shortens the total length, re-trying the visits left out after each pass.
  *
  * Insertion is checked in O(1) with each route's earliest starts (forward) and latest feasible starts
  * (backward), as in Savelsbergh (1992), "The vehicle routing problem with time windows: minimizing route
@@ -256,7 +256,8 @@ const EPSILON_M = 0.01
 /**
  * Local search until no move shortens the routes or the budget of schedules is spent: relocate (a visit to the best
  * place in any candidate route), or-opt (a chain of two or three visits, either way round, elsewhere in its
- * own or another route) and 2-opt (reversing a stretch of visits between two posts). Only visits move;
+ * own or another route), exchange (two visits of different routes trade places) and 2-opt (reversing a
+ * stretch of visits between two posts). Only visits move;
  * posts stay with the unit the assignment gave them. Returns the number of moves made.
  */
 export async function localSearch(router: Router, movable: (k: number) => boolean, options: SearchOptions): Promise<number> {
@@ -272,12 +273,9 @@ export async function localSearch(router: Router, movable: (k: number) => boolea
     }
     for (const k of order) {
       if (router.evaluations >= options.budget) break
-      for (const chain of [1, 2, 3]) {
-        if (moveChain(router, k, chain, movable, options)) {
-          moves += 1
-          improved = true
-          break
-        }
+      if ([1, 2, 3].some((chain) => moveChain(router, k, chain, movable, options)) || swap(router, k, movable, options)) {
+        moves += 1
+        improved = true
       }
       await options.pause()
     }
@@ -341,6 +339,52 @@ function moveChain(router: Router, k: number, length: number, movable: (k: numbe
   const target = router.routes[best.route]!
   target.tasks = best.tasks
   router.prepare(target)
+  return true
+}
+
+/** Exchanges visit k with a visit of another candidate route when that shortens the two routes (it often fits where neither relocation would). */
+function swap(router: Router, k: number, movable: (k: number) => boolean, options: SearchOptions): boolean {
+  const where = findTask(router, k)
+  if (!where) return false
+  const a = router.routes[where.route]!
+  const i = where.position
+  const location = (route: Route, p: number) =>
+    p < 0 || p >= route.tasks.length ? route.unit.base : router.tasks[route.tasks[p]!]!.location
+  const [aPrev, aNext, here] = [location(a, i - 1), location(a, i + 1), location(a, i)]
+  const aOut = router.metres(a.unit, aPrev, here) + router.metres(a.unit, here, aNext)
+  let best: { route: number; position: number; aTasks: number[]; bTasks: number[]; gain: number } | null = null
+  for (const r of options.candidates(k)) {
+    if (r === where.route) continue
+    const b = router.routes[r]!
+    for (let j = 0; j < b.tasks.length; j += 1) {
+      const m = b.tasks[j]!
+      if (!movable(m)) continue
+      const [bPrev, bNext, there] = [location(b, j - 1), location(b, j + 1), location(b, j)]
+      const change =
+        router.metres(a.unit, aPrev, there) +
+        router.metres(a.unit, there, aNext) -
+        aOut +
+        router.metres(b.unit, bPrev, here) +
+        router.metres(b.unit, here, bNext) -
+        router.metres(b.unit, bPrev, there) -
+        router.metres(b.unit, there, bNext)
+      if (!(change < -EPSILON_M) || (best && -change <= best.gain)) continue
+      const aTasks = a.tasks.map((t, p) => (p === i ? m : t))
+      const bTasks = b.tasks.map((t, p) => (p === j ? k : t))
+      const aPlan = router.schedule(a.unit, aTasks)
+      if (!aPlan) continue
+      const bPlan = router.schedule(b.unit, bTasks)
+      if (!bPlan) continue
+      const gain = a.lengthM + b.lengthM - aPlan.lengthM - bPlan.lengthM
+      if (gain > EPSILON_M && (!best || gain > best.gain)) best = { route: r, position: j, aTasks, bTasks, gain }
+    }
+  }
+  if (!best) return false
+  a.tasks = best.aTasks
+  router.prepare(a)
+  const b = router.routes[best.route]!
+  b.tasks = best.bTasks
+  router.prepare(b)
   return true
 }
 
@@ -428,4 +472,93 @@ export async function nearestNeighbour(
     }
   }
   return { lengthM: router.lengthM, served }
+}
+
+/**
+ * Repair of the visits left out, by ejection chains of depth one (as in the route-minimisation heuristics of
+ * Nagata and Bräysy, 2009): a left-out visit goes straight into the cheapest place of a candidate route if
+ * one fits; else into a route in the place of one of its visits, which itself moves to the cheapest place
+ * that fits in one of its own candidate routes (the same route included). Every move serves one visit more
+ * and keeps every route feasible; of the moves for a visit the one adding the least length is made. Passes
+ * repeat while one serves a visit or until the budget of schedules is spent. Returns the visits still left.
+ */
+export async function repairLeftOut(
+  router: Router,
+  pending: readonly number[],
+  movable: (k: number) => boolean,
+  options: SearchOptions,
+): Promise<number[]> {
+  let left = [...pending]
+  for (let changed = true; changed && left.length > 0 && router.evaluations < options.budget;) {
+    changed = false
+    const still: number[] = []
+    for (const v of left) {
+      if (router.evaluations < options.budget && (insertCheapest(router, v, options) || ejectOne(router, v, movable, options)))
+        changed = true
+      else still.push(v)
+      await options.pause()
+    }
+    left = still
+  }
+  return left
+}
+
+function insertCheapest(router: Router, v: number, options: SearchOptions): boolean {
+  let best: { route: number; position: number; delta: number } | null = null
+  for (const r of options.candidates(v)) {
+    const e = router.bestInsertion(router.routes[r]!, v)
+    if (e && (!best || e.delta < best.delta - 1e-9)) best = { route: r, ...e }
+  }
+  if (!best) return false
+  router.insert(router.routes[best.route]!, v, best.position)
+  return true
+}
+
+function ejectOne(router: Router, v: number, movable: (k: number) => boolean, options: SearchOptions): boolean {
+  let best: { route: number; tasks: number[]; other: number; otherTasks: number[] | null; delta: number } | null = null
+  for (const r of options.candidates(v)) {
+    const route = router.routes[r]!
+    for (let i = 0; i < route.tasks.length; i += 1) {
+      const u = route.tasks[i]!
+      if (!movable(u)) continue
+      const without: Route = {
+        unit: route.unit,
+        tasks: route.tasks.filter((_, j) => j !== i),
+        early: [],
+        late: [],
+        lengthM: 0,
+        feasible: true,
+      }
+      router.prepare(without)
+      if (!without.feasible) continue
+      const into = router.bestInsertion(without, v)
+      if (!into) continue
+      const withV: Route = { ...without, tasks: [...without.tasks] }
+      router.insert(withV, v, into.position)
+      // Where the ejected visit goes: its cheapest place in one of its candidate routes, this one (now with v) included.
+      for (const r2 of new Set([r, ...options.candidates(u)])) {
+        const target = r2 === r ? withV : router.routes[r2]!
+        const e = router.bestInsertion(target, u)
+        if (!e) continue
+        const delta = withV.lengthM - route.lengthM + e.delta
+        if (best && delta >= best.delta - 1e-9) continue
+        const tasks = [...target.tasks]
+        tasks.splice(e.position, 0, u)
+        best =
+          r2 === r
+            ? { route: r, tasks, other: r, otherTasks: null, delta }
+            : { route: r, tasks: withV.tasks, other: r2, otherTasks: tasks, delta }
+      }
+    }
+  }
+  if (!best) return false
+  const route = router.routes[best.route]!
+  route.tasks = best.tasks
+  router.prepare(route)
+  if (best.otherTasks) {
+    const other = router.routes[best.other]!
+    other.tasks = best.otherTasks
+    router.prepare(other)
+  }
+  return true
 }
