@@ -617,6 +617,66 @@ const matrix: Record<string, Column> = {
     },
   ],
   'POST /api/patrol/policies': { noPlace: 'the patrol policy is city-wide: a county-scoped user may not change it at all' },
+  'POST /api/tokens': { noPlace: "an API token has no place: it acts with its owner's role and county scope" },
+  'DELETE /api/tokens/:id': { noPlace: 'revokes a token: no record with a place' },
+  'POST /ogc/collections/:collectionId/items': [
+    {
+      name: 'premises in 西吉县 declared 640402',
+      run: () =>
+        tobacco402
+          .post('/ogc/collections/premises/items')
+          .set('Content-Type', 'application/geo+json')
+          .send(premisesFeature({ at: offset(XIJI, 0, 2600), countyCode: '640402', licenceNo: 'OGC-WP-1' })),
+      status: 422,
+    },
+    {
+      name: 'premises in 西吉县',
+      run: () =>
+        tobacco402
+          .post('/ogc/collections/premises/items')
+          .set('Content-Type', 'application/geo+json')
+          .send(premisesFeature({ at: offset(XIJI, 0, 2700), licenceNo: 'OGC-WP-2' })),
+      status: 403,
+    },
+  ],
+  'PUT /ogc/collections/:collectionId/items/:featureId': [
+    {
+      name: 'its premises replaced by one in 西吉县',
+      run: async () => {
+        const read = await tobacco402.get(`/ogc/collections/premises/items/${own.premises}`)
+        return tobacco402
+          .put(`/ogc/collections/premises/items/${own.premises}`)
+          .set('Content-Type', 'application/geo+json')
+          .set('If-Match', String(read.headers.etag))
+          .send({ ...read.body, geometry: point(offset(XIJI, 0, 2800)) })
+      },
+      status: 403,
+    },
+  ],
+  'PATCH /ogc/collections/:collectionId/items/:featureId': [
+    {
+      name: 'a 西吉县 premises renamed',
+      run: async () => {
+        const read = await tobacco402.get(`/ogc/collections/premises/items/${xiji.premises}`)
+        return tobacco402
+          .patch(`/ogc/collections/premises/items/${xiji.premises}`)
+          .set('Content-Type', 'application/merge-patch+json')
+          .set('If-Match', String(read.headers.etag))
+          .send({ properties: { name: '范围测试' } })
+      },
+      status: 403,
+    },
+  ],
+  'DELETE /ogc/collections/:collectionId/items/:featureId': [
+    {
+      name: 'a 西吉县 premises',
+      run: async () => {
+        const read = await tobacco402.get(`/ogc/collections/premises/items/${xiji.premises}`)
+        return tobacco402.delete(`/ogc/collections/premises/items/${xiji.premises}`).set('If-Match', String(read.headers.etag))
+      },
+      status: 403,
+    },
+  ],
   'POST /api/auth/login': { noPlace: 'signs in: no record with a place' },
   'POST /api/auth/logout': { noPlace: 'signs out: no record with a place' },
   'POST /api/users': { noPlace: 'a user has a scope, not a place; a scope naming no county is refused (see the 640499 test)' },
