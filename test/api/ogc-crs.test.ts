@@ -22,7 +22,7 @@ let education: TestAgent
 let dir: string
 const CENTER = [GUYUAN.lon, GUYUAN.lat] as const
 // West of 106.5°E lies in the 105°E zone, east of it in the 108°E zone: points on both sides.
-const points = [offset(CENTER, 0, 500), offset(CENTER, 700, 900), [106.61, 35.9], [105.62, 36.3]] as [number, number][]
+const points = [offset(CENTER, 0, 500), offset(CENTER, 700, 900), [106.61, 35.9], [105.68, 35.97]] as [number, number][]
 const uri = (code: number) => `http://www.opengis.net/def/crs/EPSG/0/${code}`
 const CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84'
 

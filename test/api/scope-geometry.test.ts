@@ -641,7 +641,7 @@ const matrix: Record<string, Column> = {
   ],
   'PUT /ogc/collections/:collectionId/items/:featureId': [
     {
-      name: 'its premises replaced by one in 西吉县',
+      name: 'its premises replaced by one in 西吉县 (its countyCode 640402 sent back)',
       run: async () => {
         const read = await tobacco402.get(`/ogc/collections/premises/items/${own.premises}`)
         return tobacco402
@@ -650,7 +650,8 @@ const matrix: Record<string, Column> = {
           .set('If-Match', String(read.headers.etag))
           .send({ ...read.body, geometry: point(offset(XIJI, 0, 2800)) })
       },
-      status: 403,
+      status: 422,
+      field: 'body/properties/countyCode',
     },
   ],
   'PATCH /ogc/collections/:collectionId/items/:featureId': [
