@@ -242,7 +242,13 @@ export async function importRecords(
       : kind === 'addresses'
         ? addressWriteRefusal(actor.user, countyCode)
         : writeRefusal(actor.user, kind, countyCode, category)
+  // Validating and preparing large campuses is CPU work: the loop gives the event loop a turn every ~15 ms.
+  let slice = performance.now()
   for (const { row, feature, crs } of candidates) {
+    if (performance.now() - slice > 15) {
+      await new Promise((resolve) => setImmediate(resolve))
+      slice = performance.now()
+    }
     const validate = validators[kind]
     if (!validate(feature)) {
       for (const p of problemsFromAjv(validate.errors ?? [], '')) errors.push({ row, field: p.field, message: p.message })
