@@ -124,9 +124,11 @@ const ogcRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const collection = service.collectionFor(request.params.collectionId, request.user)
       const query = (request.query ?? {}) as Record<string, unknown>
-      if (isOgcDownload(query.f)) return sendOgcDownload(reply, db, collection, request.user, query, query.f)
+      // Pages and downloads are reads that may lag a little (a standby when there is one); a single feature, whose
+      // ETag an edit sends back, is read on the primary.
+      if (isOgcDownload(query.f)) return sendOgcDownload(reply, request.readDb, collection, request.user, query, query.f)
       const parsed = parseItemsQuery(collection, query)
-      const page = await service.items(db, collection, request.user, parsed, baseOf(request), query)
+      const page = await service.items(request.readDb, collection, request.user, parsed, baseOf(request), query)
       return reply.type(GEOJSON).header('content-crs', `<${parsed.crs.uri}>`).send(page)
     },
   )
