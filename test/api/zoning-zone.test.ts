@@ -6,6 +6,7 @@
  */
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertCounties } from '../../server/modules/reference/repository.ts'
 import { direct, distanceToCampus, distanceToPoints, ringAround, ringByLegs, type Campus, type LonLat } from '../factories/geodesic.ts'
 import { schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
@@ -133,6 +134,26 @@ beforeAll(async () => {
   education = (await t.signIn({ department: 'education', role: 'clerk' })).agent
   viewer = (await t.signIn({ department: 'police', role: 'viewer' })).agent
   governance = (await t.signIn({ department: 'governance', role: 'supervisor' })).agent
+  // The registry takes campuses only inside a county of the counties table: each far site is entered as one.
+  await insertCounties(
+    t.app.db,
+    SITES.slice(1).map(({ name, at: [lon, lat] }, i) => ({
+      code: `99010${i}`,
+      name: `${name}（测试区）`,
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [lon - 0.05, lat - 0.05],
+            [lon + 0.05, lat - 0.05],
+            [lon + 0.05, lat + 0.05],
+            [lon - 0.05, lat + 0.05],
+            [lon - 0.05, lat - 0.05],
+          ],
+        ],
+      },
+    })),
+  )
 })
 afterAll(async () => {
   await t?.close()
