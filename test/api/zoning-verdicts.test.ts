@@ -10,6 +10,7 @@
  */
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { insertCounties } from '../../server/modules/reference/repository.ts'
 import { fromWgs84 } from '../../server/geo/crs.ts'
 import {
   direct,
@@ -88,6 +89,26 @@ beforeAll(async () => {
   education = (await t.signIn({ department: 'education', role: 'clerk' })).agent
   tobacco = (await t.signIn({ department: 'tobacco', role: 'clerk' })).agent
   governance = (await t.signIn({ department: 'governance', role: 'supervisor' })).agent
+  // The registry takes campuses only inside a county of the counties table: each far site is entered as its county.
+  await insertCounties(
+    t.app.db,
+    SITES.slice(1).map(({ name, county, at: [lon, lat] }) => ({
+      code: county,
+      name: `${name}（测试区）`,
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [lon - 0.1, lat - 0.1],
+            [lon + 0.1, lat - 0.1],
+            [lon + 0.1, lat + 0.1],
+            [lon - 0.1, lat + 0.1],
+            [lon - 0.1, lat - 0.1],
+          ],
+        ],
+      },
+    })),
+  )
 
   // Lottery outlets near senior high schools are measured from the gates (as several cities do for tobacco).
   const lottery = await ruleFor('lottery_outlet', 'senior_high')
