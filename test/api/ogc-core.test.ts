@@ -81,7 +81,7 @@ describe('landing page, conformance, API definition', () => {
     })
   })
 
-  it('declares core, GeoJSON, OpenAPI 3.0, CRS and create/replace/delete/update', async () => {
+  it('declares core, GeoJSON, OpenAPI 3.0, CRS, create/replace/delete/update with ETag locking, and the Common classes', async () => {
     const { body } = await t.request().get('/ogc/conformance').expect(200)
     for (const uri of [
       'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
@@ -90,6 +90,9 @@ describe('landing page, conformance, API definition', () => {
       'http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs',
       'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete',
       'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update',
+      'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags',
+      'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core',
+      'http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections',
     ])
       expect(body.conformsTo).toContain(uri)
     // Part 3 filtering with CQL2 (test/api/ogc-filter.test.ts).

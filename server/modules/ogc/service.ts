@@ -11,8 +11,15 @@ import * as repository from './repository.ts'
 import type { FeatureRow } from './repository.ts'
 import { downloadLinks } from '../formats/ogc-downloads.ts'
 
-/** Part 1, 2 and 4 conformance classes this service meets. */
+/**
+ * Part 1, 2 and 4 conformance classes this service meets, with the OGC API – Common classes they build on (core,
+ * JSON, OpenAPI 3.0, collections) and Part 4's optimistic locking by strong ETags (If-Match, 412, 428).
+ */
 export const CORE_CONFORMANCE = [
+  'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core',
+  'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/json',
+  'http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/oas30',
+  'http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson',
   'http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30',
@@ -20,6 +27,7 @@ export const CORE_CONFORMANCE = [
   'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete',
   'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update',
   'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features',
+  'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags',
 ] as const
 
 /** Part 3 (filtering) classes: queryables, the `?name=value` parameters on them, and the CQL2 filter's classes. */
