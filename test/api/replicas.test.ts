@@ -90,13 +90,16 @@ if (process.env.TEST_DATABASE_URL && replicaRoot) {
     return supertest.agent(base).set('Cookie', sid).set('Origin', base)
   }
 
-  /** Waits until the standby has replayed what the primary committed so far. */
+  /**
+   * Waits until the standby has replayed what the primary committed so far. The insert location, not the write
+   * location: with synchronous_commit off (as .ci/run runs its cluster) a commit returns before its WAL is written.
+   */
   async function caughtUp() {
     const primary = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL })
     const standby = new pg.Client({ connectionString: replicaRoot })
     await Promise.all([primary.connect(), standby.connect()])
     try {
-      const lsn = (await primary.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')).rows[0]!.lsn
+      const lsn = (await primary.query<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn')).rows[0]!.lsn
       for (let i = 0; i < 200; i += 1) {
         const { rows } = await standby.query<{ ok: boolean }>('select pg_last_wal_replay_lsn() >= $1::pg_lsn as ok', [lsn])
         if (rows[0]!.ok) return
