@@ -1,6 +1,9 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import addFormats from 'ajv-formats'
-import type { FastifyInstance, FastifySchema } from 'fastify'
+import { parseChunked } from '@discoveryjs/json-ext'
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify'
+import { setImmediate as turn } from 'node:timers/promises'
+import { scan } from 'secure-json-parse'
 import { AppError, type FieldProblem } from '../errors.ts'
 import { DECIMAL, INTEGER } from '../schemas/numbers.ts'
 
@@ -190,5 +193,62 @@ export function addImportParsers(app: FastifyInstance, raw: { text?: readonly st
     app.addContentTypeParser([...raw.text], { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body))
   if (raw.bytes?.length)
     app.addContentTypeParser([...raw.bytes], { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body))
-  app.addContentTypeParser('application/geo+json', { parseAs: 'string', bodyLimit }, app.getDefaultJsonParser('error', 'error'))
+  app.addContentTypeParser(['application/json', 'application/geo+json'], jsonInSteps)
+}
+
+/** How long the JSON of a large body is parsed before the event loop is given a turn. */
+const PARSE_STEP_MS = 10
+const PROTO_KEY = /"(?:_|\\u005[Ff]){2}(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff]){2}"/
+const CONSTRUCTOR_KEY =
+  /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"/
+/** Longest spelling of either key above, escapes and all: what one chunk keeps of the last to catch a key split between them. */
+const KEY_OVERLAP = 80
+
+/**
+ * A JSON body of up to the route's limit (imports: 100 MB; JSON.parse of that holds the event loop for most of
+ * a second) parsed as it arrives, a socket chunk at a time (json-ext's parseChunked), with the event loop given a
+ * turn every PARSE_STEP_MS. The route's body limit is enforced on the bytes read (and on Content-Length before
+ * any is). Prototype poisoning is refused as Fastify's own parser does: `__proto__` keys at once, and
+ * `constructor.prototype` once parsed (secure-json-parse's scan, only when the text holds a "constructor").
+ */
+export async function jsonInSteps(request: FastifyRequest, payload: AsyncIterable<Buffer>) {
+  const limit = request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 1024 * 1024
+  const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', `body: is larger than this route accepts (${limit} bytes)`)
+  const declared = Number(request.headers['content-length'])
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge()
+  let bytes = 0
+  let tail = ''
+  let constructorSeen = false
+  async function* chunks() {
+    let since = performance.now()
+    for await (const chunk of payload) {
+      bytes += chunk.length
+      if (bytes > limit) throw tooLarge()
+      const text = tail + chunk.toString('latin1')
+      if (PROTO_KEY.test(text)) throw new AppError('VALIDATION_FAILED', 'body: holds a "__proto__" key, which is not accepted')
+      constructorSeen ||= CONSTRUCTOR_KEY.test(text)
+      tail = text.slice(-KEY_OVERLAP)
+      yield chunk
+      if (performance.now() - since > PARSE_STEP_MS) {
+        await turn()
+        since = performance.now()
+      }
+    }
+  }
+  let body: unknown
+  try {
+    body = await parseChunked(chunks)
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    if (bytes === 0) throw new AppError('INVALID_JSON', 'body: is empty but the content type is JSON')
+    throw new AppError('INVALID_JSON', 'body: is not valid JSON')
+  }
+  if (constructorSeen) {
+    try {
+      scan(body as Record<string, unknown>, { protoAction: 'error', constructorAction: 'error' })
+    } catch {
+      throw new AppError('VALIDATION_FAILED', 'body: holds a "constructor.prototype" key, which is not accepted')
+    }
+  }
+  return body
 }
