@@ -140,6 +140,9 @@ export async function applyDifference(
   await sql`lock table conflicts in exclusive mode`.execute(trx)
   const { rows: staged } = await sql<{ n: number }>`select count(*)::int as n from audit_pairs where audit_id = ${auditId}`.execute(trx)
   if (Number(staged[0]!.n) === 0) return { added: 0, removed: 0, changed: 0 }
+  // The staged rows were just written: without fresh statistics the planner takes them for a handful and joins
+  // 200,000 new conflicts to their schools by nested loops (minutes instead of seconds).
+  await sql`analyze audit_pairs`.execute(trx)
   const pair = sql`a.premises_id = c.premises_id and a.school_id = c.school_id`
   const affected = async (query: ReturnType<typeof sql>) => Number((await query.execute(trx)).numAffectedRows ?? 0)
   // The conflicts gone are noted on their hazards in the same statement (hazards/repository.ts noteGoneSql).
