@@ -11,7 +11,7 @@ import * as repository from './repository.ts'
 import type { AuditRow } from './repository.ts'
 
 /** Schools recomputed between two progress reports. */
-const CHUNK_SCHOOLS = 2000
+const CHUNK_SCHOOLS = 1000
 
 const auditOf = (row: AuditRow): Audit => ({
   id: row.id,

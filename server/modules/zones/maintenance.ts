@@ -110,6 +110,7 @@ export async function redrawZones(db: Db, schoolFilter: RawBuilder<boolean>): Pr
   // radius inner_m, so it lies within the exact inner_m buffer; the outer polygon's chords cut in by at most
   // outer_m·(1 − cos(π/256)) < 7.6e-5·outer_m (64 segments a quarter circle), so it contains every point within
   // outer_m·(1 − 7.6e-5) of the origin, hence the whole inner polygon, strictly inside: the two rings never meet.
+  // Oriented as the overlay orients its output (shell clockwise, hole counter-clockwise): the same vertices, the same rings.
   const outer = sql`w.outer_buffer`
   const inner = sql`w.inner_buffer`
   await sql`insert into school_zones (school_id, limit_m, origin, band_index, band, inner_m, outer_m, inputs_md5, geom)
@@ -119,7 +120,7 @@ export async function redrawZones(db: Db, schoolFilter: RawBuilder<boolean>): Pr
           when ${inner} is null then ${outer}
           when w.outer_m - w.inner_m > 0.001 * w.outer_m and GeometryType(${outer}) = 'POLYGON' and GeometryType(${inner}) = 'POLYGON'
             and ST_NumInteriorRings(${outer}) = 0 and ST_NumInteriorRings(${inner}) = 0
-            then ST_MakePolygon(ST_ExteriorRing(${outer}), array[ST_ExteriorRing(${inner})])
+            then ST_ForcePolygonCW(ST_MakePolygon(ST_ExteriorRing(${outer}), array[ST_ExteriorRing(${inner})]))
           else ST_Difference(${outer}, ${inner})
         end`,
         sql`w.lon0`,
