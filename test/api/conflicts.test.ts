@@ -24,6 +24,7 @@ import {
 import { GUYUAN, premisesFeature, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { expectErrorBody } from './expect.ts'
+import { runAudit as runAuditNow, startAudit } from '../../server/modules/audits/service.ts'
 
 let t: TestApp
 let education: TestAgent
@@ -972,6 +973,32 @@ describe('full audit', () => {
     await runAudit()
     expect(await zones()).toEqual(before)
     expect(await untouchedRows()).toEqual(others)
+  })
+
+  it('covers every id with chunks of one school, two at once on the server, repairing rows in every chunk and below every id', async () => {
+    const db = t.database.db
+    const before = await stored()
+    const ids = [...schools.keys()].sort((a, b) => a - b)
+    expect(ids.length).toBeGreaterThanOrEqual(3)
+    // One conflict deleted at each school that has some; a stray pair below every id and one between two ids.
+    const dropped = ids.map((id) => before.find((r) => r.school_id === id)).filter((r) => r !== undefined)
+    expect(dropped.length).toBeGreaterThanOrEqual(2)
+    for (const r of dropped)
+      await sql`delete from conflicts where premises_id = ${r.premises_id} and school_id = ${r.school_id}`.execute(db)
+    const gap = ids.slice(1).find((id, i) => id - ids[i]! > 1)
+    for (const school of [-5, ...(gap === undefined ? [] : [gap - 1])])
+      await sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band) values (${before[0]!.premises_id}, ${school}, ${before[0]!.rule_id}, 1, 'core')`.execute(
+        db,
+      )
+    const started = await startAudit(db, { user: null, requestId: 'test' })
+    const progress: number[] = []
+    const audit = await runAuditNow(db, started.id, (done) => progress.push(done), t.database.kind, 1)
+    expect(audit).toMatchObject({
+      status: 'done',
+      summary: { conflicts: before.length, added: dropped.length, removed: gap === undefined ? 1 : 2, changed: 0 },
+    })
+    expect(await stored()).toEqual(before)
+    expect(progress).toEqual(ids.map((_, i) => i + 1))
   })
 
   it('lists audits, answers 404 for an unknown one and lets only governance start one', async () => {

@@ -84,6 +84,7 @@ export async function runAudit(
   auditId: number,
   onProgress?: (done: number, total: number) => void,
   kind: DatabaseKind = 'embedded',
+  chunkSchools = CHUNK_SCHOOLS,
 ): Promise<Audit> {
   const started = Date.now()
   const unlock = await holdSessionLock(db, kind, AUDIT_LOCK_CLASS, auditId)
@@ -91,12 +92,12 @@ export async function runAudit(
   try {
     const ids = await repository.schoolIds(db)
     const chunks: { first: number; last: number; size: number }[] = []
-    for (let i = 0; i === 0 || i < ids.length; i += CHUNK_SCHOOLS) {
-      const next = ids[i + CHUNK_SCHOOLS]
+    for (let i = 0; i === 0 || i < ids.length; i += chunkSchools) {
+      const next = ids[i + chunkSchools]
       chunks.push({
         first: i === 0 ? ID_MIN : ids[i]!,
         last: next === undefined ? ID_MAX : next - 1,
-        size: Math.min(CHUNK_SCHOOLS, ids.length - i),
+        size: Math.min(chunkSchools, ids.length - i),
       })
     }
     let done = 0
