@@ -123,9 +123,11 @@ export async function redrawStaleZonesLocked(db: Kysely<Database>, first: number
   })
 }
 
-/** Stores the audit's progress. */
+/** Stores the audit's progress (never backwards: chunks running at once may report out of order). */
 export async function setProgress(db: Db, auditId: number, done: number, total: number): Promise<void> {
-  await sql`update audits set schools_done = ${done}, schools_total = ${total} where id = ${auditId}`.execute(db)
+  await sql`update audits set schools_done = greatest(schools_done, ${done}::int), schools_total = ${total} where id = ${auditId}`.execute(
+    db,
+  )
 }
 
 /**
@@ -145,6 +147,9 @@ export async function applyDifference(
   await sql`analyze audit_pairs`.execute(trx)
   const pair = sql`a.premises_id = c.premises_id and a.school_id = c.school_id`
   const affected = async (query: ReturnType<typeof sql>) => Number((await query.execute(trx)).numAffectedRows ?? 0)
+  // A school or premises deleted while the chunks ran took its conflicts along (and is not re-applied): what was
+  // found for it is dropped, not written back (its hazard could not even be stored).
+  const stillThere = sql`exists (select 1 from schools s where s.id = a.school_id) and exists (select 1 from premises p where p.id = a.premises_id)`
   // The conflicts gone are noted on their hazards in the same statement (hazards/repository.ts noteGoneSql).
   const { rows: gone } = await sql<{ n: number }>`with gone as (
       delete from conflicts c using audit_pairs a where a.audit_id = ${auditId} and a.diff = 'remove' and ${pair}
@@ -161,13 +166,16 @@ export async function applyDifference(
   const added =
     await affected(sql`insert into conflicts as c (premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route)
     select a.premises_id, a.school_id, a.rule_id, a.rule_version, a.band, a.path, a.distance_m, a.straight_m, a.gate_index, a.measured_by, a.measure_note, a.route
-    from audit_pairs a where a.audit_id = ${auditId} and a.diff = 'add'
+    from audit_pairs a where a.audit_id = ${auditId} and a.diff = 'add' and ${stillThere}
     order by a.premises_id, a.school_id
     on conflict (premises_id, school_id) do update set ${sql.raw(
       'band = excluded.band, rule_id = excluded.rule_id, rule_version = excluded.rule_version, path = excluded.path, distance_m = excluded.distance_m, straight_m = excluded.straight_m, gate_index = excluded.gate_index, measured_by = excluded.measured_by, measure_note = excluded.measure_note, route = excluded.route',
     )}`)
   // The new conflicts: each opens its hazard, unless it has one already.
-  await openConflictHazards(trx, sql`select premises_id, school_id from audit_pairs where audit_id = ${auditId} and diff = 'add'`)
+  await openConflictHazards(
+    trx,
+    sql`select a.premises_id, a.school_id from audit_pairs a where a.audit_id = ${auditId} and a.diff = 'add' and ${stillThere}`,
+  )
   await sql`delete from audit_pairs where audit_id = ${auditId}`.execute(trx)
   return { added, removed, changed }
 }

@@ -111,9 +111,10 @@ export async function runAudit(
           failed ??= error
           return
         }
-        done += chunk.size
-        await repository.setProgress(db, auditId, done, ids.length)
-        onProgress?.(done, ids.length)
+        // Taken before the await: with two workers the other may add its chunk meanwhile.
+        const now = (done += chunk.size)
+        await repository.setProgress(db, auditId, now, ids.length)
+        onProgress?.(now, ids.length)
       }
     }
     await Promise.all(Array.from({ length: kind === 'postgis' ? SERVER_WORKERS : 1 }, work))
