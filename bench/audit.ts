@@ -43,17 +43,32 @@ export async function benchAudit(args: Record<string, string>) {
 
     t = performance.now()
     const audit = await startAudit(handle.db, { user: null, requestId: 'bench' })
-    const done = await runAudit(handle.db, audit.id)
-    const ours = seconds(t)
-    figure('project full audit', ours, 's', `${done.summary!.conflicts} conflicts`)
+    const done = await runAudit(handle.db, audit.id, undefined, handle.kind)
+    const first = seconds(t)
+    figure('project first audit (writes every conflict)', first, 's', `${done.summary!.added} conflicts added`)
     // Each new conflict opened its zone_conflict hazard in the audit's transaction (hazards/repository.ts).
     const { rows: opened } = await sql<{ n: number }>`select count(*)::int as n from hazards where kind = 'zone_conflict'`.execute(
       handle.db,
     )
     figure('  of which hazards opened for the new conflicts', opened[0]!.n, 'hazards')
+    // Rows written by the re-audit: those whose xmin is a transaction that began after this point.
+    const { rows: mark } = await sql<{ xid: string }>`select (pg_current_xact_id()::text::bigint % 4294967296)::text as xid`.execute(
+      handle.db,
+    )
     t = performance.now()
-    const again = await runAudit(handle.db, (await startAudit(handle.db, { user: null, requestId: 'bench' })).id)
-    figure('second full audit (nothing new, no hazard opened)', seconds(t), 's', `${again.summary!.conflicts} conflicts`)
+    const again = await runAudit(handle.db, (await startAudit(handle.db, { user: null, requestId: 'bench' })).id, undefined, handle.kind)
+    const reaudit = seconds(t)
+    const { rows: touched } = await sql<{ n: number }>`select (
+        (select count(*) from conflicts where xmin::text::bigint > ${mark[0]!.xid}::bigint)
+        + (select count(*) from school_zones where xmin::text::bigint > ${mark[0]!.xid}::bigint)
+        + (select count(*) from hazards where xmin::text::bigint > ${mark[0]!.xid}::bigint)
+        + (select count(*) from hazard_events where xmin::text::bigint > ${mark[0]!.xid}::bigint))::int as n`.execute(handle.db)
+    figure(
+      're-audit of the unchanged registry',
+      reaudit,
+      's',
+      `${again.summary!.conflicts} conflicts, ${again.summary!.added + again.summary!.removed + again.summary!.changed} changed, ${touched[0]!.n} conflict/zone/hazard rows written`,
+    )
 
     t = performance.now()
     const { rows: baseline } = await sql<{ premises_id: number; school_id: number }>`
@@ -62,8 +77,9 @@ export async function benchAudit(args: Record<string, string>) {
       join premises p on ST_DWithin(s.geom::geography, p.geom::geography, 200)`.execute(handle.db)
     const plain = seconds(t)
     figure('plain ST_DWithin(geography) join', plain, 's', `${baseline.length} pairs`)
-    figure('speed-up over the plain join with a geography index', plain / ours, '×', 'goal ≥ 8× at national scale')
-    figure("speed-up over the plain join on the project's indexes", unindexed / ours, '×', 'extrapolated')
+    figure('first audit against the plain join', plain / first, '×', 'goal ≥ 3×')
+    figure('re-audit against the plain join', plain / reaudit, '×', 'goal ≥ 8×')
+    figure("first audit against the plain join on the project's indexes", unindexed / first, '×', 'extrapolated')
 
     const { rows: stored } = await sql<{ premises_id: number; school_id: number }>`select premises_id, school_id from conflicts`.execute(
       handle.db,

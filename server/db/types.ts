@@ -231,6 +231,8 @@ export interface SchoolZonesTable {
   inner_m: number
   outer_m: number
   geom: Geometry
+  /** What the band was drawn from (zones/maintenance.ts zoneFingerprint); null for bands drawn before fingerprints. */
+  inputs_md5: string | null
 }
 
 export interface TileVersionsTable {

@@ -24,6 +24,8 @@ import {
 import { GUYUAN, premisesFeature, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { expectErrorBody } from './expect.ts'
+import { runAudit as runAuditNow, startAudit } from '../../server/modules/audits/service.ts'
+import * as auditRepository from '../../server/modules/audits/repository.ts'
 
 let t: TestApp
 let education: TestAgent
@@ -883,6 +885,141 @@ describe('full audit', () => {
     expect(audit).toMatchObject({ status: 'done', summary: { conflicts: before.length, added: 1, removed: 1, changed: 1 } })
     expect(await stored()).toEqual(before)
     await expectConflictsCurrent('after the audit')
+  })
+
+  /** Every stored row of the tables an audit may write, with its version (xmin) and place (ctid): equal only when nothing was written. */
+  const written = async () => {
+    const db = t.database.db
+    const rows = async (table: string) =>
+      (await sql<{ r: string }>`select ctid::text || '@' || xmin::text as r from ${sql.table(table)} order by 1`.execute(db)).rows.map(
+        (r) => r.r,
+      )
+    const { rows: tiles } = await sql<{
+      layer: string
+      version: string
+    }>`select layer, version::text from tile_versions order by layer`.execute(db)
+    return {
+      conflicts: await rows('conflicts'),
+      zones: await rows('school_zones'),
+      hazards: await rows('hazards'),
+      events: await rows('hazard_events'),
+      staged: await rows('audit_pairs'),
+      tiles,
+    }
+  }
+
+  it('writes no conflict, zone or hazard row when the registry is unchanged', async () => {
+    await runAudit()
+    const before = await written()
+    expect(before.conflicts.length).toBeGreaterThan(5)
+    expect(before.zones.length).toBeGreaterThanOrEqual(2 * schools.size)
+    const audit = await runAudit()
+    expect(audit).toMatchObject({ status: 'done', summary: { conflicts: before.conflicts.length, added: 0, removed: 0, changed: 0 } })
+    expect(await written()).toEqual(before)
+  })
+
+  it('restores a conflict row deleted as SQL behind its back and reports it as added', async () => {
+    const before = await stored()
+    const gone = before[2]!
+    await sql`delete from conflicts where premises_id = ${gone.premises_id} and school_id = ${gone.school_id}`.execute(t.database.db)
+    const audit = await runAudit()
+    expect(audit).toMatchObject({ status: 'done', summary: { conflicts: before.length, added: 1, removed: 0, changed: 0 } })
+    expect(await stored()).toEqual(before)
+  })
+
+  it('removes a stored conflict of a school id that does not exist, beyond every school', async () => {
+    const before = await stored()
+    const beyond = Math.max(...schools.keys()) + 1000
+    await sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band) values (${before[0]!.premises_id}, ${beyond}, ${before[0]!.rule_id}, 1, 'core')`.execute(
+      t.database.db,
+    )
+    const audit = await runAudit()
+    expect(audit).toMatchObject({ status: 'done', summary: { conflicts: before.length, added: 0, removed: 1, changed: 0 } })
+    expect(await stored()).toEqual(before)
+  })
+
+  it('redraws zones deleted, duplicated or altered behind its back, and only those schools', async () => {
+    const db = t.database.db
+    const zones = async () =>
+      (
+        await sql<{
+          school_id: number
+          limit_m: number
+          origin: string
+          band_index: number
+          band: string
+          inner_m: number
+          outer_m: number
+          wkb: string
+        }>`select school_id, limit_m, origin, band_index, band, inner_m, outer_m, encode(ST_AsEWKB(geom), 'hex') as wkb
+          from school_zones order by school_id, limit_m, origin, band_index`.execute(db)
+      ).rows
+    const before = await zones()
+    const ids = [...new Set(before.map((z) => z.school_id))]
+    expect(ids.length).toBeGreaterThanOrEqual(4)
+    const [deleted, duplicated, altered, untouched] = ids as [number, number, number, number]
+    const untouchedRows = async () =>
+      (
+        await sql<{
+          r: string
+        }>`select ctid::text || '@' || xmin::text as r from school_zones where school_id <> all(${[deleted, duplicated, altered]}::int[]) order by 1`.execute(
+          db,
+        )
+      ).rows
+    const others = await untouchedRows()
+    await sql`delete from school_zones where school_id = ${deleted} and band_index = 1`.execute(db)
+    await sql`insert into school_zones select * from school_zones where school_id = ${duplicated} and band_index = 2`.execute(db)
+    await sql`update school_zones set outer_m = outer_m + 1 where school_id = ${altered} and band_index = 1`.execute(db)
+    expect(untouched).toBeGreaterThan(0)
+    await runAudit()
+    expect(await zones()).toEqual(before)
+    expect(await untouchedRows()).toEqual(others)
+  })
+
+  it('covers every id with chunks of one school, two at once on the server, repairing rows in every chunk and below every id', async () => {
+    const db = t.database.db
+    const before = await stored()
+    const ids = [...schools.keys()].sort((a, b) => a - b)
+    expect(ids.length).toBeGreaterThanOrEqual(3)
+    // One conflict deleted at each school that has some; a stray pair below every id and one between two ids.
+    const dropped = ids.map((id) => before.find((r) => r.school_id === id)).filter((r) => r !== undefined)
+    expect(dropped.length).toBeGreaterThanOrEqual(2)
+    for (const r of dropped)
+      await sql`delete from conflicts where premises_id = ${r.premises_id} and school_id = ${r.school_id}`.execute(db)
+    const gap = ids.slice(1).find((id, i) => id - ids[i]! > 1)
+    for (const school of [-5, ...(gap === undefined ? [] : [gap - 1])])
+      await sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band) values (${before[0]!.premises_id}, ${school}, ${before[0]!.rule_id}, 1, 'core')`.execute(
+        db,
+      )
+    const started = await startAudit(db, { user: null, requestId: 'test' })
+    const progress: number[] = []
+    const audit = await runAuditNow(db, started.id, (done) => progress.push(done), t.database.kind, 1)
+    expect(audit).toMatchObject({
+      status: 'done',
+      summary: { conflicts: before.length, added: dropped.length, removed: gap === undefined ? 1 : 2, changed: 0 },
+    })
+    expect(await stored()).toEqual(before)
+    // One report a chunk, each a different count (two chunks at once may report out of order).
+    expect([...progress].sort((a, b) => a - b)).toEqual(ids.map((_, i) => i + 1))
+  })
+
+  it('drops what it found for a school deleted while it ran, and finishes', async () => {
+    const db = t.database.db
+    const before = await stored()
+    const schoolId = before.at(-1)!.school_id
+    // Its conflicts deleted behind the audit's back: the audit stages them as found anew …
+    await sql`delete from conflicts where school_id = ${schoolId}`.execute(db)
+    const started = await startAudit(db, { user: null, requestId: 'test' })
+    const staged = await auditRepository.stageDifference(db, started.id, -2_147_483_648, 2_147_483_647)
+    expect(staged).toBe(before.filter((r) => r.school_id === schoolId).length)
+    // … and the school is deleted before the audit applies them.
+    await education.delete(`/api/schools/${schoolId}`).expect(204)
+    schools.delete(schoolId)
+    const summary = await db.transaction().execute((trx) => auditRepository.applyDifference(trx, started.id))
+    expect(summary).toEqual({ added: 0, removed: 0, changed: 0 })
+    await auditRepository.finishAudit(db, started.id, { ...summary, conflicts: 0, seconds: 0 })
+    expect(await stored()).toEqual(before.filter((r) => r.school_id !== schoolId))
+    await expectConflictsCurrent('after a school was deleted while an audit ran')
   })
 
   it('lists audits, answers 404 for an unknown one and lets only governance start one', async () => {

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import type { Audit } from '../../schemas/zones.ts'
 import type { Actor } from '../../schemas/auth.ts'
-import { redrawZones } from '../zones/maintenance.ts'
+import { redrawZones, staleZoneSchools } from '../zones/maintenance.ts'
 import { settleWalking } from '../roads/walking.ts'
 import { pairsSql } from '../zones/pairs.ts'
 import * as zones from '../zones/repository.ts'
@@ -66,68 +66,116 @@ export async function schoolIds(db: Db): Promise<number[]> {
   return rows.map((r) => r.id)
 }
 
-/** Stages the pairs of the schools with ids in [first, last] for the audit. */
-export async function stagePairs(db: Db, auditId: number, first: number, last: number): Promise<void> {
+/**
+ * Compares the pairs found now for the schools with ids in [first, last] with the conflicts stored for them and
+ * stages only the difference for the audit ('add': found, not stored; 'remove': stored, not found — also a
+ * conflict of a school or premises that no longer exists; 'change': stored with another band, rule, path or,
+ * under a walking rule, another measurement). Nothing is written when the stored conflicts are right.
+ * Returns how many rows were staged.
+ */
+export async function stageDifference(db: Db, auditId: number, first: number, last: number): Promise<number> {
   const query = { schoolFilter: sql<boolean>`s.id between ${first} and ${last}`, premisesFilter: sql<boolean>`true` }
-  await sql`insert into audit_pairs (audit_id, premises_id, school_id, rule_id, rule_version, band)
-    select ${auditId}, premises_id, school_id, rule_id, rule_version, band
-    from (${pairsSql(query)}) found where found.path = 'straight'`.execute(db)
-  if (!(await zones.anyWalkingRule(db))) return
-  await zones.insertWalkingPairs(db, { table: 'audit_pairs', auditId }, await settleWalking(db, await zones.walkingCandidates(db, query)))
+  const walking = await zones.anyWalkingRule(db)
+  // Walking pairs are found outside SQL (the walk): staged as 'found' first, compared below, then dropped.
+  if (walking)
+    await zones.insertWalkingPairs(db, { table: 'audit_pairs', auditId }, await settleWalking(db, await zones.walkingCandidates(db, query)))
+  const pair = sql`f.premises_id = c.premises_id and f.school_id = c.school_id`
+  const { numAffectedRows } = await sql`insert into audit_pairs (audit_id, diff, premises_id, school_id, rule_id, rule_version, band, path,
+      distance_m, straight_m, gate_index, measured_by, measure_note, route)
+    with found as (
+      select premises_id, school_id, rule_id, rule_version, band, 'straight'::text as path, null::float8 as distance_m, null::float8 as straight_m,
+        null::int as gate_index, null::text as measured_by, null::text as measure_note, null::geometry as route
+      from (${pairsSql(query)}) p where p.path = 'straight'
+      union all
+      select premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route
+      from audit_pairs w where w.audit_id = ${auditId} and w.diff = 'found' and w.school_id between ${first} and ${last}
+    ), stored as (
+      select * from conflicts c where c.school_id between ${first} and ${last}
+    )
+    select ${auditId}, case when c.premises_id is null then 'add' when f.premises_id is null then 'remove' else 'change' end,
+      coalesce(f.premises_id, c.premises_id), coalesce(f.school_id, c.school_id), coalesce(f.rule_id, c.rule_id), coalesce(f.rule_version, c.rule_version),
+      coalesce(f.band, c.band), coalesce(f.path, c.path), f.distance_m, f.straight_m, f.gate_index, f.measured_by, f.measure_note, f.route
+    from found f full join stored c on ${pair}
+    where f.premises_id is null or c.premises_id is null
+      or (f.band, f.rule_id, f.rule_version, f.path) is distinct from (c.band, c.rule_id, c.rule_version, c.path)
+      -- A walking pair whose route moved counts as changed too (its figures are what the desk shows).
+      or (f.path = 'walking' and ((f.distance_m, f.measured_by, f.gate_index) is distinct from (c.distance_m, c.measured_by, c.gate_index)
+        or not coalesce(ST_Equals(f.route, c.route), f.route is null and c.route is null)))`.execute(db)
+  if (walking)
+    await sql`delete from audit_pairs where audit_id = ${auditId} and diff = 'found' and school_id between ${first} and ${last}`.execute(db)
+  return Number(numAffectedRows ?? 0)
 }
 
 /**
- * Redraws the stored zones of the schools with ids in [first, last] under their row locks, so that an
- * edit of one of them waits and then redraws on top, never beside.
+ * Redraws the stored zones of the schools with ids in [first, last] that are stale (zones/maintenance.ts
+ * staleZoneSchools), under their row locks and checked again once locked, so that an edit of one of them waits
+ * and then redraws on top, never beside. Writes nothing when every band is current. Returns how many schools it redrew.
  */
-export async function redrawZonesLocked(db: Kysely<Database>, first: number, last: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await sql`select id from schools where id between ${first} and ${last} order by id for update`.execute(trx)
-    await redrawZones(trx, sql<boolean>`s.id between ${first} and ${last}`)
+export async function redrawStaleZonesLocked(db: Kysely<Database>, first: number, last: number): Promise<number> {
+  const stale = await staleZoneSchools(db, sql<boolean>`s.id between ${first} and ${last}`)
+  if (stale.length === 0) return 0
+  return db.transaction().execute(async (trx) => {
+    const ids = sql`${stale}::int[]`
+    await sql`select id from schools where id = any(${ids}) order by id for update`.execute(trx)
+    const still = await staleZoneSchools(trx, sql<boolean>`s.id = any(${ids})`)
+    if (still.length > 0) await redrawZones(trx, sql<boolean>`s.id = any(${sql`${still}::int[]`})`)
+    return still.length
   })
 }
 
-/** Stores the audit's progress. */
+/** Stores the audit's progress (never backwards: chunks running at once may report out of order). */
 export async function setProgress(db: Db, auditId: number, done: number, total: number): Promise<void> {
-  await sql`update audits set schools_done = ${done}, schools_total = ${total} where id = ${auditId}`.execute(db)
+  await sql`update audits set schools_done = greatest(schools_done, ${done}::int), schools_total = ${total} where id = ${auditId}`.execute(
+    db,
+  )
 }
 
 /**
- * Replaces the conflicts by the audit's staged pairs under an exclusive lock of the conflicts table, and
- * empties the staging set; returns how many pairs were added, removed and changed.
+ * Applies the audit's staged difference to the conflicts under an exclusive lock of the conflicts table, and
+ * empties the staging set; returns how many pairs were added, removed and changed. The conflicts gone are noted
+ * on their hazards, the new ones open theirs. With nothing staged nothing is written.
  */
-export async function replaceConflicts(
+export async function applyDifference(
   trx: Transaction<Database>,
   auditId: number,
 ): Promise<{ added: number; removed: number; changed: number }> {
   await sql`lock table conflicts in exclusive mode`.execute(trx)
+  const { rows: staged } = await sql<{ n: number }>`select count(*)::int as n from audit_pairs where audit_id = ${auditId}`.execute(trx)
+  if (Number(staged[0]!.n) === 0) return { added: 0, removed: 0, changed: 0 }
+  // The staged rows were just written: without fresh statistics the planner takes them for a handful and joins
+  // 200,000 new conflicts to their schools by nested loops (minutes instead of seconds).
+  await sql`analyze audit_pairs`.execute(trx)
   const pair = sql`a.premises_id = c.premises_id and a.school_id = c.school_id`
   const affected = async (query: ReturnType<typeof sql>) => Number((await query.execute(trx)).numAffectedRows ?? 0)
-  // Gone, then changed, then the pairs already stored are dropped from the staging set so that what
-  // remains is inserted without reading the table being written (an anti-join over conflicts while
-  // inserting into it crawls: each new index entry needs a heap visit).
+  // A school or premises deleted while the chunks ran took its conflicts along (and is not re-applied): what was
+  // found for it is dropped, not written back (its hazard could not even be stored).
+  const stillThere = sql`exists (select 1 from schools s where s.id = a.school_id) and exists (select 1 from premises p where p.id = a.premises_id)`
   // The conflicts gone are noted on their hazards in the same statement (hazards/repository.ts noteGoneSql).
   const { rows: gone } = await sql<{ n: number }>`with gone as (
-      delete from conflicts c where not exists (select 1 from audit_pairs a where a.audit_id = ${auditId} and ${pair})
+      delete from conflicts c using audit_pairs a where a.audit_id = ${auditId} and a.diff = 'remove' and ${pair}
       returning c.premises_id, c.school_id
     ), ${noteGoneSql(sql`gone`)}
     select count(*)::int as n from gone`.execute(trx)
   const removed = Number(gone[0]!.n)
-  // A walking pair whose route moved counts as changed too (its figures are what the desk shows).
-  const changed =
-    await affected(sql`update conflicts c set band = a.band, rule_id = a.rule_id, rule_version = a.rule_version, path = a.path,
-      distance_m = a.distance_m, straight_m = a.straight_m, gate_index = a.gate_index, measured_by = a.measured_by, measure_note = a.measure_note, route = a.route
-    from audit_pairs a where a.audit_id = ${auditId} and ${pair}
-      and ((a.band, a.rule_id, a.rule_version, a.path) is distinct from (c.band, c.rule_id, c.rule_version, c.path)
-        or (a.path = 'walking' and ((a.distance_m, a.measured_by, a.gate_index) is distinct from (c.distance_m, c.measured_by, c.gate_index)
-          or not coalesce(ST_Equals(a.route, c.route), a.route is null and c.route is null))))`)
-  await sql`delete from audit_pairs a using conflicts c where a.audit_id = ${auditId} and ${pair}`.execute(trx)
+  const set = sql`band = a.band, rule_id = a.rule_id, rule_version = a.rule_version, path = a.path, distance_m = a.distance_m,
+    straight_m = a.straight_m, gate_index = a.gate_index, measured_by = a.measured_by, measure_note = a.measure_note, route = a.route`
+  const changed = await affected(
+    sql`update conflicts c set ${set} from audit_pairs a where a.audit_id = ${auditId} and a.diff = 'change' and ${pair}`,
+  )
+  // Ordered by the primary key: the new index entries then land page after page.
   const added =
-    await affected(sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route)
+    await affected(sql`insert into conflicts as c (premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route)
     select a.premises_id, a.school_id, a.rule_id, a.rule_version, a.band, a.path, a.distance_m, a.straight_m, a.gate_index, a.measured_by, a.measure_note, a.route
-    from audit_pairs a where a.audit_id = ${auditId}`)
-  // What remains staged are the new conflicts: each opens its hazard, unless it has one already.
-  await openConflictHazards(trx, sql`select premises_id, school_id from audit_pairs where audit_id = ${auditId}`)
+    from audit_pairs a where a.audit_id = ${auditId} and a.diff = 'add' and ${stillThere}
+    order by a.premises_id, a.school_id
+    on conflict (premises_id, school_id) do update set ${sql.raw(
+      'band = excluded.band, rule_id = excluded.rule_id, rule_version = excluded.rule_version, path = excluded.path, distance_m = excluded.distance_m, straight_m = excluded.straight_m, gate_index = excluded.gate_index, measured_by = excluded.measured_by, measure_note = excluded.measure_note, route = excluded.route',
+    )}`)
+  // The new conflicts: each opens its hazard, unless it has one already.
+  await openConflictHazards(
+    trx,
+    sql`select a.premises_id, a.school_id from audit_pairs a where a.audit_id = ${auditId} and a.diff = 'add' and ${stillThere}`,
+  )
   await sql`delete from audit_pairs where audit_id = ${auditId}`.execute(trx)
   return { added, removed, changed }
 }

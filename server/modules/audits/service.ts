@@ -11,7 +11,7 @@ import * as repository from './repository.ts'
 import type { AuditRow } from './repository.ts'
 
 /** Schools recomputed between two progress reports. */
-const CHUNK_SCHOOLS = 2000
+const CHUNK_SCHOOLS = 1000
 
 const auditOf = (row: AuditRow): Audit => ({
   id: row.id,
@@ -63,33 +63,64 @@ export async function startAudit(db: Kysely<Database>, actor: Actor): Promise<Au
   })
 }
 
+/** On the server, how many chunks run at once, each on its own pooled connection (the embedded database has one). */
+const SERVER_WORKERS = 2
+
+/** The smallest and largest school ids a chunk's range can reach (int4): the first and last chunks reach them. */
+const ID_MIN = -2_147_483_648
+const ID_MAX = 2_147_483_647
+
 /**
- * Recomputes every conflict and redraws every stored zone from scratch, school by school in chunks (progress is stored after each),
- * then replaces the conflicts in one transaction and reports what changed. Changes made to the registry
- * or the rules while it ran are re-applied on top, so nothing done meanwhile is lost.
+ * Recomputes every conflict from scratch and checks every stored zone, school by school in chunks (progress is
+ * stored after each), comparing with what is stored: each chunk stages only the difference, and redraws only the
+ * zones whose inputs changed or whose bands are not what their inputs call for. Then the difference is applied in
+ * one transaction and reported. Changes made to the registry or the rules while it ran are re-applied on top, so
+ * nothing done meanwhile is lost. An unchanged registry writes no conflict, zone or hazard row.
+ * The chunks' ranges cover every id (the first from the smallest, each up to the next one's first), so a stored
+ * conflict of a school that no longer exists is compared too, and removed. On the server two chunks run at once.
  */
 export async function runAudit(
   db: Kysely<Database>,
   auditId: number,
   onProgress?: (done: number, total: number) => void,
   kind: DatabaseKind = 'embedded',
+  chunkSchools = CHUNK_SCHOOLS,
 ): Promise<Audit> {
   const started = Date.now()
   const unlock = await holdSessionLock(db, kind, AUDIT_LOCK_CLASS, auditId)
   if (!unlock) throw new AppError('CONFLICT', `audit ${auditId} is already being run by another instance`)
   try {
     const ids = await repository.schoolIds(db)
-    for (let i = 0; i < ids.length; i += CHUNK_SCHOOLS) {
-      const first = ids[i]!
-      const last = ids[Math.min(i + CHUNK_SCHOOLS, ids.length) - 1]!
-      await repository.stagePairs(db, auditId, first, last)
-      await repository.redrawZonesLocked(db, first, last)
-      const done = Math.min(i + CHUNK_SCHOOLS, ids.length)
-      await repository.setProgress(db, auditId, done, ids.length)
-      onProgress?.(done, ids.length)
+    const chunks: { first: number; last: number; size: number }[] = []
+    for (let i = 0; i === 0 || i < ids.length; i += chunkSchools) {
+      const next = ids[i + chunkSchools]
+      chunks.push({
+        first: i === 0 ? ID_MIN : ids[i]!,
+        last: next === undefined ? ID_MAX : next - 1,
+        size: Math.min(chunkSchools, ids.length - i),
+      })
     }
+    let done = 0
+    let failed: unknown = null
+    const work = async () => {
+      for (let chunk = chunks.shift(); chunk && failed === null; chunk = chunks.shift()) {
+        try {
+          await repository.stageDifference(db, auditId, chunk.first, chunk.last)
+          await repository.redrawStaleZonesLocked(db, chunk.first, chunk.last)
+        } catch (error) {
+          failed ??= error
+          return
+        }
+        // Taken before the await: with two workers the other may add its chunk meanwhile.
+        const now = (done += chunk.size)
+        await repository.setProgress(db, auditId, now, ids.length)
+        onProgress?.(now, ids.length)
+      }
+    }
+    await Promise.all(Array.from({ length: kind === 'postgis' ? SERVER_WORKERS : 1 }, work))
+    if (failed !== null) throw failed
     await db.transaction().execute(async (trx) => {
-      const { added, removed, changed } = await repository.replaceConflicts(trx, auditId)
+      const { added, removed, changed } = await repository.applyDifference(trx, auditId)
       // What changed while the chunks ran: apply it again on top of the recomputed set.
       const touched = await repository.touchedSince(trx, auditId)
       const idsOf = (type: string) => touched.filter((t) => t.entity_type === type).map((t) => Number(t.entity_id))
