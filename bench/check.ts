@@ -1,16 +1,89 @@
+import { Worker } from 'node:worker_threads'
+import path from 'node:path'
+import Fastify from 'fastify'
 import { measurePoint } from '../server/modules/zones/repository.ts'
 import { bulkLoad, figure, numberArgs, openBenchDatabase, percentile, premisesPoints, startBenchService } from './support.ts'
 
 const NINGXIA: [number, number, number, number] = [104.3, 35.3, 107.6, 39.3]
 const CATEGORIES = ['tobacco_retail', 'internet_cafe', 'lottery_outlet', 'food_stall_zone'] as const
+const ROOT = path.resolve(import.meta.dirname, '..')
+
+/**
+ * The load generator: autocannon in a worker thread of its own, so that it does not share the service's event loop
+ * (clients are elsewhere in a deployment). Plain JavaScript, since a worker thread does not inherit tsx.
+ */
+const LOAD_GENERATOR = `
+const { workerData, parentPort } = require('node:worker_threads')
+const autocannon = require('node:module').createRequire(workerData.root + '/')('autocannon')
+const { url, path, headers, bodies, connections, seconds } = workerData
+let i = 0
+autocannon(
+  { url, connections, duration: seconds, headers, requests: [{ method: 'POST', path, setupRequest: (r) => ({ ...r, body: bodies[i++ % bodies.length] }) }] },
+  (error, result) => {
+    if (error) throw error
+    parentPort.postMessage({
+      total: result.requests.total, duration: result.duration, p50: result.latency.p50, p99: result.latency.p99,
+      non2xx: result.non2xx, errors: result.errors + result.timeouts,
+    })
+  },
+)`
+
+interface LoadResult {
+  total: number
+  /** seconds */
+  duration: number
+  p50: number
+  p99: number
+  non2xx: number
+  errors: number
+}
+
+/** POSTs the bodies in turn to url + path from `connections` connections for `seconds`. */
+function drive(
+  target: { url: string; path: string; headers: Record<string, string> },
+  bodies: string[],
+  connections: number,
+  seconds: number,
+) {
+  return new Promise<LoadResult>((resolve, reject) => {
+    const worker = new Worker(LOAD_GENERATOR, { eval: true, workerData: { root: ROOT, ...target, bodies, connections, seconds } })
+    worker.once('message', (result: LoadResult) => {
+      resolve(result)
+      void worker.terminate()
+    })
+    worker.once('error', reject)
+  })
+}
+
+/** Rounds of the same load, summed: throughput over all of them, the worst round's percentiles. */
+function summed(rounds: LoadResult[]) {
+  const total = rounds.reduce((sum, r) => sum + r.total, 0)
+  const duration = rounds.reduce((sum, r) => sum + r.duration, 0)
+  return {
+    total,
+    rps: total / duration,
+    p50: Math.max(...rounds.map((r) => r.p50)),
+    p99: Math.max(...rounds.map((r) => r.p99)),
+    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+  }
+}
 
 /**
  * Single checks at province scale through HTTP (keep-alive, one at a time), p50/p99, and the same
- * measurement query run directly on the database in the same run.
- *   npm run bench -- check [--schools 20000] [--premises 300000] [--requests 3000]
+ * measurement query run directly on the database in the same run; then the same checks from 16 connections at once
+ * (autocannon) against a bare Fastify route served by this same process, in alternating rounds: check throughput as a
+ * share of the bare route's, and the p99 under that load.
+ *   npm run bench -- check [--schools 20000] [--premises 300000] [--requests 3000] [--seconds 20] [--connections 16]
  */
 export async function benchCheck(args: Record<string, string>) {
-  const { schools, premises, requests } = numberArgs(args, { schools: 20_000, premises: 300_000, requests: 3000 })
+  const { schools, premises, requests, seconds, connections } = numberArgs(args, {
+    schools: 20_000,
+    premises: 300_000,
+    requests: 3000,
+    seconds: 20,
+    connections: 16,
+  })
   const handle = await openBenchDatabase('check')
   console.log(
     `check benchmark on ${handle.where}: ${schools} schools, ${premises} premises over Ningxia; ${requests} checks (goal: p99 < 5 ms)`,
@@ -39,7 +112,6 @@ export async function benchCheck(args: Record<string, string>) {
       await measurePoint(app.db, lon, lat, category)
       if (i >= 200) direct.push(performance.now() - t2)
     }
-    await app.close()
     http.sort((a, b) => a - b)
     direct.sort((a, b) => a - b)
     figure('check through HTTP p50', percentile(http, 50), 'ms')
@@ -47,6 +119,35 @@ export async function benchCheck(args: Record<string, string>) {
     figure('measurement query alone p50', percentile(direct, 50), 'ms')
     figure('measurement query alone p99', percentile(direct, 99), 'ms')
     console.log(`${prohibited} of ${http.length} checks prohibited (the first 200 requests warm up and are not counted)`)
+
+    if (seconds > 0) {
+      // The bare route: Fastify parsing the same JSON body and answering a constant, in this same process.
+      const bare = Fastify({ logger: false })
+      bare.post('/bare', async () => ({ verdict: 'allowed' }))
+      await bare.listen({ port: 0, host: '127.0.0.1' })
+      const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`
+      const bodies = points.map(([lon, lat], i) => JSON.stringify({ lon, lat, category: CATEGORIES[i % CATEGORIES.length] }))
+      const targets = {
+        bare: { url: bareUrl, path: '/bare', headers: { 'content-type': 'application/json' } },
+        check: { url, path: '/api/check', headers },
+      }
+      console.log(`under load: ${connections} connections, ${seconds} s on each route in two alternating rounds after a 2 s warm-up`)
+      await drive(targets.bare, bodies, connections, 2)
+      await drive(targets.check, bodies, connections, 2)
+      const rounds = { bare: [] as LoadResult[], check: [] as LoadResult[] }
+      for (let round = 0; round < 2; round += 1) {
+        rounds.bare.push(await drive(targets.bare, bodies, connections, Math.max(1, Math.round(seconds / 2))))
+        rounds.check.push(await drive(targets.check, bodies, connections, Math.max(1, Math.round(seconds / 2))))
+      }
+      await bare.close()
+      const [b, c] = [summed(rounds.bare), summed(rounds.check)]
+      figure('bare Fastify route throughput', b.rps, 'req/s', `${b.total} requests, p99 ${b.p99.toFixed(1)} ms`)
+      figure('check throughput under load', c.rps, 'req/s', `${c.total} requests, ${c.non2xx} non-2xx, ${c.errors} errors`)
+      figure('check throughput, share of the bare route', (100 * c.rps) / b.rps, '%', 'goal ≥ 35 % on the server')
+      figure('check under load p50', c.p50, 'ms')
+      figure('check under load p99', c.p99, 'ms')
+    }
+    await app.close()
   } finally {
     await handle.close()
   }

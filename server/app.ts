@@ -32,6 +32,7 @@ import permitsRoutes from './modules/permits/routes.ts'
 import auditLogRoutes from './modules/audit-log/routes.ts'
 import mapRoutes from './modules/map/routes.ts'
 import { userForToken } from './modules/users/service.ts'
+import { CredentialCache } from './modules/users/credential-cache.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
 import policeRoutes from './modules/police/routes.ts'
@@ -144,9 +145,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' })
   if (config.serveWeb) await registerWeb(app)
 
+  const credentialCache = new CredentialCache(config.sessionCacheMs)
+  app.decorate('credentialCache', credentialCache)
   installAuth(app, config, {
-    userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes),
-    userForApiToken: (secret) => userForApiToken(database.db, secret),
+    userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes, credentialCache),
+    userForApiToken: (secret) => userForApiToken(database.db, secret, credentialCache),
   })
   installWorkLimits(app)
   await app.register(healthRoutes)
