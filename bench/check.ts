@@ -10,23 +10,45 @@ const ROOT = path.resolve(import.meta.dirname, '..')
 
 /**
  * The load generator: autocannon in a worker thread of its own, so that it does not share the service's event loop
- * (clients are elsewhere in a deployment). Plain JavaScript, since a worker thread does not inherit tsx.
+ * (clients are elsewhere in a deployment). Plain JavaScript, since a worker thread does not inherit tsx. It runs a
+ * warm-up on each target, then alternating rounds, and answers each target's rounds merged: requests, seconds, and the
+ * latency percentiles of all its requests together.
  */
 const LOAD_GENERATOR = `
 const { workerData, parentPort } = require('node:worker_threads')
 const autocannon = require('node:module').createRequire(workerData.root + '/')('autocannon')
-const { url, path, headers, bodies, connections, seconds } = workerData
+const { targets, bodies, connections, warmUp, seconds, rounds } = workerData
 let i = 0
-autocannon(
-  { url, connections, duration: seconds, headers, requests: [{ method: 'POST', path, setupRequest: (r) => ({ ...r, body: bodies[i++ % bodies.length] }) }] },
-  (error, result) => {
-    if (error) throw error
-    parentPort.postMessage({
-      total: result.requests.total, duration: result.duration, p50: result.latency.p50, p99: result.latency.p99,
-      non2xx: result.non2xx, errors: result.errors + result.timeouts,
-    })
-  },
-)`
+const run = (target, duration) =>
+  new Promise((resolve, reject) =>
+    autocannon(
+      {
+        url: target.url, connections, duration, headers: target.headers,
+        requests: [{ method: 'POST', path: target.path, setupRequest: (r) => ({ ...r, body: bodies[i++ % bodies.length] }) }],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    ),
+  )
+;(async () => {
+  for (const target of targets) await run(target, warmUp)
+  const results = targets.map(() => [])
+  for (let round = 0; round < rounds; round += 1)
+    for (const [n, target] of targets.entries()) results[n].push(await run(target, seconds))
+  parentPort.postMessage(
+    results.map((raw, n) => {
+      // Inside a worker autocannon answers its raw histograms: merged here, as its own workers' are.
+      const merged = autocannon.aggregateResult(raw, { url: targets[n].url, connections })
+      return {
+        total: merged.requests.total,
+        duration: raw.reduce((sum, r) => sum + r.duration, 0),
+        p50: merged.latency.p50,
+        p99: merged.latency.p99,
+        non2xx: merged.non2xx,
+        errors: merged.errors + merged.timeouts,
+      }
+    }),
+  )
+})()`
 
 interface LoadResult {
   total: number
@@ -38,35 +60,22 @@ interface LoadResult {
   errors: number
 }
 
-/** POSTs the bodies in turn to url + path from `connections` connections for `seconds`. */
-function drive(
-  target: { url: string; path: string; headers: Record<string, string> },
-  bodies: string[],
-  connections: number,
-  seconds: number,
-) {
-  return new Promise<LoadResult>((resolve, reject) => {
-    const worker = new Worker(LOAD_GENERATOR, { eval: true, workerData: { root: ROOT, ...target, bodies, connections, seconds } })
-    worker.once('message', (result: LoadResult) => {
-      resolve(result)
+interface LoadTarget {
+  url: string
+  path: string
+  headers: Record<string, string>
+}
+
+/** POSTs the bodies in turn to each target from `connections` connections: a warm-up, then `rounds` alternating rounds. */
+function drive(targets: LoadTarget[], bodies: string[], options: { connections: number; warmUp: number; seconds: number; rounds: number }) {
+  return new Promise<LoadResult[]>((resolve, reject) => {
+    const worker = new Worker(LOAD_GENERATOR, { eval: true, workerData: { root: ROOT, targets, bodies, ...options } })
+    worker.once('message', (results: LoadResult[]) => {
+      resolve(results)
       void worker.terminate()
     })
     worker.once('error', reject)
   })
-}
-
-/** Rounds of the same load, summed: throughput over all of them, the worst round's percentiles. */
-function summed(rounds: LoadResult[]) {
-  const total = rounds.reduce((sum, r) => sum + r.total, 0)
-  const duration = rounds.reduce((sum, r) => sum + r.duration, 0)
-  return {
-    total,
-    rps: total / duration,
-    p50: Math.max(...rounds.map((r) => r.p50)),
-    p99: Math.max(...rounds.map((r) => r.p99)),
-    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
-    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
-  }
 }
 
 /**
@@ -127,23 +136,20 @@ export async function benchCheck(args: Record<string, string>) {
       await bare.listen({ port: 0, host: '127.0.0.1' })
       const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`
       const bodies = points.map(([lon, lat], i) => JSON.stringify({ lon, lat, category: CATEGORIES[i % CATEGORIES.length] }))
-      const targets = {
-        bare: { url: bareUrl, path: '/bare', headers: { 'content-type': 'application/json' } },
-        check: { url, path: '/api/check', headers },
-      }
       console.log(`under load: ${connections} connections, ${seconds} s on each route in two alternating rounds after a 2 s warm-up`)
-      await drive(targets.bare, bodies, connections, 2)
-      await drive(targets.check, bodies, connections, 2)
-      const rounds = { bare: [] as LoadResult[], check: [] as LoadResult[] }
-      for (let round = 0; round < 2; round += 1) {
-        rounds.bare.push(await drive(targets.bare, bodies, connections, Math.max(1, Math.round(seconds / 2))))
-        rounds.check.push(await drive(targets.check, bodies, connections, Math.max(1, Math.round(seconds / 2))))
-      }
+      const [b, c] = (await drive(
+        [
+          { url: bareUrl, path: '/bare', headers: { 'content-type': 'application/json' } },
+          { url, path: '/api/check', headers },
+        ],
+        bodies,
+        { connections, warmUp: 2, seconds: Math.max(1, Math.round(seconds / 2)), rounds: 2 },
+      )) as [LoadResult, LoadResult]
       await bare.close()
-      const [b, c] = [summed(rounds.bare), summed(rounds.check)]
-      figure('bare Fastify route throughput', b.rps, 'req/s', `${b.total} requests, p99 ${b.p99.toFixed(1)} ms`)
-      figure('check throughput under load', c.rps, 'req/s', `${c.total} requests, ${c.non2xx} non-2xx, ${c.errors} errors`)
-      figure('check throughput, share of the bare route', (100 * c.rps) / b.rps, '%', 'goal ≥ 35 % on the server')
+      const rps = (r: LoadResult) => r.total / r.duration
+      figure('bare Fastify route throughput', rps(b), 'req/s', `${b.total} requests, p99 ${b.p99.toFixed(1)} ms`)
+      figure('check throughput under load', rps(c), 'req/s', `${c.total} requests, ${c.non2xx} non-2xx, ${c.errors} errors`)
+      figure('check throughput, share of the bare route', (100 * rps(c)) / rps(b), '%', 'goal ≥ 35 % on the server')
       figure('check under load p50', c.p50, 'ms')
       figure('check under load p99', c.p99, 'ms')
     }

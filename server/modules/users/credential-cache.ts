@@ -56,6 +56,9 @@ export class Shelf<T extends { user: User }> {
     if (this.ttlMs <= 0 || ticket !== this.generation) return
     const until = Math.min(now + this.ttlMs, endsAt)
     if (until <= now) return
+    // One object answers many requests: none of them may change it for the others.
+    for (const part of Object.values(value)) if (typeof part === 'object' && part !== null) Object.freeze(part)
+    Object.freeze(value)
     this.entries.delete(key)
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!)
     this.entries.set(key, { value, until })
