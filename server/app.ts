@@ -53,6 +53,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config
     db: Kysely<Database>
+    /** The primary for the hot reads whose plan does not depend on their values (DatabaseHandle.prepared), else db. */
+    preparedDb: Kysely<Database>
     databaseKind: DatabaseKind
     /** The hot standbys reads may go to (DATABASE_REPLICA_URLS), or null. */
     replicas: ReplicaSet | null
@@ -106,6 +108,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await fillMissingPinyin(database.db)
   app.decorate('config', config)
   app.decorate('db', database.db)
+  app.decorate('preparedDb', database.prepared ?? database.db)
   app.decorate('databaseKind', database.kind)
   const replicas =
     database.kind === 'postgis' && config.databaseUrl && config.databaseReplicaUrls.length > 0
