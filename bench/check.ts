@@ -1,16 +1,98 @@
+import { Worker } from 'node:worker_threads'
+import path from 'node:path'
+import Fastify from 'fastify'
 import { measurePoint } from '../server/modules/zones/repository.ts'
 import { bulkLoad, figure, numberArgs, openBenchDatabase, percentile, premisesPoints, startBenchService } from './support.ts'
 
 const NINGXIA: [number, number, number, number] = [104.3, 35.3, 107.6, 39.3]
 const CATEGORIES = ['tobacco_retail', 'internet_cafe', 'lottery_outlet', 'food_stall_zone'] as const
+const ROOT = path.resolve(import.meta.dirname, '..')
+
+/**
+ * The load generator: autocannon in a worker thread of its own, so that it does not share the service's event loop
+ * (clients are elsewhere in a deployment). Plain JavaScript, since a worker thread does not inherit tsx. It runs a
+ * warm-up on each target, then alternating rounds, and answers each target's rounds merged: requests, seconds, and the
+ * latency percentiles of all its requests together.
+ */
+const LOAD_GENERATOR = `
+const { workerData, parentPort } = require('node:worker_threads')
+const autocannon = require('node:module').createRequire(workerData.root + '/')('autocannon')
+const { targets, bodies, connections, warmUp, seconds, rounds } = workerData
+let i = 0
+const run = (target, duration) =>
+  new Promise((resolve, reject) =>
+    autocannon(
+      {
+        url: target.url, connections, duration, headers: target.headers,
+        requests: [{ method: 'POST', path: target.path, setupRequest: (r) => ({ ...r, body: bodies[i++ % bodies.length] }) }],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    ),
+  )
+;(async () => {
+  for (const target of targets) await run(target, warmUp)
+  const results = targets.map(() => [])
+  for (let round = 0; round < rounds; round += 1)
+    for (const [n, target] of targets.entries()) results[n].push(await run(target, seconds))
+  parentPort.postMessage(
+    results.map((raw, n) => {
+      // Inside a worker autocannon answers its raw histograms: merged here, as its own workers' are.
+      const merged = autocannon.aggregateResult(raw, { url: targets[n].url, connections })
+      return {
+        total: merged.requests.total,
+        duration: raw.reduce((sum, r) => sum + r.duration, 0),
+        p50: merged.latency.p50,
+        p99: merged.latency.p99,
+        non2xx: merged.non2xx,
+        errors: merged.errors + merged.timeouts,
+      }
+    }),
+  )
+})()`
+
+interface LoadResult {
+  total: number
+  /** seconds */
+  duration: number
+  p50: number
+  p99: number
+  non2xx: number
+  errors: number
+}
+
+interface LoadTarget {
+  url: string
+  path: string
+  headers: Record<string, string>
+}
+
+/** POSTs the bodies in turn to each target from `connections` connections: a warm-up, then `rounds` alternating rounds. */
+function drive(targets: LoadTarget[], bodies: string[], options: { connections: number; warmUp: number; seconds: number; rounds: number }) {
+  return new Promise<LoadResult[]>((resolve, reject) => {
+    const worker = new Worker(LOAD_GENERATOR, { eval: true, workerData: { root: ROOT, targets, bodies, ...options } })
+    worker.once('message', (results: LoadResult[]) => {
+      resolve(results)
+      void worker.terminate()
+    })
+    worker.once('error', reject)
+  })
+}
 
 /**
  * Single checks at province scale through HTTP (keep-alive, one at a time), p50/p99, and the same
- * measurement query run directly on the database in the same run.
- *   npm run bench -- check [--schools 20000] [--premises 300000] [--requests 3000]
+ * measurement query run directly on the database in the same run; then the same checks from 16 connections at once
+ * (autocannon) against a bare Fastify route served by this same process, in alternating rounds: check throughput as a
+ * share of the bare route's, and the p99 under that load.
+ *   npm run bench -- check [--schools 20000] [--premises 300000] [--requests 3000] [--seconds 20] [--connections 16]
  */
 export async function benchCheck(args: Record<string, string>) {
-  const { schools, premises, requests } = numberArgs(args, { schools: 20_000, premises: 300_000, requests: 3000 })
+  const { schools, premises, requests, seconds, connections } = numberArgs(args, {
+    schools: 20_000,
+    premises: 300_000,
+    requests: 3000,
+    seconds: 20,
+    connections: 16,
+  })
   const handle = await openBenchDatabase('check')
   console.log(
     `check benchmark on ${handle.where}: ${schools} schools, ${premises} premises over Ningxia; ${requests} checks (goal: p99 < 5 ms)`,
@@ -23,6 +105,9 @@ export async function benchCheck(args: Record<string, string>) {
 
     const http: number[] = []
     const direct: number[] = []
+    // The route runs the query on the prepared pool on the server (DatabaseHandle.prepared); the ordinary pool beside it.
+    const ordinary: number[] = []
+    const pooled = app.preparedDb !== app.db
     let prohibited = 0
     for (let i = 0; i < points.length + 200; i += 1) {
       const [lon, lat] = points[i % points.length]!
@@ -36,17 +121,52 @@ export async function benchCheck(args: Record<string, string>) {
         if (body.verdict === 'prohibited') prohibited += 1
       }
       const t2 = performance.now()
-      await measurePoint(app.db, lon, lat, category)
+      await measurePoint(app.preparedDb, lon, lat, category)
       if (i >= 200) direct.push(performance.now() - t2)
+      if (pooled) {
+        const t3 = performance.now()
+        await measurePoint(app.db, lon, lat, category)
+        if (i >= 200) ordinary.push(performance.now() - t3)
+      }
     }
-    await app.close()
     http.sort((a, b) => a - b)
     direct.sort((a, b) => a - b)
     figure('check through HTTP p50', percentile(http, 50), 'ms')
     figure('check through HTTP p99', percentile(http, 99), 'ms', 'goal < 5 ms')
     figure('measurement query alone p50', percentile(direct, 50), 'ms')
     figure('measurement query alone p99', percentile(direct, 99), 'ms')
+    if (pooled) {
+      ordinary.sort((a, b) => a - b)
+      figure('same query, ordinary pool p50', percentile(ordinary, 50), 'ms', 'not prepared: planned at every call')
+      figure('same query, ordinary pool p99', percentile(ordinary, 99), 'ms')
+    }
     console.log(`${prohibited} of ${http.length} checks prohibited (the first 200 requests warm up and are not counted)`)
+
+    if (seconds > 0) {
+      // The bare route: Fastify parsing the same JSON body and answering a constant, in this same process.
+      const bare = Fastify({ logger: false })
+      bare.post('/bare', async () => ({ verdict: 'allowed' }))
+      await bare.listen({ port: 0, host: '127.0.0.1' })
+      const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}`
+      const bodies = points.map(([lon, lat], i) => JSON.stringify({ lon, lat, category: CATEGORIES[i % CATEGORIES.length] }))
+      console.log(`under load: ${connections} connections, ${seconds} s on each route in two alternating rounds after a 2 s warm-up`)
+      const [b, c] = (await drive(
+        [
+          { url: bareUrl, path: '/bare', headers: { 'content-type': 'application/json' } },
+          { url, path: '/api/check', headers },
+        ],
+        bodies,
+        { connections, warmUp: 2, seconds: Math.max(1, Math.round(seconds / 2)), rounds: 2 },
+      )) as [LoadResult, LoadResult]
+      await bare.close()
+      const rps = (r: LoadResult) => r.total / r.duration
+      figure('bare Fastify route throughput', rps(b), 'req/s', `${b.total} requests, p99 ${b.p99.toFixed(1)} ms`)
+      figure('check throughput under load', rps(c), 'req/s', `${c.total} requests, ${c.non2xx} non-2xx, ${c.errors} errors`)
+      figure('check throughput, share of the bare route', (100 * rps(c)) / rps(b), '%', 'goal ≥ 35 % on the server')
+      figure('check under load p50', c.p50, 'ms')
+      figure('check under load p99', c.p99, 'ms')
+    }
+    await app.close()
   } finally {
     await handle.close()
   }

@@ -32,6 +32,7 @@ import permitsRoutes from './modules/permits/routes.ts'
 import auditLogRoutes from './modules/audit-log/routes.ts'
 import mapRoutes from './modules/map/routes.ts'
 import { userForToken } from './modules/users/service.ts'
+import { CredentialCache } from './modules/users/credential-cache.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
 import searchRoutes from './modules/search/routes.ts'
 import policeRoutes from './modules/police/routes.ts'
@@ -52,6 +53,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config
     db: Kysely<Database>
+    /** The primary for the hot reads whose plan does not depend on their values (DatabaseHandle.prepared), else db. */
+    preparedDb: Kysely<Database>
     databaseKind: DatabaseKind
     /** The hot standbys reads may go to (DATABASE_REPLICA_URLS), or null. */
     replicas: ReplicaSet | null
@@ -105,6 +108,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await fillMissingPinyin(database.db)
   app.decorate('config', config)
   app.decorate('db', database.db)
+  app.decorate('preparedDb', database.prepared ?? database.db)
   app.decorate('databaseKind', database.kind)
   const replicas =
     database.kind === 'postgis' && config.databaseUrl && config.databaseReplicaUrls.length > 0
@@ -144,9 +148,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' })
   if (config.serveWeb) await registerWeb(app)
 
+  const credentialCache = new CredentialCache(config.sessionCacheMs)
+  app.decorate('credentialCache', credentialCache)
   installAuth(app, config, {
-    userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes),
-    userForApiToken: (secret) => userForApiToken(database.db, secret),
+    userForToken: (token) => userForToken(database.db, token, config.sessionIdleMinutes, credentialCache),
+    userForApiToken: (secret) => userForApiToken(database.db, secret, credentialCache),
   })
   installWorkLimits(app)
   await app.register(healthRoutes)

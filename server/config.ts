@@ -15,6 +15,11 @@ export interface Config {
   readonly sessionTtlHours: number
   /** A session unused for this long ends (0: only the absolute lifetime counts). */
   readonly sessionIdleMinutes: number
+  /**
+   * How long an instance reuses a session's or API token's look-up without asking the database (0: never): a
+   * revocation made on another instance takes effect here within this time.
+   */
+  readonly sessionCacheMs: number
   /** Failed sign-ins are counted in windows of this length. */
   readonly loginFailureWindowMinutes: number
   /** Failed sign-ins from one address, across usernames, after which it is refused until the window ends (password spraying). */
@@ -131,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 60, 0, 24 * 60 * 30),
+    sessionCacheMs: integer(env, 'SESSION_CACHE_MS', 2000, 0, 5000),
     loginFailureWindowMinutes: integer(env, 'LOGIN_FAILURE_WINDOW_MINUTES', 10, 1, 24 * 60),
     loginMaxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 30, 1, 1_000_000),
     loginLockoutFailures: integer(env, 'LOGIN_LOCKOUT_FAILURES', 0, 0, 1000),

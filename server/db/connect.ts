@@ -5,12 +5,19 @@ import pg from 'pg'
 import type { Database } from './types.ts'
 import { PGliteDialect } from './pglite-dialect.ts'
 import { lockDataDir } from './data-dir-lock.ts'
+import { connectPrepared } from './prepared-pool.ts'
 
 export type DatabaseKind = 'embedded' | 'postgis'
 
 export interface DatabaseHandle {
   db: Kysely<Database>
   kind: DatabaseKind
+  /**
+   * On the server, a pool of its own (as large as db's) for the few hot reads whose plan does not depend on their
+   * values (the single check's queries): prepared once per connection, run on their generic plan (prepared-pool.ts).
+   * Absent: use db.
+   */
+  prepared?: Kysely<Database>
   close(): Promise<void>
 }
 
@@ -37,7 +44,8 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     // A dropped server connection must not take the process down; the next query reconnects.
     pool.on('error', () => {})
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-    return { db, kind: 'postgis', close: () => db.destroy() }
+    const prepared = connectPrepared(options.databaseUrl, options.poolSize ?? 10)
+    return { db, kind: 'postgis', prepared, close: async () => void (await Promise.all([db.destroy(), prepared.destroy()])) }
   }
   // One process at a time on a data folder: a second service, or a backup while the service runs, is refused.
   const unlock = options.dataDir ? lockDataDir(options.dataDir) : () => {}

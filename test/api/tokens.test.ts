@@ -251,6 +251,8 @@ describe('using a token', () => {
       .set({ last_used_at: new Date(Date.now() - 61_000) })
       .where('id', '=', id)
       .execute()
+    // The minute passed: so did the few seconds the instance keeps a token's look-up (SESSION_CACHE_MS).
+    t.app.credentialCache.forgetApiToken(id)
     await bearer(token).get('/api/auth/me').expect(200)
     const third = await t.app.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow()
     expect(new Date(third.last_used_at!).getTime()).toBeGreaterThan(Date.now() - 10_000)
@@ -321,6 +323,8 @@ describe('refused tokens', () => {
       .set({ expires_on: beijingDay(-1) })
       .where('id', '=', id)
       .execute()
+    // The day passed: so did the few seconds the instance keeps a token's look-up (SESSION_CACHE_MS).
+    t.app.credentialCache.forgetApiToken(id)
     const response = await bearer(token).get('/api/auth/me')
     expectErrorBody(response, 401, 'INVALID_TOKEN')
     expect(response.body.message).toMatch(/expired/)

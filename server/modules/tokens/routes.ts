@@ -52,13 +52,14 @@ const tokensRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'user' },
       schema: {
         tags: ['users'],
-        summary: 'Revoke an API token (its owner or an administrator); it stops working at once',
+        summary:
+          'Revoke an API token (its owner or an administrator); it stops working at once on this instance, within SESSION_CACHE_MS (2 s) on the others',
         params: IdParamsSchema,
         response: { 200: Type.Object({ token: ApiTokenSchema }), ...errorResponses },
       },
     },
     async (request) => {
-      const token = await service.revokeToken(db, request.params.id, signedInActorOf(request))
+      const token = await service.revokeToken(db, request.params.id, signedInActorOf(request), app.credentialCache)
       request.log.info({ tokenId: token.id }, 'api token revoked')
       return { token }
     },

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
-import type { Database, UsersTable } from '../../db/types.ts'
+import type { Database, SessionsTable, UsersTable } from '../../db/types.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -57,12 +57,15 @@ export async function insertSession(
     .execute()
 }
 
+/** A live session's user, with when the session ends and when it was last marked used. */
+export type SessionUserRow = UserRow & Pick<Selectable<SessionsTable>, 'public_id' | 'expires_at' | 'last_seen_at'>
+
 /** The live session's user, or undefined when the token is unknown, revoked, expired, idle too long or its user disabled. */
-export function findSessionUser(db: Db, tokenHash: string, idleMinutes: number): Promise<UserRow | undefined> {
+export function findSessionUser(db: Db, tokenHash: string, idleMinutes: number): Promise<SessionUserRow | undefined> {
   let query = db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(userColumns)
+    .select([...userColumns, 'sessions.public_id', 'sessions.expires_at', 'sessions.last_seen_at'])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', new Date())

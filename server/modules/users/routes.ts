@@ -77,7 +77,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE]
-      if (token) await service.logout(app.db, token, actorOf(request))
+      if (token) await service.logout(app.db, token, actorOf(request), app.credentialCache)
       reply.clearCookie(SESSION_COOKIE, cookieOptions)
       return reply.status(204).send(null)
     },
@@ -136,7 +136,13 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { disabled, ...user } = await service.setDisabled(app.db, request.params.id, request.body.disabled, actorOf(request))
+      const { disabled, ...user } = await service.setDisabled(
+        app.db,
+        request.params.id,
+        request.body.disabled,
+        actorOf(request),
+        app.credentialCache,
+      )
       request.log.info({ userId: user.id, disabled }, 'user access changed')
       return { user, disabled }
     },
@@ -168,7 +174,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await service.revokeSession(app.db, request.params.sessionId, actorOf(request))
+      await service.revokeSession(app.db, request.params.sessionId, actorOf(request), app.credentialCache)
       return reply.status(204).send(null)
     },
   )

@@ -6,6 +6,7 @@ import { AppError } from '../../errors.ts'
 import type { Actor, CreateUser, User } from '../../schemas/auth.ts'
 import type { Department, Role } from '../../schemas/common.ts'
 import { record as appendAudit } from '../audit-log/service.ts'
+import type { CredentialCache } from './credential-cache.ts'
 import * as repository from './repository.ts'
 import type { UserRow } from './repository.ts'
 
@@ -123,20 +124,44 @@ export async function login(
 }
 
 /** Revokes the session behind a cookie token. */
-export async function logout(db: Kysely<Database>, token: string, actor: Actor): Promise<void> {
+export async function logout(db: Kysely<Database>, token: string, actor: Actor, cache?: CredentialCache): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await repository.revokeSession(trx, hashToken(token))
     await appendAudit(trx, actor, { action: 'logout', entityType: 'session', entityId: actor.user?.id ?? null })
   })
+  cache?.forgetSession(hashToken(token))
 }
 
-/** The user behind a session token, if the session is live (and not idle longer than idleMinutes); marks it used. */
-export async function userForToken(db: Kysely<Database>, token: string, idleMinutes = 0): Promise<User | undefined> {
+/** A session's (and an API token's) last use is written at most this often: one write per minute of use, not per request. */
+export const TOUCH_EVERY_MS = 60_000
+
+/**
+ * The user behind a session token, if the session is live (and not idle longer than idleMinutes); marks it used when
+ * its last use is a minute old. With a cache, a look-up of the last few seconds answers without the database.
+ */
+export async function userForToken(
+  db: Kysely<Database>,
+  token: string,
+  idleMinutes = 0,
+  cache?: CredentialCache,
+): Promise<User | undefined> {
   const tokenHash = hashToken(token)
+  const now = Date.now()
+  const cached = cache?.sessions.get(tokenHash, now)
+  if (cached) return cached.user
+  const ticket = cache?.sessions.ticket() ?? 0
   const row = await repository.findSessionUser(db, tokenHash, idleMinutes)
   if (!row) return undefined
-  if (idleMinutes > 0) await repository.touchSession(db, tokenHash)
-  return toUser(row)
+  let lastSeen = new Date(row.last_seen_at).getTime()
+  if (idleMinutes > 0 && now - lastSeen >= TOUCH_EVERY_MS) {
+    await repository.touchSession(db, tokenHash)
+    lastSeen = now
+  }
+  const user = toUser(row)
+  // Never past the session's end: its absolute expiry, or the idle end its last recorded use sets.
+  const endsAt = Math.min(new Date(row.expires_at).getTime(), idleMinutes > 0 ? lastSeen + idleMinutes * 60_000 : Infinity)
+  cache?.sessions.set(tokenHash, { user, publicId: row.public_id }, ticket, endsAt)
+  return user
 }
 
 export interface SessionInfo {
@@ -165,12 +190,13 @@ export async function listSessions(db: Kysely<Database>, userId: number | undefi
 }
 
 /** Revokes one session by its id (administrators); 404 when there is no live session of that id. */
-export async function revokeSession(db: Kysely<Database>, sessionId: string, actor: Actor): Promise<void> {
+export async function revokeSession(db: Kysely<Database>, sessionId: string, actor: Actor, cache?: CredentialCache): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const userId = await repository.revokeSessionById(trx, sessionId)
     if (userId === undefined) throw new AppError('NOT_FOUND', `session ${sessionId} does not exist or has ended`)
     await appendAudit(trx, actor, { action: 'revoke', entityType: 'session', entityId: userId, after: { sessionId } })
   })
+  cache?.forgetSessionById(sessionId)
 }
 
 /** Disables a user (ending every session of theirs) or enables them again (administrators). */
@@ -179,12 +205,13 @@ export async function setDisabled(
   userId: number,
   disabled: boolean,
   actor: Actor,
+  cache?: CredentialCache,
 ): Promise<User & { disabled: boolean }> {
   if (actor.user?.id === userId && disabled)
     throw new AppError('VALIDATION_FAILED', 'disabled: an administrator cannot disable their own account', {
       problems: [{ field: '/disabled', message: 'an administrator cannot disable their own account' }],
     })
-  return db.transaction().execute(async (trx) => {
+  const changed = await db.transaction().execute(async (trx) => {
     const row = await repository.setUserDisabled(trx, userId, disabled)
     if (!row) throw new AppError('NOT_FOUND', `user ${userId} does not exist`)
     const sessionsEnded = disabled ? await repository.revokeUserSessions(trx, userId) : 0
@@ -196,6 +223,8 @@ export async function setDisabled(
     })
     return { ...toUser(row), disabled }
   })
+  if (disabled) cache?.forgetUser(userId)
+  return changed
 }
 
 /** Creates a user (administrators, the CLI and the demo loader); the audit entry never holds the password. */

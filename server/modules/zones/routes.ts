@@ -153,7 +153,8 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: CheckResultSchema, ...errorResponses },
       },
     },
-    async (request) => service.check(request.readDb, request.body),
+    // On the primary, the prepared pool; a standby has no prepared pool of its own, so its reads stay ordinary.
+    async (request) => service.check(request.readDb, request.body, request.readDb === db ? app.preparedDb : request.readDb),
   )
 
   app.get(

@@ -268,14 +268,18 @@ async function pairsInSteps(db: Kysely<Database>, list: repository.ProposedRule[
   return pairs
 }
 
-/** The verdict for a point and a category, measured exactly against every school in reach. */
-export async function check(db: Kysely<Database>, input: Check): Promise<CheckResult> {
+/**
+ * The verdict for a point and a category, measured exactly against every school in reach; the two point queries run on
+ * `prepared` (the server's prepared pool, see DatabaseHandle.prepared) when given.
+ */
+export async function check(db: Kysely<Database>, input: Check, prepared: Kysely<Database> = db): Promise<CheckResult> {
   const crs: CrsName = input.crs ?? 'wgs84'
   const [lon, lat] = toWgs84(input.lon, input.lat, crs)
-  // Both queries at once on a server pool; the nearest list drops the conflicting schools afterwards.
+  // Both queries at once on a server pool; the nearest list drops the conflicting schools afterwards. Their plans are
+  // the same for every point: on the server they run prepared, on their generic plan.
   const [measured, near] = await Promise.all([
-    repository.measurePoint(db, lon, lat, input.category),
-    repository.nearestSchools(db, lon, lat, input.category, 13, []),
+    repository.measurePoint(prepared, lon, lat, input.category),
+    repository.nearestSchools(prepared, lon, lat, input.category, 13, []),
   ])
   const conflicts: ConflictDetail[] = []
   for (const m of measured.filter((row) => row.inside)) {
@@ -292,7 +296,8 @@ export async function check(db: Kysely<Database>, input: Check): Promise<CheckRe
   if (conflicts.some((c) => c.path === 'walking')) conflicts.sort((a, b) => a.distanceM - b.distanceM || a.schoolId - b.schoolId)
   const conflicting = new Set(conflicts.map((c) => c.schoolId))
   let nearest = near.filter((n) => !conflicting.has(n.school_id)).slice(0, 3)
-  if (nearest.length < 3 && near.length === 13) nearest = await repository.nearestSchools(db, lon, lat, input.category, 3, [...conflicting])
+  if (nearest.length < 3 && near.length === 13)
+    nearest = await repository.nearestSchools(prepared, lon, lat, input.category, 3, [...conflicting])
   const nearestSchools = await Promise.all(nearest.map((n) => nearSchoolOf(db, n, [lon, lat])))
   return {
     verdict: conflicts.length > 0 ? 'prohibited' : 'allowed',
