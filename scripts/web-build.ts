@@ -8,41 +8,53 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
-const DIST = path.join(ROOT, 'web/dist')
-const STAMP = path.join(DIST, '.build-inputs')
+/** Where the stamp lies, beside the built files. */
+const STAMP_NAME = '.build-inputs'
 /** What the bundle is made from: the web sources, the server code it imports (schemas, pure geometry) and the locked packages. */
 const INPUTS = ['web/index.html', 'web/vite.config.ts', 'web/src', 'server/schemas', 'server/geo', 'package-lock.json']
 
-function listFiles(relative: string): string[] {
-  const absolute = path.join(ROOT, relative)
+function listFiles(root: string, relative: string): string[] {
+  const absolute = path.join(root, relative)
   if (!fs.existsSync(absolute)) return []
   if (!fs.statSync(absolute).isDirectory()) return [relative]
   return fs
     .readdirSync(absolute)
     .sort()
-    .flatMap((name) => listFiles(path.join(relative, name)))
+    .flatMap((name) => listFiles(root, path.join(relative, name)))
 }
 
-/** The hash of every input file's path and content. */
-export function webInputsHash(): string {
+/** The hash of every input file's path and content, under `root` (the project's folder). */
+export function webInputsHash(root = ROOT): string {
   const hash = createHash('sha256')
-  for (const file of INPUTS.flatMap(listFiles)) {
+  for (const file of INPUTS.flatMap((input) => listFiles(root, input))) {
     hash
       .update(file.split(path.sep).join('/'))
       .update('\0')
-      .update(fs.readFileSync(path.join(ROOT, file)))
+      .update(fs.readFileSync(path.join(root, file)))
       .update('\0')
   }
   return hash.digest('hex')
 }
 
-/** Whether web/dist was built from the inputs as they are now. */
-export function webBuildIsCurrent(hash = webInputsHash()): boolean {
+/**
+ * Whether web/dist under `root` was built from the inputs as they are now: its stamp names their hash, and the page
+ * and every script and style it loads are there (a half-emptied folder is not current, whatever its stamp says).
+ */
+export function webBuildIsCurrent(hash = webInputsHash(), root = ROOT): boolean {
+  const dist = path.join(root, 'web/dist')
   try {
-    return fs.readFileSync(STAMP, 'utf8').trim() === hash && fs.existsSync(path.join(DIST, 'index.html'))
+    if (fs.readFileSync(path.join(dist, STAMP_NAME), 'utf8').trim() !== hash) return false
+    const page = fs.readFileSync(path.join(dist, 'index.html'), 'utf8')
+    const assets = [...page.matchAll(/(?:src|href)="\/(assets\/[^"?#]+)"/g)].map((match) => match[1]!)
+    return assets.every((asset) => fs.existsSync(path.join(dist, asset)))
   } catch {
     return false
   }
+}
+
+/** Records that web/dist under `root` was built from the inputs with this hash. */
+export function stampWebBuild(hash: string, root = ROOT): void {
+  fs.writeFileSync(path.join(root, 'web/dist', STAMP_NAME), `${hash}\n`)
 }
 
 /** Builds the web desk unless the built files are current; says which it did. */
@@ -56,7 +68,7 @@ export async function ensureWebBuilt(say: (message: string) => void = console.lo
   // Vite is loaded only when a build is needed.
   const { build } = await import('vite')
   await build({ configFile: path.join(ROOT, 'web/vite.config.ts'), logLevel: 'warn' })
-  fs.writeFileSync(STAMP, `${hash}\n`)
+  stampWebBuild(hash)
   return 'built'
 }
 

@@ -31,6 +31,7 @@ import auditsRoutes from './modules/audits/routes.ts'
 import permitsRoutes from './modules/permits/routes.ts'
 import auditLogRoutes from './modules/audit-log/routes.ts'
 import mapRoutes from './modules/map/routes.ts'
+import { registerDeskPage } from './modules/map/page.ts'
 import { userForToken } from './modules/users/service.ts'
 import { CredentialCache } from './modules/users/credential-cache.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
@@ -182,7 +183,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
 async function registerWeb(app: FastifyInstance) {
   if (fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
-    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', wildcard: false, index: ['index.html'] })
+    // The page itself carries the desk's first data (modules/map/page.ts); the hashed assets never change under their name.
+    await app.register(fastifyStatic, {
+      root: WEB_DIST,
+      prefix: '/',
+      wildcard: false,
+      index: false,
+      globIgnore: ['index.html'],
+      setHeaders: (reply, file) => {
+        if (file.startsWith(path.join(WEB_DIST, 'assets') + path.sep)) reply.header('cache-control', 'public, max-age=31536000, immutable')
+      },
+    })
+    registerDeskPage(app, WEB_DIST)
     return
   }
   app.get('/', async (_request, reply) =>

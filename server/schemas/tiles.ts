@@ -1,8 +1,10 @@
 import { Type, type Static } from 'typebox'
 import { StringEnum } from './common.ts'
 
-export const TILE_LAYERS = ['schools', 'zones', 'premises', 'counties', 'townships', 'roads'] as const
+export const TILE_LAYERS = ['schools', 'zones', 'premises', 'counties', 'townships', 'roads', 'registry'] as const
 export type TileLayer = (typeof TILE_LAYERS)[number]
+/** The layers whose data has a version of its own; `registry` is schools, zones and premises in one tile. */
+export type StoredTileLayer = Exclude<TileLayer, 'registry'>
 
 export const MAX_TILE_ZOOM = 22
 

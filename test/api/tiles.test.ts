@@ -10,6 +10,7 @@ import { PbfReader } from 'pbf'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeTile } from '../../server/modules/tiles/encode.ts'
+import { tile } from '../../server/modules/tiles/service.ts'
 import { renderTileInDatabase, tileBox, tileFeatures } from '../../server/modules/tiles/repository.ts'
 import { LAYERS, type SourceLayerId } from '../../server/modules/tiles/layers.ts'
 import { distanceToCampus, type Campus } from '../factories/geodesic.ts'
@@ -367,9 +368,97 @@ describe('empty tiles and caching', () => {
   })
 })
 
+describe('the registry layer: schools, zones and premises in one tile', () => {
+  const versionOf = async (layer: string) =>
+    new URL((await viewer.get(`/tiles/${layer}.json`).expect(200)).body.tiles[0].replace(/[{}]/g, '')).searchParams.get('v')!
+
+  it('holds exactly the features of the three layers it joins, zoom by zoom', async () => {
+    for (const z of [11, 13, Z, 16]) {
+      const tile = tileAt(CENTRE[0], CENTRE[1], z)
+      const registry = decode((await getTile(viewer, path('registry', tile)).expect(200)).body as Buffer)
+      const expected = new Set<string>()
+      for (const layer of ['schools', 'zones', 'premises']) {
+        const response = await getTile(viewer, path(layer, tile))
+        if (response.status === 204) continue
+        const part = decode(response.body as Buffer)
+        for (const id of Object.keys(part.layers)) {
+          expected.add(id)
+          const properties = (features: VectorTileFeature[]) =>
+            features.map((f) => JSON.stringify([f.type, f.properties, f.loadGeometry()])).sort()
+          expect(properties(featuresOf(registry, id)), `${id} at z${z}`).toEqual(properties(featuresOf(part, id)))
+        }
+      }
+      expect(Object.keys(registry.layers).sort(), `z${z}`).toEqual([...expected].sort())
+    }
+    const full = decode((await getTile(viewer, path('registry', HOME)).expect(200)).body as Buffer)
+    expect(Object.keys(full.layers).sort()).toEqual(['campuses', 'gates', 'premises', 'school_labels', 'zones'])
+  })
+
+  it('describes its source-layers and names the versions of its parts in its own', async () => {
+    const tileJson = (await viewer.get('/tiles/registry.json').expect(200)).body
+    expect(tileJson.vector_layers.map((v: { id: string }) => v.id)).toEqual(['campuses', 'gates', 'school_labels', 'zones', 'premises'])
+    expect([tileJson.minzoom, tileJson.maxzoom]).toEqual([10, 16])
+    const parts = await Promise.all(['schools', 'zones', 'premises'].map(versionOf))
+    expect(await versionOf('registry')).toBe(parts.join('.'))
+    const [west, south, east, north] = tileJson.bounds
+    expect(CENTRE[0]).toBeGreaterThan(west)
+    expect(CENTRE[0]).toBeLessThan(east)
+    expect(CENTRE[1]).toBeGreaterThan(south)
+    expect(CENTRE[1]).toBeLessThan(north)
+  })
+
+  it('renders identical requests of a versioned tile that arrive together once, and unversioned ones each anew', async () => {
+    let queries = 0
+    const counted = t.app.db.withPlugin({
+      transformQuery: (args) => {
+        queries += 1
+        return args.node
+      },
+      transformResult: async (args) => args.result,
+    })
+    const version = await versionOf('registry')
+    const ask = (v: string | undefined) =>
+      Promise.all(Array.from({ length: 4 }, () => tile(counted, t.app.databaseKind, 'registry', HOME, v ? { v } : {}, undefined)))
+    const shared = await ask(version)
+    expect(queries).toBe(1)
+    expect(new Set(shared.map((answer) => answer.etag)).size).toBe(1)
+    expect(shared.every((answer) => answer.body!.equals(shared[0]!.body!))).toBe(true)
+    queries = 0
+    const separate = await ask(undefined)
+    expect(queries).toBe(4)
+    expect(separate.map((answer) => answer.body!.equals(shared[0]!.body!))).toEqual([true, true, true, true])
+    // Once done, nothing is kept: the next request renders again.
+    queries = 0
+    await ask(version)
+    expect(queries).toBe(1)
+  })
+
+  it('answers 304 while nothing changed, and a new version and ETag after a write to any part', async () => {
+    const version = await versionOf('registry')
+    const first = await getTile(viewer, `${path('registry', HOME)}?v=${version}`).expect(200)
+    expect(first.headers.etag).toBe(`"registry-${HOME.z}-${HOME.x}-${HOME.y}-${version}"`)
+    expect(first.headers['cache-control']).toBe('private, max-age=31536000, immutable')
+    expect((await getTile(viewer, path('registry', HOME)).set('If-None-Match', first.headers.etag!)).status).toBe(304)
+    const created = (
+      await admin
+        .post('/api/premises')
+        .send(premisesFeature({ at: offset(CENTRE, 150, -40), name: '合并层烟店', licenceNo: 'TILE-REG-1' }))
+        .expect(201)
+    ).body.id
+    const after = await versionOf('registry')
+    expect(after).not.toBe(version)
+    // Only the premises part moved on.
+    expect(after.split('.').slice(0, 2)).toEqual(version.split('.').slice(0, 2))
+    const changed = await getTile(viewer, path('registry', HOME)).set('If-None-Match', first.headers.etag!).expect(200)
+    expect(changed.headers.etag).toBe(`"registry-${HOME.z}-${HOME.x}-${HOME.y}-${after}"`)
+    expect(featuresOf(decode(changed.body as Buffer), 'premises').some((f) => f.properties.id === created)).toBe(true)
+    expect((await getTile(viewer, `${path('registry', HOME)}?v=${version}`).expect(200)).headers['cache-control']).toBe('private, no-cache')
+  })
+})
+
 describe('who may read which layer', () => {
   it('refuses the registry layers without a session', async () => {
-    for (const layer of ['schools', 'zones', 'premises']) {
+    for (const layer of ['schools', 'zones', 'premises', 'registry']) {
       expectErrorBody(await t.request().get(path(layer, HOME)), 401, 'UNAUTHENTICATED')
       expectErrorBody(await t.request().get(`/tiles/${layer}.json`), 401, 'UNAUTHENTICATED')
     }

@@ -7,7 +7,7 @@ const bounds = [105.3, 35.2, 106.97, 36.6]
 
 describe('map style', () => {
   it('offline: only the service’s own tiles, no glyph server (labels drawn with local CJK fonts)', () => {
-    const style = buildStyle({ tianditu: null, approvalNumber: null, bounds })
+    const style = buildStyle({ tianditu: null, approvalNumber: null, bounds, sources: {} })
     expect(style.glyphs).toBeUndefined()
     expect(Object.values(style.sources).every((source) => source.type === 'vector' && source.url!.startsWith('/tiles/'))).toBe(true)
     const labels = style.layers.filter((layer) => layer.type === 'symbol')
@@ -16,12 +16,47 @@ describe('map style', () => {
     for (const ids of Object.values(LAYER_GROUPS)) for (const id of ids) expect(style.layers.some((layer) => layer.id === id)).toBe(true)
   })
 
+  it('draws from the TileJSON inlined in the settings, without asking for it, and the registry from one source', () => {
+    const tileJson = (layer: string, minzoom: number) => ({
+      tilejson: '3.0.0' as const,
+      name: layer,
+      description: layer,
+      attribution: layer === 'roads' ? '© OpenStreetMap' : '',
+      scheme: 'xyz' as const,
+      tiles: [`https://zones.example.cn/tiles/${layer}/{z}/{x}/{y}.mvt?v=a1b2c3d4-7`],
+      minzoom,
+      maxzoom: 16,
+      bounds: [105.3, 35.2, 106.97, 36.6],
+      center: [106.2, 36.0, 12],
+      vector_layers: [],
+    })
+    const sources = { counties: tileJson('counties', 0), roads: tileJson('roads', 11), registry: tileJson('registry', 10) }
+    const style = buildStyle({ tianditu: null, approvalNumber: null, bounds, sources })
+    expect(style.sources.counties).toEqual({
+      type: 'vector',
+      tiles: sources.counties.tiles,
+      minzoom: 0,
+      maxzoom: 16,
+      bounds: [105.3, 35.2, 106.97, 36.6],
+      scheme: 'xyz',
+    })
+    expect(style.sources.roads).toMatchObject({ tiles: sources.roads.tiles, attribution: '© OpenStreetMap' })
+    expect(style.sources.registry).toMatchObject({ tiles: sources.registry.tiles, minzoom: 10 })
+    // Not inlined (not in the settings): asked for by URL.
+    expect(style.sources.townships).toEqual({ type: 'vector', url: '/tiles/townships.json' })
+    // Every registry layer, schools, zones and premises alike, draws from the one registry source.
+    for (const group of ['schools', 'zoneCore', 'zoneControl', 'premises'] as const)
+      for (const id of LAYER_GROUPS[group]) expect(style.layers.find((layer) => layer.id === id)).toMatchObject({ source: 'registry' })
+    expect(Object.keys(style.sources).sort()).toEqual(['counties', 'registry', 'roads', 'townships'])
+  })
+
   it('with Tianditu: its base and label rasters lie beneath every registry layer, attributed with the approval number', () => {
     const tiles = [['https://t0.tianditu.gov.cn/vec_w/wmts?tk=k'], ['https://t0.tianditu.gov.cn/cva_w/wmts?tk=k']]
     const style = buildStyle({
       tianditu: { key: 'k', style: 'vector', tiles, attribution: '© 天地图' },
       approvalNumber: 'GS(2099)0000号',
       bounds,
+      sources: {},
     })
     const ids = style.layers.map((layer) => layer.id)
     expect(ids.indexOf('tianditu')).toBeLessThan(ids.indexOf('county-line'))

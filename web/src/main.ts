@@ -1,4 +1,4 @@
-import { api, onUnauthorised, type MapConfig, type User } from './api/client.ts'
+import { api, onUnauthorised, type DeskBoot, type MapConfig, type User } from './api/client.ts'
 import { currentLanguage, departmentName, onLanguageChange, roleName, setLanguage, t, countyName } from './i18n.ts'
 import { createMapView, prewarm, type MapView } from './map/map-view.ts'
 import { parseMapPosition, readRoute, routeHref, SCREENS, updateParams, type Screen } from './router.ts'
@@ -57,8 +57,19 @@ async function start() {
     toast(t('sessionExpired'), 'error')
     signedOut()
   })
+  // The page served by the service carries the user and the map settings (server/modules/map/page.ts): the map is drawn at once.
+  const boot = readBootData()
+  if (boot?.user) {
+    void signedIn(boot.user, boot.mapConfig)
+    return
+  }
   fill(root, h('p', { class: 'boot', role: 'status' }, t('loading')))
-  // The map's settings are public: ask for them while the session is checked, and start MapLibre's workers meanwhile.
+  if (boot) {
+    signedOut()
+    return
+  }
+  // Without them (the Vite dev server's page): the map's settings are public, so ask for them while the session is
+  // checked, and start MapLibre's workers meanwhile.
   prewarm()
   const config = api.mapConfig()
   config.catch(() => undefined)
@@ -70,6 +81,17 @@ async function start() {
     return
   }
   await signedIn(user, await config)
+}
+
+/** The data the service wrote into the page, or null when the page has none (or it does not parse). */
+function readBootData(): DeskBoot | null {
+  const text = document.getElementById('desk-boot')?.textContent
+  if (!text) return null
+  try {
+    return JSON.parse(text) as DeskBoot
+  } catch {
+    return null
+  }
 }
 
 function signedOut() {

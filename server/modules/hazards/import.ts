@@ -1,7 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
-import ExcelJS from 'exceljs'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { AppError } from '../../errors.ts'
@@ -75,6 +74,8 @@ export function tableFromCsv(text: string): Cell[][] {
 
 /** A table (header row first) read from the first worksheet of an XLSX workbook. */
 export async function tableFromXlsx(bytes: Buffer): Promise<Cell[][]> {
+  // Loaded when a workbook comes in: it is the heaviest package the service has, and no start needs it.
+  const { default: ExcelJS } = await import('exceljs')
   const workbook = new ExcelJS.Workbook()
   try {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer)

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '../../schemas/common.ts'
 import { MapConfigSchema } from '../../schemas/map.ts'
+import { tileOrigin } from '../tiles/service.ts'
 import * as service from './service.ts'
 
 /** What the map desk needs before drawing: the basemap and the extent of the registry. */
@@ -8,9 +10,17 @@ const mapRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/map-config',
     {
       config: { access: 'public' },
-      schema: { tags: ['map'], summary: 'Basemap settings and the area to show', response: { 200: MapConfigSchema } },
+      schema: {
+        tags: ['map'],
+        summary: 'Basemap settings, the area to show, and the TileJSON of each vector source the asker may read',
+        response: { 200: MapConfigSchema, ...errorResponses },
+      },
     },
-    async () => service.mapConfig(app.db, app.config),
+    async (request) =>
+      service.mapConfig(request.readDb, app.config, {
+        signedIn: request.user !== null,
+        tileOrigin: tileOrigin(app.config.publicUrl, request),
+      }),
   )
 }
 

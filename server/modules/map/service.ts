@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely'
 import type { Config } from '../../config.ts'
 import type { Database } from '../../db/types.ts'
 import type { MapConfig } from '../../schemas/map.ts'
+import type { TileLayer } from '../../schemas/tiles.ts'
+import { tileJsons } from '../tiles/service.ts'
 import * as repository from './repository.ts'
 
 // Guyuan's five counties, when no boundaries are loaded yet.
@@ -16,10 +18,25 @@ function tiandituTiles(layer: string, key: string): string[] {
   )
 }
 
-/** The map desk's settings: the Tianditu basemap when a key is configured, its approval number, and the extent of the counties. */
-export async function mapConfig(db: Kysely<Database>, config: Config): Promise<MapConfig> {
+/** Who asks: whether a user is signed in (the registry's tiles need one), and the scheme://host tile URLs start with. */
+export interface MapConfigRequest {
+  signedIn: boolean
+  tileOrigin: string
+}
+
+/**
+ * The map desk's settings: the Tianditu basemap when a key is configured, its approval number, the extent of the
+ * counties, and the TileJSON of every vector source the desk draws that the asker may read.
+ */
+export async function mapConfig(db: Kysely<Database>, config: Config, asker: MapConfigRequest): Promise<MapConfig> {
   const bounds = (await repository.countiesExtent(db)) ?? GUYUAN_BOUNDS
   const key = config.tiandituKey
+  const layers: TileLayer[] = [
+    'counties',
+    'townships',
+    ...(key ? [] : (['roads'] as const)),
+    ...(asker.signedIn ? (['registry'] as const) : []),
+  ]
   return {
     tianditu: key
       ? {
@@ -34,5 +51,6 @@ export async function mapConfig(db: Kysely<Database>, config: Config): Promise<M
       : null,
     approvalNumber: config.mapApprovalNumber ?? null,
     bounds,
+    sources: await tileJsons(db, layers, asker.tileOrigin),
   }
 }

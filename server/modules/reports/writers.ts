@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events'
 import { PassThrough, Readable, type Writable } from 'node:stream'
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
 import { cellText, columnWidths, type Cell, type Column, type Report, type Row } from './model.ts'
 
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FF1F4E79' } }
@@ -57,6 +57,8 @@ async function drained(stream: Writable): Promise<void> {
  * items last, one per row under one header row (styled, frozen), columns sized from the first batch.
  */
 export async function writeXlsx(report: Report, out: Writable): Promise<void> {
+  // Loaded when a workbook is asked for: it is the heaviest package the service has, and no start needs it.
+  const { default: ExcelJS } = await import('exceljs')
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false })
   workbook.creator = '固原市校园安全区域系统'
   workbook.created = report.generatedAt

@@ -1,4 +1,4 @@
-import type { TileLayer, VectorLayer } from '../../schemas/tiles.ts'
+import type { StoredTileLayer, TileLayer, VectorLayer } from '../../schemas/tiles.ts'
 
 /** The vector tile layers: what each serves, at which zooms, with which fields (the TileJSON is built from this). */
 
@@ -24,6 +24,8 @@ export interface LayerDefinition {
   /** Zoom the TileJSON centre suggests. */
   centerZoom: number
   sourceLayers: SourceLayer[]
+  /** The layers whose data it draws (their versions make up its version): itself, or the parts of a composite layer. */
+  parts: readonly StoredTileLayer[]
 }
 
 const REGISTRY = '固原市校园安全区域 registry'
@@ -37,7 +39,7 @@ export const ARTERIAL_ROAD_KINDS = ['motorway', 'trunk', 'primary', 'secondary']
 
 // Tiles above maxzoom are drawn by the client from the maxzoom tile (overzoom): at z16 one tile unit
 // is under 0.12 m at Guyuan's latitude, far finer than any drawing needs.
-export const LAYERS: Record<TileLayer, LayerDefinition> = {
+const STORED: Record<StoredTileLayer, Omit<LayerDefinition, 'parts'>> = {
   schools: {
     name: '学校 schools',
     description: 'Registered schools: campus outlines (campuses), gates (gates) and a label point inside each campus (school_labels).',
@@ -191,5 +193,29 @@ export const LAYERS: Record<TileLayer, LayerDefinition> = {
         fields: { kind: 'String', walkable: 'Boolean', name: 'String' },
       },
     ],
+  },
+}
+
+/** The registry layers in one source: a map that shows them all asks for one tile per position instead of three. */
+const REGISTRY_PARTS = ['schools', 'zones', 'premises'] as const satisfies readonly StoredTileLayer[]
+
+export const LAYERS: Record<TileLayer, LayerDefinition> = {
+  schools: { ...STORED.schools, parts: ['schools'] },
+  zones: { ...STORED.zones, parts: ['zones'] },
+  premises: { ...STORED.premises, parts: ['premises'] },
+  counties: { ...STORED.counties, parts: ['counties'] },
+  townships: { ...STORED.townships, parts: ['townships'] },
+  roads: { ...STORED.roads, parts: ['roads'] },
+  registry: {
+    name: '登记 registry',
+    description:
+      "The registry layers in one tile: the source-layers of schools (campuses, gates, school_labels), zones (zones) and premises (premises), each from its own minimum zoom. Its data version names the three layers' versions.",
+    attribution: REGISTRY,
+    access: 'user',
+    minzoom: Math.min(...REGISTRY_PARTS.map((part) => STORED[part].minzoom)),
+    maxzoom: Math.max(...REGISTRY_PARTS.map((part) => STORED[part].maxzoom)),
+    centerZoom: 14,
+    sourceLayers: REGISTRY_PARTS.flatMap((part) => STORED[part].sourceLayers),
+    parts: REGISTRY_PARTS,
   },
 }

@@ -2,7 +2,15 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely'
 import { asGeoJson, envelope, inFrame, WGS84_A_M } from '../../db/postgis.ts'
 import type { Database } from '../../db/types.ts'
 import type { TileLayer } from '../../schemas/tiles.ts'
-import { ALL_ROADS_FROM_ZOOM, ARTERIAL_ROAD_KINDS, ROAD_NAMES_FROM_ZOOM, TILE_BUFFER, TILE_EXTENT, type SourceLayerId } from './layers.ts'
+import {
+  ALL_ROADS_FROM_ZOOM,
+  ARTERIAL_ROAD_KINDS,
+  LAYERS,
+  ROAD_NAMES_FROM_ZOOM,
+  TILE_BUFFER,
+  TILE_EXTENT,
+  type SourceLayerId,
+} from './layers.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -145,8 +153,14 @@ const presimplified = (source: Source, box: TileBox) => {
 const columnList = (source: Source) => sql.join(source.columns.map((c) => sql.ref(`f.${c}`)))
 
 /** The layer's data version as one SQL value, read in the same statement (and so the same snapshot) as the tile's data. */
-const versionColumn = (layer: TileLayer | undefined) =>
-  layer ? sql`(select epoch || '-' || version from tile_versions where layer = ${layer})` : sql`null::text`
+const versionColumn = (layer: TileLayer | undefined) => {
+  if (!layer) return sql`null::text`
+  const parts = LAYERS[layer].parts
+  if (parts.length === 1) return sql`(select epoch || '-' || version from tile_versions where layer = ${parts[0]})`
+  // A composite layer's version: its parts' versions in their order, joined by dots (as compositeVersion joins them).
+  return sql`(select string_agg(epoch || '-' || version, '.' order by array_position(array[${sql.join([...parts])}]::text[], layer))
+    from tile_versions where layer in (${sql.join([...parts])}) having count(*) = ${parts.length})`
+}
 
 /**
  * One tile encoded by the database (ST_AsMVT / ST_AsMVTGeom on ST_TileEnvelope), every source-layer in
@@ -236,10 +250,19 @@ export async function tileFeatures(
   return { layers, version: typeof row.version === 'string' ? row.version : null }
 }
 
-/** Each layer's data version: a counter bumped at the commit of any write to its sources, and the database's epoch. */
+/**
+ * Each layer's data version: a counter bumped at the commit of any write to its sources, and the database's epoch; a
+ * composite layer's is its parts' versions joined by dots (missing when a part has none).
+ */
 export async function dataVersions(db: Db): Promise<Map<string, string>> {
   const rows = await db.selectFrom('tile_versions').select(['layer', 'version', 'epoch']).execute()
-  return new Map(rows.map((r) => [r.layer, `${r.epoch}-${Number(r.version)}`]))
+  const versions = new Map(rows.map((r) => [r.layer, `${r.epoch}-${Number(r.version)}`]))
+  for (const [layer, { parts }] of Object.entries(LAYERS)) {
+    if (parts.length < 2) continue
+    const each = parts.map((part) => versions.get(part))
+    if (each.every((version) => version !== undefined)) versions.set(layer, each.join('.'))
+  }
+  return versions
 }
 
 const EXTENT_OF: Record<TileLayer, RawBuilder<unknown>> = {
@@ -249,6 +272,8 @@ const EXTENT_OF: Record<TileLayer, RawBuilder<unknown>> = {
   counties: sql`(select ST_Extent(geom) from counties)`,
   townships: sql`(select ST_Extent(geom) from townships)`,
   roads: sql`(select ST_Extent(geom) from roads)`,
+  // Zones surround their schools; the schools are there for a registry with no zones drawn yet.
+  registry: sql`(select ST_Extent(g) from (select geom as g from schools union all select geom from school_zones union all select geom from premises) x)`,
 }
 
 /** The layer's data extent [west, south, east, north], or null when it has no data. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { AppError, invalid } from '../../errors.ts'
+import { AppError } from '../../errors.ts'
 import { errorResponses } from '../../schemas/common.ts'
 import {
   AnyLayerParamsSchema,
@@ -13,8 +13,6 @@ import {
 } from '../../schemas/tiles.ts'
 import { LAYERS } from './layers.ts'
 import * as service from './service.ts'
-
-const HOST = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/
 
 /**
  * Vector tiles and their TileJSON, one pair of routes per layer so that each declares who may read it
@@ -39,10 +37,9 @@ const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       async (request, reply) => {
         // Behind a proxy the tile URLs are the published ones (PUBLIC_URL), not whatever Host the client sent.
-        const base = app.config.publicUrl
-        if (!base && !HOST.test(request.host)) throw invalid('headers/host', 'is not a host name or address with an optional port')
+        const origin = service.tileOrigin(app.config.publicUrl, request)
         reply.header('cache-control', `${definition.access === 'public' ? 'public' : 'private'}, no-cache`)
-        return service.tileJson(request.readDb, layer, base ?? `${request.protocol}://${request.host}`)
+        return service.tileJson(request.readDb, layer, origin)
       },
     )
 

@@ -67,7 +67,10 @@ export async function tile(
   }
   const sourceLayers = definition.sourceLayers.filter((s) => z >= s.minzoom).map((s) => s.id)
   const box = repository.tileBox(z, x, y)
-  const { tile: body, version } = await renderTile(db, kind, box, sourceLayers, layer)
+  const render = () => renderTile(db, kind, box, sourceLayers, layer)
+  const { tile: body, version } = await (query.v === undefined
+    ? render()
+    : sharedRender(db, `${layer}/${z}/${x}/${y}?v=${query.v}`, render))
   if (!version) throw new Error(`tile layer ${layer} has no version row (migration 0004 not applied?)`)
   return {
     status: body.length > 0 ? 200 : 204,
@@ -75,6 +78,30 @@ export async function tile(
     etag: etagOf(version),
     cacheControl: cacheControlOf(version),
   }
+}
+
+/** The renders under way, per database handle: identical requests that arrive meanwhile wait for the same one. */
+const rendering = new WeakMap<Kysely<Database>, Map<string, Promise<{ tile: Buffer; version: string | null }>>>()
+
+/**
+ * Runs one render for all identical requests of a versioned tile URL (`?v=`, as the TileJSON hands them out) that arrive
+ * while it is under way. A map asks for the same tile at once several times (an overzoomed tile serves four positions:
+ * counties and townships above their maxzoom), and the answer, read in one snapshot with its version, is equally right
+ * for each. Nothing is kept once it is done; the key holds the version asked for, so a map that picked up a new version
+ * after a write never joins a render begun before it, and a request without a version always renders anew.
+ */
+function sharedRender(
+  db: Kysely<Database>,
+  key: string,
+  render: () => Promise<{ tile: Buffer; version: string | null }>,
+): Promise<{ tile: Buffer; version: string | null }> {
+  let flights = rendering.get(db)
+  if (!flights) rendering.set(db, (flights = new Map()))
+  const running = flights.get(key)
+  if (running) return running
+  const started = render().finally(() => flights.delete(key))
+  flights.set(key, started)
+  return started
 }
 
 /**
@@ -115,10 +142,22 @@ async function boundsOf(db: Kysely<Database>, layer: TileLayer, version: string)
   ]
 }
 
+const HOST = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/
+
+/**
+ * The scheme://host tile URLs start with: the published one (PUBLIC_URL) behind a proxy, not whatever Host the client
+ * sent; otherwise the request's, refused (400 naming the header) when the Host is not a host name or address.
+ */
+export function tileOrigin(publicUrl: string | undefined, request: { protocol: string; host: string }): string {
+  if (publicUrl) return publicUrl
+  if (!HOST.test(request.host)) throw invalid('headers/host', 'is not a host name or address with an optional port')
+  return `${request.protocol}://${request.host}`
+}
+
 /** TileJSON 3.0.0 of a layer; `origin` (scheme://host of the request) makes the tile URLs absolute, as TileJSON 3 requires. */
-export async function tileJson(db: Kysely<Database>, layer: TileLayer, origin: string): Promise<TileJson> {
+export async function tileJson(db: Kysely<Database>, layer: TileLayer, origin: string, versions?: Map<string, string>): Promise<TileJson> {
   const definition = LAYERS[layer]
-  const version = await dataVersion(db, layer)
+  const version = versions?.get(layer) ?? (await dataVersion(db, layer))
   const bounds = await boundsOf(db, layer, version)
   const [west, south, east, north] = bounds
   const inside = GUYUAN_CENTER[0] >= west && GUYUAN_CENTER[0] <= east && GUYUAN_CENTER[1] >= south && GUYUAN_CENTER[1] <= north
@@ -142,4 +181,12 @@ export async function tileJson(db: Kysely<Database>, layer: TileLayer, origin: s
       fields,
     })),
   }
+}
+
+/** The TileJSON of several layers, their data versions read once: what the map desk inlines in its settings. */
+export async function tileJsons(db: Kysely<Database>, layers: readonly TileLayer[], origin: string): Promise<Record<string, TileJson>> {
+  const versions = await repository.dataVersions(db)
+  const answers: Record<string, TileJson> = {}
+  for (const layer of layers) answers[layer] = await tileJson(db, layer, origin, versions)
+  return answers
 }

@@ -5,7 +5,7 @@
 import type { User } from '../../../server/schemas/auth.ts'
 import type { CrsName, ErrorResponse, PremisesCategory } from '../../../server/schemas/common.ts'
 import type { ErrorCode, FieldProblem } from '../../../server/schemas/error-codes.ts'
-import type { MapConfig } from '../../../server/schemas/map.ts'
+import type { DeskBoot, MapConfig } from '../../../server/schemas/map.ts'
 import type { CreateDecision, CreatePermit, Permit, PermitDetail, PermitPage, PermitQuery } from '../../../server/schemas/permits.ts'
 import type { Premises, School, UpdateSchool } from '../../../server/schemas/registry.ts'
 import type { SearchItem, SearchResult } from '../../../server/schemas/search.ts'
@@ -56,6 +56,7 @@ export type {
   Conflict,
   CrsName,
   FieldProblem,
+  DeskBoot,
   MapConfig,
   Permit,
   PermitDetail,

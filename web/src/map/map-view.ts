@@ -14,6 +14,7 @@ import {
   CONFLICT_COLOUR,
   LABEL_FONT,
   LAYER_GROUPS,
+  REGISTRY_SOURCE,
   ROUTE_COLOUR,
   type LayerGroup,
 } from './style.ts'
@@ -202,11 +203,9 @@ export function createMapView(container: HTMLElement, config: MapConfig, initial
       return () => clickHandlers.delete(handler)
     },
     refreshTiles() {
-      for (const id of ['schools', 'zones', 'premises']) {
-        const source = map.getSource(id) as maplibregl.VectorTileSource | undefined
-        // Re-reading the TileJSON (never cached) picks up the new data version in the tile URLs.
-        source?.setUrl(`/tiles/${id}.json`)
-      }
+      const source = map.getSource(REGISTRY_SOURCE) as maplibregl.VectorTileSource | undefined
+      // Re-reading the TileJSON (never cached) picks up the new data version in the tile URLs.
+      source?.setUrl(`/tiles/${REGISTRY_SOURCE}.json`)
     },
   }
 }

@@ -73,17 +73,33 @@ export const CLICKABLE_LAYERS = [
   'zone-control-fill',
 ] as const
 
-function vector(layer: string): SourceSpecification {
-  return { type: 'vector', url: `/tiles/${layer}.json` }
+/**
+ * A vector source of the service's tiles: its TileJSON inline when the settings carry it (the map then asks for tiles
+ * at once), otherwise its URL (one more round trip before the first tile).
+ */
+function vector(config: MapConfig, layer: string): SourceSpecification {
+  const tileJson = config.sources[layer]
+  if (!tileJson) return { type: 'vector', url: `/tiles/${layer}.json` }
+  const { tiles, minzoom, maxzoom, bounds, attribution } = tileJson
+  return {
+    type: 'vector',
+    tiles,
+    minzoom,
+    maxzoom,
+    bounds: bounds as [number, number, number, number],
+    scheme: 'xyz',
+    ...(attribution ? { attribution } : {}),
+  }
 }
+
+/** The source of the registry layers: schools (campuses, gates, school_labels), zones and premises in one tile. */
+export const REGISTRY_SOURCE = 'registry'
 
 export function buildStyle(config: MapConfig): StyleSpecification {
   const sources: Record<string, SourceSpecification> = {
-    counties: vector('counties'),
-    townships: vector('townships'),
-    zones: vector('zones'),
-    schools: vector('schools'),
-    premises: vector('premises'),
+    counties: vector(config, 'counties'),
+    townships: vector(config, 'townships'),
+    [REGISTRY_SOURCE]: vector(config, REGISTRY_SOURCE),
   }
   const layers: LayerSpecification[] = [{ id: 'background', type: 'background', paint: { 'background-color': '#f3f1ec' } }]
   if (config.tianditu) {
@@ -97,7 +113,7 @@ export function buildStyle(config: MapConfig): StyleSpecification {
   }
   const haveBasemap = Boolean(config.tianditu)
   // The attribution comes with the roads' TileJSON (the sources of the roads imported, e.g. OpenStreetMap).
-  if (!haveBasemap) sources.roads = vector('roads')
+  if (!haveBasemap) sources.roads = vector(config, 'roads')
   layers.push(
     {
       id: 'county-fill',
@@ -117,7 +133,7 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     {
       id: 'zone-control-fill',
       type: 'fill',
-      source: 'zones',
+      source: REGISTRY_SOURCE,
       'source-layer': 'zones',
       filter: ['==', ['get', 'band'], 'control'],
       paint: { 'fill-color': BAND_COLOURS.control, 'fill-opacity': 0.18 },
@@ -125,7 +141,7 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     {
       id: 'zone-control-line',
       type: 'line',
-      source: 'zones',
+      source: REGISTRY_SOURCE,
       'source-layer': 'zones',
       filter: ['==', ['get', 'band'], 'control'],
       paint: { 'line-color': BAND_COLOURS.control, 'line-width': 1.2 },
@@ -133,7 +149,7 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     {
       id: 'zone-core-fill',
       type: 'fill',
-      source: 'zones',
+      source: REGISTRY_SOURCE,
       'source-layer': 'zones',
       filter: ['==', ['get', 'band'], 'core'],
       paint: { 'fill-color': BAND_COLOURS.core, 'fill-opacity': 0.22 },
@@ -141,7 +157,7 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     {
       id: 'zone-core-line',
       type: 'line',
-      source: 'zones',
+      source: REGISTRY_SOURCE,
       'source-layer': 'zones',
       filter: ['==', ['get', 'band'], 'core'],
       paint: { 'line-color': BAND_COLOURS.core, 'line-width': 1, 'line-dasharray': [2, 1] },
@@ -149,21 +165,21 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     {
       id: 'campus-fill',
       type: 'fill',
-      source: 'schools',
+      source: REGISTRY_SOURCE,
       'source-layer': 'campuses',
       paint: { 'fill-color': SCHOOL_COLOUR, 'fill-opacity': 0.35 },
     },
     {
       id: 'campus-line',
       type: 'line',
-      source: 'schools',
+      source: REGISTRY_SOURCE,
       'source-layer': 'campuses',
       paint: { 'line-color': SCHOOL_COLOUR, 'line-width': 1.5 },
     },
     {
       id: 'gate',
       type: 'circle',
-      source: 'schools',
+      source: REGISTRY_SOURCE,
       'source-layer': 'gates',
       minzoom: 14,
       paint: { 'circle-radius': 4, 'circle-color': '#ffffff', 'circle-stroke-color': SCHOOL_COLOUR, 'circle-stroke-width': 2 },
@@ -171,7 +187,7 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     {
       id: 'premises-conflict-ring',
       type: 'circle',
-      source: 'premises',
+      source: REGISTRY_SOURCE,
       'source-layer': 'premises',
       filter: ['==', ['get', 'conflict'], true],
       paint: {
@@ -184,7 +200,7 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     {
       id: 'premises-point',
       type: 'circle',
-      source: 'premises',
+      source: REGISTRY_SOURCE,
       'source-layer': 'premises',
       paint: {
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 12, 2.5, 17, 6],
@@ -227,7 +243,7 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     {
       id: 'school-label',
       type: 'symbol',
-      source: 'schools',
+      source: REGISTRY_SOURCE,
       'source-layer': 'school_labels',
       minzoom: 13,
       layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 12, 'text-max-width': 8 },
@@ -236,7 +252,7 @@ export function buildStyle(config: MapConfig): StyleSpecification {
     {
       id: 'premises-label',
       type: 'symbol',
-      source: 'premises',
+      source: REGISTRY_SOURCE,
       'source-layer': 'premises',
       minzoom: 16,
       layout: {

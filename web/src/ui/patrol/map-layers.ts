@@ -4,7 +4,7 @@
  * (their label points), so no school is downloaded for it.
  */
 import type { GeoJSONSource, LayerSpecification, Map as MapLibreMap } from 'maplibre-gl'
-import { LABEL_FONT } from '../../map/style.ts'
+import { LABEL_FONT, REGISTRY_SOURCE } from '../../map/style.ts'
 
 export const COVERAGE_COLOURS = { done: '#2f7a45', planned: '#d69e2e', missing: '#c53030' } as const
 export type CoverageState = keyof typeof COVERAGE_COLOURS
@@ -48,7 +48,7 @@ function layers(): LayerSpecification[] {
   const coverage = (state: CoverageState): LayerSpecification => ({
     id: `patrol-coverage-${state}`,
     type: 'circle',
-    source: 'schools',
+    source: REGISTRY_SOURCE,
     'source-layer': 'school_labels',
     filter: ['in', ['get', 'id'], ['literal', []]],
     paint: {
