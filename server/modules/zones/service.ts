@@ -525,22 +525,24 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
     premises.set(r.premises_id, { category: r.category, county_code: r.county_code })
   })
 
-  const key = (r: { premises_id: number; school_id: number }) => `${r.premises_id}|${r.school_id}`
-  const now = new Map<string, (typeof existing)[number]>()
-  await each(existing, (r) => now.set(key(r), r))
-  const next = new Set<string>()
+  // The pairs of today by premises and school: the proposal's pairs (up to a million) are looked up without a key
+  // string each, and only those that exist today are remembered, so the heap (and its collections) stay small.
+  const now = new Map<number, Map<number, { band: string; kept: boolean }>>()
+  await each(existing, (r) => {
+    const bySchool = now.get(r.premises_id) ?? now.set(r.premises_id, new Map()).get(r.premises_id)!
+    bySchool.set(r.school_id, { band: r.band, kept: false })
+  })
   const added: typeof proposed = []
   let bandChanged = 0
   await each(proposed, (r) => {
-    const k = key(r)
-    next.add(k)
-    const before = now.get(k)
-    if (!before) added.push(r)
-    else if (before.band !== r.band) bandChanged += 1
+    const before = now.get(r.premises_id)?.get(r.school_id)
+    if (!before) return void added.push(r)
+    before.kept = true
+    if (before.band !== r.band) bandChanged += 1
   })
   const cleared: typeof existing = []
   await each(existing, (r) => {
-    if (!next.has(key(r))) cleared.push(r)
+    if (!now.get(r.premises_id)!.get(r.school_id)!.kept) cleared.push(r)
   })
 
   const unknown = new Set<number>()
