@@ -9,6 +9,10 @@ import { connectPrepared } from './prepared-pool.ts'
 
 export type DatabaseKind = 'embedded' | 'postgis'
 
+type EmbeddedDatabase = Awaited<ReturnType<typeof openEmbedded>>
+/** The PGlite behind each embedded Kysely, for the one query that may pass the connection's queue (postgisVersion). */
+const embeddedOf = new WeakMap<Kysely<Database>, EmbeddedDatabase>()
+
 export interface DatabaseHandle {
   db: Kysely<Database>
   kind: DatabaseKind
@@ -52,6 +56,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   try {
     const pglite = await openEmbedded(options.dataDir, options.loadDataDir)
     const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+    embeddedOf.set(db, pglite)
     return {
       db,
       kind: 'embedded',
@@ -86,8 +91,22 @@ export async function openEmbedded(dataDir: string | undefined, loadDataDir?: Bl
   return pglite
 }
 
-/** PostGIS version string, e.g. "3.5.2". */
+/**
+ * PostGIS version string, e.g. "3.5.2": a real round trip that /health makes. On the embedded database it does not
+ * wait in the connection's queue behind a transaction (an import holds the one connection for seconds): PGlite
+ * runs it between two statements of that transaction, and it reads nothing, so it sees nothing uncommitted and
+ * changes nothing. A closed or failed database still throws; any other error asks again in turn.
+ */
 export async function postgisVersion(db: Kysely<Database>): Promise<string> {
+  const pglite = embeddedOf.get(db)
+  if (pglite && !pglite.closed) {
+    try {
+      const { rows } = await pglite.query<{ version: string }>('select postgis_lib_version() as version')
+      return rows[0]?.version ?? 'unknown'
+    } catch (error) {
+      if (pglite.closed) throw error
+    }
+  }
   const { rows } = await sql<{ version: string }>`select postgis_lib_version() as version`.execute(db)
   return rows[0]?.version ?? 'unknown'
 }

@@ -55,11 +55,30 @@ export const PatrolPlanSchoolSchema = Type.Object({
   planned: Type.Integer(),
 })
 
+/** Why a visit was not planned, for a screen to say in its own language (the reason says it in English). */
+export const UNMET_VISIT_REASONS = [
+  'no_active_unit',
+  'no_unit_base_on_road',
+  'school_off_road',
+  'no_room_in_hours',
+  'no_off_peak_time',
+  'no_unit_on_shift',
+  'no_unit_can_reach',
+  'units_fully_booked',
+] as const
+export type UnmetVisitReason = (typeof UNMET_VISIT_REASONS)[number]
+
 export const PatrolUnmetSchema = Type.Object({
   schoolId: Type.Integer(),
   kind: StringEnum(['post', 'visit'] as const),
   window: Type.Optional(Type.String({ description: 'the peak window of an unmet post' })),
   reason: Type.String(),
+  reasonCode: Type.Optional(StringEnum(UNMET_VISIT_REASONS, { description: 'an unmet visit: the reason as a code' })),
+  reasonValues: Type.Optional(
+    Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+      description: 'the figures the reason names (hours, visit number, time span, visits, minutes)',
+    }),
+  ),
 })
 export type PatrolUnmet = Static<typeof PatrolUnmetSchema>
 

@@ -213,6 +213,25 @@ describe('cross-site request forgery', () => {
 })
 
 describe('user administration', () => {
+  it('refuses a user of a county that does not exist: 422 naming countyCode, nothing written', async () => {
+    const { agent } = await t.signIn({ department: 'admin', role: 'admin' })
+    const response = await agent
+      .post('/api/users')
+      .send({
+        username: 'clerk.nowhere',
+        password: 'a long enough password 42',
+        department: 'culture',
+        role: 'clerk',
+        countyCode: '640499',
+      })
+      .expect(422)
+    expect(response.body.code).toBe('UNPROCESSABLE')
+    expect(response.body.message).toMatch(/^countyCode: 640499 is not a county of Guyuan; one of 640402, /)
+    expect(response.body.details.problems).toEqual([{ field: '/countyCode', message: '640499 is not a county of Guyuan' }])
+    const rows = await t.app.db.selectFrom('users').select('id').where('username', '=', 'clerk.nowhere').execute()
+    expect(rows).toEqual([])
+  })
+
   it('lets an admin create a user: 201, the password is never echoed and is stored as argon2id', async () => {
     const { agent } = await t.signIn({ department: 'admin', role: 'admin' })
     const password = 'a long enough password 42'

@@ -21,6 +21,29 @@ describe('service', () => {
     })
   })
 
+  it('answers /health while a transaction holds the database (an import on the one embedded connection)', async () => {
+    const answered = await t.app.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('schools').select('id').limit(1).execute()
+      const response = await t.request().get('/health')
+      // Still usable afterwards: the probe did not disturb the transaction.
+      await trx.selectFrom('schools').select('id').limit(1).execute()
+      return response
+    })
+    expect(answered.status).toBe(200)
+    expect(answered.body.status).toBe('ok')
+  })
+
+  it('answers /health with 503 once the database is gone', async () => {
+    const other = await startTestApp()
+    try {
+      await other.database.close()
+      const response = await other.request().get('/health').expect(503)
+      expectErrorBody(response, 503, 'UNAVAILABLE')
+    } finally {
+      await other.app.close().catch(() => {})
+    }
+  })
+
   it('serves the API documentation page at /docs', async () => {
     const response = await t.request().get('/docs/').redirects(2)
     expect(response.status).toBe(200)

@@ -341,6 +341,26 @@ describe('command line', () => {
       '640402',
     ])
     expect(created.stdout).toMatch(/created user cli_clerk/)
+    // A county that does not exist is said so in the service's words, not as the database's foreign-key refusal.
+    const unknownCounty = await cli('user.ts', [
+      'create',
+      '--username',
+      'cli_nowhere',
+      '--password',
+      'a long cli password',
+      '--department',
+      'tobacco',
+      '--role',
+      'clerk',
+      '--county',
+      '640499',
+    ]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(unknownCounty?.code).toBe(1)
+    expect(unknownCounty?.stderr).toMatch(/error: countyCode: 640499 is not a county of Guyuan; one of 640402, 640422/)
+    expect(unknownCounty?.stderr).not.toMatch(/foreign key|violates|constraint/i)
 
     const bad = path.join(folder, 'bad.csv')
     fs.writeFileSync(

@@ -351,6 +351,9 @@ it('with too few units says exactly which posts and visits are unmet and why', a
       schoolId,
       kind: 'visit',
       reason: "the units' hours (07:10–08:15) leave no room for 2 visits 120 min apart",
+      // The same as a code with its figures, which the screen says in its own language.
+      reasonCode: 'no_room_in_hours',
+      reasonValues: { hours: '07:10–08:15', visits: 2, minutes: 120 },
     })),
   ]
   const firstVisits = plan.unmet.filter((u) => u.kind === 'visit' && !u.reason.startsWith("the units' hours"))
@@ -359,10 +362,16 @@ it('with too few units says exactly which posts and visits are unmet and why', a
   )
   // The first visit of each school: either no off-peak time fits its dwell at all, or none the unit can reach.
   expect(firstVisits.map((u) => u.schoolId).sort()).toEqual([...urbanIds].sort())
-  for (const u of firstVisits)
+  for (const u of firstVisits) {
     expect(u.reason).toMatch(
       /^(no off-peak time is left for visit 1 in 07:10–08:15, between the other visits and the school's peak windows|no unit on shift can get to the school in 07:10–07:20 and back to its base within its shift)$/,
     )
+    expect(
+      u.reason.startsWith('no off-peak')
+        ? { reasonCode: 'no_off_peak_time', reasonValues: { visit: 1, span: '07:10–08:15' } }
+        : { reasonCode: 'no_unit_can_reach', reasonValues: { visit: 1, span: '07:10–07:20' } },
+    ).toEqual({ reasonCode: u.reasonCode, reasonValues: u.reasonValues })
+  }
   expect(plan.schools.find((s) => s.schoolId === biggestId)).toEqual({ schoolId: biggestId, urban: true, required: 2, planned: 0 })
 })
 

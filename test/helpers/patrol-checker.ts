@@ -30,7 +30,14 @@ export interface CheckedPlan {
     lengthM: number
   }[]
   schools: { schoolId: number; urban: boolean; required: number; planned: number }[]
-  unmet: { schoolId: number; kind: 'post' | 'visit'; window?: string; reason: string }[]
+  unmet: {
+    schoolId: number
+    kind: 'post' | 'visit'
+    window?: string
+    reason: string
+    reasonCode?: string
+    reasonValues?: Record<string, string | number>
+  }[]
   lengthM: number
   lowerBoundM: number
 }

@@ -10,6 +10,8 @@ import type { Page } from 'playwright-core'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadDemoData } from '../../server/modules/demo/load.ts'
+import type { PatrolUnmet } from '../../server/schemas/patrol-plans.ts'
+import { unmetReason } from '../../web/src/ui/patrol/unmet-reason.ts'
 import { loadReferenceData } from '../../server/modules/reference/load.ts'
 import { GUYUAN, offset } from '../factories/registry.ts'
 import { gridFeature, stationFeature, unitFeature } from '../factories/police.ts'
@@ -262,7 +264,7 @@ describe('patrol screen in Chromium', () => {
         stops: { kind: string; schoolId: number; arriveAt: string; lon: number; lat: number }[]
         route: unknown
       }[]
-      unmet: { kind: 'post' | 'visit'; reason: string }[]
+      unmet: PatrolUnmet[]
     }
     expect(plan.date).toBe(tomorrow)
     const withStops = plan.units.filter((u) => u.stops.length > 0)
@@ -310,10 +312,15 @@ describe('patrol screen in Chromium', () => {
       expect(await reasons.first().isVisible()).toBe(true)
       const counts = (await reasons.evaluateAll((items) => items.map((li) => Number(li.getAttribute('data-count'))))) as number[]
       expect(counts.reduce((a, b) => a + b, 0)).toBe(plan.unmet.length)
-      expect(counts).toHaveLength(new Set(plan.unmet.map((u) => `${u.kind}|${u.reason}`)).size)
+      // Visits' reasons are said in Chinese on the Chinese screen (from their codes), posts' in the plan's words.
+      const shown = (u: PatrolUnmet) => unmetReason(u)
+      expect(counts).toHaveLength(new Set(plan.unmet.map((u) => `${u.kind}|${shown(u)}`)).size)
+      const visitTexts = await unmet.locator('.patrol-unmet-reasons li[data-kind="visit"]').allTextContents()
+      expect(visitTexts).toHaveLength(new Set(plan.unmet.filter((u) => u.kind === 'visit').map(shown)).size)
+      for (const text of visitTexts) expect(text).not.toMatch(/[A-Za-z]{3}/)
       // The reason that stops the most tasks comes first, with its count.
       const byReason = new Map<string, number>()
-      for (const u of plan.unmet) byReason.set(u.reason, (byReason.get(u.reason) ?? 0) + 1)
+      for (const u of plan.unmet) byReason.set(shown(u), (byReason.get(shown(u)) ?? 0) + 1)
       const first = (await reasons.first().textContent()) ?? ''
       const top = Math.max(...byReason.values())
       expect(counts[0]).toBe(top)

@@ -146,6 +146,39 @@ const text = {
   patrolUnmet: ['未满足的岗位与巡查', 'Unmet posts and visits'],
   patrolUnmetCounts: ['未满足：护学岗 {posts} 项，巡查 {visits} 项。原因：', 'Unmet: {posts} posts, {visits} visits. Why:'],
   patrolUnmetBySchool: ['逐校列出（{count}）', 'School by school ({count})'],
+  unmetVisitNoActiveUnit: ['辖区内没有在用的巡逻组', 'the scope has no active patrol unit'],
+  unmetVisitNoUnitBaseOnRoad: [
+    '辖区内没有驻地靠近其可用道路的巡逻组',
+    'no unit of the scope has its base within reach of a road its mode may use',
+  ],
+  unmetVisitSchoolOffRoad: [
+    '学校离巡逻组可用的道路太远，无法到达',
+    'the school lies too far from any road the units may use to be reached',
+  ],
+  unmetVisitNoRoomInHours: [
+    '巡逻组的值班时间（{hours}）排不下 {visits} 次相隔 {minutes} 分钟的巡查',
+    "the units' hours ({hours}) leave no room for {visits} visits {minutes} min apart",
+  ],
+  unmetVisitNoOffPeakTime: [
+    '{span}内已无非高峰时段安排第 {visit} 次巡查（其他巡查与学校高峰时段已占满）',
+    "no off-peak time is left for visit {visit} in {span}, between the other visits and the school's peak windows",
+  ],
+  unmetVisitNoOffPeakTimeDay: [
+    '当天已无非高峰时段安排第 {visit} 次巡查（其他巡查与学校高峰时段已占满）',
+    "no off-peak time is left for visit {visit} in the day, between the other visits and the school's peak windows",
+  ],
+  unmetVisitNoUnitOnShift: [
+    '第 {visit} 次巡查可用的时段（{span}）内没有巡逻组在岗',
+    'no unit is on shift in {span}, the time left for visit {visit}',
+  ],
+  unmetVisitNoUnitCanReach: [
+    '在岗的巡逻组都无法在 {span} 内到达学校并在班内返回驻地',
+    'no unit on shift can get to the school in {span} and back to its base within its shift',
+  ],
+  unmetVisitUnitsFullyBooked: [
+    '能完成第 {visit} 次巡查（{span}）的巡逻组届时都已排满护学岗和其他巡查',
+    'every unit that could make visit {visit} ({span}) is fully booked then with posts and other visits',
+  ],
   patrolStopPost: ['护学岗', 'Post'],
   patrolStopVisit: ['巡查', 'Visit'],
   patrolGate: ['{gate}号门', 'gate {gate}'],

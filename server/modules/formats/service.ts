@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/types.ts'
 import { AppError } from '../../errors.ts'
 import { premisesFeature, schoolFeature, type RegistryKind } from '../registry/kinds.ts'
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
+import { adaptivePage } from '../../db/turns.ts'
 import * as repository from './repository.ts'
 import type { Geometry } from './wkb.ts'
 import {
@@ -16,6 +18,7 @@ import {
   type OutputFeature,
 } from './writers.ts'
 
+/** The most rows a page of a download reads; fewer on the embedded database (see adaptivePage). */
 const PAGE = 1000
 
 /** The attributes each register downloads with (arrays and objects as JSON). */
@@ -72,15 +75,21 @@ export async function* registryFeatures(
   kind: RegistryKind,
   filter: repository.ExportFilter,
 ): AsyncGenerator<OutputFeature> {
+  const page = adaptivePage(100, PAGE)
   for (let after = 0; ;) {
+    const size = page.size
+    const started = performance.now()
     const features =
       kind === 'schools'
-        ? (await repository.schoolsAfter(db, filter, after, PAGE)).map(schoolFeature)
-        : (await repository.premisesAfter(db, filter, after, PAGE)).map(premisesFeature)
+        ? (await repository.schoolsAfter(db, filter, after, size)).map(schoolFeature)
+        : (await repository.premisesAfter(db, filter, after, size)).map(premisesFeature)
+    page.took(performance.now() - started)
     for (const feature of features)
       yield { id: feature.id, properties: { id: feature.id, ...feature.properties }, geometry: feature.geometry as Geometry }
-    if (features.length < PAGE) return
+    if (features.length < size) return
     after = features[features.length - 1]!.id
+    // Between pages other requests get a turn (the writers yield every few hundred features as well).
+    await yieldToEventLoop()
   }
 }
 

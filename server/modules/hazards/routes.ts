@@ -46,14 +46,23 @@ const hazardsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Escalation steps fall due with the calendar, not only when someone reads: taken at start and every quarter
   // hour. Idempotent (on conflict do nothing), so several instances may run it at once.
   let timer: NodeJS.Timeout | undefined
+  // The run in flight, so that closing waits for it rather than closing the database under it.
+  let running: Promise<void> | undefined
   const upkeep = () =>
-    repository.takeEscalations(db).catch((error: unknown) => app.log.error({ err: error }, 'hazard escalation upkeep failed'))
+    (running ??= repository
+      .takeEscalations(db)
+      .then(() => {})
+      .catch((error: unknown) => app.log.error({ err: error }, 'hazard escalation upkeep failed'))
+      .finally(() => (running = undefined)))
   app.addHook('onReady', async () => {
     await upkeep()
     timer = setInterval(upkeep, ESCALATION_UPKEEP_MS)
     timer.unref()
   })
-  app.addHook('onClose', async () => clearInterval(timer))
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    await running
+  })
 
   app.post(
     '/api/hazards',

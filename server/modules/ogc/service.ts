@@ -10,6 +10,7 @@ import { encodeCursor, featureIdOf, parseFeatureId, type ItemsRequest } from './
 import * as repository from './repository.ts'
 import type { FeatureRow } from './repository.ts'
 import { downloadLinks } from '../formats/ogc-downloads.ts'
+import { adaptivePage } from '../../db/turns.ts'
 
 /**
  * Part 1, 2 and 4 conformance classes this service meets, with the OGC API – Common classes they build on (core,
@@ -300,7 +301,7 @@ export async function item(
   }
 }
 
-/** Features of a page size the stream reads at a time. */
+/** The most features a page of the stream reads at a time (fewer where a page takes long: adaptivePage). */
 const STREAM_PAGE = 1000
 
 /**
@@ -319,11 +320,17 @@ export async function* streamFeatures(
   if (!scope) return
   const filter = { ...request.filter, scope }
   let after: repository.KeyValue[] | undefined
+  // Pages adapt to how long the last took (about 40 ms, at most pageSize rows), with a turn for other requests between them.
+  const pages = adaptivePage(Math.min(100, pageSize), pageSize)
   for (;;) {
-    const rows = await repository.pageOfFeatures(db, collection, filter, { after, limit: pageSize }, request.crs ?? DEFAULT_CRS)
-    const page = rows.slice(0, pageSize)
+    const size = pages.size
+    const started = performance.now()
+    const rows = await repository.pageOfFeatures(db, collection, filter, { after, limit: size }, request.crs ?? DEFAULT_CRS)
+    pages.took(performance.now() - started)
+    const page = rows.slice(0, size)
     for (const row of page) yield featureOf(collection, row)
-    if (rows.length <= pageSize) return
+    if (rows.length <= size) return
     after = page.at(-1)!.key
+    await new Promise((resolve) => setImmediate(resolve))
   }
 }

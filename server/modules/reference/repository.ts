@@ -39,6 +39,12 @@ export async function hasCounties(db: Db): Promise<boolean> {
   return Number(row.n) > 0
 }
 
+/** The codes of the counties loaded, in order. */
+export async function countyCodes(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('counties').select('code').orderBy('code').execute()
+  return rows.map((r) => r.code.trim())
+}
+
 /** Inserts county outlines (stored as MultiPolygons). */
 export async function insertCounties(db: Db, counties: readonly CountyRecord[]): Promise<void> {
   if (counties.length === 0) return
@@ -107,6 +113,9 @@ export async function countiesAt(
     from (
       select x.i, ST_PointOnSurface(ST_SetSRID(ST_GeomFromGeoJSON(x.g::text), 4326)) as at
       from json_to_recordset(${batch}::json) as x(i integer, g json)
+      -- A fence: flattened, the subquery's point would be parsed and computed again for the index, the filter and
+      -- each output column (a campus of 1,000 vertices five times over).
+      offset 0
     ) p
     left join lateral (select code, name from counties where ST_Covers(geom, p.at) order by code limit 1) c on true
     order by p.i`.execute(db)

@@ -22,6 +22,7 @@ import {
   type Unplaced,
 } from './kinds.ts'
 import { placeAll } from './county.ts'
+import { adaptivePage } from '../../db/turns.ts'
 import { preparePremises, prepareSchool } from './prepare.ts'
 import * as repository from './repository.ts'
 import { refreshForPremises, refreshForSchools } from '../zones/maintenance.ts'
@@ -33,6 +34,8 @@ import { insertAddressPoints } from '../addresses/repository.ts'
 type ImportResult = Static<typeof ImportResultSchema>
 
 const BATCH = 1000
+/** Each stored step of an import aims at this long, so that no one statement holds the embedded database (and its thread) for long. */
+const STORE_STEP_MS = 40
 const MAX_LISTED_ERRORS = 5000
 const ajv = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, strict: false })
 addFormats.default(ajv)
@@ -223,7 +226,8 @@ export function candidatesFromCsv(text: string, kind: ImportKind, crs: CrsName):
 /**
  * Imports all rows or none: every row is validated (schema, geometry, dates, licence numbers, the county
  * its geometry lies in against a declared one, the user's right to write it there) before anything is
- * written; then all are stored in one transaction. The counties of all rows are found in one query.
+ * written; then all are stored in one transaction. The counties are found, and the rows stored, in steps of
+ * about STORE_STEP_MS with a turn for other requests between them (/health answers meanwhile, see postgisVersion).
  */
 export async function importRecords(
   db: Kysely<Database> | Transaction<Database>,
@@ -277,11 +281,23 @@ export async function importRecords(
     }
     prepared.push({ row, record: result.record, declared: input.properties.countyCode as string | undefined })
   }
-  const placements = await placeAll(
-    db,
-    prepared.map((p) => ({ geometry: p.record.geometry, declared: p.declared })),
-    '',
-  )
+  // Placed in steps of about STORE_STEP_MS too: a county is found for a large campus in a few milliseconds.
+  const placements: Awaited<ReturnType<typeof placeAll>> = []
+  const points = kind !== 'schools'
+  for (let i = 0, step = adaptivePage(points ? 500 : 16, BATCH, STORE_STEP_MS, points ? 100 : 1); i < prepared.length;) {
+    const started = performance.now()
+    const chunk = prepared.slice(i, i + step.size)
+    placements.push(
+      ...(await placeAll(
+        db,
+        chunk.map((p) => ({ geometry: p.record.geometry, declared: p.declared })),
+        '',
+      )),
+    )
+    step.took(performance.now() - started)
+    i += chunk.length
+    await new Promise((resolve) => setImmediate(resolve))
+  }
   const records: (SchoolRecord | PremisesRecord | AddressPointRecord)[] = []
   const rowOf: number[] = []
   prepared.forEach(({ row, record }, i) => {
@@ -324,9 +340,14 @@ export async function importRecords(
   if (records.length === 0)
     throw new AppError('VALIDATION_FAILED', 'body: there are no rows to import', { problems: [{ field: 'body', message: 'has no rows' }] })
   const ids: number[] = []
+  // Batches whose size adapts to how long the last one took (a campus of 1,000 vertices costs what 1,000 points
+  // do), with the event loop given a turn between them: on the embedded database every statement runs on the
+  // service's own thread, so one statement over 300 large campuses would hold every request for seconds.
+  const step = adaptivePage(points ? 200 : 4, BATCH, STORE_STEP_MS, points ? 50 : 1)
   const store = async (trx: Transaction<Database>) => {
-    for (let i = 0; i < records.length; i += BATCH) {
-      const batch = records.slice(i, i + BATCH)
+    for (let i = 0; i < records.length;) {
+      const started = performance.now()
+      const batch = records.slice(i, i + step.size)
       const batchIds =
         kind === 'schools'
           ? await repository.insertSchools(trx, batch as SchoolRecord[])
@@ -348,6 +369,9 @@ export async function importRecords(
       else if (kind === 'premises') await refreshForPremises(trx, batchIds)
       ids.push(...batchIds)
       options.onProgress?.(ids.length, records.length)
+      i += batch.length
+      step.took(performance.now() - started)
+      await new Promise((resolve) => setImmediate(resolve))
     }
   }
   if (db.isTransaction) await store(db as Transaction<Database>)

@@ -8,6 +8,7 @@ import type { Department, Role } from '../../schemas/common.ts'
 import { record as appendAudit } from '../audit-log/service.ts'
 import type { CredentialCache } from './credential-cache.ts'
 import * as repository from './repository.ts'
+import { countyCodes } from '../reference/repository.ts'
 import type { UserRow } from './repository.ts'
 
 // OWASP's argon2id minimum (19 MiB, 2 passes).
@@ -233,6 +234,14 @@ export async function createUser(db: Kysely<Database>, input: CreateUser & { dem
     throw new AppError('VALIDATION_FAILED', 'role: admin is only for the admin department', {
       problems: [{ field: '/role', message: 'admin is only for the admin department' }],
     })
+  }
+  if (input.countyCode) {
+    // Said in the service's words (the command line creates users too), not as the foreign key's refusal.
+    const known = await countyCodes(db)
+    if (!known.includes(input.countyCode))
+      throw new AppError('UNPROCESSABLE', `countyCode: ${input.countyCode} is not a county of Guyuan; one of ${known.join(', ')}`, {
+        problems: [{ field: '/countyCode', message: `${input.countyCode} is not a county of Guyuan` }],
+      })
   }
   const passwordHash = await hashPassword(input.password)
   return db.transaction().execute(async (trx) => {

@@ -30,6 +30,7 @@ import type { Actor } from '../../schemas/auth.ts'
 import { refreshForRule } from './maintenance.ts'
 import { measureWalking, NO_GATES_NOTE, type WalkingMeasure } from '../roads/walking.ts'
 import * as repository from './repository.ts'
+import { turnTaker } from '../../db/turns.ts'
 import type { GeoJsonGeometry, RuleRow } from './repository.ts'
 
 type ConflictPage = Static<typeof ConflictPageSchema>
@@ -512,68 +513,104 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
   const proposed = await pairsInSteps(db, list)
   // Every stored conflict of the categories concerned: those of the school types the proposal leaves alone stay.
   const stored = await repository.conflictsOfCategories(db, [...new Set(list.map((o) => o.category))])
+  // Up to a million pairs are counted below: every loop gives other requests a turn every ~15 ms.
+  const turns = turnTaker()
+  const each = async <T>(rows: readonly T[], step: (row: T) => void) => {
+    for (const row of rows) {
+      step(row)
+      if (turns.due()) await turns.take()
+    }
+  }
   const governed = new Set(list.map((o) => `${o.category}|${o.schoolType}`))
-  const existing = stored.filter((r) => governed.has(`${r.category}|${r.school_type}`))
-  const kept = stored.filter((r) => !governed.has(`${r.category}|${r.school_type}`))
-
-  const key = (r: { premises_id: number; school_id: number }) => `${r.premises_id}|${r.school_id}`
-  const now = new Map(existing.map((r) => [key(r), r]))
-  const next = new Map(proposed.map((r) => [key(r), r]))
-  const added = proposed.filter((r) => !now.has(key(r)))
-  const cleared = existing.filter((r) => !next.has(key(r)))
-  const bandChanged = proposed.filter((r) => now.has(key(r)) && now.get(key(r))!.band !== r.band).length
-
+  const existing: typeof stored = []
+  const kept: typeof stored = []
   const premises = new Map<number, { category: string; county_code: string }>()
-  for (const r of stored) premises.set(r.premises_id, { category: r.category, county_code: r.county_code })
-  const unknown = [...new Set(added.map((r) => r.premises_id))].filter((id) => !premises.has(id))
-  for (let i = 0; i < unknown.length; i += 5000)
-    for (const p of await repository.premisesPlaces(db, unknown.slice(i, i + 5000))) premises.set(p.id, p)
-  const schoolIds = [...new Set([...added, ...cleared].map((r) => r.school_id))]
+  await each(stored, (r) => {
+    ;(governed.has(`${r.category}|${r.school_type}`) ? existing : kept).push(r)
+    premises.set(r.premises_id, { category: r.category, county_code: r.county_code })
+  })
+
+  // The pairs of today by premises and school: the proposal's pairs (up to a million) are looked up without a key
+  // string each, and only those that exist today are remembered, so the heap (and its collections) stay small.
+  const now = new Map<number, Map<number, { band: string; kept: boolean }>>()
+  await each(existing, (r) => {
+    const bySchool = now.get(r.premises_id) ?? now.set(r.premises_id, new Map()).get(r.premises_id)!
+    bySchool.set(r.school_id, { band: r.band, kept: false })
+  })
+  const added: typeof proposed = []
+  let bandChanged = 0
+  await each(proposed, (r) => {
+    const before = now.get(r.premises_id)?.get(r.school_id)
+    if (!before) return void added.push(r)
+    before.kept = true
+    if (before.band !== r.band) bandChanged += 1
+  })
+  const cleared: typeof existing = []
+  await each(existing, (r) => {
+    if (!now.get(r.premises_id)!.get(r.school_id)!.kept) cleared.push(r)
+  })
+
+  const unknown = new Set<number>()
+  await each(added, (r) => {
+    if (!premises.has(r.premises_id)) unknown.add(r.premises_id)
+  })
+  const unknownIds = [...unknown]
+  for (let i = 0; i < unknownIds.length; i += 5000)
+    for (const p of await repository.premisesPlaces(db, unknownIds.slice(i, i + 5000))) premises.set(p.id, p)
+  const schoolIdSet = new Set<number>()
+  await each(added, (r) => schoolIdSet.add(r.school_id))
+  await each(cleared, (r) => schoolIdSet.add(r.school_id))
+  const schoolIds = [...schoolIdSet]
   const schools = new Map<number, string>()
   for (let i = 0; i < schoolIds.length; i += 5000) {
     for (const s of await repository.schoolNames(db, schoolIds.slice(i, i + 5000))) schools.set(s.id, s.name)
   }
-  const count = (pairs: { premises_id: number }[]) => {
+  const count = async (pairs: readonly { premises_id: number }[]) => {
     const n = new Map<number, number>()
-    for (const pair of pairs) n.set(pair.premises_id, (n.get(pair.premises_id) ?? 0) + 1)
+    await each(pairs, (pair) => n.set(pair.premises_id, (n.get(pair.premises_id) ?? 0) + 1))
     return n
   }
   // A premises is newly conflicting only if it conflicts with no school today, and cleared only if it
   // will conflict with none: its pairs under rules the proposal leaves alone count too.
-  const conflictsToday = count(stored)
-  const addedBy = count(added)
-  const clearedBy = count(cleared)
+  const conflictsToday = await count(stored)
+  const addedBy = await count(added)
+  const clearedBy = await count(cleared)
   const today = (id: number) => conflictsToday.get(id) ?? 0
   const tomorrow = (id: number) => today(id) - (clearedBy.get(id) ?? 0) + (addedBy.get(id) ?? 0)
-  const tally = (pairs: { premises_id: number; band: string }[], counts: (id: number) => boolean = () => true): Tally => {
+  const tally = async (
+    lists: readonly (readonly { premises_id: number; band: string }[])[],
+    counts: (id: number) => boolean = () => true,
+  ): Promise<Tally> => {
     const byCategory: Record<string, number> = {}
     const byCounty: Record<string, number> = {}
     const byBand: Record<string, number> = {}
     const seen = new Set<number>()
-    for (const pair of pairs) {
-      if (!counts(pair.premises_id)) continue
-      byBand[pair.band] = (byBand[pair.band] ?? 0) + 1
-      if (seen.has(pair.premises_id)) continue
-      seen.add(pair.premises_id)
-      const p = premises.get(pair.premises_id)!
-      byCategory[p.category] = (byCategory[p.category] ?? 0) + 1
-      byCounty[p.county_code.trim()] = (byCounty[p.county_code.trim()] ?? 0) + 1
-    }
+    for (const pairs of lists)
+      await each(pairs, (pair) => {
+        if (!counts(pair.premises_id)) return
+        byBand[pair.band] = (byBand[pair.band] ?? 0) + 1
+        if (seen.has(pair.premises_id)) return
+        seen.add(pair.premises_id)
+        const p = premises.get(pair.premises_id)!
+        byCategory[p.category] = (byCategory[p.category] ?? 0) + 1
+        byCounty[p.county_code.trim()] = (byCounty[p.county_code.trim()] ?? 0) + 1
+      })
     return { total: seen.size, byCategory, byCounty, byBand }
   }
   const perSchool = new Map<number, { newlyConflicting: number; cleared: number }>()
-  for (const r of added)
-    perSchool.set(r.school_id, {
-      ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }),
-      newlyConflicting: (perSchool.get(r.school_id)?.newlyConflicting ?? 0) + 1,
-    })
-  for (const r of cleared)
-    perSchool.set(r.school_id, {
-      ...(perSchool.get(r.school_id) ?? { newlyConflicting: 0, cleared: 0 }),
-      cleared: (perSchool.get(r.school_id)?.cleared ?? 0) + 1,
-    })
-  const newIds = [...new Set(added.map((r) => r.premises_id))].filter((id) => today(id) === 0)
-  const clearedIds = [...new Set(cleared.map((r) => r.premises_id))].filter((id) => tomorrow(id) === 0)
+  const ofSchool = (id: number) => perSchool.get(id) ?? perSchool.set(id, { newlyConflicting: 0, cleared: 0 }).get(id)!
+  await each(added, (r) => (ofSchool(r.school_id).newlyConflicting += 1))
+  await each(cleared, (r) => (ofSchool(r.school_id).cleared += 1))
+  const newIdSet = new Set<number>()
+  await each(added, (r) => {
+    if (today(r.premises_id) === 0) newIdSet.add(r.premises_id)
+  })
+  const clearedIdSet = new Set<number>()
+  await each(cleared, (r) => {
+    if (tomorrow(r.premises_id) === 0) clearedIdSet.add(r.premises_id)
+  })
+  const newIds = [...newIdSet]
+  const clearedIds = [...clearedIdSet]
   const changes = [...newIds.map((id) => [id, 'newly_conflicting'] as const), ...clearedIds.map((id) => [id, 'cleared'] as const)].slice(
     0,
     PREVIEW_PREMISES_MAX,
@@ -587,10 +624,10 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
     ).map((p) => [p.id, p]),
   )
   return {
-    today: tally(stored),
-    proposed: tally([...kept, ...proposed]),
-    newlyConflicting: tally(added, (id) => today(id) === 0),
-    cleared: tally(cleared, (id) => tomorrow(id) === 0),
+    today: await tally([stored]),
+    proposed: await tally([kept, proposed]),
+    newlyConflicting: await tally([added], (id) => today(id) === 0),
+    cleared: await tally([cleared], (id) => tomorrow(id) === 0),
     bandChanged,
     unchanged: proposed.length - added.length - bandChanged,
     schools: [...perSchool.entries()]

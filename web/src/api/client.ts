@@ -2,6 +2,7 @@
  * Typed client for the service's HTTP API. Types come from the server's TypeBox schemas (type-only imports,
  * erased at build), so a change in the contract breaks the web build instead of the clerk's afternoon.
  */
+import type { PatrolUnmet } from '../../../server/schemas/patrol-plans.ts'
 import type { User } from '../../../server/schemas/auth.ts'
 import type { CrsName, ErrorResponse, PremisesCategory } from '../../../server/schemas/common.ts'
 import type { ErrorCode, FieldProblem } from '../../../server/schemas/error-codes.ts'
@@ -270,7 +271,7 @@ export interface PatrolPlan {
   policyVersion: number
   units: { unitId: number; name: string; mode: 'car' | 'foot'; stops: PatrolStop[]; route: GeoJSON.Geometry | null; lengthM: number }[]
   schools: { schoolId: number; urban: boolean; required: number; planned: number }[]
-  unmet: { schoolId: number; kind: 'post' | 'visit'; window?: string; reason: string }[]
+  unmet: PatrolUnmet[]
   lengthM: number
   lowerBoundM: number
   nearestNeighbourM: number | null

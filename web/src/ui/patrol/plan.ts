@@ -4,6 +4,7 @@ import { t } from '../../i18n.ts'
 import { h } from '../dom.ts'
 import { setPatrolData, unitColour } from './map-layers.ts'
 import { hhmm } from './time.ts'
+import { unmetReason } from './unmet-reason.ts'
 
 const stopKind = (kind: 'post' | 'visit') => t(kind === 'post' ? 'patrolStopPost' : 'patrolStopVisit')
 
@@ -95,8 +96,9 @@ export function stopPopups(map: MapLibreMap): () => void {
 function unmetPanel(unmet: PatrolPlan['unmet'], name: (id: number) => string): HTMLElement {
   const reasons = new Map<string, { kind: 'post' | 'visit'; reason: string; count: number }>()
   for (const u of unmet) {
-    const key = `${u.kind}|${u.reason}`
-    const entry = reasons.get(key) ?? reasons.set(key, { kind: u.kind, reason: u.reason, count: 0 }).get(key)!
+    const reason = unmetReason(u)
+    const key = `${u.kind}|${reason}`
+    const entry = reasons.get(key) ?? reasons.set(key, { kind: u.kind, reason, count: 0 }).get(key)!
     entry.count += 1
   }
   const grouped = [...reasons.values()].sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind))
@@ -132,7 +134,7 @@ function unmetPanel(unmet: PatrolPlan['unmet'], name: (id: number) => string): H
       h(
         'ul',
         { class: 'small patrol-unmet-list' },
-        unmet.map((u) => h('li', {}, `${name(u.schoolId)} · ${stopKind(u.kind)}${u.window ? ` · ${u.window}` : ''}：${u.reason}`)),
+        unmet.map((u) => h('li', {}, `${name(u.schoolId)} · ${stopKind(u.kind)}${u.window ? ` · ${u.window}` : ''}：${unmetReason(u)}`)),
       ),
     ),
   )

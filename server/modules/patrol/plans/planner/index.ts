@@ -22,6 +22,7 @@ import { assignPosts, canHold, type PostTask, type PostUnit } from './posts.ts'
 import { localSearch, nearestNeighbour, regretInsertion, repairLeftOut, Router, type RoutingTask, type RoutingUnit } from './routing.ts'
 import { clockOf, draw, secondsOf, subtract, type Windows } from './time.ts'
 import type { Mode, PeakWindow, PlannedUnit, PlannerInput, PlanResult, SchoolCoverage, UnmetTask } from './types.ts'
+import type { UnmetVisitReason } from '../../../../schemas/patrol-plans.ts'
 
 export type * from './types.ts'
 
@@ -74,6 +75,7 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
   const working = routingUnits.filter((u) => u.base >= 0)
   const noUnits =
     units.length === 0 ? 'the scope has no active patrol unit' : 'no unit of the scope has its base within reach of a road its mode may use'
+  const noUnitsCode: UnmetVisitReason = units.length === 0 ? 'no_active_unit' : 'no_unit_base_on_road'
   const dayStart = working.length > 0 ? Math.min(...working.map((u) => u.start)) : 0
   const dayEnd = working.length > 0 ? Math.max(...working.map((u) => u.end)) : 0
 
@@ -189,11 +191,16 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
     const peaks = (school.peakWindows ?? policy.peakWindows).map((w) => [secondsOf(w.start), secondsOf(w.end)] as [number, number])
     if (school.visitLocation === null) {
       for (let j = 0; j < required; j += 1)
-        unmet.push({ schoolId: school.id, kind: 'visit', reason: 'the school lies too far from any road the units may use to be reached' })
+        unmet.push({
+          schoolId: school.id,
+          kind: 'visit',
+          reason: 'the school lies too far from any road the units may use to be reached',
+          reasonCode: 'school_off_road',
+        })
       return
     }
     if (working.length === 0) {
-      for (let j = 0; j < required; j += 1) unmet.push({ schoolId: school.id, kind: 'visit', reason: noUnits })
+      for (let j = 0; j < required; j += 1) unmet.push({ schoolId: school.id, kind: 'visit', reason: noUnits, reasonCode: noUnitsCode })
       return
     }
     const dwell = Array.from({ length: required }, (_, j) => {
@@ -208,6 +215,8 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
         schoolId: school.id,
         kind: 'visit',
         reason: `the units' hours (${range(dayStart, dayEnd)}) leave no room for ${required} visits ${policy.minGapMinutes} min apart`,
+        reasonCode: 'no_room_in_hours',
+        reasonValues: { hours: range(dayStart, dayEnd), visits: required, minutes: policy.minGapMinutes },
       })
     if (k === 0) return
     // Windows of equal width W, separated by the gaps, placed at random within the day.
@@ -317,7 +326,7 @@ export async function planPatrols(input: PlannerInput): Promise<PlanResult> {
 
   for (const k of left) {
     const task = tasks[k]!
-    unmet.push({ schoolId: schools[task.school]!.id, kind: 'visit', reason: visitReason(router, task, working) })
+    unmet.push({ schoolId: schools[task.school]!.id, kind: 'visit', ...visitReason(router, task, working) })
   }
 
   // 4. The plan.
@@ -469,16 +478,39 @@ function candidateRoutes(router: Router, tasks: readonly Task[], working: readon
 }
 
 /** Why a visit found no unit: the first thing that rules every unit out. */
-function visitReason(router: Router, task: Task, working: readonly RoutingUnit[]): string {
+function visitReason(
+  router: Router,
+  task: Task,
+  working: readonly RoutingUnit[],
+): Pick<UnmetTask, 'reason' | 'reasonCode' | 'reasonValues'> {
   const n = task.visitNo! + 1
   if (task.windows.length === 0) {
     const [a, b] = task.drawn!
-    return `no off-peak time is left for visit ${n} in ${a <= b ? range(a, b + task.service) : 'the day'}, between the other visits and the school's peak windows`
+    const span = a <= b ? range(a, b + task.service) : undefined
+    return {
+      reason: `no off-peak time is left for visit ${n} in ${span ?? 'the day'}, between the other visits and the school's peak windows`,
+      reasonCode: 'no_off_peak_time',
+      reasonValues: span ? { visit: n, span } : { visit: n },
+    }
   }
   const span = range(task.windows[0]![0], task.windows[task.windows.length - 1]![1] + task.service)
   const onShift = working.filter((u) => task.windows.some(([a, b]) => u.start <= b && a + task.service <= u.end))
-  if (onShift.length === 0) return `no unit is on shift in ${span}, the time left for visit ${n}`
+  if (onShift.length === 0)
+    return {
+      reason: `no unit is on shift in ${span}, the time left for visit ${n}`,
+      reasonCode: 'no_unit_on_shift',
+      reasonValues: { visit: n, span },
+    }
   const reachable = onShift.filter((u) => router.schedule(u, [task.index]) !== null)
-  if (reachable.length === 0) return `no unit on shift can get to the school in ${span} and back to its base within its shift`
-  return `every unit that could make visit ${n} (${span}) is fully booked then with posts and other visits`
+  if (reachable.length === 0)
+    return {
+      reason: `no unit on shift can get to the school in ${span} and back to its base within its shift`,
+      reasonCode: 'no_unit_can_reach',
+      reasonValues: { visit: n, span },
+    }
+  return {
+    reason: `every unit that could make visit ${n} (${span}) is fully booked then with posts and other visits`,
+    reasonCode: 'units_fully_booked',
+    reasonValues: { visit: n, span },
+  }
 }

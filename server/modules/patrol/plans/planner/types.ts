@@ -2,6 +2,7 @@
  * What the daily patrol planner takes and gives, with no database: times are seconds after midnight of the
  * plan's date on the China Standard Time wall clock, places are indices into a travel matrix.
  */
+import type { UnmetVisitReason } from '../../../../schemas/patrol-plans.ts'
 
 export type Mode = 'car' | 'foot'
 
@@ -105,6 +106,9 @@ export interface UnmetTask {
   kind: 'post' | 'visit'
   window?: string
   reason: string
+  /** An unmet visit's reason as a code with the figures it names, for the screen's language. */
+  reasonCode?: UnmetVisitReason
+  reasonValues?: Record<string, string | number>
 }
 
 export interface SchoolCoverage {
