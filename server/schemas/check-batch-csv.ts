@@ -4,9 +4,6 @@
  */
 import type { BatchResult } from './check-batch.ts'
 
-/** The most points one batch may hold. */
-export const BATCH_MAX_POINTS = 100_000
-
 export const BATCH_CSV_COLUMNS = [
   'id',
   'verdict',

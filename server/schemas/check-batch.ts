@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox'
 import { CrsSchema, Nullable, PremisesCategorySchema, StringEnum } from './common.ts'
-import { BATCH_MAX_POINTS } from './check-batch-csv.ts'
 
-export { BATCH_MAX_POINTS } from './check-batch-csv.ts'
+/** The most points one batch may hold. */
+export const BATCH_MAX_POINTS = 100_000
 
 /**
  * A batch of up to 100,000 points is about 7 MB as JSON with short ids (13 MB with 64-character ones, CSV

@@ -8,6 +8,7 @@ import type { Database } from '../../db/types.ts'
 import type { User } from '../../schemas/auth.ts'
 import type { Collection, GeometryKind, PropertyType } from '../ogc/collections.ts'
 import { bad, parseItemsQuery } from '../ogc/query.ts'
+import { OGC_DOWNLOADS } from '../ogc/downloads.ts'
 import { streamFeatures } from '../ogc/service.ts'
 import type { Geometry } from './wkb.ts'
 import {
@@ -15,15 +16,10 @@ import {
   DOWNLOAD_FORMATS,
   writeCsv,
   writeFlatGeobuf,
-  type DownloadFormat,
   type Layer,
   type OutputFeature,
   type PropertyDefinition,
 } from './writers.ts'
-
-/** The `f` values of a download (GeoJSON pages stay `f=json`), with their media types. */
-export const OGC_DOWNLOADS = { csv: 'csv', fgb: 'fgb', gpkg: 'gpkg' } as const satisfies Record<string, DownloadFormat>
-export const isOgcDownload = (f: unknown): f is keyof typeof OGC_DOWNLOADS => typeof f === 'string' && f in OGC_DOWNLOADS
 
 const GEOMETRY_TYPES: Record<GeometryKind, Geometry['type'] | undefined> = {
   point: 'Point',
@@ -40,15 +36,6 @@ export const layerOf = (collection: Collection): Layer => ({
   properties: [{ name: 'id', type: 'string' }, ...collection.properties.map((p) => ({ name: p.name, type: typeOf(p.type) }))],
   ...(GEOMETRY_TYPES[collection.geometryKind] ? { geometryType: GEOMETRY_TYPES[collection.geometryKind] } : {}),
 })
-
-/** The download links a collection document lists (rel enclosure, as OGC API – Features names downloads). */
-export const downloadLinks = (itemsHref: string) =>
-  (Object.keys(OGC_DOWNLOADS) as (keyof typeof OGC_DOWNLOADS)[]).map((f) => ({
-    href: `${itemsHref}?f=${f}`,
-    rel: 'enclosure',
-    type: DOWNLOAD_FORMATS[f].mediaType,
-    title: `every feature as ${{ csv: 'CSV', fgb: 'FlatGeobuf', gpkg: 'GeoPackage' }[f]}`,
-  }))
 
 /** Answers an items request with `f=csv|fgb|gpkg`: the filtered collection streamed (a GeoPackage built first). */
 export async function sendOgcDownload(

@@ -9,7 +9,8 @@ import { parseCrs, parseItemsQuery, bad } from './query.ts'
 import * as service from './service.ts'
 import { GEOJSON } from './service.ts'
 import * as writes from './writes.ts'
-import { isOgcDownload, sendOgcDownload } from '../formats/ogc-downloads.ts'
+import { sendOgcDownload } from '../formats/ogc-downloads.ts'
+import { isOgcDownload } from './downloads.ts'
 
 // Reads are open at the route: each collection decides who sees it and which rows (collections.ts), so the
 // public reference layers need no sign-in. Writes need a clerk or supervisor (admins pass), decided before the

@@ -9,7 +9,7 @@ import { CQL2_CONFORMANCE } from './cql2/conformance.ts'
 import { encodeCursor, featureIdOf, parseFeatureId, type ItemsRequest } from './query.ts'
 import * as repository from './repository.ts'
 import type { FeatureRow } from './repository.ts'
-import { downloadLinks } from '../formats/ogc-downloads.ts'
+import { downloadLinks } from './downloads.ts'
 import { adaptivePage } from '../../db/turns.ts'
 
 /**
