@@ -6,9 +6,9 @@
  * those of each source file, so paths to data/, migrations/, web/dist and the planner's worker are the same as from the
  * sources. Tests and the other scripts keep importing the sources.
  */
-import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { inputsHash } from './inputs-hash.ts'
 import { pathToFileURL } from 'node:url'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -18,27 +18,9 @@ const STAMP_NAME = '.build-inputs'
 /** What the bundle is made from: the service's sources, the locked packages, and this script (how it is bundled). */
 const INPUTS = ['server', 'package-lock.json', 'scripts/server-build.ts']
 
-function listFiles(root: string, relative: string): string[] {
-  const absolute = path.join(root, relative)
-  if (!fs.existsSync(absolute)) return []
-  if (!fs.statSync(absolute).isDirectory()) return [relative]
-  return fs
-    .readdirSync(absolute)
-    .sort()
-    .flatMap((name) => listFiles(root, path.join(relative, name)))
-}
-
 /** The hash of every input file's path and content, and of the folder itself (the bundle holds absolute source paths). */
 export function serverInputsHash(root = ROOT): string {
-  const hash = createHash('sha256').update(path.resolve(root)).update('\0')
-  for (const file of INPUTS.flatMap((input) => listFiles(root, input))) {
-    hash
-      .update(file.split(path.sep).join('/'))
-      .update('\0')
-      .update(fs.readFileSync(path.join(root, file)))
-      .update('\0')
-  }
-  return hash.digest('hex')
+  return inputsHash(root, INPUTS, path.resolve(root))
 }
 
 /** The bundle's file under `root`. */

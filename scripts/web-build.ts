@@ -3,9 +3,9 @@
  * server. The inputs are hashed by content (not by time, which a fresh clone or a copy changes), and the hash is kept beside
  * the built files.
  */
-import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { inputsHash } from './inputs-hash.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 /** Where the stamp lies, beside the built files. */
@@ -13,27 +13,9 @@ const STAMP_NAME = '.build-inputs'
 /** What the bundle is made from: the web sources, the server code it imports (schemas, pure geometry) and the locked packages. */
 const INPUTS = ['web/index.html', 'web/vite.config.ts', 'web/src', 'server/schemas', 'server/geo', 'package-lock.json']
 
-function listFiles(root: string, relative: string): string[] {
-  const absolute = path.join(root, relative)
-  if (!fs.existsSync(absolute)) return []
-  if (!fs.statSync(absolute).isDirectory()) return [relative]
-  return fs
-    .readdirSync(absolute)
-    .sort()
-    .flatMap((name) => listFiles(root, path.join(relative, name)))
-}
-
 /** The hash of every input file's path and content, under `root` (the project's folder). */
 export function webInputsHash(root = ROOT): string {
-  const hash = createHash('sha256')
-  for (const file of INPUTS.flatMap((input) => listFiles(root, input))) {
-    hash
-      .update(file.split(path.sep).join('/'))
-      .update('\0')
-      .update(fs.readFileSync(path.join(root, file)))
-      .update('\0')
-  }
-  return hash.digest('hex')
+  return inputsHash(root, INPUTS)
 }
 
 /**
