@@ -250,7 +250,7 @@ export async function changesSince(db: Db, snapshot: string, limit: number): Pro
  */
 export async function digestsMatch(db: Db): Promise<boolean> {
   const { rows } = await sql<{ ok: boolean }>`select
-      (select (count(*)::numeric, coalesce(sum(conflict_digest(c)), 0)::numeric) from conflicts c)
+      (select (count(*)::numeric, coalesce(sum(c.row_digest), 0)::numeric) from conflicts c)
         = (select (coalesce(sum(row_count), 0)::numeric, coalesce(sum(digest), 0)::numeric) from audit_digests where table_name = 'conflicts')
       and (select (count(*)::numeric, coalesce(sum(school_zone_digest(z)), 0)::numeric) from school_zones z)
         = (select (coalesce(sum(row_count), 0)::numeric, coalesce(sum(digest), 0)::numeric) from audit_digests where table_name = 'school_zones') as ok`.execute(
@@ -266,14 +266,13 @@ export async function digestsMatch(db: Db): Promise<boolean> {
  */
 export async function settleDigests(db: Db, recount: boolean): Promise<void> {
   for (const [table, digest] of [
-    ['conflicts', 'conflict_digest'],
-    ['school_zones', 'school_zone_digest'],
+    ['conflicts', sql`x.row_digest`],
+    ['school_zones', sql`school_zone_digest(x)`],
   ] as const) {
     const t = sql.table(table)
-    const fn = sql.raw(digest)
     if (recount)
       await sql`with gone as (delete from audit_digests where table_name = ${table})
-        insert into audit_digests (table_name, row_count, digest) select ${table}, count(*), coalesce(sum(${fn}(x)), 0) from ${t} x`.execute(
+        insert into audit_digests (table_name, row_count, digest) select ${table}, count(*), coalesce(sum(${digest}), 0) from ${t} x`.execute(
         db,
       )
     else
