@@ -263,8 +263,9 @@ export async function digestsMatch(db: Db): Promise<boolean> {
  * Folds each table's digest deltas into one row. After a full audit (`recount`) the conflicts' and zones' digests are
  * set from the tables themselves instead: what the audit left is right by construction. One statement per table
  * (one snapshot): a delta of a transaction still open is not seen, so it is neither dropped nor counted twice.
+ * Returns how many conflicts are stored.
  */
-export async function settleDigests(db: Db, recount: boolean): Promise<void> {
+export async function settleDigests(db: Db, recount: boolean): Promise<number> {
   for (const [table, digest] of [
     ['conflicts', sql`x.row_digest`],
     ['school_zones', sql`school_zone_digest(x)`],
@@ -284,6 +285,11 @@ export async function settleDigests(db: Db, recount: boolean): Promise<void> {
         db,
       )
   }
+  // The conflicts' row count, as the digest now holds it (the same as count(*) under the audit's lock of the table).
+  const { rows } = await sql<{
+    n: number
+  }>`select coalesce(sum(row_count), 0)::int as n from audit_digests where table_name = 'conflicts'`.execute(db)
+  return Number(rows[0]!.n)
 }
 
 /** Forgets the changes every transaction of the snapshot saw (a complete audit started from it has taken them in). */
@@ -367,12 +373,6 @@ export async function existingIds(db: Db, table: 'schools' | 'premises', ids: re
 /** What a rule governs (category × school type), or undefined when it is gone. */
 export async function ruleScope(db: Db, ruleId: number): Promise<{ category: string; school_type: string } | undefined> {
   return db.selectFrom('rules').select(['category', 'school_type']).where('id', '=', ruleId).executeTakeFirst()
-}
-
-/** How many conflicts are stored. */
-export async function countConflicts(db: Db): Promise<number> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from conflicts`.execute(db)
-  return Number(rows[0]!.n)
 }
 
 /**

@@ -197,8 +197,7 @@ export async function runAudit(
         const rule = await repository.ruleScope(trx, ruleId)
         if (rule) await refreshForRule(trx, rule.category, rule.school_type)
       }
-      const conflicts = await repository.countConflicts(trx)
-      await repository.settleDigests(trx, mode === 'full')
+      const conflicts = await repository.settleDigests(trx, mode === 'full')
       await repository.forgetChangesBefore(trx, since)
       await repository.finishAudit(
         trx,
