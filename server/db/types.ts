@@ -187,6 +187,8 @@ export interface ConflictsTable {
   measured_by: string | null
   measure_note: string | null
   route: Geometry | null
+  /** The row's hash, computed by the database (migration 0018): never written. */
+  row_digest: ColumnType<number, never, never>
 }
 
 export interface PermitsTable {

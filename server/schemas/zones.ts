@@ -240,10 +240,23 @@ export const AuditSchema = Type.Object({
       removed: Type.Integer(),
       changed: Type.Integer(),
       seconds: Type.Number(),
+      /** 'incremental': only what changed since the last complete audit was recomputed; 'full': everything. */
+      mode: Type.Optional(StringEnum(['full', 'incremental'] as const)),
+      /** Why everything was recomputed (a full audit), or what the incremental one recomputed. */
+      basis: Type.Optional(Type.String()),
     }),
   ),
   error: Nullable(Type.String()),
 })
+export const AuditStartSchema = Type.Object(
+  {
+    full: Type.Optional(
+      Type.Boolean({ description: 'recompute every pair and zone instead of only what changed since the last complete audit' }),
+    ),
+  },
+  { additionalProperties: false, description: 'no body, an empty object, or {"full": true}', 'x-optional-body': true },
+)
+export type AuditStart = Static<typeof AuditStartSchema>
 export type Audit = Static<typeof AuditSchema>
 
 export const ProposedRuleSchema = Type.Object(

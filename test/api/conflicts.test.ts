@@ -991,7 +991,8 @@ describe('full audit', () => {
       await sql`insert into conflicts (premises_id, school_id, rule_id, rule_version, band) values (${before[0]!.premises_id}, ${school}, ${before[0]!.rule_id}, 1, 'core')`.execute(
         db,
       )
-    const started = await startAudit(db, { user: null, requestId: 'test' })
+    // A full audit: an incremental one would recompute only the schools and premises these writes touched.
+    const started = await startAudit(db, { user: null, requestId: 'test' }, { full: true })
     const progress: number[] = []
     const audit = await runAuditNow(db, started.id, (done) => progress.push(done), t.database.kind, 1)
     expect(audit).toMatchObject({

@@ -260,4 +260,26 @@ describe('rules by walking distance', () => {
       measuredBy: 'straight_fallback',
     })
   })
+
+  it('an incremental audit catches the road network changed by SQL behind the service, as a full audit would', async () => {
+    const runAudit = async (body?: object) => {
+      const started = await governance.post('/api/audits').send(body).expect(202)
+      let audit = started.body
+      while (audit.status === 'running') {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        audit = (await governance.get(`/api/audits/${started.body.id}`).expect(200)).body
+      }
+      expect(audit.status).toBe('done')
+      return audit
+    }
+    await runAudit()
+    expect(await conflictsOf(acrossId)).toHaveLength(1)
+    // The footway through the wall removed as SQL: the shop across it is a long walk away again.
+    await sql`delete from roads where source_id = (select id from road_sources where name = 'shortcut')`.execute(t.app.db)
+    const audit = await runAudit()
+    expect(audit.summary).toMatchObject({ mode: 'incremental', removed: 1 })
+    expect(audit.summary.basis).toMatch(/[1-9]\d* rule scopes recomputed/)
+    expect(await conflictsOf(acrossId)).toEqual([])
+    expect((await runAudit({ full: true })).summary).toMatchObject({ mode: 'full', added: 0, removed: 0, changed: 0 })
+  })
 })

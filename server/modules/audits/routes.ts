@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { actorOf } from '../../plugins/auth.ts'
-import { errorResponses, IdParamsSchema, NoBodySchema } from '../../schemas/common.ts'
-import { AuditSchema } from '../../schemas/zones.ts'
+import { errorResponses, IdParamsSchema } from '../../schemas/common.ts'
+import { AuditSchema, AuditStartSchema } from '../../schemas/zones.ts'
 import * as service from './service.ts'
 
 const auditors = { access: { departments: ['governance'] as const, roles: ['clerk', 'supervisor'] as const } }
 
-/** Full recomputations of every conflict and stored zone (/api/audits); the append-only trail is /api/audit-log. */
+/** Audits of every conflict and stored zone, incremental or full (/api/audits); the append-only trail is /api/audit-log. */
 const auditsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app
 
@@ -17,13 +17,15 @@ const auditsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: auditors,
       schema: {
         tags: ['audits'],
-        summary: 'Start a full recomputation of every conflict',
-        body: NoBodySchema,
+        summary: 'Start an audit of every conflict and zone',
+        description:
+          'Incremental by default: recomputes what changed since the last complete audit (noted by triggers in the database) and checks the stored rows against their digests; {"full": true} recomputes everything.',
+        body: AuditStartSchema,
         response: { 202: AuditSchema, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const audit = await service.startAudit(db, actorOf(request))
+      const audit = await service.startAudit(db, actorOf(request), { full: request.body?.full === true })
       service.runAudit(db, audit.id, undefined, app.databaseKind).then(
         (done) => request.log.info({ auditId: done.id, summary: done.summary }, 'audit finished'),
         (error: unknown) => request.log.error({ err: error, auditId: audit.id }, 'audit failed'),
