@@ -290,13 +290,16 @@ export async function check(db: Kysely<Database>, input: Check, prepared: Kysely
     repository.nearestSchools(prepared, lon, lat, input.category, 13, []),
   ])
   const conflicts: ConflictDetail[] = []
+  // Whether pgRouting measures the walks, asked once for all of this check's walking measures.
+  let engine: Promise<'service' | 'pgrouting'> | undefined
+  const walkingEngine = () => (engine ??= defaultEngine(db))
   for (const m of measured.filter((row) => row.inside)) {
     if (m.path !== 'walking') conflicts.push(detailOf(m, m.distance_m))
     else if (!m.gates)
       conflicts.push({ ...detailOf(m, m.distance_m), path: 'walking', measuredBy: 'straight_fallback', route: null, note: NO_GATES_NOTE })
     else {
       // Within the limit of a gate in a straight line: the walk decides.
-      const walk = await measureWalking(db, m.gates.coordinates, [lon, lat], { cutoffM: m.limit_m })
+      const walk = await measureWalking(db, m.gates.coordinates, [lon, lat], { cutoffM: m.limit_m, engine: await walkingEngine() })
       if (walk.distanceM !== null && walk.distanceM <= m.limit_m) conflicts.push(walkingDetailOf(m, walk))
     }
   }
@@ -306,7 +309,7 @@ export async function check(db: Kysely<Database>, input: Check, prepared: Kysely
   let nearest = near.filter((n) => !conflicting.has(n.school_id)).slice(0, 3)
   if (nearest.length < 3 && near.length === 13)
     nearest = await repository.nearestSchools(prepared, lon, lat, input.category, 3, [...conflicting])
-  const walk = await nearWalkOptions(db, nearest)
+  const walk = await nearWalkOptions(db, nearest, walkingEngine)
   const nearestSchools = await Promise.all(nearest.map((n) => nearSchoolOf(db, n, [lon, lat], walk)))
   return {
     verdict: conflicts.length > 0 ? 'prohibited' : 'allowed',
@@ -335,10 +338,11 @@ const nearWalkCutoffM = (n: repository.NearSchoolRow) => Math.max(NEAR_WALK_REAC
 async function nearWalkOptions(
   db: Kysely<Database>,
   nearest: readonly repository.NearSchoolRow[],
+  walkingEngine: () => Promise<'service' | 'pgrouting'>,
 ): Promise<Pick<WalkingOptions, 'engine' | 'network'>> {
   const walking = nearest.filter((n) => n.path === 'walking' && n.gates)
   if (walking.length === 0) return {}
-  const engine = await defaultEngine(db)
+  const engine = await walkingEngine()
   if (engine === 'pgrouting') return { engine }
   const gates = walking.flatMap((n) => n.gates!.coordinates)
   return { engine, network: await walkingNetworkAround(db, gates, Math.max(...walking.map(nearWalkCutoffM))) }
