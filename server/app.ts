@@ -35,6 +35,7 @@ import { registerDeskPage } from './modules/map/page.ts'
 import { userForToken } from './modules/users/service.ts'
 import { CredentialCache } from './modules/users/credential-cache.ts'
 import tilesRoutes from './modules/tiles/routes.ts'
+import { TileCache } from './modules/tiles/tile-cache.ts'
 import searchRoutes from './modules/search/routes.ts'
 import policeRoutes from './modules/police/routes.ts'
 import hazardsRoutes from './modules/hazards/routes.ts'
@@ -167,6 +168,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(permitsRoutes)
   await app.register(auditLogRoutes)
   await app.register(mapRoutes)
+  app.decorate('tileCache', config.tileCacheBytes > 0 ? new TileCache(config.tileCacheBytes) : null)
   await app.register(tilesRoutes)
   await app.register(searchRoutes)
   await app.register(policeRoutes)

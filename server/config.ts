@@ -20,6 +20,8 @@ export interface Config {
    * revocation made on another instance takes effect here within this time.
    */
   readonly sessionCacheMs: number
+  /** Bytes of rendered vector tiles an instance keeps in memory, by data version (0: none). */
+  readonly tileCacheBytes: number
   /** Failed sign-ins are counted in windows of this length. */
   readonly loginFailureWindowMinutes: number
   /** Failed sign-ins from one address, across usernames, after which it is refused until the window ends (password spraying). */
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
     sessionIdleMinutes: integer(env, 'SESSION_IDLE_MINUTES', 60, 0, 24 * 60 * 30),
     sessionCacheMs: integer(env, 'SESSION_CACHE_MS', 2000, 0, 5000),
+    tileCacheBytes: integer(env, 'TILE_CACHE_BYTES', 64 * 1024 * 1024, 0, 16 * 1024 * 1024 * 1024),
     loginFailureWindowMinutes: integer(env, 'LOGIN_FAILURE_WINDOW_MINUTES', 10, 1, 24 * 60),
     loginMaxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 30, 1, 1_000_000),
     loginLockoutFailures: integer(env, 'LOGIN_LOCKOUT_FAILURES', 0, 0, 1000),

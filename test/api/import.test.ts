@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { sql } from 'kysely'
 import pg from 'pg'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -12,6 +13,7 @@ import { toWgs84 } from '../../server/geo/crs.ts'
 import { GUYUAN, offset, premisesFeature, rectangle, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { onServer } from '../helpers/database.ts'
+import { geodesicDistanceM, ogr2ogr } from '../helpers/gdal.ts'
 import { expectErrorBody } from './expect.ts'
 
 const run = promisify(execFile)
@@ -407,6 +409,63 @@ describe('command line', () => {
         { licence_no: 'CLI-1', source_crs: 'wgs84' },
         { licence_no: 'CLI-2', source_crs: 'gcj02' },
       ])
+    } finally {
+      await handle.close()
+    }
+  }, 240_000)
+
+  it('imports a Shapefile named by its .shp and a GeoPackage with `npm run import`, in the CRS the files declare', async () => {
+    const source = path.join(folder, 'survey.geojson')
+    const feature = (licenceNo: string, name: string, at: [number, number]) => ({
+      type: 'Feature',
+      properties: { name, category: 'tobacco_retail', licenceNo, countyCode: '640402' },
+      geometry: { type: 'Point', coordinates: at },
+    })
+    fs.writeFileSync(
+      source,
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [feature('SHP-CLI-1', '测绘一', [106.2431, 36.0121]), feature('SHP-CLI-2', '测绘二', [106.2452, 36.0133])],
+      }),
+    )
+    // A CGCS2000 Gauss–Krüger Shapefile (EPSG:4544), its .dbf in GBK, as surveyors hand them over.
+    const shp = path.join(folder, 'survey.shp')
+    await ogr2ogr(['-f', 'ESRI Shapefile', shp, source, '-s_srs', 'EPSG:4326', '-t_srs', 'EPSG:4544', '-lco', 'ENCODING=GBK'])
+    const fromShp = await cli('import.ts', ['premises', shp])
+    expect(fromShp.stdout).toMatch(/imported 2 premises/)
+
+    const gpkg = path.join(folder, 'survey.gpkg')
+    fs.writeFileSync(
+      source,
+      JSON.stringify({ type: 'FeatureCollection', features: [feature('GPKG-CLI-1', '测绘三', [106.2461, 36.0142])] }),
+    )
+    await ogr2ogr(['-f', 'GPKG', gpkg, source, '-s_srs', 'EPSG:4326', '-t_srs', 'EPSG:4490', '-nln', 'premises'])
+    const fromGpkg = await cli('import.ts', ['premises', gpkg])
+    expect(fromGpkg.stdout).toMatch(/imported 1 premises/)
+
+    // A Shapefile without its .dbf cannot be whole: said so, nothing written.
+    fs.rmSync(path.join(folder, 'survey.dbf'))
+    const broken = await cli('import.ts', ['premises', shp]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(broken?.code).toBe(1)
+    expect(broken?.stderr).toMatch(/survey\.dbf is missing/)
+
+    const handle = await openCliDatabase()
+    try {
+      const rows = await sql<{ licence_no: string; name: string; source_crs: string; lon: number; lat: number }>`
+        select licence_no, name, source_crs, ST_X(geom) as lon, ST_Y(geom) as lat
+        from premises where licence_no like '%-CLI-%' order by licence_no`.execute(handle.db)
+      expect(rows.rows.map((r) => [r.licence_no, r.name, r.source_crs])).toEqual([
+        ['GPKG-CLI-1', '测绘三', 'cgcs2000'],
+        ['SHP-CLI-1', '测绘一', 'cgcs2000'],
+        ['SHP-CLI-2', '测绘二', 'cgcs2000'],
+      ])
+      // Back from the projected grid to within a millimetre of where they were surveyed.
+      const at = Object.fromEntries(rows.rows.map((r) => [r.licence_no, [r.lon, r.lat]]))
+      expect(geodesicDistanceM(at['SHP-CLI-1']!, [106.2431, 36.0121])).toBeLessThan(0.001)
+      expect(geodesicDistanceM(at['GPKG-CLI-1']!, [106.2461, 36.0142])).toBeLessThan(0.001)
     } finally {
       await handle.close()
     }

@@ -11,6 +11,7 @@ import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeTile } from '../../server/modules/tiles/encode.ts'
 import { tile } from '../../server/modules/tiles/service.ts'
+import { TileCache } from '../../server/modules/tiles/tile-cache.ts'
 import { renderTileInDatabase, tileBox, tileFeatures } from '../../server/modules/tiles/repository.ts'
 import { LAYERS, type SourceLayerId } from '../../server/modules/tiles/layers.ts'
 import { distanceToCampus, type Campus } from '../factories/geodesic.ts'
@@ -431,6 +432,63 @@ describe('the registry layer: schools, zones and premises in one tile', () => {
     queries = 0
     await ask(version)
     expect(queries).toBe(1)
+  })
+
+  it('answers a versioned tile drawn before from the cache after one version read, and renders again after a write', async () => {
+    let queries = 0
+    const counted = t.app.db.withPlugin({
+      transformQuery: (args) => {
+        queries += 1
+        return args.node
+      },
+      transformResult: async (args) => args.result,
+    })
+    const cache = new TileCache(1024 * 1024)
+    const version = await versionOf('registry')
+    const ask = (v: string) => tile(counted, t.app.databaseKind, 'registry', HOME, { v }, undefined, { cache })
+    const drawn = await ask(version)
+    expect(queries).toBe(1)
+    queries = 0
+    const again = await ask(version)
+    // The version read, no render: the same bytes, ETag and caching.
+    expect(queries).toBe(1)
+    expect(again.body!.equals(drawn.body!)).toBe(true)
+    expect([again.etag, again.cacheControl]).toEqual([drawn.etag, 'private, max-age=31536000, immutable'])
+    const created = (
+      await admin
+        .post('/api/premises')
+        .send(premisesFeature({ at: offset(CENTRE, -120, 60), name: '缓存后烟店', licenceNo: 'TILE-CACHE-1' }))
+        .expect(201)
+    ).body.id
+    const after = await versionOf('registry')
+    queries = 0
+    // The old version's entry is never served once the data moved on: the version read, then the render.
+    const stale = await ask(version)
+    expect(queries).toBe(2)
+    expect([stale.etag, stale.cacheControl]).toEqual([`"registry-${HOME.z}-${HOME.x}-${HOME.y}-${after}"`, 'private, no-cache'])
+    expect(featuresOf(decode(stale.body!), 'premises').some((f) => f.properties.id === created)).toBe(true)
+    queries = 0
+    expect((await ask(after)).body!.equals(stale.body!)).toBe(true)
+    expect(queries).toBe(1)
+  })
+
+  it('serves the cached tile through HTTP byte for byte as drawn, and the current one after a write', async () => {
+    const version = await versionOf('registry')
+    const url = `${path('registry', HOME)}?v=${version}`
+    const first = await getTile(viewer, url).expect(200)
+    const second = await getTile(viewer, url).expect(200)
+    expect((second.body as Buffer).equals(first.body as Buffer)).toBe(true)
+    expect(second.headers.etag).toBe(first.headers.etag)
+    await admin
+      .post('/api/premises')
+      .send(premisesFeature({ at: offset(CENTRE, 130, 70), name: '缓存外烟店', licenceNo: 'TILE-CACHE-2' }))
+      .expect(201)
+    const after = await getTile(viewer, url).expect(200)
+    expect(after.headers.etag).toBe(`"registry-${HOME.z}-${HOME.x}-${HOME.y}-${await versionOf('registry')}"`)
+    expect(after.headers['cache-control']).toBe('private, no-cache')
+    expect(featuresOf(decode(after.body as Buffer), 'premises').length).toBe(
+      featuresOf(decode(first.body as Buffer), 'premises').length + 1,
+    )
   })
 
   it('answers 304 while nothing changed, and a new version and ETag after a write to any part', async () => {

@@ -3,6 +3,11 @@
  * whichever database the suite runs on. Every request that tries to leave the test server is blocked and recorded.
  * Screenshots of each screen land in test-artifacts/.
  */
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parse } from 'csv-parse/sync'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { fromWgs84 } from '../../server/geo/crs.ts'
@@ -298,6 +303,56 @@ describe('map desk in Chromium', () => {
     await page.mouse.click(box.x + point.x, box.y + point.y)
     await expect.poll(() => page.textContent('#details')).toContain(conflict.schoolName)
     expect(await page.textContent('#details')).toContain(`${conflict.distanceM.toFixed(1)} m`)
+  })
+
+  test('the map downloads the premises on screen as CSV and GeoPackage, the same ones the registry lists', async () => {
+    await as('tobacco')
+    await page.goto(`/#/map?at=15.00/${conflict.lat.toFixed(6)}/${conflict.lon.toFixed(6)}`)
+    await waitForRendered(['premises-point'])
+    await page.click('#download-box summary')
+    await page.selectOption('#download-register', 'premises')
+    // Only the premises' own filter is offered for premises.
+    expect(await page.isVisible('#download-school-type')).toBe(false)
+    await page.selectOption('#download-category', 'tobacco_retail')
+    await page.selectOption('#download-format', 'csv')
+    const href = (await page.getAttribute('#download-link', 'href'))!
+    const query = new URL(href, service.url).searchParams
+    expect(query.get('category')).toBe('tobacco_retail')
+    // The box is the map's bounds, rounded outward.
+    const bounds = await page.evaluate(() => window.zonesDesk!.map.getBounds().toArray().flat())
+    const bbox = query.get('bbox')!.split(',').map(Number)
+    expect(bbox[0]).toBeLessThanOrEqual(bounds[0]!)
+    expect(bbox[1]).toBeLessThanOrEqual(bounds[1]!)
+    expect(bbox[2]).toBeGreaterThanOrEqual(bounds[2]!)
+    expect(bbox[3]).toBeGreaterThanOrEqual(bounds[3]!)
+    const listed = await (
+      await apiAs('tobacco')
+    )
+      .get('/api/premises')
+      .query({ bbox: query.get('bbox'), category: 'tobacco_retail', limit: 1 })
+    expect(listed.status).toBe(200)
+    const expected = listed.body.numberMatched as number
+    expect(expected).toBeGreaterThan(0)
+
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-link')])
+    expect(csv.suggestedFilename()).toMatch(/^premises-\d{4}-\d{2}-\d{2}\.csv$/)
+    const rows = parse(fs.readFileSync((await csv.path())!), { columns: true, bom: true }) as Record<string, string>[]
+    expect(rows).toHaveLength(expected)
+    expect(new Set(rows.map((r) => r.category))).toEqual(new Set(['tobacco_retail']))
+
+    // A desktop GIS reads the GeoPackage: GDAL's own reader counts the same features.
+    await page.selectOption('#download-format', 'gpkg')
+    const [gpkg] = await Promise.all([page.waitForEvent('download'), page.click('#download-link')])
+    expect(gpkg.suggestedFilename()).toMatch(/\.gpkg$/)
+    const file = path.join(os.tmpdir(), `desk-download-${process.pid}.gpkg`)
+    await gpkg.saveAs(file)
+    try {
+      const info = execFileSync('ogrinfo', ['-ro', '-so', '-al', file], { encoding: 'utf8' })
+      expect(Number(info.match(/Feature Count: (\d+)/)?.[1])).toBe(expected)
+    } finally {
+      fs.rmSync(file, { force: true })
+    }
+    await screenshot(page, 'map-download')
   })
 
   test('the measuring tool gives geodesic distances', async () => {

@@ -7,13 +7,14 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/types.ts'
-import { AppError } from '../../errors.ts'
-import type { ImportRowError } from '../../schemas/registry.ts'
+import { AppError, invalid } from '../../errors.ts'
+import { CRS_NAMES, type CrsName } from '../../schemas/common.ts'
+import { IMPORT_FILE_CRS, type ImportRowError } from '../../schemas/registry.ts'
 import { DECLARED_CRS, FILE_SRIDS, sourceCrsOf, sridLabel, type FileSrid } from '../formats/crs.ts'
 import { CHUNK, FORMAT_NAMES, readDataset, type FileDataset } from '../formats/readers.ts'
 import { transformPositions } from '../formats/repository.ts'
 import { positionsOf } from '../formats/wkb.ts'
-import { csvValue, HEADER_ALIASES, parseGates, type Candidate } from './import.ts'
+import { candidatesFromCsv, candidatesFromGeoJson, csvValue, HEADER_ALIASES, parseGates, type Candidate } from './import.ts'
 import type { RegistryKind } from './kinds.ts'
 
 /** Column names a .dbf cuts to 10 characters, beside the CSV import's own names. */
@@ -267,4 +268,36 @@ async function candidatesOf(
     })
   const transformed = await transformCandidates(db, candidates, srid)
   return { candidates: transformed.candidates, errors: [...errors, ...transformed.errors] }
+}
+
+/**
+ * Any import body → candidates and the CRS they were read in, as the import route and `npm run import` take it:
+ * bytes are a surveyed file (its own CRS, or the declared EPSG code), text is CSV (a row may name its crs), anything
+ * else parsed GeoJSON (the service's CRS names, or a declared EPSG code transformed by PostGIS).
+ */
+export async function candidatesFromBody(
+  db: Kysely<Database> | Transaction<Database>,
+  body: unknown,
+  kind: RegistryKind,
+  declared: string | undefined,
+  maxUnpackedBytes: number,
+): Promise<{ candidates: Candidate[]; errors: ImportRowError[]; crs: CrsName }> {
+  const named = (CRS_NAMES as readonly string[]).includes(declared ?? 'wgs84') ? ((declared ?? 'wgs84') as CrsName) : undefined
+  const srid = named ? undefined : declaredSrid(declared)
+  if (!named && srid === undefined) throw invalid('querystring/crs', `must be one of ${[...CRS_NAMES, ...IMPORT_FILE_CRS].join(', ')}`)
+  if (body instanceof Uint8Array) {
+    if (declared !== undefined && srid === undefined)
+      throw invalid('querystring/crs', `${declared} applies to GeoJSON and CSV; a file's CRS is ${SUPPORTED}`)
+    const parsed = await candidatesFromFile(db, body, kind, srid, maxUnpackedBytes)
+    return { ...parsed, crs: parsed.candidates[0]?.crs ?? sourceCrsOf(srid ?? 4326) }
+  }
+  const crs: CrsName = named ?? sourceCrsOf(srid!)
+  if (typeof body === 'string') {
+    if (srid === 4544 || srid === 4545)
+      throw invalid('querystring/crs', `${declared} applies to Shapefile, GeoPackage, FlatGeobuf and GeoJSON uploads, not CSV`)
+    return { ...candidatesFromCsv(body, kind, crs), crs }
+  }
+  const candidates = candidatesFromGeoJson(body, named ?? 'wgs84')
+  if (srid === undefined) return { candidates, errors: [], crs }
+  return { ...(await transformCandidates(db, candidates, srid)), crs }
 }

@@ -6,10 +6,8 @@ import { AddressImportQuerySchema } from '../../schemas/search.ts'
 import { ADDRESS_DEPARTMENTS } from '../addresses/service.ts'
 import { candidatesFromCsv, candidatesFromGeoJson, importRecords } from './import.ts'
 import { addImportParsers } from '../../plugins/validation.ts'
-import { AppError, invalid } from '../../errors.ts'
-import { CRS_NAMES, type CrsName } from '../../schemas/common.ts'
-import { sourceCrsOf } from '../formats/crs.ts'
-import { candidatesFromFile, declaredSrid, transformCandidates } from './import-formats.ts'
+import { AppError } from '../../errors.ts'
+import { candidatesFromBody } from './import-formats.ts'
 
 /** Surveyed files, read as bytes; application/octet-stream is told apart by its first bytes. */
 const FILE_TYPES = [
@@ -44,34 +42,13 @@ const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const actor = signedInActorOf(request)
       const { kind } = request.params
-      const declared = request.query.crs
-      const named = (CRS_NAMES as readonly string[]).includes(declared ?? 'wgs84') ? ((declared ?? 'wgs84') as CrsName) : undefined
-      const srid = named ? undefined : declaredSrid(declared)
-      let parsed: Awaited<ReturnType<typeof candidatesFromFile>>
-      let crs: CrsName = named ?? sourceCrsOf(srid!)
-      if (Buffer.isBuffer(request.body)) {
-        if (declared !== undefined && declaredSrid(declared) === undefined)
-          throw invalid(
-            'querystring/crs',
-            `${declared} applies to GeoJSON and CSV; a file's CRS is CRS84, EPSG:4326, EPSG:4490, EPSG:4544 or EPSG:4545`,
-          )
-        parsed = await candidatesFromFile(
-          app.db,
-          request.body,
-          kind,
-          declaredSrid(declared),
-          UNPACKED_PER_BODY_BYTE * app.config.importBodyLimitBytes,
-        )
-        crs = parsed.candidates[0]?.crs ?? crs
-      } else if (typeof request.body === 'string') {
-        // A CSV row may name its own crs; only the service's names and the geographic EPSG codes apply to it.
-        if (srid === 4544 || srid === 4545)
-          throw invalid('querystring/crs', `${declared} applies to Shapefile, GeoPackage, FlatGeobuf and GeoJSON uploads, not CSV`)
-        parsed = candidatesFromCsv(request.body, kind, crs)
-      } else {
-        const candidates = candidatesFromGeoJson(request.body, named ?? 'wgs84')
-        parsed = srid === undefined ? { candidates, errors: [] } : await transformCandidates(app.db, candidates, srid)
-      }
+      const { crs, ...parsed } = await candidatesFromBody(
+        app.db,
+        request.body,
+        kind,
+        request.query.crs,
+        UNPACKED_PER_BODY_BYTE * app.config.importBodyLimitBytes,
+      )
       const result = await importRecords(app.db, parsed.candidates, parsed.errors, { kind, crs }, actor)
       request.log.info({ kind, imported: result.imported }, 'import stored')
       return reply.status(201).send(result)

@@ -13,6 +13,31 @@ import { BATCH_SIZE, dayOf, type Column, type Report, type Row, type SummaryTabl
 import * as repository from './repository.ts'
 import type { ReportScope } from './repository.ts'
 
+/**
+ * Every row of a keyset-paged read, a batch at a time: `keyOf` gives the key after a batch's last row, and a short
+ * batch is the last (no read past the end).
+ */
+async function* pages<T, K>(
+  read: (after: K | undefined, limit: number) => Promise<T[]>,
+  keyOf: (last: T) => K,
+  limit = BATCH_SIZE,
+): AsyncGenerator<T[]> {
+  for (let after: K | undefined; ;) {
+    const batch = await read(after, limit)
+    if (batch.length === 0) return
+    yield batch
+    if (batch.length < limit) return
+    after = keyOf(batch.at(-1)!)
+  }
+}
+
+/** The same, keyed by id (0 before the first). */
+const idPages = <T extends { id: number }>(read: (after: number, limit: number) => Promise<T[]>) =>
+  pages(
+    (after: number | undefined, n) => read(after ?? 0, n),
+    (row) => row.id,
+  )
+
 const DEPARTMENT_NAMES: Record<string, string> = {
   education: '教育局',
   tobacco: '烟草专卖局',
@@ -269,12 +294,11 @@ async function conflictsReport(db: Kysely<Database>, scope: ReportScope, countyL
       { key: 'detectedAt', header: '发现时间（北京时间）', type: 'datetime' },
     ],
     items: async function* () {
-      let after: [number, number] | undefined
-      for (;;) {
-        const batch = await repository.conflictBatch(db, scope, after, BATCH_SIZE)
-        if (batch.length === 0) return
-        const last = batch.at(-1)!
-        after = [last.premises_id, last.school_id]
+      const batches = pages(
+        (after: [number, number] | undefined, n) => repository.conflictBatch(db, scope, after, n),
+        (c): [number, number] => [c.premises_id, c.school_id],
+      )
+      for await (const batch of batches)
         yield batch.map((c) => ({
           premisesId: c.premises_id,
           county: countyLabel(c.county_code),
@@ -295,8 +319,6 @@ async function conflictsReport(db: Kysely<Database>, scope: ReportScope, countyL
           rule: `#${c.rule_id} 第${c.rule_version}版`,
           detectedAt: new Date(c.detected_at),
         }))
-        if (batch.length < BATCH_SIZE) return
-      }
     },
   }
 }
@@ -366,11 +388,7 @@ async function hazardsReport(db: Kysely<Database>, scope: ReportScope, countyLab
       { key: 'closedAt', header: '销号时间（北京时间）', type: 'datetime' },
     ],
     items: async function* () {
-      let after = 0
-      for (;;) {
-        const batch = await repository.hazardBatch(db, scope, after, BATCH_SIZE)
-        if (batch.length === 0) return
-        after = batch.at(-1)!.id
+      for await (const batch of idPages((after, n) => repository.hazardBatch(db, scope, after, n)))
         yield batch.map((h) => ({
           id: h.id,
           county: countyLabel(h.county_code),
@@ -387,8 +405,6 @@ async function hazardsReport(db: Kysely<Database>, scope: ReportScope, countyLab
           escalation: h.escalation,
           closedAt: h.closed_at === null ? null : new Date(h.closed_at),
         }))
-        if (batch.length < BATCH_SIZE) return
-      }
     },
   }
 }
@@ -446,10 +462,7 @@ export async function complianceTallies(db: Kysely<Database>, scope: ReportScope
   const byFinding = new Map<FindingCode, { met: number; notMet: number; unknown: number }>(
     FINDING_CODES.map((c) => [c, { met: 0, notMet: 0, unknown: 0 }]),
   )
-  for (let after = 0; ;) {
-    const batch = await repository.schoolBatch(db, scope, after, BATCH_SIZE)
-    if (batch.length === 0) break
-    after = batch.at(-1)!.id
+  for await (const batch of schoolPages(db, scope)) {
     for (const school of batch) {
       const { result } = complianceRow(school, (code) => code)
       const county = byCounty.get(school.county_code) ?? { schools: 0, compliant: 0, notCompliant: 0, incomplete: 0 }
@@ -465,7 +478,6 @@ export async function complianceTallies(db: Kysely<Database>, scope: ReportScope
         else tally.unknown += 1
       }
     }
-    if (batch.length < BATCH_SIZE) break
   }
   return { byCounty, byFinding }
 }
@@ -544,13 +556,7 @@ async function complianceReport(db: Kysely<Database>, scope: ReportScope, county
       text('unknown', '未登记项目'),
     ],
     items: async function* () {
-      for (let after = 0; ;) {
-        const batch = await repository.schoolBatch(db, scope, after, BATCH_SIZE)
-        if (batch.length === 0) return
-        after = batch.at(-1)!.id
-        yield batch.map((s) => complianceRow(s, countyLabel).row)
-        if (batch.length < BATCH_SIZE) return
-      }
+      for await (const batch of schoolPages(db, scope)) yield batch.map((s) => complianceRow(s, countyLabel).row)
     },
   }
 }
@@ -609,10 +615,7 @@ async function permitsReport(db: Kysely<Database>, scope: ReportScope, countyLab
       { key: 'submittedAt', header: '提交时间（北京时间）', type: 'datetime' },
     ],
     items: async function* () {
-      for (let after = 0; ;) {
-        const batch = await repository.permitBatch(db, scope, after, BATCH_SIZE)
-        if (batch.length === 0) return
-        after = batch.at(-1)!.id
+      for await (const batch of idPages((after, n) => repository.permitBatch(db, scope, after, n)))
         yield batch.map((p) => ({
           id: p.id,
           county: countyLabel(p.county_code),
@@ -630,8 +633,6 @@ async function permitsReport(db: Kysely<Database>, scope: ReportScope, countyLab
           licenceNo: p.licence_no,
           submittedAt: new Date(p.submitted_at),
         }))
-        if (batch.length < BATCH_SIZE) return
-      }
     },
   }
 }
@@ -643,11 +644,7 @@ async function patrolsReport(
 ): Promise<Built> {
   const byCounty = new Map<string, { schoolDays: number; met: number; visits: number; schools: Set<number> }>()
   const byDay = new Map<string, { schools: number; met: number; visits: number }>()
-  for (let after: [number, string] | undefined; ;) {
-    const batch = await repository.patrolBatch(db, scope, after, BATCH_SIZE * 5)
-    if (batch.length === 0) break
-    const last = batch.at(-1)!
-    after = [last.school_id, last.day]
+  for await (const batch of patrolPages(db, scope, BATCH_SIZE * 5)) {
     for (const d of batch) {
       if (!d.urban) continue
       const county = byCounty.get(d.county_code) ?? { schoolDays: 0, met: 0, visits: 0, schools: new Set<number>() }
@@ -662,7 +659,6 @@ async function patrolsReport(
       if (d.visits >= d.required) day.met += 1
       byDay.set(d.day, day)
     }
-    if (batch.length < BATCH_SIZE * 5) break
   }
   const share = (met: number, of: number) => (of === 0 ? 0 : met / of)
   return {
@@ -717,11 +713,7 @@ async function patrolsReport(
       { key: 'met', header: '达标', type: 'boolean' },
     ],
     items: async function* () {
-      for (let after: [number, string] | undefined; ;) {
-        const batch = await repository.patrolBatch(db, scope, after, BATCH_SIZE)
-        if (batch.length === 0) return
-        const last = batch.at(-1)!
-        after = [last.school_id, last.day]
+      for await (const batch of patrolPages(db, scope))
         yield batch.map((d) => ({
           day: dayOf(d.day),
           schoolId: d.school_id,
@@ -732,8 +724,15 @@ async function patrolsReport(
           required: d.required,
           met: d.visits >= d.required,
         }))
-        if (batch.length < BATCH_SIZE) return
-      }
     },
   }
 }
+
+const schoolPages = (db: Kysely<Database>, scope: ReportScope) => idPages((after, n) => repository.schoolBatch(db, scope, after, n))
+
+const patrolPages = (db: Kysely<Database>, scope: ReportScope & { from: string; to: string }, limit = BATCH_SIZE) =>
+  pages(
+    (after: [number, string] | undefined, n) => repository.patrolBatch(db, scope, after, n),
+    (d): [number, string] => [d.school_id, d.day],
+    limit,
+  )

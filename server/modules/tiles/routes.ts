@@ -13,6 +13,14 @@ import {
 } from '../../schemas/tiles.ts'
 import { LAYERS } from './layers.ts'
 import * as service from './service.ts'
+import type { TileCache } from './tile-cache.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This instance's rendered tiles, by data version (TILE_CACHE_BYTES; null when 0). */
+    tileCache: TileCache | null
+  }
+}
 
 /**
  * Vector tiles and their TileJSON, one pair of routes per layer so that each declares who may read it
@@ -20,6 +28,7 @@ import * as service from './service.ts'
  * session cookie on the same origin).
  */
 const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const cache = app.tileCache
   for (const layer of TILE_LAYERS) {
     const definition = LAYERS[layer]
     const config = { access: definition.access }
@@ -68,6 +77,8 @@ const tilesRoutes: FastifyPluginAsyncTypebox = async (app) => {
           request.params,
           request.query,
           request.headers['if-none-match'],
+          // On the primary the version read runs prepared; a standby has no prepared pool of its own.
+          { cache: cache ?? undefined, versionDb: request.readDb === app.db ? app.preparedDb : request.readDb },
         )
         reply.status(answer.status).header('etag', answer.etag).header('cache-control', answer.cacheControl)
         if (answer.status === 200) return reply.type(service.TILE_MEDIA_TYPE).send(answer.body)

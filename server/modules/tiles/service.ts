@@ -6,6 +6,7 @@ import type { TileJson, TileLayer, TileParams, TileQuery } from '../../schemas/t
 import { encodeTile } from './encode.ts'
 import { LAYERS, type SourceLayerId } from './layers.ts'
 import * as repository from './repository.ts'
+import type { TileCache } from './tile-cache.ts'
 
 /** Guyuan's extent and city centre: the TileJSON answer while a layer holds no data. */
 const GUYUAN_BOUNDS: [number, number, number, number] = [105.32, 35.24, 106.95, 36.52]
@@ -35,10 +36,20 @@ export async function dataVersion(db: Kysely<Database>, layer: TileLayer): Promi
   return version
 }
 
+/** Where a tile may come from besides a render: this instance's cache, and the pool its version is read on. */
+export interface TileSources {
+  cache?: TileCache | undefined
+  /** For the one-row version read before a cached tile is served (the prepared pool on the server); default: db. */
+  versionDb?: Kysely<Database> | undefined
+}
+
 /**
  * One vector tile, or 304 when the client's copy is current, or 204 when the tile is empty. The tile is
  * drawn and its data version read in one statement, so the ETag always names the data sent; only a
- * conditional request reads the version first (a 304 then costs that one small read).
+ * conditional request reads the version first (a 304 then costs that one small read). With a cache, a
+ * versioned URL (`?v=`, as the TileJSON hands them out) whose tile was drawn at that version is answered
+ * from memory once a read of the layer's version shows it is still the current one: the same bytes a
+ * render would draw, for one small read instead of the render.
  */
 export async function tile(
   db: Kysely<Database>,
@@ -47,6 +58,7 @@ export async function tile(
   params: TileParams,
   query: TileQuery,
   ifNoneMatch: string | undefined,
+  sources: TileSources = {},
 ): Promise<TileAnswer> {
   const { z, x, y } = params
   const size = 2 ** z
@@ -60,24 +72,33 @@ export async function tile(
   // a write. Layers that need a login are private: no shared cache may keep them.
   const scope = definition.access === 'public' ? 'public' : 'private'
   const cacheControlOf = (version: string) => (query.v === version ? `${scope}, max-age=31536000, immutable` : `${scope}, no-cache`)
-  if (ifNoneMatch) {
-    const version = await dataVersion(db, layer)
-    if (matchesEntityTag(ifNoneMatch, etagOf(version)))
-      return { status: 304, body: null, etag: etagOf(version), cacheControl: cacheControlOf(version) }
-  }
-  const sourceLayers = definition.sourceLayers.filter((s) => z >= s.minzoom).map((s) => s.id)
-  const box = repository.tileBox(z, x, y)
-  const render = () => renderTile(db, kind, box, sourceLayers, layer)
-  const { tile: body, version } = await (query.v === undefined
-    ? render()
-    : sharedRender(db, `${layer}/${z}/${x}/${y}?v=${query.v}`, render))
-  if (!version) throw new Error(`tile layer ${layer} has no version row (migration 0004 not applied?)`)
-  return {
+  const answer = (body: Buffer, version: string): TileAnswer => ({
     status: body.length > 0 ? 200 : 204,
     body: body.length > 0 ? body : null,
     etag: etagOf(version),
     cacheControl: cacheControlOf(version),
+  })
+  const { cache, versionDb = db } = sources
+  const key = `${layer}/${z}/${x}/${y}`
+  if (ifNoneMatch) {
+    const version = await dataVersion(versionDb, layer)
+    if (matchesEntityTag(ifNoneMatch, etagOf(version)))
+      return { status: 304, body: null, etag: etagOf(version), cacheControl: cacheControlOf(version) }
+    const cached = cache?.get(key, version)
+    if (cached) return answer(cached, version)
+  } else if (cache && query.v !== undefined && cache.has(key, query.v)) {
+    // Only a tile held at the very version asked for is worth the read; a stale one renders (one statement) as below.
+    const version = await dataVersion(versionDb, layer)
+    const cached = version === query.v ? cache.get(key, version) : undefined
+    if (cached) return answer(cached, version)
   }
+  const sourceLayers = definition.sourceLayers.filter((s) => z >= s.minzoom).map((s) => s.id)
+  const box = repository.tileBox(z, x, y)
+  const render = () => renderTile(db, kind, box, sourceLayers, layer)
+  const { tile: body, version } = await (query.v === undefined ? render() : sharedRender(db, `${key}?v=${query.v}`, render))
+  if (!version) throw new Error(`tile layer ${layer} has no version row (migration 0004 not applied?)`)
+  cache?.set(key, version, body)
+  return answer(body, version)
 }
 
 /** The renders under way, per database handle: identical requests that arrive meanwhile wait for the same one. */

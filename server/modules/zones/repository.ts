@@ -133,7 +133,11 @@ export interface MeasuredRow extends SchoolMeasure, Pick<RuleRow, 'band_names' |
  * boundary point or gate measured to.
  */
 export async function measurePoint(db: Db, lon: number, lat: number, category: string): Promise<MeasuredRow[]> {
-  const { rows } = await sql<MeasuredRow>`
+  const { rows } = await measureSql(lon, lat, category).execute(db)
+  return rows.map(measuredRowOf)
+}
+
+const measureSql = (lon: number, lat: number, category: string) => sql<MeasuredRow>`
     with pt as (select ${pointFromLonLat(lon, lat)} as g),
     r as materialized (select * from ${rulesInForce} as r0 where category = ${category}),
     k as (select (select max(limit_m) + ${GATE_REACH_M} from r) as reach)
@@ -151,9 +155,9 @@ export async function measurePoint(db: Db, lon: number, lat: number, category: s
     cross join k
     cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
     where s.geom && ${expandByMetres(sql`pt.g`, sql`k.reach`, sql`${lat}::float8`)}
-    order by distance_m, s.id`.execute(db)
-  return rows.map((r) => ({ ...normaliseArrays(r), distance_m: Number(r.distance_m) }))
-}
+    order by distance_m, s.id`
+
+const measuredRowOf = (r: MeasuredRow): MeasuredRow => ({ ...normaliseArrays(r), distance_m: Number(r.distance_m) })
 
 /** A school near a point, with the limit its rule for the category sets (null without such a rule). */
 export interface NearSchoolRow extends Pick<SchoolRow, 'school_type'> {
@@ -178,7 +182,11 @@ export async function nearestSchools(
   take: number,
   exclude: readonly number[],
 ): Promise<NearSchoolRow[]> {
-  const { rows } = await sql<NearSchoolRow>`
+  const { rows } = await nearestSql(lon, lat, category, take, exclude).execute(db)
+  return rows.map(nearSchoolRowOf)
+}
+
+const nearestSql = (lon: number, lat: number, category: string, take: number, exclude: readonly number[]) => sql<NearSchoolRow>`
     with pt as (select ${pointFromLonLat(lon, lat)} as g)
     select s.id as school_id, s.name as school_name, s.school_type,
       ${geodesicDistance(sql`(case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end)`, sql`pt.g`)} as distance_m, r.limit_m,
@@ -189,8 +197,35 @@ export async function nearestSchools(
     left join ${rulesInForce} r on r.category = ${category} and r.school_type = s.school_type
     ${exclude.length > 0 ? sql`where s.id not in (${sql.join(exclude)})` : sql``}
     order by distance_m
-    limit ${take}`.execute(db)
-  return rows.map((r) => ({ ...r, distance_m: Number(r.distance_m), limit_m: r.limit_m === null ? null : Number(r.limit_m) }))
+    limit ${take}`
+
+const nearSchoolRowOf = (r: NearSchoolRow): NearSchoolRow => ({
+  ...r,
+  distance_m: Number(r.distance_m),
+  limit_m: r.limit_m === null ? null : Number(r.limit_m),
+})
+
+/**
+ * measurePoint and nearestSchools (nothing excluded) in one statement: one round trip and one connection per check
+ * instead of two. Each part's rows come back as JSON in their own order (json_agg keeps the order of its sorted
+ * subquery when the aggregate has an ORDER BY of the same keys); JSON carries every column in the form the driver
+ * reads it (float8 in its shortest exact text, so the distances are the same numbers).
+ */
+export async function measureWithNearest(
+  db: Db,
+  lon: number,
+  lat: number,
+  category: string,
+  take: number,
+): Promise<{ measured: MeasuredRow[]; near: NearSchoolRow[] }> {
+  const { rows } = await sql<{ measured: MeasuredRow[] | string; near: NearSchoolRow[] | string }>`
+    select (select coalesce(json_agg(m order by m.distance_m, m.school_id), '[]'::json) from (${measureSql(lon, lat, category)}) m) as measured,
+      (select coalesce(json_agg(n order by n.distance_m, n.school_id), '[]'::json) from (${nearestSql(lon, lat, category, take, [])}) n) as near`.execute(
+    db,
+  )
+  const row = rows[0]!
+  const parsed = <T>(value: T[] | string): T[] => (typeof value === 'string' ? (JSON.parse(value) as T[]) : value)
+  return { measured: parsed(row.measured).map(measuredRowOf), near: parsed(row.near).map(nearSchoolRowOf) }
 }
 
 export interface ConflictFilter {

@@ -283,12 +283,9 @@ async function pairsInSteps(db: Kysely<Database>, list: repository.ProposedRule[
 export async function check(db: Kysely<Database>, input: Check, prepared: Kysely<Database> = db): Promise<CheckResult> {
   const crs: CrsName = input.crs ?? 'wgs84'
   const [lon, lat] = toWgs84(input.lon, input.lat, crs)
-  // Both queries at once on a server pool; the nearest list drops the conflicting schools afterwards. Their plans are
-  // the same for every point: on the server they run prepared, on their generic plan.
-  const [measured, near] = await Promise.all([
-    repository.measurePoint(prepared, lon, lat, input.category),
-    repository.nearestSchools(prepared, lon, lat, input.category, 13, []),
-  ])
+  // The measurement and the nearest schools in one statement (one round trip); the nearest list drops the conflicting
+  // schools afterwards. Its plan is the same for every point: on the server it runs prepared, on its generic plan.
+  const { measured, near } = await repository.measureWithNearest(prepared, lon, lat, input.category, 13)
   const conflicts: ConflictDetail[] = []
   // Whether pgRouting measures the walks, asked once for all of this check's walking measures.
   let engine: Promise<'service' | 'pgrouting'> | undefined

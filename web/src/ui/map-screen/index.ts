@@ -4,6 +4,7 @@ import { fill, h } from '../dom.ts'
 import type { ScreenContext } from '../screen.ts'
 import { campusEditor } from './campus-edit.ts'
 import { featureDetails } from './feature-details.ts'
+import { downloadBox } from './downloads.ts'
 import { conflictFilter, statusFilter } from './filters.ts'
 import { applyLayerState } from './layer-state.ts'
 import { layerSwitcher } from './layer-switcher.ts'
@@ -22,6 +23,7 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
     (school) => campus.select(school),
   )
   const onlyConflicts = conflictFilter(view)
+  const downloads = downloadBox(view)
 
   const off = view.onClick((_event, features) => {
     if (tools.busy()) return
@@ -49,6 +51,7 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
       h('fieldset', {}, h('legend', {}, t('statusFilter')), statusFilter(view)),
     ),
     h('details', { class: 'legend-box' }, h('summary', {}, t('legend')), legend()),
+    downloads.element,
     details.element,
   )
   applyLayerState(view)
@@ -61,5 +64,6 @@ export function mountMapScreen({ user, view, panel }: ScreenContext): () => void
     disposed = true
     tools.stop()
     off()
+    downloads.dispose()
   }
 }
