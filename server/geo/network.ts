@@ -1,21 +1,13 @@
 /**
  * Shortest paths on the road network, with no database: the graph is the segments the database returns
  * (vertex ids, geodesic length), the places are points snapped onto a segment at a fraction of its length.
- *
- * Hand-written over typed arrays rather than a general graph library: graphology's Dijkstra returns the
- * node path to every node as arrays of string keys and has no cut-off, while a walking check needs the
- * lengths to a few targets within a bound, and an audit runs it once per gate. The priority queue is
- * flatqueue's binary heap.
+ * A walking check needs the lengths to a few targets within a bound, and an audit runs it once per gate;
+ * the graph and its search are road-graph.ts's, shared with travel.ts.
  */
-import FlatQueue from 'flatqueue'
+import { RoadGraph, type GraphSegment } from './road-graph.ts'
 
 /** A segment of the network: its id, its two vertices, and its geodesic length in metres. */
-export interface NetworkSegment {
-  id: number
-  source: number
-  target: number
-  lengthM: number
-}
+export type NetworkSegment = GraphSegment
 
 /** A place on the network: a point of a segment at `fraction` (0 at its source, 1 at its target). */
 export interface NetworkPlace {
@@ -72,45 +64,12 @@ export interface NetworkPath {
  * the shortest path from one place to each of several, or null where it is longer than the cut-off.
  */
 export class SegmentGraph {
-  private readonly vertexIndex = new Map<number, number>()
-  private readonly vertexIds: number[] = []
-  private readonly offsets: Int32Array
-  private readonly neighbours: Int32Array
-  private readonly weights: Float64Array
+  private readonly graph: RoadGraph
   private readonly segments = new Map<number, NetworkSegment>()
 
   constructor(segments: readonly NetworkSegment[]) {
-    const index = (id: number) => {
-      let i = this.vertexIndex.get(id)
-      if (i === undefined) {
-        i = this.vertexIds.length
-        this.vertexIndex.set(id, i)
-        this.vertexIds.push(id)
-      }
-      return i
-    }
-    const degree: number[] = []
-    for (const s of segments) {
-      this.segments.set(s.id, s)
-      const a = index(s.source)
-      const b = index(s.target)
-      degree[a] = (degree[a] ?? 0) + 1
-      degree[b] = (degree[b] ?? 0) + 1
-    }
-    const n = this.vertexIds.length
-    this.offsets = new Int32Array(n + 1)
-    for (let v = 0; v < n; v += 1) this.offsets[v + 1] = this.offsets[v]! + (degree[v] ?? 0)
-    this.neighbours = new Int32Array(this.offsets[n]!)
-    this.weights = new Float64Array(this.offsets[n]!)
-    const fill = Int32Array.from(this.offsets.subarray(0, n))
-    for (const s of segments) {
-      const a = this.vertexIndex.get(s.source)!
-      const b = this.vertexIndex.get(s.target)!
-      this.neighbours[fill[a]!] = b
-      this.weights[fill[a]!++] = s.lengthM
-      this.neighbours[fill[b]!] = a
-      this.weights[fill[b]!++] = s.lengthM
-    }
+    for (const s of segments) this.segments.set(s.id, s)
+    this.graph = new RoadGraph(segments, () => true)
   }
 
   /** Whether the graph holds this segment. */
@@ -125,39 +84,17 @@ export class SegmentGraph {
   paths(from: NetworkPlace, to: readonly NetworkPlace[], cutoffM: number): (NetworkPath | null)[] {
     const start = this.segments.get(from.segmentId)
     if (!start) return to.map(() => null)
-    const n = this.vertexIds.length
-    const distance = new Float64Array(n).fill(Number.POSITIVE_INFINITY)
-    const previous = new Int32Array(n).fill(-1)
-    const queue = new FlatQueue<number>()
-    const seed = (vertex: number, d: number) => {
-      const v = this.vertexIndex.get(vertex)!
-      if (d < distance[v]!) {
-        distance[v] = d
-        queue.push(v, d)
-      }
-    }
-    seed(start.source, from.fraction * start.lengthM)
-    seed(start.target, (1 - from.fraction) * start.lengthM)
-    while (queue.length > 0) {
-      const d = queue.peekValue()!
-      const v = queue.pop()!
-      if (d > distance[v]! || d > cutoffM) {
-        if (d > cutoffM) break
-        continue
-      }
-      for (let e = this.offsets[v]!; e < this.offsets[v + 1]!; e += 1) {
-        const w = this.neighbours[e]!
-        const next = d + this.weights[e]!
-        if (next < distance[w]!) {
-          distance[w] = next
-          previous[w] = v
-          queue.push(w, next)
-        }
-      }
-    }
+    const graph = this.graph
+    const { distance, previous } = graph.search(
+      [
+        [start.source, from.fraction * start.lengthM],
+        [start.target, (1 - from.fraction) * start.lengthM],
+      ],
+      { cutoffM },
+    )
     const walkBack = (v: number) => {
       const vertices: number[] = []
-      for (let u = v; u !== -1; u = previous[u]!) vertices.push(this.vertexIds[u]!)
+      for (let u = v; u !== -1; u = previous[u]!) vertices.push(graph.idAt(u))
       return vertices.reverse()
     }
     return to.map((place) => {
@@ -165,11 +102,10 @@ export class SegmentGraph {
       if (!end) return null
       let best: NetworkPath | null = null
       if (end.id === start.id) best = { lengthM: Math.abs(place.fraction - from.fraction) * end.lengthM, vertices: [] }
-      const viaSource = distance[this.vertexIndex.get(end.source)!]! + place.fraction * end.lengthM
-      const viaTarget = distance[this.vertexIndex.get(end.target)!]! + (1 - place.fraction) * end.lengthM
+      const viaSource = distance[graph.indexOf(end.source)]! + place.fraction * end.lengthM
+      const viaTarget = distance[graph.indexOf(end.target)]! + (1 - place.fraction) * end.lengthM
       const via = viaSource <= viaTarget ? { d: viaSource, v: end.source } : { d: viaTarget, v: end.target }
-      if (Number.isFinite(via.d) && (!best || via.d < best.lengthM))
-        best = { lengthM: via.d, vertices: walkBack(this.vertexIndex.get(via.v)!) }
+      if (Number.isFinite(via.d) && (!best || via.d < best.lengthM)) best = { lengthM: via.d, vertices: walkBack(graph.indexOf(via.v)) }
       return best && best.lengthM <= cutoffM ? best : null
     })
   }

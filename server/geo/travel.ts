@@ -4,10 +4,10 @@
  * many, and the path's geometry along the segments. Segments are stored in their direction of travel (the
  * import reverses `oneway=-1` ways), so a one-way segment runs from its source to its target.
  *
- * Over typed arrays like network.ts (SegmentGraph is undirected and bounded by a cut-off; a travel matrix
- * needs every length, directed). The priority queue is flatqueue's binary heap.
+ * The graph and its search are road-graph.ts's, shared with network.ts (whose SegmentGraph is undirected and
+ * bounded by a cut-off; a travel matrix needs every length, directed).
  */
-import FlatQueue from 'flatqueue'
+import { RoadGraph } from './road-graph.ts'
 
 /** A segment with what a mode needs: its direction rule, its geodesic length and its two end positions. */
 export interface TravelSegment {
@@ -34,11 +34,9 @@ export interface TravelPath {
 }
 
 export class TravelNetwork {
-  private readonly vertexIndex = new Map<number, number>()
+  private readonly graph: RoadGraph<TravelSegment>
+  /** Each vertex's position, by the graph's vertex index. */
   private readonly positions: [number, number][] = []
-  private readonly offsets: Int32Array
-  private readonly heads: Int32Array
-  private readonly weights: Float64Array
   private readonly segmentIndex = new Map<number, number>()
   private readonly segments: readonly TravelSegment[]
 
@@ -48,38 +46,11 @@ export class TravelNetwork {
     readonly directed: boolean,
   ) {
     this.segments = segments
-    const index = (id: number, position: [number, number]) => {
-      let i = this.vertexIndex.get(id)
-      if (i === undefined) {
-        i = this.positions.length
-        this.vertexIndex.set(id, i)
-        this.positions.push(position)
-      }
-      return i
-    }
-    const degree: number[] = []
-    segments.forEach((s, k) => {
-      this.segmentIndex.set(s.id, k)
-      const a = index(s.source, s.sourcePosition)
-      const b = index(s.target, s.targetPosition)
-      degree[a] = (degree[a] ?? 0) + 1
-      if (this.backwards(s)) degree[b] = (degree[b] ?? 0) + 1
-    })
-    const n = this.positions.length
-    this.offsets = new Int32Array(n + 1)
-    for (let v = 0; v < n; v += 1) this.offsets[v + 1] = this.offsets[v]! + (degree[v] ?? 0)
-    this.heads = new Int32Array(this.offsets[n]!)
-    this.weights = new Float64Array(this.offsets[n]!)
-    const fill = Int32Array.from(this.offsets.subarray(0, n))
+    segments.forEach((s, k) => this.segmentIndex.set(s.id, k))
+    this.graph = new RoadGraph(segments, (s) => this.backwards(s))
     for (const s of segments) {
-      const a = this.vertexIndex.get(s.source)!
-      const b = this.vertexIndex.get(s.target)!
-      this.heads[fill[a]!] = b
-      this.weights[fill[a]!++] = s.lengthM
-      if (this.backwards(s)) {
-        this.heads[fill[b]!] = a
-        this.weights[fill[b]!++] = s.lengthM
-      }
+      this.positions[this.graph.indexOf(s.source)] ??= s.sourcePosition
+      this.positions[this.graph.indexOf(s.target)] ??= s.targetPosition
     }
   }
 
@@ -94,50 +65,17 @@ export class TravelNetwork {
   }
 
   get vertexCount(): number {
-    return this.positions.length
+    return this.graph.vertexCount
   }
 
-  /** Dijkstra from a place over the whole network: distances to every vertex and the predecessor of each. */
+  /** Dijkstra from a place over the whole network (with a single target, only until both ends of its segment are settled). */
   private search(from: TravelPlace, stopAt?: TravelPlace) {
-    const n = this.positions.length
-    const distance = new Float64Array(n).fill(Number.POSITIVE_INFINITY)
-    const previous = new Int32Array(n).fill(-1)
     const start = this.segments[this.segmentIndex.get(from.segmentId)!]!
-    const queue = new FlatQueue<number>()
-    const seed = (vertex: number, d: number) => {
-      const v = this.vertexIndex.get(vertex)!
-      if (d < distance[v]!) {
-        distance[v] = d
-        queue.push(v, d)
-      }
-    }
-    seed(start.target, (1 - from.fraction) * start.lengthM)
-    if (this.backwards(start)) seed(start.source, from.fraction * start.lengthM)
-    // With a single target, stop once both ends of its segment are settled.
+    const seeds: [number, number][] = [[start.target, (1 - from.fraction) * start.lengthM]]
+    if (this.backwards(start)) seeds.push([start.source, from.fraction * start.lengthM])
     const end = stopAt ? this.segments[this.segmentIndex.get(stopAt.segmentId)!]! : undefined
-    const endVertices = end ? [this.vertexIndex.get(end.source)!, this.vertexIndex.get(end.target)!] : []
-    let pending = endVertices.length
-    const settled = new Uint8Array(n)
-    while (queue.length > 0) {
-      const d = queue.peekValue()!
-      const v = queue.pop()!
-      if (settled[v] || d > distance[v]!) continue
-      settled[v] = 1
-      if (end && endVertices.includes(v)) {
-        pending -= endVertices[0] === endVertices[1] ? 2 : 1
-        if (pending <= 0) break
-      }
-      for (let e = this.offsets[v]!; e < this.offsets[v + 1]!; e += 1) {
-        const w = this.heads[e]!
-        const next = d + this.weights[e]!
-        if (next < distance[w]!) {
-          distance[w] = next
-          previous[w] = v
-          queue.push(w, next)
-        }
-      }
-    }
-    return { distance, previous, start }
+    const settle = end ? [this.graph.indexOf(end.source), this.graph.indexOf(end.target)] : undefined
+    return { ...this.graph.search(seeds, { settle }), start }
   }
 
   /** How a place is reached from the search: the length and the vertex it is entered from (-1: along the start segment directly). */
@@ -148,11 +86,11 @@ export class TravelNetwork {
       if (to.fraction >= from.fraction) best = { lengthM: (to.fraction - from.fraction) * segment.lengthM, via: -1 }
       else if (this.backwards(segment)) best = { lengthM: (from.fraction - to.fraction) * segment.lengthM, via: -1 }
     }
-    const s = this.vertexIndex.get(segment.source)!
+    const s = this.graph.indexOf(segment.source)
     const viaSource = search.distance[s]! + to.fraction * segment.lengthM
     if (viaSource < best.lengthM) best = { lengthM: viaSource, via: s }
     if (this.backwards(segment)) {
-      const t = this.vertexIndex.get(segment.target)!
+      const t = this.graph.indexOf(segment.target)
       const viaTarget = search.distance[t]! + (1 - to.fraction) * segment.lengthM
       if (viaTarget < best.lengthM) best = { lengthM: viaTarget, via: t }
     }

@@ -5,7 +5,6 @@
  * starts while another runs an audit leaves it running. The embedded database has one process: a second service on
  * its data folder is refused.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -20,11 +19,13 @@ import { applyRuleDates } from '../../server/modules/zones/schedule.ts'
 import { premisesFeature } from '../factories/registry.ts'
 import { startTestApp, TEST_PASSWORD, type TestApp } from '../helpers/app.ts'
 import { onServer } from '../helpers/database.ts'
+import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts'
 
 if (onServer()) {
   let first: TestApp
   /** The second instance: a process of its own (`node server/main.ts`) on the same database, on loopback. */
-  let second: { url: string; process: ChildProcess; output: string[] }
+  let second: ServiceProcess
+  let secondUrl: string
   /** A pool of the test's own on the same database, standing in for a third instance's sessions. */
   let other: DatabaseHandle
 
@@ -34,38 +35,11 @@ if (onServer()) {
     const url = new URL(process.env.TEST_DATABASE_URL!)
     url.pathname = `/${rows[0]!.db}`
     other = await connectDatabase({ databaseUrl: url.toString(), poolSize: 3 })
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-      cwd: path.resolve(import.meta.dirname, '../..'),
-      env: {
-        ...process.env,
-        DATABASE_URL: url.toString(),
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOAD_DEMO_DATA: 'false',
-        SERVE_WEB: 'false',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const output: string[] = []
-    const listening = new Promise<string>((resolve, reject) => {
-      const seen = (chunk: Buffer) => {
-        output.push(chunk.toString())
-        const match = /listening on (http:\/\/[^\s]+)/.exec(output.join(''))
-        if (match) resolve(match[1]!)
-      }
-      child.stdout!.on('data', seen)
-      child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()))
-      child.on('exit', (code) => reject(new Error(`the second instance exited (${code}): ${output.join('')}`)))
-    })
-    second = { url: await listening, process: child, output }
+    second = startServiceProcess('server/main.ts', { DATABASE_URL: url.toString(), SERVE_WEB: 'false' }, 'the second instance')
+    secondUrl = await second.listening
   }, 120_000)
   afterAll(async () => {
-    if (second?.process.exitCode === null) {
-      const exited = new Promise((resolve) => second.process.once('exit', resolve))
-      second.process.kill('SIGTERM')
-      await exited
-    }
+    await second?.stop()
     await other?.close()
     await first?.close()
   })
@@ -79,26 +53,26 @@ if (onServer()) {
   it('a session made on one instance works on the other, and a write through one is read through the other', async () => {
     const { agent, user } = await first.signIn({ department: 'tobacco', role: 'clerk' })
     const cookie = await sessionCookie(user.username)
-    const me = await supertest(second.url).get('/api/auth/me').set('Cookie', cookie)
+    const me = await supertest(secondUrl).get('/api/auth/me').set('Cookie', cookie)
     expect(me.status, JSON.stringify(me.body)).toBe(200)
     expect(me.body.user.username).toBe(user.username)
     const created = await agent
       .post('/api/premises')
       .send(premisesFeature({ name: '两实例烟店', category: 'tobacco_retail', licenceNo: 'MI-1' }))
     expect(created.status, JSON.stringify(created.body)).toBe(201)
-    const read = await supertest(second.url).get(`/api/premises/${created.body.id}`).set('Cookie', cookie)
+    const read = await supertest(secondUrl).get(`/api/premises/${created.body.id}`).set('Cookie', cookie)
     expect(read.status).toBe(200)
     expect(read.body.properties.name).toBe('两实例烟店')
     // Signed out on the second, the session is gone on the first too.
-    expect((await supertest(second.url).post('/api/auth/logout').set('Cookie', cookie).set('Origin', second.url)).status).toBeLessThan(300)
+    expect((await supertest(secondUrl).post('/api/auth/logout').set('Cookie', cookie).set('Origin', secondUrl)).status).toBeLessThan(300)
     expect((await supertest(first.url).get('/api/auth/me').set('Cookie', cookie)).status).toBe(401)
   })
 
   it('an audit started on both instances at once runs once', async () => {
     const { agent: a, user } = await first.signIn({ department: 'governance', role: 'supervisor' })
     const b = supertest
-      .agent(second.url)
-      .set('Origin', second.url)
+      .agent(secondUrl)
+      .set('Origin', secondUrl)
       .set('Cookie', await sessionCookie(user.username))
     const [one, two] = await Promise.all([a.post('/api/audits').send(), b.post('/api/audits').send()])
     expect([one.status, two.status].sort()).toEqual([202, 409])

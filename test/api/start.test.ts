@@ -3,7 +3,6 @@
  * sources do (health, the desk page with its boot data, tiles, a refused request). The bundle is made again only when
  * the service's sources change.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -13,11 +12,10 @@ import { connectDatabase } from '../../server/db/connect.ts'
 import { createScratchDatabase } from '../../server/db/scratch-database.ts'
 import { serverBundleIsCurrent, serverInputsHash } from '../../scripts/server-build.ts'
 import { buildWebOnce } from '../helpers/browser.ts'
+import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts'
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
-let child: ChildProcess
+let service: ServiceProcess
 let url: string
-const output: string[] = []
 let cleanup: () => Promise<void> = async () => {}
 
 beforeAll(async () => {
@@ -40,34 +38,17 @@ beforeAll(async () => {
     env.DATA_DIR = path.join(dir, 'data')
     cleanup = async () => fs.rmSync(dir, { recursive: true, force: true })
   }
-  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', LOAD_DEMO_DATA: 'false', SERVE_WEB: 'true', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  url = await new Promise<string>((resolve, reject) => {
-    const seen = (chunk: Buffer) => {
-      output.push(chunk.toString())
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output.join(''))
-      if (match) resolve(match[1]!)
-    }
-    child.stdout!.on('data', seen)
-    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()))
-    child.on('exit', (code) => reject(new Error(`npm start exited (${code}): ${output.join('')}`)))
-  })
+  service = startServiceProcess('scripts/start.ts', { ...env, SERVE_WEB: 'true' }, 'npm start')
+  url = await service.listening
 }, 240_000)
 afterAll(async () => {
-  if (child?.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    await exited
-  }
+  await service?.stop()
   await cleanup()
 })
 
 describe('npm start', () => {
   it('runs the service from its bundle, made from the sources as they are', () => {
-    expect(output.join('')).not.toMatch(/starting from the sources/)
+    expect(service.output.join('')).not.toMatch(/starting from the sources/)
     expect(serverBundleIsCurrent(serverInputsHash())).toBe(true)
   })
 

@@ -219,9 +219,22 @@ export async function walkableSegmentsNear(
   lat: number,
   radiusM: number,
 ): Promise<{ id: number; source: number; target: number; lengthM: number }[]> {
+  return walkableSegmentsNearAny(db, [[lon, lat]], radiusM)
+}
+
+/** The walkable segments whose boxes meet the box of any of the centres (each box as walkableSegmentsNear's), each once. */
+export async function walkableSegmentsNearAny(
+  db: Db,
+  centres: readonly (readonly [number, number])[],
+  radiusM: number,
+): Promise<{ id: number; source: number; target: number; lengthM: number }[]> {
+  if (centres.length === 0) return []
+  const boxes = centres.map(
+    ([lon, lat]) => sql`geom && ${expandByMetres(pointFromLonLat(lon, lat), sql`${radiusM}::float8`, sql`${lat}::float8`)}`,
+  )
   const { rows } = await sql<{ id: number; source: number; target: number; length_m: number }>`
     select id, source, target, length_m from road_segments
-    where walkable and geom && ${expandByMetres(pointFromLonLat(lon, lat), sql`${radiusM}::float8`, sql`${lat}::float8`)}`.execute(db)
+    where walkable and (${sql.join(boxes, sql` or `)})`.execute(db)
   return rows.map((r) => ({ id: r.id, source: r.source, target: r.target, lengthM: Number(r.length_m) }))
 }
 

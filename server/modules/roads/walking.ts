@@ -35,6 +35,17 @@ export interface WalkingOptions {
   cutoffM: number
   /** pgRouting or the service's own search over the same segments; by default pgRouting where the database has it. */
   engine?: 'service' | 'pgrouting'
+  /**
+   * For the service's search: a graph read beforehand (walkingNetworkAround) holding at least the segments within
+   * the cut-off of every gate, searched instead of reading the network around each gate. A path no longer than
+   * the cut-off lies within that reach of its gate, so a larger graph finds the same lengths.
+   */
+  network?: SegmentGraph
+}
+
+/** One read of the walkable network within `cutoffM` of each of the gates, for several measureWalking calls (options.network). */
+export async function walkingNetworkAround(db: Db, gates: readonly (readonly [number, number])[], cutoffM: number): Promise<SegmentGraph> {
+  return new SegmentGraph(await repository.walkableSegmentsNearAny(db, gates, cutoffM))
 }
 
 /** pgRouting where the database has it (a PostgreSQL server with the extension), else the service's own search. */
@@ -121,6 +132,7 @@ export async function measureWalkingMany(
       snap,
       searched.map((p) => doors[p]!),
       budget,
+      options.network,
     )
     paths.forEach((path, k) => {
       const p = searched[k]!
@@ -165,10 +177,11 @@ async function searchPaths(
   from: repository.SnappedPoint,
   to: readonly repository.SnappedPoint[],
   budgetM: number,
+  network?: SegmentGraph,
 ): Promise<(NetworkPath | null)[]> {
   if (engine === 'pgrouting')
     return (await repository.pgRoutingPaths(db, centre, radiusM, from, to)).map((path) => (path && path.lengthM <= budgetM ? path : null))
-  const graph = new SegmentGraph(await repository.walkableSegmentsNear(db, centre[0], centre[1], radiusM))
+  const graph = network ?? new SegmentGraph(await repository.walkableSegmentsNear(db, centre[0], centre[1], radiusM))
   return graph.paths(from, to, budgetM)
 }
 

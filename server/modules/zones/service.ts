@@ -28,7 +28,14 @@ import type {
 import { appendAudit } from '../audit-log/repository.ts'
 import type { Actor } from '../../schemas/auth.ts'
 import { refreshForRule } from './maintenance.ts'
-import { measureWalking, NO_GATES_NOTE, type WalkingMeasure } from '../roads/walking.ts'
+import {
+  defaultEngine,
+  measureWalking,
+  NO_GATES_NOTE,
+  walkingNetworkAround,
+  type WalkingMeasure,
+  type WalkingOptions,
+} from '../roads/walking.ts'
 import * as repository from './repository.ts'
 import { turnTaker } from '../../db/turns.ts'
 import type { GeoJsonGeometry, RuleRow } from './repository.ts'
@@ -280,13 +287,16 @@ export async function check(db: Kysely<Database>, input: Check, prepared: Kysely
   // schools afterwards. Its plan is the same for every point: on the server it runs prepared, on its generic plan.
   const { measured, near } = await repository.measureWithNearest(prepared, lon, lat, input.category, 13)
   const conflicts: ConflictDetail[] = []
+  // Whether pgRouting measures the walks, asked once for all of this check's walking measures.
+  let engine: Promise<'service' | 'pgrouting'> | undefined
+  const walkingEngine = () => (engine ??= defaultEngine(db))
   for (const m of measured.filter((row) => row.inside)) {
     if (m.path !== 'walking') conflicts.push(detailOf(m, m.distance_m))
     else if (!m.gates)
       conflicts.push({ ...detailOf(m, m.distance_m), path: 'walking', measuredBy: 'straight_fallback', route: null, note: NO_GATES_NOTE })
     else {
       // Within the limit of a gate in a straight line: the walk decides.
-      const walk = await measureWalking(db, m.gates.coordinates, [lon, lat], { cutoffM: m.limit_m })
+      const walk = await measureWalking(db, m.gates.coordinates, [lon, lat], { cutoffM: m.limit_m, engine: await walkingEngine() })
       if (walk.distanceM !== null && walk.distanceM <= m.limit_m) conflicts.push(walkingDetailOf(m, walk))
     }
   }
@@ -296,7 +306,8 @@ export async function check(db: Kysely<Database>, input: Check, prepared: Kysely
   let nearest = near.filter((n) => !conflicting.has(n.school_id)).slice(0, 3)
   if (nearest.length < 3 && near.length === 13)
     nearest = await repository.nearestSchools(prepared, lon, lat, input.category, 3, [...conflicting])
-  const nearestSchools = await Promise.all(nearest.map((n) => nearSchoolOf(db, n, [lon, lat])))
+  const walk = await nearWalkOptions(db, nearest, walkingEngine)
+  const nearestSchools = await Promise.all(nearest.map((n) => nearSchoolOf(db, n, [lon, lat], walk)))
   return {
     verdict: conflicts.length > 0 ? 'prohibited' : 'allowed',
     location: { lon, lat },
@@ -314,8 +325,33 @@ export async function check(db: Kysely<Database>, input: Check, prepared: Kysely
 /** How far on foot the nearest schools are reported, at most (farther, the straight distance stands, and says so). */
 const NEAR_WALK_REACH_M = 2000
 
+/** How far on foot a near school's walk is searched. */
+const nearWalkCutoffM = (n: repository.NearSchoolRow) => Math.max(NEAR_WALK_REACH_M, (n.limit_m ?? 0) * 2)
+
+/**
+ * The walking engine for the near schools under a walking rule, and for the service's own search one read of the
+ * network around all their gates (at the farthest of their cut-offs) instead of one read per gate and school.
+ */
+async function nearWalkOptions(
+  db: Kysely<Database>,
+  nearest: readonly repository.NearSchoolRow[],
+  walkingEngine: () => Promise<'service' | 'pgrouting'>,
+): Promise<Pick<WalkingOptions, 'engine' | 'network'>> {
+  const walking = nearest.filter((n) => n.path === 'walking' && n.gates)
+  if (walking.length === 0) return {}
+  const engine = await walkingEngine()
+  if (engine === 'pgrouting') return { engine }
+  const gates = walking.flatMap((n) => n.gates!.coordinates)
+  return { engine, network: await walkingNetworkAround(db, gates, Math.max(...walking.map(nearWalkCutoffM))) }
+}
+
 /** A school near the point: under a walking rule with gates, its walking distance where the network measures it within reach. */
-async function nearSchoolOf(db: Kysely<Database>, n: repository.NearSchoolRow, point: [number, number]): Promise<NearestSchool> {
+async function nearSchoolOf(
+  db: Kysely<Database>,
+  n: repository.NearSchoolRow,
+  point: [number, number],
+  walkOptions: Pick<WalkingOptions, 'engine' | 'network'>,
+): Promise<NearestSchool> {
   const base: NearestSchool = {
     schoolId: n.school_id,
     schoolName: n.school_name,
@@ -325,7 +361,7 @@ async function nearSchoolOf(db: Kysely<Database>, n: repository.NearSchoolRow, p
   }
   if (n.path !== 'walking') return base
   if (!n.gates) return { ...base, path: 'walking', measuredBy: 'straight_fallback', note: NO_GATES_NOTE }
-  const walk = await measureWalking(db, n.gates.coordinates, point, { cutoffM: Math.max(NEAR_WALK_REACH_M, (n.limit_m ?? 0) * 2) })
+  const walk = await measureWalking(db, n.gates.coordinates, point, { ...walkOptions, cutoffM: nearWalkCutoffM(n) })
   if (walk.distanceM === null)
     return {
       ...base,
