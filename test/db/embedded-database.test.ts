@@ -7,11 +7,12 @@ import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inject } from 'vitest'
 import { openEmbedded } from '../../server/db/connect.ts'
 import type { EmbeddedDatabase } from '../../server/db/embedded-database.ts'
-import { onServer } from '../helpers/database.ts'
+import { createTestDatabase, onServer } from '../helpers/database.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const template = () => new Blob([fs.readFileSync(inject('embeddedTemplate'))])
@@ -153,5 +154,26 @@ if (!onServer()) {
       })
       expect(stdout.trim()).toBe('[{"answer":42}]')
     })
+  })
+} else {
+  // On the server the driver is pg's, in this process: the same fields reach the service (errors.ts maps them).
+  it('the server database has no thread, and its errors carry the fields the embedded ones do', async () => {
+    const database = await createTestDatabase()
+    try {
+      expect(database.embedded).toBeUndefined()
+      // A table of this scratch database (a temporary one would live on one of the pool's connections only).
+      await sql`create table scratch_keys (id int primary key)`.execute(database.db)
+      await sql`insert into scratch_keys values (1)`.execute(database.db)
+      const error = await sql`insert into scratch_keys values (1)`.execute(database.db).catch((e: unknown) => e)
+      expect(error).toMatchObject({
+        code: '23505',
+        severity: 'ERROR',
+        constraint: 'scratch_keys_pkey',
+        table: 'scratch_keys',
+        detail: 'Key (id)=(1) already exists.',
+      })
+    } finally {
+      await database.close()
+    }
   })
 }
