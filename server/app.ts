@@ -89,6 +89,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy,
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
+    // Start-up hooks read the database (rule dates, escalations); with the embedded database on its own thread the
+    // event loop is free meanwhile, so Fastify's 10 s timer now fires on a loaded machine while they are still working.
+    pluginTimeout: 120_000,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // Recorded before anything registers, so no route escapes the inventory.

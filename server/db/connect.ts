@@ -1,15 +1,13 @@
-import fs from 'node:fs'
-import path from 'node:path'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Database } from './types.ts'
 import { PGliteDialect } from './pglite-dialect.ts'
 import { lockDataDir } from './data-dir-lock.ts'
 import { connectPrepared } from './prepared-pool.ts'
+import { EmbeddedDatabase } from './embedded-database.ts'
 
 export type DatabaseKind = 'embedded' | 'postgis'
 
-type EmbeddedDatabase = Awaited<ReturnType<typeof openEmbedded>>
 /** The PGlite behind each embedded Kysely, for the one query that may pass the connection's queue (postgisVersion). */
 const embeddedOf = new WeakMap<Kysely<Database>, EmbeddedDatabase>()
 
@@ -22,6 +20,8 @@ export interface DatabaseHandle {
    * Absent: use db.
    */
   prepared?: Kysely<Database>
+  /** On the embedded database, the PGlite thread behind db (embedded-database.ts). */
+  embedded?: EmbeddedDatabase
   close(): Promise<void>
 }
 
@@ -60,6 +60,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     return {
       db,
       kind: 'embedded',
+      embedded: pglite,
       close: async () => {
         try {
           await db.destroy()
@@ -74,32 +75,24 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   }
 }
 
-/** Starts PGlite with the PostGIS extension; the dynamic import keeps the WASM out of server-only runs. */
-export async function openEmbedded(dataDir: string | undefined, loadDataDir?: Blob | File) {
-  const { PGlite, types } = await import('@electric-sql/pglite')
-  const { postgis } = await import('@electric-sql/pglite-postgis')
-  if (dataDir) fs.mkdirSync(path.dirname(dataDir), { recursive: true })
-  const pglite = await PGlite.create({
-    ...(dataDir ? { dataDir } : {}),
-    ...(loadDataDir ? { loadDataDir } : {}),
-    extensions: { postgis },
-    parsers: {
-      [types.DATE]: (value: string) => value,
-      [types.INT8]: (value: string) => Number(value),
-    },
-  })
-  return pglite
+/**
+ * Starts PGlite with the PostGIS extension on a thread of its own (embedded-database.ts), so that its statements
+ * never hold the service's event loop.
+ */
+export function openEmbedded(dataDir: string | undefined, loadDataDir?: Blob | File): Promise<EmbeddedDatabase> {
+  return EmbeddedDatabase.open(dataDir, loadDataDir)
 }
 
 /**
  * PostGIS version string, e.g. "3.5.2": a real round trip that /health makes. On the embedded database it does not
- * wait in the connection's queue behind a transaction (an import holds the one connection for seconds): PGlite
- * runs it between two statements of that transaction, and it reads nothing, so it sees nothing uncommitted and
- * changes nothing. A closed or failed database still throws; any other error asks again in turn.
+ * wait in the connection's queue behind a transaction (an import holds the one connection for seconds): the
+ * database's thread runs it between two statements of that transaction (requests run in the order they are made),
+ * and it reads nothing, so it sees nothing uncommitted and changes nothing. A closed or stopped database throws at
+ * once; any other error asks again in turn.
  */
 export async function postgisVersion(db: Kysely<Database>): Promise<string> {
   const pglite = embeddedOf.get(db)
-  if (pglite && !pglite.closed) {
+  if (pglite) {
     try {
       const { rows } = await pglite.query<{ version: string }>('select postgis_lib_version() as version')
       return rows[0]?.version ?? 'unknown'

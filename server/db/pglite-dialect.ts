@@ -1,4 +1,4 @@
-import type { PGlite } from '@electric-sql/pglite'
+import type { EmbeddedDatabase } from './embedded-database.ts'
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -13,13 +13,13 @@ import {
 } from 'kysely'
 
 /**
- * Kysely dialect for the embedded PGlite database. PGlite is a single connection, so the driver
- * hands it out under a mutex: a transaction holds it until COMMIT/ROLLBACK and other queries wait,
- * which gives the same isolation a pooled server connection would.
+ * Kysely dialect for the embedded PGlite database (on its own thread, embedded-database.ts). PGlite is a single
+ * connection, so the driver hands it out under a mutex: a transaction holds it until COMMIT/ROLLBACK and other
+ * queries wait, which gives the same isolation a pooled server connection would.
  * (Kysely ships its own PGlite dialect only from 0.29, which needs Node 22.)
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: EmbeddedDatabase) {}
   createAdapter() {
     return new PostgresAdapter()
   }
@@ -35,7 +35,7 @@ export class PGliteDialect implements Dialect {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: EmbeddedDatabase) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(compiled.sql, [...compiled.parameters])
@@ -59,7 +59,7 @@ class PGliteDriver implements Driver {
   #queue: Promise<void> = Promise.resolve()
   #release: (() => void) | undefined
 
-  constructor(private readonly pglite: PGlite) {
+  constructor(private readonly pglite: EmbeddedDatabase) {
     this.#connection = new PGliteConnection(pglite)
   }
 

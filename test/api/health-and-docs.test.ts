@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { onServer } from '../helpers/database.ts'
 import { expectErrorBody } from './expect.ts'
@@ -43,6 +44,27 @@ describe('service', () => {
       await other.app.close().catch(() => {})
     }
   })
+
+  // The embedded database runs on a thread of its own; a thread that dies (a WebAssembly abort) must not leave
+  // requests hanging. The server database has no such thread.
+  if (!onServer())
+    it("answers /health with 503, and fails the request that was waiting, once the embedded database's thread dies", async () => {
+      const other = await startTestApp()
+      try {
+        const { agent } = await other.signIn({ department: 'education', role: 'clerk' })
+        const waiting = other.app.db.transaction().execute(async (trx) => {
+          await sql`select pg_sleep(30)`.execute(trx)
+        })
+        const failed = waiting.catch((error: unknown) => error)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        await other.database.embedded!.terminate()
+        expect(await failed).toMatchObject({ message: expect.stringMatching(/the embedded database stopped/) })
+        expectErrorBody(await other.request().get('/health').expect(503), 503, 'UNAVAILABLE')
+        expect((await agent.get('/api/schools')).status).toBe(500)
+      } finally {
+        await other.close().catch(() => {})
+      }
+    })
 
   it('serves the API documentation page at /docs', async () => {
     const response = await t.request().get('/docs/').redirects(2)

@@ -341,8 +341,8 @@ export async function importRecords(
     throw new AppError('VALIDATION_FAILED', 'body: there are no rows to import', { problems: [{ field: 'body', message: 'has no rows' }] })
   const ids: number[] = []
   // Batches whose size adapts to how long the last one took (a campus of 1,000 vertices costs what 1,000 points
-  // do), with the event loop given a turn between them: on the embedded database every statement runs on the
-  // service's own thread, so one statement over 300 large campuses would hold every request for seconds.
+  // do), with a turn for other requests between them: the embedded database runs one statement at a time, so
+  // one statement over 300 large campuses would make every request wait for seconds.
   const step = adaptivePage(points ? 200 : 4, BATCH, STORE_STEP_MS, points ? 50 : 1)
   const store = async (trx: Transaction<Database>) => {
     for (let i = 0; i < records.length;) {

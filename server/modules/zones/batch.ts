@@ -180,9 +180,9 @@ export async function pointsFromCsv(
 }
 
 /**
- * How points are cut into chunks. The embedded database runs each statement on the event loop's own thread,
- * so its chunks are sized to take about 20 ms (measured as the batch goes); a server runs them in its own
- * processes, so chunks grow to 4,000 points and two are decided at once.
+ * How points are cut into chunks. The embedded database runs one statement at a time (on its own thread), and
+ * every other request waits for the one running, so its chunks are sized to take about 20 ms (measured as the
+ * batch goes); a server runs them in its own processes, so chunks grow to 4,000 points and two are decided at once.
  */
 interface Chunking {
   initial: number
