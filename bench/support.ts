@@ -18,7 +18,9 @@ import { insertCounties } from '../server/modules/reference/repository.ts'
 
 /** Prints one figure line: name, value, unit, and what it is compared with. */
 export function figure(name: string, value: number, unit: string, note = '') {
-  console.log(`${name.padEnd(44)} ${value.toFixed(unit === 's' ? 2 : 1).padStart(10)} ${unit.padEnd(4)} ${note}`)
+  // A ratio below 1 with two decimals: 0.13× and 0.2× differ by half.
+  const decimals = unit === 's' || (unit === '×' && value < 1) ? 2 : 1
+  console.log(`${name.padEnd(44)} ${value.toFixed(decimals).padStart(10)} ${unit.padEnd(4)} ${note}`)
 }
 
 export const seconds = (since: number) => (performance.now() - since) / 1000

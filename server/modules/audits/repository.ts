@@ -6,7 +6,7 @@ import { redrawZones, staleZoneSchools } from '../zones/maintenance.ts'
 import { settleWalking } from '../roads/walking.ts'
 import { pairsSql, rulesInForce, type PairQuery } from '../zones/pairs.ts'
 import * as zones from '../zones/repository.ts'
-import { noteGoneSql, openConflictHazards } from '../hazards/repository.ts'
+import { noteGoneSql, openConflictHazardsSql } from '../hazards/repository.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -319,6 +319,8 @@ export async function applyDifference(
   // The staged rows were just written: without fresh statistics the planner takes them for a handful and joins
   // 200,000 new conflicts to their schools by nested loops (minutes instead of seconds).
   await sql`analyze audit_pairs`.execute(trx)
+  // The first audit sorts and joins 200,000 rows a statement: in the default 4 MB they spill to disk.
+  await sql`select set_config('work_mem', '64MB', true)`.execute(trx)
   const pair = sql`a.premises_id = c.premises_id and a.school_id = c.school_id`
   const affected = async (query: ReturnType<typeof sql>) => Number((await query.execute(trx)).numAffectedRows ?? 0)
   // A school or premises deleted while the chunks ran took its conflicts along (and is not re-applied): what was
@@ -336,20 +338,21 @@ export async function applyDifference(
   const changed = await affected(
     sql`update conflicts c set ${set} from audit_pairs a where a.audit_id = ${auditId} and a.diff = 'change' and ${pair}`,
   )
-  // Ordered by the primary key: the new index entries then land page after page.
-  const added =
-    await affected(sql`insert into conflicts as c (premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route)
-    select a.premises_id, a.school_id, a.rule_id, a.rule_version, a.band, a.path, a.distance_m, a.straight_m, a.gate_index, a.measured_by, a.measure_note, a.route
-    from audit_pairs a where a.audit_id = ${auditId} and a.diff = 'add' and ${stillThere}
-    order by a.premises_id, a.school_id
-    on conflict (premises_id, school_id) do update set ${sql.raw(
-      'band = excluded.band, rule_id = excluded.rule_id, rule_version = excluded.rule_version, path = excluded.path, distance_m = excluded.distance_m, straight_m = excluded.straight_m, gate_index = excluded.gate_index, measured_by = excluded.measured_by, measure_note = excluded.measure_note, route = excluded.route',
-    )}`)
-  // The new conflicts: each opens its hazard, unless it has one already.
-  await openConflictHazards(
-    trx,
-    sql`select a.premises_id, a.school_id from audit_pairs a where a.audit_id = ${auditId} and a.diff = 'add' and ${stillThere}`,
-  )
+  // Ordered by the primary key: the new index entries then land page after page. The new conflicts open their
+  // hazards (each unless it has one already) in the same statement, from the rows the insert returns, rather than
+  // reading the staged pairs and checking their schools and premises a second time.
+  const { rows: inserted } = await sql<{ n: number }>`with added as (
+      insert into conflicts as c (premises_id, school_id, rule_id, rule_version, band, path, distance_m, straight_m, gate_index, measured_by, measure_note, route)
+      select a.premises_id, a.school_id, a.rule_id, a.rule_version, a.band, a.path, a.distance_m, a.straight_m, a.gate_index, a.measured_by, a.measure_note, a.route
+      from audit_pairs a where a.audit_id = ${auditId} and a.diff = 'add' and ${stillThere}
+      order by a.premises_id, a.school_id
+      on conflict (premises_id, school_id) do update set ${sql.raw(
+        'band = excluded.band, rule_id = excluded.rule_id, rule_version = excluded.rule_version, path = excluded.path, distance_m = excluded.distance_m, straight_m = excluded.straight_m, gate_index = excluded.gate_index, measured_by = excluded.measured_by, measure_note = excluded.measure_note, route = excluded.route',
+      )}
+      returning c.premises_id, c.school_id
+    ), ${openConflictHazardsSql(sql`added`)}
+    select count(*)::int as n from added`.execute(trx)
+  const added = Number(inserted[0]!.n)
   await sql`delete from audit_pairs where audit_id = ${auditId}`.execute(trx)
   return { added, removed, changed }
 }

@@ -376,16 +376,30 @@ export async function takeEscalations(db: Db, ids?: readonly number[]): Promise<
 export async function openConflictHazards(db: Db, pairs: RawBuilder<unknown>): Promise<number> {
   const { rows } = await sql<{ opened: number }>`with found as (
       select distinct pr.premises_id, pr.school_id from (${pairs}) pr
-    ), sc as materialized (
+    ), ${openConflictHazardsSql(sql`found`)}
+    select count(*) filter (where opened)::int as opened from written`.execute(db)
+  return Number(rows[0]?.opened ?? 0)
+}
+
+/**
+ * The common table expressions of openConflictHazards over `found`, a relation (a CTE of the caller's statement) of
+ * distinct premises_id, school_id pairs, so that the statement writing the conflicts can open their hazards too
+ * (data-modifying CTEs only run at the top of a statement). It ends with `written` (id, state, opened), the
+ * hazards opened or reopened. Inserted in premises order: each new row's foreign-key check then finds its premises on
+ * the page the previous one read.
+ */
+export function openConflictHazardsSql(found: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`sc as materialized (
       -- Materialized: the county is looked up once a school, not once a conflict.
-      select s.id, s.name, ${schoolCountySql()} as county_code from schools s where s.id in (select school_id from found)
+      select s.id, s.name, ${schoolCountySql()} as county_code from schools s where s.id in (select school_id from ${found})
     ), written as (
       insert into hazards (school_id, premises_id, kind, grade, title, description, geom, source, department, county_code, state, found_at)
       select f.school_id, f.premises_id, 'zone_conflict', 'general',
         left(${categoryName} || '：' || p.name || '（' || sc.name || '安全区域内）', 200),
         '校园安全区域内的' || ${categoryName} || '（§3、§9），由审计或登记维护自动发现',
         p.geom, 'audit', ${departmentOfCategory}, sc.county_code, 'warning', now()
-      from found f join sc on sc.id = f.school_id join premises p on p.id = f.premises_id
+      from ${found} f join sc on sc.id = f.school_id join premises p on p.id = f.premises_id
+      order by f.premises_id, f.school_id
       on conflict (premises_id, school_id) where kind = 'zone_conflict'
         do update set conflict_cleared_at = null
         where hazards.conflict_cleared_at is not null
@@ -396,9 +410,7 @@ export async function openConflictHazards(db: Db, pairs: RawBuilder<unknown>): P
         case when opened then '安全区域冲突自动立项' else '安全区域冲突再次出现' end
       from written
       returning 1
-    )
-    select count(*) filter (where opened)::int as opened from written`.execute(db)
-  return Number(rows[0]?.opened ?? 0)
+    )`
 }
 
 /**
