@@ -177,6 +177,7 @@ export function installTextChecks(app: FastifyInstance) {
       ['querystring', request.query],
       ['body', request.body],
     ] as const) {
+      if (part === 'body' && typeof value === 'object' && value !== null && cleanBodies.has(value)) continue
       const problem = textProblem(value, part)
       if (problem) throw new AppError('VALIDATION_FAILED', `${problem.field}: ${problem.message}`, { problems: [problem] })
     }
@@ -203,6 +204,17 @@ const CONSTRUCTOR_KEY =
   /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"/
 /** Longest spelling of either key above, escapes and all: what one chunk keeps of the last to catch a key split between them. */
 const KEY_OVERLAP = 80
+/**
+ * The only spellings in JSON text of a NUL (`\u0000`) or of a surrogate (`\uD800`–`\uDFFF`): a raw NUL is not valid
+ * JSON, and UTF-8 cannot carry a surrogate (the decoder makes it U+FFFD). A body whose text holds neither can
+ * hold no bad text once parsed (an escaped backslash before "u0000" only makes the scan run anyway).
+ */
+const NUL_OR_SURROGATE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/
+/**
+ * Bodies parsed by jsonInSteps whose text had no such escape: the text check (installTextChecks) skips them, since
+ * walking every value of a 100 MB import (millions of coordinates) would hold the event loop for a quarter of a second.
+ */
+const cleanBodies = new WeakSet<object>()
 
 /**
  * A JSON body of up to the route's limit (imports: 100 MB; JSON.parse of that holds the event loop for most of
@@ -219,6 +231,7 @@ export async function jsonInSteps(request: FastifyRequest, payload: AsyncIterabl
   let bytes = 0
   let tail = ''
   let constructorSeen = false
+  let escapeSeen = false
   async function* chunks() {
     let since = performance.now()
     for await (const chunk of payload) {
@@ -227,6 +240,7 @@ export async function jsonInSteps(request: FastifyRequest, payload: AsyncIterabl
       const text = tail + chunk.toString('latin1')
       if (PROTO_KEY.test(text)) throw new AppError('VALIDATION_FAILED', 'body: holds a "__proto__" key, which is not accepted')
       constructorSeen ||= CONSTRUCTOR_KEY.test(text)
+      escapeSeen ||= NUL_OR_SURROGATE_ESCAPE.test(text)
       tail = text.slice(-KEY_OVERLAP)
       yield chunk
       if (performance.now() - since > PARSE_STEP_MS) {
@@ -250,5 +264,6 @@ export async function jsonInSteps(request: FastifyRequest, payload: AsyncIterabl
       throw new AppError('VALIDATION_FAILED', 'body: holds a "constructor.prototype" key, which is not accepted')
     }
   }
+  if (!escapeSeen && typeof body === 'object' && body !== null) cleanBodies.add(body)
   return body
 }

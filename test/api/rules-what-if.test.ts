@@ -4,12 +4,14 @@
  * POST /api/rules/preview/zones, today's and the proposed zones of the schools in a view, drawn at the limit
  * (checked with GeographicLib) and kept bounded.
  */
+import Fastify from 'fastify'
 import type TestAgent from 'supertest/lib/agent.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { direct, distanceToCampus, ringAround, type Campus, type LonLat } from '../factories/geodesic.ts'
 import { GUYUAN, premisesFeature, schoolFeature } from '../factories/registry.ts'
 import { startTestApp, type TestApp } from '../helpers/app.ts'
 import { expectErrorBody } from './expect.ts'
+import { PreviewResultSchema } from '../../server/schemas/zones.ts'
 
 let t: TestApp
 let education: TestAgent
@@ -167,6 +169,30 @@ describe('POST /api/rules/preview: today, proposed and the premises that change'
       byCategory: { tobacco_retail: 1 },
       byCounty: { '640402': 1 },
       byBand: { core: 1 },
+    })
+  })
+
+  it('writes the answer in slices, byte for byte what its response schema gives, with the schools it touches', async () => {
+    const response = await viewer.post('/api/rules/preview').send({ rules: [{ category: 'tobacco_retail', limitM: 100 }] })
+    expect(response.status, response.text).toBe(200)
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(response.headers['transfer-encoding']).toBe('chunked')
+    // The same value serialised in one piece by Fastify with the route's response schema.
+    const reference = Fastify()
+    reference.get('/', { schema: { response: { 200: PreviewResultSchema } } }, async () => JSON.parse(response.text))
+    const whole = await reference.inject({ url: '/' })
+    await reference.close()
+    expect(response.text).toBe(whole.body)
+    expect(response.body).toMatchObject({
+      newlyConflicting: { total: 0, byCategory: {}, byCounty: {}, byBand: {} },
+      cleared: { total: 2, byCategory: { tobacco_retail: 2 }, byCounty: { '640402': 2 } },
+      bandChanged: 0,
+      unchanged: 1,
+      schools: [
+        { schoolId: primaryId, schoolName: '预估测试小学', newlyConflicting: 0, cleared: 1 },
+        { schoolId: kindergartenId, schoolName: '预估测试幼儿园', newlyConflicting: 0, cleared: 1 },
+      ],
+      premisesTruncated: false,
     })
   })
 })

@@ -3,10 +3,11 @@
  * loop between, the route's limit enforced on the bytes, and prototype poisoning refused even when the key is split
  * between two chunks.
  */
-import type { FastifyRequest } from 'fastify'
+import { Readable } from 'node:stream'
+import Fastify, { type FastifyRequest } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../server/errors.ts'
-import { jsonInSteps } from '../../server/plugins/validation.ts'
+import { installTextChecks, jsonInSteps } from '../../server/plugins/validation.ts'
 
 const request = (bodyLimit: number, contentLength?: number) =>
   ({
@@ -92,5 +93,49 @@ describe('JSON bodies parsed in steps', () => {
     expect((await refusal(parse('{"type": "Feature",}'))).message).toBe('body: is not valid JSON')
     expect((await refusal(parse('{"type": '))).message).toBe('body: is not valid JSON')
     expect((await refusal(parse(''))).message).toBe('body: is empty but the content type is JSON')
+  })
+})
+
+describe('the text check of a body parsed in steps', () => {
+  /** A bare Fastify with the text check and the stepped parser, fed `text` a few bytes at a time. */
+  async function post(text: string, size: number) {
+    const app = Fastify()
+    installTextChecks(app)
+    app.addContentTypeParser('application/json', jsonInSteps)
+    app.setErrorHandler((error: AppError, _request, reply) =>
+      reply.status(400).send({ message: error.message, problems: (error.details as { problems?: unknown } | undefined)?.problems }),
+    )
+    app.post('/', async (request) => ({ ok: true, body: request.body }))
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/',
+        headers: { 'content-type': 'application/json' },
+        payload: Readable.from(socket(text, size)),
+      })
+      return { status: response.statusCode, body: response.json() }
+    } finally {
+      await app.close()
+    }
+  }
+  const filler = Array.from({ length: 2000 }, (_, i) => [106 + i / 1e4, 36 - i / 1e4])
+
+  it('still finds a NUL or a lone surrogate escape split between two chunks, and names the field', async () => {
+    for (const escape of ['\\u0000', '\\uD800', '\\udfff']) {
+      for (const size of [3, 5, 7]) {
+        const answer = await post(`{"coordinates":${JSON.stringify(filler)},"names":["甲","乙${escape}丙"]}`, size)
+        expect(answer.status, `${escape} in chunks of ${size}`).toBe(400)
+        expect(answer.body.problems).toEqual([{ field: 'body/names/1', message: expect.stringMatching(/NUL|surrogate/) }])
+      }
+    }
+  })
+
+  it('passes clean text, astral characters and an escaped backslash before "u0000"', async () => {
+    const body = { coordinates: filler, names: ['𠀀😀', 'a\\u0000b', '\ud83d\ude00'] }
+    const answer = await post(JSON.stringify(body), 1000)
+    expect(answer.status).toBe(200)
+    expect(answer.body.body).toEqual(body)
+    const escapedPair = await post('{"name":"\\ud83d\\ude00"}', 4)
+    expect(escapedPair).toEqual({ status: 200, body: { ok: true, body: { name: '😀' } } })
   })
 })

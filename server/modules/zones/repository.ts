@@ -421,13 +421,24 @@ export interface CategoryConflictRow extends BandedPair {
   school_type: string
 }
 
-/** Every stored conflict of premises of these categories. */
-export async function conflictsOfCategories(db: Db, categories: readonly string[]): Promise<CategoryConflictRow[]> {
+/**
+ * A page of the stored conflicts of premises of these categories, in key order after `after` (a province's
+ * conflicts are read page by page: pg parses, and the embedded database's thread hands over, one page at a time).
+ */
+export async function conflictsOfCategories(
+  db: Db,
+  categories: readonly string[],
+  after: { premisesId: number; schoolId: number } | null,
+  limit: number,
+): Promise<CategoryConflictRow[]> {
   if (categories.length === 0) return []
+  const from = after ? sql<boolean>`(c.premises_id, c.school_id) > (${after.premisesId}::int, ${after.schoolId}::int)` : sql<boolean>`true`
   const { rows } = await sql<CategoryConflictRow>`
     select c.premises_id, c.school_id, c.band, p.category, p.county_code, s.school_type
     from conflicts c join premises p on p.id = c.premises_id join schools s on s.id = c.school_id
-    where p.category in (${sql.join(categories)})`.execute(db)
+    where p.category in (${sql.join(categories)}) and ${from}
+    order by c.premises_id, c.school_id
+    limit ${Math.trunc(limit)}`.execute(db)
   return rows
 }
 

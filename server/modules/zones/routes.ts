@@ -21,6 +21,7 @@ import {
 } from '../../schemas/zones.ts'
 import * as service from './service.ts'
 import { applyRuleDates, RULE_SCHEDULE_CHECK_MS } from './schedule.ts'
+import { sendJsonInSlices } from '../../plugins/json-slices.ts'
 
 const ruleEditors = { access: { departments: ['governance'] as const, roles: ['supervisor'] as const } }
 
@@ -126,7 +127,8 @@ const zonesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PreviewResultSchema, ...errorResponses },
       },
     },
-    async (request) => service.previewRules(request.readDb, request.body),
+    // Thousands of schools and premises: written in slices as the socket drains (json-slices.ts says why).
+    async (request, reply) => sendJsonInSlices(reply, PreviewResultSchema, await service.previewRules(request.readDb, request.body)),
   )
   app.post(
     '/api/rules/preview/zones',

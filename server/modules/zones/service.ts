@@ -38,6 +38,7 @@ import {
 } from '../roads/walking.ts'
 import * as repository from './repository.ts'
 import { turnTaker } from '../../db/turns.ts'
+import { PairList } from './pair-list.ts'
 import type { GeoJsonGeometry, RuleRow } from './repository.ts'
 
 type ConflictPage = Static<typeof ConflictPageSchema>
@@ -254,26 +255,56 @@ async function applyRuleChange(
 
 /** Each query of the preview aims at this long, so that no one query holds the embedded database (or a server connection) for long. */
 const PREVIEW_STEP_MS = 40
+/**
+ * …and at most about this many pairs: a result is handed over in one piece (the embedded database's thread posts it
+ * whole; pg builds its rows as they arrive), and 10,000 pairs are a few milliseconds of the service's thread.
+ */
+const PREVIEW_STEP_ROWS = 10_000
+/** The preview's loops give other requests a turn this often: a slice of 15 ms on a quiet machine is 40 ms on a loaded one. */
+const PREVIEW_SLICE_MS = 8
 
 /**
- * The proposal's pairs, found over the schools in ranges of ids whose size adapts to how long the last range took:
- * a proposal over a whole province at 5,000 m is many short queries with the event loop (and on the embedded
- * database the one connection) free between them, rather than one query of a minute.
+ * The proposal's pairs, found over the schools in ranges of ids whose size adapts to how long the last range took
+ * and how many pairs it found: a proposal over a whole province at 5,000 m is many short queries with the event loop
+ * (and on the embedded database the one connection) free between them, rather than one query of a minute.
  */
-async function pairsInSteps(db: Kysely<Database>, list: repository.ProposedRule[]) {
+async function pairsInSteps(db: Kysely<Database>, list: repository.ProposedRule[]): Promise<PairList> {
   const ids = await repository.schoolIdsOfTypes(db, [...new Set(list.map((o) => o.schoolType))])
-  const pairs: Awaited<ReturnType<typeof repository.proposedPairs>> = []
+  const pairs = new PairList()
   let size = 8
   for (let i = 0; i < ids.length;) {
     const last = Math.min(ids.length, i + size) - 1
     const started = performance.now()
-    for (const pair of await repository.proposedPairs(db, list, { fromId: ids[i]!, toId: ids[last]! })) pairs.push(pair)
+    const found = await repository.proposedPairs(db, list, { fromId: ids[i]!, toId: ids[last]! })
     const took = performance.now() - started
+    for (const pair of found) pairs.push(pair.premises_id, pair.school_id, pair.band)
     i = last + 1
-    size = Math.max(1, Math.min(4000, Math.round(size * Math.min(4, Math.max(0.25, PREVIEW_STEP_MS / Math.max(took, 1))))))
+    const factor = Math.min(PREVIEW_STEP_MS / Math.max(took, 1), PREVIEW_STEP_ROWS / Math.max(found.length, 1))
+    size = Math.max(1, Math.min(4000, Math.round(size * Math.min(4, Math.max(0.25, factor)))))
     await new Promise((resolve) => setImmediate(resolve))
   }
   return pairs
+}
+
+/** The stored conflicts of these categories, page by page; marked 1 where `governed` holds of the pair's rule. */
+async function storedPairs(
+  db: Kysely<Database>,
+  categories: readonly string[],
+  governed: (category: string, schoolType: string) => boolean,
+  premises: Map<number, { category: string; county_code: string }>,
+): Promise<PairList> {
+  const pairs = new PairList()
+  let after: { premisesId: number; schoolId: number } | null = null
+  for (;;) {
+    const page = await repository.conflictsOfCategories(db, categories, after, PREVIEW_STEP_ROWS)
+    for (const r of page) {
+      pairs.push(r.premises_id, r.school_id, r.band, governed(r.category, r.school_type) ? 1 : 0)
+      premises.set(r.premises_id, { category: r.category, county_code: r.county_code })
+    }
+    if (page.length < PREVIEW_STEP_ROWS) return pairs
+    after = { premisesId: page.at(-1)!.premises_id, schoolId: page.at(-1)!.school_id }
+    await new Promise((resolve) => setImmediate(resolve))
+  }
 }
 
 /**
@@ -544,63 +575,75 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
   const current = (await repository.listRules(db, {})).filter((r) => r.in_force).map(ruleOf)
   const list = proposedRules(current, preview.rules)
   const proposed = await pairsInSteps(db, list)
-  // Every stored conflict of the categories concerned: those of the school types the proposal leaves alone stay.
-  const stored = await repository.conflictsOfCategories(db, [...new Set(list.map((o) => o.category))])
-  // Up to a million pairs are counted below: every loop gives other requests a turn every ~15 ms.
-  const turns = turnTaker()
-  const each = async <T>(rows: readonly T[], step: (row: T) => void) => {
-    for (const row of rows) {
-      step(row)
+  // Every stored conflict of the categories concerned, marked 1 where the proposal governs its rule (`existing`);
+  // those of the school types the proposal leaves alone (mark 0, `kept`) stay.
+  const governed = new Set(list.map((o) => `${o.category}|${o.schoolType}`))
+  const premises = new Map<number, { category: string; county_code: string }>()
+  const stored = await storedPairs(
+    db,
+    [...new Set(list.map((o) => o.category))],
+    (category, schoolType) => governed.has(`${category}|${schoolType}`),
+    premises,
+  )
+  // Up to a million pairs are counted below: every loop gives other requests a turn every PREVIEW_SLICE_MS.
+  const turns = turnTaker(PREVIEW_SLICE_MS)
+  const each = async (pairs: PairList, step: (i: number) => void, mark?: number) => {
+    for (let i = 0; i < pairs.length; i += 1) {
+      if (mark === undefined || pairs.markAt(i) === mark) step(i)
       if (turns.due()) await turns.take()
     }
   }
-  const governed = new Set(list.map((o) => `${o.category}|${o.schoolType}`))
-  const existing: typeof stored = []
-  const kept: typeof stored = []
-  const premises = new Map<number, { category: string; county_code: string }>()
-  await each(stored, (r) => {
-    ;(governed.has(`${r.category}|${r.school_type}`) ? existing : kept).push(r)
-    premises.set(r.premises_id, { category: r.category, county_code: r.county_code })
-  })
+  const EXISTING = 1
+  const KEPT = 0
 
-  // The pairs of today by premises and school: the proposal's pairs (up to a million) are looked up without a key
-  // string each, and only those that exist today are remembered, so the heap (and its collections) stay small.
-  const now = new Map<number, Map<number, { band: string; kept: boolean }>>()
-  await each(existing, (r) => {
-    const bySchool = now.get(r.premises_id) ?? now.set(r.premises_id, new Map()).get(r.premises_id)!
-    bySchool.set(r.school_id, { band: r.band, kept: false })
-  })
-  const added: typeof proposed = []
+  // The pairs of today by premises and school (their index in `stored`): the proposal's pairs (up to a million) are
+  // looked up without a key string each, and only those that exist today are remembered, so the heap stays small.
+  const now = new Map<number, Map<number, number>>()
+  await each(
+    stored,
+    (i) => {
+      const id = stored.premisesAt(i)
+      const bySchool = now.get(id) ?? now.set(id, new Map()).get(id)!
+      bySchool.set(stored.schoolAt(i), i)
+    },
+    EXISTING,
+  )
+  const keptToday = new Uint8Array(stored.length)
+  const added = new PairList()
   let bandChanged = 0
-  await each(proposed, (r) => {
-    const before = now.get(r.premises_id)?.get(r.school_id)
-    if (!before) return void added.push(r)
-    before.kept = true
-    if (before.band !== r.band) bandChanged += 1
+  await each(proposed, (i) => {
+    const before = now.get(proposed.premisesAt(i))?.get(proposed.schoolAt(i))
+    if (before === undefined) return void added.push(proposed.premisesAt(i), proposed.schoolAt(i), proposed.bandAt(i))
+    keptToday[before] = 1
+    if (stored.bandAt(before) !== proposed.bandAt(i)) bandChanged += 1
   })
-  const cleared: typeof existing = []
-  await each(existing, (r) => {
-    if (!now.get(r.premises_id)!.get(r.school_id)!.kept) cleared.push(r)
-  })
+  const cleared = new PairList()
+  await each(
+    stored,
+    (i) => {
+      if (!keptToday[i]) cleared.push(stored.premisesAt(i), stored.schoolAt(i), stored.bandAt(i))
+    },
+    EXISTING,
+  )
 
   const unknown = new Set<number>()
-  await each(added, (r) => {
-    if (!premises.has(r.premises_id)) unknown.add(r.premises_id)
+  await each(added, (i) => {
+    if (!premises.has(added.premisesAt(i))) unknown.add(added.premisesAt(i))
   })
   const unknownIds = [...unknown]
   for (let i = 0; i < unknownIds.length; i += 5000)
     for (const p of await repository.premisesPlaces(db, unknownIds.slice(i, i + 5000))) premises.set(p.id, p)
   const schoolIdSet = new Set<number>()
-  await each(added, (r) => schoolIdSet.add(r.school_id))
-  await each(cleared, (r) => schoolIdSet.add(r.school_id))
+  await each(added, (i) => schoolIdSet.add(added.schoolAt(i)))
+  await each(cleared, (i) => schoolIdSet.add(cleared.schoolAt(i)))
   const schoolIds = [...schoolIdSet]
   const schools = new Map<number, string>()
   for (let i = 0; i < schoolIds.length; i += 5000) {
     for (const s of await repository.schoolNames(db, schoolIds.slice(i, i + 5000))) schools.set(s.id, s.name)
   }
-  const count = async (pairs: readonly { premises_id: number }[]) => {
+  const count = async (pairs: PairList) => {
     const n = new Map<number, number>()
-    await each(pairs, (pair) => n.set(pair.premises_id, (n.get(pair.premises_id) ?? 0) + 1))
+    await each(pairs, (i) => n.set(pairs.premisesAt(i), (n.get(pairs.premisesAt(i)) ?? 0) + 1))
     return n
   }
   // A premises is newly conflicting only if it conflicts with no school today, and cleared only if it
@@ -611,36 +654,42 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
   const today = (id: number) => conflictsToday.get(id) ?? 0
   const tomorrow = (id: number) => today(id) - (clearedBy.get(id) ?? 0) + (addedBy.get(id) ?? 0)
   const tally = async (
-    lists: readonly (readonly { premises_id: number; band: string }[])[],
+    lists: readonly { pairs: PairList; mark?: number }[],
     counts: (id: number) => boolean = () => true,
   ): Promise<Tally> => {
     const byCategory: Record<string, number> = {}
     const byCounty: Record<string, number> = {}
     const byBand: Record<string, number> = {}
     const seen = new Set<number>()
-    for (const pairs of lists)
-      await each(pairs, (pair) => {
-        if (!counts(pair.premises_id)) return
-        byBand[pair.band] = (byBand[pair.band] ?? 0) + 1
-        if (seen.has(pair.premises_id)) return
-        seen.add(pair.premises_id)
-        const p = premises.get(pair.premises_id)!
-        byCategory[p.category] = (byCategory[p.category] ?? 0) + 1
-        byCounty[p.county_code.trim()] = (byCounty[p.county_code.trim()] ?? 0) + 1
-      })
+    for (const { pairs, mark } of lists)
+      await each(
+        pairs,
+        (i) => {
+          const id = pairs.premisesAt(i)
+          if (!counts(id)) return
+          const band = pairs.bandAt(i)
+          byBand[band] = (byBand[band] ?? 0) + 1
+          if (seen.has(id)) return
+          seen.add(id)
+          const p = premises.get(id)!
+          byCategory[p.category] = (byCategory[p.category] ?? 0) + 1
+          byCounty[p.county_code.trim()] = (byCounty[p.county_code.trim()] ?? 0) + 1
+        },
+        mark,
+      )
     return { total: seen.size, byCategory, byCounty, byBand }
   }
   const perSchool = new Map<number, { newlyConflicting: number; cleared: number }>()
   const ofSchool = (id: number) => perSchool.get(id) ?? perSchool.set(id, { newlyConflicting: 0, cleared: 0 }).get(id)!
-  await each(added, (r) => (ofSchool(r.school_id).newlyConflicting += 1))
-  await each(cleared, (r) => (ofSchool(r.school_id).cleared += 1))
+  await each(added, (i) => (ofSchool(added.schoolAt(i)).newlyConflicting += 1))
+  await each(cleared, (i) => (ofSchool(cleared.schoolAt(i)).cleared += 1))
   const newIdSet = new Set<number>()
-  await each(added, (r) => {
-    if (today(r.premises_id) === 0) newIdSet.add(r.premises_id)
+  await each(added, (i) => {
+    if (today(added.premisesAt(i)) === 0) newIdSet.add(added.premisesAt(i))
   })
   const clearedIdSet = new Set<number>()
-  await each(cleared, (r) => {
-    if (tomorrow(r.premises_id) === 0) clearedIdSet.add(r.premises_id)
+  await each(cleared, (i) => {
+    if (tomorrow(cleared.premisesAt(i)) === 0) clearedIdSet.add(cleared.premisesAt(i))
   })
   const newIds = [...newIdSet]
   const clearedIds = [...clearedIdSet]
@@ -657,10 +706,10 @@ export async function previewRules(db: Kysely<Database>, preview: Preview): Prom
     ).map((p) => [p.id, p]),
   )
   return {
-    today: await tally([stored]),
-    proposed: await tally([kept, proposed]),
-    newlyConflicting: await tally([added], (id) => today(id) === 0),
-    cleared: await tally([cleared], (id) => tomorrow(id) === 0),
+    today: await tally([{ pairs: stored }]),
+    proposed: await tally([{ pairs: stored, mark: KEPT }, { pairs: proposed }]),
+    newlyConflicting: await tally([{ pairs: added }], (id) => today(id) === 0),
+    cleared: await tally([{ pairs: cleared }], (id) => tomorrow(id) === 0),
     bandChanged,
     unchanged: proposed.length - added.length - bandChanged,
     schools: [...perSchool.entries()]
