@@ -124,11 +124,11 @@ export async function benchCheck(args: Record<string, string>) {
         if (body.verdict === 'prohibited') prohibited += 1
       }
       const t2 = performance.now()
-      await measureWithNearest(app.preparedDb, lon, lat, category, 13)
+      await measureWithNearest(app.preparedDb, lon, lat, category, { wanted: 3, most: 13 })
       if (i >= 200) direct.push(performance.now() - t2)
       if (pooled) {
         const t3 = performance.now()
-        await measureWithNearest(app.db, lon, lat, category, 13)
+        await measureWithNearest(app.db, lon, lat, category, { wanted: 3, most: 13 })
         if (i >= 200) ordinary.push(performance.now() - t3)
       }
     }
