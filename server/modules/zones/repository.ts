@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
+import { CompiledQuery, sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
 import {
   asDrawnGeoJson,
   asGeoJson,
@@ -218,10 +218,55 @@ export async function measureWithNearest(
   category: string,
   near: { wanted: number; most: number },
 ): Promise<{ measured: MeasuredRow[]; near: NearSchoolRow[]; engine: 'pgrouting' | 'service' }> {
+  const compiled = checkStatementOn(db, near)
+  const values = compiled.parameters.map((p) => (p === SLOT.lon ? lon : p === SLOT.lat ? lat : p === SLOT.category ? category : p))
+  const { rows } = await db.executeQuery(CompiledQuery.raw(compiled.sql, values) as CompiledQuery<CheckStatementRow>)
+  const row = rows[0]!
+  const parsed = <T>(value: T[] | string): T[] => (typeof value === 'string' ? (JSON.parse(value) as T[]) : value)
+  return {
+    measured: parsed(row.measured).map(measuredRowOf),
+    near: parsed(row.near).map(nearSchoolRowOf),
+    engine: row.pgrouting === true ? 'pgrouting' : 'service',
+  }
+}
+
+interface CheckStatementRow {
+  measured: MeasuredRow[] | string
+  near: NearSchoolRow[] | string
+  pgrouting: boolean
+}
+
+/** Where the point's values go in the check's statement, compiled once (checkStatementOn). */
+const SLOT = { lon: Symbol('lon'), lat: Symbol('lat'), category: Symbol('category') }
+const checkStatements = new WeakMap<Db, Map<string, CompiledQuery<CheckStatementRow>>>()
+
+/**
+ * The check's statement is the same text for every point (the point and the category are parameters), so it is
+ * built and compiled once per database handle and list size, with slots where the point's values go: building and
+ * compiling it at every check was a third of what a check allocated (and the prepared pool looks its statement up by
+ * the text, which a newly built string must first be flattened for).
+ */
+function checkStatementOn(db: Db, near: { wanted: number; most: number }): CompiledQuery<CheckStatementRow> {
+  const key = `${near.wanted}|${near.most}`
+  const known = checkStatements.get(db) ?? checkStatements.set(db, new Map()).get(db)!
+  let compiled = known.get(key)
+  if (!compiled) {
+    compiled = checkStatement(
+      SLOT.lon as unknown as number,
+      SLOT.lat as unknown as number,
+      SLOT.category as unknown as string,
+      near,
+    ).compile(db)
+    known.set(key, compiled)
+  }
+  return compiled
+}
+
+function checkStatement(lon: number, lat: number, category: string, near: { wanted: number; most: number }) {
   const point = pointFromLonLat(lon, lat)
   const kx = frameKx(sql`radians(${lat}::float8)`)
   const exact = geodesicDistance(sql`x.geom`, sql`pt.g`)
-  const { rows } = await sql<{ measured: MeasuredRow[] | string; near: NearSchoolRow[] | string; pgrouting: boolean }>`
+  return sql<CheckStatementRow>`
     with pt as (select ${point} as g),
     r as materialized (select * from ${rulesInForce} as r0 where category = ${category}),
     k as (select (select max(limit_m) + ${GATE_REACH_M} from r) as reach),
@@ -286,14 +331,7 @@ export async function measureWithNearest(
     )
     select (select coalesce(json_agg(m order by m.distance_m, m.school_id), '[]'::json) from m) as measured,
       (select coalesce(json_agg(n order by n.distance_m, n.school_id), '[]'::json) from n) as near,
-      ${pgRoutingInstalled} as pgrouting`.execute(db)
-  const row = rows[0]!
-  const parsed = <T>(value: T[] | string): T[] => (typeof value === 'string' ? (JSON.parse(value) as T[]) : value)
-  return {
-    measured: parsed(row.measured).map(measuredRowOf),
-    near: parsed(row.near).map(nearSchoolRowOf),
-    engine: row.pgrouting === true ? 'pgrouting' : 'service',
-  }
+      ${pgRoutingInstalled} as pgrouting`
 }
 
 export interface ConflictFilter {
