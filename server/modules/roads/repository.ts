@@ -249,10 +249,16 @@ export async function vertexPositions(db: Db, ids: readonly number[]): Promise<M
   return new Map(rows.map((r) => [r.id, [Number(r.lon), Number(r.lat)]]))
 }
 
+/**
+ * Whether the database has pgRouting (a PostgreSQL server with the extension; never the embedded one), as an
+ * expression: a statement can ask it beside its own work, as of its own snapshot.
+ */
+export const pgRoutingInstalled = sql<boolean>`exists (select from pg_extension where extname = 'pgrouting')`
+
 /** Whether the database has pgRouting (a PostgreSQL server with the extension; never the embedded one). */
 export async function hasPgRouting(db: Db): Promise<boolean> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_extension where extname = 'pgrouting'`.execute(db)
-  return (rows[0]?.n ?? 0) > 0
+  const { rows } = await sql<{ present: boolean }>`select ${pgRoutingInstalled} as present`.execute(db)
+  return rows[0]?.present === true
 }
 
 /**

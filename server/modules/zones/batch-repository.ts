@@ -76,7 +76,7 @@ export async function measureChunk(
  * distance between the point and the school is at most the drawn path's length, so planar > limit / m
  * implies d > limit. The exact geodesic decides every pair that passes.
  */
-const degreesReached = (metres: RawBuilder<unknown>, lat: RawBuilder<unknown>) =>
+export const degreesReached = (metres: RawBuilder<unknown>, lat: RawBuilder<unknown>) =>
   sql`greatest(${longitudeDegreesOf(metres, sql`radians(least(abs(${lat}) + 0.05, 89))`)}, ${latitudeDegreesOf(metres)}) * 1.000001`
 
 // Array columns come back as arrays from pg and PGlite alike, but guard against the text form (as repository.ts does).

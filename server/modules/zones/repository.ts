@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
+import { CompiledQuery, sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely'
 import {
   asDrawnGeoJson,
   asGeoJson,
@@ -6,15 +6,20 @@ import {
   drawnBuffer,
   envelope,
   expandByMetres,
+  frameKx,
   fromLocalFrame,
   toLocalFrame,
   geodesicDistance,
-  geodesicWithin,
   geomFromGeoJsonColumn,
+  inFrame,
   pointFromLonLat,
+  WGS84_A_M,
+  WGS84_RADIUS_MIN_M,
 } from '../../db/postgis.ts'
 import type { ConflictsTable, Database, PremisesTable, RulesTable, SchoolsTable, SchoolZonesTable } from '../../db/types.ts'
+import { pgRoutingInstalled } from '../roads/repository.ts'
 import { settleWalking, type WalkingCandidate, type WalkingConflict } from '../roads/walking.ts'
+import { degreesReached } from './batch-repository.ts'
 import { GATE_REACH_M, pairsSql, ruleInForce, rulesInForce, type PairQuery } from './pairs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
@@ -121,41 +126,11 @@ interface SchoolMeasure extends Pick<SchoolRow, 'school_type' | 'county_code'>, 
   nearest: { coordinates: [number, number] }
 }
 
+/** A school whose rule for the category the point lies within (in a straight line), as measured. */
 export interface MeasuredRow extends SchoolMeasure, Pick<RuleRow, 'band_names' | 'band_edges' | 'path'> {
-  inside: boolean
   /** The school's gates, under a walking rule only. */
   gates: { coordinates: [number, number][] } | null
 }
-
-/**
- * Exact measurement of a point against every school whose rule for the category could reach it:
- * geodesic distance and the within-limit test (part by part: postgis.ts geodesicDistance) and the
- * boundary point or gate measured to.
- */
-export async function measurePoint(db: Db, lon: number, lat: number, category: string): Promise<MeasuredRow[]> {
-  const { rows } = await measureSql(lon, lat, category).execute(db)
-  return rows.map(measuredRowOf)
-}
-
-const measureSql = (lon: number, lat: number, category: string) => sql<MeasuredRow>`
-    with pt as (select ${pointFromLonLat(lon, lat)} as g),
-    r as materialized (select * from ${rulesInForce} as r0 where category = ${category}),
-    k as (select (select max(limit_m) + ${GATE_REACH_M} from r) as reach)
-    select s.id as school_id, s.name as school_name, s.school_type, s.county_code, r.id as rule_id, r.version as rule_version,
-      r.limit_m, r.band_names, r.band_edges, r.legal_basis,
-      case when r.origin = 'gates' and s.gates is not null then 'gates' else 'campus' end as origin,
-      (r.origin = 'gates' and s.gates is null) as gates_missing,
-      ${geodesicDistance(sql`o.origin`, sql`pt.g`)} as distance_m,
-      ${geodesicWithin(sql`o.origin`, sql`pt.g`, sql`r.limit_m`)} as inside,
-      ${asGeoJson(closestPoint(sql`o.origin`, sql`pt.g`))} as nearest,
-      r.path, case when r.path = 'walking' then ${asGeoJson(sql`s.gates`)} end as gates
-    from schools s
-    join r on r.school_type = s.school_type
-    cross join pt
-    cross join k
-    cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as origin) o
-    where s.geom && ${expandByMetres(sql`pt.g`, sql`k.reach`, sql`${lat}::float8`)}
-    order by distance_m, s.id`
 
 const measuredRowOf = (r: MeasuredRow): MeasuredRow => ({ ...normaliseArrays(r), distance_m: Number(r.distance_m) })
 
@@ -186,17 +161,21 @@ export async function nearestSchools(
   return rows.map(nearSchoolRowOf)
 }
 
+/** The schools among which the nearest `take` are looked for: the `take + exclude + 20` nearest campuses on the plane. */
+const nearCandidates = (lon: number, lat: number, take: number, exclude: readonly number[]) =>
+  // The point is written out (not taken from pt) so the KNN operator can walk the GiST index.
+  sql`(select schools.* from schools order by schools.geom <-> ${pointFromLonLat(lon, lat)} limit ${take + exclude.length + 20})`
+
 const nearestSql = (lon: number, lat: number, category: string, take: number, exclude: readonly number[]) => sql<NearSchoolRow>`
     with pt as (select ${pointFromLonLat(lon, lat)} as g)
     select s.id as school_id, s.name as school_name, s.school_type,
       ${geodesicDistance(sql`(case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end)`, sql`pt.g`)} as distance_m, r.limit_m,
       r.path, case when r.path = 'walking' then ${asGeoJson(sql`s.gates`)} end as gates
-    -- The point is written out (not taken from pt) so the KNN operator can walk the GiST index.
-    from (select schools.* from schools order by schools.geom <-> ${pointFromLonLat(lon, lat)} limit ${take + exclude.length + 20}) s
+    from ${nearCandidates(lon, lat, take, exclude)} s
     cross join pt
     left join ${rulesInForce} r on r.category = ${category} and r.school_type = s.school_type
     ${exclude.length > 0 ? sql`where s.id not in (${sql.join(exclude)})` : sql``}
-    order by distance_m
+    order by distance_m, s.id
     limit ${take}`
 
 const nearSchoolRowOf = (r: NearSchoolRow): NearSchoolRow => ({
@@ -205,27 +184,154 @@ const nearSchoolRowOf = (r: NearSchoolRow): NearSchoolRow => ({
   limit_m: r.limit_m === null ? null : Number(r.limit_m),
 })
 
+const A = sql.lit(WGS84_A_M)
+const R_MIN = sql.lit(WGS84_RADIUS_MIN_M)
+
 /**
- * measurePoint and nearestSchools (nothing excluded) in one statement: one round trip and one connection per check
- * instead of two. Each part's rows come back as JSON in their own order (json_agg keeps the order of its sorted
- * subquery when the aggregate has an ORDER BY of the same keys); JSON carries every column in the form the driver
- * reads it (float8 in its shortest exact text, so the distances are the same numbers).
+ * What the single check reads, in one statement (one round trip, one connection): every school whose rule for the
+ * category the point lies within (`measured`, nearest first), the walking engine the database offers (`engine`, as
+ * walking.ts defaultEngine answers it: asked here, so a check under a walking rule needs no round trip for it and an
+ * extension created or dropped since is seen at once), and the schools nearest to the point (`near`): the
+ * `wanted` nearest, and one more for each measured school (the check drops the conflicting ones from the list), at
+ * most `most` — the first `most` of nearestSchools(…, most, []), with the `most + 20` nearest campuses as candidates.
+ *
+ * Each exact distance (postgis.ts geodesicDistance) is computed once, and only where it can matter:
+ * - measured: the schools whose box meets the point's box grown by the category's largest limit and the gates'
+ *   reach and that the batch's planar reach keeps (batch-repository.ts degreesReached, so both measure the same
+ *   schools), each measured once; the boundary point and the gates only for those within their limit.
+ * - near: the candidates are ranked by a cheap planar distance; the first `take` are measured exactly, and the
+ *   largest of those distances, u, bounds the `take`-th nearest from above. Any other candidate is measured only if
+ *   it could lie within u, by this lower bound. The geodesic from the point to the point of the school it measures
+ *   to, of length d ≤ u, stays within |φ − φp| ≤ u / Rmin (the latitude changes by at most ds / M, and M ≥ Rmin), so
+ *   with φmax = |φp| + u / Rmin every piece of it satisfies ds ≥ c · |d(frame)| in the local frame of the point
+ *   (x = λ·kx, y = φ, degrees; postgis.ts frameKx), c = π/180 · min(Rmin, a·cos φmax / kx): ds² = M²dφ² + N²cos²φ dλ²
+ *   and M ≥ Rmin, N·cos φ ≥ a·cos φmax. The frame distance from the point to the school's planar shape is at most
+ *   the frame length of that geodesic plus how far the measured great-circle edge strays from its chord, bounded by
+ *   sag = ℓ²·(tan φe + 1) / Rmin with ℓ the diagonal of the school's box and φe its largest |latitude| (four times
+ *   the sagitta bound of zones/pairs.ts). So a candidate whose frame distance f has c·f > u + sag lies farther than
+ *   u: at least `take` others are nearer, and it is not in the answer.
  */
 export async function measureWithNearest(
   db: Db,
   lon: number,
   lat: number,
   category: string,
-  take: number,
-): Promise<{ measured: MeasuredRow[]; near: NearSchoolRow[] }> {
-  const { rows } = await sql<{ measured: MeasuredRow[] | string; near: NearSchoolRow[] | string }>`
-    select (select coalesce(json_agg(m order by m.distance_m, m.school_id), '[]'::json) from (${measureSql(lon, lat, category)}) m) as measured,
-      (select coalesce(json_agg(n order by n.distance_m, n.school_id), '[]'::json) from (${nearestSql(lon, lat, category, take, [])}) n) as near`.execute(
-    db,
-  )
+  near: { wanted: number; most: number },
+): Promise<{ measured: MeasuredRow[]; near: NearSchoolRow[]; engine: 'pgrouting' | 'service' }> {
+  const compiled = checkStatementOn(db, near)
+  const values = compiled.parameters.map((p) => (p === SLOT.lon ? lon : p === SLOT.lat ? lat : p === SLOT.category ? category : p))
+  const { rows } = await db.executeQuery(CompiledQuery.raw(compiled.sql, values) as CompiledQuery<CheckStatementRow>)
   const row = rows[0]!
   const parsed = <T>(value: T[] | string): T[] => (typeof value === 'string' ? (JSON.parse(value) as T[]) : value)
-  return { measured: parsed(row.measured).map(measuredRowOf), near: parsed(row.near).map(nearSchoolRowOf) }
+  return {
+    measured: parsed(row.measured).map(measuredRowOf),
+    near: parsed(row.near).map(nearSchoolRowOf),
+    engine: row.pgrouting === true ? 'pgrouting' : 'service',
+  }
+}
+
+interface CheckStatementRow {
+  measured: MeasuredRow[] | string
+  near: NearSchoolRow[] | string
+  pgrouting: boolean
+}
+
+/** Where the point's values go in the check's statement, compiled once (checkStatementOn). */
+const SLOT = { lon: Symbol('lon'), lat: Symbol('lat'), category: Symbol('category') }
+const checkStatements = new WeakMap<Db, Map<string, CompiledQuery<CheckStatementRow>>>()
+
+/**
+ * The check's statement is the same text for every point (the point and the category are parameters), so it is
+ * built and compiled once per database handle and list size, with slots where the point's values go: building and
+ * compiling it at every check was a third of what a check allocated (and the prepared pool looks its statement up by
+ * the text, which a newly built string must first be flattened for).
+ */
+function checkStatementOn(db: Db, near: { wanted: number; most: number }): CompiledQuery<CheckStatementRow> {
+  const key = `${near.wanted}|${near.most}`
+  const known = checkStatements.get(db) ?? checkStatements.set(db, new Map()).get(db)!
+  let compiled = known.get(key)
+  if (!compiled) {
+    compiled = checkStatement(
+      SLOT.lon as unknown as number,
+      SLOT.lat as unknown as number,
+      SLOT.category as unknown as string,
+      near,
+    ).compile(db)
+    known.set(key, compiled)
+  }
+  return compiled
+}
+
+function checkStatement(lon: number, lat: number, category: string, near: { wanted: number; most: number }) {
+  const point = pointFromLonLat(lon, lat)
+  const kx = frameKx(sql`radians(${lat}::float8)`)
+  const exact = geodesicDistance(sql`x.geom`, sql`pt.g`)
+  return sql<CheckStatementRow>`
+    with pt as (select ${point} as g),
+    r as materialized (select * from ${rulesInForce} as r0 where category = ${category}),
+    k as (select (select max(limit_m) + ${GATE_REACH_M} from r) as reach),
+    reach as materialized (
+      select x.*, ${exact} as distance_m
+      from (
+        select s.id as school_id, s.name as school_name, s.school_type, s.county_code, s.gates, r.id as rule_id,
+          r.version as rule_version, r.limit_m, r.band_names, r.band_edges, r.legal_basis, r.origin as rule_origin, r.path,
+          case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as geom
+        from schools s
+        join r on r.school_type = s.school_type
+        cross join pt
+        cross join k
+        where s.geom && ${expandByMetres(sql`pt.g`, sql`k.reach`, sql`${lat}::float8`)}
+      ) x
+      cross join pt
+      -- The batch's planar reach (batch-repository.ts): drops only schools the exact test would drop too.
+      where ST_DWithin(x.geom, pt.g, ${degreesReached(sql`x.limit_m`, sql`${lat}::float8`)})
+    ),
+    m as (
+      select x.school_id, x.school_name, x.school_type, x.county_code, x.rule_id, x.rule_version, x.limit_m, x.band_names,
+        x.band_edges, x.legal_basis,
+        case when x.rule_origin = 'gates' and x.gates is not null then 'gates' else 'campus' end as origin,
+        (x.rule_origin = 'gates' and x.gates is null) as gates_missing,
+        x.distance_m, ${asGeoJson(closestPoint(sql`x.geom`, sql`pt.g`))} as nearest,
+        x.path, case when x.path = 'walking' then ${asGeoJson(sql`x.gates`)} end as gates
+      from reach x cross join pt
+      where x.distance_m <= x.limit_m
+    ),
+    t as (select least(${near.most}::int, ${near.wanted}::int + (select count(*)::int from m)) as take),
+    ranked as materialized (
+      select x.*, row_number() over (order by x.planar, x.school_id) as rank
+      from (
+        select s.id as school_id, s.name as school_name, s.school_type, r.limit_m, r.path, s.gates, o.geom,
+          ST_Distance(${inFrame(sql`o.geom`, kx)}, ${inFrame(sql`pt.g`, kx)}) as planar
+        from ${nearCandidates(lon, lat, near.most, [])} s
+        cross join pt
+        left join ${rulesInForce} r on r.category = ${category} and r.school_type = s.school_type
+        cross join lateral (select case when r.origin = 'gates' and s.gates is not null then s.gates else s.geom end as geom) o
+      ) x
+    ),
+    firsts as materialized (select x.*, ${exact} as distance_m from ranked x cross join pt where x.rank <= (select take from t)),
+    bound as (select max(distance_m) as u from firsts),
+    others as (
+      select x.*, ${exact} as distance_m
+      from ranked x cross join pt cross join bound b
+      cross join lateral (
+        select radians(abs(${lat}::float8)) + b.u / ${R_MIN}::float8 as phimax,
+          radians(greatest(abs(ST_YMin(x.geom)), abs(ST_YMax(x.geom)))) as phie,
+          power((ST_XMax(x.geom) - ST_XMin(x.geom)) * 111320, 2) + power((ST_YMax(x.geom) - ST_YMin(x.geom)) * 111700, 2) as diag2
+      ) w
+      where x.rank > (select take from t)
+        and x.planar * pi() / 180 * least(${R_MIN}::float8, ${A}::float8 * cos(least(w.phimax, pi() / 2)) / ${kx})
+          <= b.u + w.diag2 * (tan(w.phie) + 1) / ${R_MIN}::float8
+    ),
+    n as (
+      select x.school_id, x.school_name, x.school_type, x.distance_m, x.limit_m, x.path,
+        case when x.path = 'walking' then ${asGeoJson(sql`x.gates`)} end as gates
+      from (select * from firsts union all select * from others) x
+      order by x.distance_m, x.school_id
+      limit (select take from t)
+    )
+    select (select coalesce(json_agg(m order by m.distance_m, m.school_id), '[]'::json) from m) as measured,
+      (select coalesce(json_agg(n order by n.distance_m, n.school_id), '[]'::json) from n) as near,
+      ${pgRoutingInstalled} as pgrouting`
 }
 
 export interface ConflictFilter {

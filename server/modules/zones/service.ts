@@ -28,14 +28,7 @@ import type {
 import { appendAudit } from '../audit-log/repository.ts'
 import type { Actor } from '../../schemas/auth.ts'
 import { refreshForRule } from './maintenance.ts'
-import {
-  defaultEngine,
-  measureWalking,
-  NO_GATES_NOTE,
-  walkingNetworkAround,
-  type WalkingMeasure,
-  type WalkingOptions,
-} from '../roads/walking.ts'
+import { measureWalking, NO_GATES_NOTE, walkingNetworkAround, type WalkingMeasure, type WalkingOptions } from '../roads/walking.ts'
 import * as repository from './repository.ts'
 import { turnTaker } from '../../db/turns.ts'
 import { PairList } from './pair-list.ts'
@@ -307,6 +300,9 @@ async function storedPairs(
   }
 }
 
+/** The nearest schools a check lists (wanted), and how many the check's statement reads at most to find them. */
+const NEAR_LIST = { wanted: 3, most: 13 }
+
 /**
  * The verdict for a point and a category, measured exactly against every school in reach; the two point queries run on
  * `prepared` (the server's prepared pool, see DatabaseHandle.prepared) when given.
@@ -316,12 +312,11 @@ export async function check(db: Kysely<Database>, input: Check, prepared: Kysely
   const [lon, lat] = toWgs84(input.lon, input.lat, crs)
   // The measurement and the nearest schools in one statement (one round trip); the nearest list drops the conflicting
   // schools afterwards. Its plan is the same for every point: on the server it runs prepared, on its generic plan.
-  const { measured, near } = await repository.measureWithNearest(prepared, lon, lat, input.category, 13)
+  const { measured, near, engine } = await repository.measureWithNearest(prepared, lon, lat, input.category, NEAR_LIST)
   const conflicts: ConflictDetail[] = []
-  // Whether pgRouting measures the walks, asked once for all of this check's walking measures.
-  let engine: Promise<'service' | 'pgrouting'> | undefined
-  const walkingEngine = () => (engine ??= defaultEngine(db))
-  for (const m of measured.filter((row) => row.inside)) {
+  // Whether pgRouting measures the walks: the statement asked the database (walking.ts defaultEngine's question).
+  const walkingEngine = () => Promise.resolve(engine)
+  for (const m of measured) {
     if (m.path !== 'walking') conflicts.push(detailOf(m, m.distance_m))
     else if (!m.gates)
       conflicts.push({ ...detailOf(m, m.distance_m), path: 'walking', measuredBy: 'straight_fallback', route: null, note: NO_GATES_NOTE })
@@ -334,9 +329,11 @@ export async function check(db: Kysely<Database>, input: Check, prepared: Kysely
   // Walking distances can reorder the schools the straight measurement listed nearest first.
   if (conflicts.some((c) => c.path === 'walking')) conflicts.sort((a, b) => a.distanceM - b.distanceM || a.schoolId - b.schoolId)
   const conflicting = new Set(conflicts.map((c) => c.schoolId))
-  let nearest = near.filter((n) => !conflicting.has(n.school_id)).slice(0, 3)
-  if (nearest.length < 3 && near.length === 13)
-    nearest = await repository.nearestSchools(prepared, lon, lat, input.category, 3, [...conflicting])
+  // The list holds NEAR_LIST.wanted schools more than there are measured ones (at most NEAR_LIST.most): with every
+  // conflicting school dropped, the wanted ones are left, unless the list was cut at NEAR_LIST.most.
+  let nearest = near.filter((n) => !conflicting.has(n.school_id)).slice(0, NEAR_LIST.wanted)
+  if (nearest.length < NEAR_LIST.wanted && near.length === NEAR_LIST.most)
+    nearest = await repository.nearestSchools(prepared, lon, lat, input.category, NEAR_LIST.wanted, [...conflicting])
   const walk = await nearWalkOptions(db, nearest, walkingEngine)
   const nearestSchools = await Promise.all(nearest.map((n) => nearSchoolOf(db, n, [lon, lat], walk)))
   return {
@@ -448,7 +445,7 @@ function detailOf(m: Omit<repository.MeasuredRow, 'gates' | 'path'>, distanceM: 
 export async function listConflicts(db: Kysely<Database>, query: ConflictQuery): Promise<ConflictPage> {
   const { rows, numberMatched } = await repository.listConflicts(db, { ...query, limit: query.limit ?? 100, offset: query.offset ?? 0 })
   const conflicts: Conflict[] = rows.map((r) => ({
-    ...detailOf({ ...r, band_names: [], band_edges: [], inside: true }, r.distance_m, r.band),
+    ...detailOf({ ...r, band_names: [], band_edges: [] }, r.distance_m, r.band),
     ...(r.path === 'walking'
       ? {
           path: 'walking' as const,
