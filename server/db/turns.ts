@@ -5,12 +5,11 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
  * `sliceMs`: `if (turns.due()) await turns.take()` inside the loop. Checking the clock every 256 steps keeps
  * the check itself free; the embedded database shares this thread, so /health waits for exactly these holds.
  */
-export function turnTaker(sliceMs = 15, { everyStep = false } = {}) {
+export function turnTaker(sliceMs = 15) {
   let since = performance.now()
   let steps = 0
   return {
-    // A loop whose every step is costly (hashing an entry that holds a whole campus, writing a slice) reads the clock at each.
-    due: () => (everyStep || (++steps & 255) === 0) && performance.now() - since > sliceMs,
+    due: () => (++steps & 255) === 0 && performance.now() - since > sliceMs,
     take: async () => {
       await nextTurn()
       since = performance.now()

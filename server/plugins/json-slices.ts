@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { FastifyReply } from 'fastify'
 import type { TObject } from 'typebox'
-import { turnTaker } from '../db/turns.ts'
 
 /** A part of a response schema, as the serializer compiler takes it. */
 type SchemaPart = { type?: unknown; items?: SchemaPart; default?: unknown; [keyword: string]: unknown }
@@ -30,9 +30,11 @@ export function sendJsonInSlices(reply: FastifyReply, schema: TObject, value: Re
     ([a], [b]) => Number(required.has(b)) - Number(required.has(a)),
   )
   async function* slices() {
-    const turns = turnTaker(TURN_MS, { everyStep: true })
+    let since = performance.now()
     const turn = async () => {
-      if (turns.due()) await turns.take()
+      if (performance.now() - since < TURN_MS) return
+      await nextTurn()
+      since = performance.now()
     }
     let out = '{'
     let first = true
